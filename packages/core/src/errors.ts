@@ -1,0 +1,75 @@
+/**
+ * The one error type of the product. `code` is machine-readable (S3's own codes on the S3
+ * API, our codes on the JSON APIs); `status` is the HTTP status it answers with.
+ */
+export class AppError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly resource: string | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: string,
+    status: number,
+    message: string,
+    opts: { resource?: string; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.status = status;
+    this.resource = opts.resource;
+    this.headers = opts.headers ?? {};
+  }
+}
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
+
+/** S3 error codes we answer with, their statuses and AWS's default messages. */
+const S3_CODES = {
+  AccessDenied: [403, "Access Denied"],
+  BadDigest: [400, "The Content-MD5 you specified did not match what we received."],
+  BucketAlreadyExists: [409, "The requested bucket name is not available."],
+  BucketAlreadyOwnedByYou: [409, "Your previous request to create the named bucket succeeded and you already own it."],
+  BucketNotEmpty: [409, "The bucket you tried to delete is not empty"],
+  DataResidencyViolation: [403, "The storage target does not satisfy the customer's data residency requirement."],
+  EntityTooLarge: [400, "Your proposed upload exceeds the maximum allowed size"],
+  IncompleteBody: [400, "You did not provide the number of bytes specified by the Content-Length HTTP header."],
+  InternalError: [500, "We encountered an internal error. Please try again."],
+  InvalidArgument: [400, "Invalid Argument"],
+  InvalidBucketName: [400, "The specified bucket is not valid."],
+  InvalidDigest: [400, "The Content-MD5 you specified is not valid."],
+  InvalidRange: [416, "The requested range is not satisfiable"],
+  InvalidRequest: [400, "Invalid Request"],
+  KeyTooLongError: [400, "Your key is too long"],
+  MalformedXML: [400, "The XML you provided was not well-formed or did not validate against our published schema."],
+  MethodNotAllowed: [405, "The specified method is not allowed against this resource."],
+  MissingContentLength: [411, "You must provide the Content-Length HTTP header."],
+  NoSuchBucket: [404, "The specified bucket does not exist"],
+  NoSuchKey: [404, "The specified key does not exist."],
+  NotImplemented: [501, "A header you provided implies functionality that is not implemented."],
+  PreconditionFailed: [412, "At least one of the pre-conditions you specified did not hold"],
+  ServiceUnavailable: [503, "Please reduce your request rate."],
+  SlowDown: [503, "Please reduce your request rate."],
+} as const satisfies Record<string, readonly [number, string]>;
+
+export type S3ErrorCode = keyof typeof S3_CODES;
+
+export function s3Error(
+  code: S3ErrorCode,
+  message?: string,
+  opts: { resource?: string; headers?: Record<string, string>; cause?: unknown } = {},
+): AppError {
+  const [status, defaultMessage] = S3_CODES[code];
+  return new AppError(code, status, message ?? defaultMessage, opts);
+}
+
+/** Errors of the JSON management APIs. */
+export const apiError = {
+  badRequest: (message: string) => new AppError("BAD_REQUEST", 400, message),
+  unauthorized: (message = "Authentication required") => new AppError("UNAUTHORIZED", 401, message),
+  forbidden: (message: string) => new AppError("FORBIDDEN", 403, message),
+  notFound: (message: string) => new AppError("NOT_FOUND", 404, message),
+  conflict: (message: string) => new AppError("CONFLICT", 409, message),
+  unavailable: (message: string) => new AppError("SERVICE_UNAVAILABLE", 503, message),
+};

@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { REGION_ID_RE, resolveCountry } from "./naming.ts";
+
+const country = z
+  .string()
+  .transform((v, ctx) => {
+    const c = resolveCountry(v);
+    if (!c) {
+      ctx.addIssue({ code: "custom", message: `unknown country ${v}` });
+      return z.NEVER;
+    }
+    return c.code;
+  });
+
+export const providerSpecSchema = z.object({
+  provider_id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/),
+  type: z.enum(["fs", "s3"]),
+  country,
+  endpoint: z.string().url().optional(),
+});
+
+export const regionSpecSchema = z.object({
+  region_id: z.string().regex(REGION_ID_RE),
+  name: z.string().min(1),
+  country,
+  endpoint: z.string().url(),
+  provider: providerSpecSchema,
+});
+
+/**
+ * The deployment's regions: which gateway serves each, where its bytes are stored. Both
+ * layers read the same document; the global router publishes it as its registry.
+ */
+export const topologySchema = z
+  .object({ regions: z.array(regionSpecSchema).min(1) })
+  .refine((t) => new Set(t.regions.map((r) => r.region_id)).size === t.regions.length, "region ids must be unique");
+
+export type ProviderSpec = z.infer<typeof providerSpecSchema>;
+export type RegionSpec = z.infer<typeof regionSpecSchema>;
+export type Topology = z.infer<typeof topologySchema>;
+
+export function parseTopology(json: string): Topology {
+  return topologySchema.parse(JSON.parse(json));
+}

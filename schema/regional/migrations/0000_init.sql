@@ -1,0 +1,117 @@
+CREATE TABLE "customers" (
+	"customer_id" text PRIMARY KEY NOT NULL,
+	"customer_name" text NOT NULL,
+	"region_id" text NOT NULL,
+	"country" text NOT NULL,
+	"legal_zone" text NOT NULL,
+	"data_residency_requirement" text NOT NULL,
+	"compliance_requirements" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"primary_contact_email" text NOT NULL,
+	"compliance_officer_email" text NOT NULL,
+	"legal_basis" text,
+	"status" text DEFAULT 'active' NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "buckets" (
+	"bucket_id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"customer_id" text NOT NULL,
+	"bucket_name" text COLLATE "C" NOT NULL,
+	"region_id" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "object_metadata" (
+	"object_id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"customer_id" text NOT NULL,
+	"bucket_id" uuid NOT NULL,
+	"bucket_name" text COLLATE "C" NOT NULL,
+	"object_key" text COLLATE "C" NOT NULL,
+	"region_id" text NOT NULL,
+	"storage_provider_id" text NOT NULL,
+	"storage_country" text NOT NULL,
+	"storage_key" text NOT NULL,
+	"size_bytes" bigint NOT NULL,
+	"etag" text NOT NULL,
+	"sha256" text NOT NULL,
+	"content_type" text NOT NULL,
+	"user_metadata" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"system_metadata" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"compliance_status" text DEFAULT 'compliant' NOT NULL,
+	"legal_hold" boolean DEFAULT false NOT NULL,
+	"data_classification" text DEFAULT 'internal' NOT NULL,
+	"retention_until" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"last_modified" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "operations_log" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"request_id" text NOT NULL,
+	"customer_id" text,
+	"operation_type" text NOT NULL,
+	"bucket_name" text,
+	"object_key" text,
+	"result" text NOT NULL,
+	"status_code" integer NOT NULL,
+	"error_code" text,
+	"bytes_transferred" bigint DEFAULT 0 NOT NULL,
+	"source_ip" text,
+	"source_country" text,
+	"cross_border_transfer" boolean DEFAULT false NOT NULL,
+	"compliance_info" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"duration_ms" integer,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "compliance_events" (
+	"event_id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"customer_id" text,
+	"event_type" text NOT NULL,
+	"severity" text NOT NULL,
+	"event_description" text NOT NULL,
+	"bucket_name" text,
+	"object_key" text,
+	"details" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"remediation_deadline" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"resolved_at" timestamp with time zone,
+	"resolution_note" text
+);
+--> statement-breakpoint
+CREATE TABLE "data_subject_requests" (
+	"request_id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"customer_id" text NOT NULL,
+	"data_subject_id" text NOT NULL,
+	"request_type" text NOT NULL,
+	"status" text DEFAULT 'pending' NOT NULL,
+	"received_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"response_deadline" timestamp with time zone NOT NULL,
+	"affected_objects" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"result" jsonb,
+	"notes" text,
+	"completed_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "compliance_rules" (
+	"rule_id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"customer_id" text NOT NULL,
+	"rule_type" text NOT NULL,
+	"rule_config" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"enabled" boolean DEFAULT true NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE "buckets" ADD CONSTRAINT "buckets_customer_id_customers_customer_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("customer_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "object_metadata" ADD CONSTRAINT "object_metadata_customer_id_customers_customer_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("customer_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "object_metadata" ADD CONSTRAINT "object_metadata_bucket_id_buckets_bucket_id_fk" FOREIGN KEY ("bucket_id") REFERENCES "public"."buckets"("bucket_id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "data_subject_requests" ADD CONSTRAINT "data_subject_requests_customer_id_customers_customer_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("customer_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "compliance_rules" ADD CONSTRAINT "compliance_rules_customer_id_customers_customer_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("customer_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE UNIQUE INDEX "buckets_customer_name_uq" ON "buckets" USING btree ("customer_id","bucket_name");--> statement-breakpoint
+CREATE UNIQUE INDEX "object_metadata_bucket_key_uq" ON "object_metadata" USING btree ("bucket_id","object_key");--> statement-breakpoint
+CREATE UNIQUE INDEX "object_metadata_storage_key_uq" ON "object_metadata" USING btree ("storage_key");--> statement-breakpoint
+CREATE INDEX "operations_log_customer_time_idx" ON "operations_log" USING btree ("customer_id","created_at");--> statement-breakpoint
+CREATE INDEX "compliance_events_open_idx" ON "compliance_events" USING btree ("customer_id","resolved_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "compliance_rules_customer_type_uq" ON "compliance_rules" USING btree ("customer_id","rule_type");

@@ -1,0 +1,6 @@
+import { fileURLToPath } from "node:url";
+import * as regionalSchema from "./tables.ts";
+
+export * from "./tables.ts";
+export { regionalSchema };
+export const regionalMigrationsFolder = fileURLToPath(new URL("../migrations", import.meta.url));

@@ -1,0 +1,39 @@
+import { bigint, boolean, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { binaryText } from "./columns.ts";
+import { buckets } from "./buckets.ts";
+import { customers } from "./customers.ts";
+
+/**
+ * One row per visible object. `storage_key` is the backend key (`tenant-<id>/…/<uuid>`), never
+ * derived from the user's key; the user's bucket and key live only here.
+ */
+export const objectMetadata = pgTable(
+  "object_metadata",
+  {
+    objectId: uuid("object_id").primaryKey().defaultRandom(),
+    customerId: text("customer_id").notNull().references(() => customers.customerId),
+    bucketId: uuid("bucket_id").notNull().references(() => buckets.bucketId, { onDelete: "restrict" }),
+    bucketName: binaryText("bucket_name").notNull(),
+    objectKey: binaryText("object_key").notNull(),
+    regionId: text("region_id").notNull(),
+    storageProviderId: text("storage_provider_id").notNull(),
+    storageCountry: text("storage_country").notNull(),
+    storageKey: text("storage_key").notNull(),
+    sizeBytes: bigint("size_bytes", { mode: "number" }).notNull(),
+    etag: text("etag").notNull(),
+    sha256: text("sha256").notNull(),
+    contentType: text("content_type").notNull(),
+    userMetadata: jsonb("user_metadata").$type<Record<string, string>>().notNull().default({}),
+    systemMetadata: jsonb("system_metadata").$type<Record<string, string>>().notNull().default({}),
+    complianceStatus: text("compliance_status").notNull().default("compliant"),
+    legalHold: boolean("legal_hold").notNull().default(false),
+    dataClassification: text("data_classification").notNull().default("internal"),
+    retentionUntil: timestamp("retention_until", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    lastModified: timestamp("last_modified", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("object_metadata_bucket_key_uq").on(t.bucketId, t.objectKey),
+    uniqueIndex("object_metadata_storage_key_uq").on(t.storageKey),
+  ],
+);
