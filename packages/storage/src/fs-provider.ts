@@ -1,0 +1,129 @@
+import { randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { dirname, join, resolve, sep } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { StorageLocation } from "@s3gw/core";
+import { HashingCounter } from "./hashing.ts";
+import { BlobNotFoundError, type PutOptions, type ReadRange, type StorageProvider, type StoredBlob } from "./provider.ts";
+
+const KEY_RE = /^tenant-[a-z0-9][a-z0-9-]*\/[0-9a-f]{2}\/[0-9a-f-]{36}$/;
+const PREFIX_RE = /^tenant-[a-z0-9][a-z0-9-]*\/$/;
+
+/**
+ * Bytes as files under a root directory. A write goes to `.tmp/`, is fsynced and renamed
+ * into place, so a key either holds a complete blob or does not exist.
+ */
+export class FsProvider implements StorageProvider {
+  readonly type = "fs" as const;
+  readonly location: StorageLocation;
+  private readonly root: string;
+  private readonly tmpDir: string;
+
+  constructor(root: string, location: StorageLocation) {
+    this.root = resolve(root);
+    this.tmpDir = join(this.root, ".tmp");
+    this.location = location;
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.tmpDir, { recursive: true });
+  }
+
+  async put(prefix: string, body: Readable, opts: PutOptions): Promise<StoredBlob> {
+    if (!PREFIX_RE.test(prefix)) throw new Error(`invalid storage prefix ${prefix}`);
+    const id = randomUUID();
+    const storageKey = `${prefix}${id.slice(0, 2)}/${id}`;
+    const tmp = join(this.tmpDir, id);
+    const counter = new HashingCounter(opts);
+    try {
+      await pipeline(body, counter, createWriteStream(tmp, { flags: "wx", flush: true }));
+      const digests = counter.finish(opts.contentMd5);
+      const dest = this.pathOf(storageKey);
+      await mkdir(dirname(dest), { recursive: true });
+      await rename(tmp, dest);
+      await syncDir(dirname(dest));
+      return { storageKey, size: counter.size, ...digests };
+    } catch (err) {
+      await unlink(tmp).catch(() => {});
+      throw err;
+    }
+  }
+
+  async get(storageKey: string, range?: ReadRange): Promise<Readable> {
+    // Opening first pins the inode: an overwrite that unlinks it later cannot cut this read short.
+    const handle = await open(this.pathOf(storageKey), "r").catch((err: NodeJS.ErrnoException) => {
+      throw err.code === "ENOENT" ? new BlobNotFoundError(storageKey) : err;
+    });
+    return handle.createReadStream(range ? { start: range.start, end: range.end } : {});
+  }
+
+  async delete(storageKey: string): Promise<void> {
+    await unlink(this.pathOf(storageKey)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "ENOENT") throw err;
+    });
+  }
+
+  async *list(prefix: string): AsyncIterable<{ storageKey: string; modifiedAt: Date }> {
+    if (prefix !== "" && !PREFIX_RE.test(prefix)) throw new Error(`invalid storage prefix ${prefix}`);
+    const tenants = prefix ? [prefix.slice(0, -1)] : (await readdirSafe(this.root)).filter((d) => d.startsWith("tenant-"));
+    for (const tenant of tenants) {
+      for (const shard of await readdirSafe(join(this.root, tenant))) {
+        for (const name of await readdirSafe(join(this.root, tenant, shard))) {
+          const storageKey = `${tenant}/${shard}/${name}`;
+          if (!KEY_RE.test(storageKey)) continue;
+          const st = await stat(join(this.root, tenant, shard, name)).catch(() => undefined);
+          if (st) yield { storageKey, modifiedAt: st.mtime };
+        }
+      }
+    }
+  }
+
+  /** Removes temp files of writes that never finished (crash mid-upload). */
+  async sweepIncomplete(olderThan: Date): Promise<number> {
+    let removed = 0;
+    for (const name of await readdirSafe(this.tmpDir)) {
+      const st = await stat(join(this.tmpDir, name)).catch(() => undefined);
+      if (st && st.mtime < olderThan) {
+        await unlink(join(this.tmpDir, name)).catch(() => {});
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  async health(): Promise<{ ok: boolean; detail?: string }> {
+    const probe = join(this.tmpDir, `health-${randomUUID()}`);
+    try {
+      await writeFile(probe, "ok");
+      await unlink(probe);
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, detail: (err as Error).message };
+    }
+  }
+
+  private pathOf(storageKey: string): string {
+    if (!KEY_RE.test(storageKey)) throw new Error("invalid storage key");
+    const p = resolve(this.root, storageKey);
+    if (!p.startsWith(this.root + sep)) throw new Error("storage key escapes the storage root");
+    return p;
+  }
+}
+
+async function readdirSafe(dir: string): Promise<string[]> {
+  return readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return [];
+    throw err;
+  });
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,44 @@
+import type { Readable } from "node:stream";
+import type { StorageLocation } from "@s3gw/core";
+
+export interface StoredBlob {
+  storageKey: string;
+  size: number;
+  md5Hex: string;
+  sha256Hex: string;
+}
+
+export interface PutOptions {
+  /** Declared Content-Length; a body of any other length is refused (IncompleteBody). */
+  expectedSize?: number;
+  /** Decoded Content-MD5; a mismatch is refused (BadDigest) and nothing is kept. */
+  contentMd5?: Buffer;
+  /** Upper bound on the body, refused with EntityTooLarge beyond it. */
+  maxSize?: number;
+}
+
+export interface ReadRange { start: number; end: number }
+
+/**
+ * Where bytes live. Providers only ever see opaque backend keys; tenant scoping happens in
+ * `TenantStorage`, which is the only way the gateway reaches a provider.
+ */
+export interface StorageProvider {
+  readonly type: "fs" | "s3";
+  readonly location: StorageLocation;
+  /** Streams the body to a fresh key under `prefix`, hashing as it goes; durable on return. */
+  put(prefix: string, body: Readable, opts: PutOptions): Promise<StoredBlob>;
+  /** Opens the bytes of a key (whole or a range). Rejects with BlobNotFoundError when absent. */
+  get(storageKey: string, range?: ReadRange): Promise<Readable>;
+  delete(storageKey: string): Promise<void>;
+  /** Every key under `prefix` with its last-modified time, for sweeping strays. */
+  list(prefix: string): AsyncIterable<{ storageKey: string; modifiedAt: Date }>;
+  health(): Promise<{ ok: boolean; detail?: string }>;
+}
+
+export class BlobNotFoundError extends Error {
+  constructor(storageKey: string) {
+    super(`blob not found: ${storageKey}`);
+    this.name = "BlobNotFoundError";
+  }
+}
