@@ -39,6 +39,8 @@ const S3_CODES = {
   InvalidArgument: [400, "Invalid Argument"],
   InvalidBucketName: [400, "The specified bucket is not valid."],
   InvalidDigest: [400, "The Content-MD5 you specified is not valid."],
+  InvalidURI: [400, "Couldn't parse the specified URI."],
+  MetadataTooLarge: [400, "Your metadata headers exceed the maximum allowed metadata size."],
   InvalidRange: [416, "The requested range is not satisfiable"],
   InvalidRequest: [400, "Invalid Request"],
   KeyTooLongError: [400, "Your key is too long"],

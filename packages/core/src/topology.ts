@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { REGION_ID_RE, resolveCountry } from "./naming.ts";
+import { REGION_ID_RE } from "./naming.ts";
+import { resolveCountry } from "./residency.ts";
 
 const country = z
   .string()

@@ -1,0 +1,26 @@
+import { apiError, s3Error } from "@s3gw/core";
+import { Hono } from "hono";
+import type { AppEnv, Deps } from "./env.ts";
+import { isS3Path, onError } from "./errors.ts";
+import { audit } from "./middleware/audit.ts";
+import { init } from "./middleware/init.ts";
+import { complianceRoutes } from "./routes/api/compliance-summary.ts";
+import { customerRoutes } from "./routes/api/customers.ts";
+import { healthHandler } from "./routes/health.ts";
+import { s3Routes } from "./routes/s3/index.ts";
+
+/** Builds the regional gateway from its dependencies; binding a port is server.ts's job. */
+export function createApp(deps: Deps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use("*", init(deps));
+  app.get("/health", healthHandler);
+  app.use("*", audit);
+  app.route("/s3", s3Routes());
+  app.route("/api/customers", customerRoutes());
+  app.route("/api/compliance", complianceRoutes());
+  app.notFound((c) =>
+    onError(isS3Path(c.req.path) ? s3Error("InvalidRequest", "Unknown S3 path") : apiError.notFound(`no route for ${c.req.method} ${c.req.path}`), c),
+  );
+  app.onError(onError);
+  return app;
+}

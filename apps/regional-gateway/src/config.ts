@@ -1,0 +1,59 @@
+import { readFileSync } from "node:fs";
+import { parseTopology, REGION_ID_RE, type RegionSpec } from "@s3gw/core";
+import { z } from "zod";
+
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+const envSchema = z
+  .object({
+    REGION_ID: z.string().regex(REGION_ID_RE),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8001),
+    HOST: z.string().default("127.0.0.1"),
+    DATABASE_URL: z.string().url().optional(),
+    PGLITE_DIR: z.string().min(1).optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    STORAGE_DIR: z.string().min(1),
+    TOPOLOGY_FILE: z.string().min(1).optional(),
+    TOPOLOGY_JSON: z.string().min(1).optional(),
+    TRUSTED_CUSTOMER_HEADER: bool.default(false),
+    STRAY_GRACE_MS: z.coerce.number().int().min(0).default(15 * 60_000),
+    SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .refine((e) => e.DATABASE_URL || e.PGLITE_DIR, "set DATABASE_URL (Postgres server) or PGLITE_DIR (embedded)")
+  .refine((e) => e.TOPOLOGY_FILE || e.TOPOLOGY_JSON, "set TOPOLOGY_FILE or TOPOLOGY_JSON");
+
+export interface RegionalConfig {
+  region: RegionSpec;
+  port: number;
+  host: string;
+  database: { url: string; poolSize: number } | { pgliteDir: string };
+  storageDir: string;
+  trustedCustomerHeader: boolean;
+  strayGraceMs: number;
+  sweepIntervalMs: number;
+  logLevel: string;
+}
+
+/** Parses and validates the environment once at start-up; throws a readable error. */
+export function loadConfig(env: Record<string, string | undefined>): RegionalConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join(".") || "env"}: ${i.message}`).join("; ")}`);
+  }
+  const e = parsed.data;
+  const topology = parseTopology(e.TOPOLOGY_JSON ?? readFileSync(e.TOPOLOGY_FILE!, "utf8"));
+  const region = topology.regions.find((r) => r.region_id === e.REGION_ID);
+  if (!region) throw new Error(`invalid configuration: region ${e.REGION_ID} is not in the topology`);
+  return {
+    region,
+    port: e.PORT,
+    host: e.HOST,
+    database: e.DATABASE_URL ? { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE } : { pgliteDir: e.PGLITE_DIR! },
+    storageDir: e.STORAGE_DIR,
+    trustedCustomerHeader: e.TRUSTED_CUSTOMER_HEADER,
+    strayGraceMs: e.STRAY_GRACE_MS,
+    sweepIntervalMs: e.SWEEP_INTERVAL_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,44 @@
+import type { HttpBindings } from "@hono/node-server";
+import type { Db } from "@s3gw/db";
+import type { regionalSchema } from "@s3gw/schema-regional";
+import type { FsProvider } from "@s3gw/storage";
+import type { Logger } from "pino";
+import type { RegionalConfig } from "./config.ts";
+import type { Customer } from "./services/customers.ts";
+
+export type RegionalDb = Db<typeof regionalSchema>;
+
+export interface Clock { now(): Date }
+
+export interface Deps {
+  config: RegionalConfig;
+  db: RegionalDb;
+  ping: () => Promise<boolean>;
+  storage: FsProvider;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** What a handler records about its operation; the audit middleware turns it into an operations_log row. */
+export interface OperationRecord {
+  operation: string;
+  customerId?: string;
+  bucket?: string;
+  key?: string;
+  bytes?: number;
+  crossBorder?: boolean;
+  errorCode?: string;
+  info?: Record<string, unknown>;
+}
+
+export interface AppEnv {
+  Bindings: HttpBindings;
+  Variables: {
+    deps: Deps;
+    requestId: string;
+    logger: Logger;
+    startedAt: number;
+    op: OperationRecord;
+    customer: Customer;
+  };
+}

@@ -1,0 +1,39 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env.ts";
+import { recordOperation, resultOf } from "../services/audit.ts";
+
+/**
+ * Writes one operations_log row for every request that reaches it, allowed or denied,
+ * before the answer leaves: an acknowledged operation always has its audit row.
+ */
+export const audit = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  const { deps, op, requestId, startedAt, logger } = c.var;
+  const status = c.res.status;
+  const forwardedFor = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
+  const customerId = op.customerId ?? c.req.header("x-customer-id") ?? null;
+  try {
+    await recordOperation(deps.db, {
+      requestId,
+      customerId: customerId && customerId.length <= 128 ? customerId : null,
+      operationType: op.operation,
+      bucketName: op.bucket ?? null,
+      objectKey: op.key ?? null,
+      result: resultOf(status),
+      statusCode: status,
+      errorCode: op.errorCode ?? null,
+      bytesTransferred: op.bytes ?? 0,
+      sourceIp: forwardedFor ?? c.env?.incoming?.socket?.remoteAddress ?? null,
+      sourceCountry: null,
+      crossBorderTransfer: op.crossBorder ?? false,
+      complianceInfo: op.info ?? {},
+      durationMs: Math.round(performance.now() - startedAt),
+      createdAt: deps.clock.now(),
+    });
+  } catch (err) {
+    // A request whose audit row cannot be written is not acknowledged as a success.
+    logger.error({ err: (err as Error).message, operation: op.operation }, "operations_log write failed");
+    if (status < 400) throw err;
+  }
+  logger.info({ operation: op.operation, status, ms: Math.round(performance.now() - startedAt) }, "request");
+});

@@ -1,0 +1,21 @@
+import { apiError, CUSTOMER_ID_RE } from "@s3gw/core";
+import { Hono } from "hono";
+import type { AppEnv } from "../../env.ts";
+import { complianceSummary } from "../../services/compliance.ts";
+import { findCustomer } from "../../services/customers.ts";
+
+export function complianceRoutes(): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+  r.get("/summary", async (c) => {
+    const { deps, op } = c.var;
+    op.operation = "GetComplianceSummary";
+    const id = c.req.header("x-customer-id");
+    if (!id) throw apiError.badRequest("X-Customer-ID header is required");
+    if (!CUSTOMER_ID_RE.test(id)) throw apiError.badRequest("malformed X-Customer-ID header");
+    const customer = await findCustomer(deps.db, id);
+    if (!customer) throw apiError.notFound(`customer ${id} is not registered in region ${deps.config.region.region_id}`);
+    op.customerId = id;
+    return c.json({ ...(await complianceSummary(deps.db, customer)), generated_at: deps.clock.now().toISOString() });
+  });
+  return r;
+}

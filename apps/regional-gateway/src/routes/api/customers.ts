@@ -1,0 +1,37 @@
+import { apiError, CUSTOMER_ID_RE } from "@s3gw/core";
+import { Hono } from "hono";
+import type { AppEnv } from "../../env.ts";
+import { customerUsage, customerView, findCustomer, registerCustomer, registrationSchema } from "../../services/customers.ts";
+
+function customerIdParam(raw: string): string {
+  if (!CUSTOMER_ID_RE.test(raw)) throw apiError.badRequest("customer id must be 2-63 characters of a-z, 0-9 and '-', starting with a letter or digit");
+  return raw;
+}
+
+/** Registration and profile of customers homed in this region: the regional half of the seed's two-step sign-up. */
+export function customerRoutes(): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+
+  r.post("/:id/register", async (c) => {
+    const { deps, op } = c.var;
+    op.operation = "RegisterCustomer";
+    const id = customerIdParam(c.req.param("id"));
+    op.customerId = id;
+    const body = registrationSchema.safeParse(await c.req.json().catch(() => undefined));
+    if (!body.success) throw apiError.badRequest(body.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
+    const customer = await registerCustomer(deps.db, deps.config.region.region_id, id, body.data);
+    return c.json({ status: "registered", customer: customerView(customer) }, 201);
+  });
+
+  r.get("/:id/info", async (c) => {
+    const { deps, op } = c.var;
+    op.operation = "GetCustomerInfo";
+    const id = customerIdParam(c.req.param("id"));
+    op.customerId = id;
+    const customer = await findCustomer(deps.db, id);
+    if (!customer) throw apiError.notFound(`customer ${id} is not registered in region ${deps.config.region.region_id}`);
+    return c.json({ ...customerView(customer), usage: await customerUsage(deps.db, id) });
+  });
+
+  return r;
+}

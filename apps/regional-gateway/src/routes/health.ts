@@ -1,0 +1,37 @@
+import { count } from "drizzle-orm";
+import { customers } from "@s3gw/schema-regional";
+import type { Context } from "hono";
+import type { AppEnv } from "../env.ts";
+
+export async function healthHandler(c: Context<AppEnv>): Promise<Response> {
+  const { deps, op } = c.var;
+  op.operation = "Health";
+  const [dbOk, storage] = await Promise.all([deps.ping(), deps.storage.health()]);
+  let customerCount: number | null = null;
+  if (dbOk) {
+    const [row] = await deps.db.select({ n: count() }).from(customers);
+    customerCount = row?.n ?? 0;
+  }
+  const healthy = dbOk && storage.ok;
+  const region = deps.config.region;
+  return c.json(
+    {
+      status: healthy ? "healthy" : "unhealthy",
+      service: "regional-gateway",
+      region: region.region_id,
+      region_name: region.name,
+      jurisdiction: region.country,
+      customer_count: customerCount,
+      database: dbOk ? "ok" : "down",
+      storage: {
+        status: storage.ok ? "ok" : "down",
+        provider_id: deps.storage.location.providerId,
+        type: deps.storage.type,
+        country: deps.storage.location.country,
+        ...(storage.ok ? {} : { detail: "storage probe failed" }),
+      },
+      timestamp: deps.clock.now().toISOString(),
+    },
+    healthy ? 200 : 503,
+  );
+}

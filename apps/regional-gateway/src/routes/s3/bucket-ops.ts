@@ -1,0 +1,29 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../../env.ts";
+import { createBucket, deleteBucket, findBucket } from "../../services/buckets.ts";
+import { empty, xml } from "./xml-response.ts";
+
+export async function createBucketHandler(c: Context<AppEnv>, bucket: string): Promise<Response> {
+  const { deps, customer } = c.var;
+  // The optional CreateBucketConfiguration names an AWS region; the bucket lives in this region regardless.
+  await createBucket(deps.db, customer.customerId, deps.config.region.region_id, bucket, deps.clock.now());
+  return empty(c, 200, { location: `/${bucket}` });
+}
+
+export async function headBucketHandler(c: Context<AppEnv>, bucket: string): Promise<Response> {
+  const { deps, customer } = c.var;
+  const row = await findBucket(deps.db, customer.customerId, bucket);
+  return empty(c, 200, { "x-amz-bucket-region": row.regionId });
+}
+
+export async function deleteBucketHandler(c: Context<AppEnv>, bucket: string): Promise<Response> {
+  const { deps, customer } = c.var;
+  await deleteBucket(deps.db, customer.customerId, bucket);
+  return empty(c, 204);
+}
+
+export async function getBucketLocationHandler(c: Context<AppEnv>, bucket: string): Promise<Response> {
+  const { deps, customer } = c.var;
+  const row = await findBucket(deps.db, customer.customerId, bucket);
+  return xml(c, { LocationConstraint: { "@_xmlns": "http://s3.amazonaws.com/doc/2006-03-01/", "#text": row.regionId } });
+}

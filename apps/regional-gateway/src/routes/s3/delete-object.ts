@@ -1,0 +1,18 @@
+import { assertObjectKey } from "@s3gw/core";
+import { TenantStorage } from "@s3gw/storage";
+import type { Context } from "hono";
+import type { AppEnv } from "../../env.ts";
+import { empty } from "./xml-response.ts";
+import { findBucket } from "../../services/buckets.ts";
+import { deleteObject } from "../../services/objects.ts";
+
+/** S3 answers 204 whether or not the key existed. */
+export async function deleteObjectHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
+  const { deps, customer, op } = c.var;
+  assertObjectKey(key);
+  const bucket = await findBucket(deps.db, customer.customerId, bucketName);
+  const tenant = new TenantStorage(deps.storage, customer.customerId);
+  const existed = await deleteObject(deps.db, tenant, bucket, key, deps.clock.now());
+  op.info = { existed };
+  return empty(c, 204);
+}

@@ -1,0 +1,45 @@
+import { Readable } from "node:stream";
+import { assertObjectKey, parseRange } from "@s3gw/core";
+import { TenantStorage } from "@s3gw/storage";
+import type { Context } from "hono";
+import type { AppEnv } from "../../env.ts";
+import { findBucket } from "../../services/buckets.ts";
+import { findObject, openObject } from "../../services/objects.ts";
+import { checkPreconditions } from "./conditions.ts";
+import { objectResponseHeaders } from "./object-headers.ts";
+
+export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
+  const { deps, customer, op } = c.var;
+  const head = c.req.method === "HEAD";
+  assertObjectKey(key);
+  const bucket = await findBucket(deps.db, customer.customerId, bucketName);
+  const rangeHeader = c.req.header("range");
+
+  if (head) {
+    const row = await findObject(deps.db, bucket, key);
+    checkPreconditions(c.req.raw.headers, row.etag, row.lastModified);
+    const range = parseRange(rangeHeader, row.sizeBytes);
+    const headers = objectResponseHeaders(row);
+    op.crossBorder = row.storageCountry !== customer.country;
+    if (range) {
+      headers["content-range"] = `bytes ${range.start}-${range.end}/${row.sizeBytes}`;
+      headers["content-length"] = String(range.end - range.start + 1);
+      return c.body(null, 206, headers);
+    }
+    headers["content-length"] = String(row.sizeBytes);
+    return c.body(null, 200, headers);
+  }
+
+  const tenant = new TenantStorage(deps.storage, customer.customerId);
+  const { row, range, body } = await openObject(deps.db, tenant, bucket, key, (r) => {
+    checkPreconditions(c.req.raw.headers, r.etag, r.lastModified);
+    return parseRange(rangeHeader, r.sizeBytes);
+  });
+  const headers = objectResponseHeaders(row);
+  const length = range ? range.end - range.start + 1 : row.sizeBytes;
+  headers["content-length"] = String(length);
+  if (range) headers["content-range"] = `bytes ${range.start}-${range.end}/${row.sizeBytes}`;
+  op.bytes = length;
+  op.crossBorder = row.storageCountry !== customer.country;
+  return new Response(Readable.toWeb(body) as ReadableStream, { status: range ? 206 : 200, headers });
+}

@@ -1,0 +1,51 @@
+import { s3Error } from "@s3gw/core";
+import type { ObjectRow } from "../../services/objects.ts";
+import { httpDate } from "./xml-response.ts";
+
+/** Headers S3 stores with an object and returns on GET/HEAD. */
+const STORED_HEADERS = ["cache-control", "content-disposition", "content-encoding", "content-language", "expires"] as const;
+const MAX_USER_METADATA_BYTES = 2048;
+
+export function readObjectHeaders(headers: Headers) {
+  const userMetadata: Record<string, string> = {};
+  let metaBytes = 0;
+  headers.forEach((value, name) => {
+    if (!name.startsWith("x-amz-meta-")) return;
+    const key = name.slice("x-amz-meta-".length);
+    userMetadata[key] = value;
+    metaBytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+  });
+  if (metaBytes > MAX_USER_METADATA_BYTES) throw s3Error("MetadataTooLarge");
+  const systemMetadata: Record<string, string> = {};
+  for (const h of STORED_HEADERS) {
+    const v = headers.get(h);
+    if (v !== null) systemMetadata[h] = v;
+  }
+  return { contentType: headers.get("content-type") || "binary/octet-stream", userMetadata, systemMetadata };
+}
+
+export function parseContentMd5(value: string | undefined): Buffer | undefined {
+  if (value === undefined) return undefined;
+  const digest = Buffer.from(value, "base64");
+  if (digest.length !== 16 || digest.toString("base64") !== value.trim()) throw s3Error("InvalidDigest");
+  return digest;
+}
+
+export function parseContentLength(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,16}$/.test(value)) throw s3Error("InvalidArgument", "Invalid Content-Length");
+  return Number(value);
+}
+
+export function objectResponseHeaders(row: ObjectRow): Record<string, string> {
+  const h: Record<string, string> = {
+    "content-type": row.contentType,
+    etag: `"${row.etag}"`,
+    "last-modified": httpDate(row.lastModified),
+    "accept-ranges": "bytes",
+    "x-amz-checksum-sha256": Buffer.from(row.sha256, "hex").toString("base64"),
+  };
+  for (const [k, v] of Object.entries(row.systemMetadata)) h[k] = v;
+  for (const [k, v] of Object.entries(row.userMetadata)) h[`x-amz-meta-${k}`] = v;
+  return h;
+}

@@ -1,0 +1,79 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { openDatabase } from "@s3gw/db";
+import { objectMetadata, regionalMigrationsFolder, regionalSchema } from "@s3gw/schema-regional";
+import { FsProvider, sweepStrays } from "@s3gw/storage";
+import { inArray } from "drizzle-orm";
+import pino, { type Logger } from "pino";
+import { createApp } from "./app.ts";
+import type { RegionalConfig } from "./config.ts";
+import type { Clock, Deps } from "./env.ts";
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  deps: Deps;
+  /** Stops accepting requests, waits for in-flight ones, closes the database. */
+  close(): Promise<void>;
+}
+
+export async function startRegionalGateway(
+  config: RegionalConfig,
+  opts: { logger?: Logger; clock?: Clock } = {},
+): Promise<RunningGateway> {
+  const logger = opts.logger ?? pino({ level: config.logLevel, base: { service: "regional-gateway", region: config.region.region_id } });
+  const clock = opts.clock ?? { now: () => new Date() };
+  const database = await openDatabase(config.database, regionalSchema);
+  await database.migrate(regionalMigrationsFolder);
+  const region = config.region;
+  const storage = new FsProvider(config.storageDir, { providerId: region.provider.provider_id, regionId: region.region_id, country: region.provider.country });
+  await storage.init();
+  const deps: Deps = { config, db: database.db, ping: database.ping, storage, logger, clock };
+
+  const sweep = async () => {
+    try {
+      const result = await sweepStrays(
+        storage,
+        async (keys) => {
+          const rows = await deps.db.select({ k: objectMetadata.storageKey }).from(objectMetadata).where(inArray(objectMetadata.storageKey, keys));
+          return new Set(rows.map((r) => r.k));
+        },
+        config.strayGraceMs,
+        clock.now(),
+      );
+      if (result.strays || result.incomplete) logger.info(result, "swept stray blobs");
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, "stray sweep failed");
+    }
+  };
+  const sweepTimer = setInterval(sweep, config.sweepIntervalMs);
+  sweepTimer.unref();
+  void sweep();
+
+  const app = createApp(deps);
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  // Large uploads can legitimately take long; only idle sockets are reaped.
+  if ("requestTimeout" in server) server.requestTimeout = 0;
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, host: config.host, database: database.kind, storage: config.storageDir, trustedCustomerHeader: config.trustedCustomerHeader }, "regional gateway listening");
+  if (config.trustedCustomerHeader) {
+    logger.warn("trusted-header mode: S3 requests are identified by X-Customer-ID without credentials; use only on loopback or behind a trusted edge");
+  }
+  return {
+    url: `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`,
+    port,
+    deps,
+    close: async () => {
+      clearInterval(sweepTimer);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        if ("closeIdleConnections" in server) server.closeIdleConnections();
+      });
+      await database.close();
+    },
+  };
+}
