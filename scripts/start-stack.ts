@@ -1,0 +1,253 @@
+// `npm start`: the embedded stack on this machine. Starts the global router and the three
+// regional gateways as child processes, each with its own PGlite database (and, for the
+// regions, an fs object store) under DATA_DIR (default ./data), waits until all four are
+// healthy, and stops them all on Ctrl-C / SIGTERM. Data persists across restarts.
+//
+// Environment: DATA_DIR, GLOBAL_PORT (8000), FI_HEL_PORT (8001), DE_FRA_PORT (8002),
+// US_EAST_PORT (8003), LOG_LEVEL (passed to the apps), HEALTH_TIMEOUT_MS (60000).
+//
+// Output: the apps' JSON log lines go to stdout unchanged; when stdout is a terminal each
+// line gets a coloured tag saying which process wrote it. This launcher's own messages go
+// to stderr, so `npm start > stack.log` yields pure JSON lines.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join, relative, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const HOST = "127.0.0.1";
+const STOP_GRACE_MS = 10_000;
+const HEALTH_TIMEOUT_MS = Number(process.env.HEALTH_TIMEOUT_MS ?? 60_000);
+
+interface Service {
+  /** short tag, also the data sub-directory */
+  tag: string;
+  label: string;
+  app: "global-router" | "regional-gateway";
+  regionId?: string;
+  port: number;
+  color: number;
+  child?: ChildProcess;
+  exited?: Promise<void>;
+  exitInfo?: string;
+}
+
+function portFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    fail(`${name}=${raw} is not a valid port number.`);
+  }
+  return port;
+}
+
+function say(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+function fail(message: string): never {
+  say(`[stack] ${message}`);
+  process.exit(1);
+}
+
+const services: Service[] = [
+  { tag: "global", label: "global router", app: "global-router", port: portFromEnv("GLOBAL_PORT", 8000), color: 35 },
+  { tag: "fi-hel", label: "FI-HEL gateway", app: "regional-gateway", regionId: "FI-HEL", port: portFromEnv("FI_HEL_PORT", 8001), color: 36 },
+  { tag: "de-fra", label: "DE-FRA gateway", app: "regional-gateway", regionId: "DE-FRA", port: portFromEnv("DE_FRA_PORT", 8002), color: 33 },
+  { tag: "us-east", label: "US-EAST gateway", app: "regional-gateway", regionId: "US-EAST", port: portFromEnv("US_EAST_PORT", 8003), color: 32 },
+];
+
+const dataDir = process.env.DATA_DIR ? resolve(process.cwd(), process.env.DATA_DIR) : join(ROOT, "data");
+const shownDataDir = relative(process.cwd(), dataDir).startsWith("..") ? dataDir : `./${relative(process.cwd(), dataDir) || "."}`;
+
+// ---------------------------------------------------------------------------- preflight
+
+for (const app of ["global-router", "regional-gateway"]) {
+  if (!existsSync(join(ROOT, "apps", app, "src", "server.ts"))) fail(`apps/${app}/src/server.ts does not exist yet.`);
+}
+if (new Set(services.map((s) => s.port)).size !== services.length) {
+  fail(`two services were given the same port: ${services.map((s) => `${s.label} ${s.port}`).join(", ")}.`);
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const probe = createServer();
+    probe.once("error", () => done(false));
+    probe.listen({ host: HOST, port, exclusive: true }, () => probe.close(() => done(true)));
+  });
+}
+
+const busy: Service[] = [];
+for (const s of services) if (!(await portIsFree(s.port))) busy.push(s);
+if (busy.length) {
+  fail(
+    `${busy.length > 1 ? "ports" : "port"} ${busy.map((s) => `${s.port} (${s.label})`).join(", ")} ${busy.length > 1 ? "are" : "is"} already in use on ${HOST}` +
+      " — is another stack running? Stop it, or choose other ports with GLOBAL_PORT, FI_HEL_PORT, DE_FRA_PORT, US_EAST_PORT.",
+  );
+}
+
+// The regions' endpoints live in the topology; with non-default ports, write a copy that
+// points at them (the global router routes by it, the gateways read their own entry).
+let topologyFile = join(ROOT, "infra", "topology.local.json");
+mkdirSync(dataDir, { recursive: true });
+const regionPorts = new Map(services.filter((s) => s.regionId).map((s) => [s.regionId as string, s.port]));
+const topology = JSON.parse(readFileSync(topologyFile, "utf8")) as { regions: { region_id: string; endpoint: string }[] };
+let topologyChanged = false;
+for (const region of topology.regions) {
+  const port = regionPorts.get(region.region_id);
+  if (port === undefined) continue;
+  const endpoint = `http://${HOST}:${port}`;
+  if (region.endpoint !== endpoint) {
+    region.endpoint = endpoint;
+    topologyChanged = true;
+  }
+}
+if (topologyChanged) {
+  topologyFile = join(dataDir, "topology.generated.json");
+  writeFileSync(topologyFile, `${JSON.stringify(topology, null, 2)}\n`);
+}
+
+// ---------------------------------------------------------------------------- children
+
+const useTags = Boolean(process.stdout.isTTY);
+const tagWidth = Math.max(...services.map((s) => s.tag.length));
+let stopping = false;
+
+function pipeLines(stream: NodeJS.ReadableStream, out: NodeJS.WriteStream, service: Service): void {
+  const prefix = `\x1b[${service.color}m${service.tag.padEnd(tagWidth)} |\x1b[0m `;
+  const tagged = useTags && Boolean(out.isTTY);
+  createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
+    out.write(tagged ? `${prefix}${line}\n` : `${line}\n`);
+  });
+}
+
+function start(service: Service): void {
+  const dir = join(dataDir, service.tag);
+  mkdirSync(dir, { recursive: true });
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // The embedded stack always uses PGlite and the topology file; a DATABASE_URL or
+  // TOPOLOGY_JSON exported in the shell must not redirect it.
+  delete env.DATABASE_URL;
+  delete env.TOPOLOGY_JSON;
+  delete env.REGION_ID;
+  delete env.STORAGE_DIR;
+  Object.assign(env, {
+    HOST,
+    PORT: String(service.port),
+    PGLITE_DIR: join(dir, "pg"),
+    TOPOLOGY_FILE: topologyFile,
+    TRUSTED_CUSTOMER_HEADER: "true",
+  });
+  if (service.regionId) {
+    const objects = join(dir, "objects");
+    mkdirSync(objects, { recursive: true });
+    Object.assign(env, { REGION_ID: service.regionId, STORAGE_DIR: objects });
+  }
+  // Own process group: Ctrl-C reaches only this launcher, which then stops the children
+  // in order instead of all of them racing on the same SIGINT.
+  const child = spawn(process.execPath, [join(ROOT, "apps", service.app, "src", "server.ts")], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  service.child = child;
+  pipeLines(child.stdout, process.stdout, service);
+  pipeLines(child.stderr, process.stderr, service);
+  service.exited = new Promise((done) => {
+    child.once("error", (e) => {
+      service.exitInfo = `could not be started: ${e.message}`;
+      if (!stopping) void shutdown(1, `${service.label} ${service.exitInfo}`);
+      done();
+    });
+    // "close", not "exit": it comes after the child's last output lines were read.
+    child.once("close", (code, signal) => {
+      service.exitInfo = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      if (!stopping) void shutdown(1, `${service.label} (port ${service.port}) ${service.exitInfo} unexpectedly; stopping the others.`);
+      done();
+    });
+  });
+}
+
+function alive(s: Service): boolean {
+  return s.child !== undefined && s.child.exitCode === null && s.child.signalCode === null;
+}
+
+let shutdownPromise: Promise<void> | undefined;
+
+function shutdown(code: number, reason: string): Promise<void> {
+  if (shutdownPromise) return shutdownPromise;
+  stopping = true;
+  say(`\n[stack] ${reason}`);
+  shutdownPromise = (async () => {
+    const running = services.filter(alive);
+    for (const s of running) s.child?.kill("SIGTERM");
+    const killTimer = setTimeout(() => {
+      for (const s of services.filter(alive)) {
+        say(`[stack] ${s.label} did not stop within ${STOP_GRACE_MS / 1000} s; killing it.`);
+        s.child?.kill("SIGKILL");
+      }
+    }, STOP_GRACE_MS);
+    await Promise.all(running.map((s) => s.exited));
+    clearTimeout(killTimer);
+    say(code === 0 ? "[stack] all stopped." : "[stack] all stopped; see the log lines above for the cause.");
+    process.exit(code);
+  })();
+  return shutdownPromise;
+}
+
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    if (shutdownPromise) {
+      // A second Ctrl-C: do not wait for the grace period.
+      for (const s of services.filter(alive)) s.child?.kill("SIGKILL");
+      return;
+    }
+    void shutdown(0, `${signal} received; stopping the gateways...`);
+  });
+}
+// Last resort if this process dies of an error: do not leave detached children behind.
+process.on("exit", () => {
+  for (const s of services.filter(alive)) s.child?.kill("SIGKILL");
+});
+
+async function waitHealthy(service: Service): Promise<void> {
+  const url = `http://${HOST}:${service.port}/health`;
+  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  while (!stopping) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await res.body?.cancel();
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await shutdown(1, `${service.label} did not report healthy at ${url} within ${HEALTH_TIMEOUT_MS / 1000} s; stopping.`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+say(`[stack] starting the global router and 3 regional gateways (data: ${shownDataDir})...`);
+for (const s of services) start(s);
+await Promise.all(services.map(waitHealthy));
+
+if (!stopping) {
+  const [globalRouter, ...regions] = services as [Service, ...Service[]];
+  const url = (s: Service) => `http://${HOST}:${s.port}`;
+  say(
+    [
+      "",
+      "S3 residency gateway is up.",
+      `  global router   ${url(globalRouter)}   <- point S3 clients here`,
+      ...regions.map((s) => `  ${(s.regionId ?? s.tag).padEnd(8)} gateway ${url(s)}   (compliance API, ops dashboard)`),
+      `  data            ${shownDataDir}${topologyChanged ? `   (topology: ${relative(process.cwd(), topologyFile)})` : ""}`,
+      "Try it: follow the walkthrough in README.md. Ctrl-C stops all four.",
+      "",
+    ].join("\n"),
+  );
+}
