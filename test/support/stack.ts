@@ -1,0 +1,64 @@
+import { createTestDatabase } from "@s3gw/db/testing";
+import { startGlobalRouter, type RunningGlobalRouter } from "@s3gw/global-router";
+import pino from "pino";
+import { startTestRegion, TEST_TOPOLOGY, type TestRegion } from "../../apps/regional-gateway/test/harness.ts";
+
+export type RegionId = "FI-HEL" | "DE-FRA" | "US-EAST";
+
+export interface TestStack {
+  global: RunningGlobalRouter;
+  globalDatabaseUrl: string;
+  regions: Record<RegionId, TestRegion>;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole topology on loopback: three regional gateways, each with its own fresh Postgres
+ * database and storage directory, and a global router whose registry points at them.
+ */
+export async function startStack(): Promise<TestStack> {
+  const ids: RegionId[] = ["FI-HEL", "DE-FRA", "US-EAST"];
+  const started = await Promise.all(ids.map((id) => startTestRegion(id)));
+  const regions = Object.fromEntries(ids.map((id, i) => [id, started[i]!])) as Record<RegionId, TestRegion>;
+  const topology = { regions: TEST_TOPOLOGY.regions.map((r) => ({ ...r, endpoint: regions[r.region_id as RegionId].url })) };
+  const globalDb = await createTestDatabase("global");
+  const global = await startGlobalRouter(
+    {
+      port: 0,
+      host: "127.0.0.1",
+      database: { url: globalDb.url },
+      topology,
+      upstream: { connectTimeoutMs: 1000, headersTimeoutMs: 10_000, bodyTimeoutMs: 120_000 },
+      routingRefreshMs: 60_000,
+      logLevel: "silent",
+    },
+    { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), shutdownGraceMs: 2000 },
+  );
+  return {
+    global,
+    globalDatabaseUrl: globalDb.url,
+    regions,
+    close: async () => {
+      await global.close();
+      await globalDb.drop();
+      await Promise.all(Object.values(regions).map((r) => r.destroy()));
+    },
+  };
+}
+
+/** Both registration steps of the seed: routing on the global endpoint, profile in the home region. */
+export async function onboard(stack: TestStack, customerId: string, regionId: RegionId, profile: Record<string, unknown>): Promise<void> {
+  const routed = await fetch(`${stack.global.url}/routing/customers/${customerId}?region_id=${regionId}`, { method: "POST" });
+  if (routed.status !== 201) throw new Error(`routing ${customerId}: ${routed.status} ${await routed.text()}`);
+  const registered = await fetch(`${stack.regions[regionId].url}/api/customers/${customerId}/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      compliance_requirements: ["GDPR"],
+      primary_contact_email: `contact@${customerId}.example`,
+      compliance_officer_email: `dpo@${customerId}.example`,
+      ...profile,
+    }),
+  });
+  if (registered.status !== 201) throw new Error(`register ${customerId}: ${registered.status} ${await registered.text()}`);
+}
