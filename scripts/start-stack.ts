@@ -1,6 +1,7 @@
 // `npm start`: the embedded stack on this machine. Starts the global router and the three
 // regional gateways as child processes, each with its own PGlite database (and, for the
-// regions, an fs object store) under DATA_DIR (default ./data), waits until all four are
+// regions, an fs object store) under DATA_DIR (default ./data): the regions first, then the
+// global router, so its first probe finds them up. Waits until all four are
 // healthy, and stops them all on Ctrl-C / SIGTERM. Data persists across restarts.
 //
 // Environment: DATA_DIR, GLOBAL_PORT (8000), FI_HEL_PORT (8001), DE_FRA_PORT (8002),
@@ -233,18 +234,23 @@ async function waitHealthy(service: Service): Promise<void> {
 }
 
 say(`[stack] starting the global router and 3 regional gateways (data: ${shownDataDir})...`);
-for (const s of services) start(s);
-await Promise.all(services.map(waitHealthy));
+// Regions first, so the global router's first probe of them already finds them up.
+const [globalService, ...regionServices] = services as [Service, ...Service[]];
+for (const s of regionServices) start(s);
+await Promise.all(regionServices.map(waitHealthy));
+if (!stopping) {
+  start(globalService);
+  await waitHealthy(globalService);
+}
 
 if (!stopping) {
-  const [globalRouter, ...regions] = services as [Service, ...Service[]];
   const url = (s: Service) => `http://${HOST}:${s.port}`;
   say(
     [
       "",
       "S3 residency gateway is up.",
-      `  global router   ${url(globalRouter)}   <- point S3 clients here`,
-      ...regions.map((s) => `  ${(s.regionId ?? s.tag).padEnd(8)} gateway ${url(s)}   (compliance API, ops dashboard)`),
+      `  global router   ${url(globalService)}   <- point S3 clients here`,
+      ...regionServices.map((s) => `  ${(s.regionId ?? s.tag).padEnd(8)} gateway ${url(s)}   (compliance API, ops dashboard)`),
       `  data            ${shownDataDir}${topologyChanged ? `   (topology: ${relative(process.cwd(), topologyFile)})` : ""}`,
       "Try it: follow the walkthrough in README.md. Ctrl-C stops all four.",
       "",
