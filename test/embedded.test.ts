@@ -1,0 +1,64 @@
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { freePort, spawnNode, waitForHealth } from "./support/processes.ts";
+
+let dataDir: string;
+let ports: Record<string, string>;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), "s3gw-embedded-"));
+  ports = {
+    GLOBAL_PORT: String(await freePort()),
+    FI_HEL_PORT: String(await freePort()),
+    DE_FRA_PORT: String(await freePort()),
+    US_EAST_PORT: String(await freePort()),
+  };
+});
+afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+/** `npm start`'s launcher: four processes on embedded PGlite and fs storage under DATA_DIR. */
+async function startEmbedded() {
+  const stack = spawnNode("scripts/start-stack.ts", { DATA_DIR: dataDir, LOG_LEVEL: "warn", ...ports });
+  const exited = once(stack.child, "exit");
+  await waitForHealth(`http://127.0.0.1:${ports.GLOBAL_PORT}`, 90_000);
+  for (const p of [ports.FI_HEL_PORT, ports.DE_FRA_PORT, ports.US_EAST_PORT]) await waitForHealth(`http://127.0.0.1:${p}`, 90_000);
+  return {
+    stop: async () => {
+      stack.child.kill("SIGINT");
+      const [code] = await exited;
+      return { code: code as number | null, output: stack.output() };
+    },
+  };
+}
+
+it("keeps data across a clean stop and restart of the embedded stack", async () => {
+  const global = `http://127.0.0.1:${ports.GLOBAL_PORT}`;
+  const fi = `http://127.0.0.1:${ports.FI_HEL_PORT}`;
+  const first = await startEmbedded();
+  expect((await fetch(`${global}/routing/customers/acme-corp?region_id=FI-HEL`, { method: "POST" })).status).toBe(201);
+  const reg = await fetch(`${fi}/api/customers/acme-corp/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ customer_name: "Acme", country: "Finland", data_residency_requirement: "strict", primary_contact_email: "a@acme.fi", compliance_officer_email: "gdpr@acme.fi" }),
+  });
+  expect(reg.status).toBe(201);
+  const h = { "x-customer-id": "acme-corp" };
+  expect((await fetch(`${global}/s3/documents`, { method: "PUT", headers: h })).status).toBe(200);
+  expect((await fetch(`${global}/s3/documents/contract.pdf`, { method: "PUT", headers: h, body: "persisted bytes" })).status).toBe(200);
+  const stopped = await first.stop();
+  expect(stopped.code, stopped.output).toBe(0);
+
+  const second = await startEmbedded();
+  try {
+    const res = await fetch(`${global}/s3/documents/contract.pdf`, { headers: h });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("persisted bytes");
+    const summary = (await (await fetch(`${fi}/api/compliance/summary`, { headers: h })).json()) as Record<string, unknown>;
+    expect(summary).toMatchObject({ total_objects: 1, compliant_objects: 1 });
+  } finally {
+    expect((await second.stop()).code).toBe(0);
+  }
+});
