@@ -1,8 +1,5 @@
-import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
@@ -35,6 +32,12 @@ export async function openDatabase<TSchema extends Record<string, unknown>>(
       close: () => client.end({ timeout: 5 }),
     };
   }
+  // Loaded only when asked for: the embedded engine costs ~230 MiB of memory just by being imported.
+  const [{ PGlite }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
+    import("@electric-sql/pglite"),
+    import("drizzle-orm/pglite"),
+    import("drizzle-orm/pglite/migrator"),
+  ]);
   const client = await PGlite.create({ dataDir: config.pgliteDir });
   const db = drizzlePglite(client, { schema });
   return {
