@@ -21,7 +21,9 @@ export async function startRegionalGateway(
   config: RegionalConfig,
   opts: { logger?: Logger; clock?: Clock } = {},
 ): Promise<RunningGateway> {
-  const logger = opts.logger ?? pino({ level: config.logLevel, base: { service: "regional-gateway", region: config.region.region_id } });
+  const logger =
+    opts.logger ??
+    pino({ level: config.logLevel, timestamp: pino.stdTimeFunctions.isoTime, base: { service: "regional-gateway", region: config.region.region_id } });
   const clock = opts.clock ?? { now: () => new Date() };
   const database = await openDatabase(config.database, regionalSchema);
   await database.migrate(regionalMigrationsFolder);

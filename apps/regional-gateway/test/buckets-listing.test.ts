@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => fi?.destroy());
 
-const tags = (xml: string, tag: string) => [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, "g"))].map((m) => m[1]);
+const tags = (xml: string, tag: string) => [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, "g"))].map((m) => m[1] ?? "");
 
 describe("buckets", () => {
   it("enforces S3 naming rules", async () => {

@@ -20,7 +20,7 @@ const querySchema = z.object({
 
 /** ListObjectsV2 (list-type=2) and the original ListObjects, over the same key-ordered scan. */
 export async function listObjectsHandler(c: Context<AppEnv>, bucketName: string): Promise<Response> {
-  const { deps, customer, op } = c.var;
+  const { deps, customer } = c.var;
   const parsed = querySchema.safeParse(c.req.query());
   if (!parsed.success) throw s3Error("InvalidArgument", parsed.error.issues[0]?.message);
   const q = parsed.data;
