@@ -137,3 +137,19 @@ async function countBlobs(): Promise<number> {
   const all = await readdir(fi.storageDir, { recursive: true, withFileTypes: true });
   return all.filter((d) => d.isFile()).length;
 }
+
+describe("interrupted uploads", () => {
+  it("keeps neither metadata nor bytes when the client hangs up mid-body", async () => {
+    const { request } = await import("node:http");
+    const before = await countBlobs();
+    const url = new URL(`${fi.url}/s3/documents/interrupted.bin`);
+    await new Promise<void>((resolve) => {
+      const req = request(url, { method: "PUT", headers: { "x-customer-id": "acme-corp", "content-length": String(10 * 1024 * 1024) } });
+      req.on("error", () => resolve());
+      req.write(Buffer.alloc(1024 * 1024, 1), () => setTimeout(() => { req.destroy(); resolve(); }, 100));
+    });
+    for (let i = 0; i < 50 && (await countBlobs()) !== before; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await countBlobs()).toBe(before);
+    expect((await acme("/documents/interrupted.bin")).status).toBe(404);
+  });
+});

@@ -4,7 +4,7 @@ import { mkdir, open, readdir, rename, stat, unlink, writeFile } from "node:fs/p
 import { dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { StorageLocation } from "@s3gw/core";
+import { isAppError, s3Error, type StorageLocation } from "@s3gw/core";
 import { HashingCounter } from "./hashing.ts";
 import { BlobNotFoundError, type PutOptions, type ReadRange, type StorageProvider, type StoredBlob } from "./provider.ts";
 
@@ -47,7 +47,7 @@ export class FsProvider implements StorageProvider {
       return { storageKey, size: counter.size, ...digests };
     } catch (err) {
       await unlink(tmp).catch(() => {});
-      throw err;
+      throw isAppError(err) ? err : bodyFailure(err);
     }
   }
 
@@ -110,6 +110,15 @@ export class FsProvider implements StorageProvider {
     if (!p.startsWith(this.root + sep)) throw new Error("storage key escapes the storage root");
     return p;
   }
+}
+
+/** A client that hangs up mid-upload is the client's error (IncompleteBody), not the server's. */
+function bodyFailure(err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ERR_STREAM_PREMATURE_CLOSE" || code === "ECONNRESET" || code === "ABORT_ERR" || (err as Error).message === "aborted") {
+    return s3Error("IncompleteBody", undefined, { cause: err });
+  }
+  return err;
 }
 
 async function readdirSafe(dir: string): Promise<string[]> {
