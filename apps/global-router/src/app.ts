@@ -1,0 +1,48 @@
+import { Hono } from "hono";
+import type { Clock } from "./clock.ts";
+import type { GlobalRouterConfig } from "./config.ts";
+import type { GlobalDb } from "./db.ts";
+import type { AppEnv } from "./env.ts";
+import { createErrorHandler } from "./errors.ts";
+import type { Logger } from "./logger.ts";
+import { requestContext } from "./middleware/request-context.ts";
+import type { RegionHealth } from "./region-health.ts";
+import type { RegionDirectory } from "./regions.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { providerRoutes } from "./routes/providers.ts";
+import { regionRoutes } from "./routes/regions.ts";
+import { routingRoutes } from "./routes/routing.ts";
+import { s3ProxyRoutes } from "./routes/s3-proxy.ts";
+import type { RoutingLogSink } from "./routing-log.ts";
+import type { RoutingCache } from "./routing/cache.ts";
+import type { RoutingStore } from "./routing/store.ts";
+import type { UpstreamClient } from "./upstream/client.ts";
+
+export interface AppDeps {
+  config: GlobalRouterConfig;
+  db: GlobalDb;
+  ping: () => Promise<boolean>;
+  regions: RegionDirectory;
+  routing: RoutingCache;
+  routingStore: RoutingStore;
+  routingLog: RoutingLogSink;
+  upstream: Pick<UpstreamClient, "request">;
+  regionHealth: Pick<RegionHealth, "statuses">;
+  logger: Logger;
+  clock: Clock;
+}
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use("*", requestContext(deps.logger, deps.clock));
+  app.route("/", healthRoutes(deps));
+  app.route("/", regionRoutes(deps));
+  app.route("/", providerRoutes(deps));
+  app.route("/", routingRoutes(deps));
+  app.route("/", s3ProxyRoutes(deps));
+  app.notFound((c) =>
+    c.json({ error: { code: "NOT_FOUND", message: `no route for ${c.req.method} ${c.req.path}`, requestId: c.get("requestId") } }, 404),
+  );
+  app.onError(createErrorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,95 @@
+import { readFileSync } from "node:fs";
+import { parseTopology, type Topology } from "@s3gw/core";
+import type { DatabaseConfig } from "@s3gw/db";
+import { z } from "zod";
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface UpstreamTimeouts {
+  connectTimeoutMs: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+}
+
+/** Everything the router needs to start; `startGlobalRouter` takes this, not the environment. */
+export interface GlobalRouterConfig {
+  port: number;
+  host: string;
+  database: DatabaseConfig;
+  topology: Topology;
+  upstream: UpstreamTimeouts;
+  routingRefreshMs: number;
+  logLevel: LogLevel;
+}
+
+const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const ms = (def: number) => z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(86_400_000).default(def));
+
+const envSchema = z
+  .object({
+    PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65_535).default(8000)),
+    HOST: z.preprocess(emptyToUndefined, z.string().min(1).default("127.0.0.1")),
+    DATABASE_URL: z.preprocess(emptyToUndefined, z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional()),
+    PGLITE_DIR: optionalString,
+    TOPOLOGY_FILE: optionalString,
+    TOPOLOGY_JSON: optionalString,
+    UPSTREAM_CONNECT_TIMEOUT_MS: ms(2_000),
+    UPSTREAM_HEADERS_TIMEOUT_MS: ms(30_000),
+    UPSTREAM_BODY_TIMEOUT_MS: ms(300_000),
+    ROUTING_REFRESH_MS: ms(30_000),
+    LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(LOG_LEVELS).default("info")),
+  })
+  .refine((e) => e.DATABASE_URL !== undefined || e.PGLITE_DIR !== undefined, {
+    message: "one of DATABASE_URL or PGLITE_DIR is required",
+    path: ["DATABASE_URL"],
+  })
+  .refine((e) => e.TOPOLOGY_FILE !== undefined || e.TOPOLOGY_JSON !== undefined, {
+    message: "one of TOPOLOGY_FILE or TOPOLOGY_JSON is required",
+    path: ["TOPOLOGY_FILE"],
+  });
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses the environment once at start-up; throws a ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): GlobalRouterConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "env"}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    database: e.DATABASE_URL !== undefined ? { url: e.DATABASE_URL } : { pgliteDir: e.PGLITE_DIR as string },
+    topology: readTopology(e.TOPOLOGY_FILE, e.TOPOLOGY_JSON),
+    upstream: {
+      connectTimeoutMs: e.UPSTREAM_CONNECT_TIMEOUT_MS,
+      headersTimeoutMs: e.UPSTREAM_HEADERS_TIMEOUT_MS,
+      bodyTimeoutMs: e.UPSTREAM_BODY_TIMEOUT_MS,
+    },
+    routingRefreshMs: e.ROUTING_REFRESH_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function readTopology(file: string | undefined, inline: string | undefined): Topology {
+  // An inline document wins so a deployment can override the file shipped in the image.
+  const source = inline !== undefined ? "TOPOLOGY_JSON" : `TOPOLOGY_FILE ${file}`;
+  let text: string;
+  try {
+    text = inline ?? readFileSync(file as string, "utf8");
+  } catch (err) {
+    throw new ConfigError(`cannot read ${source}: ${(err as Error).message}`);
+  }
+  try {
+    return parseTopology(text);
+  } catch (err) {
+    const detail = err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") : (err as Error).message;
+    throw new ConfigError(`invalid topology in ${source}: ${detail}`);
+  }
+}

@@ -1,0 +1,38 @@
+import { legalZoneOf, type LegalZone, type Topology } from "@s3gw/core";
+
+export interface RegionInfo {
+  regionId: string;
+  name: string;
+  country: string;
+  legalZone: LegalZone;
+  endpoint: string;
+}
+
+/**
+ * The regions this router may forward to, fixed at start-up from the topology. The database
+ * copy is the published registry; forwarding decisions never wait on it.
+ */
+export class RegionDirectory {
+  readonly #regions: Map<string, RegionInfo>;
+
+  constructor(topology: Topology) {
+    this.#regions = new Map(
+      topology.regions.map((r) => [
+        r.region_id,
+        { regionId: r.region_id, name: r.name, country: r.country, legalZone: legalZoneOf(r.country), endpoint: r.endpoint.replace(/\/+$/, "") },
+      ]),
+    );
+  }
+
+  get(regionId: string): RegionInfo | undefined {
+    return this.#regions.get(regionId);
+  }
+
+  list(): RegionInfo[] {
+    return [...this.#regions.values()];
+  }
+
+  ids(): string[] {
+    return [...this.#regions.keys()];
+  }
+}

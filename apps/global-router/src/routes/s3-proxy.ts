@@ -1,0 +1,72 @@
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import { CUSTOMER_ID_RE, s3Error } from "@s3gw/core";
+import { Hono, type Context } from "hono";
+import type { AppDeps } from "../app.ts";
+import { nodeBindings, type AppEnv } from "../env.ts";
+import { errorSummary } from "../errors.ts";
+import { CLIENT_CLOSED_STATUS, relayNode, relayWeb, type RelayOutcome } from "../upstream/relay.ts";
+
+/**
+ * Home region of the caller. Unknown and malformed customer ids get the same answer, so
+ * the router does not reveal which ids exist.
+ */
+async function resolveHomeRegion(deps: AppDeps, customerId: string | undefined): Promise<{ customerId: string; regionId: string }> {
+  if (!customerId || !CUSTOMER_ID_RE.test(customerId)) throw s3Error("AccessDenied", "Access Denied: unknown or missing X-Customer-ID");
+  let regionId: string | undefined;
+  try {
+    regionId = await deps.routing.resolve(customerId);
+  } catch (err) {
+    throw s3Error("ServiceUnavailable", "Customer routing is temporarily unavailable", { cause: err });
+  }
+  if (!regionId) throw s3Error("AccessDenied", "Access Denied: unknown or missing X-Customer-ID");
+  if (!deps.regions.get(regionId)) throw s3Error("ServiceUnavailable", `Region ${regionId} is not served by this router`);
+  return { customerId, regionId };
+}
+
+/**
+ * The adapter honours RESPONSE_ALREADY_SENT only if it is a native Response. It is one if
+ * its module was loaded before any serve() swapped in the adapter's lightweight Response
+ * class (which carries a symbol-keyed cache); fail at start-up rather than answer every
+ * streamed request with a second set of headers.
+ */
+function assertNativeAlreadySent(): void {
+  if (Object.getOwnPropertySymbols(RESPONSE_ALREADY_SENT).length > 0) {
+    throw new Error("@hono/node-server/utils/response was first imported after serve(); import the router before starting any server");
+  }
+}
+
+/**
+ * The S3 pass-through: find the customer's home region in memory and stream the request
+ * there unchanged. Path, query and headers are forwarded as received; the router never
+ * reads object bytes.
+ */
+export function s3ProxyRoutes(deps: AppDeps): Hono<AppEnv> {
+  assertNativeAlreadySent();
+  const app = new Hono<AppEnv>();
+
+  const handler = async (c: Context<AppEnv>): Promise<Response> => {
+    const started = deps.clock.now();
+    const logger = c.get("logger");
+    const method = c.req.method;
+    const { customerId, regionId } = await resolveHomeRegion(deps, c.req.header("x-customer-id"));
+    let finished = false;
+    const done = (statusCode: number, outcome: RelayOutcome, err?: unknown) => {
+      if (finished) return;
+      finished = true;
+      const durationMs = Math.max(0, Math.round(deps.clock.now() - started));
+      deps.routingLog.record({ customerId, regionId, method, statusCode, durationMs, createdAt: new Date(started) });
+      const fields = { customerId, regionId, method, status: statusCode, durationMs, outcome, ...(err ? { error: errorSummary(err) } : {}) };
+      if (outcome === "ok") logger.info(fields, "request routed");
+      else logger.warn(fields, "request routing failed");
+    };
+    const ctx = { upstream: deps.upstream, regionId, requestId: c.get("requestId"), done };
+
+    const node = nodeBindings(c.env);
+    if (node) return (await relayNode(ctx, node.incoming, node.outgoing)) ?? RESPONSE_ALREADY_SENT;
+    return (await relayWeb(ctx, c.req.raw)) ?? new Response(null, { status: CLIENT_CLOSED_STATUS });
+  };
+
+  app.all("/s3", handler);
+  app.all("/s3/*", handler);
+  return app;
+}

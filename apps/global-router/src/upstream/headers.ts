@@ -1,0 +1,100 @@
+import type { IncomingHttpHeaders } from "node:http";
+
+/**
+ * Headers that describe one connection rather than the message (RFC 9110 §7.6.1), plus
+ * `expect`: the router answers 100-continue itself and undici refuses to forward it.
+ */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "expect",
+  "http2-settings",
+]);
+
+// Set by the router itself; a client's own values would let it forge them.
+const ROUTER_SET = new Set(["x-forwarded-host", "x-forwarded-proto", "x-request-id"]);
+
+export interface ForwardContext {
+  clientAddress: string | undefined;
+  proto: "http" | "https";
+  requestId: string;
+}
+
+function connectionTokens(value: string | undefined): Set<string> {
+  const tokens = new Set<string>();
+  for (const t of (value ?? "").split(",")) {
+    const name = t.trim().toLowerCase();
+    if (name) tokens.add(name);
+  }
+  return tokens;
+}
+
+/**
+ * Request headers for the region: the client's, in order and with their original case,
+ * minus hop-by-hop ones, plus the x-forwarded-* set and our request id. Host is kept so
+ * signatures computed over it (SigV4) still verify at the region.
+ */
+export function forwardRequestHeaders(rawHeaders: readonly string[], ctx: ForwardContext): string[] {
+  let connection: string | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]?.toLowerCase() === "connection") connection = [connection, rawHeaders[i + 1]].filter(Boolean).join(",");
+  }
+  const drop = connectionTokens(connection);
+  const out: string[] = [];
+  const forwardedFor: string[] = [];
+  let host: string | undefined;
+  let sawContentLength = false;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    const value = rawHeaders[i + 1] as string;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || drop.has(lower) || ROUTER_SET.has(lower)) continue;
+    if (lower === "x-forwarded-for") {
+      forwardedFor.push(value);
+      continue;
+    }
+    // Node accepts repeated identical values for these; undici rejects duplicates.
+    if (lower === "host") {
+      if (host !== undefined) continue;
+      host = value;
+    }
+    if (lower === "content-length") {
+      if (sawContentLength) continue;
+      sawContentLength = true;
+    }
+    out.push(name, value);
+  }
+  if (ctx.clientAddress) forwardedFor.push(ctx.clientAddress);
+  if (forwardedFor.length > 0) out.push("x-forwarded-for", forwardedFor.join(", "));
+  if (host !== undefined) out.push("x-forwarded-host", host);
+  out.push("x-forwarded-proto", ctx.proto, "x-request-id", ctx.requestId);
+  return out;
+}
+
+/** Response headers to pass back to the client: everything but hop-by-hop headers. */
+export function passResponseHeaders(headers: IncomingHttpHeaders): Array<[string, string | string[]]> {
+  const connection = headers.connection;
+  const drop = connectionTokens(Array.isArray(connection) ? connection.join(",") : connection);
+  const out: Array<[string, string | string[]]> = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || drop.has(lower)) continue;
+    out.push([name, value]);
+  }
+  return out;
+}
+
+/** Whether the client's request carries a body to stream (RFC 9112 §6.3). */
+export function requestHasBody(headers: IncomingHttpHeaders): boolean {
+  if (headers["transfer-encoding"] !== undefined) return true;
+  const length = headers["content-length"];
+  return length !== undefined && length !== "0";
+}

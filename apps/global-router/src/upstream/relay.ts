@@ -1,0 +1,137 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import { pipeline } from "node:stream/promises";
+import type { TLSSocket } from "node:tls";
+import type { Dispatcher } from "undici";
+import type { UpstreamClient } from "./client.ts";
+import { upstreamFailure } from "./errors.ts";
+import { forwardRequestHeaders, passResponseHeaders, requestHasBody } from "./headers.ts";
+
+export type RelayOutcome = "ok" | "client_aborted" | "upstream_unavailable" | "upstream_broken";
+
+export interface RelayContext {
+  upstream: Pick<UpstreamClient, "request">;
+  regionId: string;
+  requestId: string;
+  /** Called when the exchange is over (or failed before a response); only the first call counts. */
+  done(statusCode: number, outcome: RelayOutcome, err?: unknown): void;
+}
+
+// nginx's convention for "client closed the connection before the response was complete".
+export const CLIENT_CLOSED_STATUS = 499;
+
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+async function requestUpstream(
+  ctx: RelayContext,
+  req: Parameters<UpstreamClient["request"]>[1],
+): Promise<Dispatcher.ResponseData | undefined> {
+  try {
+    return await ctx.upstream.request(ctx.regionId, req);
+  } catch (err) {
+    if (req.signal.aborted) {
+      ctx.done(CLIENT_CLOSED_STATUS, "client_aborted", err);
+      return undefined;
+    }
+    const failure = upstreamFailure(err, ctx.regionId);
+    ctx.done(failure.status, "upstream_unavailable", err);
+    throw failure;
+  }
+}
+
+/**
+ * Streams one exchange between the Node request/response and the region, with backpressure
+ * both ways: the client's body is read only as fast as the region accepts it, and the
+ * region's body only as fast as the client reads. Nothing is buffered beyond stream
+ * high-water marks, whatever the size. Before the region answers, failures throw an S3
+ * error for the caller to send; afterwards the only honest signal left is to cut the
+ * connection.
+ *
+ * Returns undefined once the response has been written to `outgoing`, or, for HEAD, a
+ * bodyless Response for the caller to return: Hono answers HEAD by re-wrapping the GET
+ * route's Response, which would lose the adapter's "already sent" marker.
+ */
+export async function relayNode(ctx: RelayContext, incoming: IncomingMessage, outgoing: ServerResponse): Promise<Response | undefined> {
+  const abort = new AbortController();
+  const onClose = () => {
+    if (!outgoing.writableFinished) abort.abort(new Error("client closed the connection"));
+  };
+  outgoing.once("close", onClose);
+  try {
+    const method = incoming.method ?? "GET";
+    const res = await requestUpstream(ctx, {
+      method,
+      pathAndQuery: incoming.url ?? "/",
+      headers: forwardRequestHeaders(incoming.rawHeaders, {
+        clientAddress: incoming.socket.remoteAddress,
+        proto: (incoming.socket as Partial<TLSSocket>).encrypted ? "https" : "http",
+        requestId: ctx.requestId,
+      }),
+      body: requestHasBody(incoming.headers) ? incoming : null,
+      signal: abort.signal,
+    });
+    if (!res) return undefined;
+    if (method === "HEAD") {
+      await res.body.dump();
+      ctx.done(res.statusCode, "ok");
+      return new Response(null, { status: res.statusCode, headers: toHeaders(res.headers) });
+    }
+    try {
+      outgoing.statusCode = res.statusCode;
+      for (const [name, value] of passResponseHeaders(res.headers)) outgoing.setHeader(name, value);
+      if (NULL_BODY_STATUSES.has(res.statusCode)) {
+        await res.body.dump();
+        await new Promise<void>((resolve) => outgoing.end(resolve));
+      } else {
+        await pipeline(res.body, outgoing);
+      }
+      ctx.done(res.statusCode, "ok");
+    } catch (err) {
+      const clientGone = abort.signal.aborted;
+      ctx.done(clientGone ? CLIENT_CLOSED_STATUS : res.statusCode, clientGone ? "client_aborted" : "upstream_broken", err);
+      res.body.destroy();
+      outgoing.destroy();
+    }
+    return undefined;
+  } finally {
+    outgoing.off("close", onClose);
+  }
+}
+
+function toHeaders(headers: Dispatcher.ResponseData["headers"]): Headers {
+  const out = new Headers();
+  for (const [name, value] of passResponseHeaders(headers)) {
+    for (const v of Array.isArray(value) ? value : [value]) out.append(name, v);
+  }
+  return out;
+}
+
+/**
+ * The same exchange for a fetch-style Request (e.g. `app.request()` in tests, or a
+ * non-Node runtime), still streaming through web streams.
+ */
+export async function relayWeb(ctx: RelayContext, req: Request): Promise<Response | undefined> {
+  const url = new URL(req.url);
+  const raw: string[] = [];
+  req.headers.forEach((value, name) => raw.push(name, value));
+  const res = await requestUpstream(ctx, {
+    method: req.method,
+    pathAndQuery: url.pathname + url.search,
+    headers: forwardRequestHeaders(raw, { clientAddress: undefined, proto: url.protocol === "https:" ? "https" : "http", requestId: ctx.requestId }),
+    body: req.body ? Readable.fromWeb(req.body as NodeReadableStream<Uint8Array>) : null,
+    signal: req.signal,
+  });
+  if (!res) return undefined;
+  const headers = toHeaders(res.headers);
+  if (req.method === "HEAD" || NULL_BODY_STATUSES.has(res.statusCode)) {
+    await res.body.dump();
+    ctx.done(res.statusCode, "ok");
+    return new Response(null, { status: res.statusCode, headers });
+  }
+  res.body.once("end", () => ctx.done(res.statusCode, "ok"));
+  res.body.once("error", (err) => ctx.done(res.statusCode, "upstream_broken", err));
+  // Fires after "end" too; `done` keeps only the first call, so this counts only real aborts.
+  res.body.once("close", () => ctx.done(CLIENT_CLOSED_STATUS, "client_aborted"));
+  return new Response(Readable.toWeb(res.body) as ReadableStream<Uint8Array>, { status: res.statusCode, headers });
+}
