@@ -8,7 +8,5 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Lets the streaming test collect garbage before sampling memory, so it sees only live buffers.
-    execArgv: ["--expose-gc"],
   },
 });

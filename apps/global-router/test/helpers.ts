@@ -23,6 +23,8 @@ export interface FakeRegion {
   seen: SeenRequest[];
   /** Resolves when an upstream response was closed before it finished (client went away). */
   aborted: Array<"request" | "response">;
+  /** Bytes the region has handed to its sockets in download/endless mode. */
+  downloadedBytes(): number;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ async function readAll(req: IncomingMessage): Promise<Buffer> {
 export async function startFakeRegion(regionId: string): Promise<FakeRegion> {
   const seen: SeenRequest[] = [];
   const aborted: Array<"request" | "response"> = [];
+  let downloaded = 0;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (req.url === "/health") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "healthy", region: regionId }));
@@ -90,8 +93,10 @@ export async function startFakeRegion(regionId: string): Promise<FakeRegion> {
       let sent = 0;
       while (sent < total && !res.destroyed) {
         const n = Math.min(seed.length, total - sent);
-        if (!res.write(seed.subarray(0, n))) await drainOrClose(res);
+        const more = res.write(seed.subarray(0, n));
         sent += n;
+        downloaded += n;
+        if (!more) await drainOrClose(res);
       }
       if (!res.destroyed) res.end();
       return;
@@ -127,6 +132,7 @@ export async function startFakeRegion(regionId: string): Promise<FakeRegion> {
     url: `http://127.0.0.1:${port}`,
     seen,
     aborted,
+    downloadedBytes: () => downloaded,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
