@@ -11,6 +11,7 @@
 // line gets a coloured tag saying which process wrote it. This launcher's own messages go
 // to stderr, so `npm start > stack.log` yields pure JSON lines.
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, relative, resolve } from "node:path";
@@ -111,6 +112,19 @@ if (topologyChanged) {
   writeFileSync(topologyFile, `${JSON.stringify(topology, null, 2)}\n`);
 }
 
+// The stack's admin token (management and compliance APIs on all four processes): ADMIN_TOKEN
+// if exported, else one generated on first start and kept in DATA_DIR/admin-token (0600).
+const adminTokenFile = join(dataDir, "admin-token");
+const adminToken =
+  process.env.ADMIN_TOKEN ??
+  (existsSync(adminTokenFile)
+    ? readFileSync(adminTokenFile, "utf8").trim()
+    : (() => {
+        const token = `s3gw_admin_${randomBytes(24).toString("base64url")}`;
+        writeFileSync(adminTokenFile, `${token}\n`, { mode: 0o600 });
+        return token;
+      })());
+
 // ---------------------------------------------------------------------------- children
 
 const useTags = Boolean(process.stdout.isTTY);
@@ -141,6 +155,7 @@ function start(service: Service): void {
     PGLITE_DIR: join(dir, "pg"),
     TOPOLOGY_FILE: topologyFile,
     TRUSTED_CUSTOMER_HEADER: "true",
+    ADMIN_TOKEN: adminToken,
   });
   if (service.regionId) {
     const objects = join(dir, "objects");
@@ -254,6 +269,7 @@ if (!stopping) {
       `  global router   ${url(globalService)}   <- point S3 clients here`,
       ...regionServices.map((s) => `  ${(s.regionId ?? s.tag).padEnd(8)} gateway ${url(s)}   (compliance API, ops dashboard)`),
       `  data            ${shownDataDir}${topologyChanged ? `   (topology: ${relative(process.cwd(), topologyFile)})` : ""}`,
+      `  admin token     in ${join(shownDataDir, "admin-token")}   (TOKEN=$(cat ${join(shownDataDir, "admin-token")}); -H "Authorization: Bearer $TOKEN")`,
       "Try it: follow the walkthrough in README.md. Ctrl-C stops all four.",
       "",
     ].join("\n"),

@@ -33,12 +33,14 @@ function startGateway(extra: Record<string, string> = {}) {
     STORAGE_DIR: storageDir,
     TOPOLOGY_FILE: join(REPO_ROOT, "infra/topology.local.json"),
     TRUSTED_CUSTOMER_HEADER: "true",
+    ADMIN_TOKEN,
     LOG_LEVEL: "warn",
     ...extra,
   });
 }
 
 const KEYS = ["k0", "k1", "k2", "k3"];
+const ADMIN_TOKEN = "crash-test-admin-token-0123456789";
 
 it("keeps every object whole and matching its SHA-256 after kill -9 during concurrent overwrites", async () => {
   const base = `http://127.0.0.1:${port}`;
@@ -46,7 +48,7 @@ it("keeps every object whole and matching its SHA-256 after kill -9 during concu
   await waitForHealth(base);
   await fetch(`${base}/api/customers/acme-corp/register`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` },
     body: JSON.stringify({ customer_name: "Acme", country: "FI", data_residency_requirement: "strict", primary_contact_email: "a@acme.fi", compliance_officer_email: "d@acme.fi" }),
   });
   await fetch(`${base}/s3/docs`, { method: "PUT", headers: { "x-customer-id": "acme-corp" } });

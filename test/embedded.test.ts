@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -38,10 +38,13 @@ it("keeps data across a clean stop and restart of the embedded stack", async () 
   const global = `http://127.0.0.1:${ports.GLOBAL_PORT}`;
   const fi = `http://127.0.0.1:${ports.FI_HEL_PORT}`;
   const first = await startEmbedded();
-  expect((await fetch(`${global}/routing/customers/acme-corp?region_id=FI-HEL`, { method: "POST" })).status).toBe(201);
+  const routed = await fetch(`${global}/routing/customers/acme-corp?region_id=FI-HEL`, { method: "POST", headers: { authorization: `Bearer ${(await readFile(join(dataDir, "admin-token"), "utf8")).trim()}` } });
+  expect(routed.status).toBe(201);
+  // `npm start` generates the embedded stack's admin token on first start, under DATA_DIR.
+  const admin = { authorization: `Bearer ${(await readFile(join(dataDir, "admin-token"), "utf8")).trim()}` };
   const reg = await fetch(`${fi}/api/customers/acme-corp/register`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...admin },
     body: JSON.stringify({ customer_name: "Acme", country: "Finland", data_residency_requirement: "strict", primary_contact_email: "a@acme.fi", compliance_officer_email: "gdpr@acme.fi" }),
   });
   expect(reg.status).toBe(201);
@@ -56,7 +59,7 @@ it("keeps data across a clean stop and restart of the embedded stack", async () 
     const res = await fetch(`${global}/s3/documents/contract.pdf`, { headers: h });
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("persisted bytes");
-    const summary = (await (await fetch(`${fi}/api/compliance/summary`, { headers: h })).json()) as Record<string, unknown>;
+    const summary = (await (await fetch(`${fi}/api/compliance/summary`, { headers: { ...h, ...admin } })).json()) as Record<string, unknown>;
     expect(summary).toMatchObject({ total_objects: 1, compliant_objects: 1 });
   } finally {
     expect((await second.stop()).code).toBe(0);

@@ -1,7 +1,7 @@
 import { createTestDatabase } from "@s3gw/db/testing";
 import { startGlobalRouter, type RunningGlobalRouter } from "@s3gw/global-router";
 import pino from "pino";
-import { startTestRegion, TEST_TOPOLOGY, type TestRegion } from "../../apps/regional-gateway/test/harness.ts";
+import { adminAuth, startTestRegion, TEST_TOPOLOGY, type TestRegion } from "../../apps/regional-gateway/test/harness.ts";
 
 export type RegionId = "FI-HEL" | "DE-FRA" | "US-EAST";
 
@@ -52,7 +52,7 @@ export async function onboard(stack: TestStack, customerId: string, regionId: Re
   if (routed.status !== 201) throw new Error(`routing ${customerId}: ${routed.status} ${await routed.text()}`);
   const registered = await fetch(`${stack.regions[regionId].url}/api/customers/${customerId}/register`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...adminAuth },
     body: JSON.stringify({
       compliance_requirements: ["GDPR"],
       primary_contact_email: `contact@${customerId}.example`,

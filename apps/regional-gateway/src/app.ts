@@ -4,7 +4,9 @@ import type { AppEnv, Deps } from "./env.ts";
 import { isS3Path, onError } from "./errors.ts";
 import { audit } from "./middleware/audit.ts";
 import { init } from "./middleware/init.ts";
+import { auditVerifyRoutes } from "./routes/api/audit-verify.ts";
 import { complianceRoutes } from "./routes/api/compliance-summary.ts";
+import { tokenRoutes } from "./routes/api/tokens.ts";
 import { customerRoutes } from "./routes/api/customers.ts";
 import { healthHandler } from "./routes/health.ts";
 import { s3Routes } from "./routes/s3/index.ts";
@@ -18,6 +20,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/s3", s3Routes());
   app.route("/api/customers", customerRoutes());
   app.route("/api/compliance", complianceRoutes());
+  app.route("/api/tokens", tokenRoutes());
+  app.route("/api/audit", auditVerifyRoutes());
   app.notFound((c) =>
     onError(isS3Path(c.req.path) ? s3Error("InvalidRequest", "Unknown S3 path") : apiError.notFound(`no route for ${c.req.method} ${c.req.path}`), c),
   );

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseTopology, REGION_ID_RE, type RegionSpec } from "@s3gw/core";
 import { z } from "zod";
@@ -16,6 +17,9 @@ const envSchema = z
     TOPOLOGY_FILE: z.string().min(1).optional(),
     TOPOLOGY_JSON: z.string().min(1).optional(),
     TRUSTED_CUSTOMER_HEADER: bool.default(false),
+    ADMIN_TOKEN: z.string().min(16, "ADMIN_TOKEN must be at least 16 characters").optional(),
+    ADMIN_TOKEN_SHA256: z.string().regex(/^[0-9a-f]{64}$/, "ADMIN_TOKEN_SHA256 must be 64 hex digits").optional(),
+    SOURCE_COUNTRY_HEADER: z.string().regex(/^[a-z0-9-]+$/i).default("x-source-country"),
     STRAY_GRACE_MS: z.coerce.number().int().min(0).default(15 * 60_000),
     SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -30,6 +34,10 @@ export interface RegionalConfig {
   database: { url: string; poolSize: number } | { pgliteDir: string };
   storageDir: string;
   trustedCustomerHeader: boolean;
+  /** The bootstrap admin token, kept only as its SHA-256. */
+  adminToken: { sha256: string } | undefined;
+  /** Header the deployment's edge sets to the client's ISO country code. */
+  sourceCountryHeader: string;
   strayGraceMs: number;
   sweepIntervalMs: number;
   logLevel: string;
@@ -52,6 +60,12 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
     database: e.DATABASE_URL ? { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE } : { pgliteDir: e.PGLITE_DIR! },
     storageDir: e.STORAGE_DIR,
     trustedCustomerHeader: e.TRUSTED_CUSTOMER_HEADER,
+    adminToken: e.ADMIN_TOKEN_SHA256
+      ? { sha256: e.ADMIN_TOKEN_SHA256 }
+      : e.ADMIN_TOKEN
+        ? { sha256: createHash("sha256").update(e.ADMIN_TOKEN, "utf8").digest("hex") }
+        : undefined,
+    sourceCountryHeader: e.SOURCE_COUNTRY_HEADER.toLowerCase(),
     strayGraceMs: e.STRAY_GRACE_MS,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,

@@ -4,6 +4,8 @@ import type { regionalSchema } from "@s3gw/schema-regional";
 import type { FsProvider } from "@s3gw/storage";
 import type { Logger } from "pino";
 import type { RegionalConfig } from "./config.ts";
+import type { Principal } from "@s3gw/core";
+import type { AuditLog } from "./services/audit.ts";
 import type { Customer } from "./services/customers.ts";
 
 export type RegionalDb = Db<typeof regionalSchema>;
@@ -15,6 +17,7 @@ export interface Deps {
   db: RegionalDb;
   ping: () => Promise<boolean>;
   storage: FsProvider;
+  audit: AuditLog;
   logger: Logger;
   clock: Clock;
 }
@@ -28,6 +31,7 @@ export interface OperationRecord {
   bytes?: number;
   crossBorder?: boolean;
   errorCode?: string;
+  principal?: string;
   info?: Record<string, unknown>;
 }
 
@@ -40,5 +44,6 @@ export interface AppEnv {
     startedAt: number;
     op: OperationRecord;
     customer: Customer;
+    principal: Principal;
   };
 }

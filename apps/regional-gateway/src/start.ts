@@ -8,6 +8,7 @@ import pino, { type Logger } from "pino";
 import { createApp } from "./app.ts";
 import type { RegionalConfig } from "./config.ts";
 import type { Clock, Deps } from "./env.ts";
+import { AuditLog } from "./services/audit.ts";
 
 export interface RunningGateway {
   url: string;
@@ -30,7 +31,8 @@ export async function startRegionalGateway(
   const region = config.region;
   const storage = new FsProvider(config.storageDir, { providerId: region.provider.provider_id, regionId: region.region_id, country: region.provider.country });
   await storage.init();
-  const deps: Deps = { config, db: database.db, ping: database.ping, storage, logger, clock };
+  const audit = new AuditLog(database.db, logger);
+  const deps: Deps = { config, db: database.db, ping: database.ping, storage, audit, logger, clock };
 
   const sweep = async () => {
     try {
@@ -62,6 +64,7 @@ export async function startRegionalGateway(
   if ("requestTimeout" in server) server.requestTimeout = 0;
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, host: config.host, database: database.kind, storage: config.storageDir, trustedCustomerHeader: config.trustedCustomerHeader }, "regional gateway listening");
+  if (!config.adminToken) logger.warn("no ADMIN_TOKEN or ADMIN_TOKEN_SHA256 configured: management APIs accept only tokens already in the database");
   if (config.trustedCustomerHeader) {
     logger.warn("trusted-header mode: S3 requests are identified by X-Customer-ID without credentials; use only on loopback or behind a trusted edge");
   }
@@ -75,6 +78,7 @@ export async function startRegionalGateway(
         server.close(() => resolve());
         if ("closeIdleConnections" in server) server.closeIdleConnections();
       });
+      await audit.close();
       await database.close();
     },
   };

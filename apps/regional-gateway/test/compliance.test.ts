@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { register, s3, startTestRegion, type TestRegion } from "./harness.ts";
+import { adminAuth, register, s3, startTestRegion, type TestRegion } from "./harness.ts";
 
 let us: TestRegion;
 let sql: postgres.Sql;
@@ -26,13 +26,13 @@ describe("customer registration", () => {
     expect((await register(us.url, "x", {})).status).toBe(400);
     expect((await register(us.url, "unknown-land", { country: "Atlantis" })).status).toBe(400);
     expect((await register(us.url, "extra-field", { surprise: true })).status).toBe(400);
-    const notJson = await fetch(`${us.url}/api/customers/nojson/register`, { method: "POST", body: "{" });
+    const notJson = await fetch(`${us.url}/api/customers/nojson/register`, { method: "POST", body: "{", headers: adminAuth });
     expect(notJson.status).toBe(400);
     expect((await register(us.url, "us-health", { customer_name: "US Health", country: "US", data_residency_requirement: "strict" })).status).toBe(201);
     expect((await register(us.url, "us-health", { country: "US" })).status).toBe(409);
-    const info = (await (await fetch(`${us.url}/api/customers/us-health/info`)).json()) as Record<string, unknown>;
+    const info = (await (await fetch(`${us.url}/api/customers/us-health/info`, { headers: adminAuth })).json()) as Record<string, unknown>;
     expect(info).toMatchObject({ customer_id: "us-health", region: "US-EAST", country: "US", legal_zone: "US", usage: { buckets: 0, objects: 0, bytes: 0 } });
-    expect((await fetch(`${us.url}/api/customers/nobody/info`)).status).toBe(404);
+    expect((await fetch(`${us.url}/api/customers/nobody/info`, { headers: adminAuth })).status).toBe(404);
   });
 });
 
@@ -53,7 +53,7 @@ describe("residency", () => {
     const [event] = await sql`select event_type, severity, resolved_at, remediation_deadline from compliance_events where customer_id = 'eu-misplaced'`;
     expect(event).toMatchObject({ event_type: "data_residency_violation", severity: "high", resolved_at: null });
     expect(event!.remediation_deadline).toBeInstanceOf(Date);
-    const summary = (await (await fetch(`${us.url}/api/compliance/summary`, { headers: { "x-customer-id": "eu-misplaced" } })).json()) as Record<string, unknown>;
+    const summary = (await (await fetch(`${us.url}/api/compliance/summary`, { headers: { "x-customer-id": "eu-misplaced", ...adminAuth } })).json()) as Record<string, unknown>;
     expect(summary).toMatchObject({ open_violations: 1, total_objects: 0, compliance_percentage: 100 });
   });
 
@@ -61,7 +61,7 @@ describe("residency", () => {
     const h = s3(us.url, "us-health");
     await h("/scans", { method: "PUT" });
     expect((await h("/scans/a.bin", { method: "PUT", body: "a" })).status).toBe(200);
-    const summary = (await (await fetch(`${us.url}/api/compliance/summary`, { headers: { "x-customer-id": "us-health" } })).json()) as Record<string, unknown>;
+    const summary = (await (await fetch(`${us.url}/api/compliance/summary`, { headers: { "x-customer-id": "us-health", ...adminAuth } })).json()) as Record<string, unknown>;
     expect(summary).toMatchObject({
       customer_id: "us-health",
       region: "US-EAST",

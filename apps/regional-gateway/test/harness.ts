@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +15,10 @@ export const TEST_TOPOLOGY: Topology = {
     { region_id: "US-EAST", name: "Virginia, United States", country: "US", endpoint: "http://127.0.0.1:1", provider: { provider_id: "us-east-fs", type: "fs", country: "US" } },
   ],
 };
+
+/** The bootstrap admin token every test region is configured with (by hash, as in production). */
+export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
+export const adminAuth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 export interface TestRegion extends RunningGateway {
   storageDir: string;
@@ -34,6 +39,8 @@ export async function startTestRegion(regionId: string, overrides: Partial<Regio
     database: { url: database.url, poolSize: 10 },
     storageDir,
     trustedCustomerHeader: true,
+    adminToken: { sha256: createHash("sha256").update(ADMIN_TOKEN).digest("hex") },
+    sourceCountryHeader: "x-source-country",
     strayGraceMs: 15 * 60_000,
     sweepIntervalMs: 10 * 60_000,
     logLevel: "silent",
@@ -76,7 +83,7 @@ export function registrationBody(overrides: Record<string, unknown> = {}) {
 export async function register(baseUrl: string, customerId: string, overrides: Record<string, unknown> = {}): Promise<Response> {
   return fetch(`${baseUrl}/api/customers/${customerId}/register`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...adminAuth },
     body: JSON.stringify(registrationBody(overrides)),
   });
 }

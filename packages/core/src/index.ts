@@ -5,3 +5,5 @@ export * from "./naming.ts";
 export * from "./range.ts";
 export * from "./listing.ts";
 export * from "./topology.ts";
+export * from "./audit-chain.ts";
+export * from "./roles.ts";

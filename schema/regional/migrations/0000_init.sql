@@ -40,6 +40,13 @@ CREATE TABLE "object_metadata" (
 	"system_metadata" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"compliance_status" text DEFAULT 'compliant' NOT NULL,
 	"legal_hold" boolean DEFAULT false NOT NULL,
+	"legal_hold_reason" text,
+	"legal_hold_set_by" text,
+	"legal_hold_set_at" timestamp with time zone,
+	"retention_mode" text,
+	"processing_restricted" boolean DEFAULT false NOT NULL,
+	"data_subject_id" text,
+	"last_verified_at" timestamp with time zone,
 	"data_classification" text DEFAULT 'internal' NOT NULL,
 	"retention_until" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
@@ -62,6 +69,9 @@ CREATE TABLE "operations_log" (
 	"cross_border_transfer" boolean DEFAULT false NOT NULL,
 	"compliance_info" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"duration_ms" integer,
+	"principal" text,
+	"prev_hash" text NOT NULL,
+	"row_hash" text NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
@@ -77,7 +87,10 @@ CREATE TABLE "compliance_events" (
 	"remediation_deadline" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"resolved_at" timestamp with time zone,
-	"resolution_note" text
+	"resolution_note" text,
+	"resolved_by" text,
+	"dedupe_key" text,
+	CONSTRAINT "compliance_events_dedupe_key_unique" UNIQUE("dedupe_key")
 );
 --> statement-breakpoint
 CREATE TABLE "data_subject_requests" (
@@ -91,6 +104,8 @@ CREATE TABLE "data_subject_requests" (
 	"affected_objects" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"result" jsonb,
 	"notes" text,
+	"requested_by" text,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"completed_at" timestamp with time zone
 );
 --> statement-breakpoint
@@ -104,6 +119,18 @@ CREATE TABLE "compliance_rules" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "api_tokens" (
+	"token_id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"name" text NOT NULL,
+	"role" text NOT NULL,
+	"customer_id" text,
+	"token_hash" text NOT NULL,
+	"created_by" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"revoked_at" timestamp with time zone,
+	CONSTRAINT "api_tokens_token_hash_unique" UNIQUE("token_hash")
+);
+--> statement-breakpoint
 ALTER TABLE "buckets" ADD CONSTRAINT "buckets_customer_id_customers_customer_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("customer_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "object_metadata" ADD CONSTRAINT "object_metadata_customer_id_customers_customer_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("customer_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "object_metadata" ADD CONSTRAINT "object_metadata_bucket_id_buckets_bucket_id_fk" FOREIGN KEY ("bucket_id") REFERENCES "public"."buckets"("bucket_id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
@@ -112,6 +139,8 @@ ALTER TABLE "compliance_rules" ADD CONSTRAINT "compliance_rules_customer_id_cust
 CREATE UNIQUE INDEX "buckets_customer_name_uq" ON "buckets" USING btree ("customer_id","bucket_name");--> statement-breakpoint
 CREATE UNIQUE INDEX "object_metadata_bucket_key_uq" ON "object_metadata" USING btree ("bucket_id","object_key");--> statement-breakpoint
 CREATE UNIQUE INDEX "object_metadata_storage_key_uq" ON "object_metadata" USING btree ("storage_key");--> statement-breakpoint
+CREATE INDEX "object_metadata_customer_subject_idx" ON "object_metadata" USING btree ("customer_id","data_subject_id");--> statement-breakpoint
 CREATE INDEX "operations_log_customer_time_idx" ON "operations_log" USING btree ("customer_id","created_at");--> statement-breakpoint
+CREATE INDEX "operations_log_time_idx" ON "operations_log" USING btree ("created_at");--> statement-breakpoint
 CREATE INDEX "compliance_events_open_idx" ON "compliance_events" USING btree ("customer_id","resolved_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "compliance_rules_customer_type_uq" ON "compliance_rules" USING btree ("customer_id","rule_type");

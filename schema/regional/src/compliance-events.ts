@@ -15,6 +15,9 @@ export const complianceEvents = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     resolvedAt: timestamp("resolved_at", { withTimezone: true }),
     resolutionNote: text("resolution_note"),
+    resolvedBy: text("resolved_by"),
+    /** Raising the same condition twice (e.g. one anomaly per customer and window) is a no-op. */
+    dedupeKey: text("dedupe_key").unique(),
   },
   (t) => [index("compliance_events_open_idx").on(t.customerId, t.resolvedAt)],
 );

@@ -15,5 +15,7 @@ export const dataSubjectRequests = pgTable("data_subject_requests", {
   affectedObjects: jsonb("affected_objects").$type<unknown[]>().notNull().default([]),
   result: jsonb("result").$type<Record<string, unknown>>(),
   notes: text("notes"),
+  requestedBy: text("requested_by"),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   completedAt: timestamp("completed_at", { withTimezone: true }),
 });

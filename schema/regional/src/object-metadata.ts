@@ -1,4 +1,4 @@
-import { bigint, boolean, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { binaryText } from "./columns.ts";
 import { buckets } from "./buckets.ts";
 import { customers } from "./customers.ts";
@@ -27,6 +27,15 @@ export const objectMetadata = pgTable(
     systemMetadata: jsonb("system_metadata").$type<Record<string, string>>().notNull().default({}),
     complianceStatus: text("compliance_status").notNull().default("compliant"),
     legalHold: boolean("legal_hold").notNull().default(false),
+    legalHoldReason: text("legal_hold_reason"),
+    legalHoldSetBy: text("legal_hold_set_by"),
+    legalHoldSetAt: timestamp("legal_hold_set_at", { withTimezone: true }),
+    retentionMode: text("retention_mode").$type<"GOVERNANCE" | "COMPLIANCE">(),
+    /** GDPR Art. 18: ordinary reads are refused while set. */
+    processingRestricted: boolean("processing_restricted").notNull().default(false),
+    /** Links the object to a data subject (from `x-amz-meta-data-subject-id`) for GDPR requests. */
+    dataSubjectId: text("data_subject_id"),
+    lastVerifiedAt: timestamp("last_verified_at", { withTimezone: true }),
     dataClassification: text("data_classification").notNull().default("internal"),
     retentionUntil: timestamp("retention_until", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -35,5 +44,6 @@ export const objectMetadata = pgTable(
   (t) => [
     uniqueIndex("object_metadata_bucket_key_uq").on(t.bucketId, t.objectKey),
     uniqueIndex("object_metadata_storage_key_uq").on(t.storageKey),
+    index("object_metadata_customer_subject_idx").on(t.customerId, t.dataSubjectId),
   ],
 );

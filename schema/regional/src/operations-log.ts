@@ -19,7 +19,15 @@ export const operationsLog = pgTable(
     crossBorderTransfer: boolean("cross_border_transfer").notNull().default(false),
     complianceInfo: jsonb("compliance_info").$type<Record<string, unknown>>().notNull().default({}),
     durationMs: integer("duration_ms"),
+    /** Who acted: `customer:<id>`, `token:<id>` (with its role), or `anonymous`. */
+    principal: text("principal"),
+    /** Hash chain: row_hash = SHA-256(prev_hash + canonical row). One chain per region. */
+    prevHash: text("prev_hash").notNull(),
+    rowHash: text("row_hash").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("operations_log_customer_time_idx").on(t.customerId, t.createdAt)],
+  (t) => [
+    index("operations_log_customer_time_idx").on(t.customerId, t.createdAt),
+    index("operations_log_time_idx").on(t.createdAt),
+  ],
 );

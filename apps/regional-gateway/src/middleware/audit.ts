@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
+import { sourceCountryOf } from "../source-country.ts";
 import type { AppEnv } from "../env.ts";
-import { recordOperation, resultOf } from "../services/audit.ts";
+import { resultOf } from "../services/audit.ts";
 
 /**
  * Writes one operations_log row for every request that reaches it, allowed or denied,
@@ -13,7 +14,7 @@ export const audit = createMiddleware<AppEnv>(async (c, next) => {
   const forwardedFor = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
   const customerId = op.customerId ?? c.req.header("x-customer-id") ?? null;
   try {
-    await recordOperation(deps.db, {
+    await deps.audit.record({
       requestId,
       customerId: customerId && customerId.length <= 128 ? customerId : null,
       operationType: op.operation,
@@ -24,10 +25,11 @@ export const audit = createMiddleware<AppEnv>(async (c, next) => {
       errorCode: op.errorCode ?? null,
       bytesTransferred: op.bytes ?? 0,
       sourceIp: forwardedFor ?? c.env?.incoming?.socket?.remoteAddress ?? null,
-      sourceCountry: null,
+      sourceCountry: sourceCountryOf(c),
       crossBorderTransfer: op.crossBorder ?? false,
       complianceInfo: op.info ?? {},
       durationMs: Math.round(performance.now() - startedAt),
+      principal: op.principal ?? (op.customerId ? `customer:${op.customerId}` : null),
       createdAt: deps.clock.now(),
     });
   } catch (err) {
@@ -37,3 +39,4 @@ export const audit = createMiddleware<AppEnv>(async (c, next) => {
   }
   logger.info({ operation: op.operation, status, ms: Math.round(performance.now() - startedAt) }, "request");
 });
+

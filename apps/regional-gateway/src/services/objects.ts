@@ -5,6 +5,7 @@ import { objectMetadata } from "@s3gw/schema-regional";
 import { BlobNotFoundError, TenantStorage, type ReadRange, type StorageProvider, type StoredBlob } from "@s3gw/storage";
 import type { RegionalDb } from "../env.ts";
 import type { Bucket } from "./buckets.ts";
+import { assertMutable } from "./object-lock.ts";
 
 export type ObjectRow = typeof objectMetadata.$inferSelect;
 
@@ -36,7 +37,13 @@ export async function commitObject(
       // Serialises concurrent writers of one key, so each sees which bytes it replaces.
       await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${bucket.bucketId + "/" + key}, 0))`);
       const [old] = await tx
-        .select({ storageKey: objectMetadata.storageKey, legalHold: objectMetadata.legalHold, retentionUntil: objectMetadata.retentionUntil })
+        .select({
+          storageKey: objectMetadata.storageKey,
+          legalHold: objectMetadata.legalHold,
+          legalHoldReason: objectMetadata.legalHoldReason,
+          retentionMode: objectMetadata.retentionMode,
+          retentionUntil: objectMetadata.retentionUntil,
+        })
         .from(objectMetadata)
         .where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key)))
         .for("update");
@@ -55,6 +62,7 @@ export async function commitObject(
         etag: blob.md5Hex,
         sha256: blob.sha256Hex,
         contentType: meta.contentType,
+        dataSubjectId: meta.userMetadata["data-subject-id"] ?? null,
         userMetadata: meta.userMetadata,
         systemMetadata: meta.systemMetadata,
         complianceStatus: "compliant",
@@ -73,11 +81,6 @@ export async function commitObject(
   }
   if (replaced) await tenant.delete(replaced).catch(() => {}); // a failure leaves a stray for the sweeper
   return row;
-}
-
-export function assertMutable(obj: { legalHold: boolean; retentionUntil: Date | null }, now: Date, key: string): void {
-  if (obj.legalHold) throw s3Error("AccessDenied", "Object is under legal hold", { resource: key });
-  if (obj.retentionUntil && obj.retentionUntil > now) throw s3Error("AccessDenied", "Object is under retention", { resource: key });
 }
 
 export async function findObject(db: RegionalDb, bucket: Bucket, key: string): Promise<ObjectRow> {
@@ -99,11 +102,11 @@ export async function openObject(
   tenant: TenantStorage,
   bucket: Bucket,
   key: string,
-  pick: (row: ObjectRow) => ReadRange | undefined,
+  pick: (row: ObjectRow) => Promise<ReadRange | undefined>,
 ): Promise<{ row: ObjectRow; range: ReadRange | undefined; body: Readable }> {
   for (let attempt = 0; ; attempt++) {
     const row = await findObject(db, bucket, key);
-    const range = pick(row);
+    const range = await pick(row);
     try {
       return { row, range, body: await tenant.get(row.storageKey, range) };
     } catch (err) {

@@ -1,6 +1,7 @@
-import { apiError, CUSTOMER_ID_RE } from "@s3gw/core";
+import { ADMIN_ONLY, apiError, CUSTOMER_ID_RE, READ_ROLES } from "@s3gw/core";
 import { Hono } from "hono";
 import type { AppEnv } from "../../env.ts";
+import { requireRole, scopeCustomer } from "../../middleware/auth.ts";
 import { customerUsage, customerView, findCustomer, registerCustomer, registrationSchema } from "../../services/customers.ts";
 
 function customerIdParam(raw: string): string {
@@ -12,7 +13,7 @@ function customerIdParam(raw: string): string {
 export function customerRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
 
-  r.post("/:id/register", async (c) => {
+  r.post("/:id/register", requireRole(...ADMIN_ONLY), async (c) => {
     const { deps, op } = c.var;
     op.operation = "RegisterCustomer";
     const id = customerIdParam(c.req.param("id"));
@@ -23,10 +24,10 @@ export function customerRoutes(): Hono<AppEnv> {
     return c.json({ status: "registered", customer: customerView(customer) }, 201);
   });
 
-  r.get("/:id/info", async (c) => {
+  r.get("/:id/info", requireRole(...READ_ROLES), async (c) => {
     const { deps, op } = c.var;
     op.operation = "GetCustomerInfo";
-    const id = customerIdParam(c.req.param("id"));
+    const id = scopeCustomer(c, customerIdParam(c.req.param("id")))!;
     op.customerId = id;
     const customer = await findCustomer(deps.db, id);
     if (!customer) throw apiError.notFound(`customer ${id} is not registered in region ${deps.config.region.region_id}`);

@@ -2,7 +2,9 @@ import { Readable } from "node:stream";
 import { assertObjectKey, parseRange } from "@s3gw/core";
 import { TenantStorage } from "@s3gw/storage";
 import type { Context } from "hono";
+import { sourceCountryOf } from "../../source-country.ts";
 import type { AppEnv } from "../../env.ts";
+import { checkRead } from "../../services/access-policy.ts";
 import { findBucket } from "../../services/buckets.ts";
 import { findObject, openObject } from "../../services/objects.ts";
 import { checkPreconditions } from "./conditions.ts";
@@ -15,8 +17,10 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
   const bucket = await findBucket(deps.db, customer.customerId, bucketName);
   const rangeHeader = c.req.header("range");
 
+  const facts = { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) };
   if (head) {
     const row = await findObject(deps.db, bucket, key);
+    await checkRead(deps, customer, facts, row);
     checkPreconditions(c.req.raw.headers, row.etag, row.lastModified);
     const range = parseRange(rangeHeader, row.sizeBytes);
     const headers = objectResponseHeaders(row);
@@ -31,7 +35,8 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
   }
 
   const tenant = new TenantStorage(deps.storage, customer.customerId);
-  const { row, range, body } = await openObject(deps.db, tenant, bucket, key, (r) => {
+  const { row, range, body } = await openObject(deps.db, tenant, bucket, key, async (r) => {
+    await checkRead(deps, customer, facts, r);
     checkPreconditions(c.req.raw.headers, r.etag, r.lastModified);
     return parseRange(rangeHeader, r.sizeBytes);
   });

@@ -1,11 +1,14 @@
 import { assertObjectKey, checkResidency, s3Error } from "@s3gw/core";
 import { TenantStorage } from "@s3gw/storage";
 import type { Context } from "hono";
+import { sourceCountryOf } from "../../source-country.ts";
 import type { AppEnv } from "../../env.ts";
 import { empty } from "./xml-response.ts";
+import { checkContent, checkWrite } from "../../services/access-policy.ts";
 import { findBucket } from "../../services/buckets.ts";
 import { raiseComplianceEvent } from "../../services/compliance.ts";
-import { assertMutable, commitObject, findObject } from "../../services/objects.ts";
+import { assertMutable } from "../../services/object-lock.ts";
+import { commitObject, findObject } from "../../services/objects.ts";
 import { parseContentLength, parseContentMd5, readObjectHeaders } from "./object-headers.ts";
 
 /** S3's single-PUT ceiling; larger objects need multipart. */
@@ -42,6 +45,8 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
     throw s3Error("DataResidencyViolation", decision.reason, { resource: `/${bucketName}/${key}` });
   }
 
+  const facts = { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) };
+  await checkWrite(deps, customer, { ...facts, contentType: meta.contentType, declaredSize: expectedSize });
   const existing = await findObject(deps.db, bucket, key).catch(() => undefined);
   if (existing) assertMutable(existing, deps.clock.now(), key);
 
@@ -51,6 +56,12 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
     ...(contentMd5 ? { contentMd5 } : {}),
     maxSize: MAX_PUT_BYTES,
   });
+  try {
+    await checkContent(deps, customer, { ...facts, sha256: blob.sha256Hex, size: blob.size, bucketId: bucket.bucketId });
+  } catch (err) {
+    await tenant.delete(blob.storageKey).catch(() => {});
+    throw err;
+  }
   const row = await commitObject(deps.db, deps.storage, tenant, bucket, key, blob, meta, deps.clock.now());
   op.bytes = blob.size;
   op.info = { residency: "ok", storage_provider: target.providerId, storage_country: target.country, sha256: row.sha256 };

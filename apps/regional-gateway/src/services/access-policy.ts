@@ -1,0 +1,23 @@
+import type { Deps } from "../env.ts";
+import type { Customer } from "./customers.ts";
+import { assertReadable } from "./object-lock.ts";
+import type { ObjectRow } from "./objects.ts";
+
+/** What the S3 handlers know about a request when the policy is asked. */
+export interface RequestFacts {
+  bucket: string;
+  key: string;
+  /** ISO country from the deployment's edge header, if it sent one. */
+  sourceCountry: string | null;
+}
+
+/** Before any byte of a write is accepted (residency is checked separately, first). */
+export async function checkWrite(_deps: Deps, _customer: Customer, _req: RequestFacts & { contentType: string; declaredSize: number | undefined }): Promise<void> {}
+
+/** After the bytes are stored and hashed, before the metadata commit makes them visible. */
+export async function checkContent(_deps: Deps, _customer: Customer, _req: RequestFacts & { sha256: string; size: number; bucketId: string }): Promise<void> {}
+
+/** Before an object's bytes or metadata are served. */
+export async function checkRead(_deps: Deps, _customer: Customer, req: RequestFacts, row: ObjectRow): Promise<void> {
+  assertReadable(row, req.key);
+}
