@@ -11,6 +11,8 @@ import { authenticateToken } from "../services/tokens.ts";
 export function requireRole(...roles: readonly Role[]) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const { deps, op } = c.var;
+    // Handlers name their operation; a request refused before its handler is named by its route.
+    if (op.operation === "Unknown") op.operation = `${c.req.method} ${c.req.routePath}`;
     const header = c.req.header("authorization");
     const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
     if (!token) throw apiError.unauthorized("a bearer token is required (Authorization: Bearer <token>)");
@@ -38,4 +40,12 @@ export function scopeCustomer(c: Context<AppEnv>, requested: string | undefined)
     return p.customerId;
   }
   return requested;
+}
+
+/** Names the operation for the audit row before authorisation runs, so denials carry the name too. */
+export function operation(name: string) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    c.var.op.operation = name;
+    await next();
+  });
 }

@@ -1,15 +1,14 @@
 import { apiError, CUSTOMER_ID_RE, READ_ROLES } from "@s3gw/core";
 import { Hono } from "hono";
 import type { AppEnv } from "../../env.ts";
-import { requireRole, scopeCustomer } from "../../middleware/auth.ts";
+import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts";
 import { complianceSummary } from "../../services/compliance.ts";
 import { findCustomer } from "../../services/customers.ts";
 
 export function complianceRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
-  r.get("/summary", requireRole(...READ_ROLES), async (c) => {
+  r.get("/summary", operation("GetComplianceSummary"), requireRole(...READ_ROLES), async (c) => {
     const { deps, op } = c.var;
-    op.operation = "GetComplianceSummary";
     const id = scopeCustomer(c, c.req.header("x-customer-id"));
     if (!id) throw apiError.badRequest("X-Customer-ID header is required");
     if (!CUSTOMER_ID_RE.test(id)) throw apiError.badRequest("malformed X-Customer-ID header");

@@ -1,7 +1,7 @@
 import { ADMIN_ONLY, apiError, CUSTOMER_ID_RE, READ_ROLES } from "@s3gw/core";
 import { Hono } from "hono";
 import type { AppEnv } from "../../env.ts";
-import { requireRole, scopeCustomer } from "../../middleware/auth.ts";
+import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts";
 import { customerUsage, customerView, findCustomer, registerCustomer, registrationSchema } from "../../services/customers.ts";
 
 function customerIdParam(raw: string): string {
@@ -13,9 +13,8 @@ function customerIdParam(raw: string): string {
 export function customerRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
 
-  r.post("/:id/register", requireRole(...ADMIN_ONLY), async (c) => {
+  r.post("/:id/register", operation("RegisterCustomer"), requireRole(...ADMIN_ONLY), async (c) => {
     const { deps, op } = c.var;
-    op.operation = "RegisterCustomer";
     const id = customerIdParam(c.req.param("id"));
     op.customerId = id;
     const body = registrationSchema.safeParse(await c.req.json().catch(() => undefined));
@@ -24,9 +23,8 @@ export function customerRoutes(): Hono<AppEnv> {
     return c.json({ status: "registered", customer: customerView(customer) }, 201);
   });
 
-  r.get("/:id/info", requireRole(...READ_ROLES), async (c) => {
+  r.get("/:id/info", operation("GetCustomerInfo"), requireRole(...READ_ROLES), async (c) => {
     const { deps, op } = c.var;
-    op.operation = "GetCustomerInfo";
     const id = scopeCustomer(c, customerIdParam(c.req.param("id")))!;
     op.customerId = id;
     const customer = await findCustomer(deps.db, id);
