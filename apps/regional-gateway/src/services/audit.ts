@@ -99,8 +99,8 @@ export class AuditLog {
         prev = rowHash;
         return v;
       });
-      // Rows of one batch are inserted one by one so ids follow chain order exactly.
-      for (const v of values) await tx.insert(operationsLog).values(v);
+      // One multi-row INSERT: Postgres draws the serial ids in VALUES order, so ids follow the chain.
+      await tx.insert(operationsLog).values(values);
     });
   }
 }
