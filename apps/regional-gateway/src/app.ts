@@ -8,6 +8,8 @@ import { auditVerifyRoutes } from "./routes/api/audit-verify.ts";
 import { complianceRoutes } from "./routes/api/compliance-summary.ts";
 import { tokenRoutes } from "./routes/api/tokens.ts";
 import { customerRoutes } from "./routes/api/customers.ts";
+import { holdRoutes } from "./routes/api/holds.ts";
+import { objectVerifyRoutes } from "./routes/api/objects-verify.ts";
 import { healthHandler } from "./routes/health.ts";
 import { s3Routes } from "./routes/s3/index.ts";
 
@@ -22,6 +24,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/api/compliance", complianceRoutes());
   app.route("/api/tokens", tokenRoutes());
   app.route("/api/audit", auditVerifyRoutes());
+  app.route("/api/holds", holdRoutes());
+  app.route("/api/objects", objectVerifyRoutes());
   app.notFound((c) =>
     onError(isS3Path(c.req.path) ? s3Error("InvalidRequest", "Unknown S3 path") : apiError.notFound(`no route for ${c.req.method} ${c.req.path}`), c),
   );

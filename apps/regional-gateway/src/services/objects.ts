@@ -29,6 +29,7 @@ export async function commitObject(
   blob: StoredBlob,
   meta: NewObject,
   now: Date,
+  lock: { bypassGovernance?: boolean } = {},
 ): Promise<ObjectRow> {
   let replaced: string | undefined;
   let row: ObjectRow;
@@ -47,7 +48,7 @@ export async function commitObject(
         .from(objectMetadata)
         .where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key)))
         .for("update");
-      if (old) assertMutable(old, now, key);
+      if (old) assertMutable(old, now, key, lock);
       replaced = old?.storageKey;
       const values = {
         customerId: bucket.customerId,
@@ -115,7 +116,14 @@ export async function openObject(
   }
 }
 
-export async function deleteObject(db: RegionalDb, tenant: TenantStorage, bucket: Bucket, key: string, now: Date): Promise<boolean> {
+export async function deleteObject(
+  db: RegionalDb,
+  tenant: TenantStorage,
+  bucket: Bucket,
+  key: string,
+  now: Date,
+  lock: { bypassGovernance?: boolean } = {},
+): Promise<boolean> {
   const removed = await db.transaction(async (tx) => {
     const [row] = await tx
       .select()
@@ -123,7 +131,7 @@ export async function deleteObject(db: RegionalDb, tenant: TenantStorage, bucket
       .where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key)))
       .for("update");
     if (!row) return undefined;
-    assertMutable(row, now, key);
+    assertMutable(row, now, key, lock);
     await tx.delete(objectMetadata).where(eq(objectMetadata.objectId, row.objectId));
     return row.storageKey;
   });

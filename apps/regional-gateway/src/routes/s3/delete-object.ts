@@ -5,6 +5,7 @@ import type { AppEnv } from "../../env.ts";
 import { empty } from "./xml-response.ts";
 import { findBucket } from "../../services/buckets.ts";
 import { deleteObject } from "../../services/objects.ts";
+import { governanceBypass } from "./object-lock.ts";
 
 /** S3 answers 204 whether or not the key existed. */
 export async function deleteObjectHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
@@ -12,7 +13,8 @@ export async function deleteObjectHandler(c: Context<AppEnv>, bucketName: string
   assertObjectKey(key);
   const bucket = await findBucket(deps.db, customer.customerId, bucketName);
   const tenant = new TenantStorage(deps.storage, customer.customerId);
-  const existed = await deleteObject(deps.db, tenant, bucket, key, deps.clock.now());
-  op.info = { existed };
+  const bypassGovernance = await governanceBypass(c);
+  const existed = await deleteObject(deps.db, tenant, bucket, key, deps.clock.now(), { bypassGovernance });
+  op.info = { ...op.info, existed };
   return empty(c, 204);
 }

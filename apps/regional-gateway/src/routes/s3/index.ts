@@ -8,13 +8,14 @@ import { deleteObjectHandler } from "./delete-object.ts";
 import { getObjectHandler } from "./get-object.ts";
 import { listBucketsHandler } from "./list-buckets.ts";
 import { listObjectsHandler } from "./list-objects.ts";
+import { getObjectLegalHoldHandler, getObjectRetentionHandler, putObjectLegalHoldHandler, putObjectRetentionHandler } from "./object-lock.ts";
 import { putObjectHandler } from "./put-object.ts";
 import { parseS3Target } from "./target.ts";
 
 /** Sub-resources S3 defines that this gateway does not serve yet: refused explicitly, never mistaken for a plain GET/PUT. */
 const UNSUPPORTED_SUBRESOURCES = [
   "acl", "policy", "versioning", "versions", "lifecycle", "cors", "encryption", "website", "logging", "notification",
-  "replication", "tagging", "uploads", "uploadId", "delete", "retention", "legal-hold", "object-lock", "restore",
+  "replication", "tagging", "uploads", "uploadId", "delete", "object-lock", "restore",
   "select", "attributes", "torrent", "requestPayment", "accelerate", "analytics", "inventory", "metrics",
   "ownershipControls", "publicAccessBlock", "intelligent-tiering",
 ];
@@ -30,6 +31,13 @@ function resolveOperation(method: string, bucket: string | undefined, key: strin
     return method === "GET" ? { operation: "ListBuckets", handler: (c) => listBucketsHandler(c) } : fail("Unknown", s3Error("MethodNotAllowed"));
   }
   if (unsupported) return fail(`Unsupported:${unsupported}`, s3Error("NotImplemented", `The ${unsupported} sub-resource is not implemented by this gateway`));
+  if (query.has("legal-hold") || query.has("retention")) {
+    const legalHold = query.has("legal-hold");
+    if (key === undefined) return fail("Unknown", s3Error("InvalidRequest", "legal-hold and retention are object sub-resources"));
+    if (method === "GET") return legalHold ? { operation: "GetObjectLegalHold", handler: getObjectLegalHoldHandler } : { operation: "GetObjectRetention", handler: getObjectRetentionHandler };
+    if (method === "PUT") return legalHold ? { operation: "PutObjectLegalHold", handler: putObjectLegalHoldHandler } : { operation: "PutObjectRetention", handler: putObjectRetentionHandler };
+    return fail("Unknown", s3Error("MethodNotAllowed"));
+  }
   if (key === undefined) {
     if (method === "GET" && query.has("location")) return { operation: "GetBucketLocation", handler: (c, b) => getBucketLocationHandler(c, b) };
     if (method === "GET") return { operation: query.get("list-type") === "2" ? "ListObjectsV2" : "ListObjects", handler: (c, b) => listObjectsHandler(c, b) };

@@ -10,6 +10,7 @@ import { raiseComplianceEvent } from "../../services/compliance.ts";
 import { assertMutable } from "../../services/object-lock.ts";
 import { commitObject, findObject } from "../../services/objects.ts";
 import { parseContentLength, parseContentMd5, readObjectHeaders } from "./object-headers.ts";
+import { governanceBypass } from "./object-lock.ts";
 
 /** S3's single-PUT ceiling; larger objects need multipart. */
 const MAX_PUT_BYTES = 5 * 1024 ** 3;
@@ -48,7 +49,8 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
   const facts = { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) };
   await checkWrite(deps, customer, { ...facts, contentType: meta.contentType, declaredSize: expectedSize });
   const existing = await findObject(deps.db, bucket, key).catch(() => undefined);
-  if (existing) assertMutable(existing, deps.clock.now(), key);
+  const lock = { bypassGovernance: existing ? await governanceBypass(c) : false };
+  if (existing) assertMutable(existing, deps.clock.now(), key, lock);
 
   const tenant = new TenantStorage(deps.storage, customer.customerId);
   const blob = await tenant.put(c.env.incoming, {
@@ -62,9 +64,9 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
     await tenant.delete(blob.storageKey).catch(() => {});
     throw err;
   }
-  const row = await commitObject(deps.db, deps.storage, tenant, bucket, key, blob, meta, deps.clock.now());
+  const row = await commitObject(deps.db, deps.storage, tenant, bucket, key, blob, meta, deps.clock.now(), lock);
   op.bytes = blob.size;
-  op.info = { residency: "ok", storage_provider: target.providerId, storage_country: target.country, sha256: row.sha256 };
+  op.info = { ...op.info, residency: "ok", storage_provider: target.providerId, storage_country: target.country, sha256: row.sha256 };
   return empty(c, 200, {
     etag: `"${row.etag}"`,
     "x-amz-checksum-sha256": Buffer.from(row.sha256, "hex").toString("base64"),

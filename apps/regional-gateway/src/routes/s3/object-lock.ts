@@ -1,0 +1,118 @@
+import { assertObjectKey, describePrincipal, parseXml, S3_XMLNS, s3Error, type Principal } from "@s3gw/core";
+import type { Context } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../../env.ts";
+import { findBucket } from "../../services/buckets.ts";
+import { setLegalHold, setRetention, type Retention } from "../../services/object-lock.ts";
+import { findObject } from "../../services/objects.ts";
+import { authenticateToken } from "../../services/tokens.ts";
+import { empty, xml } from "./xml-response.ts";
+
+/** Object Lock documents are a few hundred bytes; anything much larger is not one. */
+const MAX_LOCK_BODY = 16 * 1024;
+
+/**
+ * The admin behind an S3 request, if it carries `Authorization: Bearer <admin token>` besides
+ * X-Customer-ID. A customer-scoped admin token only counts for its own customer.
+ */
+async function adminPrincipal(c: Context<AppEnv>): Promise<Principal | undefined> {
+  const token = c.req.header("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  if (!token) return undefined;
+  const p = await authenticateToken(c.var.deps.db, c.var.deps.config.adminToken, token);
+  if (!p || p.role !== "admin" || (p.customerId && p.customerId !== c.var.customer.customerId)) return undefined;
+  c.var.op.principal = describePrincipal(p);
+  return p;
+}
+
+/**
+ * Whether this request may bypass GOVERNANCE retention: it must ask (`x-amz-bypass-governance-retention:
+ * true`) and come from an admin. Anyone else asking is ignored, so protection still answers AccessDenied.
+ */
+export async function governanceBypass(c: Context<AppEnv>): Promise<boolean> {
+  if (c.req.header("x-amz-bypass-governance-retention")?.trim().toLowerCase() !== "true") return false;
+  const admin = await adminPrincipal(c);
+  c.var.op.info = { ...c.var.op.info, governance_bypass: admin ? "granted" : "ignored_not_admin" };
+  return admin !== undefined;
+}
+
+async function readLockDocument(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  const declared = Number(c.req.header("content-length") ?? 0);
+  if (declared > MAX_LOCK_BODY) throw s3Error("MalformedXML", "The Object Lock document is too large");
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of c.req.raw.body ?? []) {
+    size += chunk.length;
+    if (size > MAX_LOCK_BODY) throw s3Error("MalformedXML", "The Object Lock document is too large");
+    chunks.push(chunk);
+  }
+  try {
+    return parseXml(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    throw s3Error("MalformedXML");
+  }
+}
+
+const legalHoldDoc = z.object({ LegalHold: z.object({ Status: z.enum(["ON", "OFF"]) }) });
+
+/** `<Retention/>` (no Mode, no date) removes the retention, as in S3. */
+const retentionDoc = z.object({
+  Retention: z.union([
+    z.literal(""),
+    z.object({ Mode: z.enum(["GOVERNANCE", "COMPLIANCE"]), RetainUntilDate: z.iso.datetime({ offset: true }) }),
+  ]),
+});
+
+async function target(c: Context<AppEnv>, bucketName: string, key: string) {
+  assertObjectKey(key);
+  return findBucket(c.var.deps.db, c.var.customer.customerId, bucketName);
+}
+
+export async function getObjectLegalHoldHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
+  const row = await findObject(c.var.deps.db, await target(c, bucketName, key), key);
+  // An object whose hold was never set has no configuration; one that was lifted answers OFF.
+  if (!row.legalHold && !row.legalHoldSetAt) throw s3Error("NoSuchObjectLockConfiguration", undefined, { resource: key });
+  return xml(c, { LegalHold: { "@_xmlns": S3_XMLNS, Status: row.legalHold ? "ON" : "OFF" } });
+}
+
+export async function putObjectLegalHoldHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
+  const { deps, customer, op } = c.var;
+  const bucket = await target(c, bucketName, key);
+  const doc = legalHoldDoc.safeParse(await readLockDocument(c));
+  if (!doc.success) throw s3Error("MalformedXML");
+  const on = doc.data.LegalHold.Status === "ON";
+  const admin = on ? undefined : await adminPrincipal(c);
+  const { before } = await setLegalHold(deps.db, bucket, key, {
+    on,
+    reason: null,
+    by: admin ? describePrincipal(admin) : `customer:${customer.customerId}`,
+    now: deps.clock.now(),
+    mayLiftManagedHold: admin !== undefined,
+  });
+  op.info = { legal_hold: doc.data.LegalHold.Status, was: before.legalHold ? "ON" : "OFF" };
+  return empty(c, 200);
+}
+
+export async function getObjectRetentionHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
+  const row = await findObject(c.var.deps.db, await target(c, bucketName, key), key);
+  if (!row.retentionUntil) throw s3Error("NoSuchObjectLockConfiguration", undefined, { resource: key });
+  return xml(c, {
+    Retention: { "@_xmlns": S3_XMLNS, Mode: row.retentionMode ?? "GOVERNANCE", RetainUntilDate: row.retentionUntil.toISOString() },
+  });
+}
+
+export async function putObjectRetentionHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
+  const { deps, op } = c.var;
+  const bucket = await target(c, bucketName, key);
+  const doc = retentionDoc.safeParse(await readLockDocument(c));
+  if (!doc.success) throw s3Error("MalformedXML");
+  const r = doc.data.Retention;
+  const next: Retention | null = r === "" ? null : { mode: r.Mode, until: new Date(r.RetainUntilDate) };
+  const bypass = await governanceBypass(c);
+  const { before } = await setRetention(deps.db, bucket, key, next, { now: deps.clock.now(), bypassGovernance: bypass });
+  op.info = {
+    ...op.info,
+    retention: next ? { mode: next.mode, until: next.until.toISOString() } : null,
+    was: before.retentionUntil ? { mode: before.retentionMode, until: before.retentionUntil.toISOString() } : null,
+  };
+  return empty(c, 200);
+}
