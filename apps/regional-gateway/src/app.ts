@@ -8,6 +8,7 @@ import { auditVerifyRoutes } from "./routes/api/audit-verify.ts";
 import { complianceRoutes } from "./routes/api/compliance-summary.ts";
 import { tokenRoutes } from "./routes/api/tokens.ts";
 import { customerRoutes } from "./routes/api/customers.ts";
+import { gdprRoutes } from "./routes/api/gdpr.ts";
 import { holdRoutes } from "./routes/api/holds.ts";
 import { objectVerifyRoutes } from "./routes/api/objects-verify.ts";
 import { healthHandler } from "./routes/health.ts";
@@ -24,6 +25,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/api/compliance", complianceRoutes());
   app.route("/api/tokens", tokenRoutes());
   app.route("/api/audit", auditVerifyRoutes());
+  app.route("/api/gdpr", gdprRoutes());
   app.route("/api/holds", holdRoutes());
   app.route("/api/objects", objectVerifyRoutes());
   app.notFound((c) =>

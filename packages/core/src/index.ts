@@ -7,3 +7,4 @@ export * from "./listing.ts";
 export * from "./topology.ts";
 export * from "./audit-chain.ts";
 export * from "./roles.ts";
+export * from "./gdpr.ts";

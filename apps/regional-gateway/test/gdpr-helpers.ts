@@ -1,0 +1,47 @@
+import { expect } from "vitest";
+import { adminAuth } from "./harness.ts";
+
+export const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+
+export async function mint(url: string, name: string, role: string, customerId?: string): Promise<string> {
+  const res = await fetch(`${url}/api/tokens`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...adminAuth },
+    body: JSON.stringify({ name, role, ...(customerId ? { customer_id: customerId } : {}) }),
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { token: string }).token;
+}
+
+export interface Dsr {
+  request_id: string;
+  customer_id: string;
+  data_subject_id: string;
+  request_type: string;
+  status: string;
+  received_at: string;
+  response_deadline: string;
+  deadline_state: "overdue" | "near" | "ok" | null;
+  overdue: boolean;
+  affected_objects: Record<string, unknown>[];
+  result: Record<string, any> | null;
+  notes: string | null;
+  requested_by: string | null;
+  completed_at: string | null;
+}
+
+/** A JSON call to the GDPR API with a bearer token. */
+export function gdprApi(url: string) {
+  return (token: string, method: string, path: string, body?: unknown) =>
+    fetch(`${url}/api/gdpr${path}`, {
+      method,
+      headers: { "content-type": "application/json", ...bearer(token) },
+      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    });
+}
+
+export async function json<T = Dsr>(res: Response, status: number): Promise<T> {
+  const text = await res.text();
+  expect(res.status, text).toBe(status);
+  return JSON.parse(text) as T;
+}
