@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { sourceCountryOf } from "../source-country.ts";
 import type { AppEnv } from "../env.ts";
+import { observeOperation } from "../services/anomaly.ts";
 import { resultOf } from "../services/audit.ts";
 
 /**
@@ -32,6 +33,7 @@ export const audit = createMiddleware<AppEnv>(async (c, next) => {
       principal: op.principal ?? (op.customerId ? `customer:${op.customerId}` : null),
       createdAt: deps.clock.now(),
     });
+    await observeOperation(deps, op.customerId);
   } catch (err) {
     // A request whose audit row cannot be written is not acknowledged as a success.
     logger.error({ err: (err as Error).message, operation: op.operation }, "operations_log write failed");

@@ -2,6 +2,7 @@ import type { Deps } from "../env.ts";
 import type { Customer } from "./customers.ts";
 import { assertReadable } from "./object-lock.ts";
 import type { ObjectRow } from "./objects.ts";
+import { enforceContentRules, enforceReadRules, enforceWriteRules } from "./rules-enforcement.ts";
 
 /** What the S3 handlers know about a request when the policy is asked. */
 export interface RequestFacts {
@@ -12,12 +13,17 @@ export interface RequestFacts {
 }
 
 /** Before any byte of a write is accepted (residency is checked separately, first). */
-export async function checkWrite(_deps: Deps, _customer: Customer, _req: RequestFacts & { contentType: string; declaredSize: number | undefined }): Promise<void> {}
+export async function checkWrite(deps: Deps, customer: Customer, req: RequestFacts & { contentType: string; declaredSize: number | undefined }): Promise<void> {
+  await enforceWriteRules(deps, customer, req);
+}
 
 /** After the bytes are stored and hashed, before the metadata commit makes them visible. */
-export async function checkContent(_deps: Deps, _customer: Customer, _req: RequestFacts & { sha256: string; size: number; bucketId: string }): Promise<void> {}
+export async function checkContent(deps: Deps, customer: Customer, req: RequestFacts & { sha256: string; size: number; bucketId: string }): Promise<void> {
+  await enforceContentRules(deps, customer, req);
+}
 
 /** Before an object's bytes or metadata are served. */
-export async function checkRead(_deps: Deps, _customer: Customer, req: RequestFacts, row: ObjectRow): Promise<void> {
+export async function checkRead(deps: Deps, customer: Customer, req: RequestFacts, row: ObjectRow): Promise<void> {
   assertReadable(row, req.key);
+  await enforceReadRules(deps, customer, req, row.storageCountry);
 }

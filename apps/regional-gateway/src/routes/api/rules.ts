@@ -1,0 +1,42 @@
+import { apiError, COMPLIANCE_ROLES, CUSTOMER_ID_RE, READ_ROLES } from "@s3gw/core";
+import type { Context } from "hono";
+import { Hono } from "hono";
+import type { AppEnv } from "../../env.ts";
+import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts";
+import { findCustomer } from "../../services/customers.ts";
+import { parseInput } from "../../services/paging.ts";
+import { loadRules, rulesBodySchema, rulesFromBody, rulesView, saveRules } from "../../services/rules.ts";
+
+async function registeredCustomer(c: Context<AppEnv>): Promise<string> {
+  const raw = c.req.param("id") ?? "";
+  if (!CUSTOMER_ID_RE.test(raw)) throw apiError.badRequest("customer id must be 2-63 characters of a-z, 0-9 and '-', starting with a letter or digit");
+  const id = scopeCustomer(c, raw)!;
+  c.var.op.customerId = id;
+  const { deps } = c.var;
+  if (!(await findCustomer(deps.db, id))) throw apiError.notFound(`customer ${id} is not registered in region ${deps.config.region.region_id}`);
+  return id;
+}
+
+/**
+ * A customer's compliance rules, enforced on its S3 reads and writes. PUT replaces the
+ * whole rule set (every field required); null / false turns a rule off.
+ */
+export function rulesRoutes(): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+
+  r.get("/:id/rules", operation("GetComplianceRules"), requireRole(...READ_ROLES), async (c) => {
+    const id = await registeredCustomer(c);
+    return c.json({ customer_id: id, rules: rulesView(await loadRules(c.var.deps.db, id)) });
+  });
+
+  r.put("/:id/rules", operation("PutComplianceRules"), requireRole(...COMPLIANCE_ROLES), async (c) => {
+    const id = await registeredCustomer(c);
+    const body = parseInput(rulesBodySchema, await c.req.json().catch(() => undefined), "body");
+    const rules = rulesFromBody(body);
+    const changed = await saveRules(c.var.deps, id, rules);
+    c.var.op.info = { changed };
+    return c.json({ customer_id: id, rules: rulesView(rules), changed: Object.keys(changed) });
+  });
+
+  return r;
+}
