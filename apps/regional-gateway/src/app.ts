@@ -16,6 +16,8 @@ import { gdprRoutes } from "./routes/api/gdpr.ts";
 import { holdRoutes } from "./routes/api/holds.ts";
 import { objectVerifyRoutes } from "./routes/api/objects-verify.ts";
 import { healthHandler } from "./routes/health.ts";
+import { metricsHandler } from "./routes/metrics.ts";
+import { opsDashboardRoutes } from "./routes/ops-dashboard.ts";
 import { s3Routes } from "./routes/s3/index.ts";
 
 /** Builds the regional gateway from its dependencies; binding a port is server.ts's job. */
@@ -23,6 +25,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use("*", init(deps));
   app.get("/health", healthHandler);
+  app.get("/metrics", metricsHandler);
   app.use("*", audit);
   app.route("/s3", s3Routes());
   app.route("/api/customers", customerRoutes());
@@ -34,6 +37,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/api/compliance", complianceValidateRoutes());
   app.route("/api/audit", auditQueryRoutes());
   app.route("/api/gdpr", gdprRoutes());
+  app.route("/ops", opsDashboardRoutes());
   app.route("/api/holds", holdRoutes());
   app.route("/api/objects", objectVerifyRoutes());
   app.notFound((c) =>

@@ -7,6 +7,8 @@ import type { RegionalConfig } from "./config.ts";
 import type { Principal } from "@s3gw/core";
 import type { AuditLog } from "./services/audit.ts";
 import type { Customer } from "./services/customers.ts";
+import type { GatewayMetrics } from "./services/metrics.ts";
+import type { RequestStats } from "./services/request-stats.ts";
 
 export type RegionalDb = Db<typeof regionalSchema>;
 
@@ -20,6 +22,10 @@ export interface Deps {
   audit: AuditLog;
   logger: Logger;
   clock: Clock;
+  /** Rolling request outcomes of the last hour (ops dashboard). */
+  stats: RequestStats;
+  /** Prometheus registry of this app instance (/metrics). */
+  metrics: GatewayMetrics;
 }
 
 /** What a handler records about its operation; the audit middleware turns it into an operations_log row. */

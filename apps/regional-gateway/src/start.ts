@@ -9,6 +9,8 @@ import { createApp } from "./app.ts";
 import type { RegionalConfig } from "./config.ts";
 import type { Clock, Deps } from "./env.ts";
 import { AuditLog } from "./services/audit.ts";
+import { GatewayMetrics } from "./services/metrics.ts";
+import { RequestStats } from "./services/request-stats.ts";
 
 export interface RunningGateway {
   url: string;
@@ -32,7 +34,8 @@ export async function startRegionalGateway(
   const storage = new FsProvider(config.storageDir, { providerId: region.provider.provider_id, regionId: region.region_id, country: region.provider.country });
   await storage.init();
   const audit = new AuditLog(database.db, logger);
-  const deps: Deps = { config, db: database.db, ping: database.ping, storage, audit, logger, clock };
+  const metrics = new GatewayMetrics({ region: region.region_id, auditQueueDepth: () => audit.queueDepth() });
+  const deps: Deps = { config, db: database.db, ping: database.ping, storage, audit, logger, clock, stats: new RequestStats(), metrics };
 
   const sweep = async () => {
     try {

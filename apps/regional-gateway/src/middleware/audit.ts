@@ -3,6 +3,7 @@ import { sourceCountryOf } from "../source-country.ts";
 import type { AppEnv } from "../env.ts";
 import { observeOperation } from "../services/anomaly.ts";
 import { resultOf } from "../services/audit.ts";
+import { observeRequest } from "../services/metrics.ts";
 
 /**
  * Writes one operations_log row for every request that reaches it, allowed or denied,
@@ -39,6 +40,7 @@ export const audit = createMiddleware<AppEnv>(async (c, next) => {
     logger.error({ err: (err as Error).message, operation: op.operation }, "operations_log write failed");
     if (status < 400) throw err;
   }
+  observeRequest(deps, { at: deps.clock.now(), method: c.req.method, operation: op.operation, status, durationMs: performance.now() - startedAt, bytes: op.bytes ?? 0 });
   logger.info({ operation: op.operation, status, ms: Math.round(performance.now() - startedAt) }, "request");
 });
 

@@ -1,0 +1,77 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { RequestStats } from "./request-stats.ts";
+
+// Seconds; S3 latencies run from sub-millisecond metadata reads to minutes-long uploads.
+const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+export interface RequestOutcome {
+  at: Date;
+  method: string;
+  operation: string;
+  status: number;
+  durationMs: number;
+  /** Body bytes the operation moved (op.bytes): received for writes, sent for reads. */
+  bytes: number;
+}
+
+/**
+ * The gateway's Prometheus metrics, on a registry of its own (one per app instance, so two
+ * gateways in one process, as in tests, never share or double-register). Labels are
+ * operation and status only: no customer id, bucket or key ever becomes a label, which keeps
+ * /metrics safe to expose without authentication and its cardinality bounded.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<"operation" | "status">;
+  private readonly duration: Histogram<"operation" | "status">;
+  private readonly bytesIn: Counter;
+  private readonly bytesOut: Counter;
+
+  constructor(opts: { region: string; auditQueueDepth: () => number }) {
+    const registers = [this.registry];
+    this.registry.setDefaultLabels({ region: opts.region });
+    collectDefaultMetrics({ register: this.registry });
+    this.requests = new Counter({ name: "s3gw_requests_total", help: "Requests answered, by operation and HTTP status.", labelNames: ["operation", "status"], registers });
+    this.duration = new Histogram({
+      name: "s3gw_request_duration_seconds",
+      help: "Time until the answer's headers were ready, by operation and HTTP status.",
+      labelNames: ["operation", "status"],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.bytesIn = new Counter({ name: "s3gw_bytes_in_total", help: "Object bytes received by successful writes.", registers });
+    this.bytesOut = new Counter({ name: "s3gw_bytes_out_total", help: "Object bytes sent by successful reads.", registers });
+    new Gauge({
+      name: "s3gw_audit_queue_depth",
+      help: "Operations-log rows waiting to be committed.",
+      registers,
+      collect() {
+        this.set(opts.auditQueueDepth());
+      },
+    });
+  }
+
+  observe(o: RequestOutcome): void {
+    const labels = { operation: o.operation, status: String(o.status) };
+    this.requests.inc(labels);
+    this.duration.observe(labels, Math.max(0, o.durationMs) / 1000);
+    if (o.bytes > 0) {
+      if (o.method === "PUT" || o.method === "POST") this.bytesIn.inc(o.bytes);
+      else if (o.method === "GET") this.bytesOut.inc(o.bytes);
+    }
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+/** Feeds one answered request to both the dashboard's rolling window and the Prometheus metrics. */
+export function observeRequest(deps: { stats: RequestStats; metrics: GatewayMetrics }, o: RequestOutcome): void {
+  deps.stats.observe(o);
+  deps.metrics.observe(o);
+}
