@@ -3,7 +3,7 @@
 // process's resident memory. Prints throughput and peak RSS, with a same-run reference: the
 // same bytes written to and read from the same disk by a bare Node pipeline.
 //   npm run bench:stream            (2 GiB)      SIZE_MIB=512 npm run bench:stream
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -36,25 +36,30 @@ const work = await mkdtemp(join(tmpdir(), "s3gw-bench-"));
 const regionalDb = await createTestDatabase("bench_region");
 const globalDb = await createTestDatabase("bench_global");
 const [gPort, rPort] = [await freePort(), await freePort()];
+// Management calls (routing, registration) need the admin token on both layers.
+const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString("hex")}`;
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const topology = JSON.stringify({
   regions: [{ region_id: "FI-HEL", name: "Helsinki", country: "FI", endpoint: `http://127.0.0.1:${rPort}`, provider: { provider_id: "fi-hel-fs", type: "fs", country: "FI" } }],
 });
 const region = spawnNode("apps/regional-gateway/src/server.ts", {
   REGION_ID: "FI-HEL", PORT: String(rPort), DATABASE_URL: regionalDb.url, STORAGE_DIR: join(work, "objects"),
-  TOPOLOGY_JSON: topology, TRUSTED_CUSTOMER_HEADER: "true", LOG_LEVEL: "warn",
+  TOPOLOGY_JSON: topology, TRUSTED_CUSTOMER_HEADER: "true", LOG_LEVEL: "warn", ADMIN_TOKEN,
 });
-const global = spawnNode("apps/global-router/src/server.ts", { PORT: String(gPort), DATABASE_URL: globalDb.url, TOPOLOGY_JSON: topology, LOG_LEVEL: "warn" });
+const global = spawnNode("apps/global-router/src/server.ts", { PORT: String(gPort), DATABASE_URL: globalDb.url, TOPOLOGY_JSON: topology, LOG_LEVEL: "warn", ADMIN_TOKEN });
 const rows: string[][] = [];
 try {
   const g = `http://127.0.0.1:${gPort}`;
   const r = `http://127.0.0.1:${rPort}`;
   await waitForHealth(r);
   await waitForHealth(g);
-  await fetch(`${g}/routing/customers/bench?region_id=FI-HEL`, { method: "POST" });
-  await fetch(`${r}/api/customers/bench/register`, {
-    method: "POST", headers: { "content-type": "application/json" },
+  const routed = await fetch(`${g}/routing/customers/bench?region_id=FI-HEL`, { method: "POST", headers: admin });
+  if (routed.status !== 201) throw new Error(`routing failed: ${routed.status} ${await routed.text()}`);
+  const registered = await fetch(`${r}/api/customers/bench/register`, {
+    method: "POST", headers: { "content-type": "application/json", ...admin },
     body: JSON.stringify({ customer_name: "Bench", country: "FI", data_residency_requirement: "strict", primary_contact_email: "b@x.fi", compliance_officer_email: "d@x.fi" }),
   });
+  if (registered.status !== 201) throw new Error(`registration failed: ${registered.status} ${await registered.text()}`);
   await fetch(`${g}/s3/bench`, { method: "PUT", headers: { "x-customer-id": "bench" } });
   const pids = { "global-router": global.child.pid!, "regional-gateway": region.child.pid! };
   const idle = Object.fromEntries(await Promise.all(Object.entries(pids).map(async ([k, p]) => [k, await rssMiB(p)] as const)));

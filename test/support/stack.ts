@@ -1,7 +1,8 @@
+import { createHash } from "node:crypto";
 import { createTestDatabase } from "@s3gw/db/testing";
 import { startGlobalRouter, type RunningGlobalRouter } from "@s3gw/global-router";
 import pino from "pino";
-import { adminAuth, startTestRegion, TEST_TOPOLOGY, type TestRegion } from "../../apps/regional-gateway/test/harness.ts";
+import { ADMIN_TOKEN, adminAuth, startTestRegion, TEST_TOPOLOGY, type TestRegion } from "../../apps/regional-gateway/test/harness.ts";
 
 export type RegionId = "FI-HEL" | "DE-FRA" | "US-EAST";
 
@@ -31,6 +32,8 @@ export async function startStack(): Promise<TestStack> {
       upstream: { connectTimeoutMs: 1000, headersTimeoutMs: 10_000, bodyTimeoutMs: 120_000 },
       routingRefreshMs: 60_000,
       logLevel: "silent",
+      // One admin token for the whole stack, as scripts/start-stack.ts configures it.
+      adminToken: { sha256: createHash("sha256").update(ADMIN_TOKEN).digest("hex") },
     },
     { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), shutdownGraceMs: 2000 },
   );
@@ -48,7 +51,7 @@ export async function startStack(): Promise<TestStack> {
 
 /** Both registration steps of the seed: routing on the global endpoint, profile in the home region. */
 export async function onboard(stack: TestStack, customerId: string, regionId: RegionId, profile: Record<string, unknown>): Promise<void> {
-  const routed = await fetch(`${stack.global.url}/routing/customers/${customerId}?region_id=${regionId}`, { method: "POST" });
+  const routed = await fetch(`${stack.global.url}/routing/customers/${customerId}?region_id=${regionId}`, { method: "POST", headers: adminAuth });
   if (routed.status !== 201) throw new Error(`routing ${customerId}: ${routed.status} ${await routed.text()}`);
   const registered = await fetch(`${stack.regions[regionId].url}/api/customers/${customerId}/register`, {
     method: "POST",

@@ -6,14 +6,18 @@ import type { AppEnv } from "./env.ts";
 import { createErrorHandler } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import { requestContext } from "./middleware/request-context.ts";
+import type { RouterMetrics } from "./ops/metrics.ts";
+import type { RegionTraffic } from "./ops/traffic.ts";
 import type { RegionHealth } from "./region-health.ts";
 import type { RegionDirectory } from "./regions.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
+import { opsDashboardRoutes } from "./routes/ops-dashboard.ts";
 import { providerRoutes } from "./routes/providers.ts";
 import { regionRoutes } from "./routes/regions.ts";
 import { routingRoutes } from "./routes/routing.ts";
 import { s3ProxyRoutes } from "./routes/s3-proxy.ts";
-import type { RoutingLogSink } from "./routing-log.ts";
+import type { RoutingLogBuffer, RoutingLogSink } from "./routing-log.ts";
 import type { RoutingCache } from "./routing/cache.ts";
 import type { RoutingStore } from "./routing/store.ts";
 import type { UpstreamClient } from "./upstream/client.ts";
@@ -25,17 +29,23 @@ export interface AppDeps {
   regions: RegionDirectory;
   routing: RoutingCache;
   routingStore: RoutingStore;
-  routingLog: RoutingLogSink;
+  routingLog: RoutingLogSink & Pick<RoutingLogBuffer, "stats">;
   upstream: Pick<UpstreamClient, "request">;
   regionHealth: Pick<RegionHealth, "statuses">;
   logger: Logger;
   clock: Clock;
+  /** Routed requests of the last hour per region (ops dashboard). */
+  traffic: RegionTraffic;
+  /** Prometheus registry of this app instance (/metrics). */
+  metrics: RouterMetrics;
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use("*", requestContext(deps.logger, deps.clock));
   app.route("/", healthRoutes(deps));
+  app.route("/", metricsRoutes(deps));
+  app.route("/", opsDashboardRoutes(deps));
   app.route("/", regionRoutes(deps));
   app.route("/", providerRoutes(deps));
   app.route("/", routingRoutes(deps));

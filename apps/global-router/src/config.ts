@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseTopology, type Topology } from "@s3gw/core";
 import type { DatabaseConfig } from "@s3gw/db";
@@ -21,6 +22,8 @@ export interface GlobalRouterConfig {
   upstream: UpstreamTimeouts;
   routingRefreshMs: number;
   logLevel: LogLevel;
+  /** The admin bearer token (routing writes, ops dashboard), kept only as its SHA-256; unset disables them. */
+  adminToken: { sha256: string } | undefined;
 }
 
 const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
@@ -40,6 +43,8 @@ const envSchema = z
     UPSTREAM_BODY_TIMEOUT_MS: ms(300_000),
     ROUTING_REFRESH_MS: ms(30_000),
     LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(LOG_LEVELS).default("info")),
+    ADMIN_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "must be at least 16 characters").optional()),
+    ADMIN_TOKEN_SHA256: z.preprocess(emptyToUndefined, z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits").optional()),
   })
   .refine((e) => e.DATABASE_URL !== undefined || e.PGLITE_DIR !== undefined, {
     message: "one of DATABASE_URL or PGLITE_DIR is required",
@@ -74,6 +79,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     routingRefreshMs: e.ROUTING_REFRESH_MS,
     logLevel: e.LOG_LEVEL,
+    // The digest wins, as in the regional gateway: it lets a deployment keep the plaintext out of its environment.
+    adminToken: e.ADMIN_TOKEN_SHA256
+      ? { sha256: e.ADMIN_TOKEN_SHA256 }
+      : e.ADMIN_TOKEN
+        ? { sha256: createHash("sha256").update(e.ADMIN_TOKEN, "utf8").digest("hex") }
+        : undefined,
   };
 }
 

@@ -7,6 +7,8 @@ import { createApp } from "./app.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { GlobalRouterConfig } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { RouterMetrics } from "./ops/metrics.ts";
+import { RegionTraffic } from "./ops/traffic.ts";
 import { RegionHealth } from "./region-health.ts";
 import { RegionDirectory } from "./regions.ts";
 import { syncTopology } from "./registry.ts";
@@ -77,6 +79,7 @@ export async function startGlobalRouter(config: GlobalRouterConfig, options: Sta
     upstream = new UpstreamClient(regions, config.upstream);
     const regionHealth = new RegionHealth({ regions, upstream, clock });
     const routingLog = new RoutingLogBuffer({ insert: insertRoutingLogRows(database.db), logger });
+    const metrics = new RouterMetrics({ routing, routingLog, regionHealth });
     const app = createApp({
       config,
       db: database.db,
@@ -89,6 +92,8 @@ export async function startGlobalRouter(config: GlobalRouterConfig, options: Sta
       regionHealth,
       logger,
       clock,
+      traffic: new RegionTraffic(),
+      metrics,
     });
     const { server, port } = await listen(app, config.host, config.port).catch(async (err: unknown) => {
       await routingLog.close();
@@ -100,6 +105,7 @@ export async function startGlobalRouter(config: GlobalRouterConfig, options: Sta
       { url, database: database.kind, regions: regions.ids(), routes: routing.stats().entries },
       "global router started",
     );
+    if (!config.adminToken) logger.warn("no ADMIN_TOKEN or ADMIN_TOKEN_SHA256 configured: POST /routing/customers and /ops/dashboard are disabled (503)");
 
     let closing: Promise<void> | undefined;
     const pool = upstream;

@@ -2,12 +2,14 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
 import type { GlobalDb } from "../src/db.ts";
+import { RouterMetrics } from "../src/ops/metrics.ts";
+import { RegionTraffic } from "../src/ops/traffic.ts";
 import { RegionDirectory } from "../src/regions.ts";
 import type { RoutingLogEntry } from "../src/routing-log.ts";
 import { RoutingCache } from "../src/routing/cache.ts";
 import type { RoutingStore } from "../src/routing/store.ts";
 import { UpstreamClient } from "../src/upstream/client.ts";
-import { json, startFakeRegion, topologyOf, type FakeRegion } from "./helpers.ts";
+import { adminToken, json, startFakeRegion, topologyOf, type FakeRegion } from "./helpers.ts";
 
 // createApp without a server: fetch-style requests, no Node bindings, still streamed.
 describe("createApp driven with app.request()", () => {
@@ -15,6 +17,7 @@ describe("createApp driven with app.request()", () => {
   let upstream: UpstreamClient;
   const logged: RoutingLogEntry[] = [];
   let app: ReturnType<typeof createApp>;
+  let metrics: RouterMetrics;
 
   beforeAll(async () => {
     fi = await startFakeRegion("FI-HEL");
@@ -29,6 +32,9 @@ describe("createApp driven with app.request()", () => {
     const routing = new RoutingCache({ store, clock: { now: () => Date.now() }, logger });
     await routing.reload();
     upstream = new UpstreamClient(regions, { connectTimeoutMs: 1_000, headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000 });
+    const routingLog = { record: (e: RoutingLogEntry) => void logged.push(e), stats: () => ({ buffered: 0, written: logged.length, dropped: 0 }) };
+    const regionHealth = { statuses: async () => [] };
+    metrics = new RouterMetrics({ routing, routingLog, regionHealth });
     app = createApp({
       config: {
         port: 0,
@@ -38,17 +44,20 @@ describe("createApp driven with app.request()", () => {
         upstream: { connectTimeoutMs: 1_000, headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000 },
         routingRefreshMs: 30_000,
         logLevel: "silent",
+        adminToken,
       },
       db: undefined as unknown as GlobalDb,
       ping: async () => true,
       regions,
       routing,
       routingStore: store,
-      routingLog: { record: (e) => void logged.push(e) },
+      routingLog,
       upstream,
-      regionHealth: { statuses: async () => [] },
+      regionHealth,
       logger,
       clock: { now: () => Date.now() },
+      traffic: new RegionTraffic(),
+      metrics,
     });
   });
   afterAll(async () => {
@@ -61,6 +70,17 @@ describe("createApp driven with app.request()", () => {
     expect(res.status).toBe(200);
     expect(await json(res)).toMatchObject({ region: "FI-HEL", method: "PUT", url: "/s3/bucket/key?x=1", bodyLength: 3 });
     expect(logged.at(-1)).toMatchObject({ customerId: "acme-corp", regionId: "FI-HEL", method: "PUT", statusCode: 200 });
+  });
+
+  it("counts relayed bytes once the streamed answer has ended", async () => {
+    const counter = async (name: string) => Number(new RegExp(`^${name}\\{region="FI-HEL"\\} (\\d+)$`, "m").exec(await metrics.render())?.[1] ?? 0);
+    const [inBefore, outBefore] = [await counter("s3gw_router_bytes_in_total"), await counter("s3gw_router_bytes_out_total")];
+    const res = await app.request("/s3/bucket/key", { method: "PUT", headers: { "x-customer-id": "acme-corp", "content-length": "5" }, body: "12345" });
+    const length = Number(res.headers.get("content-length"));
+    expect(length).toBeGreaterThan(0);
+    await res.arrayBuffer();
+    expect((await counter("s3gw_router_bytes_in_total")) - inBefore).toBe(5);
+    expect((await counter("s3gw_router_bytes_out_total")) - outBefore).toBe(length);
   });
 
   it("answers HEAD without a body and keeps the method", async () => {

@@ -182,6 +182,11 @@ export function topologyOf(regions: Array<{ regionId: string; url: string; count
   };
 }
 
+/** The admin token test routers are configured with (by hash, as in production). */
+export const ADMIN_TOKEN = "test-router-admin-token-0123456789";
+export const adminToken = { sha256: createHash("sha256").update(ADMIN_TOKEN).digest("hex") };
+export const adminAuth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
 export interface RouterHarness {
   router: RunningGlobalRouter;
   db: Database<typeof globalSchema>;
@@ -201,6 +206,7 @@ export async function startRouter(topology: Topology, overrides: Partial<GlobalR
     upstream: { connectTimeoutMs: 1_000, headersTimeoutMs: 5_000, bodyTimeoutMs: 30_000 },
     routingRefreshMs: 60_000,
     logLevel: "info",
+    adminToken,
     ...overrides,
   };
   const logs: string[] = [];
@@ -221,7 +227,7 @@ export async function startRouter(topology: Topology, overrides: Partial<GlobalR
 }
 
 export async function register(baseUrl: string, customerId: string, regionId: string): Promise<Response> {
-  return fetch(`${baseUrl}/routing/customers/${customerId}?region_id=${regionId}`, { method: "POST" });
+  return fetch(`${baseUrl}/routing/customers/${customerId}?region_id=${regionId}`, { method: "POST", headers: adminAuth });
 }
 
 /** Polls until `check` returns a value or the deadline passes. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "@s3gw/db/testing";
 import { pino } from "pino";
 import { startGlobalRouter, type RunningGlobalRouter } from "../src/start.ts";
-import { json, register, send, startFakeRegion, topologyOf, type FakeRegion } from "./helpers.ts";
+import { adminToken, json, register, send, startFakeRegion, topologyOf, type FakeRegion } from "./helpers.ts";
 
 describe("global database outage", () => {
   let fi: FakeRegion;
@@ -22,6 +22,7 @@ describe("global database outage", () => {
         upstream: { connectTimeoutMs: 1_000, headersTimeoutMs: 5_000, bodyTimeoutMs: 10_000 },
         routingRefreshMs: 200,
         logLevel: "silent",
+        adminToken,
       },
       { logger: pino({ level: "silent" }), shutdownGraceMs: 500 },
     );

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closedPort, json, startFakeRegion, startRouter, topologyOf, type FakeRegion, type RouterHarness } from "./helpers.ts";
+import { closedPort, json, register, startFakeRegion, startRouter, topologyOf, type FakeRegion, type RouterHarness } from "./helpers.ts";
 
 describe("health and registry", () => {
   let fi: FakeRegion;
@@ -83,7 +83,7 @@ describe("restart on an existing database", () => {
       ]),
     );
     try {
-      expect((await fetch(`${h.router.url}/routing/customers/acme-corp?region_id=FI-HEL`, { method: "POST" })).status).toBe(201);
+      expect((await register(h.router.url, "acme-corp", "FI-HEL")).status).toBe(201);
       await h.router.close();
       const { startGlobalRouter } = await import("../src/start.ts");
       const { pino } = await import("pino");

@@ -1,7 +1,7 @@
 import { customerRouting } from "@s3gw/schema-global";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { json, register, startFakeRegion, startRouter, topologyOf, type FakeRegion, type RouterHarness } from "./helpers.ts";
+import { adminAuth, json, register, startFakeRegion, startRouter, topologyOf, type FakeRegion, type RouterHarness } from "./helpers.ts";
 
 describe("routing API", () => {
   let fi: FakeRegion;
@@ -55,7 +55,7 @@ describe("routing API", () => {
 
   it("refuses a missing or malformed region id (400)", async () => {
     for (const url of [`${base}/routing/customers/globex`, `${base}/routing/customers/globex?region_id=fi hel`]) {
-      const res = await fetch(url, { method: "POST" });
+      const res = await fetch(url, { method: "POST", headers: adminAuth });
       expect(res.status).toBe(400);
       expect((await json(res)).error.code).toBe("BAD_REQUEST");
     }
@@ -74,7 +74,7 @@ describe("routing API", () => {
   it("stores a short routing note and refuses notes that are long, carry contact data or are not JSON", async () => {
     const ok = await fetch(`${base}/routing/customers/initech?region_id=DE-FRA`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...adminAuth },
       body: JSON.stringify({ routing_notes: "assigned to the German region" }),
     });
     expect(ok.status).toBe(201);
@@ -90,11 +90,11 @@ describe("routing API", () => {
       "{not json",
     ];
     for (const body of bad) {
-      const res = await fetch(`${base}/routing/customers/umbrella?region_id=DE-FRA`, { method: "POST", body });
+      const res = await fetch(`${base}/routing/customers/umbrella?region_id=DE-FRA`, { method: "POST", headers: adminAuth, body });
       expect(res.status, body).toBe(400);
       expect((await json(res)).error.code).toBe("BAD_REQUEST");
     }
-    const tooBig = await fetch(`${base}/routing/customers/umbrella?region_id=DE-FRA`, { method: "POST", body: "x".repeat(10_000) });
+    const tooBig = await fetch(`${base}/routing/customers/umbrella?region_id=DE-FRA`, { method: "POST", headers: adminAuth, body: "x".repeat(10_000) });
     expect(tooBig.status).toBe(413);
     expect((await fetch(`${base}/routing/customers/umbrella`)).status).toBe(404);
   });

@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { AppDeps } from "../app.ts";
 import type { AppEnv } from "../env.ts";
 import { databaseUnavailable } from "../errors.ts";
+import { requireAdmin } from "../middleware/require-admin.ts";
 import { describeCustomerRoute, registerCustomer, routingNotesProblem, type RoutingServiceDeps } from "../routing/service.ts";
 import { parseInput } from "../validation.ts";
 
@@ -52,6 +53,7 @@ export function routingRoutes(deps: AppDeps): Hono<AppEnv> {
 
   app.post(
     "/routing/customers/:id",
+    requireAdmin(deps.config.adminToken),
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {

@@ -4,6 +4,8 @@ import { Hono, type Context } from "hono";
 import type { AppDeps } from "../app.ts";
 import { nodeBindings, type AppEnv } from "../env.ts";
 import { errorSummary } from "../errors.ts";
+import { declaredLength, observeRouted } from "../ops/observe.ts";
+import { UNROUTED } from "../ops/traffic.ts";
 import { CLIENT_CLOSED_STATUS, relayNode, relayWeb, type RelayOutcome } from "../upstream/relay.ts";
 
 /**
@@ -48,13 +50,28 @@ export function s3ProxyRoutes(deps: AppDeps): Hono<AppEnv> {
     const started = deps.clock.now();
     const logger = c.get("logger");
     const method = c.req.method;
-    const { customerId, regionId } = await resolveHomeRegion(deps, c.req.header("x-customer-id"));
+    const { customerId, regionId } = await resolveHomeRegion(deps, c.req.header("x-customer-id")).catch((err: unknown) => {
+      const status = (err as { status?: number }).status ?? 500;
+      observeRouted(deps, { at: deps.clock.now(), regionId: UNROUTED, status, durationMs: deps.clock.now() - started, bytesIn: 0, bytesOut: 0 });
+      throw err;
+    });
+    // Bytes are counted from the declared lengths: the relay streams and never holds a body to measure.
+    let responseLength = (): number => 0;
     let finished = false;
     const done = (statusCode: number, outcome: RelayOutcome, err?: unknown) => {
       if (finished) return;
       finished = true;
       const durationMs = Math.max(0, Math.round(deps.clock.now() - started));
       deps.routingLog.record({ customerId, regionId, method, statusCode, durationMs, createdAt: new Date(started) });
+      const relayed = outcome === "ok" && statusCode < 400;
+      observeRouted(deps, {
+        at: deps.clock.now(),
+        regionId,
+        status: statusCode,
+        durationMs,
+        bytesIn: relayed ? declaredLength(c.req.header("content-length")) : 0,
+        bytesOut: relayed && method !== "HEAD" ? responseLength() : 0,
+      });
       const fields = { customerId, regionId, method, status: statusCode, durationMs, outcome, ...(err ? { error: errorSummary(err) } : {}) };
       if (outcome === "ok") logger.info(fields, "request routed");
       else logger.warn(fields, "request routing failed");
@@ -62,8 +79,16 @@ export function s3ProxyRoutes(deps: AppDeps): Hono<AppEnv> {
     const ctx = { upstream: deps.upstream, regionId, requestId: c.get("requestId"), done };
 
     const node = nodeBindings(c.env);
-    if (node) return (await relayNode(ctx, node.incoming, node.outgoing)) ?? RESPONSE_ALREADY_SENT;
-    return (await relayWeb(ctx, c.req.raw)) ?? new Response(null, { status: CLIENT_CLOSED_STATUS });
+    if (node) {
+      responseLength = () => declaredLength(node.outgoing.getHeader("content-length"));
+      return (await relayNode(ctx, node.incoming, node.outgoing)) ?? RESPONSE_ALREADY_SENT;
+    }
+    const res = await relayWeb(ctx, c.req.raw);
+    if (!res) return new Response(null, { status: CLIENT_CLOSED_STATUS });
+    // A streamed body's done() fires when it ends, after this line.
+    const length = declaredLength(res.headers.get("content-length"));
+    responseLength = () => length;
+    return res;
   };
 
   app.all("/s3", handler);

@@ -1,0 +1,31 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { AppError, apiError } from "@s3gw/core";
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env.ts";
+
+/** Whether `token` is the configured admin token; compares SHA-256 digests in constant time. */
+export function isAdminToken(configured: { sha256: string }, token: string): boolean {
+  const digest = createHash("sha256").update(token, "utf8").digest();
+  const expected = Buffer.from(configured.sha256, "hex");
+  return expected.length === digest.length && timingSafeEqual(digest, expected);
+}
+
+/**
+ * Admin-only routes: `Authorization: Bearer <admin token>`. The global router knows no other
+ * role. Without a configured token these routes are switched off rather than left open.
+ */
+export function requireAdmin(configured: { sha256: string } | undefined): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!configured) {
+      throw apiError.unavailable("this endpoint is disabled: the router has no ADMIN_TOKEN or ADMIN_TOKEN_SHA256 configured");
+    }
+    const token = c.req.header("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    if (!token || !isAdminToken(configured, token)) {
+      // Never log the presented token, only that one was refused.
+      c.get("logger").warn({ method: c.req.method, presented: token !== undefined }, "admin authentication refused");
+      const message = token ? "unknown admin token" : "an admin bearer token is required (Authorization: Bearer <token>)";
+      throw new AppError("UNAUTHORIZED", 401, message, { headers: { "www-authenticate": 'Bearer realm="s3gw-global"' } });
+    }
+    await next();
+  };
+}
