@@ -291,7 +291,8 @@ describe("S3 pass-through", () => {
       send(`${base}/s3/bucket/key`, { method: "PUT", headers: { "x-customer-id": "initech" }, body: Buffer.alloc(256 * 1024) }),
       send(`${base}/s3/bucket/key`, { headers: { "x-customer-id": "acme-corp" } }),
     ]);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Connection refused must fail fast, well inside the headers timeout, not wait for it.
+    expect(Date.now() - started).toBeLessThan(10_000);
     for (const res of [down, downPut]) {
       expect(res.status).toBe(503);
       expect(res.headers["content-type"]).toBe("application/xml");
@@ -302,14 +303,18 @@ describe("S3 pass-through", () => {
 
   it("answers 503 after the headers timeout when the home region hangs, while other regions answer at once", async () => {
     const started = Date.now();
-    const hanging = send(`${base}/s3/bucket/key`, { headers: { "x-customer-id": "hooli" } });
+    let hangingSettled = false;
+    const hanging = send(`${base}/s3/bucket/key`, { headers: { "x-customer-id": "hooli" } }).finally(() => {
+      hangingSettled = true;
+    });
     const other = await send(`${base}/s3/bucket/key`, { headers: { "x-customer-id": "globex" } });
     expect(other.status).toBe(200);
-    expect(Date.now() - started).toBeLessThan(500);
+    // The healthy region answered while the hung one was still being waited for.
+    expect(hangingSettled).toBe(false);
     const res = await hanging;
     expect(res.status).toBe(503);
     expect(res.body.toString()).toContain("<Code>ServiceUnavailable</Code>");
-    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 
   it("aborts the upstream request when the client goes away mid-download or mid-upload", async () => {

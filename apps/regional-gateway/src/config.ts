@@ -22,6 +22,7 @@ const envSchema = z
     SOURCE_COUNTRY_HEADER: z.string().regex(/^[a-z0-9-]+$/i).default("x-source-country"),
     STRAY_GRACE_MS: z.coerce.number().int().min(0).default(15 * 60_000),
     SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
+    GDPR_DEADLINE_CHECK_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .refine((e) => e.DATABASE_URL || e.PGLITE_DIR, "set DATABASE_URL (Postgres server) or PGLITE_DIR (embedded)")
@@ -40,6 +41,8 @@ export interface RegionalConfig {
   sourceCountryHeader: string;
   strayGraceMs: number;
   sweepIntervalMs: number;
+  /** How often open GDPR requests are checked against their deadlines. */
+  gdprDeadlineCheckMs: number;
   logLevel: string;
 }
 
@@ -68,6 +71,7 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
     sourceCountryHeader: e.SOURCE_COUNTRY_HEADER.toLowerCase(),
     strayGraceMs: e.STRAY_GRACE_MS,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,
+    gdprDeadlineCheckMs: e.GDPR_DEADLINE_CHECK_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

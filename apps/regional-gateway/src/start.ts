@@ -9,6 +9,7 @@ import { createApp } from "./app.ts";
 import type { RegionalConfig } from "./config.ts";
 import type { Clock, Deps } from "./env.ts";
 import { AuditLog } from "./services/audit.ts";
+import { startGdprDeadlineTimer } from "./services/gdpr.ts";
 import { GatewayMetrics } from "./services/metrics.ts";
 import { RequestStats } from "./services/request-stats.ts";
 
@@ -55,6 +56,7 @@ export async function startRegionalGateway(
   };
   const sweepTimer = setInterval(sweep, config.sweepIntervalMs);
   sweepTimer.unref();
+  const stopGdprTimer = startGdprDeadlineTimer(deps, config.gdprDeadlineCheckMs);
   void sweep();
 
   const app = createApp(deps);
@@ -77,6 +79,7 @@ export async function startRegionalGateway(
     deps,
     close: async () => {
       clearInterval(sweepTimer);
+      stopGdprTimer();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         if ("closeIdleConnections" in server) server.closeIdleConnections();

@@ -90,6 +90,17 @@ describe("serving only this region's customers", () => {
     expect(rows).toEqual([{ operation_type: "PutObject", result: "success", bytes_transferred: "1", source_ip: expect.stringMatching(/127\.0\.0\.1/), cross_border_transfer: false }]);
   });
 
+  it("flags reads from another country as cross-border, from the edge's source-country header", async () => {
+    const h = s3(us.url, "us-health");
+    expect((await h("/scans/a.bin", { headers: { "x-source-country": "US" } })).status).toBe(200);
+    expect((await h("/scans/a.bin", { headers: { "x-source-country": "FI" } })).status).toBe(200);
+    const rows = await sql`select source_country, cross_border_transfer from operations_log where customer_id = 'us-health' and operation_type = 'GetObject' order by id`;
+    expect(rows).toEqual([
+      { source_country: "US", cross_border_transfer: false },
+      { source_country: "FI", cross_border_transfer: true },
+    ]);
+  });
+
   it("reports health with customer count, database and storage status", async () => {
     const health = (await (await fetch(`${us.url}/health`)).json()) as Record<string, unknown>;
     expect(health).toMatchObject({ status: "healthy", region: "US-EAST", customer_count: 2, database: "ok", storage: { status: "ok", country: "US" } });

@@ -43,6 +43,7 @@ export async function startTestRegion(regionId: string, overrides: Partial<Regio
     sourceCountryHeader: "x-source-country",
     strayGraceMs: 15 * 60_000,
     sweepIntervalMs: 10 * 60_000,
+    gdprDeadlineCheckMs: 15 * 60_000,
     logLevel: "silent",
     ...overrides,
   };

@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { assertObjectKey, parseRange } from "@s3gw/core";
 import { TenantStorage } from "@s3gw/storage";
 import type { Context } from "hono";
-import { sourceCountryOf } from "../../source-country.ts";
+import { isCrossBorder, sourceCountryOf } from "../../source-country.ts";
 import type { AppEnv } from "../../env.ts";
 import { checkRead } from "../../services/access-policy.ts";
 import { findBucket } from "../../services/buckets.ts";
@@ -20,11 +20,11 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
   const facts = { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) };
   if (head) {
     const row = await findObject(deps.db, bucket, key);
+    op.crossBorder = isCrossBorder(facts.sourceCountry, row.storageCountry, customer.country);
     await checkRead(deps, customer, facts, row);
     checkPreconditions(c.req.raw.headers, row.etag, row.lastModified);
     const range = parseRange(rangeHeader, row.sizeBytes);
     const headers = objectResponseHeaders(row);
-    op.crossBorder = row.storageCountry !== customer.country;
     if (range) {
       headers["content-range"] = `bytes ${range.start}-${range.end}/${row.sizeBytes}`;
       headers["content-length"] = String(range.end - range.start + 1);
@@ -36,6 +36,7 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
 
   const tenant = new TenantStorage(deps.storage, customer.customerId);
   const { row, range, body } = await openObject(deps.db, tenant, bucket, key, async (r) => {
+    op.crossBorder = isCrossBorder(facts.sourceCountry, r.storageCountry, customer.country);
     await checkRead(deps, customer, facts, r);
     checkPreconditions(c.req.raw.headers, r.etag, r.lastModified);
     return parseRange(rangeHeader, r.sizeBytes);
@@ -45,6 +46,5 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
   headers["content-length"] = String(length);
   if (range) headers["content-range"] = `bytes ${range.start}-${range.end}/${row.sizeBytes}`;
   op.bytes = length;
-  op.crossBorder = row.storageCountry !== customer.country;
   return new Response(Readable.toWeb(body) as ReadableStream, { status: range ? 206 : 200, headers });
 }

@@ -1,7 +1,7 @@
 import { assertObjectKey, checkResidency, s3Error } from "@s3gw/core";
 import { TenantStorage } from "@s3gw/storage";
 import type { Context } from "hono";
-import { sourceCountryOf } from "../../source-country.ts";
+import { isCrossBorder, sourceCountryOf } from "../../source-country.ts";
 import type { AppEnv } from "../../env.ts";
 import { empty } from "./xml-response.ts";
 import { checkContent, checkWrite } from "../../services/access-policy.ts";
@@ -30,7 +30,7 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
     { customerId: customer.customerId, homeRegionId: customer.regionId, country: customer.country, requirement: customer.dataResidencyRequirement },
     target,
   );
-  op.crossBorder = decision.crossBorder;
+  op.crossBorder = decision.crossBorder || isCrossBorder(sourceCountryOf(c), target.country, customer.country);
   if (!decision.allowed) {
     op.info = { residency: "violation", reason: decision.reason, target };
     await raiseComplianceEvent(deps.db, deps.clock.now(), {
