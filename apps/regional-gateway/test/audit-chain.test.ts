@@ -1,6 +1,6 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminAuth, register, s3, startTestRegion, type TestRegion } from "./harness.ts";
+import { adminAuth, registerWithBuckets, startTestRegion, type TestRegion } from "./harness.ts";
 
 let fi: TestRegion;
 let sql: postgres.Sql;
@@ -8,9 +8,7 @@ let sql: postgres.Sql;
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
   sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
-  await register(fi.url, "acme-corp");
-  const acme = s3(fi.url, "acme-corp");
-  await acme("/documents", { method: "PUT" });
+  const acme = await registerWithBuckets(fi.url, "acme-corp", ["documents"]);
   // Concurrent requests share audit batches; the chain must still be one line.
   await Promise.all(Array.from({ length: 40 }, (_, i) => acme(`/documents/f${i}.txt`, { method: "PUT", body: `file ${i}` })));
   await Promise.all(Array.from({ length: 20 }, (_, i) => acme(`/documents/f${i}.txt`)));

@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { register, s3, startTestRegion, type TestRegion } from "./harness.ts";
+import { registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
 
 let fi: TestRegion;
 let acme: ReturnType<typeof s3>;
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
-  await register(fi.url, "acme-corp");
-  acme = s3(fi.url, "acme-corp");
-  await acme("/photos", { method: "PUT" });
+  acme = await registerWithBuckets(fi.url, "acme-corp", ["photos"]);
   const keys = ["a/1", "a/2", "a/b/3", "b", "c/1", "c/2", "d", "photos/2024/jan.jpg", "é/x"];
   for (const k of keys) await acme(`/photos/${k.split("/").map(encodeURIComponent).join("/")}`, { method: "PUT", body: k });
 });

@@ -1,28 +1,15 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminAuth, register, s3, startTestRegion, type TestRegion } from "./harness.ts";
+import { adminAuth, allPages, bearer, getAs, mintToken, type Page, register, s3, startTestRegion, type TestRegion } from "./harness.ts";
 
 let fi: TestRegion;
 let sql: postgres.Sql;
 const tokens: Record<string, string> = {};
-const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
-const get = (path: string, auth: Record<string, string> = adminAuth) => fetch(`${fi.url}${path}`, { headers: auth });
+const get = (path: string, auth?: Record<string, string>) => getAs(fi.url, path, auth);
 
 interface Op { id: number; customer_id: string | null; operation: string; bucket: string | null; key: string | null; result: string; cross_border: boolean; created_at: string; row_hash: string }
-interface Page<T> { items: T[]; next_cursor: string | null }
 
-async function walk<T>(path: string, auth: Record<string, string> = adminAuth): Promise<T[][]> {
-  const pages: T[][] = [];
-  let cursor: string | null = null;
-  do {
-    const res = await get(`${path}${path.includes("?") ? "&" : "?"}${cursor ? `cursor=${cursor}` : ""}`, auth);
-    expect(res.status).toBe(200);
-    const page = (await res.json()) as Page<T>;
-    pages.push(page.items);
-    cursor = page.next_cursor;
-  } while (cursor);
-  return pages;
-}
+const walk = <T>(path: string, auth?: Record<string, string>) => allPages<T>(fi.url, path, auth);
 
 async function ops(query: string, auth: Record<string, string> = adminAuth): Promise<Op[]> {
   return (await walk<Op>(`/api/audit/operations?${query}`, auth)).flat();
@@ -35,8 +22,8 @@ beforeAll(async () => {
   expect((await register(fi.url, "gamma")).status).toBe(201);
   expect((await register(fi.url, "delta", { country: "DE", data_residency_requirement: "jurisdiction" })).status).toBe(201);
   expect((await register(fi.url, "us-stray", { country: "US", data_residency_requirement: "strict" })).status).toBe(201);
-  tokens.auditor = await mint("auditor", "auditor");
-  tokens.gammaAuditor = await mint("gamma auditor", "auditor", "gamma");
+  tokens.auditor = await mintToken(fi.url, "auditor", "auditor");
+  tokens.gammaAuditor = await mintToken(fi.url, "gamma auditor", "auditor", "gamma");
 
   const gamma = s3(fi.url, "gamma");
   const delta = s3(fi.url, "delta");
@@ -55,16 +42,6 @@ afterAll(async () => {
   await sql?.end();
   await fi?.destroy();
 });
-
-async function mint(name: string, role: string, customerId?: string): Promise<string> {
-  const res = await fetch(`${fi.url}/api/tokens`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...adminAuth },
-    body: JSON.stringify({ name, role, ...(customerId ? { customer_id: customerId } : {}) }),
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { token: string }).token;
-}
 
 describe("GET /api/audit/operations", () => {
   it("pages through a customer's operations newest first", async () => {

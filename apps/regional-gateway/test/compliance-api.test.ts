@@ -1,52 +1,29 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validateResidency } from "../src/services/residency-validation.ts";
-import { adminAuth, register, s3, startTestRegion, type TestRegion } from "./harness.ts";
+import { adminAuth, allPages, bearer, getAs, mintToken, type Page, register, s3, startTestRegion, type TestRegion } from "./harness.ts";
 
 let fi: TestRegion;
 let sql: postgres.Sql;
 const tokens: Record<string, string> = {};
-const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
-
-async function mint(name: string, role: string, customerId?: string): Promise<string> {
-  const res = await fetch(`${fi.url}/api/tokens`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...adminAuth },
-    body: JSON.stringify({ name, role, ...(customerId ? { customer_id: customerId } : {}) }),
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { token: string }).token;
-}
 
 interface Alert { event_id: string; customer_id: string | null; severity: string; overdue: boolean; event_type: string; created_at: string; details: Record<string, unknown> }
-interface Page<T> { items: T[]; next_cursor: string | null }
 
-const get = (path: string, auth: Record<string, string> = adminAuth) => fetch(`${fi.url}${path}`, { headers: auth });
+const get = (path: string, auth?: Record<string, string>) => getAs(fi.url, path, auth);
 const resolve = (id: string, body: unknown, auth: Record<string, string> = adminAuth) =>
   fetch(`${fi.url}/api/compliance/events/${id}/resolve`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify(body) });
 
-async function walk<T>(path: string, auth: Record<string, string> = adminAuth): Promise<T[][]> {
-  const pages: T[][] = [];
-  let cursor: string | null = null;
-  do {
-    const res = await get(`${path}${path.includes("?") ? "&" : "?"}${cursor ? `cursor=${cursor}` : ""}`, auth);
-    expect(res.status).toBe(200);
-    const page = (await res.json()) as Page<T>;
-    pages.push(page.items);
-    cursor = page.next_cursor;
-  } while (cursor);
-  return pages;
-}
+const walk = <T>(path: string, auth?: Record<string, string>) => allPages<T>(fi.url, path, auth);
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
   sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
   expect((await register(fi.url, "alpha")).status).toBe(201);
   expect((await register(fi.url, "beta", { country: "DE", data_residency_requirement: "jurisdiction" })).status).toBe(201);
-  tokens.officer = await mint("dpo", "compliance_officer");
-  tokens.auditor = await mint("auditor", "auditor");
-  tokens.alphaAuditor = await mint("alpha auditor", "auditor", "alpha");
-  tokens.alphaOfficer = await mint("alpha dpo", "compliance_officer", "alpha");
+  tokens.officer = await mintToken(fi.url, "dpo", "compliance_officer");
+  tokens.auditor = await mintToken(fi.url, "auditor", "auditor");
+  tokens.alphaAuditor = await mintToken(fi.url, "alpha auditor", "auditor", "alpha");
+  tokens.alphaOfficer = await mintToken(fi.url, "alpha dpo", "compliance_officer", "alpha");
 });
 afterAll(async () => {
   await sql?.end();

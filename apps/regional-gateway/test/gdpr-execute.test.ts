@@ -3,8 +3,8 @@ import { access } from "node:fs/promises";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bearer, gdprApi, json, mint, type Dsr } from "./gdpr-helpers.ts";
-import { register, s3, startTestRegion, type TestRegion } from "./harness.ts";
+import { gdprApi, json, type Dsr } from "./gdpr-helpers.ts";
+import { bearer, mintToken, register, registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
 
 let de: TestRegion;
 let sql: postgres.Sql;
@@ -53,13 +53,11 @@ beforeAll(async () => {
   de = await startTestRegion("DE-FRA");
   sql = postgres(de.databaseUrl, { max: 1, onnotice: () => {} });
   api = gdprApi(de.url);
-  expect((await register(de.url, "acme-corp", { country: "Germany" })).status).toBe(201);
+  acme = await registerWithBuckets(de.url, "acme-corp", ["records", "scans"], { country: "Germany" });
   expect((await register(de.url, "globex", { customer_name: "Globex", country: "Germany" })).status).toBe(201);
-  acme = s3(de.url, "acme-corp");
-  for (const b of ["records", "scans"]) expect((await acme(`/${b}`, { method: "PUT" })).status).toBe(200);
-  t.officer = await mint(de.url, "dpo", "compliance_officer");
-  t.auditor = await mint(de.url, "auditor", "auditor");
-  t.globexAuditor = await mint(de.url, "globex auditor", "auditor", "globex");
+  t.officer = await mintToken(de.url, "dpo", "compliance_officer");
+  t.auditor = await mintToken(de.url, "auditor", "auditor");
+  t.globexAuditor = await mintToken(de.url, "globex auditor", "auditor", "globex");
 });
 afterAll(async () => {
   await sql?.end();

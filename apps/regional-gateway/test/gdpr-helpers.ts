@@ -1,17 +1,5 @@
 import { expect } from "vitest";
-import { adminAuth } from "./harness.ts";
-
-export const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
-
-export async function mint(url: string, name: string, role: string, customerId?: string): Promise<string> {
-  const res = await fetch(`${url}/api/tokens`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...adminAuth },
-    body: JSON.stringify({ name, role, ...(customerId ? { customer_id: customerId } : {}) }),
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { token: string }).token;
-}
+import { bearer } from "./harness.ts";
 
 export interface Dsr {
   request_id: string;

@@ -2,8 +2,8 @@ import { gdprResponseDeadline } from "@s3gw/core";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { raiseDeadlineAlerts } from "../src/services/gdpr.ts";
-import { gdprApi, json, mint, type Dsr } from "./gdpr-helpers.ts";
-import { ADMIN_TOKEN, register, startTestRegion, type TestRegion } from "./harness.ts";
+import { gdprApi, json, type Dsr } from "./gdpr-helpers.ts";
+import { ADMIN_TOKEN, mintToken, register, startTestRegion, type TestRegion } from "./harness.ts";
 
 let fi: TestRegion;
 let sql: postgres.Sql;
@@ -17,10 +17,10 @@ beforeAll(async () => {
   api = gdprApi(fi.url);
   expect((await register(fi.url, "acme-corp")).status).toBe(201);
   expect((await register(fi.url, "globex", { customer_name: "Globex" })).status).toBe(201);
-  t.officer = await mint(fi.url, "dpo", "compliance_officer");
-  t.auditor = await mint(fi.url, "auditor", "auditor");
-  t.acmeOfficer = await mint(fi.url, "acme dpo", "compliance_officer", "acme-corp");
-  t.acmeAuditor = await mint(fi.url, "acme auditor", "auditor", "acme-corp");
+  t.officer = await mintToken(fi.url, "dpo", "compliance_officer");
+  t.auditor = await mintToken(fi.url, "auditor", "auditor");
+  t.acmeOfficer = await mintToken(fi.url, "acme dpo", "compliance_officer", "acme-corp");
+  t.acmeAuditor = await mintToken(fi.url, "acme auditor", "auditor", "acme-corp");
 });
 afterAll(async () => {
   await sql?.end();

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { createTestDatabase } from "@s3gw/db/testing";
 import type { Topology } from "@s3gw/core";
 import pino from "pino";
+import { expect } from "vitest";
 import type { RegionalConfig } from "../src/config.ts";
 import { startRegionalGateway, type RunningGateway } from "../src/start.ts";
 
@@ -93,4 +94,44 @@ export async function register(baseUrl: string, customerId: string, overrides: R
 export function s3(baseUrl: string, customerId: string) {
   return (path: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
     fetch(`${baseUrl}/s3${path}`, { ...init, headers: { "x-customer-id": customerId, ...(init.headers ?? {}) }, duplex: "half" } as RequestInit);
+}
+
+/** Registers a customer (asserting 201) and creates its buckets (asserting 200); returns its S3 client. */
+export async function registerWithBuckets(baseUrl: string, customerId: string, buckets: string[], overrides: Record<string, unknown> = {}) {
+  expect((await register(baseUrl, customerId, overrides)).status).toBe(201);
+  const client = s3(baseUrl, customerId);
+  for (const bucket of buckets) expect((await client(`/${bucket}`, { method: "PUT" })).status).toBe(200);
+  return client;
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** A management token minted by the admin through POST /api/tokens (asserting 201). */
+export async function mintToken(baseUrl: string, name: string, role: string, customerId?: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/tokens`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...adminAuth },
+    body: JSON.stringify({ name, role, ...(customerId ? { customer_id: customerId } : {}) }),
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** A GET on the management API, as the admin unless other headers are given. */
+export const getAs = (baseUrl: string, path: string, auth: Record<string, string> = adminAuth) => fetch(`${baseUrl}${path}`, { headers: auth });
+
+export interface Page<T> { items: T[]; next_cursor: string | null }
+
+/** Every page of a paginated list, following next_cursor (each page asserted 200). */
+export async function allPages<T>(baseUrl: string, path: string, auth: Record<string, string> = adminAuth): Promise<T[][]> {
+  const pages: T[][] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await getAs(baseUrl, `${path}${path.includes("?") ? "&" : "?"}${cursor ? `cursor=${cursor}` : ""}`, auth);
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as Page<T>;
+    pages.push(page.items);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return pages;
 }

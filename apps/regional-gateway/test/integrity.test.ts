@@ -3,7 +3,7 @@ import { unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminAuth, register, s3, startTestRegion, type TestRegion } from "./harness.ts";
+import { adminAuth, bearer, mintToken, register, registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
 
 let de: TestRegion;
 let sql: postgres.Sql;
@@ -16,16 +16,6 @@ interface Report {
   ok: number;
   mismatched: { bucket: string; key: string; expected_sha256: string; actual_sha256: string | null; reason: string }[];
   duration_ms: number;
-}
-
-async function mint(name: string, role: string, customerId?: string): Promise<string> {
-  const res = await fetch(`${de.url}/api/tokens`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...adminAuth },
-    body: JSON.stringify({ name, role, ...(customerId ? { customer_id: customerId } : {}) }),
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { token: string }).token;
 }
 
 function verify(body: unknown, auth: Record<string, string> = adminAuth) {
@@ -50,15 +40,13 @@ async function summary() {
 beforeAll(async () => {
   de = await startTestRegion("DE-FRA");
   sql = postgres(de.databaseUrl, { max: 1, onnotice: () => {} });
-  expect((await register(de.url, "vault-co", { customer_name: "Vault Co", country: "Germany" })).status).toBe(201);
+  vault = await registerWithBuckets(de.url, "vault-co", ["ledger", "archive"], { customer_name: "Vault Co", country: "Germany" });
   expect((await register(de.url, "other-co", { customer_name: "Other Co", country: "Germany" })).status).toBe(201);
-  vault = s3(de.url, "vault-co");
-  for (const bucket of ["ledger", "archive"]) expect((await vault(`/${bucket}`, { method: "PUT" })).status).toBe(200);
   for (const [path, body] of [["/ledger/a.txt", "alpha"], ["/ledger/b.txt", "bravo"], ["/ledger/c.txt", "charlie"], ["/archive/d.txt", "delta"]]) {
     expect((await vault(path!, { method: "PUT", body: body! })).status).toBe(200);
   }
-  tokens.auditor = await mint("auditor", "auditor");
-  tokens.otherScoped = await mint("other officer", "compliance_officer", "other-co");
+  tokens.auditor = await mintToken(de.url, "auditor", "auditor");
+  tokens.otherScoped = await mintToken(de.url, "other officer", "compliance_officer", "other-co");
 });
 afterAll(async () => {
   await sql?.end();
@@ -80,7 +68,7 @@ describe("POST /api/objects/verify", () => {
     expect((await summary()).compliance_percentage).toBe(100);
     await writeFile(await storagePath("ledger", "b.txt"), "bravo, edited by an intruder");
 
-    const res = await verify({ customer_id: "vault-co", bucket: "ledger" }, { authorization: `Bearer ${tokens.auditor}` });
+    const res = await verify({ customer_id: "vault-co", bucket: "ledger" }, bearer(tokens.auditor!));
     expect(res.status).toBe(200);
     const report = (await res.json()) as Report;
     expect(report).toMatchObject({ checked: 3, ok: 2 });
@@ -145,7 +133,7 @@ describe("POST /api/objects/verify", () => {
     expect((await verify({ customer_id: "vault-co", bucket: "nope" })).status).toBe(404);
     expect((await verify({ customer_id: "vault-co", bucket: "ledger", key: "nope.txt" })).status).toBe(404);
     expect((await verify({ customer_id: "nobody-here" })).status).toBe(404);
-    const scoped = { authorization: `Bearer ${tokens.otherScoped}` };
+    const scoped = bearer(tokens.otherScoped!);
     expect((await verify({ customer_id: "vault-co" }, scoped)).status).toBe(403);
     expect(await (await verify({}, scoped)).json()).toMatchObject({ checked: 0, ok: 0, mismatched: [] });
   });

@@ -1,6 +1,6 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, adminAuth, register, s3, startTestRegion, type TestRegion } from "./harness.ts";
+import { ADMIN_TOKEN, adminAuth, bearer, mintToken, register, registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
 
 let fi: TestRegion;
 let sql: postgres.Sql;
@@ -8,23 +8,12 @@ let acme: ReturnType<typeof s3>;
 const tokens: Record<string, string> = {};
 const DAY = 86_400_000;
 
-const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 const bypass = { "x-amz-bypass-governance-retention": "true" };
 const asAdmin = { ...bypass, ...bearer(ADMIN_TOKEN) };
 const legalHoldXml = (status: string) => `<LegalHold xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>${status}</Status></LegalHold>`;
 const retentionXml = (mode: string, until: Date | string) =>
   `<Retention xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Mode>${mode}</Mode><RetainUntilDate>${typeof until === "string" ? until : until.toISOString()}</RetainUntilDate></Retention>`;
 const inDays = (n: number) => new Date(Date.now() + n * DAY);
-
-async function mint(name: string, role: string, customerId?: string): Promise<string> {
-  const res = await fetch(`${fi.url}/api/tokens`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...adminAuth },
-    body: JSON.stringify({ name, role, ...(customerId ? { customer_id: customerId } : {}) }),
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { token: string }).token;
-}
 
 async function errorCode(res: Response): Promise<string | undefined> {
   return (await res.text()).match(/<Code>([^<]+)<\/Code>/)?.[1];
@@ -46,15 +35,12 @@ function holdsApi(method: string, token: string, body?: unknown, query = "") {
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
   sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
-  expect((await register(fi.url, "acme-corp")).status).toBe(201);
+  acme = await registerWithBuckets(fi.url, "acme-corp", ["docs", "evidence"]);
   expect((await register(fi.url, "nordic-bank", { customer_name: "Nordic Bank" })).status).toBe(201);
-  acme = s3(fi.url, "acme-corp");
-  expect((await acme("/docs", { method: "PUT" })).status).toBe(200);
-  expect((await acme("/evidence", { method: "PUT" })).status).toBe(200);
-  tokens.officer = await mint("dpo", "compliance_officer");
-  tokens.auditor = await mint("auditor", "auditor");
-  tokens.acmeAuditor = await mint("acme auditor", "auditor", "acme-corp");
-  tokens.bankAdmin = await mint("bank admin", "admin", "nordic-bank");
+  tokens.officer = await mintToken(fi.url, "dpo", "compliance_officer");
+  tokens.auditor = await mintToken(fi.url, "auditor", "auditor");
+  tokens.acmeAuditor = await mintToken(fi.url, "acme auditor", "auditor", "acme-corp");
+  tokens.bankAdmin = await mintToken(fi.url, "bank admin", "admin", "nordic-bank");
 });
 afterAll(async () => {
   await sql?.end();

@@ -1,21 +1,11 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminAuth, register, s3, startTestRegion, type TestRegion } from "./harness.ts";
+import { adminAuth, bearer, mintToken, register, s3, startTestRegion, type TestRegion } from "./harness.ts";
 
 let fi: TestRegion;
 let sql: postgres.Sql;
 const tokens: Record<string, string> = {};
 
-async function mint(name: string, role: string, customerId?: string): Promise<string> {
-  const res = await fetch(`${fi.url}/api/tokens`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...adminAuth },
-    body: JSON.stringify({ name, role, ...(customerId ? { customer_id: customerId } : {}) }),
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { token: string }).token;
-}
-const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 const dashboardJson = async (headers: Record<string, string> = bearer(tokens.auditor!), query = "") => {
   const res = await fetch(`${fi.url}/ops/dashboard${query}`, { headers: { accept: "application/json", ...headers } });
   expect(res.status).toBe(200);
@@ -28,8 +18,8 @@ beforeAll(async () => {
   sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
   expect((await register(fi.url, "acme-corp")).status).toBe(201);
   expect((await register(fi.url, "nordic-health", { customer_name: "Nordic Health" })).status).toBe(201);
-  tokens.auditor = await mint("ops auditor", "auditor");
-  tokens.scoped = await mint("acme auditor", "auditor", "acme-corp");
+  tokens.auditor = await mintToken(fi.url, "ops auditor", "auditor");
+  tokens.scoped = await mintToken(fi.url, "acme auditor", "auditor", "acme-corp");
   const acme = s3(fi.url, "acme-corp");
   const nordic = s3(fi.url, "nordic-health");
   expect((await acme("/documents", { method: "PUT" })).status).toBe(200);

@@ -1,24 +1,13 @@
 import { readdir } from "node:fs/promises";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminAuth, register, s3, startTestRegion, type TestRegion } from "./harness.ts";
+import { adminAuth, bearer, mintToken, register, s3, startTestRegion, type TestRegion } from "./harness.ts";
 
 let fi: TestRegion;
 let sql: postgres.Sql;
 const tokens: Record<string, string> = {};
 
-const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 const json = { "content-type": "application/json" };
-
-async function mint(name: string, role: string, customerId?: string): Promise<string> {
-  const res = await fetch(`${fi.url}/api/tokens`, {
-    method: "POST",
-    headers: { ...json, ...adminAuth },
-    body: JSON.stringify({ name, role, ...(customerId ? { customer_id: customerId } : {}) }),
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { token: string }).token;
-}
 
 const DEFAULTS = {
   allowed_content_types: null,
@@ -41,9 +30,9 @@ beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
   sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
   for (const id of ["rules-co", "other-co", "ct-co", "size-co", "dup-co", "xb-co"]) expect((await register(fi.url, id)).status).toBe(201);
-  tokens.officer = await mint("dpo", "compliance_officer");
-  tokens.auditor = await mint("auditor", "auditor");
-  tokens.otherOfficer = await mint("other dpo", "compliance_officer", "other-co");
+  tokens.officer = await mintToken(fi.url, "dpo", "compliance_officer");
+  tokens.auditor = await mintToken(fi.url, "auditor", "auditor");
+  tokens.otherOfficer = await mintToken(fi.url, "other dpo", "compliance_officer", "other-co");
 });
 afterAll(async () => {
   await sql?.end();

@@ -1,30 +1,19 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, adminAuth, register, registrationBody, startTestRegion, type TestRegion } from "./harness.ts";
+import { ADMIN_TOKEN, adminAuth, bearer, mintToken, register, registrationBody, startTestRegion, type TestRegion } from "./harness.ts";
 
 let de: TestRegion;
 let sql: postgres.Sql;
 const tokens: Record<string, string> = {};
-
-async function mint(name: string, role: string, customerId?: string): Promise<string> {
-  const res = await fetch(`${de.url}/api/tokens`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...adminAuth },
-    body: JSON.stringify({ name, role, ...(customerId ? { customer_id: customerId } : {}) }),
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { token: string }).token;
-}
-const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
 beforeAll(async () => {
   de = await startTestRegion("DE-FRA");
   sql = postgres(de.databaseUrl, { max: 1, onnotice: () => {} });
   await register(de.url, "rhein-pharma", { country: "DE" });
   await register(de.url, "berlin-bank", { country: "DE" });
-  tokens.officer = await mint("dpo", "compliance_officer");
-  tokens.auditor = await mint("auditor", "auditor");
-  tokens.scoped = await mint("rhein auditor", "auditor", "rhein-pharma");
+  tokens.officer = await mintToken(de.url, "dpo", "compliance_officer");
+  tokens.auditor = await mintToken(de.url, "auditor", "auditor");
+  tokens.scoped = await mintToken(de.url, "rhein auditor", "auditor", "rhein-pharma");
 });
 afterAll(async () => {
   await sql?.end();
@@ -71,7 +60,7 @@ describe("management tokens and roles", () => {
   });
 
   it("revokes tokens", async () => {
-    const t = await mint("temp", "auditor");
+    const t = await mintToken(de.url, "temp", "auditor");
     const [{ token_id }] = (await sql`select token_id from api_tokens where name = 'temp'`) as unknown as [{ token_id: string }];
     expect((await fetch(`${de.url}/api/tokens/${token_id}`, { method: "DELETE", headers: adminAuth })).status).toBe(204);
     expect((await fetch(`${de.url}/api/customers/rhein-pharma/info`, { headers: bearer(t) })).status).toBe(401);

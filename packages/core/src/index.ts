@@ -8,3 +8,5 @@ export * from "./topology.ts";
 export * from "./audit-chain.ts";
 export * from "./roles.ts";
 export * from "./gdpr.ts";
+export * from "./request-window.ts";
+export * from "./text-table.ts";

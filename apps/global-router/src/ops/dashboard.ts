@@ -1,8 +1,7 @@
 import type { AppDeps } from "../app.ts";
+import { pingWithin } from "../db.ts";
 import type { RegionStatus } from "../region-health.ts";
 import { UNROUTED, type TrafficSummary } from "./traffic.ts";
-
-const DB_PING_TIMEOUT_MS = 2_000;
 
 export interface GlobalDashboard {
   service: "global-router";
@@ -17,22 +16,10 @@ export interface GlobalDashboard {
   routing_log: { buffered: number; written: number; dropped: number };
 }
 
-async function pingWithin(ping: () => Promise<boolean>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([ping().catch(() => false), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** The router's state for operators, entirely from memory except the database ping and region probes. */
 export async function buildGlobalDashboard(deps: AppDeps): Promise<GlobalDashboard> {
   const now = deps.clock.now();
-  const [dbOk, statuses] = await Promise.all([pingWithin(deps.ping, DB_PING_TIMEOUT_MS), deps.regionHealth.statuses()]);
+  const [dbOk, statuses] = await Promise.all([pingWithin(deps.ping), deps.regionHealth.statuses()]);
   const { traffic } = deps;
   const cache = deps.routing.stats();
   const lookups = cache.hits + cache.misses;

@@ -1,10 +1,11 @@
+import { wantsJson } from "@s3gw/core";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../app.ts";
 import type { AppEnv } from "../env.ts";
 import { requireAdmin } from "../middleware/require-admin.ts";
 import { buildGlobalDashboard } from "../ops/dashboard.ts";
-import { renderGlobalDashboard, wantsJson } from "../ops/dashboard-text.ts";
+import { renderGlobalDashboard } from "../ops/dashboard-text.ts";
 import { parseInput } from "../validation.ts";
 
 const querySchema = z.object({ format: z.enum(["json", "text"]).optional() });

@@ -1,9 +1,9 @@
-import { apiError, READ_ROLES } from "@s3gw/core";
+import { apiError, READ_ROLES, wantsJson } from "@s3gw/core";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env.ts";
 import { operation, requireRole } from "../middleware/auth.ts";
-import { renderRegionalDashboard, wantsJson } from "../services/dashboard-text.ts";
+import { renderRegionalDashboard } from "../services/dashboard-text.ts";
 import { buildDashboard } from "../services/ops-dashboard.ts";
 
 const querySchema = z.object({

@@ -1,7 +1,7 @@
 import { operationsLog } from "@s3gw/schema-regional";
 import { and, count, eq, gte, lt } from "drizzle-orm";
 import type { Deps, RegionalDb } from "../env.ts";
-import { raiseComplianceEventOnce } from "./compliance-events.ts";
+import { raiseComplianceEvent } from "./compliance-events.ts";
 import { rulesFor } from "./rules.ts";
 
 const HOUR_MS = 3_600_000;
@@ -57,7 +57,7 @@ export async function observeOperation(deps: Deps, customerId: string | undefine
     tally.raised = true;
     const windowStart = new Date(start).toISOString();
     try {
-      await raiseComplianceEventOnce(deps.db, now, {
+      await raiseComplianceEvent(deps.db, now, {
         customerId,
         eventType: "unusual_activity",
         severity: "medium",

@@ -1,7 +1,6 @@
 import { complianceEvents } from "@s3gw/schema-regional";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { RegionalDb } from "../env.ts";
-import type { NewComplianceEvent } from "./compliance.ts";
 
 export type ComplianceEventRow = typeof complianceEvents.$inferSelect;
 export const SEVERITIES = ["low", "medium", "high", "critical"] as const;
@@ -13,7 +12,23 @@ export const SEVERITIES = ["low", "medium", "high", "critical"] as const;
  */
 const RELEASED_ON_RESOLVE = ["residency:"];
 
-export function eventValues(now: Date, e: NewComplianceEvent & { dedupeKey: string }) {
+export interface NewComplianceEvent {
+  customerId: string | null;
+  eventType: string;
+  severity: (typeof SEVERITIES)[number];
+  description: string;
+  bucketName?: string;
+  objectKey?: string;
+  details?: Record<string, unknown>;
+  /** Hours from now to fix it; or a fixed `remediationDeadline` instead. */
+  remediationHours?: number;
+  remediationDeadline?: Date;
+  /** Raising an event with a key already raised is a no-op (see RELEASED_ON_RESOLVE). */
+  dedupeKey?: string;
+}
+
+/** The row for one new event, for raiseComplianceEvent or a batch insert. */
+export function eventValues(now: Date, e: NewComplianceEvent) {
   return {
     customerId: e.customerId,
     eventType: e.eventType,
@@ -22,24 +37,24 @@ export function eventValues(now: Date, e: NewComplianceEvent & { dedupeKey: stri
     bucketName: e.bucketName ?? null,
     objectKey: e.objectKey ?? null,
     details: e.details ?? {},
-    remediationDeadline: e.remediationHours ? new Date(now.getTime() + e.remediationHours * 3_600_000) : null,
+    remediationDeadline: e.remediationDeadline ?? (e.remediationHours ? new Date(now.getTime() + e.remediationHours * 3_600_000) : null),
     createdAt: now,
-    dedupeKey: e.dedupeKey,
+    dedupeKey: e.dedupeKey ?? null,
   };
 }
 
 /**
- * Raises an event unless one with the same dedupe key exists. The unique key makes this
- * safe across gateway instances sharing the region's database. Returns the new id, or
- * undefined when the event had already been raised.
+ * Raises an event, unless it has a dedupe key and one with the same key exists. The unique
+ * key makes this safe across gateway instances sharing the region's database. Returns whether
+ * the event was inserted.
  */
-export async function raiseComplianceEventOnce(db: RegionalDb, now: Date, e: NewComplianceEvent & { dedupeKey: string }): Promise<string | undefined> {
+export async function raiseComplianceEvent(db: RegionalDb, now: Date, e: NewComplianceEvent): Promise<boolean> {
   const rows = await db
     .insert(complianceEvents)
     .values(eventValues(now, e))
     .onConflictDoNothing({ target: complianceEvents.dedupeKey })
     .returning({ id: complianceEvents.eventId });
-  return rows[0]?.id;
+  return rows.length > 0;
 }
 
 export interface OpenEventsQuery {

@@ -3,35 +3,6 @@ import { complianceEvents, dataSubjectRequests, objectMetadata } from "@s3gw/sch
 import type { RegionalDb } from "../env.ts";
 import type { Customer } from "./customers.ts";
 
-export interface NewComplianceEvent {
-  customerId: string | null;
-  eventType: string;
-  severity: "low" | "medium" | "high" | "critical";
-  description: string;
-  bucketName?: string;
-  objectKey?: string;
-  details?: Record<string, unknown>;
-  remediationHours?: number;
-}
-
-export async function raiseComplianceEvent(db: RegionalDb, now: Date, e: NewComplianceEvent): Promise<string> {
-  const [row] = await db
-    .insert(complianceEvents)
-    .values({
-      customerId: e.customerId,
-      eventType: e.eventType,
-      severity: e.severity,
-      eventDescription: e.description,
-      bucketName: e.bucketName ?? null,
-      objectKey: e.objectKey ?? null,
-      details: e.details ?? {},
-      remediationDeadline: e.remediationHours ? new Date(now.getTime() + e.remediationHours * 3_600_000) : null,
-      createdAt: now,
-    })
-    .returning({ id: complianceEvents.eventId });
-  return row!.id;
-}
-
 /** The seed's compliance summary, computed from the region's rows. */
 export async function complianceSummary(db: RegionalDb, customer: Customer) {
   const id = customer.customerId;

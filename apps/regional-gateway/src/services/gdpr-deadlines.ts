@@ -2,6 +2,7 @@ import { and, eq, inArray, isNull, lt } from "drizzle-orm";
 import { GDPR_NEAR_DEADLINE_DAYS, gdprDeadlineState, OPEN_GDPR_STATUSES } from "@s3gw/core";
 import { complianceEvents, dataSubjectRequests } from "@s3gw/schema-regional";
 import type { Deps, RegionalDb } from "../env.ts";
+import { raiseComplianceEvent } from "./compliance-events.ts";
 import type { Tx } from "./gdpr.ts";
 
 const dedupeKey = (requestId: string, state: "overdue" | "near") => `gdpr:${requestId}:${state}`;
@@ -24,24 +25,19 @@ export async function raiseDeadlineAlerts(deps: Pick<Deps, "db" | "clock">): Pro
     const state = gdprDeadlineState(r.status, r.responseDeadline, now);
     if (state !== "overdue" && state !== "near") continue;
     const overdue = state === "overdue";
-    const inserted = await deps.db
-      .insert(complianceEvents)
-      .values({
-        customerId: r.customerId,
-        eventType: overdue ? "gdpr_deadline_overdue" : "gdpr_deadline_near",
-        severity: overdue ? "high" : "medium",
-        eventDescription: overdue
-          ? `GDPR ${r.requestType} request ${r.requestId} is past its response deadline ${r.responseDeadline.toISOString()} (Art. 12(3))`
-          : `GDPR ${r.requestType} request ${r.requestId} is due by ${r.responseDeadline.toISOString()}`,
-        details: { request_id: r.requestId, request_type: r.requestType, received_at: r.receivedAt.toISOString(), response_deadline: r.responseDeadline.toISOString() },
-        // Late already: answer (or document an Art. 12(3) extension) within a day.
-        remediationDeadline: overdue ? new Date(now.getTime() + 86_400_000) : r.responseDeadline,
-        createdAt: now,
-        dedupeKey: dedupeKey(r.requestId, state),
-      })
-      .onConflictDoNothing({ target: complianceEvents.dedupeKey })
-      .returning({ id: complianceEvents.eventId });
-    raised += inserted.length;
+    const inserted = await raiseComplianceEvent(deps.db, now, {
+      customerId: r.customerId,
+      eventType: overdue ? "gdpr_deadline_overdue" : "gdpr_deadline_near",
+      severity: overdue ? "high" : "medium",
+      description: overdue
+        ? `GDPR ${r.requestType} request ${r.requestId} is past its response deadline ${r.responseDeadline.toISOString()} (Art. 12(3))`
+        : `GDPR ${r.requestType} request ${r.requestId} is due by ${r.responseDeadline.toISOString()}`,
+      details: { request_id: r.requestId, request_type: r.requestType, received_at: r.receivedAt.toISOString(), response_deadline: r.responseDeadline.toISOString() },
+      // Late already: answer (or document an Art. 12(3) extension) within a day.
+      remediationDeadline: overdue ? new Date(now.getTime() + 86_400_000) : r.responseDeadline,
+      dedupeKey: dedupeKey(r.requestId, state),
+    });
+    if (inserted) raised++;
   }
   return { raised };
 }

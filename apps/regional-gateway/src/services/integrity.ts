@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { and, asc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
-import { complianceEvents, objectMetadata } from "@s3gw/schema-regional";
+import { objectMetadata } from "@s3gw/schema-regional";
 import { BlobNotFoundError, type StorageProvider, TenantStorage } from "@s3gw/storage";
 import type { Clock, RegionalDb } from "../env.ts";
+import { raiseComplianceEvent } from "./compliance-events.ts";
 
 /** Objects re-hashed at once: enough to overlap I/O, little enough not to starve S3 traffic. */
 const CONCURRENCY = 2;
@@ -96,22 +97,18 @@ async function verifyOne(deps: { db: RegionalDb; clock: Clock }, tenant: TenantS
   const status = reason === "missing_data" ? "missing_data" : "integrity_failed";
   const rows = await deps.db.update(objectMetadata).set({ lastVerifiedAt: now, complianceStatus: status }).where(same).returning({ id: objectMetadata.objectId });
   if (!rows.length) return { kind: "replaced" };
-  await deps.db
-    .insert(complianceEvents)
-    .values({
-      customerId: obj.customerId,
-      eventType: "integrity_mismatch",
-      severity: "critical",
-      eventDescription: reason === "missing_data"
-        ? `Stored bytes of ${obj.bucketName}/${obj.objectKey} are missing`
-        : `Stored bytes of ${obj.bucketName}/${obj.objectKey} no longer match their SHA-256 (possible tampering)`,
-      bucketName: obj.bucketName,
-      objectKey: obj.objectKey,
-      details: { object_id: obj.objectId, expected_sha256: obj.sha256, actual_sha256: actual, reason, size_bytes: obj.sizeBytes, verified_at: now.toISOString() },
-      remediationDeadline: new Date(now.getTime() + 24 * 3_600_000),
-      createdAt: now,
-      dedupeKey: `integrity:${obj.objectId}:${obj.sha256}`,
-    })
-    .onConflictDoNothing({ target: complianceEvents.dedupeKey });
+  await raiseComplianceEvent(deps.db, now, {
+    customerId: obj.customerId,
+    eventType: "integrity_mismatch",
+    severity: "critical",
+    description: reason === "missing_data"
+      ? `Stored bytes of ${obj.bucketName}/${obj.objectKey} are missing`
+      : `Stored bytes of ${obj.bucketName}/${obj.objectKey} no longer match their SHA-256 (possible tampering)`,
+    bucketName: obj.bucketName,
+    objectKey: obj.objectKey,
+    details: { object_id: obj.objectId, expected_sha256: obj.sha256, actual_sha256: actual, reason, size_bytes: obj.sizeBytes, verified_at: now.toISOString() },
+    remediationHours: 24,
+    dedupeKey: `integrity:${obj.objectId}:${obj.sha256}`,
+  });
   return { kind: "bad", mismatch };
 }

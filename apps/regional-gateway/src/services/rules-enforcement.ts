@@ -2,7 +2,7 @@ import { AppError, legalZoneOf, s3Error } from "@s3gw/core";
 import { objectMetadata } from "@s3gw/schema-regional";
 import { and, eq, ne } from "drizzle-orm";
 import type { Deps } from "../env.ts";
-import { raiseComplianceEventOnce } from "./compliance-events.ts";
+import { raiseComplianceEvent } from "./compliance-events.ts";
 import type { Customer } from "./customers.ts";
 import { rulesFor, type CustomerRules } from "./rules.ts";
 
@@ -43,7 +43,7 @@ async function refuseCrossBorder(deps: Deps, customer: Customer, req: Facts, sto
   const now = deps.clock.now();
   const hour = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000).toISOString();
   // One event per customer and hour: the operations log has every refused request.
-  await raiseComplianceEventOnce(deps.db, now, {
+  await raiseComplianceEvent(deps.db, now, {
     customerId: customer.customerId,
     eventType: "cross_border_access_blocked",
     severity: "medium",

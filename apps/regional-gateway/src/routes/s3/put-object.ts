@@ -6,7 +6,7 @@ import type { AppEnv } from "../../env.ts";
 import { empty } from "./xml-response.ts";
 import { checkContent, checkWrite } from "../../services/access-policy.ts";
 import { findBucket } from "../../services/buckets.ts";
-import { raiseComplianceEvent } from "../../services/compliance.ts";
+import { raiseComplianceEvent } from "../../services/compliance-events.ts";
 import { assertMutable } from "../../services/object-lock.ts";
 import { commitObject, findObject } from "../../services/objects.ts";
 import { parseContentLength, parseContentMd5, readObjectHeaders } from "./object-headers.ts";
