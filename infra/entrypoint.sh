@@ -25,7 +25,7 @@ if [ "$APP" = regional-gateway ] && [ -z "${STORAGE_DIR:-}" ]; then
 fi
 
 case "${1:-serve}" in
-  serve) exec node --max-semi-space-size=16 "apps/$APP/src/server.ts" ;; # see scripts/start-stack.ts on the flag
+  serve) exec node --max-semi-space-size=8 "apps/$APP/src/server.ts" ;; # see scripts/start-stack.ts on the flag
   migrate) exec node "apps/$APP/src/migrate.ts" ;;
   *) exec "$@" ;;
 esac

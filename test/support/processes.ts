@@ -33,7 +33,7 @@ export async function waitForHealth(url: string, timeoutMs = 30_000): Promise<vo
 /** Runs a Node entry point of this repo as a real child process, its output kept for diagnosis. */
 export function spawnNode(script: string, env: Record<string, string>): { child: ChildProcess; output: () => string } {
   // The same V8 flag as `npm start` and the container image (see scripts/start-stack.ts).
-  const child = spawn(process.execPath, ["--max-semi-space-size=16", resolve(REPO_ROOT, script)], {
+  const child = spawn(process.execPath, ["--max-semi-space-size=8", resolve(REPO_ROOT, script)], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
