@@ -40,6 +40,13 @@ CREATE TABLE "routing_log" (
 	"created_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "access_key_routing" (
+	"access_key_id" text PRIMARY KEY NOT NULL,
+	"customer_id" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "providers" ADD CONSTRAINT "providers_region_id_regions_region_id_fk" FOREIGN KEY ("region_id") REFERENCES "public"."regions"("region_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "customer_routing" ADD CONSTRAINT "customer_routing_primary_region_id_regions_region_id_fk" FOREIGN KEY ("primary_region_id") REFERENCES "public"."regions"("region_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "access_key_routing" ADD CONSTRAINT "access_key_routing_customer_id_customer_routing_customer_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customer_routing"("customer_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "routing_log_customer_time_idx" ON "routing_log" USING btree ("customer_id","created_at");

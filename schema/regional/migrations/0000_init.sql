@@ -38,6 +38,8 @@ CREATE TABLE "object_metadata" (
 	"content_type" text NOT NULL,
 	"user_metadata" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"system_metadata" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"tags" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"parts_count" integer,
 	"compliance_status" text DEFAULT 'compliant' NOT NULL,
 	"legal_hold" boolean DEFAULT false NOT NULL,
 	"legal_hold_reason" text,
@@ -131,11 +133,55 @@ CREATE TABLE "api_tokens" (
 	CONSTRAINT "api_tokens_token_hash_unique" UNIQUE("token_hash")
 );
 --> statement-breakpoint
+CREATE TABLE "access_keys" (
+	"access_key_id" text PRIMARY KEY NOT NULL,
+	"customer_id" text NOT NULL,
+	"description" text,
+	"secret_ciphertext" text NOT NULL,
+	"secret_key_id" text NOT NULL,
+	"permission" text DEFAULT 'read-write' NOT NULL,
+	"allowed_buckets" jsonb,
+	"status" text DEFAULT 'active' NOT NULL,
+	"created_by" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "multipart_parts" (
+	"upload_id" text NOT NULL,
+	"part_number" integer NOT NULL,
+	"storage_key" text NOT NULL,
+	"size_bytes" bigint NOT NULL,
+	"etag" text NOT NULL,
+	"sha256" text NOT NULL,
+	"uploaded_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "multipart_parts_upload_id_part_number_pk" PRIMARY KEY("upload_id","part_number")
+);
+--> statement-breakpoint
+CREATE TABLE "multipart_uploads" (
+	"upload_id" text PRIMARY KEY NOT NULL,
+	"customer_id" text NOT NULL,
+	"bucket_id" uuid NOT NULL,
+	"bucket_name" text COLLATE "C" NOT NULL,
+	"object_key" text COLLATE "C" NOT NULL,
+	"storage_provider_id" text NOT NULL,
+	"storage_country" text NOT NULL,
+	"content_type" text NOT NULL,
+	"user_metadata" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"system_metadata" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"tags" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"initiated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "buckets" ADD CONSTRAINT "buckets_customer_id_customers_customer_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("customer_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "object_metadata" ADD CONSTRAINT "object_metadata_customer_id_customers_customer_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("customer_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "object_metadata" ADD CONSTRAINT "object_metadata_bucket_id_buckets_bucket_id_fk" FOREIGN KEY ("bucket_id") REFERENCES "public"."buckets"("bucket_id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "data_subject_requests" ADD CONSTRAINT "data_subject_requests_customer_id_customers_customer_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("customer_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "compliance_rules" ADD CONSTRAINT "compliance_rules_customer_id_customers_customer_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("customer_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "access_keys" ADD CONSTRAINT "access_keys_customer_id_customers_customer_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("customer_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "multipart_parts" ADD CONSTRAINT "multipart_parts_upload_id_multipart_uploads_upload_id_fk" FOREIGN KEY ("upload_id") REFERENCES "public"."multipart_uploads"("upload_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "multipart_uploads" ADD CONSTRAINT "multipart_uploads_customer_id_customers_customer_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("customer_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "multipart_uploads" ADD CONSTRAINT "multipart_uploads_bucket_id_buckets_bucket_id_fk" FOREIGN KEY ("bucket_id") REFERENCES "public"."buckets"("bucket_id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "buckets_customer_name_uq" ON "buckets" USING btree ("customer_id","bucket_name");--> statement-breakpoint
 CREATE UNIQUE INDEX "object_metadata_bucket_key_uq" ON "object_metadata" USING btree ("bucket_id","object_key");--> statement-breakpoint
 CREATE UNIQUE INDEX "object_metadata_storage_key_uq" ON "object_metadata" USING btree ("storage_key");--> statement-breakpoint

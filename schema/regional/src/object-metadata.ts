@@ -1,4 +1,4 @@
-import { bigint, boolean, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { binaryText } from "./columns.ts";
 import { buckets } from "./buckets.ts";
 import { customers } from "./customers.ts";
@@ -25,6 +25,10 @@ export const objectMetadata = pgTable(
     contentType: text("content_type").notNull(),
     userMetadata: jsonb("user_metadata").$type<Record<string, string>>().notNull().default({}),
     systemMetadata: jsonb("system_metadata").$type<Record<string, string>>().notNull().default({}),
+    /** S3 object tags (PUT/GET/DELETE ?tagging; x-amz-tagging on PUT). */
+    tags: jsonb("tags").$type<Record<string, string>>().notNull().default({}),
+    /** Multipart objects: the number of parts, for the `-N` ETag suffix. */
+    partsCount: integer("parts_count"),
     complianceStatus: text("compliance_status").notNull().default("compliant"),
     legalHold: boolean("legal_hold").notNull().default(false),
     legalHoldReason: text("legal_hold_reason"),

@@ -6,3 +6,5 @@ export * from "./compliance-events.ts";
 export * from "./data-subject-requests.ts";
 export * from "./compliance-rules.ts";
 export * from "./api-tokens.ts";
+export * from "./access-keys.ts";
+export * from "./multipart-uploads.ts";

@@ -1,0 +1,34 @@
+import { bigint, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { binaryText } from "./columns.ts";
+import { buckets } from "./buckets.ts";
+import { customers } from "./customers.ts";
+
+/** An upload in progress. Its storage target is resolved (and residency checked) at create. */
+export const multipartUploads = pgTable("multipart_uploads", {
+  uploadId: text("upload_id").primaryKey(),
+  customerId: text("customer_id").notNull().references(() => customers.customerId),
+  bucketId: uuid("bucket_id").notNull().references(() => buckets.bucketId, { onDelete: "restrict" }),
+  bucketName: binaryText("bucket_name").notNull(),
+  objectKey: binaryText("object_key").notNull(),
+  storageProviderId: text("storage_provider_id").notNull(),
+  storageCountry: text("storage_country").notNull(),
+  contentType: text("content_type").notNull(),
+  userMetadata: jsonb("user_metadata").$type<Record<string, string>>().notNull().default({}),
+  systemMetadata: jsonb("system_metadata").$type<Record<string, string>>().notNull().default({}),
+  tags: jsonb("tags").$type<Record<string, string>>().notNull().default({}),
+  initiatedAt: timestamp("initiated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const multipartParts = pgTable(
+  "multipart_parts",
+  {
+    uploadId: text("upload_id").notNull().references(() => multipartUploads.uploadId, { onDelete: "cascade" }),
+    partNumber: integer("part_number").notNull(),
+    storageKey: text("storage_key").notNull(),
+    sizeBytes: bigint("size_bytes", { mode: "number" }).notNull(),
+    etag: text("etag").notNull(),
+    sha256: text("sha256").notNull(),
+    uploadedAt: timestamp("uploaded_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.uploadId, t.partNumber] })],
+);
