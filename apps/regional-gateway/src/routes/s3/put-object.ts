@@ -9,7 +9,8 @@ import { findBucket } from "../../services/buckets.ts";
 import { raiseComplianceEvent } from "../../services/compliance-events.ts";
 import { assertMutable } from "../../services/object-lock.ts";
 import { commitObject, findObject } from "../../services/objects.ts";
-import { parseContentLength, parseContentMd5, readObjectHeaders } from "./object-headers.ts";
+import { requestBody } from "./body.ts";
+import { parseContentMd5, readObjectHeaders } from "./object-headers.ts";
 import { governanceBypass } from "./object-lock.ts";
 
 /** S3's single-PUT ceiling; larger objects need multipart. */
@@ -18,7 +19,8 @@ const MAX_PUT_BYTES = 5 * 1024 ** 3;
 export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { deps, customer, op } = c.var;
   assertObjectKey(key);
-  const expectedSize = parseContentLength(c.req.header("content-length"));
+  const body = requestBody(c);
+  const expectedSize = body.size;
   if (expectedSize !== undefined && expectedSize > MAX_PUT_BYTES) throw s3Error("EntityTooLarge");
   const contentMd5 = parseContentMd5(c.req.header("content-md5"));
   const meta = readObjectHeaders(c.req.raw.headers);
@@ -53,7 +55,7 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
   if (existing) assertMutable(existing, deps.clock.now(), key, lock);
 
   const tenant = new TenantStorage(deps.storage, customer.customerId);
-  const blob = await tenant.put(c.env.incoming, {
+  const blob = await tenant.put(body.stream, {
     ...(expectedSize === undefined ? {} : { expectedSize }),
     ...(contentMd5 ? { contentMd5 } : {}),
     maxSize: MAX_PUT_BYTES,
