@@ -28,6 +28,8 @@ export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
 /** S3 error codes we answer with, their statuses and AWS's default messages. */
 const S3_CODES = {
   AccessDenied: [403, "Access Denied"],
+  AuthorizationHeaderMalformed: [400, "The authorization header you provided is invalid."],
+  AuthorizationQueryParametersError: [400, "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."],
   BadDigest: [400, "The Content-MD5 you specified did not match what we received."],
   BucketAlreadyExists: [409, "The requested bucket name is not available."],
   BucketAlreadyOwnedByYou: [409, "Your previous request to create the named bucket succeeded and you already own it."],
@@ -39,6 +41,8 @@ const S3_CODES = {
   IncompleteBody: [400, "You did not provide the number of bytes specified by the Content-Length HTTP header."],
   InternalError: [500, "We encountered an internal error. Please try again."],
   InvalidArgument: [400, "Invalid Argument"],
+  InvalidAccessKeyId: [403, "The AWS access key ID you provided does not exist in our records."],
+  InvalidChunkSizeError: [400, "Only the last chunk is allowed to have a size less than 8192 bytes"],
   InvalidBucketName: [400, "The specified bucket is not valid."],
   InvalidDigest: [400, "The Content-MD5 you specified is not valid."],
   InvalidURI: [400, "Couldn't parse the specified URI."],
@@ -54,8 +58,11 @@ const S3_CODES = {
   NoSuchObjectLockConfiguration: [404, "The specified object does not have an ObjectLock configuration."],
   NotImplemented: [501, "A header you provided implies functionality that is not implemented."],
   PreconditionFailed: [412, "At least one of the pre-conditions you specified did not hold"],
+  RequestTimeTooSkewed: [403, "The difference between the request time and the current time is too large."],
+  SignatureDoesNotMatch: [403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."],
   ServiceUnavailable: [503, "Please reduce your request rate."],
   SlowDown: [503, "Please reduce your request rate."],
+  XAmzContentSHA256Mismatch: [400, "The provided 'x-amz-content-sha256' header does not match what was computed."],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type S3ErrorCode = keyof typeof S3_CODES;

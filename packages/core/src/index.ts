@@ -10,3 +10,4 @@ export * from "./roles.ts";
 export * from "./gdpr.ts";
 export * from "./request-window.ts";
 export * from "./text-table.ts";
+export * from "./sigv4/index.ts";

@@ -1,0 +1,34 @@
+export interface SigV4Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface IncomingS3Request {
+  method: string;
+  /** The raw path exactly as received (still percent-encoded), e.g. "/s3/bucket/my%20key" or "/bucket/key". */
+  rawPath: string;
+  /** The raw query string without "?" (percent-encoded as received). */
+  rawQuery: string;
+  /** Lower-cased header names; multiple values joined with ",". Must include "host" (the host the client signed). */
+  headers: Record<string, string>;
+}
+
+export type AuthKind = "header" | "presigned";
+
+export type PayloadMode = "plain" | "streaming-signed" | "streaming-signed-trailer" | "streaming-unsigned-trailer";
+
+export interface VerifiedRequest {
+  accessKeyId: string;
+  kind: AuthKind;
+  region: string;
+  signingDate: Date;
+  signature: string;
+  /** From x-amz-content-sha256 (header auth) or "UNSIGNED-PAYLOAD" (presigned). */
+  payloadHash: string;
+  /** How the body must be read: "plain" (payloadHash is a hex digest the body must match, or UNSIGNED-PAYLOAD), or one of the aws-chunked streaming modes. */
+  payloadMode: PayloadMode;
+  /** For presigned URLs: when it expires. */
+  expiresAt?: Date;
+  /** x-amz-decoded-content-length: the object's size when the body is aws-chunked. */
+  decodedLength?: number;
+}
