@@ -9,16 +9,50 @@ import { assertMutable } from "./object-lock.ts";
 
 export type ObjectRow = typeof objectMetadata.$inferSelect;
 
+export type RegionalTx = Parameters<Parameters<RegionalDb["transaction"]>[0]>[0];
+
 export interface NewObject {
   contentType: string;
   userMetadata: Record<string, string>;
   systemMetadata: Record<string, string>;
+  /** Replaces the key's tags; a new object without tags has none, as in S3. */
+  tags?: Record<string, string>;
+}
+
+/** S3's conditional writes: `If-None-Match: *` (only if absent) and `If-Match: <etag>` (only that version). */
+export interface WriteCondition { ifNoneMatch?: boolean; ifMatch?: string }
+
+export interface CommitOptions {
+  bypassGovernance?: boolean;
+  condition?: WriteCondition;
+  /** Multipart objects: the hex MD5 of the parts' MD5s and the part count (ETag `<hex>-N`). */
+  multipart?: { etag: string; partsCount: number };
+  /** Runs inside the commit transaction, before the row is written (a failure commits nothing). */
+  inTransaction?: (tx: RegionalTx) => Promise<void>;
+}
+
+/** The ETag as S3 renders it, quoted: `"<md5>"`, or `"<md5 of md5s>-N"` for a multipart object. */
+export function renderEtag(row: { etag: string; partsCount: number | null }): string {
+  return row.partsCount ? `"${row.etag}-${row.partsCount}"` : `"${row.etag}"`;
+}
+
+/** Throws 412 (or 404 for If-Match on a missing key) unless the write's condition holds for what is there now. */
+export function assertWriteCondition(existing: { etag: string; partsCount: number | null } | undefined, cond: WriteCondition | undefined, key: string): void {
+  if (!cond) return;
+  if (cond.ifNoneMatch && existing) throw s3Error("PreconditionFailed", undefined, { resource: "If-None-Match" });
+  if (cond.ifMatch !== undefined) {
+    if (!existing) throw s3Error("NoSuchKey", undefined, { resource: key });
+    const wanted = cond.ifMatch.split(",").map((t) => t.trim());
+    const rendered = renderEtag(existing);
+    if (!wanted.some((t) => t === "*" || t === rendered || `"${t}"` === rendered)) throw s3Error("PreconditionFailed", undefined, { resource: "If-Match" });
+  }
 }
 
 /**
  * Commits the metadata of freshly written bytes, replacing any previous version of the key
  * in one transaction, then removes the bytes it replaced. Until the commit, readers see the
- * old object; after it, the new one.
+ * old object; after it, the new one. Lock state and write conditions are judged again here,
+ * under the key's lock, so a concurrent writer cannot slip between the early check and this.
  */
 export async function commitObject(
   db: RegionalDb,
@@ -29,7 +63,7 @@ export async function commitObject(
   blob: StoredBlob,
   meta: NewObject,
   now: Date,
-  lock: { bypassGovernance?: boolean } = {},
+  opts: CommitOptions = {},
 ): Promise<ObjectRow> {
   let replaced: string | undefined;
   let row: ObjectRow;
@@ -44,11 +78,15 @@ export async function commitObject(
           legalHoldReason: objectMetadata.legalHoldReason,
           retentionMode: objectMetadata.retentionMode,
           retentionUntil: objectMetadata.retentionUntil,
+          etag: objectMetadata.etag,
+          partsCount: objectMetadata.partsCount,
         })
         .from(objectMetadata)
         .where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key)))
         .for("update");
-      if (old) assertMutable(old, now, key, lock);
+      if (old) assertMutable(old, now, key, opts);
+      assertWriteCondition(old, opts.condition, key);
+      if (opts.inTransaction) await opts.inTransaction(tx);
       replaced = old?.storageKey;
       const values = {
         customerId: bucket.customerId,
@@ -60,12 +98,14 @@ export async function commitObject(
         storageCountry: provider.location.country,
         storageKey: blob.storageKey,
         sizeBytes: blob.size,
-        etag: blob.md5Hex,
+        etag: opts.multipart?.etag ?? blob.md5Hex,
+        partsCount: opts.multipart?.partsCount ?? null,
         sha256: blob.sha256Hex,
         contentType: meta.contentType,
         dataSubjectId: meta.userMetadata["data-subject-id"] ?? null,
         userMetadata: meta.userMetadata,
         systemMetadata: meta.systemMetadata,
+        tags: meta.tags ?? {},
         complianceStatus: "compliant",
         lastModified: now,
       };
@@ -149,6 +189,7 @@ export async function fetchKeys(db: RegionalDb, bucket: Bucket, prefix: string, 
       key: objectMetadata.objectKey,
       size: objectMetadata.sizeBytes,
       etag: objectMetadata.etag,
+      partsCount: objectMetadata.partsCount,
       lastModified: objectMetadata.lastModified,
     })
     .from(objectMetadata)

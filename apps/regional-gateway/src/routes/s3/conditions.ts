@@ -1,26 +1,55 @@
 import { AppError, s3Error } from "@s3gw/core";
+import type { WriteCondition } from "../../services/objects.ts";
+
+/** The four RFC 7232 preconditions S3 honours, under whatever header names the operation uses. */
+interface Preconditions { ifMatch: string | null; ifNoneMatch: string | null; ifModifiedSince: string | null; ifUnmodifiedSince: string | null }
 
 /**
- * RFC 7232 preconditions as S3 applies them to GET/HEAD: If-Match and If-Unmodified-Since
- * fail with 412; If-None-Match and If-Modified-Since answer 304.
+ * S3's evaluation: a true If-Match overrides a false If-Unmodified-Since, and a false
+ * If-None-Match overrides a true If-Modified-Since. `etag` is the rendered, quoted ETag.
  */
-export function checkPreconditions(headers: Headers, etag: string, lastModified: Date): void {
-  const quoted = `"${etag}"`;
+function evaluate(p: Preconditions, etag: string, lastModified: Date): "ok" | "failed" | "not-modified" {
   const modified = Math.floor(lastModified.getTime() / 1000) * 1000;
-  const ifMatch = headers.get("if-match");
-  const ifNoneMatch = headers.get("if-none-match");
-  const ifModifiedSince = parseDate(headers.get("if-modified-since"));
-  const ifUnmodifiedSince = parseDate(headers.get("if-unmodified-since"));
-  if (ifMatch !== null) {
-    if (!etagListMatches(ifMatch, quoted)) throw s3Error("PreconditionFailed", undefined, { resource: "If-Match" });
+  const ifModifiedSince = parseDate(p.ifModifiedSince);
+  const ifUnmodifiedSince = parseDate(p.ifUnmodifiedSince);
+  if (p.ifMatch !== null) {
+    if (!etagListMatches(p.ifMatch, etag)) return "failed";
   } else if (ifUnmodifiedSince !== undefined && modified > ifUnmodifiedSince) {
-    throw s3Error("PreconditionFailed", undefined, { resource: "If-Unmodified-Since" });
+    return "failed";
   }
-  if (ifNoneMatch !== null) {
-    if (etagListMatches(ifNoneMatch, quoted)) throw notModified(quoted, lastModified);
+  if (p.ifNoneMatch !== null) {
+    if (etagListMatches(p.ifNoneMatch, etag)) return "not-modified";
   } else if (ifModifiedSince !== undefined && modified <= ifModifiedSince) {
-    throw notModified(quoted, lastModified);
+    return "not-modified";
   }
+  return "ok";
+}
+
+/** GET/HEAD: If-Match and If-Unmodified-Since fail with 412; If-None-Match and If-Modified-Since answer 304. */
+export function checkPreconditions(headers: Headers, etag: string, lastModified: Date): void {
+  const p = { ifMatch: headers.get("if-match"), ifNoneMatch: headers.get("if-none-match"), ifModifiedSince: headers.get("if-modified-since"), ifUnmodifiedSince: headers.get("if-unmodified-since") };
+  const outcome = evaluate(p, etag, lastModified);
+  if (outcome === "failed") throw s3Error("PreconditionFailed", undefined, { resource: p.ifMatch !== null ? "If-Match" : "If-Unmodified-Since" });
+  if (outcome === "not-modified") throw notModified(etag, lastModified);
+}
+
+/** CopyObject and UploadPartCopy: every failed `x-amz-copy-source-if-*` condition is 412, as in S3. */
+export function checkCopySourcePreconditions(headers: Headers, etag: string, lastModified: Date): void {
+  const h = (name: string) => headers.get(`x-amz-copy-source-${name}`);
+  const p = { ifMatch: h("if-match"), ifNoneMatch: h("if-none-match"), ifModifiedSince: h("if-modified-since"), ifUnmodifiedSince: h("if-unmodified-since") };
+  if (evaluate(p, etag, lastModified) !== "ok") throw s3Error("PreconditionFailed", undefined, { resource: "x-amz-copy-source" });
+}
+
+/**
+ * Conditional writes (PutObject, CompleteMultipartUpload, CopyObject): `If-None-Match` takes
+ * only `*`, as in S3; `If-Match` takes an ETag.
+ */
+export function writeCondition(headers: Headers): WriteCondition | undefined {
+  const ifNoneMatch = headers.get("if-none-match");
+  const ifMatch = headers.get("if-match");
+  if (ifNoneMatch === null && ifMatch === null) return undefined;
+  if (ifNoneMatch !== null && ifNoneMatch.trim() !== "*") throw s3Error("NotImplemented", "If-None-Match on a write supports only *", { resource: "If-None-Match" });
+  return { ...(ifNoneMatch !== null ? { ifNoneMatch: true } : {}), ...(ifMatch !== null ? { ifMatch } : {}) };
 }
 
 function etagListMatches(list: string, quoted: string): boolean {

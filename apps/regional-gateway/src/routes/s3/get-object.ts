@@ -6,7 +6,7 @@ import { isCrossBorder, sourceCountryOf } from "../../source-country.ts";
 import type { AppEnv } from "../../env.ts";
 import { checkRead } from "../../services/access-policy.ts";
 import { findBucket } from "../../services/buckets.ts";
-import { findObject, openObject } from "../../services/objects.ts";
+import { findObject, openObject, renderEtag } from "../../services/objects.ts";
 import { checkPreconditions } from "./conditions.ts";
 import { objectResponseHeaders } from "./object-headers.ts";
 
@@ -22,7 +22,7 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
     const row = await findObject(deps.db, bucket, key);
     op.crossBorder = isCrossBorder(facts.sourceCountry, row.storageCountry, customer.country);
     await checkRead(deps, customer, facts, row);
-    checkPreconditions(c.req.raw.headers, row.etag, row.lastModified);
+    checkPreconditions(c.req.raw.headers, renderEtag(row), row.lastModified);
     const range = parseRange(rangeHeader, row.sizeBytes);
     const headers = objectResponseHeaders(row);
     if (range) {
@@ -38,7 +38,7 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
   const { row, range, body } = await openObject(deps.db, tenant, bucket, key, async (r) => {
     op.crossBorder = isCrossBorder(facts.sourceCountry, r.storageCountry, customer.country);
     await checkRead(deps, customer, facts, r);
-    checkPreconditions(c.req.raw.headers, r.etag, r.lastModified);
+    checkPreconditions(c.req.raw.headers, renderEtag(r), r.lastModified);
     return parseRange(rangeHeader, r.sizeBytes);
   });
   const headers = objectResponseHeaders(row);

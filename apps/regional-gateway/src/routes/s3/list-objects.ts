@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env.ts";
 import { findBucket } from "../../services/buckets.ts";
-import { fetchKeys } from "../../services/objects.ts";
+import { fetchKeys, renderEtag } from "../../services/objects.ts";
 import { isoDate, xml } from "./xml-response.ts";
 
 const querySchema = z.object({
@@ -41,7 +41,7 @@ export async function listObjectsHandler(c: Context<AppEnv>, bucketName: string)
   const contents = page.contents.map((o) => ({
     Key: enc(o.key),
     LastModified: isoDate(o.lastModified),
-    ETag: `"${o.etag}"`,
+    ETag: renderEtag(o),
     Size: o.size,
     StorageClass: "STANDARD",
     ...(!v2 || q["fetch-owner"] === "true" ? { Owner: owner } : {}),

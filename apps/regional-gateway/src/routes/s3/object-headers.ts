@@ -1,5 +1,5 @@
 import { s3Error } from "@s3gw/core";
-import type { ObjectRow } from "../../services/objects.ts";
+import { renderEtag, type ObjectRow } from "../../services/objects.ts";
 import { httpDate } from "./xml-response.ts";
 
 /** Headers S3 stores with an object and returns on GET/HEAD. */
@@ -40,12 +40,14 @@ export function parseContentLength(value: string | undefined): number | undefine
 export function objectResponseHeaders(row: ObjectRow): Record<string, string> {
   const h: Record<string, string> = {
     "content-type": row.contentType,
-    etag: `"${row.etag}"`,
+    etag: renderEtag(row),
     "last-modified": httpDate(row.lastModified),
     "accept-ranges": "bytes",
     "x-amz-checksum-sha256": Buffer.from(row.sha256, "hex").toString("base64"),
   };
   for (const [k, v] of Object.entries(row.systemMetadata)) h[k] = v;
   for (const [k, v] of Object.entries(row.userMetadata)) h[`x-amz-meta-${k}`] = v;
+  const tagCount = Object.keys(row.tags).length;
+  if (tagCount > 0) h["x-amz-tagging-count"] = String(tagCount);
   return h;
 }

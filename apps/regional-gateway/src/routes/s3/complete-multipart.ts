@@ -1,0 +1,58 @@
+import { assertObjectKey, S3_XMLNS, s3Error } from "@s3gw/core";
+import type { Context } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../../env.ts";
+import { sourceCountryOf } from "../../source-country.ts";
+import { findBucket } from "../../services/buckets.ts";
+import { findUpload } from "../../services/multipart.ts";
+import { completeUpload, type RequestedPart } from "../../services/multipart-complete.ts";
+import { renderEtag } from "../../services/objects.ts";
+import { writeCondition } from "./conditions.ts";
+import { governanceBypass } from "./object-lock.ts";
+import { elements, readXmlDocument, text } from "./xml-body.ts";
+import { xml } from "./xml-response.ts";
+
+/** 10,000 parts with ETags and the checksums SDKs add fit well within this. */
+const MAX_COMPLETE_DOC = 4 * 1024 * 1024;
+
+const partElement = z.object({
+  PartNumber: z.string().trim().regex(/^\d{1,5}$/).transform(Number),
+  ETag: z.string().trim().min(1),
+});
+
+async function requestedParts(c: Context<AppEnv>): Promise<RequestedPart[]> {
+  const doc = await readXmlDocument(c, MAX_COMPLETE_DOC);
+  const root = elements(doc.CompleteMultipartUpload)[0];
+  if (!root) throw s3Error("MalformedXML");
+  return elements(root.Part).map((p) => {
+    const parsed = partElement.safeParse({ PartNumber: text(p.PartNumber), ETag: text(p.ETag) });
+    if (!parsed.success) throw s3Error("MalformedXML", "Each Part needs a PartNumber and an ETag");
+    return { partNumber: parsed.data.PartNumber, etag: parsed.data.ETag };
+  });
+}
+
+/**
+ * CompleteMultipartUpload (`POST /bucket/key?uploadId=`): the listed parts become one
+ * object with the ETag `"<md5 of part md5s>-N"`. Honours If-None-Match / If-Match and
+ * object lock like PutObject.
+ */
+export async function completeMultipartUploadHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
+  const { deps, customer, op } = c.var;
+  assertObjectKey(key);
+  const condition = writeCondition(c.req.raw.headers);
+  const bucket = await findBucket(deps.db, customer.customerId, bucketName);
+  const upload = await findUpload(deps.db, bucket, key, c.req.query("uploadId") ?? "");
+  op.info = { ...op.info, upload_id: upload.uploadId };
+  const parts = await requestedParts(c);
+  const row = await completeUpload(deps, customer, bucket, upload, parts, {
+    facts: { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) },
+    condition,
+    bypassGovernance: await governanceBypass(c),
+  });
+  // The bytes arrived with the parts (and were counted there); this request only assembles them.
+  op.info = { ...op.info, parts: parts.length, size: row.sizeBytes, storage_provider: row.storageProviderId, storage_country: row.storageCountry, sha256: row.sha256 };
+  const url = new URL(c.req.url);
+  return xml(c, {
+    CompleteMultipartUploadResult: { "@_xmlns": S3_XMLNS, Location: `${url.origin}${url.pathname}`, Bucket: bucketName, Key: key, ETag: renderEtag(row) },
+  });
+}

@@ -1,0 +1,74 @@
+import { assertObjectKey, isAppError, S3_XMLNS, s3Error } from "@s3gw/core";
+import { TenantStorage } from "@s3gw/storage";
+import type { Context } from "hono";
+import type { AppEnv } from "../../env.ts";
+import { findBucket } from "../../services/buckets.ts";
+import { deleteObject } from "../../services/objects.ts";
+import { governanceBypass } from "./object-lock.ts";
+import { elements, readXmlDocument, text } from "./xml-body.ts";
+import { xml } from "./xml-response.ts";
+
+/** S3's batch limit. */
+const MAX_KEYS = 1000;
+/** A thousand keys of up to 1024 bytes, escaped, with markup. */
+const MAX_DELETE_DOC = 8 * 1024 * 1024;
+/** How many keys the operations log names per request; the counts are always complete. */
+const LOGGED_KEYS = 100;
+
+interface Failure { key: string; code: string; message: string }
+
+async function requestedKeys(c: Context<AppEnv>): Promise<{ keys: { key: string; versionId: string | undefined }[]; quiet: boolean }> {
+  const doc = await readXmlDocument(c, MAX_DELETE_DOC);
+  const root = elements(doc.Delete)[0];
+  if (!root) throw s3Error("MalformedXML");
+  const objects = elements(root.Object);
+  if (objects.length === 0 || objects.length > MAX_KEYS) throw s3Error("MalformedXML", `A Delete request names 1 to ${MAX_KEYS} objects`);
+  const keys = objects.map((o) => {
+    const key = text(o.Key);
+    if (key === undefined) throw s3Error("MalformedXML", "Each Object needs a Key");
+    return { key, versionId: text(o.VersionId)?.trim() };
+  });
+  return { keys, quiet: text(root.Quiet)?.trim().toLowerCase() === "true" };
+}
+
+/**
+ * DeleteObjects (`POST /bucket?delete`): each key is deleted on its own, under the same rules
+ * as DeleteObject; a key that may not be deleted (held, retained) is reported as an Error and
+ * the others proceed. Quiet mode reports only the errors.
+ */
+export async function deleteObjectsHandler(c: Context<AppEnv>, bucketName: string): Promise<Response> {
+  const { deps, customer, op } = c.var;
+  const { keys, quiet } = await requestedKeys(c);
+  const bucket = await findBucket(deps.db, customer.customerId, bucketName);
+  const tenant = new TenantStorage(deps.storage, customer.customerId);
+  const bypassGovernance = await governanceBypass(c);
+  const deleted: string[] = [];
+  const failed: Failure[] = [];
+  for (const { key, versionId } of keys) {
+    try {
+      assertObjectKey(key);
+      if (versionId !== undefined && versionId !== "null") throw s3Error("InvalidArgument", "Invalid version id specified: this gateway keeps no object versions");
+      await deleteObject(deps.db, tenant, bucket, key, deps.clock.now(), { bypassGovernance });
+      deleted.push(key);
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      failed.push({ key, code: err.code, message: err.message });
+    }
+  }
+  op.info = {
+    ...op.info,
+    quiet,
+    requested: keys.length,
+    deleted: deleted.length,
+    errors: failed.length,
+    deleted_keys: deleted.slice(0, LOGGED_KEYS),
+    failed_keys: failed.slice(0, LOGGED_KEYS).map((f) => ({ key: f.key, code: f.code })),
+  };
+  return xml(c, {
+    DeleteResult: {
+      "@_xmlns": S3_XMLNS,
+      Deleted: quiet ? [] : deleted.map((key) => ({ Key: key })),
+      Error: failed.map((f) => ({ Key: f.key, Code: f.code, Message: f.message })),
+    },
+  });
+}

@@ -1,0 +1,60 @@
+import { assertObjectKey, S3_XMLNS } from "@s3gw/core";
+import { TenantStorage } from "@s3gw/storage";
+import type { Context } from "hono";
+import type { AppEnv } from "../../env.ts";
+import { sourceCountryOf } from "../../source-country.ts";
+import { checkWrite } from "../../services/access-policy.ts";
+import { findBucket } from "../../services/buckets.ts";
+import { abortUpload, createUpload, findUpload } from "../../services/multipart.ts";
+import { assertMutable } from "../../services/object-lock.ts";
+import { findObject } from "../../services/objects.ts";
+import { residencyGate } from "../../services/residency-gate.ts";
+import { parseTaggingHeader } from "../../services/tags.ts";
+import { readObjectHeaders } from "./object-headers.ts";
+import { governanceBypass } from "./object-lock.ts";
+import { empty, xml } from "./xml-response.ts";
+
+/**
+ * CreateMultipartUpload (`POST /bucket/key?uploads`). Residency and the write rules are
+ * decided here, before any part is accepted; the storage target is recorded on the upload.
+ * A protected key is refused now rather than after the client has sent every part.
+ */
+export async function createMultipartUploadHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
+  const { deps, customer, op } = c.var;
+  assertObjectKey(key);
+  const meta = readObjectHeaders(c.req.raw.headers);
+  const tags = parseTaggingHeader(c.req.header("x-amz-tagging")) ?? {};
+  const bucket = await findBucket(deps.db, customer.customerId, bucketName);
+  const facts = { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) };
+  const target = await residencyGate(deps, customer, op, facts);
+  await checkWrite(deps, customer, { ...facts, contentType: meta.contentType, declaredSize: undefined });
+  const existing = await findObject(deps.db, bucket, key).catch(() => undefined);
+  if (existing) assertMutable(existing, deps.clock.now(), key, { bypassGovernance: await governanceBypass(c) });
+
+  const upload = await createUpload(deps.db, {
+    customerId: customer.customerId,
+    bucketId: bucket.bucketId,
+    bucketName,
+    objectKey: key,
+    storageProviderId: target.providerId,
+    storageCountry: target.country,
+    contentType: meta.contentType,
+    userMetadata: meta.userMetadata,
+    systemMetadata: meta.systemMetadata,
+    tags,
+    initiatedAt: deps.clock.now(),
+  });
+  op.info = { ...op.info, upload_id: upload.uploadId, residency: "ok", storage_provider: target.providerId, storage_country: target.country };
+  return xml(c, { InitiateMultipartUploadResult: { "@_xmlns": S3_XMLNS, Bucket: bucketName, Key: key, UploadId: upload.uploadId } });
+}
+
+/** AbortMultipartUpload (`DELETE /bucket/key?uploadId=`): the parts' bytes and rows are removed. */
+export async function abortMultipartUploadHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
+  const { deps, customer, op } = c.var;
+  assertObjectKey(key);
+  const bucket = await findBucket(deps.db, customer.customerId, bucketName);
+  const upload = await findUpload(deps.db, bucket, key, c.req.query("uploadId") ?? "");
+  const removed = await abortUpload(deps.db, new TenantStorage(deps.storage, customer.customerId), upload.uploadId);
+  op.info = { upload_id: upload.uploadId, parts_removed: removed };
+  return empty(c, 204);
+}

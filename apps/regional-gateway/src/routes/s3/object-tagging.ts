@@ -1,0 +1,54 @@
+import { assertObjectKey, S3_XMLNS, s3Error } from "@s3gw/core";
+import type { Context } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../../env.ts";
+import { findBucket } from "../../services/buckets.ts";
+import { findObject } from "../../services/objects.ts";
+import { setObjectTags, validateTags } from "../../services/tags.ts";
+import { elements, readXmlDocument, text } from "./xml-body.ts";
+import { empty, xml } from "./xml-response.ts";
+
+/** Ten tags of at most 128 + 256 characters, with room for markup and escaping. */
+const MAX_TAGGING_DOC = 64 * 1024;
+
+const tagElement = z.object({ Key: z.string(), Value: z.string() });
+
+async function target(c: Context<AppEnv>, bucketName: string, key: string) {
+  assertObjectKey(key);
+  return findBucket(c.var.deps.db, c.var.customer.customerId, bucketName);
+}
+
+/** `<Tagging><TagSet><Tag><Key/><Value/></Tag>…</TagSet></Tagging>`; keys and values are kept as sent, spaces included. */
+async function readTagSet(c: Context<AppEnv>): Promise<[string, string][]> {
+  const doc = await readXmlDocument(c, MAX_TAGGING_DOC);
+  const tagging = doc.Tagging;
+  if (tagging === undefined) throw s3Error("MalformedXML");
+  const tagSet = elements(tagging)[0]?.TagSet;
+  if (tagSet === undefined) throw s3Error("MalformedXML");
+  const tags = elements(elements(tagSet)[0]?.Tag);
+  return tags.map((t) => {
+    const parsed = tagElement.safeParse({ Key: text(t.Key), Value: text(t.Value) });
+    if (!parsed.success) throw s3Error("MalformedXML", "Each Tag needs a Key and a Value");
+    return [parsed.data.Key, parsed.data.Value];
+  });
+}
+
+export async function putObjectTaggingHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
+  const bucket = await target(c, bucketName, key);
+  const tags = validateTags(await readTagSet(c));
+  await setObjectTags(c.var.deps.db, bucket, key, tags);
+  c.var.op.info = { tags: Object.keys(tags).length };
+  return empty(c, 200);
+}
+
+export async function getObjectTaggingHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
+  const row = await findObject(c.var.deps.db, await target(c, bucketName, key), key);
+  const tags = Object.entries(row.tags).map(([Key, Value]) => ({ Key, Value }));
+  return xml(c, { Tagging: { "@_xmlns": S3_XMLNS, TagSet: tags.length ? { Tag: tags } : "" } });
+}
+
+export async function deleteObjectTaggingHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
+  const bucket = await target(c, bucketName, key);
+  await setObjectTags(c.var.deps.db, bucket, key, {});
+  return empty(c, 204);
+}

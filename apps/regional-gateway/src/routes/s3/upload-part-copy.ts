@@ -1,0 +1,40 @@
+import { S3_XMLNS, s3Error } from "@s3gw/core";
+import { TenantStorage } from "@s3gw/storage";
+import type { Context } from "hono";
+import type { AppEnv } from "../../env.ts";
+import { MAX_PART_SIZE, recordPart } from "../../services/multipart.ts";
+import { openCopySource, parseCopySource } from "./copy-source.ts";
+import { partTarget } from "./upload-part.ts";
+import { isoDate, xml } from "./xml-response.ts";
+
+/** `x-amz-copy-source-range: bytes=first-last`, both inclusive and inside the source. */
+function copyRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
+  if (header === undefined) return undefined;
+  const m = /^bytes=(\d{1,16})-(\d{1,16})$/.exec(header.trim());
+  if (!m) throw s3Error("InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy");
+  const start = Number(m[1]);
+  const end = Number(m[2]);
+  if (start > end || end >= size) throw s3Error("InvalidArgument", `Range specified is not valid for source object of size: ${size}`);
+  return { start, end };
+}
+
+/** UploadPartCopy: a part whose bytes are (a range of) one of the caller's objects, streamed blob to blob. */
+export async function uploadPartCopyHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
+  const { deps, customer, op } = c.var;
+  const src = parseCopySource(c);
+  const { upload, partNumber } = await partTarget(c, bucketName, key);
+  op.info = { ...op.info, copy_source: `${src.bucket}/${src.key}` };
+  const source = await openCopySource(c, src, (row) => copyRange(c.req.header("x-amz-copy-source-range"), row.sizeBytes));
+  const tenant = new TenantStorage(deps.storage, customer.customerId);
+  const size = source.range ? source.range.end - source.range.start + 1 : source.row.sizeBytes;
+  let blob;
+  try {
+    if (size > MAX_PART_SIZE) throw s3Error("EntityTooLarge");
+    blob = await tenant.put(source.body, { expectedSize: size });
+  } finally {
+    source.body.destroy();
+  }
+  const part = await recordPart(deps.db, tenant, upload, partNumber, blob, deps.clock.now());
+  op.info = { ...op.info, size: blob.size };
+  return xml(c, { CopyPartResult: { "@_xmlns": S3_XMLNS, LastModified: isoDate(part.uploadedAt), ETag: `"${part.etag}"` } });
+}

@@ -1,0 +1,51 @@
+import { assertObjectKey, s3Error } from "@s3gw/core";
+import { TenantStorage } from "@s3gw/storage";
+import type { Context } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../../env.ts";
+import { isCrossBorder, sourceCountryOf } from "../../source-country.ts";
+import { findBucket } from "../../services/buckets.ts";
+import { findUpload, MAX_PART_SIZE, MAX_PARTS, recordPart, type UploadRow } from "../../services/multipart.ts";
+import { requestBody } from "./body.ts";
+import { parseContentMd5 } from "./object-headers.ts";
+import { empty } from "./xml-response.ts";
+
+const partQuery = z.object({
+  partNumber: z.string().regex(/^\d{1,5}$/).transform(Number).refine((n) => n >= 1 && n <= MAX_PARTS),
+  uploadId: z.string().min(1).max(128),
+});
+
+/** The upload a part request names, checked to be this bucket's and key's and still bound for this region's storage. */
+export async function partTarget(c: Context<AppEnv>, bucketName: string, key: string): Promise<{ upload: UploadRow; partNumber: number }> {
+  const { deps, customer, op } = c.var;
+  assertObjectKey(key);
+  const q = partQuery.safeParse(c.req.query());
+  if (!q.success) throw s3Error("InvalidArgument", `Part number must be an integer between 1 and ${MAX_PARTS}, inclusive`, { resource: "partNumber" });
+  const bucket = await findBucket(deps.db, customer.customerId, bucketName);
+  const upload = await findUpload(deps.db, bucket, key, q.data.uploadId);
+  // Residency was decided at create for the storage target recorded then; parts may go nowhere else.
+  if (upload.storageProviderId !== deps.storage.location.providerId) {
+    throw s3Error("InvalidRequest", "The upload's storage target is no longer this region's provider; abort it and start again");
+  }
+  op.crossBorder = isCrossBorder(sourceCountryOf(c), upload.storageCountry, customer.country);
+  op.info = { ...op.info, upload_id: upload.uploadId, part_number: q.data.partNumber };
+  return { upload, partNumber: q.data.partNumber };
+}
+
+/** UploadPart (`PUT /bucket/key?partNumber=N&uploadId=`): the part streams to its own blob. */
+export async function uploadPartHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
+  const { deps, customer, op } = c.var;
+  const body = requestBody(c);
+  if (body.size !== undefined && body.size > MAX_PART_SIZE) throw s3Error("EntityTooLarge");
+  const contentMd5 = parseContentMd5(c.req.header("content-md5"));
+  const { upload, partNumber } = await partTarget(c, bucketName, key);
+  const tenant = new TenantStorage(deps.storage, customer.customerId);
+  const blob = await tenant.put(body.stream, {
+    ...(body.size === undefined ? {} : { expectedSize: body.size }),
+    ...(contentMd5 ? { contentMd5 } : {}),
+    maxSize: MAX_PART_SIZE,
+  });
+  const part = await recordPart(deps.db, tenant, upload, partNumber, blob, deps.clock.now());
+  op.bytes = blob.size;
+  return empty(c, 200, { etag: `"${part.etag}"` });
+}

@@ -1,0 +1,40 @@
+import { checkResidency, s3Error, type StorageLocation } from "@s3gw/core";
+import type { Deps, OperationRecord } from "../env.ts";
+import { isCrossBorder } from "../source-country.ts";
+import { raiseComplianceEvent } from "./compliance-events.ts";
+import type { Customer } from "./customers.ts";
+
+/**
+ * The one residency check of every write path (PutObject, CreateMultipartUpload, CopyObject):
+ * decided before a single byte is accepted. A violation is recorded on the operation, raised
+ * as a compliance event and refused with DataResidencyViolation. Sets the operation's
+ * cross-border flag either way. Returns the storage target.
+ */
+export async function residencyGate(
+  deps: Deps,
+  customer: Customer,
+  op: OperationRecord,
+  where: { bucket: string; key: string; sourceCountry: string | null },
+): Promise<StorageLocation> {
+  const target = deps.storage.location;
+  const decision = checkResidency(
+    { customerId: customer.customerId, homeRegionId: customer.regionId, country: customer.country, requirement: customer.dataResidencyRequirement },
+    target,
+  );
+  op.crossBorder = decision.crossBorder || isCrossBorder(where.sourceCountry, target.country, customer.country);
+  if (!decision.allowed) {
+    op.info = { ...op.info, residency: "violation", reason: decision.reason, target };
+    await raiseComplianceEvent(deps.db, deps.clock.now(), {
+      customerId: customer.customerId,
+      eventType: "data_residency_violation",
+      severity: "high",
+      description: `Write refused: ${decision.reason}`,
+      bucketName: where.bucket,
+      objectKey: where.key,
+      details: { target, requirement: customer.dataResidencyRequirement, customer_country: customer.country },
+      remediationHours: 24,
+    });
+    throw s3Error("DataResidencyViolation", decision.reason, { resource: `/${where.bucket}/${where.key}` });
+  }
+  return target;
+}
