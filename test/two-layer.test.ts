@@ -35,7 +35,7 @@ describe("two layers, end to end", () => {
     const sql = postgres(stack.globalDatabaseUrl, { max: 1, onnotice: () => {} });
     try {
       const tables = await sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`;
-      expect(tables.map((t) => t.table_name)).toEqual(["customer_routing", "providers", "regions", "routing_log"]);
+      expect(tables.map((t) => t.table_name)).toEqual(["access_key_routing", "customer_routing", "providers", "regions", "routing_log"]);
       const text = JSON.stringify(await sql`select * from customer_routing`);
       expect(text).not.toMatch(/Acme Corporation|contact@|dpo@|Finland|strict/);
     } finally {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createTestDatabase } from "@s3gw/db/testing";
 import { startGlobalRouter, type RunningGlobalRouter } from "@s3gw/global-router";
 import pino from "pino";
-import { ADMIN_TOKEN, adminAuth, startTestRegion, TEST_TOPOLOGY, type TestRegion } from "../../apps/regional-gateway/test/harness.ts";
+import { ADMIN_TOKEN, adminAuth, startTestRegion, TEST_GATEWAY_SECRET, TEST_TOPOLOGY, type TestRegion } from "../../apps/regional-gateway/test/harness.ts";
 
 export type RegionId = "FI-HEL" | "DE-FRA" | "US-EAST";
 
@@ -34,9 +34,14 @@ export async function startStack(): Promise<TestStack> {
       logLevel: "silent",
       // One admin token for the whole stack, as scripts/start-stack.ts configures it.
       adminToken: { sha256: createHash("sha256").update(ADMIN_TOKEN).digest("hex") },
+      // The regions' secret (the harness default): forwarding proofs and /internal calls verify.
+      gatewaySharedSecret: TEST_GATEWAY_SECRET,
     },
     { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), shutdownGraceMs: 2000 },
   );
+  // The router's topology needs the regions' URLs, so the regions start first and learn the
+  // router's URL now (GLOBAL_ROUTER_URL: access keys are registered there; read per call).
+  for (const region of started) region.deps.config.globalRouterUrl = global.url;
   return {
     global,
     globalDatabaseUrl: globalDb.url,

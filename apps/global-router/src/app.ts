@@ -16,8 +16,10 @@ import { opsDashboardRoutes } from "./routes/ops-dashboard.ts";
 import { providerRoutes } from "./routes/providers.ts";
 import { regionRoutes } from "./routes/regions.ts";
 import { routingRoutes } from "./routes/routing.ts";
+import { internalAccessKeyRoutes } from "./routes/internal-access-keys.ts";
 import { s3ProxyRoutes } from "./routes/s3-proxy.ts";
 import type { RoutingLogBuffer, RoutingLogSink } from "./routing-log.ts";
+import type { AccessKeyCache, AccessKeyStore } from "./routing/access-keys.ts";
 import type { RoutingCache } from "./routing/cache.ts";
 import type { RoutingStore } from "./routing/store.ts";
 import type { UpstreamClient } from "./upstream/client.ts";
@@ -29,6 +31,9 @@ export interface AppDeps {
   regions: RegionDirectory;
   routing: RoutingCache;
   routingStore: RoutingStore;
+  /** access key id → customer, for routing SigV4 requests. */
+  accessKeys: AccessKeyCache;
+  accessKeyStore: AccessKeyStore;
   routingLog: RoutingLogSink & Pick<RoutingLogBuffer, "stats">;
   upstream: Pick<UpstreamClient, "request">;
   regionHealth: Pick<RegionHealth, "statuses">;
@@ -49,6 +54,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", regionRoutes(deps));
   app.route("/", providerRoutes(deps));
   app.route("/", routingRoutes(deps));
+  app.route("/", internalAccessKeyRoutes(deps));
+  // Last: S3 at /s3 and at the root takes whatever no management route answered.
   app.route("/", s3ProxyRoutes(deps));
   app.notFound((c) =>
     c.json({ error: { code: "NOT_FOUND", message: `no route for ${c.req.method} ${c.req.path}`, requestId: c.get("requestId") } }, 404),

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { parseTopology, type Topology } from "@s3gw/core";
+import { MIN_SHARED_SECRET_LENGTH, parseTopology, type Topology } from "@s3gw/core";
 import type { DatabaseConfig } from "@s3gw/db";
 import { z } from "zod";
 
@@ -24,6 +24,11 @@ export interface GlobalRouterConfig {
   logLevel: LogLevel;
   /** The admin bearer token (routing writes, ops dashboard), kept only as its SHA-256; unset disables them. */
   adminToken: { sha256: string } | undefined;
+  /**
+   * Shared with the regions: proves forwarded S3 requests came through this router and
+   * authenticates the regions' calls to /internal. Unset: no proof is added, /internal is off.
+   */
+  gatewaySharedSecret?: string | undefined;
 }
 
 const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
@@ -45,6 +50,7 @@ const envSchema = z
     LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(LOG_LEVELS).default("info")),
     ADMIN_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "must be at least 16 characters").optional()),
     ADMIN_TOKEN_SHA256: z.preprocess(emptyToUndefined, z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits").optional()),
+    GATEWAY_SHARED_SECRET: z.preprocess(emptyToUndefined, z.string().min(MIN_SHARED_SECRET_LENGTH, `must be at least ${MIN_SHARED_SECRET_LENGTH} characters`).optional()),
   })
   .refine((e) => e.DATABASE_URL !== undefined || e.PGLITE_DIR !== undefined, {
     message: "one of DATABASE_URL or PGLITE_DIR is required",
@@ -85,6 +91,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : e.ADMIN_TOKEN
         ? { sha256: createHash("sha256").update(e.ADMIN_TOKEN, "utf8").digest("hex") }
         : undefined,
+    gatewaySharedSecret: e.GATEWAY_SHARED_SECRET,
   };
 }
 

@@ -18,4 +18,9 @@ export function nodeBindings(env: unknown): HttpBindings | undefined {
   return b?.incoming && b.outgoing ? (b as HttpBindings) : undefined;
 }
 
-export const isS3Path = (path: string): boolean => path === "/s3" || path.startsWith("/s3/");
+/** First path segments that are the router's own; everything else is S3 (at /s3/... or path-style at the root). */
+export const MANAGEMENT_PREFIXES = ["/health", "/metrics", "/ops", "/routing", "/regions", "/providers", "/internal"] as const;
+
+export const isManagementPath = (path: string): boolean => MANAGEMENT_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
+
+export const isS3Path = (path: string): boolean => !isManagementPath(path);

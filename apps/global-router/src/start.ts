@@ -14,6 +14,7 @@ import { RegionDirectory } from "./regions.ts";
 import { syncTopology } from "./registry.ts";
 import { insertRoutingLogRows, RoutingLogBuffer } from "./routing-log.ts";
 import { RoutingCache } from "./routing/cache.ts";
+import { AccessKeyCache, createAccessKeyStore } from "./routing/access-keys.ts";
 import { createRoutingStore } from "./routing/store.ts";
 import { UpstreamClient } from "./upstream/client.ts";
 
@@ -76,6 +77,9 @@ export async function startGlobalRouter(config: GlobalRouterConfig, options: Sta
     const routingStore = createRoutingStore(database.db);
     const routing = new RoutingCache({ store: routingStore, clock, logger });
     await routing.reload();
+    const accessKeyStore = createAccessKeyStore(database.db);
+    const accessKeys = new AccessKeyCache({ store: accessKeyStore, clock, logger });
+    await accessKeys.reload();
     upstream = new UpstreamClient(regions, config.upstream);
     const regionHealth = new RegionHealth({ regions, upstream, clock });
     const routingLog = new RoutingLogBuffer({ insert: insertRoutingLogRows(database.db), logger });
@@ -87,6 +91,8 @@ export async function startGlobalRouter(config: GlobalRouterConfig, options: Sta
       regions,
       routing,
       routingStore,
+      accessKeys,
+      accessKeyStore,
       routingLog,
       upstream,
       regionHealth,
@@ -100,11 +106,15 @@ export async function startGlobalRouter(config: GlobalRouterConfig, options: Sta
       throw err;
     });
     routing.startRefresh(config.routingRefreshMs);
+    accessKeys.startRefresh(config.routingRefreshMs);
     const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
     logger.info(
-      { url, database: database.kind, regions: regions.ids(), routes: routing.stats().entries },
+      { url, database: database.kind, regions: regions.ids(), routes: routing.stats().entries, accessKeys: accessKeys.stats().entries },
       "global router started",
     );
+    if (!config.gatewaySharedSecret) {
+      logger.warn("no GATEWAY_SHARED_SECRET configured: forwarded requests carry no proof (regions ignore x-forwarded-*) and /internal is disabled (503)");
+    }
     if (!config.adminToken) logger.warn("no ADMIN_TOKEN or ADMIN_TOKEN_SHA256 configured: POST /routing/customers and /ops/dashboard are disabled (503)");
 
     let closing: Promise<void> | undefined;
@@ -112,6 +122,7 @@ export async function startGlobalRouter(config: GlobalRouterConfig, options: Sta
     const close = () =>
       (closing ??= (async () => {
         routing.stopRefresh();
+        accessKeys.stopRefresh();
         await closeServer(server, options.shutdownGraceMs ?? 10_000);
         await routingLog.close();
         await pool.close();

@@ -6,6 +6,7 @@ import { RouterMetrics } from "../src/ops/metrics.ts";
 import { RegionTraffic } from "../src/ops/traffic.ts";
 import { RegionDirectory } from "../src/regions.ts";
 import type { RoutingLogEntry } from "../src/routing-log.ts";
+import { AccessKeyCache, type AccessKeyStore } from "../src/routing/access-keys.ts";
 import { RoutingCache } from "../src/routing/cache.ts";
 import type { RoutingStore } from "../src/routing/store.ts";
 import { UpstreamClient } from "../src/upstream/client.ts";
@@ -31,6 +32,14 @@ describe("createApp driven with app.request()", () => {
     const logger = pino({ level: "silent" });
     const routing = new RoutingCache({ store, clock: { now: () => Date.now() }, logger });
     await routing.reload();
+    const accessKeyStore: AccessKeyStore = {
+      loadAll: async () => [{ accessKeyId: "S3GWAAAAAAAAAAAAAAAA", customerId: "acme-corp" }],
+      find: async () => undefined,
+      put: async () => "created",
+      remove: async () => true,
+    };
+    const accessKeys = new AccessKeyCache({ store: accessKeyStore, clock: { now: () => Date.now() }, logger });
+    await accessKeys.reload();
     upstream = new UpstreamClient(regions, { connectTimeoutMs: 1_000, headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000 });
     const routingLog = { record: (e: RoutingLogEntry) => void logged.push(e), stats: () => ({ buffered: 0, written: logged.length, dropped: 0 }) };
     const regionHealth = { statuses: async () => [] };
@@ -51,6 +60,8 @@ describe("createApp driven with app.request()", () => {
       regions,
       routing,
       routingStore: store,
+      accessKeys,
+      accessKeyStore,
       routingLog,
       upstream,
       regionHealth,

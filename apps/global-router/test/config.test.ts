@@ -40,7 +40,7 @@ describe("loadConfig", () => {
 
   it("rejects bad values with a ConfigError", () => {
     const base = { PGLITE_DIR: "/tmp/pg", TOPOLOGY_FILE: topologyFile };
-    for (const bad of [{ PORT: "http" }, { PORT: "70000" }, { ROUTING_REFRESH_MS: "-1" }, { LOG_LEVEL: "loud" }, { DATABASE_URL: "mysql://x" }]) {
+    for (const bad of [{ PORT: "http" }, { PORT: "70000" }, { ROUTING_REFRESH_MS: "-1" }, { LOG_LEVEL: "loud" }, { DATABASE_URL: "mysql://x" }, { GATEWAY_SHARED_SECRET: "too-short" }]) {
       expect(() => loadConfig({ ...base, ...bad })).toThrow(ConfigError);
     }
     expect(() => loadConfig({ PGLITE_DIR: "/tmp/pg", TOPOLOGY_JSON: '{"regions":[]}' })).toThrow(/invalid topology/);

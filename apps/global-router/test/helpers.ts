@@ -186,6 +186,8 @@ export function topologyOf(regions: Array<{ regionId: string; url: string; count
 export const ADMIN_TOKEN = "test-router-admin-token-0123456789";
 export const adminToken = { sha256: createHash("sha256").update(ADMIN_TOKEN).digest("hex") };
 export const adminAuth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+/** GATEWAY_SHARED_SECRET of test routers unless overridden. */
+export const GATEWAY_SECRET = "test-router-gateway-secret-0123456789abcdef";
 
 export interface RouterHarness {
   router: RunningGlobalRouter;
@@ -207,6 +209,7 @@ export async function startRouter(topology: Topology, overrides: Partial<GlobalR
     routingRefreshMs: 60_000,
     logLevel: "info",
     adminToken,
+    gatewaySharedSecret: GATEWAY_SECRET,
     ...overrides,
   };
   const logs: string[] = [];

@@ -63,8 +63,8 @@ describe("health and registry", () => {
     expect(rows.find((r) => r.regionId === "FI-HEL")?.jurisdictionInfo).toEqual({ country: "FI", legal_zone: "EU" });
   });
 
-  it("answers unknown paths with the JSON error envelope", async () => {
-    const res = await fetch(`${h.router.url}/nope`);
+  it("answers unknown management paths with the JSON error envelope", async () => {
+    const res = await fetch(`${h.router.url}/regions/nope`);
     expect(res.status).toBe(404);
     const body = await json(res);
     expect(body.error.code).toBe("NOT_FOUND");

@@ -18,7 +18,8 @@ import { objectVerifyRoutes } from "./routes/api/objects-verify.ts";
 import { healthHandler } from "./routes/health.ts";
 import { metricsHandler } from "./routes/metrics.ts";
 import { opsDashboardRoutes } from "./routes/ops-dashboard.ts";
-import { s3Routes } from "./routes/s3/index.ts";
+import { accessKeyRoutes } from "./routes/api/access-keys.ts";
+import { s3Mount } from "./routes/s3-mount.ts";
 
 /** Builds the regional gateway from its dependencies; binding a port is server.ts's job. */
 export function createApp(deps: Deps): Hono<AppEnv> {
@@ -27,7 +28,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.get("/health", healthHandler);
   app.get("/metrics", metricsHandler);
   app.use("*", audit);
-  app.route("/s3", s3Routes());
+  app.route("/s3", s3Mount({ root: false }));
   app.route("/api/customers", customerRoutes());
   app.route("/api/compliance", complianceRoutes());
   app.route("/api/tokens", tokenRoutes());
@@ -40,6 +41,9 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/ops", opsDashboardRoutes());
   app.route("/api/holds", holdRoutes());
   app.route("/api/objects", objectVerifyRoutes());
+  app.route("/api", accessKeyRoutes());
+  // Path-style S3 at the root: last, so every management route above is matched first.
+  app.route("/", s3Mount({ root: true }));
   app.notFound((c) =>
     onError(isS3Path(c.req.path) ? s3Error("InvalidRequest", "Unknown S3 path") : apiError.notFound(`no route for ${c.req.method} ${c.req.path}`), c),
   );

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { parseTopology, REGION_ID_RE, type RegionSpec } from "@s3gw/core";
+import { MasterKeyRing, MIN_SHARED_SECRET_LENGTH, parseTopology, REGION_ID_RE, type RegionSpec } from "@s3gw/core";
 import { z } from "zod";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
@@ -24,9 +24,14 @@ const envSchema = z
     SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
     GDPR_DEADLINE_CHECK_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    MASTER_KEYS: z.string().trim().min(1).optional(),
+    MASTER_KEY_ID: z.string().trim().min(1).optional(),
+    GLOBAL_ROUTER_URL: z.string().url().optional(),
+    GATEWAY_SHARED_SECRET: z.string().min(MIN_SHARED_SECRET_LENGTH, `GATEWAY_SHARED_SECRET must be at least ${MIN_SHARED_SECRET_LENGTH} characters`).optional(),
   })
   .refine((e) => e.DATABASE_URL || e.PGLITE_DIR, "set DATABASE_URL (Postgres server) or PGLITE_DIR (embedded)")
-  .refine((e) => e.TOPOLOGY_FILE || e.TOPOLOGY_JSON, "set TOPOLOGY_FILE or TOPOLOGY_JSON");
+  .refine((e) => e.TOPOLOGY_FILE || e.TOPOLOGY_JSON, "set TOPOLOGY_FILE or TOPOLOGY_JSON")
+  .refine((e) => !e.GLOBAL_ROUTER_URL || e.GATEWAY_SHARED_SECRET, "GLOBAL_ROUTER_URL needs GATEWAY_SHARED_SECRET to sign calls to the router");
 
 export interface RegionalConfig {
   region: RegionSpec;
@@ -44,6 +49,12 @@ export interface RegionalConfig {
   /** How often open GDPR requests are checked against their deadlines. */
   gdprDeadlineCheckMs: number;
   logLevel: string;
+  /** Seals access-key secrets at rest; without it access keys cannot be created. */
+  masterKeys?: MasterKeyRing | undefined;
+  /** Where access key ids are registered for routing; unset for a region without a global router. */
+  globalRouterUrl?: string | undefined;
+  /** Shared with the global router: signs calls to it and verifies its forwarding proofs. */
+  gatewaySharedSecret?: string | undefined;
 }
 
 /** Parses and validates the environment once at start-up; throws a readable error. */
@@ -56,6 +67,16 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
   const topology = parseTopology(e.TOPOLOGY_JSON ?? readFileSync(e.TOPOLOGY_FILE!, "utf8"));
   const region = topology.regions.find((r) => r.region_id === e.REGION_ID);
   if (!region) throw new Error(`invalid configuration: region ${e.REGION_ID} is not in the topology`);
+  let masterKeys: MasterKeyRing | undefined;
+  if (e.MASTER_KEYS) {
+    try {
+      masterKeys = MasterKeyRing.parse(e.MASTER_KEYS, e.MASTER_KEY_ID);
+    } catch (err) {
+      throw new Error(`invalid configuration: MASTER_KEYS: ${(err as Error).message}`);
+    }
+  } else if (e.MASTER_KEY_ID) {
+    throw new Error("invalid configuration: MASTER_KEY_ID is set but MASTER_KEYS is not");
+  }
   return {
     region,
     port: e.PORT,
@@ -73,5 +94,8 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,
     gdprDeadlineCheckMs: e.GDPR_DEADLINE_CHECK_MS,
     logLevel: e.LOG_LEVEL,
+    masterKeys,
+    globalRouterUrl: e.GLOBAL_ROUTER_URL?.replace(/\/+$/, ""),
+    gatewaySharedSecret: e.GATEWAY_SHARED_SECRET,
   };
 }

@@ -51,5 +51,13 @@ export interface AppEnv {
     op: OperationRecord;
     customer: Customer;
     principal: Principal;
+    /** Where the request came from: the socket peer, or the client the global router vouches for. */
+    clientAddress: string | undefined;
+    /** True only when the request carries a valid forwarding proof from the global router. */
+    forwardedByRouter: boolean;
+    /** The customer the global router resolved (x-s3gw-routed-customer), set only with a valid proof. */
+    routedCustomerId: string | undefined;
+    /** Set by the S3 mounts: errors render as S3 XML, whatever the path. */
+    s3: boolean;
   };
 }

@@ -70,6 +70,11 @@ export async function startRegionalGateway(
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, host: config.host, database: database.kind, storage: config.storageDir, trustedCustomerHeader: config.trustedCustomerHeader }, "regional gateway listening");
   if (!config.adminToken) logger.warn("no ADMIN_TOKEN or ADMIN_TOKEN_SHA256 configured: management APIs accept only tokens already in the database");
+  if (!config.masterKeys) logger.warn("no MASTER_KEYS configured: S3 access keys cannot be created (503) and stored ones cannot be used");
+  if (!config.gatewaySharedSecret) {
+    logger.warn("no GATEWAY_SHARED_SECRET configured: forwarding proofs from the global router are not checked, so x-forwarded-* and x-s3gw-* headers are ignored");
+  }
+  if (!config.globalRouterUrl) logger.warn("no GLOBAL_ROUTER_URL configured: access keys are not registered with a global router (signed requests must come to this region directly)");
   if (config.trustedCustomerHeader) {
     logger.warn("trusted-header mode: S3 requests are identified by X-Customer-ID without credentials; use only on loopback or behind a trusted edge");
   }

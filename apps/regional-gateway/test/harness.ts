@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase } from "@s3gw/db/testing";
-import type { Topology } from "@s3gw/core";
+import { MasterKeyRing, type Topology } from "@s3gw/core";
 import pino from "pino";
 import { expect } from "vitest";
 import type { RegionalConfig } from "../src/config.ts";
@@ -20,6 +20,11 @@ export const TEST_TOPOLOGY: Topology = {
 /** The bootstrap admin token every test region is configured with (by hash, as in production). */
 export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 export const adminAuth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+/** Shared by test regions and test routers (GATEWAY_SHARED_SECRET). */
+export const TEST_GATEWAY_SECRET = "test-gateway-shared-secret-0123456789abcdef";
+/** MASTER_KEYS of every test region unless overridden: one fixed key, "test-k1". */
+export const TEST_MASTER_KEYS = `test-k1:${Buffer.alloc(32, 7).toString("base64")}`;
 
 export interface TestRegion extends RunningGateway {
   storageDir: string;
@@ -46,6 +51,9 @@ export async function startTestRegion(regionId: string, overrides: Partial<Regio
     sweepIntervalMs: 10 * 60_000,
     gdprDeadlineCheckMs: 15 * 60_000,
     logLevel: "silent",
+    masterKeys: MasterKeyRing.parse(TEST_MASTER_KEYS),
+    gatewaySharedSecret: TEST_GATEWAY_SECRET,
+    globalRouterUrl: undefined,
     ...overrides,
   };
   const gw = await startRegionalGateway(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });

@@ -10,4 +10,6 @@ export * from "./roles.ts";
 export * from "./gdpr.ts";
 export * from "./request-window.ts";
 export * from "./text-table.ts";
+export * from "./secret-box.ts";
+export * from "./gateway-signatures.ts";
 export * from "./sigv4/index.ts";

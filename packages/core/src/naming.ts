@@ -3,8 +3,19 @@ import { s3Error } from "./errors.ts";
 const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const IPV4_RE = /^\d{1,3}(\.\d{1,3}){3}$/;
 
-/** S3's general-purpose bucket naming rules. */
+/**
+ * First path segments both layers keep for themselves: path-style S3 is served at the root
+ * too (`/bucket/key`), so a bucket with one of these names could never be addressed there.
+ * Regional gateway: /api /health /metrics /ops /internal /s3; global router adds /routing
+ * /regions /providers.
+ */
+export const RESERVED_BUCKET_NAMES: readonly string[] = ["api", "health", "metrics", "ops", "internal", "s3", "routing", "regions", "providers"];
+
+/** S3's general-purpose bucket naming rules, plus the gateway's reserved names. */
 export function bucketNameProblem(name: string): string | undefined {
+  if (RESERVED_BUCKET_NAMES.includes(name)) {
+    return `The bucket name ${name} is reserved: the gateway serves its own /${name} endpoints on the same host (reserved names: ${RESERVED_BUCKET_NAMES.join(", ")})`;
+  }
   if (name.length < 3 || name.length > 63) return "Bucket names must be between 3 and 63 characters long";
   if (!BUCKET_RE.test(name)) return "Bucket names may contain only lowercase letters, digits, dots and hyphens, and must begin and end with a letter or digit";
   if (name.includes("..")) return "Bucket names must not contain two adjacent periods";

@@ -1,18 +1,21 @@
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import { CUSTOMER_ID_RE, s3Error } from "@s3gw/core";
+import { AppError, CUSTOMER_ID_RE, s3Error } from "@s3gw/core";
 import { Hono, type Context } from "hono";
 import type { AppDeps } from "../app.ts";
-import { nodeBindings, type AppEnv } from "../env.ts";
+import { isManagementPath, nodeBindings, type AppEnv } from "../env.ts";
 import { errorSummary } from "../errors.ts";
 import { declaredLength, observeRouted } from "../ops/observe.ts";
 import { UNROUTED } from "../ops/traffic.ts";
+import { ACCESS_KEY_ID_RE } from "../routing/access-keys.ts";
+import { credentialAccessKeyId } from "../routing/credentials.ts";
 import { CLIENT_CLOSED_STATUS, relayNode, relayWeb, type RelayOutcome } from "../upstream/relay.ts";
 
 /**
  * Home region of the caller. Unknown and malformed customer ids get the same answer, so
  * the router does not reveal which ids exist.
  */
-async function resolveHomeRegion(deps: AppDeps, customerId: string | undefined): Promise<{ customerId: string; regionId: string }> {
+async function resolveHomeRegion(deps: AppDeps, c: Context<AppEnv>): Promise<{ customerId: string; regionId: string }> {
+  const customerId = await resolveCustomer(deps, c);
   if (!customerId || !CUSTOMER_ID_RE.test(customerId)) throw s3Error("AccessDenied", "Access Denied: unknown or missing X-Customer-ID");
   let regionId: string | undefined;
   try {
@@ -23,6 +26,30 @@ async function resolveHomeRegion(deps: AppDeps, customerId: string | undefined):
   if (!regionId) throw s3Error("AccessDenied", "Access Denied: unknown or missing X-Customer-ID");
   if (!deps.regions.get(regionId)) throw s3Error("ServiceUnavailable", `Region ${regionId} is not served by this router`);
   return { customerId, regionId };
+}
+
+/**
+ * Who the request is for: the owner of its SigV4 access key when it carries one (the region
+ * checks the signature), else X-Customer-ID. A request naming both must name one customer.
+ */
+async function resolveCustomer(deps: AppDeps, c: Context<AppEnv>): Promise<string | undefined> {
+  const headerCustomer = c.req.header("x-customer-id");
+  const accessKeyId = credentialAccessKeyId(c.req.header("authorization"), c.req.query("X-Amz-Credential"));
+  if (accessKeyId === undefined) return headerCustomer;
+  let owner: string | undefined;
+  if (ACCESS_KEY_ID_RE.test(accessKeyId)) {
+    try {
+      owner = await deps.accessKeys.resolve(accessKeyId);
+    } catch (err) {
+      throw s3Error("ServiceUnavailable", "Customer routing is temporarily unavailable", { cause: err });
+    }
+  }
+  if (!owner) throw s3Error("InvalidAccessKeyId");
+  if (headerCustomer !== undefined && headerCustomer !== owner) {
+    c.get("logger").warn("X-Customer-ID disagrees with the access key's customer");
+    throw s3Error("AccessDenied", "Access Denied: X-Customer-ID does not match the credentials");
+  }
+  return owner;
 }
 
 /**
@@ -50,7 +77,7 @@ export function s3ProxyRoutes(deps: AppDeps): Hono<AppEnv> {
     const started = deps.clock.now();
     const logger = c.get("logger");
     const method = c.req.method;
-    const { customerId, regionId } = await resolveHomeRegion(deps, c.req.header("x-customer-id")).catch((err: unknown) => {
+    const { customerId, regionId } = await resolveHomeRegion(deps, c).catch((err: unknown) => {
       const status = (err as { status?: number }).status ?? 500;
       observeRouted(deps, { at: deps.clock.now(), regionId: UNROUTED, status, durationMs: deps.clock.now() - started, bytesIn: 0, bytesOut: 0 });
       throw err;
@@ -76,7 +103,15 @@ export function s3ProxyRoutes(deps: AppDeps): Hono<AppEnv> {
       if (outcome === "ok") logger.info(fields, "request routed");
       else logger.warn(fields, "request routing failed");
     };
-    const ctx = { upstream: deps.upstream, regionId, requestId: c.get("requestId"), done };
+    const ctx = {
+      upstream: deps.upstream,
+      regionId,
+      requestId: c.get("requestId"),
+      routedCustomerId: customerId,
+      sharedSecret: deps.config.gatewaySharedSecret,
+      nowSeconds: () => deps.clock.now() / 1000,
+      done,
+    };
 
     const node = nodeBindings(c.env);
     if (node) {
@@ -93,5 +128,11 @@ export function s3ProxyRoutes(deps: AppDeps): Hono<AppEnv> {
 
   app.all("/s3", handler);
   app.all("/s3/*", handler);
+  // Path-style S3 at the root, path unchanged. Mounted last, so it sees only what no
+  // management route answered; a management prefix here is an unknown management path.
+  app.all("*", (c) => {
+    if (isManagementPath(c.req.path)) throw new AppError("NOT_FOUND", 404, `no route for ${c.req.method} ${c.req.path}`);
+    return handler(c);
+  });
   return app;
 }

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { FORWARDED_PROOF_HEADER, GATEWAY_HEADER_PREFIX, ROUTED_CUSTOMER_HEADER, signForwardedRequest } from "@s3gw/core";
 
 /**
  * Headers that describe one connection rather than the message (RFC 9110 §7.6.1), plus
@@ -25,6 +26,18 @@ export interface ForwardContext {
   clientAddress: string | undefined;
   proto: "http" | "https";
   requestId: string;
+  /** What the region needs to check the forwarding proof; absent, nothing is vouched for. */
+  forwarding?: ForwardingContext | undefined;
+}
+
+export interface ForwardingContext {
+  method: string;
+  /** Path and query exactly as forwarded. */
+  pathAndQuery: string;
+  routedCustomerId: string;
+  /** GATEWAY_SHARED_SECRET; without it the routed customer is passed on unproven. */
+  sharedSecret: string | undefined;
+  nowSeconds: number;
 }
 
 function connectionTokens(value: string | undefined): Set<string> {
@@ -55,7 +68,8 @@ export function forwardRequestHeaders(rawHeaders: readonly string[], ctx: Forwar
     const name = rawHeaders[i] as string;
     const value = rawHeaders[i + 1] as string;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || drop.has(lower) || ROUTER_SET.has(lower)) continue;
+    // x-s3gw-* is the router's word to the region; a client's copy would be a forgery.
+    if (HOP_BY_HOP.has(lower) || drop.has(lower) || ROUTER_SET.has(lower) || lower.startsWith(GATEWAY_HEADER_PREFIX)) continue;
     if (lower === "x-forwarded-for") {
       forwardedFor.push(value);
       continue;
@@ -72,9 +86,29 @@ export function forwardRequestHeaders(rawHeaders: readonly string[], ctx: Forwar
     out.push(name, value);
   }
   if (ctx.clientAddress) forwardedFor.push(ctx.clientAddress);
-  if (forwardedFor.length > 0) out.push("x-forwarded-for", forwardedFor.join(", "));
+  const forwardedForValue = forwardedFor.join(", ");
+  if (forwardedFor.length > 0) out.push("x-forwarded-for", forwardedForValue);
   if (host !== undefined) out.push("x-forwarded-host", host);
   out.push("x-forwarded-proto", ctx.proto, "x-request-id", ctx.requestId);
+  const f = ctx.forwarding;
+  if (f) {
+    out.push(ROUTED_CUSTOMER_HEADER, f.routedCustomerId);
+    if (f.sharedSecret) {
+      const proof = signForwardedRequest(
+        f.sharedSecret,
+        {
+          method: f.method,
+          pathAndQuery: f.pathAndQuery,
+          forwardedFor: forwardedForValue,
+          forwardedHost: host ?? "",
+          forwardedProto: ctx.proto,
+          routedCustomerId: f.routedCustomerId,
+        },
+        f.nowSeconds,
+      );
+      out.push(FORWARDED_PROOF_HEADER, proof);
+    }
+  }
   return out;
 }
 

@@ -6,7 +6,7 @@ import type { TLSSocket } from "node:tls";
 import type { Dispatcher } from "undici";
 import type { UpstreamClient } from "./client.ts";
 import { upstreamFailure } from "./errors.ts";
-import { forwardRequestHeaders, passResponseHeaders, requestHasBody } from "./headers.ts";
+import { forwardRequestHeaders, passResponseHeaders, requestHasBody, type ForwardingContext } from "./headers.ts";
 
 export type RelayOutcome = "ok" | "client_aborted" | "upstream_unavailable" | "upstream_broken";
 
@@ -14,6 +14,10 @@ export interface RelayContext {
   upstream: Pick<UpstreamClient, "request">;
   regionId: string;
   requestId: string;
+  /** The customer the request was routed for, vouched for to the region with the shared secret. */
+  routedCustomerId: string;
+  sharedSecret: string | undefined;
+  nowSeconds: () => number;
   /** Called when the exchange is over (or failed before a response); only the first call counts. */
   done(statusCode: number, outcome: RelayOutcome, err?: unknown): void;
 }
@@ -60,13 +64,15 @@ export async function relayNode(ctx: RelayContext, incoming: IncomingMessage, ou
   outgoing.once("close", onClose);
   try {
     const method = incoming.method ?? "GET";
+    const pathAndQuery = incoming.url ?? "/";
     const res = await requestUpstream(ctx, {
       method,
-      pathAndQuery: incoming.url ?? "/",
+      pathAndQuery,
       headers: forwardRequestHeaders(incoming.rawHeaders, {
         clientAddress: incoming.socket.remoteAddress,
         proto: (incoming.socket as Partial<TLSSocket>).encrypted ? "https" : "http",
         requestId: ctx.requestId,
+        forwarding: forwardingOf(ctx, method, pathAndQuery),
       }),
       body: requestHasBody(incoming.headers) ? incoming : null,
       signal: abort.signal,
@@ -99,6 +105,10 @@ export async function relayNode(ctx: RelayContext, incoming: IncomingMessage, ou
   }
 }
 
+function forwardingOf(ctx: RelayContext, method: string, pathAndQuery: string): ForwardingContext {
+  return { method, pathAndQuery, routedCustomerId: ctx.routedCustomerId, sharedSecret: ctx.sharedSecret, nowSeconds: ctx.nowSeconds() };
+}
+
 function toHeaders(headers: Dispatcher.ResponseData["headers"]): Headers {
   const out = new Headers();
   for (const [name, value] of passResponseHeaders(headers)) {
@@ -115,10 +125,16 @@ export async function relayWeb(ctx: RelayContext, req: Request): Promise<Respons
   const url = new URL(req.url);
   const raw: string[] = [];
   req.headers.forEach((value, name) => raw.push(name, value));
+  const pathAndQuery = url.pathname + url.search;
   const res = await requestUpstream(ctx, {
     method: req.method,
-    pathAndQuery: url.pathname + url.search,
-    headers: forwardRequestHeaders(raw, { clientAddress: undefined, proto: url.protocol === "https:" ? "https" : "http", requestId: ctx.requestId }),
+    pathAndQuery,
+    headers: forwardRequestHeaders(raw, {
+      clientAddress: undefined,
+      proto: url.protocol === "https:" ? "https" : "http",
+      requestId: ctx.requestId,
+      forwarding: forwardingOf(ctx, req.method, pathAndQuery),
+    }),
     body: req.body ? Readable.fromWeb(req.body as NodeReadableStream<Uint8Array>) : null,
     signal: req.signal,
   });

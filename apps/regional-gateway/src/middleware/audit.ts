@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { sourceCountryOf } from "../source-country.ts";
 import type { AppEnv } from "../env.ts";
+import { socketAddress } from "../forwarding-proof.ts";
 import { observeOperation } from "../services/anomaly.ts";
 import { resultOf } from "../services/audit.ts";
 import { observeRequest } from "../services/metrics.ts";
@@ -13,7 +14,6 @@ export const audit = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   const { deps, op, requestId, startedAt, logger } = c.var;
   const status = c.res.status;
-  const forwardedFor = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
   const customerId = op.customerId ?? c.req.header("x-customer-id") ?? null;
   try {
     await deps.audit.record({
@@ -26,7 +26,8 @@ export const audit = createMiddleware<AppEnv>(async (c, next) => {
       statusCode: status,
       errorCode: op.errorCode ?? null,
       bytesTransferred: op.bytes ?? 0,
-      sourceIp: forwardedFor ?? c.env?.incoming?.socket?.remoteAddress ?? null,
+      // x-forwarded-for is believed only through the forwarded middleware (a valid router proof).
+      sourceIp: c.var.clientAddress ?? socketAddress(c) ?? null,
       sourceCountry: sourceCountryOf(c),
       crossBorderTransfer: op.crossBorder ?? false,
       complianceInfo: op.info ?? {},

@@ -1,9 +1,14 @@
 import { s3Error } from "@s3gw/core";
 
-/** Bucket and key from the raw path: decoded once, so keys with `%`, `+` or `/` survive intact. */
+/**
+ * Bucket and key from the raw path: decoded once, so keys with `%`, `+` or `/` survive intact.
+ * S3 is served at /s3/... and at the root; "s3" is a reserved bucket name, so a leading /s3
+ * segment always means the request came in under /s3 (while /s3bucket is a bucket).
+ */
 export function parseS3Target(rawUrl: string): { bucket: string | undefined; key: string | undefined } {
   const url = new URL(rawUrl);
-  const rest = url.pathname.replace(/^\/s3\/?/, "");
+  const path = url.pathname;
+  const rest = path === "/s3" || path.startsWith("/s3/") ? path.slice(4) : path.slice(1);
   if (rest === "") return { bucket: undefined, key: undefined };
   const slash = rest.indexOf("/");
   try {

@@ -1,0 +1,134 @@
+import type { Clock } from "../clock.ts";
+import { errorSummary } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+
+export interface LookupCacheOptions<V> {
+  /** Every entry, for start-up and periodic reloads. */
+  loadAll(): Promise<Array<readonly [string, V]>>;
+  /** One entry, on a miss. */
+  find(key: string): Promise<V | undefined>;
+  clock: Clock;
+  logger: Logger;
+  /** Names the cache in log lines. */
+  name: string;
+  /** How long an unknown key is remembered as unknown. */
+  negativeTtlMs?: number;
+  /** Bound on remembered unknown keys, so random keys cannot grow memory without limit. */
+  maxNegativeEntries?: number;
+}
+
+export interface LookupCacheStats {
+  entries: number;
+  hits: number;
+  misses: number;
+}
+
+const DELETED = Symbol("deleted");
+
+/**
+ * A database table held in memory so S3 requests never wait on the global database. The
+ * whole map is reloaded periodically (other router instances may have written); a miss
+ * asks the database once per key and remembers a negative answer briefly.
+ */
+export class LookupCache<V> {
+  readonly #opts: LookupCacheOptions<V>;
+  readonly #negativeTtlMs: number;
+  readonly #maxNegative: number;
+  #entries = new Map<string, V>();
+  readonly #negative = new Map<string, number>();
+  readonly #inflight = new Map<string, Promise<V | undefined>>();
+  // Writes made while a reload is in flight, re-applied over its (possibly older) snapshot.
+  #writesDuringReload: Map<string, V | typeof DELETED> | undefined;
+  #hits = 0;
+  #misses = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(opts: LookupCacheOptions<V>) {
+    this.#opts = opts;
+    this.#negativeTtlMs = opts.negativeTtlMs ?? 5_000;
+    this.#maxNegative = opts.maxNegativeEntries ?? 10_000;
+  }
+
+  /** Replaces the whole map with the database's; on failure the previous map stays. */
+  async reload(): Promise<void> {
+    const writes = new Map<string, V | typeof DELETED>();
+    this.#writesDuringReload = writes;
+    try {
+      const next = new Map(await this.#opts.loadAll());
+      for (const [key, value] of writes) {
+        if (value === DELETED) next.delete(key);
+        else next.set(key, value);
+      }
+      this.#entries = next;
+      this.#negative.clear();
+    } finally {
+      if (this.#writesDuringReload === writes) this.#writesDuringReload = undefined;
+    }
+  }
+
+  startRefresh(intervalMs: number): void {
+    this.stopRefresh();
+    this.#timer = setInterval(() => {
+      this.reload().catch((err: unknown) => {
+        this.#opts.logger.warn({ error: errorSummary(err), entries: this.#entries.size }, `${this.#opts.name} refresh failed; keeping previous entries`);
+      });
+    }, intervalMs);
+    this.#timer.unref();
+  }
+
+  stopRefresh(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** The value for `key`, or undefined if it has none. Throws only if the database is needed and down. */
+  async resolve(key: string): Promise<V | undefined> {
+    const cached = this.#entries.get(key);
+    if (cached !== undefined) {
+      this.#hits++;
+      return cached;
+    }
+    this.#misses++;
+    const negativeUntil = this.#negative.get(key);
+    if (negativeUntil !== undefined) {
+      if (negativeUntil > this.#opts.clock.now()) return undefined;
+      this.#negative.delete(key);
+    }
+    let pending = this.#inflight.get(key);
+    if (!pending) {
+      pending = this.#lookup(key).finally(() => this.#inflight.delete(key));
+      this.#inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  set(key: string, value: V): void {
+    this.#entries.set(key, value);
+    this.#negative.delete(key);
+    this.#writesDuringReload?.set(key, value);
+  }
+
+  delete(key: string): void {
+    this.#entries.delete(key);
+    this.#writesDuringReload?.set(key, DELETED);
+  }
+
+  stats(): LookupCacheStats {
+    return { entries: this.#entries.size, hits: this.#hits, misses: this.#misses };
+  }
+
+  async #lookup(key: string): Promise<V | undefined> {
+    const value = await this.#opts.find(key);
+    if (value !== undefined) {
+      this.set(key, value);
+      return value;
+    }
+    if (this.#negative.size >= this.#maxNegative) {
+      // Maps iterate in insertion order, so the first key is the oldest.
+      const oldest = this.#negative.keys().next();
+      if (!oldest.done) this.#negative.delete(oldest.value);
+    }
+    this.#negative.set(key, this.#opts.clock.now() + this.#negativeTtlMs);
+    return undefined;
+  }
+}
