@@ -23,7 +23,13 @@ function internal(method: "PUT" | "DELETE", akid: string, body = "", opts: { sec
 }
 
 const owner = (customer: string) => JSON.stringify({ customer_id: customer });
-const sigv4 = (akid: string) => `AWS4-HMAC-SHA256 Credential=${akid}/20260101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=${"a".repeat(64)}`;
+/** A well-formed SigV4 header for `akid` (the router routes by it; only the region checks the signature). */
+const sigv4 = (akid: string) => ({
+  authorization: `AWS4-HMAC-SHA256 Credential=${akid}/20260101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=${"a".repeat(64)}`,
+  "x-amz-date": "20260101T000000Z",
+});
+const presignedQuery = (akid: string) =>
+  `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${akid}%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host&X-Amz-Signature=${"b".repeat(64)}`;
 
 /** Whether the request a fake region received carries a valid proof for `customer`. */
 function provenFor(seen: SeenRequest, customer: string): boolean {
@@ -113,19 +119,19 @@ describe("internal access-key registration", () => {
 describe("routing S3 requests by their credentials", () => {
   it("routes by the Authorization credential, vouching for the customer to the region", async () => {
     const before = de.seen.length;
-    const res = await send(`${base}/s3/bucket/key`, { headers: { authorization: sigv4(GLOBEX_KEY), "x-amz-date": "20260101T000000Z" } });
+    const res = await send(`${base}/s3/bucket/key`, { headers: sigv4(GLOBEX_KEY) });
     expect(res.status).toBe(200);
     expect(de.seen.length).toBe(before + 1);
     const seen = de.seen.at(-1)!;
     expect(seen.url).toBe("/s3/bucket/key");
-    expect(seen.headers.authorization).toBe(sigv4(GLOBEX_KEY));
+    expect(seen.headers.authorization).toBe(sigv4(GLOBEX_KEY).authorization);
     expect(seen.headers["x-customer-id"]).toBeUndefined();
     expect(provenFor(seen, "globex")).toBe(true);
     expect(provenFor(seen, "acme-corp")).toBe(false);
   });
 
   it("routes presigned URLs by X-Amz-Credential, at the root path unchanged", async () => {
-    const query = `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${GLOBEX_KEY}%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260101T000000Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host&X-Amz-Signature=${"b".repeat(64)}`;
+    const query = presignedQuery(GLOBEX_KEY);
     const res = await send(`${base}/bucket/key.txt?${query}`);
     expect(res.status).toBe(200);
     const seen = de.seen.at(-1)!;
@@ -136,23 +142,27 @@ describe("routing S3 requests by their credentials", () => {
   it("answers InvalidAccessKeyId for a key it does not know, without reaching any region", async () => {
     const seenBefore = fi.seen.length + de.seen.length;
     for (const akid of ["S3GWUNKNOWNAAAAAAAAA", "AKID", "lowercase0000000000"]) {
-      const res = await send(`${base}/bucket/key`, { headers: { authorization: sigv4(akid), "x-customer-id": "globex" } });
+      const res = await send(`${base}/bucket/key`, { headers: { ...sigv4(akid), "x-customer-id": "globex" } });
       expect(res.status).toBe(403);
       expect(res.headers["content-type"]).toBe("application/xml");
       expect(res.body.toString()).toContain("<Code>InvalidAccessKeyId</Code>");
     }
-    const presigned = await send(`${base}/s3/bucket/key?X-Amz-Credential=S3GWUNKNOWNAAAAAAAAA%2F20260101%2Fus-east-1%2Fs3%2Faws4_request`);
+    const presigned = await send(`${base}/s3/bucket/key?${presignedQuery("S3GWUNKNOWNAAAAAAAAA")}`);
     expect(presigned.body.toString()).toContain("<Code>InvalidAccessKeyId</Code>");
+    // Malformed SigV4 is refused at the router with the code the region would use.
+    const malformed = await send(`${base}/bucket/key`, { headers: { authorization: `AWS4-HMAC-SHA256 Credential=${GLOBEX_KEY}/20260101/us-east-1/s3/aws4_request`, "x-customer-id": "globex" } });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.toString()).toContain("<Code>AuthorizationHeaderMalformed</Code>");
     expect(fi.seen.length + de.seen.length).toBe(seenBefore);
   });
 
   it("refuses an X-Customer-ID that disagrees with the credentials, and accepts one that agrees", async () => {
     const seenBefore = fi.seen.length;
-    const clash = await send(`${base}/s3/bucket/key`, { headers: { authorization: sigv4(GLOBEX_KEY), "x-customer-id": "acme-corp" } });
+    const clash = await send(`${base}/s3/bucket/key`, { headers: { ...sigv4(GLOBEX_KEY), "x-customer-id": "acme-corp" } });
     expect(clash.status).toBe(403);
     expect(clash.body.toString()).toContain("<Code>AccessDenied</Code>");
     expect(fi.seen.length).toBe(seenBefore);
-    const agree = await send(`${base}/s3/bucket/key`, { headers: { authorization: sigv4(GLOBEX_KEY), "x-customer-id": "globex" } });
+    const agree = await send(`${base}/s3/bucket/key`, { headers: { ...sigv4(GLOBEX_KEY), "x-customer-id": "globex" } });
     expect(agree.status).toBe(200);
     expect(de.seen.at(-1)!.headers["x-customer-id"]).toBe("globex");
   });
@@ -173,14 +183,14 @@ describe("routing S3 requests by their credentials", () => {
 
   it("learns keys registered by another router instance, and forgets deleted ones at once", async () => {
     await h.db.db.insert(accessKeyRouting).values({ accessKeyId: ACME_KEY, customerId: "acme-corp" });
-    expect((await send(`${base}/bucket`, { headers: { authorization: sigv4(ACME_KEY) } })).status).toBe(200);
+    expect((await send(`${base}/bucket`, { headers: sigv4(ACME_KEY) })).status).toBe(200);
     expect(provenFor(fi.seen.at(-1)!, "acme-corp")).toBe(true);
 
     expect((await internal("DELETE", GLOBEX_KEY, "", { secret: "z".repeat(40) })).status).toBe(401);
     expect((await internal("DELETE", GLOBEX_KEY)).status).toBe(204);
     expect((await internal("DELETE", GLOBEX_KEY)).status).toBe(204);
     expect(await h.db.db.select().from(accessKeyRouting).where(eq(accessKeyRouting.accessKeyId, GLOBEX_KEY))).toEqual([]);
-    const gone = await send(`${base}/bucket`, { headers: { authorization: sigv4(GLOBEX_KEY) } });
+    const gone = await send(`${base}/bucket`, { headers: sigv4(GLOBEX_KEY) });
     expect(gone.status).toBe(403);
     expect(gone.body.toString()).toContain("<Code>InvalidAccessKeyId</Code>");
   });

@@ -1,5 +1,5 @@
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import { AppError, CUSTOMER_ID_RE, s3Error } from "@s3gw/core";
+import { AppError, CUSTOMER_ID_RE, s3Error, sigv4AccessKeyId } from "@s3gw/core";
 import { Hono, type Context } from "hono";
 import type { AppDeps } from "../app.ts";
 import { isManagementPath, nodeBindings, type AppEnv } from "../env.ts";
@@ -7,7 +7,6 @@ import { errorSummary } from "../errors.ts";
 import { declaredLength, observeRouted } from "../ops/observe.ts";
 import { UNROUTED } from "../ops/traffic.ts";
 import { ACCESS_KEY_ID_RE } from "../routing/access-keys.ts";
-import { credentialAccessKeyId } from "../routing/credentials.ts";
 import { CLIENT_CLOSED_STATUS, relayNode, relayWeb, type RelayOutcome } from "../upstream/relay.ts";
 
 /**
@@ -28,13 +27,21 @@ async function resolveHomeRegion(deps: AppDeps, c: Context<AppEnv>): Promise<{ c
   return { customerId, regionId };
 }
 
+/** The query as the client sent it, for the SigV4 parser (the URL Hono builds may re-encode it). */
+function rawQueryOf(c: Context<AppEnv>): string {
+  const raw = nodeBindings(c.env)?.incoming.url ?? c.req.url;
+  const q = raw.indexOf("?");
+  return q < 0 ? "" : raw.slice(q + 1);
+}
+
 /**
  * Who the request is for: the owner of its SigV4 access key when it carries one (the region
- * checks the signature), else X-Customer-ID. A request naming both must name one customer.
+ * checks the signature, where the secret is), else X-Customer-ID. A request naming both
+ * must name one customer. Malformed SigV4 is refused here with the code the region would use.
  */
 async function resolveCustomer(deps: AppDeps, c: Context<AppEnv>): Promise<string | undefined> {
   const headerCustomer = c.req.header("x-customer-id");
-  const accessKeyId = credentialAccessKeyId(c.req.header("authorization"), c.req.query("X-Amz-Credential"));
+  const accessKeyId = sigv4AccessKeyId({ headers: c.req.header(), rawQuery: rawQueryOf(c) })?.accessKeyId;
   if (accessKeyId === undefined) return headerCustomer;
   let owner: string | undefined;
   if (ACCESS_KEY_ID_RE.test(accessKeyId)) {
