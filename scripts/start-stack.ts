@@ -112,18 +112,26 @@ if (topologyChanged) {
   writeFileSync(topologyFile, `${JSON.stringify(topology, null, 2)}\n`);
 }
 
-// The stack's admin token (management and compliance APIs on all four processes): ADMIN_TOKEN
-// if exported, else one generated on first start and kept in DATA_DIR/admin-token (0600).
-const adminTokenFile = join(dataDir, "admin-token");
-const adminToken =
-  process.env.ADMIN_TOKEN ??
-  (existsSync(adminTokenFile)
-    ? readFileSync(adminTokenFile, "utf8").trim()
-    : (() => {
-        const token = `s3gw_admin_${randomBytes(24).toString("base64url")}`;
-        writeFileSync(adminTokenFile, `${token}\n`, { mode: 0o600 });
-        return token;
-      })());
+/**
+ * A secret of the embedded stack: the exported variable if set, else generated on first start
+ * and kept in DATA_DIR/<file> (0600), so restarts reuse it and stored data stays readable.
+ */
+function stackSecret(envName: string, file: string, make: () => string): string {
+  const path = join(dataDir, file);
+  const exported = process.env[envName];
+  if (exported) return exported;
+  if (existsSync(path)) return readFileSync(path, "utf8").trim();
+  const value = make();
+  writeFileSync(path, `${value}\n`, { mode: 0o600 });
+  return value;
+}
+// Management and compliance APIs on all four processes.
+const adminToken = stackSecret("ADMIN_TOKEN", "admin-token", () => `s3gw_admin_${randomBytes(24).toString("base64url")}`);
+// Proves requests came through the global router, and signs the regions' key registrations.
+const gatewaySecret = stackSecret("GATEWAY_SHARED_SECRET", "gateway-secret", () => randomBytes(32).toString("base64url"));
+// Seals access-key secrets at rest in every region.
+const masterKeys = stackSecret("MASTER_KEYS", "master-keys", () => `k1:${randomBytes(32).toString("base64")}`);
+const globalUrl = `http://${HOST}:${services.find((s) => s.app === "global-router")!.port}`;
 
 // ---------------------------------------------------------------------------- children
 
@@ -156,11 +164,12 @@ function start(service: Service): void {
     TOPOLOGY_FILE: topologyFile,
     TRUSTED_CUSTOMER_HEADER: "true",
     ADMIN_TOKEN: adminToken,
+    GATEWAY_SHARED_SECRET: gatewaySecret,
   });
   if (service.regionId) {
     const objects = join(dir, "objects");
     mkdirSync(objects, { recursive: true });
-    Object.assign(env, { REGION_ID: service.regionId, STORAGE_DIR: objects });
+    Object.assign(env, { REGION_ID: service.regionId, STORAGE_DIR: objects, MASTER_KEYS: masterKeys, GLOBAL_ROUTER_URL: globalUrl, PUBLIC_S3_ENDPOINT: globalUrl });
   }
   // Own process group: Ctrl-C reaches only this launcher, which then stops the children
   // in order instead of all of them racing on the same SIGINT.

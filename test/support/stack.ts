@@ -41,7 +41,10 @@ export async function startStack(): Promise<TestStack> {
   );
   // The router's topology needs the regions' URLs, so the regions start first and learn the
   // router's URL now (GLOBAL_ROUTER_URL: access keys are registered there; read per call).
-  for (const region of started) region.deps.config.globalRouterUrl = global.url;
+  for (const region of started) {
+    region.deps.config.globalRouterUrl = global.url;
+    region.deps.config.publicS3Endpoint = global.url;
+  }
   return {
     global,
     globalDatabaseUrl: globalDb.url,

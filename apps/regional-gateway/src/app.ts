@@ -19,6 +19,7 @@ import { healthHandler } from "./routes/health.ts";
 import { metricsHandler } from "./routes/metrics.ts";
 import { opsDashboardRoutes } from "./routes/ops-dashboard.ts";
 import { accessKeyRoutes } from "./routes/api/access-keys.ts";
+import { presignRoutes } from "./routes/api/presign.ts";
 import { s3Mount } from "./routes/s3-mount.ts";
 
 /** Builds the regional gateway from its dependencies; binding a port is server.ts's job. */
@@ -42,6 +43,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/api/holds", holdRoutes());
   app.route("/api/objects", objectVerifyRoutes());
   app.route("/api", accessKeyRoutes());
+  app.route("/api/presign", presignRoutes());
   // Path-style S3 at the root: last, so every management route above is matched first.
   app.route("/", s3Mount({ root: true }));
   app.notFound((c) =>

@@ -27,6 +27,9 @@ const envSchema = z
     MASTER_KEYS: z.string().trim().min(1).optional(),
     MASTER_KEY_ID: z.string().trim().min(1).optional(),
     GLOBAL_ROUTER_URL: z.string().url().optional(),
+    PUBLIC_S3_ENDPOINT: z.string().url().optional(),
+    PRESIGN_MAX_EXPIRES_SECONDS: z.coerce.number().int().min(1).max(604_800).default(3600),
+    STALE_UPLOAD_DAYS: z.coerce.number().int().min(1).max(365).default(7),
     GATEWAY_SHARED_SECRET: z.string().min(MIN_SHARED_SECRET_LENGTH, `GATEWAY_SHARED_SECRET must be at least ${MIN_SHARED_SECRET_LENGTH} characters`).optional(),
   })
   .refine((e) => e.DATABASE_URL || e.PGLITE_DIR, "set DATABASE_URL (Postgres server) or PGLITE_DIR (embedded)")
@@ -55,6 +58,12 @@ export interface RegionalConfig {
   globalRouterUrl?: string | undefined;
   /** Shared with the global router: signs calls to it and verifies its forwarding proofs. */
   gatewaySharedSecret?: string | undefined;
+  /** The endpoint clients use (the global router): presigned URLs are issued for it. Defaults to GLOBAL_ROUTER_URL. */
+  publicS3Endpoint?: string | undefined;
+  /** Longest lifetime of a presigned URL issued by /api/presign (S3's own ceiling is 7 days). */
+  presignMaxExpiresSeconds: number;
+  /** Multipart uploads idle longer than this are aborted and their parts removed. */
+  staleUploadDays: number;
 }
 
 /** Parses and validates the environment once at start-up; throws a readable error. */
@@ -97,5 +106,8 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
     masterKeys,
     globalRouterUrl: e.GLOBAL_ROUTER_URL?.replace(/\/+$/, ""),
     gatewaySharedSecret: e.GATEWAY_SHARED_SECRET,
+    publicS3Endpoint: (e.PUBLIC_S3_ENDPOINT ?? e.GLOBAL_ROUTER_URL)?.replace(/\/+$/, ""),
+    presignMaxExpiresSeconds: e.PRESIGN_MAX_EXPIRES_SECONDS,
+    staleUploadDays: e.STALE_UPLOAD_DAYS,
   };
 }

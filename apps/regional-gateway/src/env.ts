@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { RegionalConfig } from "./config.ts";
 import type { Principal } from "@s3gw/core";
 import type { AuditLog } from "./services/audit.ts";
+import type { S3Auth } from "./middleware/s3-auth.ts";
 import type { Customer } from "./services/customers.ts";
 import type { GatewayMetrics } from "./services/metrics.ts";
 import type { RequestStats } from "./services/request-stats.ts";
@@ -50,6 +51,8 @@ export interface AppEnv {
     startedAt: number;
     op: OperationRecord;
     customer: Customer;
+    /** Set for SigV4-authenticated S3 requests. */
+    s3Auth: S3Auth;
     principal: Principal;
     /** Where the request came from: the socket peer, or the client the global router vouches for. */
     clientAddress: string | undefined;

@@ -10,6 +10,7 @@ import type { RegionalConfig } from "./config.ts";
 import type { Clock, Deps } from "./env.ts";
 import { AuditLog } from "./services/audit.ts";
 import { startGdprDeadlineTimer } from "./services/gdpr.ts";
+import { partStorageKeys, sweepStaleUploads } from "./services/multipart.ts";
 import { GatewayMetrics } from "./services/metrics.ts";
 import { RequestStats } from "./services/request-stats.ts";
 
@@ -40,11 +41,15 @@ export async function startRegionalGateway(
 
   const sweep = async () => {
     try {
+      const stale = await sweepStaleUploads(deps, new Date(clock.now().getTime() - config.staleUploadDays * 86_400_000));
+      if (stale) logger.info({ uploads: stale }, "aborted stale multipart uploads");
+      // A blob is in use if an object or a part of an upload in progress points at it.
       const result = await sweepStrays(
         storage,
         async (keys) => {
           const rows = await deps.db.select({ k: objectMetadata.storageKey }).from(objectMetadata).where(inArray(objectMetadata.storageKey, keys));
-          return new Set(rows.map((r) => r.k));
+          const parts = await partStorageKeys(deps.db, keys);
+          return new Set([...rows.map((r) => r.k), ...parts]);
         },
         config.strayGraceMs,
         clock.now(),

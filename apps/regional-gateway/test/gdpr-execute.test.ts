@@ -198,7 +198,7 @@ describe("erasure (Art. 17)", () => {
     const [row] = await sql`select status, result, completed_at from data_subject_requests where request_id = ${dsr.request_id}`;
     expect(row).toMatchObject({ status: "completed", result: { outcome: "partial", erased: done.result!.erased, kept: done.result!.kept } });
     expect((await api(t.officer!, "POST", `/requests/${dsr.request_id}/execute`)).status).toBe(409);
-    const [exec] = await sql`select compliance_info from operations_log where operation_type = 'ExecuteDataSubjectRequest' and compliance_info->>'request_id' = ${dsr.request_id}`;
+    const [exec] = await sql`select compliance_info from operations_log where operation_type = 'ExecuteDataSubjectRequest' and result = 'success' and compliance_info->>'request_id' = ${dsr.request_id}`;
     expect(exec!.compliance_info).toMatchObject({ request_type: "erasure", erased: 2, kept: 2, byte_deletes_failed: 0 });
     expect((await sql`select count(*)::int as n from operations_log where object_key = 'evan/a.txt'`)[0]!.n).toBeGreaterThan(0);
     const verify = await json<{ intact: boolean }>(await fetch(`${de.url}/api/audit/verify`, { headers: bearer(t.auditor!) }), 200);

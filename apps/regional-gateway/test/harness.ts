@@ -54,6 +54,8 @@ export async function startTestRegion(regionId: string, overrides: Partial<Regio
     masterKeys: MasterKeyRing.parse(TEST_MASTER_KEYS),
     gatewaySharedSecret: TEST_GATEWAY_SECRET,
     globalRouterUrl: undefined,
+    presignMaxExpiresSeconds: 3600,
+    staleUploadDays: 7,
     ...overrides,
   };
   const gw = await startRegionalGateway(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });

@@ -14,6 +14,8 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: true,
   processEntities: true,
+  // Numeric character references too: Go's encoder writes quotes in ETags as &#34;.
+  htmlEntities: true,
 });
 
 export const S3_XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/";

@@ -10,7 +10,6 @@ import type { Bucket } from "./buckets.ts";
 import type { Customer } from "./customers.ts";
 import { allParts, MAX_PARTS, MIN_PART_SIZE, type PartRow, type UploadRow } from "./multipart.ts";
 import { commitObject, type ObjectRow, type WriteCondition } from "./objects.ts";
-import { writeError } from "./s3-write-errors.ts";
 
 /** S3's largest object. */
 const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
@@ -26,16 +25,16 @@ export function selectParts(requested: RequestedPart[], stored: PartRow[]): Part
   if (requested.length === 0) throw s3Error("MalformedXML", "You must specify at least one part");
   if (requested.length > MAX_PARTS) throw s3Error("MalformedXML", `At most ${MAX_PARTS} parts may be specified`);
   for (let i = 1; i < requested.length; i++) {
-    if (requested[i]!.partNumber <= requested[i - 1]!.partNumber) throw writeError("InvalidPartOrder");
+    if (requested[i]!.partNumber <= requested[i - 1]!.partNumber) throw s3Error("InvalidPartOrder");
   }
   const byNumber = new Map(stored.map((p) => [p.partNumber, p]));
   const parts = requested.map((r) => {
     const part = byNumber.get(r.partNumber);
-    if (!part || normaliseEtag(r.etag) !== part.etag) throw writeError("InvalidPart", undefined, { resource: `part ${r.partNumber}` });
+    if (!part || normaliseEtag(r.etag) !== part.etag) throw s3Error("InvalidPart", undefined, { resource: `part ${r.partNumber}` });
     return part;
   });
   const small = parts.slice(0, -1).find((p) => p.sizeBytes < MIN_PART_SIZE);
-  if (small) throw writeError("EntityTooSmall", `Part ${small.partNumber} is ${small.sizeBytes} bytes; every part but the last must be at least ${MIN_PART_SIZE} bytes`);
+  if (small) throw s3Error("EntityTooSmall", `Part ${small.partNumber} is ${small.sizeBytes} bytes; every part but the last must be at least ${MIN_PART_SIZE} bytes`);
   return parts;
 }
 
@@ -56,7 +55,7 @@ function concatenation(tenant: TenantStorage, parts: PartRow[]): Readable {
     (async function* () {
       for (const part of parts) {
         const body = await tenant.get(part.storageKey).catch((err: unknown) => {
-          throw err instanceof BlobNotFoundError ? writeError("InvalidPart", `The bytes of part ${part.partNumber} are missing; upload it again`) : err;
+          throw err instanceof BlobNotFoundError ? s3Error("InvalidPart", `The bytes of part ${part.partNumber} are missing; upload it again`) : err;
         });
         yield* body;
       }
@@ -97,10 +96,10 @@ export async function completeUpload(
     multipart: { etag: multipartEtag(parts), partsCount: parts.length },
     inTransaction: async (tx) => {
       const [live] = await tx.select({ id: multipartUploads.uploadId }).from(multipartUploads).where(eq(multipartUploads.uploadId, upload.uploadId)).for("update");
-      if (!live) throw writeError("NoSuchUpload", undefined, { resource: upload.uploadId });
+      if (!live) throw s3Error("NoSuchUpload", undefined, { resource: upload.uploadId });
       const current = new Map((await tx.select().from(multipartParts).where(eq(multipartParts.uploadId, upload.uploadId))).map((p) => [p.partNumber, p.storageKey]));
       const replaced = parts.find((p) => current.get(p.partNumber) !== p.storageKey);
-      if (replaced) throw writeError("InvalidPart", `Part ${replaced.partNumber} was uploaded again while the upload was completing`);
+      if (replaced) throw s3Error("InvalidPart", `Part ${replaced.partNumber} was uploaded again while the upload was completing`);
       partBlobs = [...current.values()];
       await tx.delete(multipartUploads).where(eq(multipartUploads.uploadId, upload.uploadId));
     },

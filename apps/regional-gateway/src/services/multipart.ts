@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { and, asc, eq, gt, gte, inArray, like, lt, or } from "drizzle-orm";
-import { isAppError } from "@s3gw/core";
+import { isAppError, s3Error } from "@s3gw/core";
 import { multipartParts, multipartUploads } from "@s3gw/schema-regional";
 import { TenantStorage, type StoredBlob } from "@s3gw/storage";
 import type { Deps, RegionalDb } from "../env.ts";
 import type { Bucket } from "./buckets.ts";
-import { writeError } from "./s3-write-errors.ts";
 
 export type UploadRow = typeof multipartUploads.$inferSelect;
 export type PartRow = typeof multipartParts.$inferSelect;
@@ -35,7 +34,7 @@ export async function findUpload(db: RegionalDb, bucket: Bucket, key: string, up
     .from(multipartUploads)
     .where(and(eq(multipartUploads.uploadId, uploadId), eq(multipartUploads.bucketId, bucket.bucketId), eq(multipartUploads.objectKey, key)))
     .limit(1);
-  if (!row) throw writeError("NoSuchUpload", undefined, { resource: uploadId });
+  if (!row) throw s3Error("NoSuchUpload", undefined, { resource: uploadId });
   return row;
 }
 
@@ -50,7 +49,7 @@ export async function recordPart(db: RegionalDb, tenant: TenantStorage, upload: 
   try {
     row = await db.transaction(async (tx) => {
       const [live] = await tx.select({ id: multipartUploads.uploadId }).from(multipartUploads).where(eq(multipartUploads.uploadId, upload.uploadId)).for("share");
-      if (!live) throw writeError("NoSuchUpload", undefined, { resource: upload.uploadId });
+      if (!live) throw s3Error("NoSuchUpload", undefined, { resource: upload.uploadId });
       const [old] = await tx
         .select({ storageKey: multipartParts.storageKey })
         .from(multipartParts)
@@ -110,7 +109,7 @@ export function pageOfUploads(db: RegionalDb, bucket: Bucket, prefix: string, cu
 export async function abortUpload(db: RegionalDb, tenant: TenantStorage, uploadId: string): Promise<number> {
   const keys = await db.transaction(async (tx) => {
     const [live] = await tx.select({ id: multipartUploads.uploadId }).from(multipartUploads).where(eq(multipartUploads.uploadId, uploadId)).for("update");
-    if (!live) throw writeError("NoSuchUpload", undefined, { resource: uploadId });
+    if (!live) throw s3Error("NoSuchUpload", undefined, { resource: uploadId });
     const parts = await tx.select({ storageKey: multipartParts.storageKey }).from(multipartParts).where(eq(multipartParts.uploadId, uploadId));
     await tx.delete(multipartUploads).where(eq(multipartUploads.uploadId, uploadId));
     return parts.map((p) => p.storageKey);

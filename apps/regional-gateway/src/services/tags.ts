@@ -3,7 +3,6 @@ import { s3Error } from "@s3gw/core";
 import { objectMetadata } from "@s3gw/schema-regional";
 import type { RegionalDb } from "../env.ts";
 import type { Bucket } from "./buckets.ts";
-import { writeError } from "./s3-write-errors.ts";
 
 export type Tags = Record<string, string>;
 
@@ -16,14 +15,14 @@ const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 /** Validates tag pairs as S3 does (count, lengths, characters, unique keys) and returns them as a map. */
 export function validateTags(pairs: ReadonlyArray<readonly [string, string]>): Tags {
-  if (pairs.length > MAX_TAGS) throw writeError("InvalidTag", `Object tags cannot be greater than ${MAX_TAGS}`);
+  if (pairs.length > MAX_TAGS) throw s3Error("InvalidTag", `Object tags cannot be greater than ${MAX_TAGS}`);
   const tags: Tags = {};
   for (const [key, value] of pairs) {
     const keyLength = Array.from(key).length;
-    if (keyLength === 0 || keyLength > MAX_TAG_KEY) throw writeError("InvalidTag", `The TagKey you have provided is invalid: keys are 1 to ${MAX_TAG_KEY} characters`);
-    if (Array.from(value).length > MAX_TAG_VALUE) throw writeError("InvalidTag", `The TagValue you have provided is invalid: values are at most ${MAX_TAG_VALUE} characters`);
-    if (!TAG_CHARS.test(key) || !TAG_CHARS.test(value)) throw writeError("InvalidTag", "Tags may contain only letters, digits, spaces and _ . : / = + - @");
-    if (Object.hasOwn(tags, key)) throw writeError("InvalidTag", "Cannot provide multiple Tags with the same key");
+    if (keyLength === 0 || keyLength > MAX_TAG_KEY) throw s3Error("InvalidTag", `The TagKey you have provided is invalid: keys are 1 to ${MAX_TAG_KEY} characters`);
+    if (Array.from(value).length > MAX_TAG_VALUE) throw s3Error("InvalidTag", `The TagValue you have provided is invalid: values are at most ${MAX_TAG_VALUE} characters`);
+    if (!TAG_CHARS.test(key) || !TAG_CHARS.test(value)) throw s3Error("InvalidTag", "Tags may contain only letters, digits, spaces and _ . : / = + - @");
+    if (Object.hasOwn(tags, key)) throw s3Error("InvalidTag", "Cannot provide multiple Tags with the same key");
     tags[key] = value;
   }
   return tags;

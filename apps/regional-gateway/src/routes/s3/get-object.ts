@@ -27,6 +27,7 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
     const headers = objectResponseHeaders(row);
     if (range) {
       headers["content-range"] = `bytes ${range.start}-${range.end}/${row.sizeBytes}`;
+      delete headers["x-amz-checksum-sha256"]; // a whole-object checksum would not match the part sent
       headers["content-length"] = String(range.end - range.start + 1);
       return c.body(null, 206, headers);
     }
@@ -44,7 +45,10 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
   const headers = objectResponseHeaders(row);
   const length = range ? range.end - range.start + 1 : row.sizeBytes;
   headers["content-length"] = String(length);
-  if (range) headers["content-range"] = `bytes ${range.start}-${range.end}/${row.sizeBytes}`;
+  if (range) {
+    headers["content-range"] = `bytes ${range.start}-${range.end}/${row.sizeBytes}`;
+    delete headers["x-amz-checksum-sha256"]; // a whole-object checksum would not match the part sent
+  }
   op.bytes = length;
   return new Response(Readable.toWeb(body) as ReadableStream, { status: range ? 206 : 200, headers });
 }

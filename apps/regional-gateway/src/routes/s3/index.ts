@@ -2,8 +2,8 @@ import { s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { AppEnv } from "../../env.ts";
-import { s3Customer } from "../../middleware/s3-customer.ts";
-import { createBucketHandler, deleteBucketHandler, getBucketLocationHandler, headBucketHandler } from "./bucket-ops.ts";
+import { s3Auth } from "../../middleware/s3-auth.ts";
+import { createBucketHandler, deleteBucketHandler, getBucketLocationHandler, getBucketVersioningHandler, headBucketHandler } from "./bucket-ops.ts";
 import { deleteObjectHandler } from "./delete-object.ts";
 import { getObjectHandler } from "./get-object.ts";
 import { listBucketsHandler } from "./list-buckets.ts";
@@ -38,6 +38,9 @@ function resolveOperation(method: string, bucket: string | undefined, key: strin
   if (bucket === undefined) {
     return method === "GET" ? { operation: "ListBuckets", handler: (c) => listBucketsHandler(c) } : fail("Unknown", s3Error("MethodNotAllowed"));
   }
+  // Versioning is never enabled here: GetBucketVersioning truthfully answers "never configured"
+  // (clients such as rclone ask before deleting), while enabling it is refused below.
+  if (key === undefined && method === "GET" && query.has("versioning")) return { operation: "GetBucketVersioning", handler: (c, b) => getBucketVersioningHandler(c, b) };
   if (unsupported) return fail(`Unsupported:${unsupported}`, s3Error("NotImplemented", `The ${unsupported} sub-resource is not implemented by this gateway`));
   if (query.has("legal-hold") || query.has("retention")) {
     const legalHold = query.has("legal-hold");
@@ -96,7 +99,7 @@ export function s3Routes(): Hono<AppEnv> {
     op.operation = route.operation;
     if (bucket !== undefined) op.bucket = bucket;
     if (key !== undefined) op.key = key;
-    await s3Customer(c, async () => {
+    await s3Auth(c, async () => {
       c.res = await route.handler(c, bucket ?? "", key ?? "");
     });
   });

@@ -9,7 +9,8 @@ import { isoDate, xml } from "./xml-response.ts";
 const querySchema = z.object({
   "list-type": z.enum(["2"]).optional(),
   prefix: z.string().max(1024).default(""),
-  delimiter: z.string().min(1).max(64).optional(),
+  // An empty delimiter means none, as in S3 (rclone sends `delimiter=` for recursive listings).
+  delimiter: z.string().max(64).optional().transform((d) => d || undefined),
   "max-keys": z.string().regex(/^\d{1,9}$/, "max-keys must be a non-negative integer").optional(),
   "continuation-token": z.string().max(4096).optional(),
   "start-after": z.string().max(1024).optional(),

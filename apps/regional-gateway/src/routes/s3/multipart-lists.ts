@@ -18,7 +18,8 @@ const partsQuery = z.object({
 
 const uploadsQuery = z.object({
   prefix: z.string().max(1024).default(""),
-  delimiter: z.string().min(1).max(64).optional(),
+  // An empty delimiter means none, as in S3 (rclone sends `delimiter=` for recursive listings).
+  delimiter: z.string().max(64).optional().transform((d) => d || undefined),
   "key-marker": z.string().max(1024).optional(),
   "upload-id-marker": z.string().max(128).optional(),
   "max-uploads": count("max-uploads"),

@@ -1,0 +1,85 @@
+import { CUSTOMER_ID_RE, s3Error, sigv4AccessKeyId, verifySigV4, type IncomingS3Request, type SigV4Credentials, type VerifiedRequest } from "@s3gw/core";
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env.ts";
+import { findActiveAccessKey, type ActiveAccessKey } from "../services/access-keys.ts";
+import { findCustomer } from "../services/customers.ts";
+
+/** What a SigV4-authenticated request carries to the handlers (payload decoding, permissions). */
+export interface S3Auth {
+  key: ActiveAccessKey;
+  credentials: SigV4Credentials;
+  verified: VerifiedRequest;
+  request: IncomingS3Request;
+}
+
+/** Operations a read-only key may perform. */
+const READ_OPERATIONS = new Set([
+  "ListBuckets", "ListObjects", "ListObjectsV2", "HeadBucket", "GetBucketLocation", "GetObject", "HeadObject",
+  "GetObjectTagging", "GetObjectLegalHold", "GetObjectRetention", "ListParts", "ListMultipartUploads", "GetBucketVersioning",
+]);
+
+/** The request as the client signed it: raw target, headers as received (Host is the client's). */
+export function incomingS3Request(c: Context<AppEnv>): IncomingS3Request {
+  const target = c.env.incoming.url ?? "/";
+  const q = target.indexOf("?");
+  const headers: Record<string, string> = {};
+  const raw = c.env.incoming.headersDistinct;
+  for (const [name, values] of Object.entries(raw)) if (values) headers[name] = values.join(",");
+  return { method: c.req.method, rawPath: q < 0 ? target : target.slice(0, q), rawQuery: q < 0 ? "" : target.slice(q + 1), headers };
+}
+
+/**
+ * Identifies the S3 caller: SigV4 (Authorization header or presigned query) with an access key
+ * of this region, or, only in the operator's trusted-header mode, `X-Customer-ID` alone. An
+ * `X-Customer-ID` that disagrees with the authenticated customer is refused. The customer must
+ * be homed in this region, and the key's permission and bucket list must allow the operation.
+ */
+export const s3Auth = createMiddleware<AppEnv>(async (c, next) => {
+  const { deps, op } = c.var;
+  const claimed = c.req.header("x-customer-id");
+  const request = incomingS3Request(c);
+  // A bearer token here is a management token (e.g. an admin's governance bypass), not S3 auth.
+  const bearer = /^Bearer\s/i.test(request.headers.authorization ?? "");
+  const credential = bearer ? undefined : sigv4AccessKeyId(request);
+  let customerId: string;
+  if (credential) {
+    const key = await findActiveAccessKey(deps, credential.accessKeyId);
+    op.principal = `access-key:${credential.accessKeyId}`;
+    if (!key) throw s3Error("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
+    op.customerId = key.customerId;
+    const credentials = { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
+    const verified = await verifySigV4(request, credentials, deps.clock.now());
+    if (claimed !== undefined && claimed !== key.customerId) {
+      op.info = { reason: "x_customer_id_disagrees_with_credentials" };
+      throw s3Error("AccessDenied", "X-Customer-ID does not match the authenticated customer");
+    }
+    if (key.permission === "read-only" && !READ_OPERATIONS.has(op.operation)) throw s3Error("AccessDenied", "This access key is read-only");
+    if (key.allowedBuckets && op.bucket !== undefined && !key.allowedBuckets.includes(op.bucket)) {
+      throw s3Error("AccessDenied", `This access key may not access bucket ${op.bucket}`);
+    }
+    c.set("s3Auth", { key, credentials, verified, request });
+    customerId = key.customerId;
+  } else {
+    if (!deps.config.trustedCustomerHeader) throw s3Error("AccessDenied", "Signed requests (AWS Signature Version 4) are required");
+    if (!claimed) throw s3Error("AccessDenied", "Missing credentials: sign the request with an access key, or send X-Customer-ID in trusted-header mode");
+    if (!CUSTOMER_ID_RE.test(claimed)) throw s3Error("AccessDenied", "Malformed X-Customer-ID header");
+    op.principal = `customer:${claimed}`;
+    customerId = claimed;
+  }
+  op.customerId = customerId;
+  // The router proved which customer it routed for; the authenticated one must be the same.
+  const routed = c.get("routedCustomerId");
+  if (c.get("forwardedByRouter") && routed !== undefined && routed !== customerId) {
+    op.info = { reason: "routed_customer_mismatch" };
+    throw s3Error("AccessDenied", "The request was routed for another customer");
+  }
+  const customer = await findCustomer(deps.db, customerId);
+  if (!customer || customer.regionId !== deps.config.region.region_id) {
+    op.info = { reason: "customer_not_homed_here" };
+    throw s3Error("AccessDenied", `Customer ${customerId} is not homed in region ${deps.config.region.region_id}`);
+  }
+  if (customer.status !== "active") throw s3Error("AccessDenied", `Customer ${customerId} is ${customer.status}`);
+  c.set("customer", customer);
+  await next();
+});
