@@ -173,6 +173,44 @@ CREATE TABLE "multipart_uploads" (
 	"initiated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "storage_targets" (
+	"target_id" text PRIMARY KEY NOT NULL,
+	"customer_id" text NOT NULL,
+	"provider_label" text NOT NULL,
+	"endpoint" text,
+	"region" text NOT NULL,
+	"country" text NOT NULL,
+	"bucket" text NOT NULL,
+	"path_prefix" text,
+	"access_key_id" text NOT NULL,
+	"secret_ciphertext" text NOT NULL,
+	"session_token_ciphertext" text,
+	"secret_fingerprint" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "customer_storage" (
+	"customer_id" text PRIMARY KEY NOT NULL,
+	"target_id" text NOT NULL,
+	"enabled" boolean DEFAULT false NOT NULL,
+	"allow_hosted_fallback" boolean DEFAULT false NOT NULL,
+	"status" text DEFAULT 'unvalidated' NOT NULL,
+	"last_error_class" text,
+	"last_error" text,
+	"last_checked_at" timestamp with time zone,
+	"last_success_at" timestamp with time zone,
+	"activation_override_by" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "bucket_lifecycle" (
+	"bucket_id" uuid PRIMARY KEY NOT NULL,
+	"rules" jsonb NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "buckets" ADD CONSTRAINT "buckets_customer_id_customers_customer_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("customer_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "object_metadata" ADD CONSTRAINT "object_metadata_customer_id_customers_customer_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("customer_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "object_metadata" ADD CONSTRAINT "object_metadata_bucket_id_buckets_bucket_id_fk" FOREIGN KEY ("bucket_id") REFERENCES "public"."buckets"("bucket_id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
@@ -182,6 +220,9 @@ ALTER TABLE "access_keys" ADD CONSTRAINT "access_keys_customer_id_customers_cust
 ALTER TABLE "multipart_parts" ADD CONSTRAINT "multipart_parts_upload_id_multipart_uploads_upload_id_fk" FOREIGN KEY ("upload_id") REFERENCES "public"."multipart_uploads"("upload_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "multipart_uploads" ADD CONSTRAINT "multipart_uploads_customer_id_customers_customer_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("customer_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "multipart_uploads" ADD CONSTRAINT "multipart_uploads_bucket_id_buckets_bucket_id_fk" FOREIGN KEY ("bucket_id") REFERENCES "public"."buckets"("bucket_id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "customer_storage" ADD CONSTRAINT "customer_storage_customer_id_customers_customer_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("customer_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "customer_storage" ADD CONSTRAINT "customer_storage_target_id_storage_targets_target_id_fk" FOREIGN KEY ("target_id") REFERENCES "public"."storage_targets"("target_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "bucket_lifecycle" ADD CONSTRAINT "bucket_lifecycle_bucket_id_buckets_bucket_id_fk" FOREIGN KEY ("bucket_id") REFERENCES "public"."buckets"("bucket_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "buckets_customer_name_uq" ON "buckets" USING btree ("customer_id","bucket_name");--> statement-breakpoint
 CREATE UNIQUE INDEX "object_metadata_bucket_key_uq" ON "object_metadata" USING btree ("bucket_id","object_key");--> statement-breakpoint
 CREATE UNIQUE INDEX "object_metadata_storage_key_uq" ON "object_metadata" USING btree ("storage_key");--> statement-breakpoint

@@ -8,3 +8,6 @@ export * from "./compliance-rules.ts";
 export * from "./api-tokens.ts";
 export * from "./access-keys.ts";
 export * from "./multipart-uploads.ts";
+export * from "./storage-targets.ts";
+export * from "./customer-storage.ts";
+export * from "./bucket-lifecycle.ts";

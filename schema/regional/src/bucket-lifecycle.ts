@@ -1,0 +1,18 @@
+import { jsonb, pgTable, timestamp, uuid } from "drizzle-orm/pg-core";
+import { buckets } from "./buckets.ts";
+
+export interface LifecycleRule {
+  id: string;
+  enabled: boolean;
+  prefix: string;
+  tags: Record<string, string>;
+  expirationDays: number | null;
+  abortIncompleteMultipartUploadDays: number | null;
+}
+
+/** A bucket's lifecycle configuration (PUT/GET/DELETE ?lifecycle), executed by the regional worker. */
+export const bucketLifecycle = pgTable("bucket_lifecycle", {
+  bucketId: uuid("bucket_id").primaryKey().references(() => buckets.bucketId, { onDelete: "cascade" }),
+  rules: jsonb("rules").$type<LifecycleRule[]>().notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});

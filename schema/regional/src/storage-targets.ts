@@ -1,0 +1,24 @@
+import { pgTable, text, timestamp } from "drizzle-orm/pg-core";
+
+/**
+ * Where an object's bytes are: one row per customer bucket ever configured (hosted storage is
+ * the region's own provider and needs no row). Objects record the target id they were written
+ * to, so a configuration change never strands them. Credentials are sealed with the region's
+ * master key and rotate in place.
+ */
+export const storageTargets = pgTable("storage_targets", {
+  targetId: text("target_id").primaryKey(),
+  customerId: text("customer_id").notNull(),
+  providerLabel: text("provider_label").notNull(),
+  endpoint: text("endpoint"),
+  region: text("region").notNull(),
+  country: text("country").notNull(),
+  bucket: text("bucket").notNull(),
+  pathPrefix: text("path_prefix"),
+  accessKeyId: text("access_key_id").notNull(),
+  secretCiphertext: text("secret_ciphertext").notNull(),
+  sessionTokenCiphertext: text("session_token_ciphertext"),
+  secretFingerprint: text("secret_fingerprint").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
