@@ -8,6 +8,7 @@ import type { Principal } from "@s3gw/core";
 import type { AuditLog } from "./services/audit.ts";
 import type { S3Auth } from "./middleware/s3-auth.ts";
 import type { Customer } from "./services/customers.ts";
+import type { StorageTargets } from "./services/storage-targets.ts";
 import type { GatewayMetrics } from "./services/metrics.ts";
 import type { RequestStats } from "./services/request-stats.ts";
 
@@ -19,7 +20,9 @@ export interface Deps {
   config: RegionalConfig;
   db: RegionalDb;
   ping: () => Promise<boolean>;
+  /** The region's hosted provider (health, sweeping); objects are reached through `targets`. */
   storage: FsProvider;
+  targets: StorageTargets;
   audit: AuditLog;
   logger: Logger;
   clock: Clock;

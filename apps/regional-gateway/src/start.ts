@@ -9,6 +9,7 @@ import { createApp } from "./app.ts";
 import type { RegionalConfig } from "./config.ts";
 import type { Clock, Deps } from "./env.ts";
 import { AuditLog } from "./services/audit.ts";
+import { StorageTargets } from "./services/storage-targets.ts";
 import { startGdprDeadlineTimer } from "./services/gdpr.ts";
 import { partStorageKeys, sweepStaleUploads } from "./services/multipart.ts";
 import { GatewayMetrics } from "./services/metrics.ts";
@@ -37,7 +38,8 @@ export async function startRegionalGateway(
   await storage.init();
   const audit = new AuditLog(database.db, logger);
   const metrics = new GatewayMetrics({ region: region.region_id, auditQueueDepth: () => audit.queueDepth() });
-  const deps: Deps = { config, db: database.db, ping: database.ping, storage, audit, logger, clock, stats: new RequestStats(), metrics };
+  const targets = new StorageTargets({ hosted: storage, db: database.db });
+  const deps: Deps = { config, db: database.db, ping: database.ping, storage, targets, audit, logger, clock, stats: new RequestStats(), metrics };
 
   const sweep = async () => {
     try {

@@ -1,6 +1,5 @@
 import { inArray } from "drizzle-orm";
 import { objectMetadata } from "@s3gw/schema-regional";
-import { TenantStorage } from "@s3gw/storage";
 import type { Deps } from "../env.ts";
 import { subjectObjects } from "./gdpr-subject.ts";
 import { assertOpen, completeDsr, lockDsr } from "./gdpr-tracking.ts";
@@ -20,7 +19,7 @@ export interface ErasureResult {
  */
 export async function executeErasure(deps: Deps, id: string, scope: string | undefined, by: string) {
   const now = deps.clock.now();
-  const storageKeys: string[] = [];
+  const blobs: { providerId: string; storageKey: string; customerId: string }[] = [];
   const out: ErasureResult = { erased: [], kept: [] };
   const row = await deps.db.transaction(async (tx) => {
     const req = await lockDsr(tx, id, scope);
@@ -39,7 +38,7 @@ export async function executeErasure(deps: Deps, id: string, scope: string | und
       } else {
         out.erased.push({ bucket: o.bucketName, key: o.objectKey, sha256: o.sha256, size: o.sizeBytes });
         doomed.push(o.objectId);
-        storageKeys.push(o.storageKey);
+        blobs.push({ providerId: o.storageProviderId, storageKey: o.storageKey, customerId: o.customerId });
       }
     }
     for (let i = 0; i < doomed.length; i += 1000) await tx.delete(objectMetadata).where(inArray(objectMetadata.objectId, doomed.slice(i, i + 1000)));
@@ -66,10 +65,10 @@ export async function executeErasure(deps: Deps, id: string, scope: string | und
       now,
     );
   });
-  const tenant = new TenantStorage(deps.storage, row.customerId);
   let failed = 0;
-  for (const k of storageKeys) {
-    await tenant.delete(k).catch((err: Error) => {
+  for (const b of blobs) {
+    // Each object's bytes are removed from the target it was recorded on.
+    await (await deps.targets.recorded(b.customerId, b.providerId)).delete(b.storageKey).catch((err: Error) => {
       failed++;
       deps.logger.warn({ err: err.message, requestId: id }, "erasure: bytes not removed; the stray sweeper will remove them");
     });

@@ -1,5 +1,4 @@
 import type { Readable } from "node:stream";
-import { TenantStorage } from "@s3gw/storage";
 import type { Deps } from "../env.ts";
 import type { DsrRow } from "./gdpr.ts";
 import { exportLogView, exportObjectView, SUBJECT_LINK, subjectLogPage, subjectObjectPage, subjectTotals, type Subject } from "./gdpr-subject.ts";
@@ -40,7 +39,6 @@ export async function* exportDocument(deps: Deps, row: DsrRow): AsyncGenerator<B
   };
   yield text(`${JSON.stringify(head).slice(0, -1)},"objects":[`);
 
-  const tenant = new TenantStorage(deps.storage, row.customerId);
   let objects = 0;
   let embedded = 0;
   let after: { bucket: string; key: string } | undefined;
@@ -50,7 +48,7 @@ export async function* exportDocument(deps: Deps, row: DsrRow): AsyncGenerator<B
       const view = JSON.stringify(exportObjectView(o));
       yield text(objects++ === 0 ? "" : ",");
       // Objects added after the size check must not push the export past the limit.
-      const body = content.included && embedded + o.sizeBytes <= PORTABILITY_CONTENT_LIMIT ? await tenant.get(o.storageKey).catch(() => undefined) : undefined;
+      const body = content.included && embedded + o.sizeBytes <= PORTABILITY_CONTENT_LIMIT ? await (await deps.targets.recorded(o.customerId, o.storageProviderId)).get(o.storageKey).catch(() => undefined) : undefined;
       if (!body) {
         yield text(content.included ? `${view.slice(0, -1)},"content_base64":null,"content_note":"bytes not embedded"}` : view);
         continue;

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { and, asc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
 import { objectMetadata } from "@s3gw/schema-regional";
-import { BlobNotFoundError, type StorageProvider, TenantStorage } from "@s3gw/storage";
+import { BlobNotFoundError, type TenantStorage } from "@s3gw/storage";
+import type { StorageTargets } from "./storage-targets.ts";
 import type { Clock, RegionalDb } from "../env.ts";
 import { raiseComplianceEvent } from "./compliance-events.ts";
 
@@ -20,7 +21,7 @@ export interface Mismatch {
   reason: "hash_mismatch" | "missing_data" | "read_error";
 }
 
-type Candidate = Pick<typeof objectMetadata.$inferSelect, "objectId" | "customerId" | "bucketName" | "objectKey" | "storageKey" | "sha256" | "sizeBytes">;
+type Candidate = Pick<typeof objectMetadata.$inferSelect, "objectId" | "customerId" | "bucketName" | "objectKey" | "storageKey" | "storageProviderId" | "sha256" | "sizeBytes">;
 type Outcome = { kind: "ok" } | { kind: "replaced" } | { kind: "bad"; mismatch: Mismatch };
 
 /**
@@ -28,8 +29,7 @@ type Outcome = { kind: "ok" } | { kind: "replaced" } | { kind: "bad"; mismatch: 
  * with the hash recorded at write time. A mismatch or missing bytes marks the object and
  * raises one critical compliance event per broken version (re-running does not repeat it).
  */
-export async function verifyObjects(deps: { db: RegionalDb; storage: StorageProvider; clock: Clock }, scope: VerifyScope) {
-  const tenant = new TenantStorage(deps.storage, scope.customerId);
+export async function verifyObjects(deps: { db: RegionalDb; targets: StorageTargets; clock: Clock }, scope: VerifyScope) {
   const report = { checked: 0, ok: 0, mismatched: [] as Mismatch[] };
   let after: string | undefined;
   for (;;) {
@@ -44,6 +44,7 @@ export async function verifyObjects(deps: { db: RegionalDb; storage: StorageProv
         bucketName: objectMetadata.bucketName,
         objectKey: objectMetadata.objectKey,
         storageKey: objectMetadata.storageKey,
+        storageProviderId: objectMetadata.storageProviderId,
         sha256: objectMetadata.sha256,
         sizeBytes: objectMetadata.sizeBytes,
       })
@@ -54,7 +55,10 @@ export async function verifyObjects(deps: { db: RegionalDb; storage: StorageProv
     let next = 0;
     const worker = async () => {
       while (next < page.length) {
-        const outcome = await verifyOne(deps, tenant, page[next++]!);
+        const candidate = page[next++]!;
+        // Each object is read from the target it was recorded on.
+        const tenant = await deps.targets.recorded(candidate.customerId, candidate.storageProviderId);
+        const outcome = await verifyOne(deps, tenant, candidate);
         if (outcome.kind === "replaced") continue;
         report.checked++;
         if (outcome.kind === "ok") report.ok++;

@@ -80,7 +80,9 @@ export async function completeUpload(
   const parts = selectParts(requested, await allParts(deps.db, upload.uploadId));
   const size = parts.reduce((n, p) => n + p.sizeBytes, 0);
   if (size > MAX_OBJECT_BYTES) throw s3Error("EntityTooLarge");
-  const tenant = new TenantStorage(deps.storage, customer.customerId);
+  // The object lands on the target the upload was created for (residency was judged for it then).
+  const provider = await deps.targets.provider(upload.storageProviderId);
+  const tenant = new TenantStorage(provider, customer.customerId);
   const blob = await tenant.put(concatenation(tenant, parts), { expectedSize: size });
   try {
     await checkContent(deps, customer, { ...opts.facts, sha256: blob.sha256Hex, size: blob.size, bucketId: bucket.bucketId });
@@ -90,7 +92,7 @@ export async function completeUpload(
   }
   let partBlobs: string[] = [];
   const meta = { contentType: upload.contentType, userMetadata: upload.userMetadata, systemMetadata: upload.systemMetadata, tags: upload.tags };
-  const row = await commitObject(deps.db, deps.storage, tenant, bucket, upload.objectKey, blob, meta, deps.clock.now(), {
+  const row = await commitObject(deps.db, deps.targets, { provider, tenant }, bucket, upload.objectKey, blob, meta, deps.clock.now(), {
     bypassGovernance: opts.bypassGovernance,
     condition: opts.condition,
     multipart: { etag: multipartEtag(parts), partsCount: parts.length },

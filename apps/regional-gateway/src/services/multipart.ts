@@ -123,13 +123,13 @@ export async function sweepStaleUploads(deps: Deps, olderThan: Date): Promise<nu
   let aborted = 0;
   for (;;) {
     const stale = await deps.db
-      .select({ uploadId: multipartUploads.uploadId, customerId: multipartUploads.customerId })
+      .select({ uploadId: multipartUploads.uploadId, customerId: multipartUploads.customerId, providerId: multipartUploads.storageProviderId })
       .from(multipartUploads)
       .where(lt(multipartUploads.initiatedAt, olderThan))
       .limit(100);
     for (const u of stale) {
       try {
-        await abortUpload(deps.db, new TenantStorage(deps.storage, u.customerId), u.uploadId);
+        await abortUpload(deps.db, await deps.targets.recorded(u.customerId, u.providerId), u.uploadId);
         aborted++;
       } catch (err) {
         // Completed or aborted concurrently: nothing left to sweep. Anything else stops the sweep.

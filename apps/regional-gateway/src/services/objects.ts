@@ -6,6 +6,7 @@ import { BlobNotFoundError, TenantStorage, type ReadRange, type StorageProvider,
 import type { RegionalDb } from "../env.ts";
 import type { Bucket } from "./buckets.ts";
 import { assertMutable } from "./object-lock.ts";
+import type { StorageTargets } from "./storage-targets.ts";
 
 export type ObjectRow = typeof objectMetadata.$inferSelect;
 
@@ -56,8 +57,8 @@ export function assertWriteCondition(existing: { etag: string; partsCount: numbe
  */
 export async function commitObject(
   db: RegionalDb,
-  provider: StorageProvider,
-  tenant: TenantStorage,
+  targets: StorageTargets,
+  write: { provider: StorageProvider; tenant: TenantStorage },
   bucket: Bucket,
   key: string,
   blob: StoredBlob,
@@ -65,7 +66,8 @@ export async function commitObject(
   now: Date,
   opts: CommitOptions = {},
 ): Promise<ObjectRow> {
-  let replaced: string | undefined;
+  const { provider, tenant } = write;
+  let replaced: { storageKey: string; providerId: string } | undefined;
   let row: ObjectRow;
   try {
     row = await db.transaction(async (tx) => {
@@ -74,6 +76,7 @@ export async function commitObject(
       const [old] = await tx
         .select({
           storageKey: objectMetadata.storageKey,
+          storageProviderId: objectMetadata.storageProviderId,
           legalHold: objectMetadata.legalHold,
           legalHoldReason: objectMetadata.legalHoldReason,
           retentionMode: objectMetadata.retentionMode,
@@ -87,7 +90,7 @@ export async function commitObject(
       if (old) assertMutable(old, now, key, opts);
       assertWriteCondition(old, opts.condition, key);
       if (opts.inTransaction) await opts.inTransaction(tx);
-      replaced = old?.storageKey;
+      replaced = old && { storageKey: old.storageKey, providerId: old.storageProviderId };
       const values = {
         customerId: bucket.customerId,
         bucketId: bucket.bucketId,
@@ -120,7 +123,8 @@ export async function commitObject(
     await tenant.delete(blob.storageKey).catch(() => {});
     throw err;
   }
-  if (replaced) await tenant.delete(replaced).catch(() => {}); // a failure leaves a stray for the sweeper
+  // The replaced bytes may be on another target (the customer's configuration changed); a failure leaves a stray for the sweeper.
+  if (replaced) await removeBlob(targets, bucket.customerId, replaced.providerId, replaced.storageKey);
   return row;
 }
 
@@ -140,7 +144,7 @@ export async function findObject(db: RegionalDb, bucket: Bucket, key: string): P
  */
 export async function openObject(
   db: RegionalDb,
-  tenant: TenantStorage,
+  targets: StorageTargets,
   bucket: Bucket,
   key: string,
   pick: (row: ObjectRow) => Promise<ReadRange | undefined>,
@@ -149,6 +153,7 @@ export async function openObject(
     const row = await findObject(db, bucket, key);
     const range = await pick(row);
     try {
+      const tenant = await targets.recorded(row.customerId, row.storageProviderId);
       return { row, range, body: await tenant.get(row.storageKey, range) };
     } catch (err) {
       if (!(err instanceof BlobNotFoundError) || attempt >= 4) throw err;
@@ -158,7 +163,7 @@ export async function openObject(
 
 export async function deleteObject(
   db: RegionalDb,
-  tenant: TenantStorage,
+  targets: StorageTargets,
   bucket: Bucket,
   key: string,
   now: Date,
@@ -173,10 +178,19 @@ export async function deleteObject(
     if (!row) return undefined;
     assertMutable(row, now, key, lock);
     await tx.delete(objectMetadata).where(eq(objectMetadata.objectId, row.objectId));
-    return row.storageKey;
+    return row;
   });
-  if (removed) await tenant.delete(removed).catch(() => {});
+  if (removed) await removeBlob(targets, removed.customerId, removed.storageProviderId, removed.storageKey);
   return removed !== undefined;
+}
+
+/** Deletes bytes after their metadata is gone; a failure leaves a stray for the sweeper, never a dangling row. */
+export async function removeBlob(targets: StorageTargets, customerId: string, providerId: string, storageKey: string): Promise<void> {
+  try {
+    await (await targets.recorded(customerId, providerId)).delete(storageKey);
+  } catch {
+    // swept later
+  }
 }
 
 /** Key-ordered page of a bucket's objects for the listing algorithm in core. */

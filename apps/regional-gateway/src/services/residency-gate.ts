@@ -1,4 +1,5 @@
-import { checkResidency, s3Error, type StorageLocation } from "@s3gw/core";
+import { checkResidency, s3Error } from "@s3gw/core";
+import type { StorageProvider, TenantStorage } from "@s3gw/storage";
 import type { Deps, OperationRecord } from "../env.ts";
 import { isCrossBorder } from "../source-country.ts";
 import { raiseComplianceEvent } from "./compliance-events.ts";
@@ -8,15 +9,16 @@ import type { Customer } from "./customers.ts";
  * The one residency check of every write path (PutObject, CreateMultipartUpload, CopyObject):
  * decided before a single byte is accepted. A violation is recorded on the operation, raised
  * as a compliance event and refused with DataResidencyViolation. Sets the operation's
- * cross-border flag either way. Returns the storage target.
+ * cross-border flag either way. Returns the storage target, resolved once for this write.
  */
 export async function residencyGate(
   deps: Deps,
   customer: Customer,
   op: OperationRecord,
   where: { bucket: string; key: string; sourceCountry: string | null },
-): Promise<StorageLocation> {
-  const target = deps.storage.location;
+): Promise<{ provider: StorageProvider; tenant: TenantStorage }> {
+  const write = await deps.targets.forWrite(customer.customerId);
+  const target = write.provider.location;
   const decision = checkResidency(
     { customerId: customer.customerId, homeRegionId: customer.regionId, country: customer.country, requirement: customer.dataResidencyRequirement },
     target,
@@ -36,5 +38,5 @@ export async function residencyGate(
     });
     throw s3Error("DataResidencyViolation", decision.reason, { resource: `/${where.bucket}/${where.key}` });
   }
-  return target;
+  return write;
 }

@@ -1,5 +1,5 @@
 import { assertObjectKey, S3_XMLNS, s3Error } from "@s3gw/core";
-import { TenantStorage, type StoredBlob } from "@s3gw/storage";
+import type { StoredBlob } from "@s3gw/storage";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { sourceCountryOf } from "../../source-country.ts";
@@ -42,10 +42,11 @@ export async function copyObjectHandler(c: Context<AppEnv>, bucketName: string, 
   const condition = writeCondition(c.req.raw.headers);
   const bucket = await findBucket(deps.db, customer.customerId, bucketName);
   const facts = { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) };
-  const target = await residencyGate(deps, customer, op, facts);
+  const write = await residencyGate(deps, customer, op, facts);
+  const target = write.provider.location;
 
   const source = await openCopySource(c, src);
-  const tenant = new TenantStorage(deps.storage, customer.customerId);
+  const tenant = write.tenant;
   let blob: StoredBlob;
   let meta: NewObject;
   let lock: { bypassGovernance: boolean };
@@ -73,7 +74,7 @@ export async function copyObjectHandler(c: Context<AppEnv>, bucketName: string, 
     await tenant.delete(blob.storageKey).catch(() => {});
     throw err;
   }
-  const row = await commitObject(deps.db, deps.storage, tenant, bucket, key, blob, meta, deps.clock.now(), { ...lock, condition });
+  const row = await commitObject(deps.db, deps.targets, write, bucket, key, blob, meta, deps.clock.now(), { ...lock, condition });
   op.info = { ...op.info, size: blob.size, residency: "ok", storage_provider: target.providerId, storage_country: target.country, sha256: row.sha256 };
   return xml(c, { CopyObjectResult: { "@_xmlns": S3_XMLNS, LastModified: isoDate(row.lastModified), ETag: renderEtag(row) } });
 }

@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import { assertObjectKey, s3Error } from "@s3gw/core";
-import { TenantStorage, type ReadRange } from "@s3gw/storage";
+import type { ReadRange } from "@s3gw/storage";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { isCrossBorder, sourceCountryOf } from "../../source-country.ts";
@@ -50,8 +50,7 @@ export async function openCopySource(
   const { deps, customer, op } = c.var;
   const bucket = await findBucket(deps.db, customer.customerId, src.bucket);
   const facts = { bucket: src.bucket, key: src.key, sourceCountry: sourceCountryOf(c) };
-  const tenant = new TenantStorage(deps.storage, customer.customerId);
-  return openObject(deps.db, tenant, bucket, src.key, async (row) => {
+  return openObject(deps.db, deps.targets, bucket, src.key, async (row) => {
     op.crossBorder = op.crossBorder || isCrossBorder(facts.sourceCountry, row.storageCountry, customer.country);
     await checkRead(deps, customer, facts, row);
     checkCopySourcePreconditions(c.req.raw.headers, renderEtag(row), row.lastModified);

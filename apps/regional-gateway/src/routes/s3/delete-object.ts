@@ -1,5 +1,4 @@
 import { assertObjectKey } from "@s3gw/core";
-import { TenantStorage } from "@s3gw/storage";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { empty } from "./xml-response.ts";
@@ -12,9 +11,8 @@ export async function deleteObjectHandler(c: Context<AppEnv>, bucketName: string
   const { deps, customer, op } = c.var;
   assertObjectKey(key);
   const bucket = await findBucket(deps.db, customer.customerId, bucketName);
-  const tenant = new TenantStorage(deps.storage, customer.customerId);
   const bypassGovernance = await governanceBypass(c);
-  const existed = await deleteObject(deps.db, tenant, bucket, key, deps.clock.now(), { bypassGovernance });
+  const existed = await deleteObject(deps.db, deps.targets, bucket, key, deps.clock.now(), { bypassGovernance });
   op.info = { ...op.info, existed };
   return empty(c, 204);
 }

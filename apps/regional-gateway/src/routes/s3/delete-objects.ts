@@ -1,5 +1,4 @@
 import { assertObjectKey, isAppError, S3_XMLNS, s3Error } from "@s3gw/core";
-import { TenantStorage } from "@s3gw/storage";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { findBucket } from "../../services/buckets.ts";
@@ -40,7 +39,6 @@ export async function deleteObjectsHandler(c: Context<AppEnv>, bucketName: strin
   const { deps, customer, op } = c.var;
   const { keys, quiet } = await requestedKeys(c);
   const bucket = await findBucket(deps.db, customer.customerId, bucketName);
-  const tenant = new TenantStorage(deps.storage, customer.customerId);
   const bypassGovernance = await governanceBypass(c);
   const deleted: string[] = [];
   const failed: Failure[] = [];
@@ -48,7 +46,7 @@ export async function deleteObjectsHandler(c: Context<AppEnv>, bucketName: strin
     try {
       assertObjectKey(key);
       if (versionId !== undefined && versionId !== "null") throw s3Error("InvalidArgument", "Invalid version id specified: this gateway keeps no object versions");
-      await deleteObject(deps.db, tenant, bucket, key, deps.clock.now(), { bypassGovernance });
+      await deleteObject(deps.db, deps.targets, bucket, key, deps.clock.now(), { bypassGovernance });
       deleted.push(key);
     } catch (err) {
       if (!isAppError(err)) throw err;

@@ -1,6 +1,5 @@
 import { Readable } from "node:stream";
 import { assertObjectKey, parseRange } from "@s3gw/core";
-import { TenantStorage } from "@s3gw/storage";
 import type { Context } from "hono";
 import { isCrossBorder, sourceCountryOf } from "../../source-country.ts";
 import type { AppEnv } from "../../env.ts";
@@ -35,8 +34,7 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
     return c.body(null, 200, headers);
   }
 
-  const tenant = new TenantStorage(deps.storage, customer.customerId);
-  const { row, range, body } = await openObject(deps.db, tenant, bucket, key, async (r) => {
+  const { row, range, body } = await openObject(deps.db, deps.targets, bucket, key, async (r) => {
     op.crossBorder = isCrossBorder(facts.sourceCountry, r.storageCountry, customer.country);
     await checkRead(deps, customer, facts, r);
     checkPreconditions(c.req.raw.headers, renderEtag(r), r.lastModified);

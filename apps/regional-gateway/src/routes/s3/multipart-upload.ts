@@ -1,5 +1,4 @@
 import { assertObjectKey, S3_XMLNS } from "@s3gw/core";
-import { TenantStorage } from "@s3gw/storage";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { sourceCountryOf } from "../../source-country.ts";
@@ -26,7 +25,7 @@ export async function createMultipartUploadHandler(c: Context<AppEnv>, bucketNam
   const tags = parseTaggingHeader(c.req.header("x-amz-tagging")) ?? {};
   const bucket = await findBucket(deps.db, customer.customerId, bucketName);
   const facts = { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) };
-  const target = await residencyGate(deps, customer, op, facts);
+  const target = (await residencyGate(deps, customer, op, facts)).provider.location;
   await checkWrite(deps, customer, { ...facts, contentType: meta.contentType, declaredSize: undefined });
   const existing = await findObject(deps.db, bucket, key).catch(() => undefined);
   if (existing) assertMutable(existing, deps.clock.now(), key, { bypassGovernance: await governanceBypass(c) });
@@ -54,7 +53,7 @@ export async function abortMultipartUploadHandler(c: Context<AppEnv>, bucketName
   assertObjectKey(key);
   const bucket = await findBucket(deps.db, customer.customerId, bucketName);
   const upload = await findUpload(deps.db, bucket, key, c.req.query("uploadId") ?? "");
-  const removed = await abortUpload(deps.db, new TenantStorage(deps.storage, customer.customerId), upload.uploadId);
+  const removed = await abortUpload(deps.db, await deps.targets.recorded(customer.customerId, upload.storageProviderId), upload.uploadId);
   op.info = { upload_id: upload.uploadId, parts_removed: removed };
   return empty(c, 204);
 }

@@ -1,5 +1,4 @@
 import { assertObjectKey, s3Error } from "@s3gw/core";
-import { TenantStorage } from "@s3gw/storage";
 import type { Context } from "hono";
 import { sourceCountryOf } from "../../source-country.ts";
 import type { AppEnv } from "../../env.ts";
@@ -31,7 +30,8 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
 
   // Residency is decided before a single byte is accepted.
   const facts = { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) };
-  const target = await residencyGate(deps, customer, op, facts);
+  const write = await residencyGate(deps, customer, op, facts);
+  const target = write.provider.location;
   await checkWrite(deps, customer, { ...facts, contentType: meta.contentType, declaredSize: expectedSize });
   const existing = await findObject(deps.db, bucket, key).catch(() => undefined);
   // Conditions and locks are checked before the bytes are accepted, and again at commit.
@@ -39,7 +39,7 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
   const lock = { bypassGovernance: existing ? await governanceBypass(c) : false };
   if (existing) assertMutable(existing, deps.clock.now(), key, lock);
 
-  const tenant = new TenantStorage(deps.storage, customer.customerId);
+  const tenant = write.tenant;
   const blob = await tenant.put(body.stream, {
     ...(expectedSize === undefined ? {} : { expectedSize }),
     ...(contentMd5 ? { contentMd5 } : {}),
@@ -51,7 +51,7 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
     await tenant.delete(blob.storageKey).catch(() => {});
     throw err;
   }
-  const row = await commitObject(deps.db, deps.storage, tenant, bucket, key, blob, meta, deps.clock.now(), { ...lock, condition });
+  const row = await commitObject(deps.db, deps.targets, write, bucket, key, blob, meta, deps.clock.now(), { ...lock, condition });
   op.bytes = blob.size;
   op.info = { ...op.info, residency: "ok", storage_provider: target.providerId, storage_country: target.country, sha256: row.sha256 };
   return empty(c, 200, {

@@ -1,5 +1,4 @@
 import { S3_XMLNS, s3Error } from "@s3gw/core";
-import { TenantStorage } from "@s3gw/storage";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { MAX_PART_SIZE, recordPart } from "../../services/multipart.ts";
@@ -25,7 +24,7 @@ export async function uploadPartCopyHandler(c: Context<AppEnv>, bucketName: stri
   const { upload, partNumber } = await partTarget(c, bucketName, key);
   op.info = { ...op.info, copy_source: `${src.bucket}/${src.key}` };
   const source = await openCopySource(c, src, (row) => copyRange(c.req.header("x-amz-copy-source-range"), row.sizeBytes));
-  const tenant = new TenantStorage(deps.storage, customer.customerId);
+  const tenant = await deps.targets.recorded(customer.customerId, upload.storageProviderId);
   const size = source.range ? source.range.end - source.range.start + 1 : source.row.sizeBytes;
   let blob;
   try {

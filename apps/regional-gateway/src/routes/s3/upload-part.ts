@@ -1,5 +1,4 @@
 import { assertObjectKey, s3Error } from "@s3gw/core";
-import { TenantStorage } from "@s3gw/storage";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env.ts";
@@ -23,10 +22,7 @@ export async function partTarget(c: Context<AppEnv>, bucketName: string, key: st
   if (!q.success) throw s3Error("InvalidArgument", `Part number must be an integer between 1 and ${MAX_PARTS}, inclusive`, { resource: "partNumber" });
   const bucket = await findBucket(deps.db, customer.customerId, bucketName);
   const upload = await findUpload(deps.db, bucket, key, q.data.uploadId);
-  // Residency was decided at create for the storage target recorded then; parts may go nowhere else.
-  if (upload.storageProviderId !== deps.storage.location.providerId) {
-    throw s3Error("InvalidRequest", "The upload's storage target is no longer this region's provider; abort it and start again");
-  }
+  // Residency was decided at create for the storage target recorded then; parts go there and nowhere else.
   op.crossBorder = isCrossBorder(sourceCountryOf(c), upload.storageCountry, customer.country);
   op.info = { ...op.info, upload_id: upload.uploadId, part_number: q.data.partNumber };
   return { upload, partNumber: q.data.partNumber };
@@ -39,7 +35,7 @@ export async function uploadPartHandler(c: Context<AppEnv>, bucketName: string, 
   if (body.size !== undefined && body.size > MAX_PART_SIZE) throw s3Error("EntityTooLarge");
   const contentMd5 = parseContentMd5(c.req.header("content-md5"));
   const { upload, partNumber } = await partTarget(c, bucketName, key);
-  const tenant = new TenantStorage(deps.storage, customer.customerId);
+  const tenant = await deps.targets.recorded(customer.customerId, upload.storageProviderId);
   const blob = await tenant.put(body.stream, {
     ...(body.size === undefined ? {} : { expectedSize: body.size }),
     ...(contentMd5 ? { contentMd5 } : {}),
