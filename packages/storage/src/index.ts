@@ -2,3 +2,5 @@ export * from "./provider.ts";
 export * from "./tenant-storage.ts";
 export * from "./fs-provider.ts";
 export * from "./sweeper.ts";
+export * from "./s3-provider.ts";
+export * from "./backend-errors.ts";
