@@ -34,6 +34,8 @@ export interface StorageProvider {
   /** Every key under `prefix` with its last-modified time, for sweeping strays. */
   list(prefix: string): AsyncIterable<{ storageKey: string; modifiedAt: Date }>;
   health(): Promise<{ ok: boolean; detail?: string }>;
+  /** Removes what writes that never finished left behind (temp files, open multipart uploads) older than `olderThan`. */
+  sweepIncomplete(olderThan: Date): Promise<number>;
 }
 
 export class BlobNotFoundError extends Error {

@@ -1,4 +1,4 @@
-import type { FsProvider } from "./fs-provider.ts";
+import type { StorageProvider } from "./provider.ts";
 
 /**
  * Removes bytes no metadata row points at: left by a crash between writing bytes and
@@ -6,7 +6,7 @@ import type { FsProvider } from "./fs-provider.ts";
  * Only blobs older than the grace period are touched, so in-flight writes are safe.
  */
 export async function sweepStrays(
-  provider: FsProvider,
+  provider: StorageProvider,
   referenced: (storageKeys: string[]) => Promise<Set<string>>,
   graceMs: number,
   now: Date,
