@@ -12,6 +12,7 @@ import { complianceValidateRoutes } from "./routes/api/compliance-validate.ts";
 import { rulesRoutes } from "./routes/api/rules.ts";
 import { tokenRoutes } from "./routes/api/tokens.ts";
 import { customerRoutes } from "./routes/api/customers.ts";
+import { customerStorageRoutes } from "./routes/api/customer-storage.ts";
 import { gdprRoutes } from "./routes/api/gdpr.ts";
 import { holdRoutes } from "./routes/api/holds.ts";
 import { objectVerifyRoutes } from "./routes/api/objects-verify.ts";
@@ -35,6 +36,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/api/tokens", tokenRoutes());
   app.route("/api/audit", auditVerifyRoutes());
   app.route("/api/customers", rulesRoutes());
+  app.route("/api/customers", customerStorageRoutes());
   app.route("/api/compliance", complianceAlertRoutes());
   app.route("/api/compliance", complianceValidateRoutes());
   app.route("/api/audit", auditQueryRoutes());

@@ -10,6 +10,7 @@ import type { RegionalConfig } from "./config.ts";
 import type { Clock, Deps } from "./env.ts";
 import { AuditLog } from "./services/audit.ts";
 import { StorageTargets } from "./services/storage-targets.ts";
+import { customerBucketProvider, customerStorageWritePolicy, startCustomerStorageMonitor } from "./services/customer-storage.ts";
 import { startGdprDeadlineTimer } from "./services/gdpr.ts";
 import { partStorageKeys, sweepStaleUploads } from "./services/multipart.ts";
 import { GatewayMetrics } from "./services/metrics.ts";
@@ -38,8 +39,9 @@ export async function startRegionalGateway(
   await storage.init();
   const audit = new AuditLog(database.db, logger);
   const metrics = new GatewayMetrics({ region: region.region_id, auditQueueDepth: () => audit.queueDepth() });
-  const targets = new StorageTargets({ hosted: storage, db: database.db });
+  const targets = new StorageTargets({ hosted: storage, db: database.db, customerProvider: (row) => customerBucketProvider(config, row) });
   const deps: Deps = { config, db: database.db, ping: database.ping, storage, targets, audit, logger, clock, stats: new RequestStats(), metrics };
+  targets.setWritePolicy(customerStorageWritePolicy(deps));
 
   const sweep = async () => {
     try {
@@ -64,6 +66,7 @@ export async function startRegionalGateway(
   const sweepTimer = setInterval(sweep, config.sweepIntervalMs);
   sweepTimer.unref();
   const stopGdprTimer = startGdprDeadlineTimer(deps, config.gdprDeadlineCheckMs);
+  const stopStorageMonitor = startCustomerStorageMonitor(deps, config.sweepIntervalMs);
   void sweep();
 
   const app = createApp(deps);
@@ -92,6 +95,7 @@ export async function startRegionalGateway(
     close: async () => {
       clearInterval(sweepTimer);
       stopGdprTimer();
+      stopStorageMonitor();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         if ("closeIdleConnections" in server) server.closeIdleConnections();

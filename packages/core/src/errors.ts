@@ -34,6 +34,7 @@ const S3_CODES = {
   BucketAlreadyExists: [409, "The requested bucket name is not available."],
   BucketAlreadyOwnedByYou: [409, "Your previous request to create the named bucket succeeded and you already own it."],
   BucketNotEmpty: [409, "The bucket you tried to delete is not empty"],
+  CustomerStorageUnavailable: [503, "The customer's own storage bucket is enabled but not healthy; no hosted fallback is allowed."],
   ContentTypeNotAllowed: [415, "The object's content type is not allowed by the customer's compliance rules."],
   DataResidencyViolation: [403, "The storage target does not satisfy the customer's data residency requirement."],
   DuplicateContent: [409, "An object with the same content (SHA-256) already exists in this bucket."],

@@ -13,3 +13,4 @@ export * from "./text-table.ts";
 export * from "./secret-box.ts";
 export * from "./gateway-signatures.ts";
 export * from "./sigv4/index.ts";
+export * from "./cloud-regions.ts";
