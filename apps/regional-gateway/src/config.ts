@@ -23,6 +23,7 @@ const envSchema = z
     STRAY_GRACE_MS: z.coerce.number().int().min(0).default(15 * 60_000),
     SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
     GDPR_DEADLINE_CHECK_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
+    LIFECYCLE_INTERVAL_MS: z.coerce.number().int().min(1000).default(60 * 60_000),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     MASTER_KEYS: z.string().trim().min(1).optional(),
     MASTER_KEY_ID: z.string().trim().min(1).optional(),
@@ -51,6 +52,8 @@ export interface RegionalConfig {
   sweepIntervalMs: number;
   /** How often open GDPR requests are checked against their deadlines. */
   gdprDeadlineCheckMs: number;
+  /** How often the bucket lifecycle worker runs (expiry, aborting stale uploads). */
+  lifecycleIntervalMs: number;
   logLevel: string;
   /** Seals access-key secrets at rest; without it access keys cannot be created. */
   masterKeys?: MasterKeyRing | undefined;
@@ -102,6 +105,7 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
     strayGraceMs: e.STRAY_GRACE_MS,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,
     gdprDeadlineCheckMs: e.GDPR_DEADLINE_CHECK_MS,
+    lifecycleIntervalMs: e.LIFECYCLE_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,
     masterKeys,
     globalRouterUrl: e.GLOBAL_ROUTER_URL?.replace(/\/+$/, ""),

@@ -12,6 +12,7 @@ import { AuditLog } from "./services/audit.ts";
 import { StorageTargets } from "./services/storage-targets.ts";
 import { customerBucketProvider, customerStorageWritePolicy, startCustomerStorageMonitor } from "./services/customer-storage.ts";
 import { startGdprDeadlineTimer } from "./services/gdpr.ts";
+import { startLifecycleWorker } from "./services/lifecycle-worker.ts";
 import { partStorageKeys, sweepStaleUploads } from "./services/multipart.ts";
 import { GatewayMetrics } from "./services/metrics.ts";
 import { RequestStats } from "./services/request-stats.ts";
@@ -67,6 +68,7 @@ export async function startRegionalGateway(
   sweepTimer.unref();
   const stopGdprTimer = startGdprDeadlineTimer(deps, config.gdprDeadlineCheckMs);
   const stopStorageMonitor = startCustomerStorageMonitor(deps, config.sweepIntervalMs);
+  const stopLifecycle = startLifecycleWorker(deps, config.lifecycleIntervalMs);
   void sweep();
 
   const app = createApp(deps);
@@ -96,6 +98,7 @@ export async function startRegionalGateway(
       clearInterval(sweepTimer);
       stopGdprTimer();
       stopStorageMonitor();
+      stopLifecycle();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         if ("closeIdleConnections" in server) server.closeIdleConnections();

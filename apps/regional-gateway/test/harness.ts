@@ -50,6 +50,7 @@ export async function startTestRegion(regionId: string, overrides: Partial<Regio
     strayGraceMs: 15 * 60_000,
     sweepIntervalMs: 10 * 60_000,
     gdprDeadlineCheckMs: 15 * 60_000,
+    lifecycleIntervalMs: 60 * 60_000,
     logLevel: "silent",
     masterKeys: MasterKeyRing.parse(TEST_MASTER_KEYS),
     gatewaySharedSecret: TEST_GATEWAY_SECRET,

@@ -61,6 +61,7 @@ const S3_CODES = {
   MissingContentLength: [411, "You must provide the Content-Length HTTP header."],
   NoSuchBucket: [404, "The specified bucket does not exist"],
   NoSuchKey: [404, "The specified key does not exist."],
+  NoSuchLifecycleConfiguration: [404, "The lifecycle configuration does not exist."],
   NoSuchObjectLockConfiguration: [404, "The specified object does not have an ObjectLock configuration."],
   NotImplemented: [501, "A header you provided implies functionality that is not implemented."],
   PreconditionFailed: [412, "At least one of the pre-conditions you specified did not hold"],

@@ -17,6 +17,7 @@ export interface S3Auth {
 const READ_OPERATIONS = new Set([
   "ListBuckets", "ListObjects", "ListObjectsV2", "HeadBucket", "GetBucketLocation", "GetObject", "HeadObject",
   "GetObjectTagging", "GetObjectLegalHold", "GetObjectRetention", "ListParts", "ListMultipartUploads", "GetBucketVersioning",
+  "GetBucketLifecycleConfiguration",
 ]);
 
 /** The request as the client signed it: raw target, headers as received (Host is the client's). */

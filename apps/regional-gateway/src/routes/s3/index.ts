@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { s3Auth } from "../../middleware/s3-auth.ts";
 import { createBucketHandler, deleteBucketHandler, getBucketLocationHandler, getBucketVersioningHandler, headBucketHandler } from "./bucket-ops.ts";
+import { deleteBucketLifecycleHandler, getBucketLifecycleHandler, putBucketLifecycleHandler } from "./bucket-lifecycle.ts";
 import { deleteObjectHandler } from "./delete-object.ts";
 import { getObjectHandler } from "./get-object.ts";
 import { listBucketsHandler } from "./list-buckets.ts";
@@ -22,7 +23,7 @@ import { parseS3Target } from "./target.ts";
 
 /** Sub-resources S3 defines that this gateway does not serve yet: refused explicitly, never mistaken for a plain GET/PUT. */
 const UNSUPPORTED_SUBRESOURCES = [
-  "acl", "policy", "versioning", "versions", "lifecycle", "cors", "encryption", "website", "logging", "notification",
+  "acl", "policy", "versioning", "versions", "cors", "encryption", "website", "logging", "notification",
   "replication", "object-lock", "restore",
   "select", "attributes", "torrent", "requestPayment", "accelerate", "analytics", "inventory", "metrics",
   "ownershipControls", "publicAccessBlock", "intelligent-tiering",
@@ -42,6 +43,13 @@ function resolveOperation(method: string, bucket: string | undefined, key: strin
   // (clients such as rclone ask before deleting), while enabling it is refused below.
   if (key === undefined && method === "GET" && query.has("versioning")) return { operation: "GetBucketVersioning", handler: (c, b) => getBucketVersioningHandler(c, b) };
   if (unsupported) return fail(`Unsupported:${unsupported}`, s3Error("NotImplemented", `The ${unsupported} sub-resource is not implemented by this gateway`));
+  if (query.has("lifecycle")) {
+    if (key !== undefined) return fail("Unknown", s3Error("InvalidRequest", "lifecycle is a bucket sub-resource"));
+    if (method === "PUT") return { operation: "PutBucketLifecycleConfiguration", handler: (c, b) => putBucketLifecycleHandler(c, b) };
+    if (method === "GET") return { operation: "GetBucketLifecycleConfiguration", handler: (c, b) => getBucketLifecycleHandler(c, b) };
+    if (method === "DELETE") return { operation: "DeleteBucketLifecycle", handler: (c, b) => deleteBucketLifecycleHandler(c, b) };
+    return fail("Unknown", s3Error("MethodNotAllowed"));
+  }
   if (query.has("legal-hold") || query.has("retention")) {
     const legalHold = query.has("legal-hold");
     if (key === undefined) return fail("Unknown", s3Error("InvalidRequest", "legal-hold and retention are object sub-resources"));
