@@ -13,7 +13,14 @@ const envSchema = z
     DATABASE_URL: z.string().url().optional(),
     PGLITE_DIR: z.string().min(1).optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
-    STORAGE_DIR: z.string().min(1),
+    STORAGE_DIR: z.string().min(1).optional(),
+    HOSTED_S3_BUCKET: z.string().min(3).max(63).optional(),
+    HOSTED_S3_REGION: z.string().min(1).default("us-east-1"),
+    HOSTED_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    HOSTED_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    HOSTED_S3_PREFIX: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/).optional(),
+    HOSTED_S3_SSE: z.enum(["AES256", "aws:kms"]).optional(),
+    HOSTED_S3_KMS_KEY_ID: z.string().min(1).optional(),
     TOPOLOGY_FILE: z.string().min(1).optional(),
     TOPOLOGY_JSON: z.string().min(1).optional(),
     TRUSTED_CUSTOMER_HEADER: bool.default(false),
@@ -42,7 +49,18 @@ export interface RegionalConfig {
   port: number;
   host: string;
   database: { url: string; poolSize: number } | { pgliteDir: string };
+  /** Root of the hosted `fs` provider (regions whose topology provider is `fs`). */
   storageDir: string;
+  /** The hosted `s3` provider (regions whose topology provider is `s3`): bucket and credentials. */
+  hostedS3?: {
+    bucket: string;
+    region: string;
+    endpoint?: string | undefined;
+    accessKeyId: string;
+    secretAccessKey: string;
+    pathPrefix?: string | undefined;
+    sse?: { mode: "AES256" } | { mode: "aws:kms"; kmsKeyId: string } | undefined;
+  } | undefined;
   trustedCustomerHeader: boolean;
   /** The bootstrap admin token, kept only as its SHA-256. */
   adminToken: { sha256: string } | undefined;
@@ -79,6 +97,11 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
   const topology = parseTopology(e.TOPOLOGY_JSON ?? readFileSync(e.TOPOLOGY_FILE!, "utf8"));
   const region = topology.regions.find((r) => r.region_id === e.REGION_ID);
   if (!region) throw new Error(`invalid configuration: region ${e.REGION_ID} is not in the topology`);
+  if (region.provider.type === "fs" && !e.STORAGE_DIR) throw new Error("invalid configuration: STORAGE_DIR is required for a region whose provider is fs");
+  if (region.provider.type === "s3" && !(e.HOSTED_S3_BUCKET && e.HOSTED_S3_ACCESS_KEY_ID && e.HOSTED_S3_SECRET_ACCESS_KEY)) {
+    throw new Error("invalid configuration: a region whose provider is s3 needs HOSTED_S3_BUCKET, HOSTED_S3_ACCESS_KEY_ID and HOSTED_S3_SECRET_ACCESS_KEY");
+  }
+  if (e.HOSTED_S3_SSE === "aws:kms" && !e.HOSTED_S3_KMS_KEY_ID) throw new Error("invalid configuration: HOSTED_S3_SSE=aws:kms needs HOSTED_S3_KMS_KEY_ID");
   let masterKeys: MasterKeyRing | undefined;
   if (e.MASTER_KEYS) {
     try {
@@ -94,7 +117,19 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
     port: e.PORT,
     host: e.HOST,
     database: e.DATABASE_URL ? { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE } : { pgliteDir: e.PGLITE_DIR! },
-    storageDir: e.STORAGE_DIR,
+    storageDir: e.STORAGE_DIR ?? "",
+    hostedS3:
+      region.provider.type === "s3"
+        ? {
+            bucket: e.HOSTED_S3_BUCKET!,
+            region: e.HOSTED_S3_REGION,
+            endpoint: region.provider.endpoint,
+            accessKeyId: e.HOSTED_S3_ACCESS_KEY_ID!,
+            secretAccessKey: e.HOSTED_S3_SECRET_ACCESS_KEY!,
+            pathPrefix: e.HOSTED_S3_PREFIX,
+            sse: e.HOSTED_S3_SSE === "aws:kms" ? { mode: "aws:kms", kmsKeyId: e.HOSTED_S3_KMS_KEY_ID! } : e.HOSTED_S3_SSE ? { mode: "AES256" } : undefined,
+          }
+        : undefined,
     trustedCustomerHeader: e.TRUSTED_CUSTOMER_HEADER,
     adminToken: e.ADMIN_TOKEN_SHA256
       ? { sha256: e.ADMIN_TOKEN_SHA256 }

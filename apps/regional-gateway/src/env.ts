@@ -1,7 +1,7 @@
 import type { HttpBindings } from "@hono/node-server";
 import type { Db } from "@s3gw/db";
 import type { regionalSchema } from "@s3gw/schema-regional";
-import type { FsProvider } from "@s3gw/storage";
+import type { StorageProvider } from "@s3gw/storage";
 import type { Logger } from "pino";
 import type { RegionalConfig } from "./config.ts";
 import type { Principal } from "@s3gw/core";
@@ -21,7 +21,7 @@ export interface Deps {
   db: RegionalDb;
   ping: () => Promise<boolean>;
   /** The region's hosted provider (health, sweeping); objects are reached through `targets`. */
-  storage: FsProvider;
+  storage: StorageProvider;
   targets: StorageTargets;
   audit: AuditLog;
   logger: Logger;

@@ -1,0 +1,84 @@
+import { openDatabase } from "@s3gw/db";
+import { objectMetadata, regionalMigrationsFolder, regionalSchema } from "@s3gw/schema-regional";
+import { FsProvider, S3Provider, sweepStrays, type StorageProvider } from "@s3gw/storage";
+import { inArray } from "drizzle-orm";
+import pino, { type Logger } from "pino";
+import type { RegionalConfig } from "./config.ts";
+import type { Clock, Deps } from "./env.ts";
+import { AuditLog } from "./services/audit.ts";
+import { customerBucketProvider, customerStorageWritePolicy } from "./services/customer-storage.ts";
+import { GatewayMetrics } from "./services/metrics.ts";
+import { partStorageKeys, sweepStaleUploads } from "./services/multipart.ts";
+import { RequestStats } from "./services/request-stats.ts";
+import { StorageTargets } from "./services/storage-targets.ts";
+
+/** The region's own storage: a directory (`fs`) or a bucket of an S3-compatible service (`s3`). */
+async function hostedProvider(config: RegionalConfig): Promise<StorageProvider> {
+  const region = config.region;
+  const location = { providerId: region.provider.provider_id, regionId: region.region_id, country: region.provider.country };
+  if (config.hostedS3) {
+    const h = config.hostedS3;
+    return new S3Provider({
+      location,
+      region: h.region,
+      bucket: h.bucket,
+      credentials: { accessKeyId: h.accessKeyId, secretAccessKey: h.secretAccessKey },
+      ...(h.endpoint ? { endpoint: h.endpoint } : {}),
+      ...(h.pathPrefix ? { pathPrefix: h.pathPrefix } : {}),
+      ...(h.sse ? { sse: h.sse } : {}),
+    });
+  }
+  const fs = new FsProvider(config.storageDir, location);
+  await fs.init();
+  return fs;
+}
+
+/**
+ * Everything a regional gateway runs on — migrated database, hosted storage, storage targets
+ * with the customer-bucket policy, audit log — for the server and for command-line tools alike.
+ */
+export async function openRegionalDeps(config: RegionalConfig, opts: { logger?: Logger; clock?: Clock } = {}) {
+  const logger =
+    opts.logger ??
+    pino({ level: config.logLevel, timestamp: pino.stdTimeFunctions.isoTime, base: { service: "regional-gateway", region: config.region.region_id } });
+  const clock = opts.clock ?? { now: () => new Date() };
+  const database = await openDatabase(config.database, regionalSchema);
+  await database.migrate(regionalMigrationsFolder);
+  const storage = await hostedProvider(config);
+  const audit = new AuditLog(database.db, logger);
+  const metrics = new GatewayMetrics({ region: config.region.region_id, auditQueueDepth: () => audit.queueDepth() });
+  const targets = new StorageTargets({ hosted: storage, db: database.db, customerProvider: (row) => customerBucketProvider(config, row) });
+  const deps: Deps = { config, db: database.db, ping: database.ping, storage, targets, audit, logger, clock, stats: new RequestStats(), metrics };
+  targets.setWritePolicy(customerStorageWritePolicy(deps));
+  return {
+    deps,
+    databaseKind: database.kind,
+    close: async () => {
+      await audit.close();
+      await database.close();
+    },
+  };
+}
+
+/** Aborts stale uploads, then removes hosted bytes nothing points at (after the grace period). */
+export async function sweepHostedStorage(deps: Deps): Promise<void> {
+  const { config, clock, logger } = deps;
+  try {
+    const stale = await sweepStaleUploads(deps, new Date(clock.now().getTime() - config.staleUploadDays * 86_400_000));
+    if (stale) logger.info({ uploads: stale }, "aborted stale multipart uploads");
+    // A blob is in use if an object or a part of an upload in progress points at it.
+    const result = await sweepStrays(
+      deps.storage,
+      async (keys) => {
+        const rows = await deps.db.select({ k: objectMetadata.storageKey }).from(objectMetadata).where(inArray(objectMetadata.storageKey, keys));
+        const parts = await partStorageKeys(deps.db, keys);
+        return new Set([...rows.map((r) => r.k), ...parts]);
+      },
+      config.strayGraceMs,
+      clock.now(),
+    );
+    if (result.strays || result.incomplete) logger.info(result, "swept stray blobs");
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, "stray sweep failed");
+  }
+}
