@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { apiError, bucketNameProblem, type MasterKeyRing } from "@s3gw/core";
-import { accessKeys } from "@s3gw/schema-regional";
+import { accessKeys, storageTargets } from "@s3gw/schema-regional";
 import { and, asc, count, eq, gt, ne, or } from "drizzle-orm";
 import { z } from "zod";
 import type { Deps } from "../env.ts";
@@ -213,5 +213,32 @@ export async function rotateMasterKey(deps: KeyDeps) {
     lastId = rows.at(-1)!.id;
   }
   const [total] = await deps.db.select({ n: count() }).from(accessKeys);
-  return { active_key_id: ring.activeKeyId, re_encrypted: reEncrypted, unreadable, total: total?.n ?? 0 };
+  const targets = await resealStorageTargets(deps, ring);
+  return { active_key_id: ring.activeKeyId, re_encrypted: reEncrypted, unreadable, total: total?.n ?? 0, storage_targets: targets };
+}
+
+/** Customer-bucket credentials are sealed under the same ring; they rotate with the access keys. */
+async function resealStorageTargets(deps: KeyDeps, ring: MasterKeyRing) {
+  const activePrefix = `v1.${ring.activeKeyId}.`;
+  let reEncrypted = 0;
+  const unreadable: string[] = [];
+  const rows = await deps.db
+    .select({ id: storageTargets.targetId, secret: storageTargets.secretCiphertext, token: storageTargets.sessionTokenCiphertext })
+    .from(storageTargets);
+  for (const row of rows) {
+    if (row.secret.startsWith(activePrefix) && (!row.token || row.token.startsWith(activePrefix))) continue;
+    try {
+      const secret = ring.seal(ring.open(row.secret, row.id), row.id);
+      const token = row.token ? ring.seal(ring.open(row.token, `${row.id}:session_token`), `${row.id}:session_token`) : null;
+      const swapped = await deps.db
+        .update(storageTargets)
+        .set({ secretCiphertext: secret, sessionTokenCiphertext: token })
+        .where(and(eq(storageTargets.targetId, row.id), eq(storageTargets.secretCiphertext, row.secret)))
+        .returning({ id: storageTargets.targetId });
+      reEncrypted += swapped.length;
+    } catch {
+      unreadable.push(row.id);
+    }
+  }
+  return { re_encrypted: reEncrypted, unreadable, total: rows.length };
 }
