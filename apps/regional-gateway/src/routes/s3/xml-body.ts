@@ -11,7 +11,7 @@ import { parseContentMd5 } from "./object-headers.ts";
  * as sent, since acting on an altered key could delete the wrong object, so these leaves
  * are re-read from the source and decoded here.
  */
-const EXACT_LEAVES = ["Key", "Value"] as const;
+const EXACT_LEAVES = ["Key", "Value", "Prefix"] as const;
 
 const XML_ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
 
@@ -47,7 +47,7 @@ function restoreExactLeaves(doc: Record<string, unknown>, source: string): void 
 
 /**
  * Reads and parses the XML document of a request (CompleteMultipartUpload, DeleteObjects,
- * PutObjectTagging), refusing documents over `maxBytes`. Content-MD5, when sent, is checked.
+ * PutObjectTagging, PutBucketLifecycleConfiguration), refusing documents over `maxBytes`. Content-MD5, when sent, is checked.
  */
 export async function readXmlDocument(c: Context<AppEnv>, maxBytes: number): Promise<Record<string, unknown>> {
   const body = requestBody(c);
