@@ -8,6 +8,7 @@ import { openRegionalDeps, sweepHostedStorage } from "./deps.ts";
 import { startCustomerStorageMonitor } from "./services/customer-storage.ts";
 import { startGdprDeadlineTimer } from "./services/gdpr.ts";
 import { startLifecycleWorker } from "./services/lifecycle-worker.ts";
+import { startPeriodic } from "./services/periodic.ts";
 
 export interface RunningGateway {
   url: string;
@@ -23,13 +24,10 @@ export async function startRegionalGateway(
 ): Promise<RunningGateway> {
   const { deps, databaseKind, close: closeDeps } = await openRegionalDeps(config, opts);
   const { logger } = deps;
-  const sweep = () => sweepHostedStorage(deps);
-  const sweepTimer = setInterval(sweep, config.sweepIntervalMs);
-  sweepTimer.unref();
+  const stopSweeper = startPeriodic("storage sweep", () => sweepHostedStorage(deps), config.sweepIntervalMs, logger);
   const stopGdprTimer = startGdprDeadlineTimer(deps, config.gdprDeadlineCheckMs);
   const stopStorageMonitor = startCustomerStorageMonitor(deps, config.sweepIntervalMs);
   const stopLifecycle = startLifecycleWorker(deps, config.lifecycleIntervalMs);
-  void sweep();
 
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
@@ -55,7 +53,7 @@ export async function startRegionalGateway(
     port,
     deps,
     close: async () => {
-      clearInterval(sweepTimer);
+      stopSweeper();
       stopGdprTimer();
       stopStorageMonitor();
       stopLifecycle();

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { startPeriodic } from "./periodic.ts";
 import { apiError, s3Error, type MasterKeyRing } from "@s3gw/core";
 import { customerStorage, objectMetadata, storageTargets } from "@s3gw/schema-regional";
 import { S3Provider } from "@s3gw/storage";
@@ -180,9 +181,5 @@ export async function recheckCustomerStorage(deps: Pick<Deps, "db" | "clock" | "
 }
 
 export function startCustomerStorageMonitor(deps: Pick<Deps, "db" | "clock" | "config" | "logger">, intervalMs: number): () => void {
-  const timer = setInterval(() => {
-    recheckCustomerStorage(deps).catch((err: Error) => deps.logger.warn({ err: err.message }, "customer storage check failed"));
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return startPeriodic("customer storage check", async () => void (await recheckCustomerStorage(deps)), intervalMs, deps.logger, { runNow: false });
 }

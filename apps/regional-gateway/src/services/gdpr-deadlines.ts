@@ -1,3 +1,4 @@
+import { startPeriodic } from "./periodic.ts";
 import { and, eq, inArray, isNull, lt } from "drizzle-orm";
 import { GDPR_NEAR_DEADLINE_DAYS, gdprDeadlineState, OPEN_GDPR_STATUSES } from "@s3gw/core";
 import { complianceEvents, dataSubjectRequests } from "@s3gw/schema-regional";
@@ -55,21 +56,8 @@ export async function resolveNearDeadlineAlert(db: RegionalDb | Tx, requestId: s
 
 /** Runs the deadline check now and every `intervalMs`; the returned function stops it. */
 export function startGdprDeadlineTimer(deps: Pick<Deps, "db" | "clock" | "logger">, intervalMs: number): () => void {
-  let running = false;
-  const tick = async () => {
-    if (running) return;
-    running = true;
-    try {
-      const { raised } = await raiseDeadlineAlerts(deps);
-      if (raised) deps.logger.info({ raised }, "GDPR deadline alerts raised");
-    } catch (err) {
-      deps.logger.warn({ err: (err as Error).message }, "GDPR deadline check failed");
-    } finally {
-      running = false;
-    }
-  };
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  void tick();
-  return () => clearInterval(timer);
+  return startPeriodic("GDPR deadline check", async () => {
+    const { raised } = await raiseDeadlineAlerts(deps);
+    if (raised) deps.logger.info({ raised }, "GDPR deadline alerts raised");
+  }, intervalMs, deps.logger);
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { startPeriodic } from "./periodic.ts";
 import { and, asc, eq, gt, like, lt, sql } from "drizzle-orm";
 import { isAppError } from "@s3gw/core";
 import { bucketLifecycle, buckets, multipartUploads, objectMetadata } from "@s3gw/schema-regional";
@@ -170,20 +171,5 @@ export async function runLifecycle(deps: WorkerDeps, now: Date): Promise<Lifecyc
 
 /** Runs the lifecycle now and every `intervalMs` after, never two runs at once; returns the stop function. */
 export function startLifecycleWorker(deps: WorkerDeps & Pick<Deps, "clock">, intervalMs: number): () => void {
-  let running = false;
-  const tick = async () => {
-    if (running) return;
-    running = true;
-    try {
-      await runLifecycle(deps, deps.clock.now());
-    } catch (err) {
-      deps.logger.warn({ err: (err as Error).message }, "lifecycle run failed");
-    } finally {
-      running = false;
-    }
-  };
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  void tick();
-  return () => clearInterval(timer);
+  return startPeriodic("lifecycle run", async () => void (await runLifecycle(deps, deps.clock.now())), intervalMs, deps.logger);
 }
