@@ -1,6 +1,5 @@
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { MIN_SHARED_SECRET_LENGTH, parseTopology, type Topology } from "@s3gw/core";
+import { MIN_SHARED_SECRET_LENGTH, parseTopology, type Topology, adminTokenFromEnv } from "@s3gw/core";
 import type { DatabaseConfig } from "@s3gw/db";
 import { z } from "zod";
 
@@ -85,12 +84,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     routingRefreshMs: e.ROUTING_REFRESH_MS,
     logLevel: e.LOG_LEVEL,
-    // The digest wins, as in the regional gateway: it lets a deployment keep the plaintext out of its environment.
-    adminToken: e.ADMIN_TOKEN_SHA256
-      ? { sha256: e.ADMIN_TOKEN_SHA256 }
-      : e.ADMIN_TOKEN
-        ? { sha256: createHash("sha256").update(e.ADMIN_TOKEN, "utf8").digest("hex") }
-        : undefined,
+    adminToken: adminTokenFromEnv(e.ADMIN_TOKEN, e.ADMIN_TOKEN_SHA256),
     gatewaySharedSecret: e.GATEWAY_SHARED_SECRET,
   };
 }

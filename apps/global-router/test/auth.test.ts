@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
-import { isAdminToken } from "../src/middleware/require-admin.ts";
+import { isAdminToken } from "@s3gw/core";
 import { ADMIN_TOKEN, adminAuth, json, register, startFakeRegion, startRouter, topologyOf, type FakeRegion, type RouterHarness } from "./helpers.ts";
 
 const topologyFile = fileURLToPath(new URL("../../../infra/topology.local.json", import.meta.url));

@@ -1,6 +1,5 @@
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { MasterKeyRing, MIN_SHARED_SECRET_LENGTH, parseTopology, REGION_ID_RE, type RegionSpec } from "@s3gw/core";
+import { MasterKeyRing, MIN_SHARED_SECRET_LENGTH, parseTopology, REGION_ID_RE, type RegionSpec, adminTokenFromEnv } from "@s3gw/core";
 import { z } from "zod";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
@@ -131,11 +130,7 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
           }
         : undefined,
     trustedCustomerHeader: e.TRUSTED_CUSTOMER_HEADER,
-    adminToken: e.ADMIN_TOKEN_SHA256
-      ? { sha256: e.ADMIN_TOKEN_SHA256 }
-      : e.ADMIN_TOKEN
-        ? { sha256: createHash("sha256").update(e.ADMIN_TOKEN, "utf8").digest("hex") }
-        : undefined,
+    adminToken: adminTokenFromEnv(e.ADMIN_TOKEN, e.ADMIN_TOKEN_SHA256),
     sourceCountryHeader: e.SOURCE_COUNTRY_HEADER.toLowerCase(),
     strayGraceMs: e.STRAY_GRACE_MS,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,

@@ -5,6 +5,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findActiveAccessKey } from "../src/services/access-keys.ts";
 import { startRegionalGateway, type RunningGateway } from "../src/start.ts";
+import { everyStoredText } from "./customer-storage-helpers.ts";
 import { adminAuth, allPages, bearer, mintToken, register, startTestRegion, TEST_MASTER_KEYS, type TestRegion } from "./harness.ts";
 
 interface CreatedKey {
@@ -30,18 +31,6 @@ async function created(url: string, customer: string, body: unknown = {}): Promi
   return (await res.json()) as CreatedKey;
 }
 
-/** Every text-like value in every table, as text: where a plaintext secret would show up. */
-async function everyStoredText(sql: postgres.Sql): Promise<string> {
-  const columns = await sql<{ table_name: string; column_name: string }[]>`
-    select table_name, column_name from information_schema.columns
-    where table_schema = 'public' and data_type in ('text', 'character varying', 'jsonb', 'json')`;
-  const parts: string[] = [];
-  for (const { table_name, column_name } of columns) {
-    const rows = await sql`select ${sql(column_name)}::text as v from ${sql(table_name)}`;
-    parts.push(...rows.map((r) => String(r.v)));
-  }
-  return parts.join("\n");
-}
 
 let fi: TestRegion;
 let sql: postgres.Sql;

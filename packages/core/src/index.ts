@@ -14,3 +14,4 @@ export * from "./secret-box.ts";
 export * from "./gateway-signatures.ts";
 export * from "./sigv4/index.ts";
 export * from "./cloud-regions.ts";
+export * from "./admin-token.ts";

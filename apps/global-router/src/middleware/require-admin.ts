@@ -1,14 +1,6 @@
-import { createHash, timingSafeEqual } from "node:crypto";
-import { AppError, apiError } from "@s3gw/core";
+import { AppError, apiError, isAdminToken } from "@s3gw/core";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
-
-/** Whether `token` is the configured admin token; compares SHA-256 digests in constant time. */
-export function isAdminToken(configured: { sha256: string }, token: string): boolean {
-  const digest = createHash("sha256").update(token, "utf8").digest();
-  const expected = Buffer.from(configured.sha256, "hex");
-  return expected.length === digest.length && timingSafeEqual(digest, expected);
-}
 
 /**
  * Admin-only routes: `Authorization: Bearer <admin token>`. The global router knows no other

@@ -1,34 +1,22 @@
-import { createHash, randomBytes } from "node:crypto";
-import { apiError, ROLES, type Principal, type Role } from "@s3gw/core";
+import { randomBytes } from "node:crypto";
+import { apiError, hashToken, isAdminToken, ROLES, type AdminTokenDigest, type Principal, type Role } from "@s3gw/core";
 import { apiTokens } from "@s3gw/schema-regional";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { RegionalDb } from "../env.ts";
 
-export const hashToken = (token: string): string => createHash("sha256").update(token, "utf8").digest("hex");
-
-/** The operator's bootstrap admin token, known only by its hash (from config). */
-export interface BootstrapToken { sha256: string }
-
-export async function authenticateToken(db: RegionalDb, bootstrap: BootstrapToken | undefined, token: string): Promise<Principal | undefined> {
-  const digest = hashToken(token);
-  if (bootstrap && timingSafeHexEqual(digest, bootstrap.sha256)) {
+export async function authenticateToken(db: RegionalDb, bootstrap: AdminTokenDigest | undefined, token: string): Promise<Principal | undefined> {
+  if (bootstrap && isAdminToken(bootstrap, token)) {
     return { kind: "token", tokenId: "bootstrap-admin", name: "bootstrap admin", role: "admin", customerId: null };
   }
   const [row] = await db
     .select()
     .from(apiTokens)
-    .where(and(eq(apiTokens.tokenHash, digest), isNull(apiTokens.revokedAt)))
+    .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)))
     .limit(1);
   return row && { kind: "token", tokenId: row.tokenId, name: row.name, role: row.role, customerId: row.customerId };
 }
 
-function timingSafeHexEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
-}
 
 export const createTokenSchema = z.strictObject({
   name: z.string().trim().min(1).max(100),
