@@ -15,3 +15,4 @@ export * from "./gateway-signatures.ts";
 export * from "./sigv4/index.ts";
 export * from "./cloud-regions.ts";
 export * from "./admin-token.ts";
+export * from "./text.ts";
