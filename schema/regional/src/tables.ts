@@ -11,3 +11,4 @@ export * from "./multipart-uploads.ts";
 export * from "./storage-targets.ts";
 export * from "./customer-storage.ts";
 export * from "./bucket-lifecycle.ts";
+export * from "./audit-checkpoints.ts";
