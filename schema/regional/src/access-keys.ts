@@ -1,4 +1,4 @@
-import { jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { boolean, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { customers } from "./customers.ts";
 
 /**
@@ -14,6 +14,8 @@ export const accessKeys = pgTable("access_keys", {
   permission: text("permission").$type<"read-only" | "read-write">().notNull().default("read-write"),
   /** When set, the key works only on these buckets. */
   allowedBuckets: jsonb("allowed_buckets").$type<string[] | null>(),
+  /** Admin-granted, like AWS's s3:BypassGovernanceRetention: may shorten or bypass GOVERNANCE retention. */
+  bypassGovernance: boolean("bypass_governance").notNull().default(false),
   status: text("status").$type<"active" | "disabled">().notNull().default("active"),
   createdBy: text("created_by").notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -1,0 +1,1 @@
+ALTER TABLE "access_keys" ADD COLUMN "bypass_governance" boolean DEFAULT false NOT NULL;
