@@ -1,7 +1,7 @@
-import { apiError, s3Error } from "@s3gw/core";
+import { apiError } from "@s3gw/core";
 import { Hono } from "hono";
 import type { AppEnv, Deps } from "./env.ts";
-import { isS3Path, onError } from "./errors.ts";
+import { onError } from "./errors.ts";
 import { audit } from "./middleware/audit.ts";
 import { init } from "./middleware/init.ts";
 import { auditQueryRoutes } from "./routes/api/audit-queries.ts";
@@ -21,16 +21,17 @@ import { metricsHandler } from "./routes/metrics.ts";
 import { opsDashboardRoutes } from "./routes/ops-dashboard.ts";
 import { accessKeyRoutes } from "./routes/api/access-keys.ts";
 import { presignRoutes } from "./routes/api/presign.ts";
-import { s3Mount } from "./routes/s3-mount.ts";
+import { s3Edge } from "./routes/s3/edge.ts";
 
 /** Builds the regional gateway from its dependencies; binding a port is server.ts's job. */
 export function createApp(deps: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use("*", init(deps));
+  // S3 is told apart by the raw path before any route matches (see s3Edge).
+  app.use("*", s3Edge);
   app.get("/health", healthHandler);
   app.get("/metrics", metricsHandler);
   app.use("*", audit);
-  app.route("/s3", s3Mount({ root: false }));
   app.route("/api/customers", customerRoutes());
   app.route("/api/compliance", complianceRoutes());
   app.route("/api/tokens", tokenRoutes());
@@ -46,11 +47,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/api/objects", objectVerifyRoutes());
   app.route("/api", accessKeyRoutes());
   app.route("/api/presign", presignRoutes());
-  // Path-style S3 at the root: last, so every management route above is matched first.
-  app.route("/", s3Mount({ root: true }));
-  app.notFound((c) =>
-    onError(isS3Path(c.req.path) ? s3Error("InvalidRequest", "Unknown S3 path") : apiError.notFound(`no route for ${c.req.method} ${c.req.path}`), c),
-  );
+  app.notFound((c) => onError(apiError.notFound(`no route for ${c.req.method} ${c.req.path}`), c));
   app.onError(onError);
   return app;
 }

@@ -8,6 +8,8 @@ import type { Principal } from "@s3gw/core";
 import type { AuditLog } from "./services/audit.ts";
 import type { S3Auth } from "./middleware/s3-auth.ts";
 import type { Customer } from "./services/customers.ts";
+import type { S3Operation } from "./routes/s3/operations.ts";
+import type { S3Target } from "./routes/s3/request-target.ts";
 import type { StorageTargets } from "./services/storage-targets.ts";
 import type { GatewayMetrics } from "./services/metrics.ts";
 import type { RequestStats } from "./services/request-stats.ts";
@@ -63,7 +65,11 @@ export interface AppEnv {
     forwardedByRouter: boolean;
     /** The customer the global router resolved (x-s3gw-routed-customer), set only with a valid proof. */
     routedCustomerId: string | undefined;
-    /** Set by the S3 mounts: errors render as S3 XML, whatever the path. */
+    /** Set by the S3 edge: errors render as S3 XML, whatever the path. */
     s3: boolean;
+    /** The S3 request's bucket, key and query, from the raw target. */
+    s3Target: S3Target;
+    /** The row of the S3 operation table the request matched. */
+    s3Operation: S3Operation;
   };
 }

@@ -2,7 +2,6 @@ import { s3Error } from "@s3gw/core";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { forwardingVerdict, socketAddress } from "../forwarding-proof.ts";
-import { parseS3Target } from "../routes/s3/target.ts";
 
 /**
  * Decides which forwarded headers an S3 request may be believed on: x-forwarded-* and
@@ -18,13 +17,6 @@ export const forwarded = createMiddleware<AppEnv>(async (c, next) => {
   c.set("routedCustomerId", valid ? verdict.routedCustomerId : undefined);
   if (verdict.kind === "invalid") {
     op.operation = "VerifyForwardingProof";
-    try {
-      const { bucket, key } = parseS3Target(c.req.url);
-      if (bucket !== undefined) op.bucket = bucket;
-      if (key !== undefined) op.key = key;
-    } catch {
-      // An unparseable path is refused for the proof anyway.
-    }
     op.info = { reason: "invalid_forwarding_proof", detail: verdict.reason };
     logger.warn({ reason: verdict.reason, peer: socketAddress(c) }, "refused a request with an invalid global-router forwarding proof");
     throw s3Error("AccessDenied", "Access Denied: invalid global-router forwarding proof");

@@ -13,13 +13,6 @@ export interface S3Auth {
   request: IncomingS3Request;
 }
 
-/** Operations a read-only key may perform. */
-const READ_OPERATIONS = new Set([
-  "ListBuckets", "ListObjects", "ListObjectsV2", "HeadBucket", "GetBucketLocation", "GetObject", "HeadObject",
-  "GetObjectTagging", "GetObjectLegalHold", "GetObjectRetention", "ListParts", "ListMultipartUploads", "GetBucketVersioning",
-  "GetBucketLifecycleConfiguration",
-]);
-
 /** The request as the client signed it: raw target, headers as received (Host is the client's). */
 export function incomingS3Request(c: Context<AppEnv>): IncomingS3Request {
   const target = c.env.incoming.url ?? "/";
@@ -34,7 +27,7 @@ export function incomingS3Request(c: Context<AppEnv>): IncomingS3Request {
  * Identifies the S3 caller: SigV4 (Authorization header or presigned query) with an access key
  * of this region, or, only in the operator's trusted-header mode, `X-Customer-ID` alone. An
  * `X-Customer-ID` that disagrees with the authenticated customer is refused. The customer must
- * be homed in this region, and the key's permission and bucket list must allow the operation.
+ * be homed in this region. What the key may do is decided from the operation table (authorize.ts).
  */
 export const s3Auth = createMiddleware<AppEnv>(async (c, next) => {
   const { deps, op } = c.var;
@@ -54,10 +47,6 @@ export const s3Auth = createMiddleware<AppEnv>(async (c, next) => {
     if (claimed !== undefined && claimed !== key.customerId) {
       op.info = { reason: "x_customer_id_disagrees_with_credentials" };
       throw s3Error("AccessDenied", "X-Customer-ID does not match the authenticated customer");
-    }
-    if (key.permission === "read-only" && !READ_OPERATIONS.has(op.operation)) throw s3Error("AccessDenied", "This access key is read-only");
-    if (key.allowedBuckets && op.bucket !== undefined && !key.allowedBuckets.includes(op.bucket)) {
-      throw s3Error("AccessDenied", `This access key may not access bucket ${op.bucket}`);
     }
     c.set("s3Auth", { key, credentials, verified, request });
     customerId = key.customerId;

@@ -1,5 +1,5 @@
-export type { AuthKind, IncomingS3Request, PayloadMode, SigV4Credentials, VerifiedRequest } from "./types.ts";
-export { MAX_SKEW_MS, presignUrl, sigv4AccessKeyId, verifySigV4 } from "./verify.ts";
+export type { AuthKind, HeaderText, IncomingS3Request, PayloadMode, SigV4Credentials, VerifiedRequest } from "./types.ts";
+export { assertAmzHeadersSigned, headerTextValue, MAX_SKEW_MS, presignUrl, sigv4AccessKeyId, verifySigV4 } from "./verify.ts";
 export { payloadHashCheck } from "./payload.ts";
 export { awsChunkedDecoder, MAX_CHUNK_BYTES } from "./chunked.ts";
 export { MAX_PRESIGN_SECONDS } from "./parse.ts";

@@ -15,6 +15,9 @@ export interface IncomingS3Request {
 
 export type AuthKind = "header" | "presigned";
 
+/** How the signed non-ASCII header values were meant: the wire bytes as latin1, or as UTF-8. */
+export type HeaderText = "latin1" | "utf8";
+
 export type PayloadMode = "plain" | "streaming-signed" | "streaming-signed-trailer" | "streaming-unsigned-trailer";
 
 export interface VerifiedRequest {
@@ -27,6 +30,10 @@ export interface VerifiedRequest {
   payloadHash: string;
   /** How the body must be read: "plain" (payloadHash is a hex digest the body must match, or UNSIGNED-PAYLOAD), or one of the aws-chunked streaming modes. */
   payloadMode: PayloadMode;
+  /** The lower-cased header names the signature covers. */
+  signedHeaders: readonly string[];
+  /** The reading of non-ASCII header values under which the signature matched. */
+  headerText: HeaderText;
   /** For presigned URLs: when it expires. */
   expiresAt?: Date;
   /** x-amz-decoded-content-length: the object's size when the body is aws-chunked. */

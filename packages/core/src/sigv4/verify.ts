@@ -4,7 +4,7 @@ import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { s3Error } from "../errors.ts";
 import { canonicalPath, escapeUri, MAX_PRESIGN_SECONDS, parseClaim, parseQuery, UNSIGNED_PAYLOAD, type SigV4Claim } from "./parse.ts";
-import type { AuthKind, IncomingS3Request, PayloadMode, SigV4Credentials, VerifiedRequest } from "./types.ts";
+import type { AuthKind, HeaderText, IncomingS3Request, PayloadMode, SigV4Credentials, VerifiedRequest } from "./types.ts";
 
 /** S3 allows this much clock difference for header-signed requests. */
 export const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -42,16 +42,57 @@ export async function verifySigV4(req: IncomingS3Request, credentials: SigV4Cred
   if (claim.accessKeyId !== credentials.accessKeyId) throw s3Error("InvalidAccessKeyId");
   const expiresAt = checkTime(claim, now);
   const { payloadHash, payloadMode } = payloadOf(claim, req.headers);
-  const expected = claim.kind === "header"
-    ? await headerSignature(req, claim, credentials, payloadHash)
-    : await presignedSignature(req, claim, credentials);
-  if (!sameSignature(expected, claim.signature)) throw s3Error("SignatureDoesNotMatch");
+  const headerText = await matchingHeaderText(req, claim, credentials, payloadHash);
+  if (!headerText) throw s3Error("SignatureDoesNotMatch");
+  assertAmzHeadersSigned(req.headers, claim.signedHeaders);
   const decodedLength = decodedLengthOf(req.headers);
   return {
     accessKeyId: claim.accessKeyId, kind: claim.kind, region: claim.region, signingDate: claim.signingDate,
     signature: claim.signature, payloadHash, payloadMode,
+    signedHeaders: claim.signedHeaders, headerText,
     ...(expiresAt && { expiresAt }), ...(decodedLength !== undefined && { decodedLength }),
   };
+}
+
+/**
+ * Signed means exactly what was signed: an `x-amz-*` header the signature does not cover
+ * (an added `x-amz-copy-source`, `x-amz-meta-*`, `x-amz-bypass-governance-retention`, ...)
+ * would change what the request does. AWS refuses such requests; so do we.
+ */
+export function assertAmzHeadersSigned(headers: Record<string, string>, signedHeaders: readonly string[]): void {
+  const signed = new Set(signedHeaders);
+  const unsigned = Object.keys(headers).filter((name) => name.startsWith("x-amz-") && !signed.has(name)).sort();
+  if (unsigned.length > 0) throw s3Error("AccessDenied", `There were headers present in the request which were not signed: ${unsigned.join(", ")}`);
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * Node hands header values over as latin1 (one char per wire byte). Clients differ in what
+ * they put on the wire for a non-ASCII value they signed as Unicode: Node's and Python's HTTP
+ * clients send latin1 bytes, curl and others send UTF-8. The signature decides which reading
+ * the client meant; the handlers then read header text the same way (`headerText`).
+ */
+async function matchingHeaderText(req: IncomingS3Request, claim: SigV4Claim, credentials: SigV4Credentials, payloadHash: string): Promise<HeaderText | undefined> {
+  const readings: HeaderText[] = claim.signedHeaders.some((name) => NON_ASCII.test(req.headers[name] ?? "")) ? ["latin1", "utf8"] : ["latin1"];
+  for (const reading of readings) {
+    const expected = claim.kind === "header"
+      ? await headerSignature(req, claim, credentials, payloadHash, reading)
+      : await presignedSignature(req, claim, credentials, reading);
+    if (sameSignature(expected, claim.signature)) return reading;
+  }
+  return undefined;
+}
+
+/** A header value as text: as received (latin1), or its bytes decoded as UTF-8 (invalid UTF-8 is kept as latin1). */
+export function headerTextValue(value: string, reading: HeaderText): string {
+  if (reading === "latin1" || !NON_ASCII.test(value)) return value;
+  const bytes = Buffer.from(value, "latin1");
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return value;
+  }
 }
 
 /** Both hex, both 32 bytes once parsed; the comparison itself must not leak how much of a guess was right. */
@@ -108,9 +149,9 @@ function decodedLengthOf(headers: Record<string, string>): number | undefined {
 }
 
 /** Exactly the headers the client listed, so smithy canonicalises what the client signed and nothing else. */
-function signedHeaderValues(req: IncomingS3Request, claim: SigV4Claim): Record<string, string> {
+function signedHeaderValues(req: IncomingS3Request, claim: SigV4Claim, reading: HeaderText): Record<string, string> {
   const headers: Record<string, string> = Object.create(null);
-  for (const name of claim.signedHeaders) headers[name] = req.headers[name] ?? "";
+  for (const name of claim.signedHeaders) headers[name] = headerTextValue(req.headers[name] ?? "", reading);
   return headers;
 }
 
@@ -127,8 +168,8 @@ function requestFor(req: IncomingS3Request, headers: Record<string, string>): Ht
   });
 }
 
-async function headerSignature(req: IncomingS3Request, claim: SigV4Claim, credentials: SigV4Credentials, payloadHash: string) {
-  const headers = signedHeaderValues(req, claim);
+async function headerSignature(req: IncomingS3Request, claim: SigV4Claim, credentials: SigV4Credentials, payloadHash: string, reading: HeaderText) {
+  const headers = signedHeaderValues(req, claim, reading);
   // smithy takes the payload hash from this header; it is part of the canonical headers only if the client signed it.
   headers[CONTENT_SHA256] = payloadHash;
   const unsignable = new Set<string>(claim.signedHeaders.includes(CONTENT_SHA256) ? [] : [CONTENT_SHA256]);
@@ -141,8 +182,8 @@ async function headerSignature(req: IncomingS3Request, claim: SigV4Claim, creden
   return /Signature=([0-9a-f]{64})/.exec(String(signed.headers["authorization"]))?.[1] ?? "";
 }
 
-async function presignedSignature(req: IncomingS3Request, claim: SigV4Claim, credentials: SigV4Credentials) {
-  const headers = signedHeaderValues(req, claim);
+async function presignedSignature(req: IncomingS3Request, claim: SigV4Claim, credentials: SigV4Credentials, reading: HeaderText) {
+  const headers = signedHeaderValues(req, claim, reading);
   const signsPayload = claim.signedHeaders.includes(CONTENT_SHA256);
   if (!signsPayload) headers[CONTENT_SHA256] = UNSIGNED_PAYLOAD;
   const presigned = await s3Signer(credentials, claim.region).presign(requestFor(req, headers), {

@@ -1,28 +1,51 @@
-import type { Readable } from "node:stream";
-import { awsChunkedDecoder, payloadHashCheck } from "@s3gw/core";
+import { Transform, type Readable } from "node:stream";
+import { awsChunkedDecoder, payloadHashCheck, s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { parseContentLength } from "./object-headers.ts";
 
 /**
- * The payload of an S3 write as the handler should store it, and its length if known. Every
- * handler that reads a request body (PutObject, UploadPart, ...) takes it from here, so
- * aws-chunked decoding and payload-signature checks happen in one place: a body that fails
- * them errors the stream, and the storage layer keeps nothing of it.
+ * The one reader of S3 request bodies. Every operation with a body (object bytes, XML
+ * documents) takes it from here, so the same checks hold for all: the payload hash or the
+ * aws-chunked chunk signatures and trailers, and the operation's size limit from the table.
+ * A body that fails them errors the stream, and the storage layer keeps nothing of it.
  */
 export function requestBody(c: Context<AppEnv>): { stream: Readable; size: number | undefined } {
+  const spec = c.var.s3Operation.body;
+  if (spec.kind === "none") throw new Error(`${c.var.s3Operation.name} reads no body according to the operation table`);
   const incoming = c.env.incoming;
-  const declared = parseContentLength(c.req.header("content-length"));
   const auth = c.get("s3Auth");
-  if (!auth) return { stream: incoming, size: declared };
+  const streaming = auth !== undefined && auth.verified.payloadMode !== "plain";
+  const size = streaming ? auth.verified.decodedLength : parseContentLength(c.req.header("content-length"));
+  if (size !== undefined && size > spec.maxBytes) throw tooLarge(spec.kind, spec.maxBytes);
+  // The client waits for this before sending the body; it comes only after every check so far passed.
+  if (/^100-continue$/i.test(c.req.header("expect") ?? "") && !c.env.outgoing.headersSent) c.env.outgoing.writeContinue();
+  const limited = through(incoming, limit(spec.maxBytes, () => tooLarge(spec.kind, spec.maxBytes)));
+  if (!auth) return { stream: limited, size };
   const { verified, credentials, request } = auth;
-  if (verified.payloadMode === "plain") {
-    return { stream: through(incoming, payloadHashCheck(verified)), size: declared };
-  }
-  return { stream: through(incoming, awsChunkedDecoder(verified, credentials, request.headers)), size: verified.decodedLength };
+  const check = streaming ? awsChunkedDecoder(verified, credentials, request.headers) : payloadHashCheck(verified);
+  return { stream: through(limited, check), size };
 }
 
-function through(source: Readable, transform: NodeJS.ReadWriteStream & Readable): Readable {
+function tooLarge(kind: "xml" | "bytes", maxBytes: number): Error {
+  return kind === "xml" ? s3Error("MalformedXML", `The XML document exceeds ${maxBytes} bytes`) : s3Error("EntityTooLarge");
+}
+
+/** Errors the stream once more than `maxBytes` arrived (the wire size, before aws-chunked decoding shrinks it). */
+function limit(maxBytes: number, error: () => Error): Transform {
+  let seen = 0;
+  // aws-chunked framing adds a signature line per chunk; allow for it on the wire.
+  const wireMax = maxBytes + Math.max(64 * 1024, Math.ceil(maxBytes / 8192) * 180);
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > wireMax) done(error());
+      else done(null, chunk);
+    },
+  });
+}
+
+function through(source: Readable, transform: Transform): Readable {
   source.on("error", (err) => transform.destroy(err));
   // The body starts flowing before the handler hands it to storage; a bad chunk in that window
   // must stay on the stream (`errored`, seen by the storage pipeline), not crash the process.

@@ -6,8 +6,6 @@ import { deleteLifecycle, getLifecycle, parseLifecycleConfiguration, putLifecycl
 import { readXmlDocument } from "./xml-body.ts";
 import { empty, xml } from "./xml-response.ts";
 
-/** 1000 rules with long prefixes and ten tags each, with room for markup and escaping. */
-const MAX_LIFECYCLE_DOC = 8 * 1024 * 1024;
 
 const tagXml = (tags: [string, string][]) => tags.map(([Key, Value]) => ({ Key, Value }));
 
@@ -32,7 +30,7 @@ function ruleXml(rule: LifecycleRule): Record<string, unknown> {
 export async function putBucketLifecycleHandler(c: Context<AppEnv>, bucketName: string): Promise<Response> {
   const { deps, customer, op } = c.var;
   const bucket = await findBucket(deps.db, customer.customerId, bucketName);
-  const rules = parseLifecycleConfiguration(await readXmlDocument(c, MAX_LIFECYCLE_DOC));
+  const rules = parseLifecycleConfiguration(await readXmlDocument(c));
   await putLifecycle(deps.db, bucket, rules, deps.clock.now());
   op.info = { rules: rules.length, enabled: rules.filter((r) => r.enabled).length };
   return empty(c, 200);

@@ -2,10 +2,18 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { createBucket, deleteBucket, findBucket } from "../../services/buckets.ts";
 import { empty, xml } from "./xml-response.ts";
+import { readXmlDocument } from "./xml-body.ts";
+
+function hasBody(c: Context<AppEnv>): boolean {
+  const length = c.req.header("content-length");
+  return c.req.header("transfer-encoding") !== undefined || (length !== undefined && length !== "0");
+}
 
 export async function createBucketHandler(c: Context<AppEnv>, bucket: string): Promise<Response> {
   const { deps, customer } = c.var;
-  // The optional CreateBucketConfiguration names an AWS region; the bucket lives in this region regardless.
+  // The optional CreateBucketConfiguration names an AWS region; the bucket lives in this region
+  // regardless. A body that is sent is still read and verified like any other body.
+  if (hasBody(c)) await readXmlDocument(c);
   await createBucket(deps.db, customer.customerId, deps.config.region.region_id, bucket, deps.clock.now());
   return empty(c, 200, { location: `/${bucket}` });
 }

@@ -12,8 +12,6 @@ import { governanceBypass } from "./object-lock.ts";
 import { elements, readXmlDocument, text } from "./xml-body.ts";
 import { xml } from "./xml-response.ts";
 
-/** 10,000 parts with ETags and the checksums SDKs add fit well within this. */
-const MAX_COMPLETE_DOC = 4 * 1024 * 1024;
 
 const partElement = z.object({
   PartNumber: z.string().trim().regex(/^\d{1,5}$/).transform(Number),
@@ -21,7 +19,7 @@ const partElement = z.object({
 });
 
 async function requestedParts(c: Context<AppEnv>): Promise<RequestedPart[]> {
-  const doc = await readXmlDocument(c, MAX_COMPLETE_DOC);
+  const doc = await readXmlDocument(c);
   const root = elements(doc.CompleteMultipartUpload)[0];
   if (!root) throw s3Error("MalformedXML");
   return elements(root.Part).map((p) => {
@@ -41,7 +39,7 @@ export async function completeMultipartUploadHandler(c: Context<AppEnv>, bucketN
   assertObjectKey(key);
   const condition = writeCondition(c.req.raw.headers);
   const bucket = await findBucket(deps.db, customer.customerId, bucketName);
-  const upload = await findUpload(deps.db, bucket, key, c.req.query("uploadId") ?? "");
+  const upload = await findUpload(deps.db, bucket, key, c.var.s3Target.query.get("uploadId") ?? "");
   op.info = { ...op.info, upload_id: upload.uploadId };
   const parts = await requestedParts(c);
   const row = await completeUpload(deps, customer, bucket, upload, parts, {
@@ -53,6 +51,6 @@ export async function completeMultipartUploadHandler(c: Context<AppEnv>, bucketN
   op.info = { ...op.info, parts: parts.length, size: row.sizeBytes, storage_provider: row.storageProviderId, storage_country: row.storageCountry, sha256: row.sha256 };
   const url = new URL(c.req.url);
   return xml(c, {
-    CompleteMultipartUploadResult: { "@_xmlns": S3_XMLNS, Location: `${url.origin}${url.pathname}`, Bucket: bucketName, Key: key, ETag: renderEtag(row) },
+    CompleteMultipartUploadResult: { "@_xmlns": S3_XMLNS, Location: `${url.origin}${c.var.s3Target.rawPath}`, Bucket: bucketName, Key: key, ETag: renderEtag(row) },
   });
 }

@@ -54,7 +54,7 @@ export async function copyObjectHandler(c: Context<AppEnv>, bucketName: string, 
     if (source.row.sizeBytes > MAX_COPY_BYTES) {
       throw s3Error("InvalidRequest", `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY_BYTES}`);
     }
-    const headers = metadataDirective === "REPLACE" ? readObjectHeaders(c.req.raw.headers) : source.row;
+    const headers = metadataDirective === "REPLACE" ? readObjectHeaders(c.req.raw.headers, c.var.s3Auth?.verified.headerText) : source.row;
     const tags = taggingDirective === "REPLACE" ? (parseTaggingHeader(c.req.header("x-amz-tagging")) ?? {}) : source.row.tags;
     meta = { contentType: headers.contentType, userMetadata: headers.userMetadata, systemMetadata: headers.systemMetadata, tags };
     await checkWrite(deps, customer, { ...facts, contentType: meta.contentType, declaredSize: source.row.sizeBytes });

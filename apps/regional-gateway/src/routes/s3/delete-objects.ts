@@ -9,15 +9,13 @@ import { xml } from "./xml-response.ts";
 
 /** S3's batch limit. */
 const MAX_KEYS = 1000;
-/** A thousand keys of up to 1024 bytes, escaped, with markup. */
-const MAX_DELETE_DOC = 8 * 1024 * 1024;
 /** How many keys the operations log names per request; the counts are always complete. */
 const LOGGED_KEYS = 100;
 
 interface Failure { key: string; code: string; message: string }
 
 async function requestedKeys(c: Context<AppEnv>): Promise<{ keys: { key: string; versionId: string | undefined }[]; quiet: boolean }> {
-  const doc = await readXmlDocument(c, MAX_DELETE_DOC);
+  const doc = await readXmlDocument(c);
   const root = elements(doc.Delete)[0];
   if (!root) throw s3Error("MalformedXML");
   const objects = elements(root.Object);

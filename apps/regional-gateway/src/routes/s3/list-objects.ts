@@ -22,7 +22,7 @@ const querySchema = z.object({
 /** ListObjectsV2 (list-type=2) and the original ListObjects, over the same key-ordered scan. */
 export async function listObjectsHandler(c: Context<AppEnv>, bucketName: string): Promise<Response> {
   const { deps, customer } = c.var;
-  const parsed = querySchema.safeParse(c.req.query());
+  const parsed = querySchema.safeParse(Object.fromEntries(c.var.s3Target.query));
   if (!parsed.success) throw s3Error("InvalidArgument", parsed.error.issues[0]?.message);
   const q = parsed.data;
   const v2 = q["list-type"] === "2";

@@ -27,7 +27,7 @@ const uploadsQuery = z.object({
 });
 
 function parseQuery<T extends z.ZodType>(schema: T, c: Context<AppEnv>): z.infer<T> {
-  const parsed = schema.safeParse(c.req.query());
+  const parsed = schema.safeParse(Object.fromEntries(c.var.s3Target.query));
   if (!parsed.success) throw s3Error("InvalidArgument", parsed.error.issues[0]?.message);
   return parsed.data;
 }

@@ -21,7 +21,7 @@ import { empty, xml } from "./xml-response.ts";
 export async function createMultipartUploadHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { deps, customer, op } = c.var;
   assertObjectKey(key);
-  const meta = readObjectHeaders(c.req.raw.headers);
+  const meta = readObjectHeaders(c.req.raw.headers, c.var.s3Auth?.verified.headerText);
   const tags = parseTaggingHeader(c.req.header("x-amz-tagging")) ?? {};
   const bucket = await findBucket(deps.db, customer.customerId, bucketName);
   const facts = { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) };
@@ -52,7 +52,7 @@ export async function abortMultipartUploadHandler(c: Context<AppEnv>, bucketName
   const { deps, customer, op } = c.var;
   assertObjectKey(key);
   const bucket = await findBucket(deps.db, customer.customerId, bucketName);
-  const upload = await findUpload(deps.db, bucket, key, c.req.query("uploadId") ?? "");
+  const upload = await findUpload(deps.db, bucket, key, c.var.s3Target.query.get("uploadId") ?? "");
   const removed = await abortUpload(deps.db, await deps.targets.recorded(customer.customerId, upload.storageProviderId), upload.uploadId);
   op.info = { upload_id: upload.uploadId, parts_removed: removed };
   return empty(c, 204);

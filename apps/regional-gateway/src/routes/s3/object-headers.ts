@@ -1,4 +1,4 @@
-import { s3Error } from "@s3gw/core";
+import { headerTextValue, s3Error, unstorableTextReason, type HeaderText } from "@s3gw/core";
 import { renderEtag, type ObjectRow } from "../../services/objects.ts";
 import { httpDate } from "./xml-response.ts";
 
@@ -6,12 +6,19 @@ import { httpDate } from "./xml-response.ts";
 const STORED_HEADERS = ["cache-control", "content-disposition", "content-encoding", "content-language", "expires"] as const;
 const MAX_USER_METADATA_BYTES = 2048;
 
-export function readObjectHeaders(headers: Headers) {
+/**
+ * The object headers of a write. Non-ASCII values are read the way the signature matched them
+ * (see headerTextValue); without a signature (trusted-header mode) as UTF-8 when they are.
+ */
+export function readObjectHeaders(headers: Headers, reading: HeaderText = "utf8") {
   const userMetadata: Record<string, string> = {};
   let metaBytes = 0;
-  headers.forEach((value, name) => {
+  headers.forEach((raw, name) => {
     if (!name.startsWith("x-amz-meta-")) return;
     const key = name.slice("x-amz-meta-".length);
+    const value = headerTextValue(raw, reading);
+    const reason = unstorableTextReason(value);
+    if (reason) throw s3Error("InvalidArgument", `The value of ${name} ${reason}`);
     userMetadata[key] = value;
     metaBytes += Buffer.byteLength(key) + Buffer.byteLength(value);
   });
@@ -46,8 +53,14 @@ export function objectResponseHeaders(row: ObjectRow): Record<string, string> {
     "x-amz-checksum-sha256": Buffer.from(row.sha256, "hex").toString("base64"),
   };
   for (const [k, v] of Object.entries(row.systemMetadata)) h[k] = v;
-  for (const [k, v] of Object.entries(row.userMetadata)) h[`x-amz-meta-${k}`] = v;
+  for (const [k, v] of Object.entries(row.userMetadata)) h[`x-amz-meta-${k}`] = mailSafe(v);
   const tagCount = Object.keys(row.tags).length;
   if (tagCount > 0) h["x-amz-tagging-count"] = String(tagCount);
   return h;
+}
+
+/** Non-ASCII metadata goes out RFC 2047-encoded, as S3 returns it (header values are bytes, not Unicode). */
+function mailSafe(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /^[\x20-\x7e\t]*$/.test(value) ? value : `=?UTF-8?B?${Buffer.from(value, "utf8").toString("base64")}?=`;
 }

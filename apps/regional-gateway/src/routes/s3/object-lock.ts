@@ -1,4 +1,4 @@
-import { assertObjectKey, describePrincipal, parseXml, S3_XMLNS, s3Error, type Principal } from "@s3gw/core";
+import { assertObjectKey, describePrincipal, S3_XMLNS, s3Error, type Principal } from "@s3gw/core";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env.ts";
@@ -7,9 +7,7 @@ import { setLegalHold, setRetention, type Retention } from "../../services/objec
 import { findObject } from "../../services/objects.ts";
 import { authenticateToken } from "../../services/tokens.ts";
 import { empty, xml } from "./xml-response.ts";
-
-/** Object Lock documents are a few hundred bytes; anything much larger is not one. */
-const MAX_LOCK_BODY = 16 * 1024;
+import { readXmlDocument } from "./xml-body.ts";
 
 /**
  * The admin behind an S3 request, if it carries `Authorization: Bearer <admin token>` besides
@@ -26,30 +24,21 @@ async function adminPrincipal(c: Context<AppEnv>): Promise<Principal | undefined
 
 /**
  * Whether this request may bypass GOVERNANCE retention: it must ask (`x-amz-bypass-governance-retention:
- * true`) and come from an admin. Anyone else asking is ignored, so protection still answers AccessDenied.
+ * true`, a signed header) and either be signed with an access key an admin granted `bypass_governance`
+ * (like AWS's s3:BypassGovernanceRetention; works through the global endpoint) or carry an admin token.
+ * Anyone else asking is ignored, so protection still answers AccessDenied.
  */
 export async function governanceBypass(c: Context<AppEnv>): Promise<boolean> {
   if (c.req.header("x-amz-bypass-governance-retention")?.trim().toLowerCase() !== "true") return false;
+  const key = c.var.s3Auth?.key;
+  if (key) {
+    const granted = key.bypassGovernance === true;
+    c.var.op.info = { ...c.var.op.info, governance_bypass: granted ? "granted_by_key_permission" : "ignored_key_lacks_permission" };
+    return granted;
+  }
   const admin = await adminPrincipal(c);
   c.var.op.info = { ...c.var.op.info, governance_bypass: admin ? "granted" : "ignored_not_admin" };
   return admin !== undefined;
-}
-
-async function readLockDocument(c: Context<AppEnv>): Promise<Record<string, unknown>> {
-  const declared = Number(c.req.header("content-length") ?? 0);
-  if (declared > MAX_LOCK_BODY) throw s3Error("MalformedXML", "The Object Lock document is too large");
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of c.req.raw.body ?? []) {
-    size += chunk.length;
-    if (size > MAX_LOCK_BODY) throw s3Error("MalformedXML", "The Object Lock document is too large");
-    chunks.push(chunk);
-  }
-  try {
-    return parseXml(Buffer.concat(chunks).toString("utf8"));
-  } catch {
-    throw s3Error("MalformedXML");
-  }
 }
 
 const legalHoldDoc = z.object({ LegalHold: z.object({ Status: z.enum(["ON", "OFF"]) }) });
@@ -77,7 +66,7 @@ export async function getObjectLegalHoldHandler(c: Context<AppEnv>, bucketName: 
 export async function putObjectLegalHoldHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { deps, customer, op } = c.var;
   const bucket = await target(c, bucketName, key);
-  const doc = legalHoldDoc.safeParse(await readLockDocument(c));
+  const doc = legalHoldDoc.safeParse(await readXmlDocument(c));
   if (!doc.success) throw s3Error("MalformedXML");
   const on = doc.data.LegalHold.Status === "ON";
   const admin = on ? undefined : await adminPrincipal(c);
@@ -103,7 +92,7 @@ export async function getObjectRetentionHandler(c: Context<AppEnv>, bucketName: 
 export async function putObjectRetentionHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { deps, op } = c.var;
   const bucket = await target(c, bucketName, key);
-  const doc = retentionDoc.safeParse(await readLockDocument(c));
+  const doc = retentionDoc.safeParse(await readXmlDocument(c));
   if (!doc.success) throw s3Error("MalformedXML");
   const r = doc.data.Retention;
   const next: Retention | null = r === "" ? null : { mode: r.Mode, until: new Date(r.RetainUntilDate) };

@@ -8,8 +8,6 @@ import { setObjectTags, validateTags } from "../../services/tags.ts";
 import { elements, readXmlDocument, text } from "./xml-body.ts";
 import { empty, xml } from "./xml-response.ts";
 
-/** Ten tags of at most 128 + 256 characters, with room for markup and escaping. */
-const MAX_TAGGING_DOC = 64 * 1024;
 
 const tagElement = z.object({ Key: z.string(), Value: z.string() });
 
@@ -20,7 +18,7 @@ async function target(c: Context<AppEnv>, bucketName: string, key: string) {
 
 /** `<Tagging><TagSet><Tag><Key/><Value/></Tag>…</TagSet></Tagging>`; keys and values are kept as sent, spaces included. */
 async function readTagSet(c: Context<AppEnv>): Promise<[string, string][]> {
-  const doc = await readXmlDocument(c, MAX_TAGGING_DOC);
+  const doc = await readXmlDocument(c);
   const tagging = doc.Tagging;
   if (tagging === undefined) throw s3Error("MalformedXML");
   const tagSet = elements(tagging)[0]?.TagSet;

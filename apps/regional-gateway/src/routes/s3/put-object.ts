@@ -24,7 +24,7 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
   const expectedSize = body.size;
   if (expectedSize !== undefined && expectedSize > MAX_PUT_BYTES) throw s3Error("EntityTooLarge");
   const contentMd5 = parseContentMd5(c.req.header("content-md5"));
-  const meta = { ...readObjectHeaders(c.req.raw.headers), tags: parseTaggingHeader(c.req.header("x-amz-tagging")) ?? {} };
+  const meta = { ...readObjectHeaders(c.req.raw.headers, c.var.s3Auth?.verified.headerText), tags: parseTaggingHeader(c.req.header("x-amz-tagging")) ?? {} };
   const condition = writeCondition(c.req.raw.headers);
   const bucket = await findBucket(deps.db, customer.customerId, bucketName);
 

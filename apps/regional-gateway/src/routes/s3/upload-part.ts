@@ -18,7 +18,7 @@ const partQuery = z.object({
 export async function partTarget(c: Context<AppEnv>, bucketName: string, key: string): Promise<{ upload: UploadRow; partNumber: number }> {
   const { deps, customer, op } = c.var;
   assertObjectKey(key);
-  const q = partQuery.safeParse(c.req.query());
+  const q = partQuery.safeParse(Object.fromEntries(c.var.s3Target.query));
   if (!q.success) throw s3Error("InvalidArgument", `Part number must be an integer between 1 and ${MAX_PARTS}, inclusive`, { resource: "partNumber" });
   const bucket = await findBucket(deps.db, customer.customerId, bucketName);
   const upload = await findUpload(deps.db, bucket, key, q.data.uploadId);

@@ -47,9 +47,13 @@ function restoreExactLeaves(doc: Record<string, unknown>, source: string): void 
 
 /**
  * Reads and parses the XML document of a request (CompleteMultipartUpload, DeleteObjects,
- * PutObjectTagging, PutBucketLifecycleConfiguration), refusing documents over `maxBytes`. Content-MD5, when sent, is checked.
+ * PutObjectTagging, PutBucketLifecycleConfiguration, Object Lock), refusing documents over the
+ * operation's limit. The payload hash (or aws-chunked signatures) and Content-MD5 are checked.
  */
-export async function readXmlDocument(c: Context<AppEnv>, maxBytes: number): Promise<Record<string, unknown>> {
+export async function readXmlDocument(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  const spec = c.var.s3Operation.body;
+  if (spec.kind !== "xml") throw new Error(`${c.var.s3Operation.name} has no XML body in the operation table`);
+  const maxBytes = spec.maxBytes;
   const body = requestBody(c);
   const contentMd5 = parseContentMd5(c.req.header("content-md5"));
   if (body.size !== undefined && body.size > maxBytes) throw s3Error("MalformedXML", `The XML document exceeds ${maxBytes} bytes`);

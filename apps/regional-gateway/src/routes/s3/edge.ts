@@ -1,0 +1,72 @@
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../../env.ts";
+import { isManagementPath, onError } from "../../errors.ts";
+import { audit } from "../../middleware/audit.ts";
+import { forwarded } from "../../middleware/forwarded.ts";
+import { s3Auth } from "../../middleware/s3-auth.ts";
+import { authorizeS3 } from "./authorize.ts";
+import { copySourceBucket, resolveS3Operation } from "./dispatch.ts";
+import { parseS3Target, rawTargetOf } from "./request-target.ts";
+
+/**
+ * The S3 edge. Whether a request is S3 is decided on the raw path as received, never on the
+ * URL Hono routes by (which has `..` resolved): `/bucket/../api/x` is the key `../api/x` of
+ * `bucket`, and `/api/../bucket` is a management path that no route answers. Every S3 request
+ * passes the same steps in the same order: raw target -> operation (from the table) ->
+ * forwarding proof -> authentication -> per-bucket authorisation -> handler, inside the audit row.
+ */
+export const s3Edge = createMiddleware<AppEnv>(async (c, next) => {
+  const raw = rawTargetOf(c);
+  if (isManagementPath(raw.rawPath)) return next();
+  c.set("s3", true);
+  await audit(c, async () => {
+    try {
+      c.res = await serveS3(c, raw);
+    } catch (err) {
+      c.res = onError(err as Error, c);
+    }
+    closeIfBodyUnread(c);
+  });
+});
+
+async function serveS3(c: Context<AppEnv>, raw: { rawPath: string; rawQuery: string }): Promise<Response> {
+  const { op } = c.var;
+  const target = parseS3Target(raw.rawPath, raw.rawQuery);
+  if (target.bucket !== undefined) op.bucket = target.bucket;
+  if (target.key !== undefined) op.key = target.key;
+  const copySource = c.req.header("x-amz-copy-source");
+  const operation = resolveS3Operation(c.req.method, target, copySource !== undefined);
+  op.operation = operation.name;
+  c.set("s3Target", target);
+  c.set("s3Operation", operation);
+  let res: Response | undefined;
+  await forwarded(c, async () => {
+    await s3Auth(c, async () => {
+      authorizeS3(c.var.s3Auth?.key, operation, {
+        bucket: target.bucket,
+        copySourceBucket: operation.copySource && copySource !== undefined ? copySourceBucket(copySource) : undefined,
+      });
+      res = await operation.handler(c, target.bucket ?? "", target.key ?? "");
+    });
+  });
+  return res!;
+}
+
+/**
+ * An answer given before the body was read (a refusal, a failed precondition): the client
+ * learns it at once, and the connection is closed after the answer instead of being reused
+ * with an unread body in it (the server drains what it can, then closes).
+ */
+function closeIfBodyUnread(c: Context<AppEnv>): void {
+  const incoming = c.env?.incoming;
+  if (!incoming || incoming.readableEnded || c.res.headers.has("connection")) return;
+  const declared = incoming.headers["content-length"];
+  const hasBody = incoming.headers["transfer-encoding"] !== undefined || (declared !== undefined && declared !== "0");
+  if (!hasBody) return;
+  const res = c.res;
+  c.res = undefined as unknown as Response;
+  const headers = new Headers(res.headers);
+  headers.set("connection", "close");
+  c.res = new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+}

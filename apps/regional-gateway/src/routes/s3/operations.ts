@@ -1,0 +1,110 @@
+import { s3Error } from "@s3gw/core";
+import type { Context } from "hono";
+import type { AppEnv } from "../../env.ts";
+import { createBucketHandler, deleteBucketHandler, getBucketLocationHandler, getBucketVersioningHandler, headBucketHandler } from "./bucket-ops.ts";
+import { deleteBucketLifecycleHandler, getBucketLifecycleHandler, putBucketLifecycleHandler } from "./bucket-lifecycle.ts";
+import { completeMultipartUploadHandler } from "./complete-multipart.ts";
+import { copyObjectHandler } from "./copy-object.ts";
+import { deleteObjectHandler } from "./delete-object.ts";
+import { deleteObjectsHandler } from "./delete-objects.ts";
+import { getObjectHandler } from "./get-object.ts";
+import { listBucketsHandler } from "./list-buckets.ts";
+import { listObjectsHandler } from "./list-objects.ts";
+import { listMultipartUploadsHandler, listPartsHandler } from "./multipart-lists.ts";
+import { abortMultipartUploadHandler, createMultipartUploadHandler } from "./multipart-upload.ts";
+import { getObjectLegalHoldHandler, getObjectRetentionHandler, putObjectLegalHoldHandler, putObjectRetentionHandler } from "./object-lock.ts";
+import { deleteObjectTaggingHandler, getObjectTaggingHandler, putObjectTaggingHandler } from "./object-tagging.ts";
+import { putObjectHandler } from "./put-object.ts";
+import { uploadPartCopyHandler } from "./upload-part-copy.ts";
+import { uploadPartHandler } from "./upload-part.ts";
+
+export type S3Handler = (c: Context<AppEnv>, bucket: string, key: string) => Promise<Response>;
+export type Scope = "service" | "bucket" | "object";
+/** What an operation needs on a bucket it touches: `read` is allowed to read-only keys, `write` is not. */
+export type Permission = "read" | "write";
+
+export type BodySpec =
+  | { kind: "none" }
+  /** A document read whole, at most `maxBytes`, covered by the payload hash like any body. */
+  | { kind: "xml"; maxBytes: number }
+  /** Object bytes streamed to storage, at most `maxBytes`. */
+  | { kind: "bytes"; maxBytes: number };
+
+export interface S3Operation {
+  name: string;
+  method: "GET" | "HEAD" | "PUT" | "POST" | "DELETE" | "*";
+  scope: Scope | "*";
+  /** The sub-resource query parameter that selects it (`?tagging`), if any. */
+  sub?: string;
+  /** Further distinctions within one method, scope and sub-resource. */
+  when?: (req: { query: URLSearchParams; copySource: boolean }) => boolean;
+  /** The permission needed on the addressed bucket, and on the copy source's bucket for copies. */
+  permission: Permission;
+  copySource?: Permission;
+  body: BodySpec;
+  /** The `x-amz-*` request headers the operation acts on (all must be signed, as every x-amz-* header must). */
+  reads: readonly string[];
+  handler: S3Handler;
+}
+
+const GiB = 1024 ** 3;
+const NONE: BodySpec = { kind: "none" };
+const xmlBody = (maxBytes: number): BodySpec => ({ kind: "xml", maxBytes });
+const refuse = (err: () => Error): S3Handler => () => Promise.reject(err());
+const notImplemented = (what: string) => refuse(() => s3Error("NotImplemented", `${what} is not implemented by this gateway`));
+
+const LOCK = ["x-amz-bypass-governance-retention"];
+const WRITE_HEADERS = ["x-amz-meta-*", "x-amz-tagging", "x-amz-storage-class", "x-amz-server-side-encryption", ...LOCK];
+const COPY_HEADERS = ["x-amz-copy-source", "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match", "x-amz-copy-source-if-modified-since", "x-amz-copy-source-if-unmodified-since", "x-amz-source-expected-bucket-owner"];
+const CHECKSUM = ["x-amz-content-sha256", "x-amz-decoded-content-length", "x-amz-trailer", "x-amz-checksum-*"];
+
+/**
+ * Every S3 operation this gateway serves: how it is matched, what it needs on each bucket it
+ * touches, its body and limit, and the headers it acts on. Dispatch, authorisation, body
+ * verification and the audit record's operation name all come from here.
+ */
+export const S3_OPERATIONS: readonly S3Operation[] = [
+  { name: "ListBuckets", method: "GET", scope: "service", permission: "read", body: NONE, reads: [], handler: (c) => listBucketsHandler(c) },
+
+  { name: "GetBucketVersioning", method: "GET", scope: "bucket", sub: "versioning", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketVersioningHandler(c, b) },
+  { name: "PutBucketVersioning", method: "PUT", scope: "bucket", sub: "versioning", permission: "write", body: NONE, reads: [], handler: notImplemented("Bucket versioning") },
+  { name: "PutBucketLifecycleConfiguration", method: "PUT", scope: "bucket", sub: "lifecycle", permission: "write", body: xmlBody(8 * 1024 * 1024), reads: [], handler: (c, b) => putBucketLifecycleHandler(c, b) },
+  { name: "GetBucketLifecycleConfiguration", method: "GET", scope: "bucket", sub: "lifecycle", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketLifecycleHandler(c, b) },
+  { name: "DeleteBucketLifecycle", method: "DELETE", scope: "bucket", sub: "lifecycle", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketLifecycleHandler(c, b) },
+  { name: "BucketTagging", method: "*", scope: "bucket", sub: "tagging", permission: "write", body: NONE, reads: [], handler: notImplemented("Bucket tagging") },
+  { name: "ListMultipartUploads", method: "GET", scope: "bucket", sub: "uploads", permission: "read", body: NONE, reads: [], handler: (c, b) => listMultipartUploadsHandler(c, b) },
+  { name: "DeleteObjects", method: "POST", scope: "bucket", sub: "delete", permission: "write", body: xmlBody(8 * 1024 * 1024), reads: LOCK, handler: (c, b) => deleteObjectsHandler(c, b) },
+  { name: "GetBucketLocation", method: "GET", scope: "bucket", sub: "location", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketLocationHandler(c, b) },
+  { name: "ListObjectsV2", method: "GET", scope: "bucket", when: ({ query }) => query.get("list-type") === "2", permission: "read", body: NONE, reads: [], handler: (c, b) => listObjectsHandler(c, b) },
+  { name: "ListObjects", method: "GET", scope: "bucket", permission: "read", body: NONE, reads: [], handler: (c, b) => listObjectsHandler(c, b) },
+  { name: "HeadBucket", method: "HEAD", scope: "bucket", permission: "read", body: NONE, reads: [], handler: (c, b) => headBucketHandler(c, b) },
+  // The optional CreateBucketConfiguration only names an AWS region; the bucket lives in this region regardless.
+  { name: "CreateBucket", method: "PUT", scope: "bucket", permission: "write", body: xmlBody(64 * 1024), reads: [], handler: (c, b) => createBucketHandler(c, b) },
+  { name: "DeleteBucket", method: "DELETE", scope: "bucket", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketHandler(c, b) },
+
+  { name: "GetObjectLegalHold", method: "GET", scope: "object", sub: "legal-hold", permission: "read", body: NONE, reads: [], handler: getObjectLegalHoldHandler },
+  { name: "PutObjectLegalHold", method: "PUT", scope: "object", sub: "legal-hold", permission: "write", body: xmlBody(16 * 1024), reads: [], handler: putObjectLegalHoldHandler },
+  { name: "GetObjectRetention", method: "GET", scope: "object", sub: "retention", permission: "read", body: NONE, reads: [], handler: getObjectRetentionHandler },
+  { name: "PutObjectRetention", method: "PUT", scope: "object", sub: "retention", permission: "write", body: xmlBody(16 * 1024), reads: LOCK, handler: putObjectRetentionHandler },
+  { name: "GetObjectTagging", method: "GET", scope: "object", sub: "tagging", permission: "read", body: NONE, reads: [], handler: getObjectTaggingHandler },
+  { name: "PutObjectTagging", method: "PUT", scope: "object", sub: "tagging", permission: "write", body: xmlBody(64 * 1024), reads: [], handler: putObjectTaggingHandler },
+  { name: "DeleteObjectTagging", method: "DELETE", scope: "object", sub: "tagging", permission: "write", body: NONE, reads: [], handler: deleteObjectTaggingHandler },
+  { name: "CreateMultipartUpload", method: "POST", scope: "object", sub: "uploads", permission: "write", body: NONE, reads: WRITE_HEADERS, handler: createMultipartUploadHandler },
+  { name: "UploadPartCopy", method: "PUT", scope: "object", sub: "uploadId", when: ({ copySource }) => copySource, permission: "write", copySource: "read", body: NONE, reads: [...COPY_HEADERS, "x-amz-copy-source-range"], handler: uploadPartCopyHandler },
+  { name: "UploadPart", method: "PUT", scope: "object", sub: "uploadId", permission: "write", body: { kind: "bytes", maxBytes: 5 * GiB }, reads: CHECKSUM, handler: uploadPartHandler },
+  { name: "CompleteMultipartUpload", method: "POST", scope: "object", sub: "uploadId", permission: "write", body: xmlBody(4 * 1024 * 1024), reads: LOCK, handler: completeMultipartUploadHandler },
+  { name: "AbortMultipartUpload", method: "DELETE", scope: "object", sub: "uploadId", permission: "write", body: NONE, reads: [], handler: abortMultipartUploadHandler },
+  { name: "ListParts", method: "GET", scope: "object", sub: "uploadId", permission: "read", body: NONE, reads: [], handler: listPartsHandler },
+  { name: "GetObject", method: "GET", scope: "object", permission: "read", body: NONE, reads: [], handler: getObjectHandler },
+  { name: "HeadObject", method: "HEAD", scope: "object", permission: "read", body: NONE, reads: [], handler: getObjectHandler },
+  { name: "CopyObject", method: "PUT", scope: "object", when: ({ copySource }) => copySource, permission: "write", copySource: "read", body: NONE, reads: [...COPY_HEADERS, ...WRITE_HEADERS, "x-amz-metadata-directive", "x-amz-tagging-directive"], handler: copyObjectHandler },
+  { name: "PutObject", method: "PUT", scope: "object", permission: "write", body: { kind: "bytes", maxBytes: 5 * GiB }, reads: [...WRITE_HEADERS, ...CHECKSUM], handler: putObjectHandler },
+  { name: "DeleteObject", method: "DELETE", scope: "object", permission: "write", body: NONE, reads: LOCK, handler: deleteObjectHandler },
+];
+
+/** Sub-resources S3 defines that this gateway does not serve: refused explicitly, never mistaken for a plain GET/PUT. */
+export const UNSUPPORTED_SUBRESOURCES = [
+  "acl", "policy", "versions", "cors", "encryption", "website", "logging", "notification",
+  "replication", "object-lock", "restore", "select", "attributes", "torrent", "requestPayment", "accelerate",
+  "analytics", "inventory", "metrics", "ownershipControls", "publicAccessBlock", "intelligent-tiering",
+] as const;

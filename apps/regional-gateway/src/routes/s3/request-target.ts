@@ -1,0 +1,71 @@
+import { s3Error, unstorableTextReason } from "@s3gw/core";
+import type { Context } from "hono";
+import type { AppEnv } from "../../env.ts";
+
+/** Bucket, key and query of an S3 request, taken from the raw request target exactly as sent. */
+export interface S3Target {
+  bucket: string | undefined;
+  key: string | undefined;
+  query: URLSearchParams;
+  rawPath: string;
+  rawQuery: string;
+}
+
+/**
+ * The request target as received on the socket. `c.req.url` is not used for S3: the WHATWG
+ * URL parser behind it resolves `..` and `.` segments, which would turn `uploads/../victim`
+ * (a literal key on S3) into `victim` after the signature was checked.
+ */
+export function rawTargetOf(c: Context<AppEnv>): { rawPath: string; rawQuery: string } {
+  let target = c.env?.incoming?.url;
+  if (target === undefined) {
+    const url = c.req.url;
+    target = url.slice(url.indexOf("/", url.indexOf("//") + 2));
+  }
+  const q = target.indexOf("?");
+  return q < 0 ? { rawPath: target, rawQuery: "" } : { rawPath: target.slice(0, q), rawQuery: target.slice(q + 1) };
+}
+
+/** Decodes one percent-encoded component once; invalid escapes and invalid UTF-8 are refused, never replaced. */
+function decodeOnce(raw: string, plusIsSpace: boolean): string {
+  try {
+    return decodeURIComponent(plusIsSpace ? raw.replace(/\+/g, " ") : raw);
+  } catch {
+    throw s3Error("InvalidURI", "Couldn't parse the specified URI: invalid percent-encoding or UTF-8.");
+  }
+}
+
+function storable(value: string, what: string): string {
+  const reason = unstorableTextReason(value);
+  if (reason) throw s3Error("InvalidArgument", `The ${what} ${reason}`);
+  return value;
+}
+
+/** The query string, decoded once per component (URLSearchParams would silently replace invalid UTF-8). */
+export function parseRawQuery(rawQuery: string): URLSearchParams {
+  const query = new URLSearchParams();
+  if (rawQuery === "") return query;
+  for (const part of rawQuery.split("&")) {
+    if (part === "") continue;
+    const eq = part.indexOf("=");
+    const name = storable(decodeOnce(eq < 0 ? part : part.slice(0, eq), true), "query parameter name");
+    const value = eq < 0 ? "" : storable(decodeOnce(part.slice(eq + 1), true), `query parameter ${name}`);
+    query.append(name, value);
+  }
+  return query;
+}
+
+/**
+ * S3 is served at /s3/... and at the root; "s3" is a reserved bucket name, so a leading /s3
+ * segment always means the request came in under /s3 (while /s3bucket is a bucket). The key
+ * is everything after the bucket's slash, percent-decoded once and never normalised.
+ */
+export function parseS3Target(rawPath: string, rawQuery: string): S3Target {
+  const rest = rawPath === "/s3" || rawPath.startsWith("/s3/") ? rawPath.slice(4) : rawPath.slice(1);
+  const query = parseRawQuery(rawQuery);
+  if (rest === "") return { bucket: undefined, key: undefined, query, rawPath, rawQuery };
+  const slash = rest.indexOf("/");
+  const bucket = storable(decodeOnce(slash < 0 ? rest : rest.slice(0, slash), false), "bucket name");
+  const key = slash < 0 || slash === rest.length - 1 ? undefined : storable(decodeOnce(rest.slice(slash + 1), false), "object key");
+  return { bucket, key, query, rawPath, rawQuery };
+}
