@@ -6,6 +6,8 @@ import { audit } from "./middleware/audit.ts";
 import { init } from "./middleware/init.ts";
 import { auditQueryRoutes } from "./routes/api/audit-queries.ts";
 import { auditVerifyRoutes } from "./routes/api/audit-verify.ts";
+import { auditCheckpointRoutes } from "./routes/api/audit-checkpoints.ts";
+import { auditExportRoutes } from "./routes/api/audit-export.ts";
 import { complianceAlertRoutes } from "./routes/api/compliance-alerts.ts";
 import { complianceRoutes } from "./routes/api/compliance-summary.ts";
 import { complianceValidateRoutes } from "./routes/api/compliance-validate.ts";
@@ -41,6 +43,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/api/compliance", complianceAlertRoutes());
   app.route("/api/compliance", complianceValidateRoutes());
   app.route("/api/audit", auditQueryRoutes());
+  app.route("/api/audit", auditCheckpointRoutes());
+  app.route("/api/audit", auditExportRoutes());
   app.route("/api/gdpr", gdprRoutes());
   app.route("/ops", opsDashboardRoutes());
   app.route("/api/holds", holdRoutes());

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { MasterKeyRing, MIN_SHARED_SECRET_LENGTH, parseTopology, REGION_ID_RE, type RegionSpec, adminTokenFromEnv } from "@s3gw/core";
 import { z } from "zod";
+import { AuditSigner } from "./services/audit-signing.ts";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
@@ -34,9 +35,14 @@ const envSchema = z
     MASTER_KEYS: z.string().trim().min(1).optional(),
     MASTER_KEY_ID: z.string().trim().min(1).optional(),
     GLOBAL_ROUTER_URL: z.string().url().optional(),
+    ALLOW_STANDALONE_REGISTRATION: bool.default(false),
     PUBLIC_S3_ENDPOINT: z.string().url().optional(),
     PRESIGN_MAX_EXPIRES_SECONDS: z.coerce.number().int().min(1).max(604_800).default(3600),
     STALE_UPLOAD_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+    AUDIT_SIGNING_KEY: z.string().trim().min(1).optional(),
+    AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+    AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
+    AUDIT_CHECKPOINT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(3650),
     GATEWAY_SHARED_SECRET: z.string().min(MIN_SHARED_SECRET_LENGTH, `GATEWAY_SHARED_SECRET must be at least ${MIN_SHARED_SECRET_LENGTH} characters`).optional(),
   })
   .refine((e) => e.DATABASE_URL || e.PGLITE_DIR, "set DATABASE_URL (Postgres server) or PGLITE_DIR (embedded)")
@@ -76,6 +82,11 @@ export interface RegionalConfig {
   masterKeys?: MasterKeyRing | undefined;
   /** Where access key ids are registered for routing; unset for a region without a global router. */
   globalRouterUrl?: string | undefined;
+  /**
+   * Registration asks the global router whether a customer is homed here. Without a router this
+   * must be set explicitly (a lone region, tests); otherwise registration is refused.
+   */
+  allowStandaloneRegistration?: boolean | undefined;
   /** Shared with the global router: signs calls to it and verifies its forwarding proofs. */
   gatewaySharedSecret?: string | undefined;
   /** The endpoint clients use (the global router): presigned URLs are issued for it. Defaults to GLOBAL_ROUTER_URL. */
@@ -84,6 +95,12 @@ export interface RegionalConfig {
   presignMaxExpiresSeconds: number;
   /** Multipart uploads idle longer than this are aborted and their parts removed. */
   staleUploadDays: number;
+  /** Signs audit checkpoints (Ed25519, AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE); without it there are none. */
+  auditSigner: AuditSigner | undefined;
+  /** How often the chain head is checkpointed (only when it moved). */
+  auditCheckpointIntervalMs: number;
+  /** COMPLIANCE retention of each checkpoint's WORM copy. */
+  auditCheckpointRetentionDays: number;
 }
 
 /** Parses and validates the environment once at start-up; throws a readable error. */
@@ -110,6 +127,14 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
     }
   } else if (e.MASTER_KEY_ID) {
     throw new Error("invalid configuration: MASTER_KEY_ID is set but MASTER_KEYS is not");
+  }
+  if (e.AUDIT_SIGNING_KEY && e.AUDIT_SIGNING_KEY_FILE) throw new Error("invalid configuration: set AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE, not both");
+  let auditSigner: AuditSigner | undefined;
+  try {
+    if (e.AUDIT_SIGNING_KEY) auditSigner = AuditSigner.fromPem(e.AUDIT_SIGNING_KEY);
+    else if (e.AUDIT_SIGNING_KEY_FILE) auditSigner = AuditSigner.fromFile(e.AUDIT_SIGNING_KEY_FILE);
+  } catch (err) {
+    throw new Error(`invalid configuration: ${e.AUDIT_SIGNING_KEY ? "AUDIT_SIGNING_KEY" : "AUDIT_SIGNING_KEY_FILE"}: ${(err as Error).message}`);
   }
   return {
     region,
@@ -139,9 +164,13 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
     logLevel: e.LOG_LEVEL,
     masterKeys,
     globalRouterUrl: e.GLOBAL_ROUTER_URL?.replace(/\/+$/, ""),
+    allowStandaloneRegistration: e.ALLOW_STANDALONE_REGISTRATION,
     gatewaySharedSecret: e.GATEWAY_SHARED_SECRET,
     publicS3Endpoint: (e.PUBLIC_S3_ENDPOINT ?? e.GLOBAL_ROUTER_URL)?.replace(/\/+$/, ""),
     presignMaxExpiresSeconds: e.PRESIGN_MAX_EXPIRES_SECONDS,
     staleUploadDays: e.STALE_UPLOAD_DAYS,
+    auditSigner,
+    auditCheckpointIntervalMs: e.AUDIT_CHECKPOINT_INTERVAL_MS,
+    auditCheckpointRetentionDays: e.AUDIT_CHECKPOINT_RETENTION_DAYS,
   };
 }

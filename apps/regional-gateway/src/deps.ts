@@ -6,6 +6,7 @@ import pino, { type Logger } from "pino";
 import type { RegionalConfig } from "./config.ts";
 import type { Clock, Deps } from "./env.ts";
 import { AuditLog } from "./services/audit.ts";
+import { AUDIT_WORM_PREFIX } from "./services/audit-checkpoints.ts";
 import { customerBucketProvider, customerStorageWritePolicy } from "./services/customer-storage.ts";
 import { GatewayMetrics } from "./services/metrics.ts";
 import { partStorageKeys, sweepStaleUploads } from "./services/multipart.ts";
@@ -72,7 +73,9 @@ export async function sweepHostedStorage(deps: Deps): Promise<void> {
       async (keys) => {
         const rows = await deps.db.select({ k: objectMetadata.storageKey }).from(objectMetadata).where(inArray(objectMetadata.storageKey, keys));
         const parts = await partStorageKeys(deps.db, keys);
-        return new Set([...rows.map((r) => r.k), ...parts]);
+        // Audit checkpoint copies are WORM: never swept, whatever the database says.
+        const worm = keys.filter((k) => k.startsWith(AUDIT_WORM_PREFIX));
+        return new Set([...rows.map((r) => r.k), ...parts, ...worm]);
       },
       config.strayGraceMs,
       clock.now(),

@@ -5,10 +5,17 @@ import { createApp } from "./app.ts";
 import type { RegionalConfig } from "./config.ts";
 import type { Clock, Deps } from "./env.ts";
 import { openRegionalDeps, sweepHostedStorage } from "./deps.ts";
+import { startCheckpointWorker } from "./services/audit-checkpoints.ts";
 import { startCustomerStorageMonitor } from "./services/customer-storage.ts";
 import { startGdprDeadlineTimer } from "./services/gdpr.ts";
 import { startLifecycleWorker } from "./services/lifecycle-worker.ts";
 import { startPeriodic } from "./services/periodic.ts";
+
+/** True only for addresses that accept connections from this machine alone. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
+}
 
 export interface RunningGateway {
   url: string;
@@ -22,12 +29,17 @@ export async function startRegionalGateway(
   config: RegionalConfig,
   opts: { logger?: Logger; clock?: Clock } = {},
 ): Promise<RunningGateway> {
+  // X-Customer-ID without credentials identifies whoever can reach the socket: loopback only.
+  if (config.trustedCustomerHeader && !isLoopbackHost(config.host)) {
+    throw new Error(`invalid configuration: TRUSTED_CUSTOMER_HEADER=true needs a loopback HOST (127.0.0.1, ::1 or localhost), not ${config.host}`);
+  }
   const { deps, databaseKind, close: closeDeps } = await openRegionalDeps(config, opts);
   const { logger } = deps;
   const stopSweeper = startPeriodic("storage sweep", () => sweepHostedStorage(deps), config.sweepIntervalMs, logger);
   const stopGdprTimer = startGdprDeadlineTimer(deps, config.gdprDeadlineCheckMs);
   const stopStorageMonitor = startCustomerStorageMonitor(deps, config.sweepIntervalMs);
   const stopLifecycle = startLifecycleWorker(deps, config.lifecycleIntervalMs);
+  const stopCheckpoints = startCheckpointWorker(deps, config.auditCheckpointIntervalMs);
 
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
@@ -57,6 +69,7 @@ export async function startRegionalGateway(
       stopGdprTimer();
       stopStorageMonitor();
       stopLifecycle();
+      stopCheckpoints();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         if ("closeIdleConnections" in server) server.closeIdleConnections();

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,7 @@ import pino from "pino";
 import { expect } from "vitest";
 import type { RegionalConfig } from "../src/config.ts";
 import { startRegionalGateway, type RunningGateway } from "../src/start.ts";
+import { AuditSigner } from "../src/services/audit-signing.ts";
 
 export const TEST_TOPOLOGY: Topology = {
   regions: [
@@ -25,6 +26,8 @@ export const adminAuth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 export const TEST_GATEWAY_SECRET = "test-gateway-shared-secret-0123456789abcdef";
 /** MASTER_KEYS of every test region unless overridden: one fixed key, "test-k1". */
 export const TEST_MASTER_KEYS = `test-k1:${Buffer.alloc(32, 7).toString("base64")}`;
+/** The Ed25519 key every test region signs audit checkpoints with (fresh per test process). */
+export const TEST_AUDIT_SIGNER = new AuditSigner(generateKeyPairSync("ed25519").privateKey);
 
 export interface TestRegion extends RunningGateway {
   storageDir: string;
@@ -55,8 +58,14 @@ export async function startTestRegion(regionId: string, overrides: Partial<Regio
     masterKeys: MasterKeyRing.parse(TEST_MASTER_KEYS),
     gatewaySharedSecret: TEST_GATEWAY_SECRET,
     globalRouterUrl: undefined,
+    // A lone test region has no router to confirm registrations with; with one (startStack sets
+    // globalRouterUrl), the router is asked regardless.
+    allowStandaloneRegistration: true,
     presignMaxExpiresSeconds: 3600,
     staleUploadDays: 7,
+    auditSigner: TEST_AUDIT_SIGNER,
+    auditCheckpointIntervalMs: 60 * 60_000,
+    auditCheckpointRetentionDays: 3650,
     ...overrides,
   };
   const gw = await startRegionalGateway(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
