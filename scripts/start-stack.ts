@@ -11,7 +11,7 @@
 // line gets a coloured tag saying which process wrote it. This launcher's own messages go
 // to stderr, so `npm start > stack.log` yields pure JSON lines.
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, relative, resolve } from "node:path";
@@ -131,6 +131,15 @@ const adminToken = stackSecret("ADMIN_TOKEN", "admin-token", () => `s3gw_admin_$
 const gatewaySecret = stackSecret("GATEWAY_SHARED_SECRET", "gateway-secret", () => randomBytes(32).toString("base64url"));
 // Seals access-key secrets at rest in every region.
 const masterKeys = stackSecret("MASTER_KEYS", "master-keys", () => `k1:${randomBytes(32).toString("base64")}`);
+// Each region signs its audit checkpoints with its own Ed25519 key, kept beside its data (never in its database).
+function auditSigningKeyFile(tag: string): string {
+  const path = join(dataDir, `audit-signing-key-${tag}.pem`);
+  if (!existsSync(path)) {
+    const pem = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    writeFileSync(path, pem, { mode: 0o600 });
+  }
+  return path;
+}
 const globalUrl = `http://${HOST}:${services.find((s) => s.app === "global-router")!.port}`;
 
 // ---------------------------------------------------------------------------- children
@@ -169,6 +178,7 @@ function start(service: Service): void {
   if (service.regionId) {
     const objects = join(dir, "objects");
     mkdirSync(objects, { recursive: true });
+    if (!env.AUDIT_SIGNING_KEY) env.AUDIT_SIGNING_KEY_FILE ??= auditSigningKeyFile(service.tag);
     Object.assign(env, { REGION_ID: service.regionId, STORAGE_DIR: objects, MASTER_KEYS: masterKeys, GLOBAL_ROUTER_URL: globalUrl, PUBLIC_S3_ENDPOINT: globalUrl });
   }
   // Own process group: Ctrl-C reaches only this launcher, which then stops the children
