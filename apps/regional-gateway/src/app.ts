@@ -4,6 +4,7 @@ import type { AppEnv, Deps } from "./env.ts";
 import { onError } from "./errors.ts";
 import { audit } from "./middleware/audit.ts";
 import { init } from "./middleware/init.ts";
+import { refuseUnstorableInput } from "./middleware/storable-input.ts";
 import { auditQueryRoutes } from "./routes/api/audit-queries.ts";
 import { auditVerifyRoutes } from "./routes/api/audit-verify.ts";
 import { auditCheckpointRoutes } from "./routes/api/audit-checkpoints.ts";
@@ -34,6 +35,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.get("/health", healthHandler);
   app.get("/metrics", metricsHandler);
   app.use("*", audit);
+  // NUL, lone surrogates and invalid UTF-8 in any management input: 400 before any handler.
+  app.use("/api/*", refuseUnstorableInput);
   app.route("/api/customers", customerRoutes());
   app.route("/api/compliance", complianceRoutes());
   app.route("/api/tokens", tokenRoutes());
