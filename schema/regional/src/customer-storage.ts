@@ -15,6 +15,8 @@ export const customerStorage = pgTable("customer_storage", {
   lastSuccessAt: timestamp("last_success_at", { withTimezone: true }),
   /** Set when an admin activated it without a passing probe. */
   activationOverrideBy: text("activation_override_by"),
+  /** Set when an admin kept new credentials although their probe failed. */
+  credentialsOverrideBy: text("credentials_override_by"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });

@@ -13,11 +13,19 @@ export const storageTargets = pgTable("storage_targets", {
   endpoint: text("endpoint"),
   region: text("region").notNull(),
   country: text("country").notNull(),
+  /**
+   * How the country is known: from an AWS region name (a fact about a place), or declared by
+   * an admin for any other endpoint (a claim nobody here can check), with who and when.
+   */
+  countrySource: text("country_source").$type<"aws_region" | "declared">().notNull().default("declared"),
+  countryDeclaredBy: text("country_declared_by"),
+  countryDeclaredAt: timestamp("country_declared_at", { withTimezone: true }),
   bucket: text("bucket").notNull(),
   pathPrefix: text("path_prefix"),
   accessKeyId: text("access_key_id").notNull(),
   secretCiphertext: text("secret_ciphertext").notNull(),
   sessionTokenCiphertext: text("session_token_ciphertext"),
+  /** `hmac-sha256:<master key id>:<hex>`: keyed with a region key, so it cannot be checked against guessed secrets. */
   secretFingerprint: text("secret_fingerprint").notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

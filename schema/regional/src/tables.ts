@@ -12,3 +12,4 @@ export * from "./storage-targets.ts";
 export * from "./customer-storage.ts";
 export * from "./bucket-lifecycle.ts";
 export * from "./audit-checkpoints.ts";
+export * from "./storage-migrations.ts";
