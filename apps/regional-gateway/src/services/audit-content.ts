@@ -14,35 +14,53 @@ const int = (n: unknown, min: number, max: number): number => {
 };
 
 /**
- * A JSON value as jsonb will give it back: only what JSON can carry survives (no undefined,
- * functions, NaN; dates become their ISO text, via toJSON), and every string or key that
- * Postgres would refuse, or silently alter, is replaced by the marker. Anything JSON.stringify
- * cannot encode (a BigInt, a cycle) is replaced by the marker too.
+ * A JSON value as jsonb will give it back: what JSON.stringify would keep (toJSON applied, so
+ * dates become ISO text; undefined and functions dropped from objects, null in arrays;
+ * non-finite numbers null; -0 is 0), with every string or key that Postgres would refuse or
+ * alter replaced by the marker, as is whatever JSON cannot encode (a BigInt, a cycle).
  */
-export function storableJson(value: unknown): unknown {
-  let plain: unknown;
-  try {
-    const encoded = JSON.stringify(value);
-    plain = encoded === undefined ? null : JSON.parse(encoded);
-  } catch {
-    return UNSTORABLE_TEXT;
-  }
-  const walk = (v: unknown): unknown => {
-    if (typeof v === "string") return text(v);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v !== null && typeof v === "object") {
-      const out: Record<string, unknown> = {};
-      let n = 0;
-      for (const [k, x] of Object.entries(v)) {
-        // Two refused keys would collide on the marker: keep each, numbered.
-        const key = unstorableTextReason(k) ? `${UNSTORABLE_TEXT}#${n++}` : k;
-        Object.defineProperty(out, key, { value: walk(x), enumerable: true, writable: true, configurable: true });
-      }
-      return out;
+export function storableJson(value: unknown, seen: Set<object> = new Set()): unknown {
+  let v = value;
+  if (v !== null && typeof v === "object" && typeof (v as { toJSON?: unknown }).toJSON === "function") {
+    try {
+      v = (v as { toJSON: () => unknown }).toJSON();
+    } catch {
+      return UNSTORABLE_TEXT;
     }
-    return v;
-  };
-  return walk(plain);
+  }
+  switch (typeof v) {
+    case "string":
+      return text(v);
+    case "number":
+      return Number.isFinite(v) ? (v === 0 ? 0 : v) : null;
+    case "boolean":
+      return v;
+    case "bigint":
+      return UNSTORABLE_TEXT;
+    case "undefined":
+    case "function":
+    case "symbol":
+      return undefined;
+  }
+  if (v === null) return null;
+  const obj = v as object;
+  if (seen.has(obj)) return UNSTORABLE_TEXT;
+  seen.add(obj);
+  try {
+    if (Array.isArray(obj)) return obj.map((x) => storableJson(x, seen) ?? null);
+    const out: Record<string, unknown> = {};
+    let n = 0;
+    for (const [k, x] of Object.entries(obj)) {
+      const stored = storableJson(x, seen);
+      if (stored === undefined) continue;
+      // Two refused keys would collide on the marker: each is kept, numbered.
+      const key = unstorableTextReason(k) ? `${UNSTORABLE_TEXT}#${n++}` : k;
+      Object.defineProperty(out, key, { value: stored, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  } finally {
+    seen.delete(obj);
+  }
 }
 
 /**
