@@ -18,12 +18,20 @@ const bucketName = z.string().superRefine((name, ctx) => {
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
-export const createAccessKeySchema = z.strictObject({
-  description: z.string().trim().max(256).optional(),
-  permission: z.enum(ACCESS_KEY_PERMISSIONS).default("read-write"),
-  allowed_buckets: z.array(bucketName).min(1).max(100).nullish(),
-});
-export const updateAccessKeySchema = z.strictObject({ status: z.enum(["active", "disabled"]) });
+/** `permission` omitted: the most the caller may grant (read-write for admins, read-only otherwise; see the route). */
+export const createAccessKeySchema = z
+  .strictObject({
+    description: z.string().trim().max(256).optional(),
+    permission: z.enum(ACCESS_KEY_PERMISSIONS).optional(),
+    allowed_buckets: z.array(bucketName).min(1).max(100).nullish(),
+    bypass_governance: z.boolean().default(false),
+  })
+  .refine((b) => !(b.bypass_governance && b.permission === "read-only"), { message: "a read-only key cannot bypass GOVERNANCE retention", path: ["bypass_governance"] });
+export const updateAccessKeySchema = z
+  .strictObject({ status: z.enum(["active", "disabled"]).optional(), bypass_governance: z.boolean().optional() })
+  .refine((b) => b.status !== undefined || b.bypass_governance !== undefined, { message: "set status and/or bypass_governance" });
+export type CreateAccessKeyInput = Omit<z.infer<typeof createAccessKeySchema>, "permission"> & { permission: AccessKeyPermission };
+export type UpdateAccessKeyInput = z.infer<typeof updateAccessKeySchema>;
 export const listAccessKeysQuery = z.strictObject({ limit: limitParam, cursor: z.string().max(500).optional() });
 export const accessKeysCursor = z.strictObject({ t: z.iso.datetime(), id: z.string().regex(ACCESS_KEY_ID_RE) });
 
@@ -58,6 +66,7 @@ export function accessKeyView(r: Row) {
     description: r.description,
     permission: r.permission,
     allowed_buckets: r.allowedBuckets ?? null,
+    bypass_governance: r.bypassGovernance,
     status: r.status,
     created_by: r.createdBy,
     created_at: r.createdAt.toISOString(),
@@ -76,7 +85,7 @@ function keyRing(deps: KeyDeps): MasterKeyRing {
  * here and stored sealed under the active master key, bound to the key id. A key the
  * router does not know could never be used through it, so a failed registration undoes it.
  */
-export async function createAccessKey(deps: KeyDeps, customerId: string, input: z.infer<typeof createAccessKeySchema>, createdBy: string) {
+export async function createAccessKey(deps: KeyDeps, customerId: string, input: CreateAccessKeyInput, createdBy: string) {
   const ring = keyRing(deps);
   const customer = await findCustomer(deps.db, customerId);
   if (!customer || customer.regionId !== deps.config.region.region_id) {
@@ -95,6 +104,7 @@ export async function createAccessKey(deps: KeyDeps, customerId: string, input: 
       secretKeyId: ring.activeKeyId,
       permission: input.permission,
       allowedBuckets: input.allowed_buckets ? [...new Set(input.allowed_buckets)] : null,
+      bypassGovernance: input.bypass_governance,
       createdBy,
       createdAt: now,
       updatedAt: now,
@@ -125,12 +135,32 @@ export async function listAccessKeys(deps: KeyDeps, customerId: string, q: { lim
   return { items: page.map(accessKeyView), next: rows.length > q.limit && last ? { t: last.createdAt.toISOString(), id: last.accessKeyId } : undefined };
 }
 
+/** One of the customer's keys as stored (for the caller's duty checks before a change). */
+export async function findAccessKey(deps: KeyDeps, customerId: string, accessKeyId: string) {
+  const [row] = await deps.db
+    .select()
+    .from(accessKeys)
+    .where(and(eq(accessKeys.customerId, customerId), eq(accessKeys.accessKeyId, accessKeyId)))
+    .limit(1);
+  if (!row) throw apiError.notFound(`customer ${customerId} has no access key ${accessKeyId}`);
+  return accessKeyView(row);
+}
+
 /** Disabling keeps the router's entry: the region refuses the key, and it can be re-enabled. */
-export async function setAccessKeyStatus(deps: KeyDeps, customerId: string, accessKeyId: string, status: "active" | "disabled") {
+export async function updateAccessKey(deps: KeyDeps, customerId: string, accessKeyId: string, patch: UpdateAccessKeyInput) {
+  const where = and(eq(accessKeys.customerId, customerId), eq(accessKeys.accessKeyId, accessKeyId));
+  if (patch.bypass_governance) {
+    const current = await findAccessKey(deps, customerId, accessKeyId);
+    if (current.permission === "read-only") throw apiError.badRequest("bypass_governance: a read-only key cannot bypass GOVERNANCE retention");
+  }
   const [row] = await deps.db
     .update(accessKeys)
-    .set({ status, updatedAt: deps.clock.now() })
-    .where(and(eq(accessKeys.customerId, customerId), eq(accessKeys.accessKeyId, accessKeyId)))
+    .set({
+      ...(patch.status !== undefined ? { status: patch.status } : {}),
+      ...(patch.bypass_governance !== undefined ? { bypassGovernance: patch.bypass_governance } : {}),
+      updatedAt: deps.clock.now(),
+    })
+    .where(where)
     .returning();
   if (!row) throw apiError.notFound(`customer ${customerId} has no access key ${accessKeyId}`);
   return accessKeyView(row);
@@ -152,6 +182,8 @@ export interface ActiveAccessKey {
   secretAccessKey: string;
   permission: AccessKeyPermission;
   allowedBuckets: string[] | null;
+  /** Admin-granted: may shorten, remove or bypass GOVERNANCE retention (s3:BypassGovernanceRetention). */
+  bypassGovernance: boolean;
 }
 
 /** The credentials SigV4 verification needs, or undefined for an unknown or disabled key. */
@@ -172,6 +204,7 @@ export async function findActiveAccessKey(deps: Pick<Deps, "db" | "config">, acc
     secretAccessKey: ring.open(row.secretCiphertext, accessKeyId),
     permission: row.permission,
     allowedBuckets: row.allowedBuckets ?? null,
+    bypassGovernance: row.bypassGovernance,
   };
 }
 

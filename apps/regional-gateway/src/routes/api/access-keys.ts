@@ -1,4 +1,4 @@
-import { ADMIN_ONLY, apiError, CUSTOMER_ID_RE, describePrincipal, READ_ROLES, type Role } from "@s3gw/core";
+import { ADMIN_ONLY, apiError, CUSTOMER_ID_RE, describePrincipal, mayGrantWrites, type Principal, READ_ROLES, type Role } from "@s3gw/core";
 import { Hono, type Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../env.ts";
@@ -9,11 +9,13 @@ import {
   createAccessKey,
   createAccessKeySchema,
   deleteAccessKey,
+  findAccessKey,
   listAccessKeys,
   listAccessKeysQuery,
   rotateMasterKey,
-  setAccessKeyStatus,
+  updateAccessKey,
   updateAccessKeySchema,
+  type AccessKeyPermission,
 } from "../../services/access-keys.ts";
 import { decodeCursor, encodeCursor, parseInput } from "../../services/paging.ts";
 
@@ -44,6 +46,17 @@ function keyParam(c: Context<AppEnv>): string {
   return raw;
 }
 
+/**
+ * Separation of duties: only admins grant writes. An officer's key is read-only (the default
+ * when it names no permission) and never bypasses GOVERNANCE retention.
+ */
+function grantedPermission(p: Principal, requested: AccessKeyPermission | undefined, bypass: boolean): AccessKeyPermission {
+  if (mayGrantWrites(p)) return requested ?? "read-write";
+  if (requested === "read-write") throw apiError.forbidden(`a ${p.role} may create only read-only access keys; keys that can write are created by an admin`);
+  if (bypass) throw apiError.forbidden("only an admin may grant bypass_governance");
+  return "read-only";
+}
+
 async function jsonBody(c: Context<AppEnv>): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") return {};
@@ -62,8 +75,15 @@ export function accessKeyRoutes(): Hono<AppEnv> {
     const { deps, op, principal } = c.var;
     const id = customerParam(c);
     const body = parseInput(createAccessKeySchema, await jsonBody(c), "body");
-    const { key, secret, registered } = await createAccessKey(deps, id, body, describePrincipal(principal));
-    op.info = { access_key_id: key.access_key_id, permission: key.permission, allowed_buckets: key.allowed_buckets, registered_with_router: registered };
+    const permission = grantedPermission(principal, body.permission, body.bypass_governance);
+    const { key, secret, registered } = await createAccessKey(deps, id, { ...body, permission }, describePrincipal(principal));
+    op.info = {
+      access_key_id: key.access_key_id,
+      permission: key.permission,
+      allowed_buckets: key.allowed_buckets,
+      bypass_governance: key.bypass_governance,
+      registered_with_router: registered,
+    };
     return c.json({ ...key, secret_access_key: secret }, 201);
   });
 
@@ -78,8 +98,16 @@ export function accessKeyRoutes(): Hono<AppEnv> {
     const id = customerParam(c);
     const akid = keyParam(c);
     const body = parseInput(updateAccessKeySchema, await jsonBody(c), "body");
-    c.var.op.info = { access_key_id: akid, status: body.status };
-    return c.json(await setAccessKeyStatus(c.var.deps, id, akid, body.status));
+    const { principal } = c.var;
+    c.var.op.info = { access_key_id: akid, ...(body.status ? { status: body.status } : {}), ...(body.bypass_governance !== undefined ? { bypass_governance: body.bypass_governance } : {}) };
+    if (!mayGrantWrites(principal)) {
+      if (body.bypass_governance !== undefined) throw apiError.forbidden("only an admin may change bypass_governance");
+      // Re-enabling a key that can write would hand write access back: an admin's decision.
+      if (body.status === "active" && (await findAccessKey(c.var.deps, id, akid)).permission !== "read-only") {
+        throw apiError.forbidden(`a ${principal.role} may enable only read-only access keys`);
+      }
+    }
+    return c.json(await updateAccessKey(c.var.deps, id, akid, body));
   });
 
   r.delete("/customers/:id/access-keys/:akid", operation("DeleteAccessKey"), requireRole(...MANAGER_ROLES), keyManager, async (c) => {

@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { apiError, COMPLIANCE_ROLES, describePrincipal, READ_ROLES } from "@s3gw/core";
+import { apiError, COMPLIANCE_ROLES, describePrincipal } from "@s3gw/core";
 import { Hono } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { operation, requireRole } from "../../middleware/auth.ts";
@@ -31,7 +31,9 @@ export function gdprActionRoutes(): Hono<AppEnv> {
     return c.json(dsrView(row, deps.clock.now()));
   });
 
-  r.get("/requests/:id/export", operation("ExportDataSubjectData"), requireRole(...READ_ROLES), async (c) => {
+  // The export carries the subject's personal data: the officer handling the request downloads
+  // it, an auditor does not (auditors see the request and its audit trail).
+  r.get("/requests/:id/export", operation("ExportDataSubjectData"), requireRole(...COMPLIANCE_ROLES), async (c) => {
     const { deps, op } = c.var;
     const { id, scope } = requestTarget(c);
     const row = await findDsr(deps.db, id, scope);

@@ -1,4 +1,4 @@
-import { apiError, READ_ROLES } from "@s3gw/core";
+import { apiError, COMPLIANCE_ROLES } from "@s3gw/core";
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env.ts";
@@ -11,13 +11,13 @@ const verifySchema = z
   .refine((b) => b.key === undefined || b.bucket !== undefined, { message: "key needs bucket", path: ["key"] });
 
 /**
- * Tamper detection: re-hashes stored bytes against the recorded SHA-256. Auditors may run it:
- * it only reads bytes, and what it writes (last_verified_at, a failed status, a critical event)
- * is a record of what it found, not a change to anyone's data.
+ * Tamper detection: re-hashes stored bytes against the recorded SHA-256. It changes object
+ * state (last_verified_at, integrity_failed, which blocks reads) and raises events, so it is a
+ * compliance duty: auditors read the results (the audit log, alerts), they do not trigger it.
  */
 export function objectVerifyRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
-  r.post("/verify", operation("VerifyObjectIntegrity"), requireRole(...READ_ROLES), async (c) => {
+  r.post("/verify", operation("VerifyObjectIntegrity"), requireRole(...COMPLIANCE_ROLES), async (c) => {
     const { deps, op } = c.var;
     const parsed = verifySchema.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) throw apiError.badRequest(parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
