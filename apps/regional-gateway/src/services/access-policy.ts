@@ -13,7 +13,7 @@ export interface RequestFacts {
 }
 
 /** Before any byte of a write is accepted (residency is checked separately, first). */
-export async function checkWrite(deps: Deps, customer: Customer, req: RequestFacts & { contentType: string; declaredSize: number | undefined }): Promise<void> {
+export async function checkWrite(deps: Deps, customer: Customer, req: RequestFacts & { contentType: string; declaredSize: number | undefined; storageCountry: string }): Promise<void> {
   await enforceWriteRules(deps, customer, req);
 }
 

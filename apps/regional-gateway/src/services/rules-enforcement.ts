@@ -62,9 +62,10 @@ function tooLarge(rules: CustomerRules, size: number): AppError {
   return new AppError("EntityTooLarge", 413, `Object size ${size} exceeds the customer's maximum of ${rules.maxObjectSizeBytes} bytes`);
 }
 
-export async function enforceWriteRules(deps: Deps, customer: Customer, req: Facts & { contentType: string; declaredSize: number | undefined }): Promise<void> {
+export async function enforceWriteRules(deps: Deps, customer: Customer, req: Facts & { contentType: string; declaredSize: number | undefined; storageCountry: string }): Promise<void> {
   const rules = await rulesFor(deps, customer.customerId);
-  const storageCountry = deps.storage.location.country;
+  // The country of the target this write resolved to (a customer bucket may be elsewhere than the hosted store).
+  const storageCountry = req.storageCountry;
   const reason = crossBorderRefusal(rules, req.sourceCountry, storageCountry);
   if (reason) await refuseCrossBorder(deps, customer, req, storageCountry, "write", reason);
   if (rules.allowedContentTypes && !contentTypeAllowed(rules.allowedContentTypes, req.contentType)) {

@@ -2,12 +2,9 @@ import { assertObjectKey, S3_XMLNS } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { sourceCountryOf } from "../../source-country.ts";
-import { checkWrite } from "../../services/access-policy.ts";
 import { findBucket } from "../../services/buckets.ts";
 import { abortUpload, createUpload, findUpload } from "../../services/multipart.ts";
-import { assertMutable } from "../../services/object-lock.ts";
-import { findObject } from "../../services/objects.ts";
-import { residencyGate } from "../../services/residency-gate.ts";
+import { prepareObjectWrite } from "../../services/object-write.ts";
 import { parseTaggingHeader } from "../../services/tags.ts";
 import { readObjectHeaders } from "./object-headers.ts";
 import { governanceBypass } from "./object-lock.ts";
@@ -23,12 +20,11 @@ export async function createMultipartUploadHandler(c: Context<AppEnv>, bucketNam
   assertObjectKey(key);
   const meta = readObjectHeaders(c.req.raw.headers, c.var.s3Auth?.verified.headerText);
   const tags = parseTaggingHeader(c.req.header("x-amz-tagging")) ?? {};
-  const bucket = await findBucket(deps.db, customer.customerId, bucketName);
-  const facts = { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) };
-  const target = (await residencyGate(deps, customer, op, facts)).provider.location;
-  await checkWrite(deps, customer, { ...facts, contentType: meta.contentType, declaredSize: undefined });
-  const existing = await findObject(deps.db, bucket, key).catch(() => undefined);
-  if (existing) assertMutable(existing, deps.clock.now(), key, { bypassGovernance: await governanceBypass(c) });
+  const { bucket, write } = await prepareObjectWrite({
+    ctx: { deps, customer, op },
+    input: { bucketName, key, sourceCountry: sourceCountryOf(c), contentType: meta.contentType, declaredSize: undefined, bypassGovernance: () => governanceBypass(c) },
+  });
+  const target = write.provider.location;
 
   const upload = await createUpload(deps.db, {
     customerId: customer.customerId,
