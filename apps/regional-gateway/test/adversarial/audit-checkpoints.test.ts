@@ -90,6 +90,23 @@ describe("signed audit checkpoints", () => {
     expect(await verify()).toMatchObject({ intact: true, truncated: false, checkpoint: { id: cp.id, signature_valid: true, source: "database+worm" } });
   });
 
+  it("signs periodically, only when the head moved", async () => {
+    const region = await startTestRegion("FI-HEL", { auditCheckpointIntervalMs: 1000 });
+    const client = postgres(region.databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      await getAs(region.url, "/api/audit/operations?limit=1");
+      const count = async () => ((await client`select count(*)::int as n, min(trigger) as t from audit_checkpoints`) as unknown as [{ n: number; t: string }])[0];
+      for (let i = 0; i < 100 && (await count()).n === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await count()).toEqual({ n: 1, t: "periodic" });
+      // Nothing new in the log: the next ticks sign nothing.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect((await count()).n).toBe(1);
+    } finally {
+      await client.end();
+      await region.destroy();
+    }
+  });
+
   it("reports truncation when the newest rows are deleted with SQL", async () => {
     await freshRegion();
     const [cp] = await sql`select last_id from audit_checkpoints order by id desc limit 1`;
