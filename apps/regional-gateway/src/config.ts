@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { MasterKeyRing, MIN_SHARED_SECRET_LENGTH, parseTopology, REGION_ID_RE, type RegionSpec, adminTokenFromEnv } from "@s3gw/core";
 import { z } from "zod";
 import { AuditSigner } from "./services/audit-signing.ts";
+import { FingerprintKeys } from "./services/customer-storage-fingerprint.ts";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
@@ -43,6 +44,7 @@ const envSchema = z
     AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
     AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
     AUDIT_CHECKPOINT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(3650),
+    CREDENTIAL_FINGERPRINT_KEY: z.string().min(32, "CREDENTIAL_FINGERPRINT_KEY must be at least 32 characters").optional(),
     GATEWAY_SHARED_SECRET: z.string().min(MIN_SHARED_SECRET_LENGTH, `GATEWAY_SHARED_SECRET must be at least ${MIN_SHARED_SECRET_LENGTH} characters`).optional(),
   })
   .refine((e) => e.DATABASE_URL || e.PGLITE_DIR, "set DATABASE_URL (Postgres server) or PGLITE_DIR (embedded)")
@@ -101,6 +103,8 @@ export interface RegionalConfig {
   auditCheckpointIntervalMs: number;
   /** COMPLIANCE retention of each checkpoint's WORM copy. */
   auditCheckpointRetentionDays: number;
+  /** Keys the HMAC fingerprints of customer-bucket credentials (CREDENTIAL_FINGERPRINT_KEY, else the master keys). */
+  fingerprintKeys?: FingerprintKeys | undefined;
 }
 
 /** Parses and validates the environment once at start-up; throws a readable error. */
@@ -172,5 +176,6 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
     auditSigner,
     auditCheckpointIntervalMs: e.AUDIT_CHECKPOINT_INTERVAL_MS,
     auditCheckpointRetentionDays: e.AUDIT_CHECKPOINT_RETENTION_DAYS,
+    fingerprintKeys: FingerprintKeys.fromSettings({ dedicated: e.CREDENTIAL_FINGERPRINT_KEY, masterKeys: e.MASTER_KEYS, activeMasterKeyId: masterKeys?.activeKeyId, regionId: region.region_id }),
   };
 }

@@ -8,6 +8,7 @@ import type { Clock, Deps } from "./env.ts";
 import { AuditLog } from "./services/audit.ts";
 import { AUDIT_WORM_PREFIX } from "./services/audit-checkpoints.ts";
 import { customerBucketProvider, customerStorageWritePolicy } from "./services/customer-storage.ts";
+import { CustomerStorageHealth } from "./services/customer-storage-health.ts";
 import { GatewayMetrics } from "./services/metrics.ts";
 import { partStorageKeys, sweepStaleUploads } from "./services/multipart.ts";
 import { RequestStats } from "./services/request-stats.ts";
@@ -48,7 +49,13 @@ export async function openRegionalDeps(config: RegionalConfig, opts: { logger?: 
   const storage = await hostedProvider(config);
   const audit = new AuditLog(database.db, logger);
   const metrics = new GatewayMetrics({ region: config.region.region_id, auditQueueDepth: () => audit.queueDepth() });
-  const targets = new StorageTargets({ hosted: storage, db: database.db, customerProvider: (row) => customerBucketProvider(config, row) });
+  const health = new CustomerStorageHealth({ db: database.db, clock, logger, metrics });
+  const targets = new StorageTargets({
+    hosted: storage,
+    db: database.db,
+    customerProvider: (row) => customerBucketProvider(config, row),
+    onCustomerFailure: (targetId, err) => health.observe(targetId, err),
+  });
   const deps: Deps = { config, db: database.db, ping: database.ping, storage, targets, audit, logger, clock, stats: new RequestStats(), metrics };
   targets.setWritePolicy(customerStorageWritePolicy(deps));
   return {

@@ -68,7 +68,10 @@ describe("customer-owned bucket", () => {
     expect(view.target_id).toMatch(/^cust-[0-9a-f-]{36}$/);
     expect(view.effective_write_target).toBe(view.target_id);
     expect(view.target).toMatchObject({ country: "DE", region: "eu-central-1", bucket: "acme-vault", path_prefix: "gw/fi", access_key_id: backend.key.access_key_id, session_token: false });
-    expect(view.target.secret_fingerprint).toBe(createHash("sha256").update(backend.key.secret_access_key).digest("hex").slice(0, 12));
+    // Keyed with the region's key: not the bare hash anyone could compare guessed secrets with.
+    expect(view.target.secret_fingerprint).toMatch(/^hmac-sha256:test-k1:[0-9a-f]{24}$/);
+    expect(view.target.secret_fingerprint).not.toContain(createHash("sha256").update(backend.key.secret_access_key).digest("hex").slice(0, 12));
+    expect(view.target).toMatchObject({ country_basis: "verified", country_declared_by: null });
     expect(view.probe.ok).toBe(true);
     expect(view.probe.checks.map((c: { name: string; ok: boolean }) => [c.name, c.ok])).toEqual(
       ["bucket_exists", "write", "prefix_enforcement", "read_back", "delete", "deleted"].map((n) => [n, true]),
@@ -177,10 +180,18 @@ describe("customer-owned bucket", () => {
     const hostedBefore = await filesUnder(gw.storageDir);
 
     await backend.region.close();
-    // Before anyone notices, a write to the dead bucket fails as a backend outage, and nothing lands in hosted storage.
+    // The first write to the dead bucket fails as a backend outage, nothing lands in hosted
+    // storage, and the failure itself marks the bucket unhealthy: no waiting for the next probe.
     const early = await s3("acme-byob", "/docs/during-outage.txt", { method: "PUT", body: "lost?" });
     expect(early.status).toBe(503);
     expect(xmlValue(early.text, "Code")).toBe("ServiceUnavailable");
+    const noticed = await getStorage("acme-byob");
+    expect(noticed).toMatchObject({ status: "unhealthy", last_error_class: "unreachable_endpoint", effective_write_target: null });
+    expect(noticed.last_error).toMatch(/^unavailable during a request: /);
+    const events = await sql`select details from compliance_events where event_type = 'customer_storage_unavailable' and customer_id = 'acme-byob'`;
+    expect(events).toHaveLength(1);
+    expect(events[0]!.details).toMatchObject({ error_class: "unreachable_endpoint", found_by: "request" });
+    expect(await (await fetch(`${gw.url}/metrics`)).text()).toMatch(/s3gw_customer_storage_failures_total\{[^}]*kind="unavailable"[^}]*\} [1-9]/);
 
     expect(await recheckCustomerStorage(gw.deps)).toBe(2);
     const view = await getStorage("acme-byob");

@@ -9,6 +9,7 @@ import { expect } from "vitest";
 import type { RegionalConfig } from "../src/config.ts";
 import { startRegionalGateway, type RunningGateway } from "../src/start.ts";
 import { AuditSigner } from "../src/services/audit-signing.ts";
+import { FingerprintKeys } from "../src/services/customer-storage-fingerprint.ts";
 
 export const TEST_TOPOLOGY: Topology = {
   regions: [
@@ -66,6 +67,7 @@ export async function startTestRegion(regionId: string, overrides: Partial<Regio
     auditSigner: TEST_AUDIT_SIGNER,
     auditCheckpointIntervalMs: 60 * 60_000,
     auditCheckpointRetentionDays: 3650,
+    fingerprintKeys: FingerprintKeys.fromSettings({ masterKeys: TEST_MASTER_KEYS, activeMasterKeyId: "test-k1", regionId }),
     ...overrides,
   };
   const gw = await startRegionalGateway(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });

@@ -55,6 +55,21 @@ export function classifyBackendError(err: unknown): BackendErrorClass {
   return "unknown";
 }
 
+/**
+ * What a failure during a request says about the bucket as a whole: `unavailable` (cannot be
+ * reached, or is not where it was configured), `auth` (it refuses our credentials), or
+ * `other` (one request went wrong: a missing key, a bad range, our own bug), which says
+ * nothing about the next request. Only the first two make a customer bucket unhealthy.
+ */
+export function backendFailureKind(err: unknown): "unavailable" | "auth" | "other" {
+  if (!isBackendError(err) && !(isAppError(err) && isBackendError(err.cause))) return "other";
+  const cls = classifyBackendError(err);
+  if (cls === "invalid_credentials" || cls === "missing_permission" || cls === "bucket_policy_conflict") return "auth";
+  if (cls === "unreachable_endpoint" || cls === "tls_error" || cls === "no_such_bucket" || cls === "wrong_region") return "unavailable";
+  const status = rootCause(err).$metadata?.httpStatusCode;
+  return status !== undefined && status >= 500 ? "unavailable" : "other";
+}
+
 /** Whether an error came from talking to the backend (its answer or the network), not from our own code. */
 export function isBackendError(err: unknown): boolean {
   if (isAppError(err) || typeof err !== "object" || err === null) return false;

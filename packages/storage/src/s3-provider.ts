@@ -4,8 +4,11 @@ import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  GetObjectLegalHoldCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  PutObjectLegalHoldCommand,
+  PutObjectRetentionCommand,
   S3Client,
   type PutObjectCommandInput,
 } from "@aws-sdk/client-s3";
@@ -208,6 +211,50 @@ export class S3Provider implements StorageProvider {
     }
   }
 
+  /**
+   * Whether the bucket itself enforces object lock: a legal hold set on a small probe object
+   * reads back ON (AWS refuses holds on a bucket created without object lock, with 400
+   * InvalidRequest). The probe object is released and deleted afterwards. Failures to reach
+   * the bucket at all are thrown (503), not reported as "no lock".
+   */
+  async supportsObjectLock(prefix: string): Promise<boolean> {
+    const blob = await this.put(prefix, Readable.from([Buffer.from("s3gw object-lock probe\n")]), {});
+    try {
+      await this.setLegalHold(blob.storageKey, true);
+    } catch (err) {
+      await this.delete(blob.storageKey).catch(() => {});
+      if (lockUnsupported(err)) return false;
+      throw err;
+    }
+    try {
+      const got = await this.client.send(new GetObjectLegalHoldCommand({ Bucket: this.bucket, Key: this.keyOf(blob.storageKey) })).catch((err: unknown) => {
+        throw backendFailure(err);
+      });
+      return got.LegalHold?.Status === "ON";
+    } finally {
+      await this.setLegalHold(blob.storageKey, false).catch(() => {});
+      await this.delete(blob.storageKey).catch(() => {});
+    }
+  }
+
+  /** Places or lifts the bucket's own legal hold on a key (PutObjectLegalHold). */
+  async setLegalHold(storageKey: string, on: boolean): Promise<void> {
+    await this.client
+      .send(new PutObjectLegalHoldCommand({ Bucket: this.bucket, Key: this.keyOf(storageKey), LegalHold: { Status: on ? "ON" : "OFF" } }))
+      .catch((err: unknown) => {
+        throw lockUnsupported(err) ? err : backendFailure(err);
+      });
+  }
+
+  /** Sets the bucket's own retention on a key (PutObjectRetention); COMPLIANCE cannot be shortened afterwards, by anyone. */
+  async setRetention(storageKey: string, mode: "GOVERNANCE" | "COMPLIANCE", until: Date): Promise<void> {
+    await this.client
+      .send(new PutObjectRetentionCommand({ Bucket: this.bucket, Key: this.keyOf(storageKey), Retention: { Mode: mode, RetainUntilDate: until } }))
+      .catch((err: unknown) => {
+        throw lockUnsupported(err) ? err : backendFailure(err);
+      });
+  }
+
   /** Closes pooled connections; the provider is unusable afterwards. */
   destroy(): void {
     this.client.destroy();
@@ -223,6 +270,13 @@ export class S3Provider implements StorageProvider {
     const rest = key.slice(this.base.length);
     return KEY_RE.test(rest) ? rest : undefined;
   }
+}
+
+/** The bucket answered, and said it has no object lock (AWS: 400 InvalidRequest; others: 501 NotImplemented). */
+function lockUnsupported(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  return e.name === "InvalidRequest" || e.name === "NotImplemented" || e.name === "ObjectLockConfigurationNotFoundError" || status === 400 || status === 501;
 }
 
 /** A client that hangs up mid-upload is the client's error (IncompleteBody), not the server's. */

@@ -39,16 +39,21 @@ export const putStorageSchema = z.strictObject({
   activate: z.boolean().optional(),
   override_validation: z.boolean().optional(),
 });
-export const rotateStorageSchema = z.strictObject(credentials);
+export const rotateStorageSchema = z.strictObject({
+  ...credentials,
+  /** Admin only: keep the new credentials although their probe fails (recorded as credentials_override_by). */
+  override_validation: z.boolean().optional(),
+});
 
 type PutInput = z.infer<typeof putStorageSchema>;
+const credentialsSchema = z.strictObject(credentials);
 export interface ChangeResult { targetId: string; fieldsChanged: string[]; activationOverride: boolean; probe?: ProbeResult }
 
 /**
  * Where the bucket is. AWS region names are facts about places; anyone else's are labels, so
  * outside AWS the country must be given rather than guessed.
  */
-function bucketCountry(input: PutInput): string {
+function bucketCountry(input: PutInput): { country: string; source: "aws_region" | "declared" } {
   const aws = input.provider_label.toLowerCase() === "aws";
   if (!aws && !input.endpoint) throw apiError.badRequest("endpoint is required unless provider_label is aws");
   const given = input.country === undefined ? undefined : resolveCountry(input.country)?.code;
@@ -57,7 +62,7 @@ function bucketCountry(input: PutInput): string {
   if (known && given && known !== given) throw apiError.badRequest(`AWS region ${input.region} is in ${known}, not ${given}`);
   const country = given ?? known;
   if (!country) throw apiError.badRequest(aws ? `unknown AWS region ${input.region}: give the bucket's country` : "country is required for a non-AWS endpoint: its region name says nothing about where the bucket is");
-  return country;
+  return { country, source: known ? "aws_region" : "declared" };
 }
 
 function openSecrets(deps: Pick<Deps, "config">, t: TargetRow): { secret: string; token: string | undefined } {
@@ -66,7 +71,7 @@ function openSecrets(deps: Pick<Deps, "config">, t: TargetRow): { secret: string
 }
 
 /** Names of the credential fields that differ from the stored ones (never their values). */
-function credentialChanges(deps: Pick<Deps, "config">, t: TargetRow | undefined, input: z.infer<typeof rotateStorageSchema>): string[] {
+function credentialChanges(deps: Pick<Deps, "config">, t: TargetRow | undefined, input: z.infer<typeof credentialsSchema>): string[] {
   if (!t) return ["access_key_id", "secret_access_key", ...(input.session_token ? ["session_token"] : [])];
   let old: { secret: string | undefined; token: string | undefined };
   try {
@@ -82,13 +87,13 @@ function credentialChanges(deps: Pick<Deps, "config">, t: TargetRow | undefined,
   ];
 }
 
-function sealedCredentials(deps: Pick<Deps, "config">, targetId: string, input: z.infer<typeof rotateStorageSchema>) {
+function sealedCredentials(deps: Pick<Deps, "config">, targetId: string, input: z.infer<typeof credentialsSchema>) {
   const ring = masterKeys(deps.config);
   return {
     accessKeyId: input.access_key_id,
     secretCiphertext: ring.seal(input.secret_access_key, targetId),
     sessionTokenCiphertext: input.session_token ? ring.seal(input.session_token, sessionTokenContext(targetId)) : null,
-    secretFingerprint: secretFingerprint(input.secret_access_key),
+    secretFingerprint: secretFingerprint(deps.config, input.secret_access_key),
   };
 }
 
@@ -99,7 +104,7 @@ function sealedCredentials(deps: Pick<Deps, "config">, targetId: string, input: 
  * needs a passing probe first, unless an admin overrides it.
  */
 export async function putCustomerStorage(deps: Deps, customer: Customer, input: PutInput, principal: Principal): Promise<ChangeResult> {
-  const country = bucketCountry(input);
+  const { country, source: countrySource } = bucketCountry(input);
   const decision = checkResidency(
     { customerId: customer.customerId, homeRegionId: customer.regionId, country: customer.country, requirement: customer.dataResidencyRequirement },
     { providerId: `customer bucket ${input.bucket}`, regionId: deps.config.region.region_id, country },
@@ -111,6 +116,11 @@ export async function putCustomerStorage(deps: Deps, customer: Customer, input: 
   const place = { endpoint: input.endpoint ?? null, region: input.region, country, bucket: input.bucket, pathPrefix: input.path_prefix || null };
   const moved = !t ? Object.keys(place) : (Object.keys(place) as (keyof typeof place)[]).filter((k) => t[k] !== place[k]);
   const sameTarget = t !== undefined && moved.length === 0;
+  // A declared country is a claim about where the bytes will be that nobody here can check: only an admin makes it.
+  const declares = countrySource === "declared" && !(sameTarget && t.countrySource === "declared");
+  if (declares && principal.role !== "admin") {
+    throw apiError.forbidden("only an admin may declare the country of a non-AWS bucket (its region name says nothing about where it is); ask an admin to save this configuration");
+  }
   const creds = credentialChanges(deps, sameTarget ? t : undefined, input);
   const enable = input.activate ?? current?.config.enabled ?? false;
   const fallback = input.allow_hosted_fallback ?? current?.config.allowHostedFallback ?? false;
@@ -130,6 +140,9 @@ export async function putCustomerStorage(deps: Deps, customer: Customer, input: 
   const targetId = sameTarget ? t.targetId : `cust-${randomUUID()}`;
   const row: TargetRow = {
     targetId, customerId: customer.customerId, providerLabel: input.provider_label, ...place, ...sealedCredentials(deps, targetId, input),
+    countrySource: sameTarget ? t.countrySource : countrySource,
+    countryDeclaredBy: sameTarget ? t.countryDeclaredBy : countrySource === "declared" ? describePrincipal(principal) : null,
+    countryDeclaredAt: sameTarget ? t.countryDeclaredAt : countrySource === "declared" ? now : null,
     createdAt: sameTarget ? t.createdAt : now, updatedAt: now,
   };
   const probe = needsProbe && !override ? await runProbe(deps.config, row) : undefined;
@@ -171,16 +184,30 @@ export async function validateCustomerStorage(deps: Deps, customerId: string): P
   return { targetId: current.target.targetId, fieldsChanged: [], activationOverride: false, probe };
 }
 
-/** New credentials for the current bucket, re-probed at once; the configuration itself is kept. */
-export async function rotateCustomerStorage(deps: Deps, customerId: string, input: z.infer<typeof rotateStorageSchema>): Promise<ChangeResult & { probe: ProbeResult }> {
+/**
+ * New credentials for the current bucket. They are probed before they replace anything: if
+ * the probe fails the old credentials stay (409), unless an admin overrides, which is recorded
+ * on the configuration (and the bucket is then marked unhealthy, as the probe said).
+ */
+export async function rotateCustomerStorage(deps: Deps, customerId: string, input: z.infer<typeof rotateStorageSchema>, principal: Principal): Promise<ChangeResult & { probe: ProbeResult }> {
   const current = await currentStorage(deps.db, customerId);
   if (!current) throw apiError.notFound(`customer ${customerId} has no storage configuration`);
+  if (input.override_validation && principal.role !== "admin") throw apiError.forbidden("only an admin may keep credentials whose probe fails");
   const targetId = current.target.targetId;
-  const fieldsChanged = credentialChanges(deps, current.target, input);
-  const sealed = sealedCredentials(deps, targetId, input);
-  await deps.db.update(storageTargets).set({ ...sealed, updatedAt: deps.clock.now() }).where(eq(storageTargets.targetId, targetId));
-  deps.targets.forget(targetId);
+  const { override_validation: _, ...creds } = input;
+  const fieldsChanged = credentialChanges(deps, current.target, creds);
+  const sealed = sealedCredentials(deps, targetId, creds);
   const probe = await runProbe(deps.config, { ...current.target, ...sealed });
+  const override = !probe.ok && input.override_validation === true;
+  if (!probe.ok && !override) {
+    throw apiError.conflict(`the new credentials failed their probe, so the old ones stay in place; ${probe.error} (${probe.errorClass}). Fix the credentials, or have an admin rotate with override_validation: true`);
+  }
+  const now = deps.clock.now();
+  await deps.db.transaction(async (tx) => {
+    await tx.update(storageTargets).set({ ...sealed, updatedAt: now }).where(eq(storageTargets.targetId, targetId));
+    await tx.update(customerStorage).set({ credentialsOverrideBy: override ? describePrincipal(principal) : null, updatedAt: now }).where(eq(customerStorage.customerId, customerId));
+  });
+  deps.targets.forget(targetId);
   await recordProbe(deps, customerId, targetId, probe);
-  return { targetId, fieldsChanged, activationOverride: false, probe };
+  return { targetId, fieldsChanged, activationOverride: override, probe };
 }

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { startPeriodic } from "./periodic.ts";
 import { apiError, s3Error, type MasterKeyRing } from "@s3gw/core";
 import { customerStorage, objectMetadata, storageTargets } from "@s3gw/schema-regional";
@@ -15,8 +14,29 @@ export interface CurrentStorage { config: StorageConfigRow; target: TargetRow }
 /** Each probe step gets this long; a probe as a whole stays well under a client's patience. */
 export const PROBE_STEP_MS = 5_000;
 
-/** `sha256(secret)`, 12 hex digits: enough to tell two secrets apart, useless for recovering one. */
-export const secretFingerprint = (secret: string): string => createHash("sha256").update(secret, "utf8").digest("hex").slice(0, 12);
+/** An HMAC of the secret under a region key (see customer-storage-fingerprint.ts): tells two secrets apart, proves nothing to a guesser. */
+export function secretFingerprint(config: RegionalConfig, secret: string): string {
+  if (!config.fingerprintKeys) throw apiError.unavailable("customer storage is unavailable: this region has no master key configured (MASTER_KEYS, MASTER_KEY_ID)");
+  return config.fingerprintKeys.fingerprint(secret);
+}
+
+/**
+ * The stored fingerprint, recomputed (and stored again) when it is a legacy bare hash or was
+ * keyed with a key this region no longer has. Needs the secret, so only here, in memory.
+ */
+async function currentFingerprint(deps: Pick<Deps, "db" | "config">, t: TargetRow): Promise<string> {
+  const keys = deps.config.fingerprintKeys;
+  if (!keys || keys.isCurrent(t.secretFingerprint)) return t.secretFingerprint;
+  let secret: string;
+  try {
+    secret = masterKeys(deps.config).open(t.secretCiphertext, t.targetId);
+  } catch {
+    return "unavailable"; // sealed under a master key no longer configured: nothing to fingerprint
+  }
+  const fresh = keys.fingerprint(secret);
+  await deps.db.update(storageTargets).set({ secretFingerprint: fresh }).where(and(eq(storageTargets.targetId, t.targetId), eq(storageTargets.secretFingerprint, t.secretFingerprint)));
+  return fresh;
+}
 
 /** Sealed secrets are bound to their target row, and the session token apart from the secret. */
 export const sessionTokenContext = (targetId: string): string => `${targetId}:session_token`;
@@ -111,7 +131,7 @@ export async function recordProbe(deps: Pick<Deps, "db" | "clock">, customerId: 
 export const probeView = (r: ProbeResult) => ({ ok: r.ok, checks: r.checks, ...(r.errorClass ? { error_class: r.errorClass } : {}) });
 
 /** The configuration as anyone may see it: secrets only as a fingerprint. */
-export async function storageView(deps: Pick<Deps, "db" | "storage">, customerId: string) {
+export async function storageView(deps: Pick<Deps, "db" | "storage" | "config">, customerId: string) {
   const current = await currentStorage(deps.db, customerId);
   if (!current) throw apiError.notFound(`customer ${customerId} has no storage configuration`);
   const { config: s, target: t } = current;
@@ -133,6 +153,7 @@ export async function storageView(deps: Pick<Deps, "db" | "storage">, customerId
     last_checked_at: s.lastCheckedAt?.toISOString() ?? null,
     last_success_at: s.lastSuccessAt?.toISOString() ?? null,
     activation_override_by: s.activationOverrideBy,
+    credentials_override_by: s.credentialsOverrideBy,
     effective_write_target: "targetId" in decision ? decision.targetId : null,
     target: {
       target_id: t.targetId,
@@ -140,10 +161,14 @@ export async function storageView(deps: Pick<Deps, "db" | "storage">, customerId
       endpoint: t.endpoint,
       region: t.region,
       country: t.country,
+      // A non-AWS bucket's country is what an admin declared, not something this region verified.
+      country_basis: t.countrySource === "aws_region" ? "verified" : "declared",
+      country_declared_by: t.countryDeclaredBy,
+      country_declared_at: t.countryDeclaredAt?.toISOString() ?? null,
       bucket: t.bucket,
       path_prefix: t.pathPrefix,
       access_key_id: t.accessKeyId,
-      secret_fingerprint: t.secretFingerprint,
+      secret_fingerprint: await currentFingerprint(deps, t),
       session_token: t.sessionTokenCiphertext !== null,
       created_at: t.createdAt.toISOString(),
       updated_at: t.updatedAt.toISOString(),

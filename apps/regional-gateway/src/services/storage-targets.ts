@@ -3,6 +3,7 @@ import { storageTargets } from "@s3gw/schema-regional";
 import { TenantStorage, type StorageProvider } from "@s3gw/storage";
 import { eq } from "drizzle-orm";
 import type { RegionalDb } from "../env.ts";
+import { ObservedProvider } from "./observed-provider.ts";
 
 export type TargetRow = typeof storageTargets.$inferSelect;
 
@@ -22,13 +23,21 @@ export class StorageTargets {
   readonly hosted: StorageProvider;
   private readonly db: RegionalDb;
   private readonly customerProvider: CustomerProviderFactory | undefined;
+  private readonly onCustomerFailure: ((targetId: string, err: unknown) => Promise<void>) | undefined;
   private writePolicy: WriteTargetPolicy;
   private readonly providers = new Map<string, StorageProvider>();
 
-  constructor(opts: { hosted: StorageProvider; db: RegionalDb; customerProvider?: CustomerProviderFactory }) {
+  constructor(opts: {
+    hosted: StorageProvider;
+    db: RegionalDb;
+    customerProvider?: CustomerProviderFactory;
+    /** Told of every failure of a customer bucket during a request (see CustomerStorageHealth). */
+    onCustomerFailure?: (targetId: string, err: unknown) => Promise<void>;
+  }) {
     this.hosted = opts.hosted;
     this.db = opts.db;
     this.customerProvider = opts.customerProvider;
+    this.onCustomerFailure = opts.onCustomerFailure;
     this.writePolicy = async () => this.hosted.location.providerId;
   }
 
@@ -44,7 +53,9 @@ export class StorageTargets {
     if (cached) return cached;
     const [row] = await this.db.select().from(storageTargets).where(eq(storageTargets.targetId, providerId)).limit(1);
     if (!row || !this.customerProvider) throw s3Error("InternalError", `storage target ${providerId} is not available in this region`);
-    const provider = this.customerProvider(row);
+    const raw = this.customerProvider(row);
+    const report = this.onCustomerFailure;
+    const provider = report ? new ObservedProvider(raw, (err) => report(providerId, err)) : raw;
     this.providers.set(providerId, provider);
     return provider;
   }
@@ -58,6 +69,12 @@ export class StorageTargets {
   async forWrite(customerId: string): Promise<{ provider: StorageProvider; tenant: TenantStorage }> {
     const provider = await this.provider(await this.writePolicy(customerId));
     return { provider, tenant: new TenantStorage(provider, customerId) };
+  }
+
+  /** The provider itself, past any observing wrapper: for operations beyond StorageProvider (object lock). */
+  async raw(providerId: string): Promise<StorageProvider> {
+    const p = await this.provider(providerId);
+    return p instanceof ObservedProvider ? p.inner : p;
   }
 
   /** Drops a cached provider after its credentials or description changed. */

@@ -87,7 +87,7 @@ export function customerStorageRoutes(): Hono<AppEnv> {
   r.post("/:id/storage/rotate", operation("RotateCustomerStorageCredentials"), requireRole(...MANAGER_ROLES), storageManager, async (c) => {
     const customer = await customerOf(c);
     const body = parseInput(rotateStorageSchema, await jsonBody(c), "body");
-    const change = await rotateCustomerStorage(c.var.deps, customer.customerId, body);
+    const change = await rotateCustomerStorage(c.var.deps, customer.customerId, body, c.var.principal);
     audited(c, change);
     return c.json({ ...(await storageView(c.var.deps, customer.customerId)), probe: probeView(change.probe) });
   });
