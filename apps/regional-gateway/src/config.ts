@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { MasterKeyRing, MIN_SHARED_SECRET_LENGTH, parseTopology, REGION_ID_RE, type RegionSpec, adminTokenFromEnv } from "@s3gw/core";
+import type { DatabaseTimeouts } from "@s3gw/db";
 import { z } from "zod";
 import { AuditSigner } from "./services/audit-signing.ts";
 import { FingerprintKeys } from "./services/customer-storage-fingerprint.ts";
@@ -14,7 +15,11 @@ const envSchema = z
     DATABASE_URL: z.string().url().optional(),
     PGLITE_DIR: z.string().min(1).optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(1500),
+    DATABASE_PROBE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+    DATABASE_PROBE_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(500),
     STORAGE_DIR: z.string().min(1).optional(),
+    STORAGE_MIN_FREE_BYTES: z.coerce.number().int().min(0).default(64 * 1024 * 1024),
     HOSTED_S3_BUCKET: z.string().min(3).max(63).optional(),
     HOSTED_S3_REGION: z.string().min(1).default("us-east-1"),
     HOSTED_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
@@ -55,9 +60,12 @@ export interface RegionalConfig {
   region: RegionSpec;
   port: number;
   host: string;
-  database: { url: string; poolSize: number } | { pgliteDir: string };
+  /** Postgres: `timeouts` bound how long requests wait on an unreachable or hung server (see @s3gw/db). */
+  database: { url: string; poolSize: number; timeouts?: DatabaseTimeouts } | { pgliteDir: string };
   /** Root of the hosted `fs` provider (regions whose topology provider is `fs`). */
   storageDir: string;
+  /** The `fs` provider reports itself unhealthy (/health 503) below this much free space. */
+  storageMinFreeBytes?: number | undefined;
   /** The hosted `s3` provider (regions whose topology provider is `s3`): bucket and credentials. */
   hostedS3?: {
     bucket: string;
@@ -144,8 +152,15 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
     region,
     port: e.PORT,
     host: e.HOST,
-    database: e.DATABASE_URL ? { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE } : { pgliteDir: e.PGLITE_DIR! },
+    database: e.DATABASE_URL
+      ? {
+          url: e.DATABASE_URL,
+          poolSize: e.DATABASE_POOL_SIZE,
+          timeouts: { connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS, probeTimeoutMs: e.DATABASE_PROBE_TIMEOUT_MS, probeIntervalMs: e.DATABASE_PROBE_INTERVAL_MS },
+        }
+      : { pgliteDir: e.PGLITE_DIR! },
     storageDir: e.STORAGE_DIR ?? "",
+    storageMinFreeBytes: e.STORAGE_MIN_FREE_BYTES,
     hostedS3:
       region.provider.type === "s3"
         ? {

@@ -30,7 +30,7 @@ async function hostedProvider(config: RegionalConfig): Promise<StorageProvider> 
       ...(h.sse ? { sse: h.sse } : {}),
     });
   }
-  const fs = new FsProvider(config.storageDir, location);
+  const fs = new FsProvider(config.storageDir, location, { minFreeBytes: config.storageMinFreeBytes ?? 0 });
   await fs.init();
   return fs;
 }

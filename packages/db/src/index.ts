@@ -3,9 +3,25 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { DatabaseAvailability } from "./availability.ts";
+
+export { DatabaseUnavailableError, isDatabaseUnavailable } from "./unavailable.ts";
 
 /** Either a Postgres server URL or a directory for the embedded PGlite database. */
-export type DatabaseConfig = { url: string; poolSize?: number } | { pgliteDir: string };
+export type DatabaseConfig = { url: string; poolSize?: number; timeouts?: Partial<DatabaseTimeouts> } | { pgliteDir: string };
+
+/**
+ * How quickly an unreachable server is noticed. A refused connection fails at once; a hung
+ * server is declared down when the availability probe gets no answer in `probeTimeoutMs`
+ * (probing every `probeIntervalMs`), so a request waits at most about the sum of the two.
+ */
+export interface DatabaseTimeouts {
+  connectTimeoutMs: number;
+  probeTimeoutMs: number;
+  probeIntervalMs: number;
+}
+
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { connectTimeoutMs: 1500, probeTimeoutMs: 1000, probeIntervalMs: 500 };
 
 export type Db<TSchema extends Record<string, unknown>> = PgDatabase<PgQueryResultHKT, TSchema>;
 
@@ -22,14 +38,21 @@ export async function openDatabase<TSchema extends Record<string, unknown>>(
   schema: TSchema,
 ): Promise<Database<TSchema>> {
   if ("url" in config) {
-    const client = postgres(config.url, { max: config.poolSize ?? 10, onnotice: () => {}, connect_timeout: 10 });
-    const db = drizzlePostgres(client, { schema });
+    const timeouts = { ...DEFAULT_DATABASE_TIMEOUTS, ...config.timeouts };
+    const client = postgres(config.url, { max: config.poolSize ?? 10, onnotice: () => {}, connect_timeout: timeouts.connectTimeoutMs / 1000 });
+    const availability = new DatabaseAvailability(config.url, timeouts);
+    availability.start();
+    const db = drizzlePostgres(availability.guard(client), { schema });
     return {
       db: db as unknown as Db<TSchema>,
       kind: "postgres",
       migrate: (migrationsFolder) => migratePostgres(db, { migrationsFolder }),
-      ping: () => pingWith(db as unknown as Db<TSchema>),
-      close: () => client.end({ timeout: 5 }),
+      // A server already declared down is reported at once, not after another timeout.
+      ping: async () => availability.available && (await pingWith(db as unknown as Db<TSchema>)),
+      close: async () => {
+        await availability.stop();
+        await client.end({ timeout: 5 });
+      },
     };
   }
   // Loaded only when asked for: the embedded engine costs ~230 MiB of memory just by being imported.

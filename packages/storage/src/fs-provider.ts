@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, open, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, rename, stat, statfs, unlink, writeFile } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { isAppError, s3Error, type StorageLocation } from "@s3gw/core";
 import { HashingCounter } from "./hashing.ts";
+import { storageUnavailable } from "./storage-errors.ts";
 import { BlobNotFoundError, type PutOptions, type ReadRange, type StorageProvider, type StoredBlob } from "./provider.ts";
 
 const KEY_RE = /^tenant-[a-z0-9][a-z0-9-]*\/[0-9a-f]{2}\/[0-9a-f-]{36}$/;
@@ -20,11 +21,14 @@ export class FsProvider implements StorageProvider {
   readonly location: StorageLocation;
   private readonly root: string;
   private readonly tmpDir: string;
+  private readonly minFreeBytes: number;
 
-  constructor(root: string, location: StorageLocation) {
+  /** `minFreeBytes`: below this much free space the store reports itself unhealthy (0: never). */
+  constructor(root: string, location: StorageLocation, opts: { minFreeBytes?: number } = {}) {
     this.root = resolve(root);
     this.tmpDir = join(this.root, ".tmp");
     this.location = location;
+    this.minFreeBytes = opts.minFreeBytes ?? 0;
   }
 
   async init(): Promise<void> {
@@ -47,7 +51,8 @@ export class FsProvider implements StorageProvider {
       return { storageKey, size: counter.size, ...digests };
     } catch (err) {
       await unlink(tmp).catch(() => {});
-      throw isAppError(err) ? err : bodyFailure(err);
+      // A full or unwritable store is the store's fault, named as such; nothing is left behind.
+      throw isAppError(err) ? err : (storageUnavailable(err) ?? bodyFailure(err));
     }
   }
 
@@ -93,14 +98,25 @@ export class FsProvider implements StorageProvider {
     return removed;
   }
 
-  async health(): Promise<{ ok: boolean; detail?: string }> {
+  /** Healthy when a probe file can be written, synced and removed, and free space is above the threshold. */
+  async health(): Promise<{ ok: boolean; detail?: string; freeBytes?: number }> {
     const probe = join(this.tmpDir, `health-${randomUUID()}`);
     try {
-      await writeFile(probe, "ok");
+      await writeFile(probe, "ok", { flush: true });
       await unlink(probe);
-      return { ok: true };
     } catch (err) {
-      return { ok: false, detail: (err as Error).message };
+      await unlink(probe).catch(() => {});
+      return { ok: false, detail: storageUnavailable(err)?.message ?? `write probe failed (${(err as NodeJS.ErrnoException).code ?? "error"})` };
+    }
+    try {
+      const fs = await statfs(this.root);
+      const freeBytes = fs.bavail * fs.bsize;
+      if (freeBytes < this.minFreeBytes) {
+        return { ok: false, freeBytes, detail: `storage is nearly full: ${freeBytes} bytes free, below the ${this.minFreeBytes} bytes threshold` };
+      }
+      return { ok: true, freeBytes };
+    } catch (err) {
+      return { ok: false, detail: `free-space check failed (${(err as NodeJS.ErrnoException).code ?? "error"})` };
     }
   }
 

@@ -4,3 +4,4 @@ export * from "./fs-provider.ts";
 export * from "./sweeper.ts";
 export * from "./s3-provider.ts";
 export * from "./backend-errors.ts";
+export * from "./storage-errors.ts";

@@ -33,7 +33,8 @@ export interface StorageProvider {
   delete(storageKey: string): Promise<void>;
   /** Every key under `prefix` with its last-modified time, for sweeping strays. */
   list(prefix: string): AsyncIterable<{ storageKey: string; modifiedAt: Date }>;
-  health(): Promise<{ ok: boolean; detail?: string }>;
+  /** Whether the store can take writes now; `detail` names why not, `freeBytes` where the store knows it. */
+  health(): Promise<{ ok: boolean; detail?: string; freeBytes?: number }>;
   /** Removes what writes that never finished left behind (temp files, open multipart uploads) older than `olderThan`. */
   sweepIncomplete(olderThan: Date): Promise<number>;
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { text } from "node:stream/consumers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FsProvider, TenantStorage, BlobNotFoundError, sweepStrays } from "../src/index.ts";
+import { FsProvider, TenantStorage, BlobNotFoundError, storageUnavailable, sweepStrays } from "../src/index.ts";
 
 const location = { providerId: "test-fs", regionId: "FI-HEL", country: "FI" };
 let root: string;
@@ -71,8 +71,26 @@ describe("FsProvider via TenantStorage", () => {
   });
 
   it("reports health by writing a probe", async () => {
-    expect(await provider.health()).toEqual({ ok: true });
+    expect(await provider.health()).toMatchObject({ ok: true, freeBytes: expect.any(Number) });
     const broken = new FsProvider(join(root, "missing", "dir"), location);
     expect((await broken.health()).ok).toBe(false);
+  });
+
+  it("reports itself unhealthy below the free-space threshold, naming the numbers", async () => {
+    const picky = new FsProvider(root, location, { minFreeBytes: Number.MAX_SAFE_INTEGER });
+    const health = await picky.health();
+    expect(health.ok).toBe(false);
+    expect(health.detail).toMatch(/^storage is nearly full: \d+ bytes free, below the \d+ bytes threshold$/);
+  });
+
+  it("names a full, read-only or unwritable store as a 503 with its cause; anything else is not the store's fault", () => {
+    const full = storageUnavailable(Object.assign(new Error("write failed"), { code: "ENOSPC" }));
+    expect(full).toMatchObject({ code: "ServiceUnavailable", status: 503 });
+    expect(full!.message).toMatch(/^storage is full.*\(ENOSPC\)$/);
+    expect(full!.headers["retry-after"]).toBeTruthy();
+    expect(storageUnavailable(Object.assign(new Error("ro"), { code: "EROFS" }))!.message).toMatch(/^storage is read-only/);
+    expect(storageUnavailable(new Error("wrapped", { cause: Object.assign(new Error("x"), { code: "EACCES" }) }))!.message).toMatch(/not writable/);
+    expect(storageUnavailable(Object.assign(new Error("gone"), { code: "ENOENT" }))).toBeUndefined();
+    expect(storageUnavailable(new Error("plain"))).toBeUndefined();
   });
 });

@@ -6,11 +6,14 @@ import type { AppEnv } from "../env.ts";
 export async function healthHandler(c: Context<AppEnv>): Promise<Response> {
   const { deps, op } = c.var;
   op.operation = "Health";
-  const [dbOk, storage] = await Promise.all([deps.ping(), deps.storage.health()]);
+  const [pinged, storage] = await Promise.all([deps.ping(), deps.storage.health().catch((err: Error) => ({ ok: false, detail: err.message, freeBytes: undefined }))]);
+  let dbOk = pinged;
   let customerCount: number | null = null;
   if (dbOk) {
-    const [row] = await deps.db.select({ n: count() }).from(customers);
-    customerCount = row?.n ?? 0;
+    // The database may go away between the ping and this: that is "down", not a 500.
+    const rows = await deps.db.select({ n: count() }).from(customers).catch(() => undefined);
+    if (rows) customerCount = rows[0]?.n ?? 0;
+    else dbOk = false;
   }
   const healthy = dbOk && storage.ok;
   const region = deps.config.region;
@@ -28,10 +31,12 @@ export async function healthHandler(c: Context<AppEnv>): Promise<Response> {
         provider_id: deps.storage.location.providerId,
         type: deps.storage.type,
         country: deps.storage.location.country,
-        ...(storage.ok ? {} : { detail: "storage probe failed" }),
+        ...(storage.freeBytes !== undefined ? { free_bytes: storage.freeBytes } : {}),
+        ...(storage.ok ? {} : { detail: storage.detail ?? "storage probe failed" }),
       },
       timestamp: deps.clock.now().toISOString(),
     },
     healthy ? 200 : 503,
+    healthy ? {} : { "retry-after": "5" },
   );
 }
