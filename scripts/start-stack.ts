@@ -17,6 +17,7 @@ import { createServer } from "node:net";
 import { dirname, join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { acquireDataDirLock, DataDirLockedError, makePrivate } from "./stack-data-dir.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const HOST = "127.0.0.1";
@@ -70,6 +71,20 @@ const shownDataDir = relative(process.cwd(), dataDir).startsWith("..") ? dataDir
 for (const app of ["global-router", "regional-gateway"]) {
   if (!existsSync(join(ROOT, "apps", app, "src", "server.ts"))) fail(`apps/${app}/src/server.ts does not exist yet.`);
 }
+// The data directory holds every region's database, objects and keys, and the stack's secrets:
+// private to this user (0700 / 0600; PGlite creates its files 0666, so the children inherit a
+// umask that clears group and other bits), and used by one stack at a time.
+process.umask(0o077);
+try {
+  const lock = acquireDataDirLock(dataDir);
+  process.on("exit", () => lock.release());
+  if (lock.tookOver) say(`[stack] took over the stale lock of process ${lock.tookOver.pid} (started ${lock.tookOver.started_at}), which is no longer running.`);
+} catch (err) {
+  if (err instanceof DataDirLockedError) fail(err.message);
+  throw err;
+}
+makePrivate(dataDir);
+
 if (new Set(services.map((s) => s.port)).size !== services.length) {
   fail(`two services were given the same port: ${services.map((s) => `${s.label} ${s.port}`).join(", ")}.`);
 }
@@ -230,6 +245,11 @@ function shutdown(code: number, reason: string): Promise<void> {
     }, STOP_GRACE_MS);
     await Promise.all(running.map((s) => s.exited));
     clearTimeout(killTimer);
+    try {
+      makePrivate(dataDir); // what the databases wrote while shutting down
+    } catch {
+      // best effort: the next start tightens everything again
+    }
     say(code === 0 ? "[stack] all stopped." : "[stack] all stopped; see the log lines above for the cause.");
     process.exit(code);
   })();
@@ -277,6 +297,20 @@ await Promise.all(regionServices.map(waitHealthy));
 if (!stopping) {
   start(globalService);
   await waitHealthy(globalService);
+}
+
+// PGlite (Emscripten's NODEFS) chmods the files it creates to 0666 whatever the umask, so the
+// launcher tightens them once everything is up and then keeps doing so. The 0700 directories
+// already keep other users out in between; this keeps the files private too (copies, backups).
+if (!stopping) {
+  makePrivate(dataDir);
+  setInterval(() => {
+    try {
+      makePrivate(dataDir);
+    } catch {
+      // a file vanished mid-walk (PGlite rotates WAL segments); the next pass catches up
+    }
+  }, 5_000).unref();
 }
 
 if (!stopping) {
