@@ -2,7 +2,8 @@ import { ADMIN_ONLY, apiError, CUSTOMER_ID_RE, READ_ROLES } from "@s3gw/core";
 import { Hono } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts";
-import { customerUsage, customerView, findCustomer, registerCustomer, registrationSchema } from "../../services/customers.ts";
+import { customerUsage, customerView, findCustomer, registerCustomer, registrationProblem, registrationSchema } from "../../services/customers.ts";
+import { confirmHomedHere } from "../../services/home-region.ts";
 
 function customerIdParam(raw: string): string {
   if (!CUSTOMER_ID_RE.test(raw)) throw apiError.badRequest("customer id must be 2-63 characters of a-z, 0-9 and '-', starting with a letter or digit");
@@ -19,7 +20,12 @@ export function customerRoutes(): Hono<AppEnv> {
     op.customerId = id;
     const body = registrationSchema.safeParse(await c.req.json().catch(() => undefined));
     if (!body.success) throw apiError.badRequest(body.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
-    const customer = await registerCustomer(deps.db, deps.config.region.region_id, id, body.data);
+    // Coherence first (no network), then the router's word that the customer is homed here.
+    const problem = registrationProblem(deps.config.region, body.data);
+    if (problem) throw apiError.badRequest(problem);
+    const { confirmedBy } = await confirmHomedHere(deps, id);
+    op.info = { home_confirmed_by: confirmedBy };
+    const customer = await registerCustomer(deps.db, deps.config.region, id, body.data);
     return c.json({ status: "registered", customer: customerView(customer) }, 201);
   });
 
