@@ -4,7 +4,7 @@ import { s3Error, type ListCursor } from "@s3gw/core";
 import { objectMetadata } from "@s3gw/schema-regional";
 import { BlobNotFoundError, TenantStorage, type ReadRange, type StorageProvider, type StoredBlob } from "@s3gw/storage";
 import type { RegionalDb } from "../env.ts";
-import type { Bucket } from "./buckets.ts";
+import { isForeignKeyViolation, lockBucketForCommit, type Bucket } from "./buckets.ts";
 import { assertMutable } from "./object-lock.ts";
 import type { StorageTargets } from "./storage-targets.ts";
 
@@ -73,6 +73,7 @@ export async function commitObject(
     row = await db.transaction(async (tx) => {
       // Serialises concurrent writers of one key, so each sees which bytes it replaces.
       await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${bucket.bucketId + "/" + key}, 0))`);
+      await lockBucketForCommit(tx, bucket);
       const [old] = await tx
         .select({
           storageKey: objectMetadata.storageKey,
@@ -121,6 +122,8 @@ export async function commitObject(
     });
   } catch (err) {
     await tenant.delete(blob.storageKey).catch(() => {});
+    // Belt and braces: a bucket gone without the lock seeing it is still the client's 404.
+    if (isForeignKeyViolation(err)) throw s3Error("NoSuchBucket", undefined, { resource: bucket.bucketName, cause: err });
     throw err;
   }
   // The replaced bytes may be on another target (the customer's configuration changed); a failure leaves a stray for the sweeper.
