@@ -13,6 +13,7 @@ import { GatewayMetrics } from "./services/metrics.ts";
 import { partStorageKeys, sweepStaleUploads } from "./services/multipart.ts";
 import { RequestStats } from "./services/request-stats.ts";
 import { StorageTargets } from "./services/storage-targets.ts";
+import { StorageMigrationWorker } from "./services/storage-migration-worker.ts";
 
 /** The region's own storage: a directory (`fs`) or a bucket of an S3-compatible service (`s3`). */
 async function hostedProvider(config: RegionalConfig): Promise<StorageProvider> {
@@ -56,7 +57,7 @@ export async function openRegionalDeps(config: RegionalConfig, opts: { logger?: 
     customerProvider: (row) => customerBucketProvider(config, row),
     onCustomerFailure: (targetId, err) => health.observe(targetId, err),
   });
-  const deps: Deps = { config, db: database.db, ping: database.ping, storage, targets, audit, logger, clock, stats: new RequestStats(), metrics };
+  const deps: Deps = { config, db: database.db, ping: database.ping, storage, targets, audit, logger, clock, stats: new RequestStats(), metrics, migrations: new StorageMigrationWorker() };
   targets.setWritePolicy(customerStorageWritePolicy(deps));
   return {
     deps,

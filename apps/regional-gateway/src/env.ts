@@ -11,6 +11,7 @@ import type { Customer } from "./services/customers.ts";
 import type { S3Operation } from "./routes/s3/operations.ts";
 import type { S3Target } from "./routes/s3/request-target.ts";
 import type { StorageTargets } from "./services/storage-targets.ts";
+import type { StorageMigrationWorker } from "./services/storage-migration-worker.ts";
 import type { GatewayMetrics } from "./services/metrics.ts";
 import type { RequestStats } from "./services/request-stats.ts";
 
@@ -32,6 +33,8 @@ export interface Deps {
   stats: RequestStats;
   /** Prometheus registry of this app instance (/metrics). */
   metrics: GatewayMetrics;
+  /** Runs storage migrations inside this gateway (POST /api/storage-migrations). */
+  migrations: StorageMigrationWorker;
 }
 
 /** What a handler records about its operation; the audit middleware turns it into an operations_log row. */

@@ -40,6 +40,8 @@ export async function startRegionalGateway(
   const stopStorageMonitor = startCustomerStorageMonitor(deps, config.sweepIntervalMs);
   const stopLifecycle = startLifecycleWorker(deps, config.lifecycleIntervalMs);
   const stopCheckpoints = startCheckpointWorker(deps, config.auditCheckpointIntervalMs);
+  // A migration this region's previous process was running: release it and finish its journal.
+  const recovered = deps.migrations.recover(deps).catch((err: unknown) => logger.error({ err: (err as Error).message }, "storage migration recovery failed"));
 
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
@@ -70,6 +72,9 @@ export async function startRegionalGateway(
       stopStorageMonitor();
       stopLifecycle();
       stopCheckpoints();
+      // A running migration finishes the object it is moving, then stops (resumable).
+      await recovered;
+      await deps.migrations.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         if ("closeIdleConnections" in server) server.closeIdleConnections();

@@ -1,141 +1,131 @@
-import { createHash, randomUUID } from "node:crypto";
-import { pipeline } from "node:stream/promises";
 import { apiError, checkResidency } from "@s3gw/core";
-import { objectMetadata } from "@s3gw/schema-regional";
-import { and, asc, count, eq, gt } from "drizzle-orm";
+import { objectMetadata, storageMigrations, storageTargets } from "@s3gw/schema-regional";
+import { S3Provider, TenantStorage, tenantPrefix } from "@s3gw/storage";
+import { and, asc, count, eq, gt, ne, type SQL } from "drizzle-orm";
+import { z } from "zod";
 import type { Deps } from "../env.ts";
-import { findCustomer } from "./customers.ts";
+import { findCustomer, type Customer } from "./customers.ts";
 import type { ObjectRow } from "./objects.ts";
+import { moveObject, type MoveContext } from "./storage-migration-object.ts";
 
-export interface MigrationOptions {
-  customerId: string;
-  /** Storage target ids: the region's hosted provider id, or a customer target (`cust-…`). */
-  from: string;
-  to: string;
-  dryRun: boolean;
-  batchSize: number;
-  onProgress?: (done: number, total: number) => void;
+const TARGET_ID = z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/);
+
+export const startMigrationSchema = z.strictObject({
+  customer_id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/).optional(),
+  from_target: TARGET_ID.optional(),
+  to_target: TARGET_ID,
+  dry_run: z.boolean().optional(),
+  batch_size: z.number().int().min(1).max(1000).optional(),
+  /** Moves protected objects onto a target without object lock; admin only, recorded with the run and in each object's audit row. */
+  protection_override: z.strictObject({ reason: z.string().trim().min(10).max(500) }).optional(),
+});
+export type StartMigration = z.infer<typeof startMigrationSchema>;
+export type MigrationRow = typeof storageMigrations.$inferSelect;
+
+const MAX_ISSUES = 100;
+
+/** Checks a request against what exists, and fills in the customer a customer target implies. */
+export async function planMigration(deps: Deps, input: StartMigration): Promise<{ customerId: string | null }> {
+  if (input.from_target !== undefined && input.from_target === input.to_target) throw apiError.badRequest("from_target and to_target name the same target");
+  const hosted = deps.storage.location.providerId;
+  const owner = async (targetId: string, field: string) => {
+    if (targetId === hosted) return undefined;
+    const [t] = await deps.db.select({ customerId: storageTargets.customerId }).from(storageTargets).where(eq(storageTargets.targetId, targetId)).limit(1);
+    if (!t) throw apiError.badRequest(`${field} ${targetId} is neither this region's hosted storage (${hosted}) nor a known customer bucket target`);
+    return t.customerId;
+  };
+  const owners = [await owner(input.to_target, "to_target"), input.from_target ? await owner(input.from_target, "from_target") : undefined].filter((o): o is string => o !== undefined);
+  const customerId = input.customer_id ?? owners[0] ?? null;
+  // A customer's bucket holds that customer's objects only.
+  if (owners.some((o) => o !== customerId)) throw apiError.badRequest("a customer bucket target holds only its own customer's objects: customer_id and the targets' customers differ");
+  if (customerId !== null) {
+    const customer = await findCustomer(deps.db, customerId);
+    if (!customer) throw apiError.notFound(`customer ${customerId} is not registered in this region`);
+    const destination = await deps.targets.provider(input.to_target);
+    const residency = checkResidency(residencySubject(customer), destination.location);
+    if (!residency.allowed) throw apiError.badRequest(`destination refused: ${residency.reason}`);
+  }
+  return { customerId };
 }
 
-export interface MigrationSummary {
-  customer_id: string;
-  from: string;
-  to: string;
-  dry_run: boolean;
-  total: number;
-  migrated: number;
-  skipped: number;
-  failed: number;
-  bytes: number;
-  failures: { bucket: string; key: string; error: string }[];
-}
+/** Executes a run row until done or `shouldStop` says so (checked between objects, never inside one). */
+export async function executeMigration(deps: Deps, run: MigrationRow, shouldStop: () => Promise<boolean>): Promise<"completed" | "stopped"> {
+  const destProvider = await deps.targets.raw(run.toTarget);
+  const dest = (customerId: string) => new TenantStorage(destProvider, customerId);
+  let locks: Promise<boolean> | undefined;
+  const ctx: MoveContext = {
+    migrationId: run.migrationId,
+    toTarget: run.toTarget,
+    destCountry: destProvider.location.country,
+    destIsHosted: run.toTarget === deps.storage.location.providerId,
+    // Probed once, with the first protected object's customer prefix.
+    destLocks: () => (locks ??= destProvider instanceof S3Provider ? destProvider.supportsObjectLock(tenantPrefix(run.customerId ?? "s3gw-probe")) : Promise.resolve(false)),
+    requestedBy: run.requestedBy,
+    override: run.protectionOverrideBy && run.protectionOverrideReason ? { by: run.protectionOverrideBy, reason: run.protectionOverrideReason } : undefined,
+  };
+  const customers = new Map<string, Customer | undefined>();
+  const o = objectMetadata;
+  const scope: SQL[] = [run.fromTarget ? eq(o.storageProviderId, run.fromTarget) : ne(o.storageProviderId, run.toTarget)];
+  if (run.customerId) scope.push(eq(o.customerId, run.customerId));
+  const [{ n } = { n: 0 }] = await deps.db.select({ n: count() }).from(o).where(and(...scope));
+  const tally = { total: n, processed: 0, migrated: 0, skipped: 0, failed: 0, bytes: 0, issues: [] as MigrationRow["issues"] };
+  await deps.db.update(storageMigrations).set({ total: n, heartbeatAt: deps.clock.now() }).where(eq(storageMigrations.migrationId, run.migrationId));
 
-/**
- * Moves one customer's objects between storage targets. Each object is copied, its SHA-256
- * re-read from the destination and compared with the recorded value, and only then is its
- * metadata switched (only if the object did not change meanwhile); the old bytes go last.
- * Readers keep working throughout: they follow whichever location the row names. Objects
- * already on the destination are skipped, so an interrupted run is simply run again.
- */
-export async function migrateCustomerStorage(deps: Deps, opts: MigrationOptions): Promise<MigrationSummary> {
-  const customer = await findCustomer(deps.db, opts.customerId);
-  if (!customer) throw apiError.notFound(`customer ${opts.customerId} is not registered in this region`);
-  if (opts.from === opts.to) throw apiError.badRequest("--from and --to name the same target");
-  const source = await deps.targets.recorded(customer.customerId, opts.from);
-  const destProvider = await deps.targets.provider(opts.to);
-  const destination = await deps.targets.recorded(customer.customerId, opts.to);
-  const residency = checkResidency(
-    { customerId: customer.customerId, homeRegionId: customer.regionId, country: customer.country, requirement: customer.dataResidencyRequirement },
-    destProvider.location,
-  );
-  if (!residency.allowed) throw apiError.badRequest(`destination refused: ${residency.reason}`);
-
-  const mine = eq(objectMetadata.customerId, customer.customerId);
-  const [{ n: pending } = { n: 0 }] = await deps.db.select({ n: count() }).from(objectMetadata).where(and(mine, eq(objectMetadata.storageProviderId, opts.from)));
-  const [{ n: already } = { n: 0 }] = await deps.db.select({ n: count() }).from(objectMetadata).where(and(mine, eq(objectMetadata.storageProviderId, opts.to)));
-  const summary: MigrationSummary = { customer_id: customer.customerId, from: opts.from, to: opts.to, dry_run: opts.dryRun, total: pending + already, migrated: 0, skipped: already, failed: 0, bytes: 0, failures: [] };
-  const runId = randomUUID();
   let after: string | undefined;
-  let done = already;
   for (;;) {
-    const page: ObjectRow[] = await deps.db
-      .select()
-      .from(objectMetadata)
-      .where(and(mine, eq(objectMetadata.storageProviderId, opts.from), after ? gt(objectMetadata.objectId, after) : undefined))
-      .orderBy(asc(objectMetadata.objectId))
-      .limit(opts.batchSize);
-    if (page.length === 0) break;
+    const page: ObjectRow[] = await deps.db.select().from(o).where(and(...scope, after ? gt(o.objectId, after) : undefined)).orderBy(asc(o.objectId)).limit(run.batchSize);
+    if (page.length === 0) return "completed";
     after = page.at(-1)!.objectId;
     for (const row of page) {
-      if (opts.dryRun) {
-        summary.migrated++;
-        summary.bytes += row.sizeBytes;
+      if (await shouldStop()) return "stopped";
+      if (!customers.has(row.customerId)) customers.set(row.customerId, await findCustomer(deps.db, row.customerId));
+      const customer = customers.get(row.customerId);
+      const residency = customer ? checkResidency(residencySubject(customer), destProvider.location) : { allowed: false as const, reason: "customer not registered" };
+      const outcome = !residency.allowed
+        ? { kind: "skipped" as const, reason: `destination refused: ${residency.reason}` }
+        : run.dryRun
+          ? { kind: "migrated" as const, bytes: row.sizeBytes }
+          : await moveObject(deps, ctx, row, new TenantStorage(await deps.targets.raw(row.storageProviderId), row.customerId), dest(row.customerId));
+      tally.processed++;
+      if (outcome.kind === "migrated") {
+        tally.migrated++;
+        tally.bytes += outcome.bytes;
       } else {
-        const outcome = await moveOne(deps, row, source, destination, opts.to, destProvider.location.country, runId);
-        if (outcome === "moved") {
-          summary.migrated++;
-          summary.bytes += row.sizeBytes;
-        } else if (outcome === "changed") summary.skipped++;
-        else {
-          summary.failed++;
-          summary.failures.push({ bucket: row.bucketName, key: row.objectKey, error: outcome.error });
-        }
+        tally[outcome.kind]++;
+        if (tally.issues.length < MAX_ISSUES) tally.issues.push({ bucket: row.bucketName, key: row.objectKey, outcome: outcome.kind, reason: outcome.reason });
       }
-      opts.onProgress?.(++done, summary.total);
+      await deps.db.update(storageMigrations).set({ ...tally, heartbeatAt: deps.clock.now() }).where(eq(storageMigrations.migrationId, run.migrationId));
     }
-  }
-  return summary;
-}
-
-type Tenant = Awaited<ReturnType<Deps["targets"]["recorded"]>>;
-
-async function moveOne(deps: Deps, row: ObjectRow, source: Tenant, destination: Tenant, to: string, destCountry: string, runId: string): Promise<"moved" | "changed" | { error: string }> {
-  let newKey: string | undefined;
-  try {
-    const blob = await destination.put(await source.get(row.storageKey), { expectedSize: row.sizeBytes });
-    newKey = blob.storageKey;
-    // Verified on the target itself, not on the bytes we sent.
-    const stored = createHash("sha256");
-    await pipeline(await destination.get(newKey), stored);
-    const digest = stored.digest("hex");
-    if (digest !== row.sha256) throw new Error(`SHA-256 on the destination is ${digest}, expected ${row.sha256}`);
-    const switched = await deps.db
-      .update(objectMetadata)
-      .set({ storageProviderId: to, storageKey: newKey, storageCountry: destCountry })
-      .where(and(eq(objectMetadata.objectId, row.objectId), eq(objectMetadata.storageKey, row.storageKey), eq(objectMetadata.storageProviderId, row.storageProviderId)))
-      .returning({ id: objectMetadata.objectId });
-    if (switched.length === 0) {
-      await destination.delete(newKey).catch(() => {});
-      return "changed"; // overwritten or deleted meanwhile: the new version was written where the customer's policy said
-    }
-    await source.delete(row.storageKey).catch(() => {}); // a failure leaves a stray for the sweeper
-    await audit(deps, row, to, runId, "success", { from: row.storageProviderId, to, sha256: row.sha256 });
-    return "moved";
-  } catch (err) {
-    if (newKey) await destination.delete(newKey).catch(() => {});
-    const error = (err as Error).message.slice(0, 300);
-    await audit(deps, row, to, runId, "error", { from: row.storageProviderId, to, error }).catch(() => {});
-    return { error };
   }
 }
 
-function audit(deps: Deps, row: ObjectRow, to: string, runId: string, result: "success" | "error", info: Record<string, unknown>) {
-  return deps.audit.record({
-    requestId: `migration-${runId}`,
-    customerId: row.customerId,
-    operationType: "StorageMigration",
-    bucketName: row.bucketName,
-    objectKey: row.objectKey,
-    result,
-    statusCode: result === "success" ? 200 : 500,
-    errorCode: result === "success" ? null : "MigrationFailed",
-    bytesTransferred: result === "success" ? row.sizeBytes : 0,
-    sourceIp: null,
-    sourceCountry: null,
-    crossBorderTransfer: false,
-    complianceInfo: { ...info, target: to },
-    durationMs: 0,
-    principal: "storage-migration",
-    createdAt: deps.clock.now(),
-  });
+function residencySubject(c: Customer) {
+  return { customerId: c.customerId, homeRegionId: c.regionId, country: c.country, requirement: c.dataResidencyRequirement };
+}
+
+/** A run as the API shows it. */
+export function migrationView(r: MigrationRow) {
+  return {
+    migration_id: r.migrationId,
+    customer_id: r.customerId,
+    from_target: r.fromTarget,
+    to_target: r.toTarget,
+    dry_run: r.dryRun,
+    status: r.status,
+    total: r.total,
+    processed: r.processed,
+    migrated: r.migrated,
+    skipped: r.skipped,
+    failed: r.failed,
+    bytes: r.bytes,
+    issues: r.issues,
+    error: r.error,
+    requested_by: r.requestedBy,
+    protection_override: r.protectionOverrideBy ? { by: r.protectionOverrideBy, reason: r.protectionOverrideReason } : null,
+    cancel_requested_at: r.cancelRequestedAt?.toISOString() ?? null,
+    cancel_requested_by: r.cancelRequestedBy,
+    created_at: r.createdAt.toISOString(),
+    heartbeat_at: r.heartbeatAt?.toISOString() ?? null,
+    finished_at: r.finishedAt?.toISOString() ?? null,
+  };
 }
