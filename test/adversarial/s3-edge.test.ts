@@ -227,3 +227,16 @@ describe.each(["region", "global"] as const)("early answers (%s)", (layer) => {
     }
   });
 });
+
+describe("a routed but unregistered customer", () => {
+  it("gets an S3 error that says it is not registered, not that it is homed elsewhere", async () => {
+    expect((await fetch(`${stack.global.url}/routing/customers/routed-only?region_id=FI-HEL`, { method: "POST", headers: adminAuth })).status).toBe(201);
+    const res = await fetch(`${stack.global.url}/some-bucket`, { headers: { "x-customer-id": "routed-only" } });
+    expect(res.status).toBe(403);
+    const text = await res.text();
+    expect(text).toContain("not registered");
+    // Directly, without the router's proof, the region does not call out to find out why.
+    const direct = await fetch(`${stack.regions["FI-HEL"].url}/some-bucket`, { headers: { "x-customer-id": "routed-only" } });
+    expect(await direct.text()).toContain("is not homed in region FI-HEL");
+  });
+});

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { findActiveAccessKey, type ActiveAccessKey } from "../services/access-keys.ts";
-import { findCustomer } from "../services/customers.ts";
+import { findCustomer, unservedCustomerReason } from "../services/customers.ts";
 
 /** What a SigV4-authenticated request carries to the handlers (payload decoding, permissions). */
 export interface S3Auth {
@@ -66,8 +66,12 @@ export const s3Auth = createMiddleware<AppEnv>(async (c, next) => {
   }
   const customer = await findCustomer(deps.db, customerId);
   if (!customer || customer.regionId !== deps.config.region.region_id) {
-    op.info = { reason: "customer_not_homed_here" };
-    throw s3Error("AccessDenied", `Customer ${customerId} is not homed in region ${deps.config.region.region_id}`);
+    // The router proved it routed this customer here: the profile is missing, and the error says so.
+    // Without that proof the router is not asked (an unauthenticated caller must not make us call out).
+    const routedHere = !customer && c.get("forwardedByRouter") && routed === customerId;
+    const why = routedHere ? await unservedCustomerReason(deps, customerId, { routedHere }) : undefined;
+    op.info = { reason: why?.reason ?? "customer_not_homed_here" };
+    throw s3Error("AccessDenied", why?.message ?? `Customer ${customerId} is not homed in region ${deps.config.region.region_id}`);
   }
   if (customer.status !== "active") throw s3Error("AccessDenied", `Customer ${customerId} is ${customer.status}`);
   c.set("customer", customer);
