@@ -27,6 +27,7 @@ const MAX_ISSUES = 100;
 /** Checks a request against what exists, and fills in the customer a customer target implies. */
 export async function planMigration(deps: Deps, input: StartMigration): Promise<{ customerId: string | null }> {
   if (input.from_target !== undefined && input.from_target === input.to_target) throw apiError.badRequest("from_target and to_target name the same target");
+  if (input.customer_id !== undefined && !(await findCustomer(deps.db, input.customer_id))) throw apiError.notFound(`customer ${input.customer_id} is not registered in this region`);
   const hosted = deps.storage.location.providerId;
   const owner = async (targetId: string, field: string) => {
     if (targetId === hosted) return undefined;
