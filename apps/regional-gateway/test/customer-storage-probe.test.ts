@@ -75,15 +75,27 @@ describe("customer storage configuration", () => {
     expect((await putStorage("probe-co", config(), auditor)).status).toBe(403);
     expect((await putStorage("probe-co", config(), officer)).status).toBe(403);
     expect((await putStorage("other-co", config(), scoped)).status).toBe(403);
+    // A non-AWS bucket's country is only declared, and only an admin may declare it.
+    const declaring = await putStorage("probe-co", config(), scoped);
+    expect(declaring.status).toBe(403);
+    expect(declaring.json().error.message).toMatch(/only an admin may declare the country/);
+    expect((await http.call(storagePath("probe-co"), { headers: adminAuth })).status).toBe(404);
+    const declared = await putStorage("probe-co", config());
+    expect(declared.status).toBe(200);
+    expect(declared.json().target).toMatchObject({ country: "DE", country_basis: "declared", country_declared_by: "token:bootstrap-admin(admin)" });
+    expect(Date.parse(declared.json().target.country_declared_at)).toBeGreaterThan(0);
+    expect((await lastAudit("PutCustomerStorage")).compliance_info.fields_changed).toEqual(["provider_label", "endpoint", "region", "country", "bucket", "path_prefix", "access_key_id", "secret_access_key", "allow_hosted_fallback"]);
+    // Once declared, an officer scoped to the customer manages the same place (the declaration stands as made).
     const saved = await putStorage("probe-co", config(), scoped);
     expect(saved.status).toBe(200);
+    expect(saved.json().target.country_declared_by).toBe("token:bootstrap-admin(admin)");
     expect(saved.json()).toMatchObject({ enabled: false, status: "unvalidated", effective_write_target: "fi-hel-fs", target: { country: "DE", provider_label: "garage" } });
     expect(saved.json().probe).toBeUndefined();
     expect((await http.call(storagePath("probe-co"), { headers: auditor })).status).toBe(200);
     expect((await http.call(storagePath("probe-co", "/validate"), { method: "POST", headers: auditor })).status).toBe(403);
     const audit = await lastAudit("PutCustomerStorage");
     expect(audit.principal).toMatch(/compliance_officer@probe-co/);
-    expect(audit.compliance_info.fields_changed).toEqual(["provider_label", "endpoint", "region", "country", "bucket", "path_prefix", "access_key_id", "secret_access_key", "allow_hosted_fallback"]);
+    expect(audit.compliance_info.fields_changed).toEqual([]);
   });
 
   it("classifies probe failures: wrong secret, missing bucket, closed port", async () => {

@@ -2,6 +2,7 @@ import { and, count, eq, inArray, isNull, ne, sql } from "drizzle-orm";
 import { complianceEvents, dataSubjectRequests, objectMetadata } from "@s3gw/schema-regional";
 import type { RegionalDb } from "../env.ts";
 import type { Customer } from "./customers.ts";
+import { storageLocations } from "./storage-locations.ts";
 
 /** The seed's compliance summary, computed from the region's rows. */
 export async function complianceSummary(db: RegionalDb, customer: Customer) {
@@ -40,5 +41,7 @@ export async function complianceSummary(db: RegionalDb, customer: Customer) {
     open_violations: violations?.n ?? 0,
     pending_data_requests: pending?.n ?? 0,
     compliance_percentage: total === 0 ? 100 : Math.round((compliant / total) * 10000) / 100,
+    // Where the bytes are, and whether each country is verified or only declared by an admin.
+    storage_locations: await storageLocations(db, id),
   };
 }

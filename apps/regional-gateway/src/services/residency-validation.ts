@@ -3,6 +3,7 @@ import { complianceEvents, customers, objectMetadata } from "@s3gw/schema-region
 import { and, asc, count, eq, gt, inArray, type SQL } from "drizzle-orm";
 import type { Deps } from "../env.ts";
 import { eventValues } from "./compliance-events.ts";
+import { storageLocations } from "./storage-locations.ts";
 
 export const RESIDENCY_VIOLATION_STATUS = "residency_violation";
 
@@ -112,6 +113,8 @@ export async function validateResidency(deps: Deps, customerId: string | undefin
     .where(customerId === undefined ? undefined : eq(customers.customerId, customerId));
   return {
     checked,
+    // A declared country (non-AWS customer bucket) is reported as declared, not verified.
+    storage_locations: await storageLocations(deps.db, customerId),
     customers_checked: custs?.n ?? 0,
     violation_count: violationCount,
     violations,
