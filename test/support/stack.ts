@@ -36,6 +36,8 @@ export async function startStack(): Promise<TestStack> {
       adminToken: { sha256: createHash("sha256").update(ADMIN_TOKEN).digest("hex") },
       // The regions' secret (the harness default): forwarding proofs and /internal calls verify.
       gatewaySharedSecret: TEST_GATEWAY_SECRET,
+      // Suites speak X-Customer-ID through the router too (trusted-header mode, loopback only).
+      trustedCustomerHeader: true,
     },
     { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), shutdownGraceMs: 2000 },
   );

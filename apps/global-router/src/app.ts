@@ -17,12 +17,14 @@ import { providerRoutes } from "./routes/providers.ts";
 import { regionRoutes } from "./routes/regions.ts";
 import { routingRoutes } from "./routes/routing.ts";
 import { internalAccessKeyRoutes } from "./routes/internal-access-keys.ts";
+import { internalRoutingRoutes } from "./routes/internal-routing.ts";
 import { s3ProxyRoutes } from "./routes/s3-proxy.ts";
 import type { RoutingLogBuffer, RoutingLogSink } from "./routing-log.ts";
 import type { AccessKeyCache, AccessKeyStore } from "./routing/access-keys.ts";
 import type { RoutingCache } from "./routing/cache.ts";
 import type { RoutingStore } from "./routing/store.ts";
 import type { UpstreamClient } from "./upstream/client.ts";
+import type { RegionCircuits } from "./upstream/region-circuits.ts";
 
 export interface AppDeps {
   config: GlobalRouterConfig;
@@ -36,6 +38,8 @@ export interface AppDeps {
   accessKeyStore: AccessKeyStore;
   routingLog: RoutingLogSink & Pick<RoutingLogBuffer, "stats">;
   upstream: Pick<UpstreamClient, "request">;
+  /** Per-region circuit breakers (fail fast while a region hangs). */
+  circuits: Pick<RegionCircuits, "begin" | "states">;
   regionHealth: Pick<RegionHealth, "statuses">;
   logger: Logger;
   clock: Clock;
@@ -48,6 +52,9 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use("*", requestContext(deps.logger, deps.clock));
+  const s3 = s3ProxyRoutes(deps);
+  // Before any route: whether a request is S3 is decided on its raw target (see s3-proxy.ts).
+  app.use("*", s3.rawTarget);
   app.route("/", healthRoutes(deps));
   app.route("/", metricsRoutes(deps));
   app.route("/", opsDashboardRoutes(deps));
@@ -55,8 +62,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", providerRoutes(deps));
   app.route("/", routingRoutes(deps));
   app.route("/", internalAccessKeyRoutes(deps));
+  app.route("/", internalRoutingRoutes(deps));
   // Last: S3 at /s3 and at the root takes whatever no management route answered.
-  app.route("/", s3ProxyRoutes(deps));
+  app.route("/", s3.routes);
   app.notFound((c) =>
     c.json({ error: { code: "NOT_FOUND", message: `no route for ${c.req.method} ${c.req.path}`, requestId: c.get("requestId") } }, 404),
   );

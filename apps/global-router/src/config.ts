@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import { dirname, join } from "node:path";
 import { MIN_SHARED_SECRET_LENGTH, parseTopology, type Topology, adminTokenFromEnv } from "@s3gw/core";
 import type { DatabaseConfig } from "@s3gw/db";
 import { z } from "zod";
@@ -28,6 +30,37 @@ export interface GlobalRouterConfig {
    * authenticates the regions' calls to /internal. Unset: no proof is added, /internal is off.
    */
   gatewaySharedSecret?: string | undefined;
+  /**
+   * Trusted-header mode: route `X-Customer-ID` without credentials (the embedded walkthrough).
+   * Off unless set; the router refuses to start with it on a non-loopback address.
+   */
+  trustedCustomerHeader?: boolean | undefined;
+  /** Where the client's country comes from: a header the deployment's proxy sets, believed only from these peers. */
+  sourceCountry?: SourceCountryConfig | undefined;
+  /** Per-region circuit breaker; defaults in region-circuits.ts. */
+  circuit?: Partial<CircuitConfig> | undefined;
+  /** Local copy of the routing and access-key maps, so the router starts with its database down. Unset: none. */
+  snapshotFile?: string | undefined;
+  /** JSON Lines file holding routing-log rows while the database is away. Unset: rows are only buffered in memory. */
+  routingLogSpoolFile?: string | undefined;
+}
+
+export interface SourceCountryConfig {
+  /** Header name (lower case) the proxy sets and the regions read. */
+  header: string;
+  /** Socket peer addresses whose header is believed; empty: no one's, the header is always stripped. */
+  trustedProxies: string[];
+}
+
+export interface CircuitConfig {
+  /** Consecutive failures (refused, timed out, unanswered probe) that open a region's circuit. */
+  failureThreshold: number;
+  /** A request unanswered this long makes the breaker probe the region's /health at once. */
+  slowRequestMs: number;
+  /** How long a /health probe may take before the region counts as hung. */
+  probeTimeoutMs: number;
+  /** How often an open circuit probes the region in the background. */
+  probeIntervalMs: number;
 }
 
 const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
@@ -50,6 +83,23 @@ const envSchema = z
     ADMIN_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "must be at least 16 characters").optional()),
     ADMIN_TOKEN_SHA256: z.preprocess(emptyToUndefined, z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lowercase hex digits").optional()),
     GATEWAY_SHARED_SECRET: z.preprocess(emptyToUndefined, z.string().min(MIN_SHARED_SECRET_LENGTH, `must be at least ${MIN_SHARED_SECRET_LENGTH} characters`).optional()),
+    TRUSTED_CUSTOMER_HEADER: z.preprocess(emptyToUndefined, z.enum(["true", "false"]).default("false")),
+    SOURCE_COUNTRY_HEADER: z.preprocess(emptyToUndefined, z.string().regex(/^[a-z0-9-]+$/i, "must be a header name").default("x-source-country")),
+    TRUSTED_PROXIES: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .default("")
+        .transform((v) => v.split(",").map((a) => a.trim()).filter(Boolean))
+        .refine((list) => list.every((a) => isIP(a) !== 0), "must be a comma-separated list of IP addresses"),
+    ),
+    CIRCUIT_FAILURE_THRESHOLD: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1000).default(3)),
+    CIRCUIT_SLOW_REQUEST_MS: ms(500),
+    CIRCUIT_PROBE_TIMEOUT_MS: ms(1_250),
+    CIRCUIT_PROBE_INTERVAL_MS: ms(1_000),
+    DATA_DIR: optionalString,
+    ROUTING_SNAPSHOT_FILE: optionalString,
+    ROUTING_LOG_SPOOL_FILE: optionalString,
   })
   .refine((e) => e.DATABASE_URL !== undefined || e.PGLITE_DIR !== undefined, {
     message: "one of DATABASE_URL or PGLITE_DIR is required",
@@ -86,7 +136,35 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     adminToken: adminTokenFromEnv(e.ADMIN_TOKEN, e.ADMIN_TOKEN_SHA256),
     gatewaySharedSecret: e.GATEWAY_SHARED_SECRET,
+    trustedCustomerHeader: e.TRUSTED_CUSTOMER_HEADER === "true",
+    sourceCountry: { header: e.SOURCE_COUNTRY_HEADER.toLowerCase(), trustedProxies: e.TRUSTED_PROXIES },
+    circuit: {
+      failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD,
+      slowRequestMs: e.CIRCUIT_SLOW_REQUEST_MS,
+      probeTimeoutMs: e.CIRCUIT_PROBE_TIMEOUT_MS,
+      probeIntervalMs: e.CIRCUIT_PROBE_INTERVAL_MS,
+    },
+    ...localFiles(e.DATA_DIR ?? (e.PGLITE_DIR !== undefined ? dirname(e.PGLITE_DIR) : "data/global-router"), e.ROUTING_SNAPSHOT_FILE, e.ROUTING_LOG_SPOOL_FILE),
   };
+}
+
+/** The router's own files live in its data dir (beside PGlite's, when embedded) unless named. */
+function localFiles(dataDir: string, snapshot: string | undefined, spool: string | undefined) {
+  return {
+    snapshotFile: snapshot ?? join(dataDir, "routing-snapshot.json"),
+    routingLogSpoolFile: spool ?? join(dataDir, "routing-log-spool.jsonl"),
+  };
+}
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
+
+export const isLoopbackHost = (host: string): boolean => LOOPBACK_HOSTS.has(host.toLowerCase());
+
+/** Start-up checks across settings; throws a ConfigError. */
+export function assertStartable(config: GlobalRouterConfig): void {
+  if (config.trustedCustomerHeader && !isLoopbackHost(config.host)) {
+    throw new ConfigError(`invalid configuration: TRUSTED_CUSTOMER_HEADER=true needs a loopback HOST (127.0.0.1, ::1 or localhost), not ${config.host}`);
+  }
 }
 
 function readTopology(file: string | undefined, inline: string | undefined): Topology {

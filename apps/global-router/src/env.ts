@@ -24,3 +24,14 @@ export const MANAGEMENT_PREFIXES = ["/health", "/metrics", "/ops", "/routing", "
 export const isManagementPath = (path: string): boolean => MANAGEMENT_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
 
 export const isS3Path = (path: string): boolean => !isManagementPath(path);
+
+/**
+ * The path as the client sent it (before the query): S3 paths are literal, while the URL
+ * Hono parses has its dot segments resolved. Without a socket (app.request), the parsed one.
+ */
+export function rawPathOf(c: { env: unknown; req: { path: string } }): string {
+  const raw = nodeBindings(c.env)?.incoming.url;
+  if (raw === undefined) return c.req.path;
+  const q = raw.indexOf("?");
+  return q < 0 ? raw : raw.slice(0, q);
+}

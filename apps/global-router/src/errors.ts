@@ -1,7 +1,7 @@
 import { AppError, errorXml, s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { isS3Path, type AppEnv } from "./env.ts";
+import { isS3Path, rawPathOf, type AppEnv } from "./env.ts";
 import type { Logger } from "./logger.ts";
 
 export function errorSummary(err: unknown): { name: string; message: string; code?: string } {
@@ -27,7 +27,8 @@ function toAppError(err: unknown, s3: boolean): AppError {
  */
 export function createErrorHandler(fallbackLogger: Logger) {
   return (err: Error, c: Context<AppEnv>): Response => {
-    const s3 = isS3Path(c.req.path);
+    // Decided on the raw target, as the dispatch is (an S3 path may normalise to a management one).
+    const s3 = isS3Path(rawPathOf(c));
     const appErr = toAppError(err, s3);
     const requestId = c.get("requestId") ?? "unknown";
     const logger = c.get("logger") ?? fallbackLogger;

@@ -2,6 +2,7 @@ import { routingLog } from "@s3gw/schema-global";
 import type { GlobalDb } from "./db.ts";
 import { errorSummary } from "./errors.ts";
 import type { Logger } from "./logger.ts";
+import type { RoutingLogSpool } from "./routing-log-spool.ts";
 
 /** What the global layer records about a routed request: no keys, bucket names or bodies. */
 export interface RoutingLogEntry {
@@ -22,8 +23,10 @@ export interface RoutingLogBufferOptions {
   logger: Logger;
   flushIntervalMs?: number;
   batchSize?: number;
-  /** Upper bound on buffered rows; beyond it the oldest are dropped (and counted). */
+  /** Upper bound on buffered rows; beyond it the oldest are dropped (and counted), unless spooled. */
   maxBuffered?: number;
+  /** Where rows go while the database is away (and at shutdown), to be replayed when it is back. */
+  spool?: RoutingLogSpool | undefined;
 }
 
 export function insertRoutingLogRows(db: GlobalDb): (rows: RoutingLogEntry[]) => Promise<void> {
@@ -34,14 +37,17 @@ export function insertRoutingLogRows(db: GlobalDb): (rows: RoutingLogEntry[]) =>
 
 /**
  * Keeps routing-log writes off the request path: entries are buffered and written in
- * batches. When the database is down the buffer stays bounded, so an outage costs log
- * rows, never memory or request latency.
+ * batches. When the database is down, rows go to the local spool file (replayed when it
+ * returns) and the buffer stays empty; without a spool the buffer stays bounded, so an
+ * outage costs log rows, never memory or request latency.
  */
 export class RoutingLogBuffer implements RoutingLogSink {
   readonly #insert: (rows: RoutingLogEntry[]) => Promise<void>;
   readonly #logger: Logger;
   readonly #batchSize: number;
   readonly #maxBuffered: number;
+  readonly #spool: RoutingLogSpool | undefined;
+  #spooled = 0;
   #buffer: RoutingLogEntry[] = [];
   #dropped = 0;
   #written = 0;
@@ -54,6 +60,7 @@ export class RoutingLogBuffer implements RoutingLogSink {
     this.#logger = opts.logger;
     this.#batchSize = opts.batchSize ?? 500;
     this.#maxBuffered = opts.maxBuffered ?? 50_000;
+    this.#spool = opts.spool;
     this.#timer = setInterval(() => void this.flush(), opts.flushIntervalMs ?? 250);
     this.#timer.unref();
   }
@@ -68,8 +75,8 @@ export class RoutingLogBuffer implements RoutingLogSink {
     if (this.#buffer.length >= this.#batchSize) void this.flush();
   }
 
-  stats(): { buffered: number; written: number; dropped: number } {
-    return { buffered: this.#buffer.length, written: this.#written, dropped: this.#dropped };
+  stats(): { buffered: number; written: number; dropped: number; spooled: number } {
+    return { buffered: this.#buffer.length, written: this.#written, dropped: this.#dropped, spooled: this.#spooled };
   }
 
   /** Writes everything buffered so far (one flush at a time); never rejects. */
@@ -87,6 +94,19 @@ export class RoutingLogBuffer implements RoutingLogSink {
     await this.flush();
     // A flush that was already running when close() began may have missed later rows.
     if (this.#buffer.length > 0) await this.flush();
+    if (this.#buffer.length > 0 && this.#spool) {
+      const rows = this.#buffer;
+      this.#buffer = [];
+      try {
+        await this.#spool.append(rows);
+        this.#spooled += rows.length;
+        this.#logger.warn({ spooled: rows.length }, "routing log rows spooled to disk at shutdown; replayed on the next start");
+        return;
+      } catch (err) {
+        this.#buffer = rows;
+        this.#logger.error({ error: errorSummary(err) }, "routing log spool write failed at shutdown");
+      }
+    }
     if (this.#buffer.length > 0) {
       this.#dropped += this.#buffer.length;
       this.#logger.error({ dropped: this.#buffer.length }, "routing log rows lost at shutdown");
@@ -95,6 +115,7 @@ export class RoutingLogBuffer implements RoutingLogSink {
   }
 
   async #drain(): Promise<void> {
+    if (this.#spool && !(await this.#replaySpool())) return;
     while (this.#buffer.length > 0) {
       const batch = this.#buffer.splice(0, this.#batchSize);
       try {
@@ -103,17 +124,46 @@ export class RoutingLogBuffer implements RoutingLogSink {
         if (this.#failing) this.#logger.info({ dropped: this.#dropped }, "routing log writes recovered");
         this.#failing = false;
       } catch (err) {
-        // Put the batch back in front, still respecting the bound, and retry on the next tick.
+        if (!this.#failing) this.#logger.warn({ error: errorSummary(err), buffered: this.#buffer.length + batch.length, spool: this.#spool !== undefined }, "routing log write failed; buffering");
+        this.#failing = true;
+        // Put the batch back in front and retry on the next tick; with a spool, on disk.
         this.#buffer = batch.concat(this.#buffer);
+        if (this.#spool) await this.#spillToSpool();
         if (this.#buffer.length > this.#maxBuffered) {
           const excess = this.#buffer.length - this.#maxBuffered;
           this.#buffer.splice(0, excess);
           this.#dropped += excess;
         }
-        if (!this.#failing) this.#logger.warn({ error: errorSummary(err), buffered: this.#buffer.length }, "routing log write failed; buffering");
-        this.#failing = true;
         return;
       }
+    }
+  }
+
+  /** Moves the buffer to the spool file; on failure the rows stay buffered (bounded). */
+  async #spillToSpool(): Promise<void> {
+    const rows = this.#buffer;
+    this.#buffer = [];
+    try {
+      await this.#spool!.append(rows);
+      this.#spooled += rows.length;
+    } catch (err) {
+      this.#buffer = rows.concat(this.#buffer);
+      this.#logger.error({ error: errorSummary(err) }, "routing log spool write failed; keeping rows in memory");
+    }
+  }
+
+  /** Replays spooled rows first, so they are written before newer ones; false while the database still refuses. */
+  async #replaySpool(): Promise<boolean> {
+    try {
+      if (!(await this.#spool!.hasRows())) return true;
+      const replayed = await this.#spool!.replay(this.#insert, this.#batchSize);
+      this.#written += replayed;
+      this.#logger.info({ replayed }, "routing log rows replayed from the spool");
+      this.#failing = false;
+      return true;
+    } catch {
+      if (this.#buffer.length > 0) await this.#spillToSpool();
+      return false;
     }
   }
 }

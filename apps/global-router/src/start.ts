@@ -5,7 +5,8 @@ import { openDatabase } from "@s3gw/db";
 import { globalMigrationsFolder, globalSchema } from "@s3gw/schema-global";
 import { createApp } from "./app.ts";
 import { systemClock, type Clock } from "./clock.ts";
-import type { GlobalRouterConfig } from "./config.ts";
+import { assertStartable, type GlobalRouterConfig } from "./config.ts";
+import { errorSummary } from "./errors.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { RouterMetrics } from "./ops/metrics.ts";
 import { RegionTraffic } from "./ops/traffic.ts";
@@ -13,6 +14,9 @@ import { RegionHealth } from "./region-health.ts";
 import { RegionDirectory } from "./regions.ts";
 import { syncTopology } from "./registry.ts";
 import { insertRoutingLogRows, RoutingLogBuffer } from "./routing-log.ts";
+import { RoutingLogSpool } from "./routing-log-spool.ts";
+import { RoutingSnapshot } from "./routing/snapshot.ts";
+import { RegionCircuits } from "./upstream/region-circuits.ts";
 import { RoutingCache } from "./routing/cache.ts";
 import { AccessKeyCache, createAccessKeyStore } from "./routing/access-keys.ts";
 import { createRoutingStore } from "./routing/store.ts";
@@ -46,6 +50,9 @@ function listen(app: { fetch: (req: Request, env: never) => Response | Promise<R
       (info: AddressInfo) => resolve({ server: server as Server, port: info.port }),
     ) as Server;
     server.once("error", reject);
+    // Without this listener Node answers `Expect: 100-continue` itself, before anyone looked
+    // at the request; the relay tells the client to go on only when the region reads the body.
+    server.on("checkContinue", (req, res) => server.emit("request", req, res));
   });
 }
 
@@ -66,24 +73,58 @@ function closeServer(server: Server, graceMs: number): Promise<void> {
  * routing cache and starts serving. Port 0 picks a free port (tests).
  */
 export async function startGlobalRouter(config: GlobalRouterConfig, options: StartOptions = {}): Promise<RunningGlobalRouter> {
+  assertStartable(config);
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const database = await openDatabase(config.database, globalSchema);
   let upstream: UpstreamClient | undefined;
+  let circuits: RegionCircuits | undefined;
+  let recovery: NodeJS.Timeout | undefined;
   try {
-    await database.migrate(globalMigrationsFolder);
-    await syncTopology(database.db, config.topology);
     const regions = new RegionDirectory(config.topology);
     const routingStore = createRoutingStore(database.db);
-    const routing = new RoutingCache({ store: routingStore, clock, logger });
-    await routing.reload();
     const accessKeyStore = createAccessKeyStore(database.db);
-    const accessKeys = new AccessKeyCache({ store: accessKeyStore, clock, logger });
-    await accessKeys.reload();
+    let snapshot: RoutingSnapshot | undefined;
+    const onChange = () => snapshot?.changed();
+    const routing = new RoutingCache({ store: routingStore, clock, logger, onChange });
+    const accessKeys = new AccessKeyCache({ store: accessKeyStore, clock, logger, onChange });
+    if (config.snapshotFile) {
+      snapshot = new RoutingSnapshot({ file: config.snapshotFile, logger, collect: () => ({ routes: routing.entries(), accessKeys: accessKeys.entries() }) });
+    }
+    const prepare = async () => {
+      await database.migrate(globalMigrationsFolder);
+      await syncTopology(database.db, config.topology);
+      await routing.reload();
+      await accessKeys.reload();
+    };
+    try {
+      await prepare();
+    } catch (err) {
+      // Database down at start-up: route from the last snapshot and keep trying in the background.
+      const saved = await snapshot?.read();
+      if (!saved) throw err;
+      routing.seed(saved.routes);
+      accessKeys.seed(saved.accessKeys);
+      logger.warn({ error: errorSummary(err), routes: saved.routes.length, accessKeys: saved.accessKeys.length, snapshot: config.snapshotFile }, "global database unavailable at start-up; routing from the local snapshot");
+      recovery = setInterval(() => {
+        prepare().then(
+          () => {
+            clearInterval(recovery);
+            recovery = undefined;
+            logger.info("global database reachable again; migrations, registry and routing maps are current");
+          },
+          () => {},
+        );
+      }, Math.min(config.routingRefreshMs, 2_000));
+      recovery.unref();
+    }
     upstream = new UpstreamClient(regions, config.upstream);
+    const pool = upstream;
+    circuits = new RegionCircuits({ regionIds: regions.ids(), reachable: (id, ms) => pool.reachable(id, ms), config: config.circuit, logger });
     const regionHealth = new RegionHealth({ regions, upstream, clock });
-    const routingLog = new RoutingLogBuffer({ insert: insertRoutingLogRows(database.db), logger });
-    const metrics = new RouterMetrics({ routing, routingLog, regionHealth });
+    const spool = config.routingLogSpoolFile ? new RoutingLogSpool(config.routingLogSpoolFile) : undefined;
+    const routingLog = new RoutingLogBuffer({ insert: insertRoutingLogRows(database.db), logger, spool });
+    const metrics = new RouterMetrics({ routing, routingLog, regionHealth, circuits });
     const app = createApp({
       config,
       db: database.db,
@@ -95,6 +136,7 @@ export async function startGlobalRouter(config: GlobalRouterConfig, options: Sta
       accessKeyStore,
       routingLog,
       upstream,
+      circuits,
       regionHealth,
       logger,
       clock,
@@ -115,22 +157,28 @@ export async function startGlobalRouter(config: GlobalRouterConfig, options: Sta
     if (!config.gatewaySharedSecret) {
       logger.warn("no GATEWAY_SHARED_SECRET configured: forwarded requests carry no proof (regions ignore x-forwarded-*) and /internal is disabled (503)");
     }
+    if (config.trustedCustomerHeader) logger.warn("TRUSTED_CUSTOMER_HEADER is on: X-Customer-ID without credentials is routed (loopback only)");
     if (!config.adminToken) logger.warn("no ADMIN_TOKEN or ADMIN_TOKEN_SHA256 configured: POST /routing/customers and /ops/dashboard are disabled (503)");
 
     let closing: Promise<void> | undefined;
-    const pool = upstream;
+    const breakers = circuits;
     const close = () =>
       (closing ??= (async () => {
         routing.stopRefresh();
         accessKeys.stopRefresh();
+        if (recovery) clearInterval(recovery);
+        breakers.stop();
         await closeServer(server, options.shutdownGraceMs ?? 10_000);
         await routingLog.close();
+        await snapshot?.settled();
         await pool.close();
         await database.close();
         logger.info({ routingLog: routingLog.stats() }, "global router stopped");
       })());
     return { port, url, close };
   } catch (err) {
+    if (recovery) clearInterval(recovery);
+    circuits?.stop();
     await upstream?.close();
     await database.close().catch(() => {});
     throw err;

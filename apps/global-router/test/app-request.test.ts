@@ -10,7 +10,8 @@ import { AccessKeyCache, type AccessKeyStore } from "../src/routing/access-keys.
 import { RoutingCache } from "../src/routing/cache.ts";
 import type { RoutingStore } from "../src/routing/store.ts";
 import { UpstreamClient } from "../src/upstream/client.ts";
-import { adminToken, json, startFakeRegion, topologyOf, type FakeRegion } from "./helpers.ts";
+import { RegionCircuits } from "../src/upstream/region-circuits.ts";
+import { adminAuth, adminToken, json, startFakeRegion, topologyOf, type FakeRegion } from "./helpers.ts";
 
 // createApp without a server: fetch-style requests, no Node bindings, still streamed.
 describe("createApp driven with app.request()", () => {
@@ -41,7 +42,7 @@ describe("createApp driven with app.request()", () => {
     const accessKeys = new AccessKeyCache({ store: accessKeyStore, clock: { now: () => Date.now() }, logger });
     await accessKeys.reload();
     upstream = new UpstreamClient(regions, { connectTimeoutMs: 1_000, headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000 });
-    const routingLog = { record: (e: RoutingLogEntry) => void logged.push(e), stats: () => ({ buffered: 0, written: logged.length, dropped: 0 }) };
+    const routingLog = { record: (e: RoutingLogEntry) => void logged.push(e), stats: () => ({ buffered: 0, written: logged.length, dropped: 0, spooled: 0 }) };
     const regionHealth = { statuses: async () => [] };
     metrics = new RouterMetrics({ routing, routingLog, regionHealth });
     app = createApp({
@@ -54,6 +55,7 @@ describe("createApp driven with app.request()", () => {
         routingRefreshMs: 30_000,
         logLevel: "silent",
         adminToken,
+        trustedCustomerHeader: true,
       },
       db: undefined as unknown as GlobalDb,
       ping: async () => true,
@@ -64,6 +66,7 @@ describe("createApp driven with app.request()", () => {
       accessKeyStore,
       routingLog,
       upstream,
+      circuits: new RegionCircuits({ regionIds: regions.ids(), reachable: async () => true, logger }),
       regionHealth,
       logger,
       clock: { now: () => Date.now() },
@@ -107,7 +110,7 @@ describe("createApp driven with app.request()", () => {
     expect(s3.status).toBe(403);
     expect(s3.headers.get("content-type")).toBe("application/xml");
     expect(s3.headers.get("x-amz-request-id")).toBeTruthy();
-    const api = await app.request("/routing/customers/NOT_VALID");
+    const api = await app.request("/routing/customers/NOT_VALID", { headers: adminAuth });
     expect(api.status).toBe(400);
     expect((await json(api)).error.code).toBe("BAD_REQUEST");
   });

@@ -210,6 +210,8 @@ export async function startRouter(topology: Topology, overrides: Partial<GlobalR
     logLevel: "info",
     adminToken,
     gatewaySharedSecret: GATEWAY_SECRET,
+    // Most tests speak the trusted-header mode (X-Customer-ID) on loopback.
+    trustedCustomerHeader: true,
     ...overrides,
   };
   const logs: string[] = [];

@@ -86,7 +86,7 @@ describe("global GET /ops/dashboard", () => {
       const log = (await dashboard()).routing_log;
       return log.written >= 10 ? log : undefined;
     });
-    expect(written).toEqual({ buffered: 0, written: 10, dropped: 0 });
+    expect(written).toEqual({ buffered: 0, written: 10, dropped: 0, spooled: 0 });
   });
 
   it("answers curl with fixed-width text naming regions, health and cache", async () => {

@@ -23,6 +23,7 @@ describe("global database outage", () => {
         routingRefreshMs: 200,
         logLevel: "silent",
         adminToken,
+        trustedCustomerHeader: true,
       },
       { logger: pino({ level: "silent" }), shutdownGraceMs: 500 },
     );

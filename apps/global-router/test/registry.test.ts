@@ -34,6 +34,10 @@ describe("health and registry", () => {
         { region_id: "FI-HEL", endpoint: fi.url, status: "up" },
         { region_id: "US-EAST", endpoint: downUrl, status: "down" },
       ],
+      circuits: [
+        { region_id: "FI-HEL", state: "closed", consecutive_failures: 0, opened_at: null },
+        { region_id: "US-EAST", state: "closed", consecutive_failures: 0, opened_at: null },
+      ],
       routing_cache: { entries: 0, hits: 0, misses: 0 },
     });
   });

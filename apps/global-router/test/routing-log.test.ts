@@ -19,7 +19,7 @@ describe("RoutingLogBuffer", () => {
     for (let i = 0; i < 250; i++) buf.record(entry(i));
     await buf.close();
     expect(batches).toEqual([100, 100, 50]);
-    expect(buf.stats()).toEqual({ buffered: 0, written: 250, dropped: 0 });
+    expect(buf.stats()).toEqual({ buffered: 0, written: 250, dropped: 0, spooled: 0 });
   });
 
   it("flushes on its timer", async () => {
@@ -46,7 +46,7 @@ describe("RoutingLogBuffer", () => {
     });
     for (let i = 0; i < 1_000; i++) buf.record(entry(i));
     await buf.flush();
-    expect(buf.stats()).toEqual({ buffered: 100, written: 0, dropped: 900 });
+    expect(buf.stats()).toEqual({ buffered: 100, written: 0, dropped: 900, spooled: 0 });
     down = false;
     await buf.flush();
     expect(written.map((r) => r.customerId)).toEqual(Array.from({ length: 100 }, (_, i) => `c-${900 + i}`));
@@ -64,6 +64,6 @@ describe("RoutingLogBuffer", () => {
     buf.record(entry(1));
     buf.record(entry(2));
     await buf.close();
-    expect(buf.stats()).toEqual({ buffered: 0, written: 0, dropped: 2 });
+    expect(buf.stats()).toEqual({ buffered: 0, written: 0, dropped: 2, spooled: 0 });
   });
 });

@@ -43,7 +43,7 @@ describe("routing API", () => {
     const body = await json(res);
     expect(body.error.code).toBe("CONFLICT");
     expect(body.error.requestId).toBeTruthy();
-    const view = await json(await fetch(`${base}/routing/customers/acme-corp`));
+    const view = await json(await fetch(`${base}/routing/customers/acme-corp`, { headers: adminAuth }));
     expect(view.primary_region).toBe("FI-HEL");
   });
 
@@ -67,7 +67,7 @@ describe("routing API", () => {
       expect(res.status, id).toBe(400);
       expect((await json(res)).error.code).toBe("BAD_REQUEST");
     }
-    const get = await fetch(`${base}/routing/customers/Bad_Id`);
+    const get = await fetch(`${base}/routing/customers/Bad_Id`, { headers: adminAuth });
     expect(get.status).toBe(400);
   });
 
@@ -96,11 +96,11 @@ describe("routing API", () => {
     }
     const tooBig = await fetch(`${base}/routing/customers/umbrella?region_id=DE-FRA`, { method: "POST", headers: adminAuth, body: "x".repeat(10_000) });
     expect(tooBig.status).toBe(413);
-    expect((await fetch(`${base}/routing/customers/umbrella`)).status).toBe(404);
+    expect((await fetch(`${base}/routing/customers/umbrella`, { headers: adminAuth })).status).toBe(404);
   });
 
   it("answers a routing lookup in exactly the seed's shape", async () => {
-    const res = await fetch(`${base}/routing/customers/acme-corp`);
+    const res = await fetch(`${base}/routing/customers/acme-corp`, { headers: adminAuth });
     expect(res.status).toBe(200);
     expect(await json(res)).toEqual({
       customer_id: "acme-corp",
@@ -112,7 +112,7 @@ describe("routing API", () => {
   });
 
   it("answers 404 JSON for a customer that is not routed", async () => {
-    const res = await fetch(`${base}/routing/customers/nobody-here`);
+    const res = await fetch(`${base}/routing/customers/nobody-here`, { headers: adminAuth });
     expect(res.status).toBe(404);
     expect(res.headers.get("content-type")).toMatch(/application\/json/);
     const body = await json(res);

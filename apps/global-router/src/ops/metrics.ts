@@ -16,6 +16,8 @@ export interface RouterMetricsSources {
   routing: Pick<RoutingCache, "stats">;
   routingLog: { stats(): { buffered: number; written: number; dropped: number } };
   regionHealth: Pick<RegionHealth, "statuses">;
+  /** Absent in tests that build metrics without a breaker. */
+  circuits?: { states(): Array<{ region_id: string; state: "closed" | "open" }> } | undefined;
 }
 
 /**
@@ -94,6 +96,15 @@ export class RouterMetrics {
       registers,
       async collect() {
         for (const r of await sources.regionHealth.statuses()) this.set({ region: r.region_id }, r.status === "up" ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "s3gw_router_region_circuit_open",
+      help: "1 while the region's circuit is open (routed requests answered 503 at once), else 0.",
+      labelNames: ["region"],
+      registers,
+      collect() {
+        for (const c of sources.circuits?.states() ?? []) this.set({ region: c.region_id }, c.state === "open" ? 1 : 0);
       },
     });
   }

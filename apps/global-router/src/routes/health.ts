@@ -11,13 +11,14 @@ export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get("/health", async (c) => {
     const [databaseOk, regions] = await Promise.all([pingWithin(deps.ping), deps.regionHealth.statuses()]);
-    const healthy = databaseOk && regions.every((r) => r.status === "up");
+    const healthy = databaseOk && regions.every((r) => r.status === "up") && deps.circuits.states().every((c) => c.state === "closed");
     return c.json(
       {
         status: healthy ? "healthy" : "degraded",
         service: "global-router",
         database: databaseOk ? "ok" : "down",
         regions,
+        circuits: deps.circuits.states(),
         routing_cache: deps.routing.stats(),
       },
       databaseOk ? 200 : 503,

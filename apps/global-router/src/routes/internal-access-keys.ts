@@ -1,11 +1,11 @@
-import { AppError, apiError, CUSTOMER_ID_RE, INTERNAL_SIGNATURE_HEADER, verifyInternalRequest } from "@s3gw/core";
+import { AppError, apiError, CUSTOMER_ID_RE } from "@s3gw/core";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import type { AppDeps } from "../app.ts";
 import type { AppEnv } from "../env.ts";
 import { databaseUnavailable } from "../errors.ts";
+import { requireRegionSignature } from "../middleware/require-region-signature.ts";
 import { ACCESS_KEY_ID_RE } from "../routing/access-keys.ts";
 import { parseInput } from "../validation.ts";
 
@@ -13,29 +13,6 @@ const MAX_BODY_BYTES = 1024;
 
 const paramsSchema = z.object({ akid: z.string().regex(ACCESS_KEY_ID_RE, "access key id must be 16-128 characters of A-Z and 0-9") });
 const putBodySchema = z.strictObject({ customer_id: z.string().regex(CUSTOMER_ID_RE, "customer_id is malformed") });
-
-/**
- * Regions sign their calls with the shared secret over method, path, time and body, so
- * nobody else can point an access key at a customer. Without a secret the API is off.
- */
-function requireRegionSignature(deps: AppDeps) {
-  return createMiddleware<AppEnv>(async (c, next) => {
-    const secret = deps.config.gatewaySharedSecret;
-    if (!secret) throw apiError.unavailable("the internal API is disabled: the router has no GATEWAY_SHARED_SECRET configured");
-    const body = await c.req.text();
-    const check = verifyInternalRequest(
-      secret,
-      c.req.header(INTERNAL_SIGNATURE_HEADER),
-      { method: c.req.method, path: new URL(c.req.url).pathname, body },
-      deps.clock.now() / 1000,
-    );
-    if (!check.ok) {
-      c.get("logger").warn({ method: c.req.method, reason: check.reason }, "internal request refused");
-      throw apiError.unauthorized(`internal request refused: ${check.reason}`);
-    }
-    await next();
-  });
-}
 
 function parseBody(text: string): z.infer<typeof putBodySchema> {
   let json: unknown;

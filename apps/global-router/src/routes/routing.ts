@@ -72,7 +72,8 @@ export function routingRoutes(deps: AppDeps): Hono<AppEnv> {
     },
   );
 
-  app.get("/routing/customers/:id", async (c) => {
+  // Admin only: an open lookup would tell anyone which customer ids exist.
+  app.get("/routing/customers/:id", requireAdmin(deps.config.adminToken), async (c) => {
     const { id } = parseInput(paramsSchema, c.req.param(), "customer id");
     const view = await describeCustomerRoute(service, id).catch((err: unknown) => {
       throw databaseUnavailable(err);

@@ -1,13 +1,14 @@
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { AppError, CUSTOMER_ID_RE, s3Error, sigv4AccessKeyId } from "@s3gw/core";
-import { Hono, type Context } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { AppDeps } from "../app.ts";
-import { isManagementPath, nodeBindings, type AppEnv } from "../env.ts";
+import { isManagementPath, nodeBindings, rawPathOf, type AppEnv } from "../env.ts";
 import { errorSummary } from "../errors.ts";
 import { declaredLength, observeRouted } from "../ops/observe.ts";
 import { UNROUTED } from "../ops/traffic.ts";
 import { ACCESS_KEY_ID_RE } from "../routing/access-keys.ts";
 import { CLIENT_CLOSED_STATUS, relayNode, relayWeb, type RelayOutcome } from "../upstream/relay.ts";
+import { DEFAULT_SOURCE_COUNTRY } from "../upstream/source-country.ts";
 
 /**
  * Home region of the caller. Unknown and malformed customer ids get the same answer, so
@@ -42,7 +43,11 @@ function rawQueryOf(c: Context<AppEnv>): string {
 async function resolveCustomer(deps: AppDeps, c: Context<AppEnv>): Promise<string | undefined> {
   const headerCustomer = c.req.header("x-customer-id");
   const accessKeyId = sigv4AccessKeyId({ headers: c.req.header(), rawQuery: rawQueryOf(c) })?.accessKeyId;
-  if (accessKeyId === undefined) return headerCustomer;
+  if (accessKeyId === undefined) {
+    // Without credentials X-Customer-ID is only a claim: believed in trusted-header mode alone.
+    if (!deps.config.trustedCustomerHeader) throw s3Error("AccessDenied", "Signed requests (AWS Signature Version 4) are required");
+    return headerCustomer;
+  }
   let owner: string | undefined;
   if (ACCESS_KEY_ID_RE.test(accessKeyId)) {
     try {
@@ -58,6 +63,9 @@ async function resolveCustomer(deps: AppDeps, c: Context<AppEnv>): Promise<strin
   }
   return owner;
 }
+
+/** A `.` or `..` segment, literal or percent-encoded. */
+const DOT_SEGMENT_RE = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
 
 /**
  * The adapter honours RESPONSE_ALREADY_SENT only if it is a native Response. It is one if
@@ -76,7 +84,7 @@ function assertNativeAlreadySent(): void {
  * there unchanged. Path, query and headers are forwarded as received; the router never
  * reads object bytes.
  */
-export function s3ProxyRoutes(deps: AppDeps): Hono<AppEnv> {
+export function s3ProxyRoutes(deps: AppDeps): { routes: Hono<AppEnv>; rawTarget: MiddlewareHandler<AppEnv> } {
   assertNativeAlreadySent();
   const app = new Hono<AppEnv>();
 
@@ -112,6 +120,8 @@ export function s3ProxyRoutes(deps: AppDeps): Hono<AppEnv> {
     };
     const ctx = {
       upstream: deps.upstream,
+      circuits: deps.circuits,
+      sourceCountry: deps.config.sourceCountry ?? DEFAULT_SOURCE_COUNTRY,
       regionId,
       requestId: c.get("requestId"),
       routedCustomerId: customerId,
@@ -141,5 +151,21 @@ export function s3ProxyRoutes(deps: AppDeps): Hono<AppEnv> {
     if (isManagementPath(c.req.path)) throw new AppError("NOT_FOUND", 404, `no route for ${c.req.method} ${c.req.path}`);
     return handler(c);
   });
-  return app;
+
+  /**
+   * Hono routes on a URL that has had its dot segments resolved (`/b/../health` becomes
+   * `/health`). S3 paths are literal, so the decision "management route or S3" is made on
+   * the raw target as received: anything that is not plainly a management path goes to S3
+   * whatever it would normalise to, and a management path that only normalises to one is
+   * not answered as one.
+   */
+  const rawTarget: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const raw = rawPathOf(c);
+    // Absolute-form or `*` targets have no S3 meaning here, and must not reach a region as a "path".
+    if (!raw.startsWith("/")) throw s3Error("InvalidURI");
+    if (!isManagementPath(raw)) return handler(c);
+    if (DOT_SEGMENT_RE.test(raw)) throw new AppError("NOT_FOUND", 404, "no route for a management path with dot segments");
+    await next();
+  };
+  return { routes: app, rawTarget };
 }

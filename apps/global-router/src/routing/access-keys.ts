@@ -47,7 +47,7 @@ export function createAccessKeyStore(db: GlobalDb): AccessKeyStore {
 
 /** access key id → customer in memory, loaded and refreshed like the routing cache. */
 export class AccessKeyCache extends LookupCache<string> {
-  constructor(opts: { store: AccessKeyStore; clock: Clock; logger: Logger; negativeTtlMs?: number }) {
+  constructor(opts: { store: AccessKeyStore; clock: Clock; logger: Logger; negativeTtlMs?: number; onChange?: () => void }) {
     super({
       loadAll: async () => (await opts.store.loadAll()).map((r) => [r.accessKeyId, r.customerId] as const),
       find: (accessKeyId) => opts.store.find(accessKeyId),
@@ -55,6 +55,7 @@ export class AccessKeyCache extends LookupCache<string> {
       logger: opts.logger,
       name: "access-key cache",
       negativeTtlMs: opts.negativeTtlMs,
+      onChange: opts.onChange,
     });
   }
 }

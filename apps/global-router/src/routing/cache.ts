@@ -11,6 +11,7 @@ export interface RoutingCacheOptions {
   negativeTtlMs?: number;
   /** Bound on remembered unknown ids, so random ids cannot grow memory without limit. */
   maxNegativeEntries?: number;
+  onChange?: () => void;
 }
 
 export type RoutingCacheStats = LookupCacheStats;
@@ -26,6 +27,7 @@ export class RoutingCache extends LookupCache<string> {
       name: "routing cache",
       negativeTtlMs: opts.negativeTtlMs,
       maxNegativeEntries: opts.maxNegativeEntries,
+      onChange: opts.onChange,
     });
   }
 }

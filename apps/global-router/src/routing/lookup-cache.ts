@@ -14,7 +14,9 @@ export interface LookupCacheOptions<V> {
   /** How long an unknown key is remembered as unknown. */
   negativeTtlMs?: number;
   /** Bound on remembered unknown keys, so random keys cannot grow memory without limit. */
-  maxNegativeEntries?: number;
+  maxNegativeEntries?: number | undefined;
+  /** Called after the map changed or was reloaded (e.g. to write the local snapshot). */
+  onChange?: (() => void) | undefined;
 }
 
 export interface LookupCacheStats {
@@ -61,6 +63,7 @@ export class LookupCache<V> {
       }
       this.#entries = next;
       this.#negative.clear();
+      this.#opts.onChange?.();
     } finally {
       if (this.#writesDuringReload === writes) this.#writesDuringReload = undefined;
     }
@@ -103,14 +106,27 @@ export class LookupCache<V> {
   }
 
   set(key: string, value: V): void {
+    const changed = this.#entries.get(key) !== value;
     this.#entries.set(key, value);
     this.#negative.delete(key);
     this.#writesDuringReload?.set(key, value);
+    if (changed) this.#opts.onChange?.();
   }
 
   delete(key: string): void {
-    this.#entries.delete(key);
+    const changed = this.#entries.delete(key);
     this.#writesDuringReload?.set(key, DELETED);
+    if (changed) this.#opts.onChange?.();
+  }
+
+  /** Every entry, for the local snapshot. */
+  entries(): Array<[string, V]> {
+    return [...this.#entries];
+  }
+
+  /** Starts from a saved copy (the database is down at start-up); the next reload replaces it. */
+  seed(entries: Iterable<readonly [string, V]>): void {
+    this.#entries = new Map(entries);
   }
 
   stats(): LookupCacheStats {

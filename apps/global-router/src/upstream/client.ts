@@ -68,6 +68,24 @@ export class UpstreamClient {
     }
   }
 
+  /** Whether the region's gateway answers `GET /health` at all (any status) within the timeout: alive, if perhaps unwell. */
+  async reachable(regionId: string, timeoutMs: number): Promise<boolean> {
+    const target = this.#target(regionId);
+    try {
+      const res = await target.pool.request({
+        method: "GET",
+        path: `${target.basePath}/health`,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await res.body.dump({ limit: 64 * 1024 });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.#pools.values()].map((p) => p.pool.close().catch(() => p.pool.destroy())));
   }

@@ -28,6 +28,8 @@ export interface ForwardContext {
   requestId: string;
   /** What the region needs to check the forwarding proof; absent, nothing is vouched for. */
   forwarding?: ForwardingContext | undefined;
+  /** The source-country header: any client copy is dropped; `value` (from a trusted proxy) is set instead. */
+  sourceCountry?: { header: string; value: string | undefined } | undefined;
 }
 
 export interface ForwardingContext {
@@ -70,6 +72,8 @@ export function forwardRequestHeaders(rawHeaders: readonly string[], ctx: Forwar
     const lower = name.toLowerCase();
     // x-s3gw-* is the router's word to the region; a client's copy would be a forgery.
     if (HOP_BY_HOP.has(lower) || drop.has(lower) || ROUTER_SET.has(lower) || lower.startsWith(GATEWAY_HEADER_PREFIX)) continue;
+    // The country is the router's statement (from a trusted proxy), never the client's.
+    if (lower === (ctx.sourceCountry?.header ?? "x-source-country")) continue;
     if (lower === "x-forwarded-for") {
       forwardedFor.push(value);
       continue;
@@ -90,6 +94,7 @@ export function forwardRequestHeaders(rawHeaders: readonly string[], ctx: Forwar
   if (forwardedFor.length > 0) out.push("x-forwarded-for", forwardedForValue);
   if (host !== undefined) out.push("x-forwarded-host", host);
   out.push("x-forwarded-proto", ctx.proto, "x-request-id", ctx.requestId);
+  if (ctx.sourceCountry?.value) out.push(ctx.sourceCountry.header, ctx.sourceCountry.value);
   const f = ctx.forwarding;
   if (f) {
     out.push(ROUTED_CUSTOMER_HEADER, f.routedCustomerId);

@@ -6,17 +6,22 @@ import type { TLSSocket } from "node:tls";
 import type { Dispatcher } from "undici";
 import type { UpstreamClient } from "./client.ts";
 import { upstreamFailure } from "./errors.ts";
+import type { RegionCircuits } from "./region-circuits.ts";
+import { trustedSourceCountry } from "./source-country.ts";
+import type { SourceCountryConfig } from "../config.ts";
 import { forwardRequestHeaders, passResponseHeaders, requestHasBody, type ForwardingContext } from "./headers.ts";
 
 export type RelayOutcome = "ok" | "client_aborted" | "upstream_unavailable" | "upstream_broken";
 
 export interface RelayContext {
   upstream: Pick<UpstreamClient, "request">;
+  circuits: Pick<RegionCircuits, "begin">;
   regionId: string;
   requestId: string;
   /** The customer the request was routed for, vouched for to the region with the shared secret. */
   routedCustomerId: string;
   sharedSecret: string | undefined;
+  sourceCountry: SourceCountryConfig;
   nowSeconds: () => number;
   /** Called when the exchange is over (or failed before a response); only the first call counts. */
   done(statusCode: number, outcome: RelayOutcome, err?: unknown): void;
@@ -27,18 +32,36 @@ export const CLIENT_CLOSED_STATUS = 499;
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
+/**
+ * Asks the region, through its circuit: an open circuit answers 503 at once, and a circuit
+ * that opens while this request waits cuts the wait short. `req.signal` is the client's.
+ */
 async function requestUpstream(
   ctx: RelayContext,
   req: Parameters<UpstreamClient["request"]>[1],
 ): Promise<Dispatcher.ResponseData | undefined> {
+  let ticket;
   try {
-    return await ctx.upstream.request(ctx.regionId, req);
+    ticket = ctx.circuits.begin(ctx.regionId);
   } catch (err) {
-    if (req.signal.aborted) {
+    ctx.done((err as { status?: number }).status ?? 503, "upstream_unavailable", err);
+    throw err;
+  }
+  const clientSignal = req.signal;
+  try {
+    const res = await ctx.upstream.request(ctx.regionId, { ...req, signal: AbortSignal.any([clientSignal, ticket.signal]) });
+    ticket.answered();
+    return res;
+  } catch (err) {
+    if (clientSignal.aborted) {
+      ticket.release();
       ctx.done(CLIENT_CLOSED_STATUS, "client_aborted", err);
       return undefined;
     }
     const failure = upstreamFailure(err, ctx.regionId);
+    // A client's short body is not the region's failure.
+    if (failure.status >= 500) ticket.failed();
+    else ticket.release();
     ctx.done(failure.status, "upstream_unavailable", err);
     throw failure;
   }
@@ -73,8 +96,12 @@ export async function relayNode(ctx: RelayContext, incoming: IncomingMessage, ou
         proto: (incoming.socket as Partial<TLSSocket>).encrypted ? "https" : "http",
         requestId: ctx.requestId,
         forwarding: forwardingOf(ctx, method, pathAndQuery),
+        sourceCountry: {
+          header: ctx.sourceCountry.header,
+          value: trustedSourceCountry(ctx.sourceCountry, incoming.socket.remoteAddress, incoming.headers[ctx.sourceCountry.header]),
+        },
       }),
-      body: requestHasBody(incoming.headers) ? incoming : null,
+      body: upstreamBody(incoming, outgoing),
       signal: abort.signal,
     });
     if (!res) return undefined;
@@ -83,6 +110,9 @@ export async function relayNode(ctx: RelayContext, incoming: IncomingMessage, ou
       ctx.done(res.statusCode, "ok");
       return new Response(null, { status: res.statusCode, headers: toHeaders(res.headers) });
     }
+    // An answer before the whole body arrived (an early refusal): once it is sent, the rest
+    // of the client's body is read and dropped (bounded), so the client sees the answer, not a reset.
+    outgoing.once("finish", () => drainUnread(incoming));
     try {
       outgoing.statusCode = res.statusCode;
       for (const [name, value] of passResponseHeaders(res.headers)) outgoing.setHeader(name, value);
@@ -103,6 +133,41 @@ export async function relayNode(ctx: RelayContext, incoming: IncomingMessage, ou
   } finally {
     outgoing.off("close", onClose);
   }
+}
+
+/** Beyond this much unread body after an early answer, the connection is closed instead of drained. */
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+
+function drainUnread(incoming: IncomingMessage): void {
+  if (incoming.complete || incoming.destroyed) return;
+  let drained = 0;
+  incoming.unpipe();
+  incoming.on("data", (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > MAX_DRAIN_BYTES) incoming.socket.destroy();
+  });
+  incoming.resume();
+}
+
+/**
+ * The client's body, framed as the client framed it: with its Content-Length, or chunked
+ * (a signature may cover Transfer-Encoding, so undici must not replace it by a length it
+ * found). With Expect: 100-continue, the client is told to go on only when the region
+ * starts reading, never by the router up front (see the server's checkContinue handler).
+ */
+function upstreamBody(incoming: IncomingMessage, outgoing: ServerResponse): Readable | null {
+  if (!requestHasBody(incoming.headers)) return null;
+  const expectsContinue = /^100-continue$/i.test(incoming.headers.expect ?? "");
+  if (incoming.headers["content-length"] !== undefined && !expectsContinue) return incoming;
+  // A fresh stream not yet read has no length undici could discover, so it keeps the
+  // client's framing: chunked stays chunked, a declared Content-Length is forwarded as is.
+  return Readable.from(
+    (async function* () {
+      if (expectsContinue && !outgoing.headersSent) outgoing.writeContinue();
+      for await (const chunk of incoming) yield chunk as Uint8Array;
+    })(),
+    { objectMode: false },
+  );
 }
 
 function forwardingOf(ctx: RelayContext, method: string, pathAndQuery: string): ForwardingContext {
@@ -134,6 +199,8 @@ export async function relayWeb(ctx: RelayContext, req: Request): Promise<Respons
       proto: url.protocol === "https:" ? "https" : "http",
       requestId: ctx.requestId,
       forwarding: forwardingOf(ctx, req.method, pathAndQuery),
+      // No socket here, so no trusted peer: the client's country is only ever dropped.
+      sourceCountry: { header: ctx.sourceCountry.header, value: undefined },
     }),
     body: req.body ? Readable.fromWeb(req.body as NodeReadableStream<Uint8Array>) : null,
     signal: req.signal,
