@@ -3,6 +3,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatedBody, hashStream } from "./support/bytes.ts";
 import { streamingPut } from "./support/http.ts";
+import { adminAuth } from "../apps/regional-gateway/test/harness.ts";
 import { onboard, startStack, type TestStack } from "./support/stack.ts";
 
 let stack: TestStack;
@@ -23,7 +24,7 @@ async function tenantDirs(region: keyof TestStack["regions"]): Promise<string[]>
 
 describe("two layers, end to end", () => {
   it("answers routing info in the seed's shape, holding no customer details", async () => {
-    const info = (await (await fetch(`${stack.global.url}/routing/customers/acme-corp`)).json()) as { available_regions: string[] };
+    const info = (await (await fetch(`${stack.global.url}/routing/customers/acme-corp`, { headers: adminAuth })).json()) as { available_regions: string[] };
     info.available_regions.sort();
     expect(info).toEqual({
       customer_id: "acme-corp",
