@@ -20,6 +20,9 @@ const envSchema = z
     DATABASE_PROBE_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(500),
     STORAGE_DIR: z.string().min(1).optional(),
     STORAGE_MIN_FREE_BYTES: z.coerce.number().int().min(0).default(64 * 1024 * 1024),
+    INTEGRITY_VERIFY_BUFFER_BYTES: z.coerce.number().int().min(0).max(64 * 1024 * 1024).default(1024 * 1024),
+    INTEGRITY_SCRUB_INTERVAL_MS: z.coerce.number().int().min(0).default(0),
+    INTEGRITY_SCRUB_OBJECTS_PER_SECOND: z.coerce.number().min(0.01).max(10_000).default(5),
     HOSTED_S3_BUCKET: z.string().min(3).max(63).optional(),
     HOSTED_S3_REGION: z.string().min(1).default("us-east-1"),
     HOSTED_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
@@ -66,6 +69,12 @@ export interface RegionalConfig {
   storageDir: string;
   /** The `fs` provider reports itself unhealthy (/health 503) below this much free space. */
   storageMinFreeBytes?: number | undefined;
+  /** GETs of objects up to this size are hash-checked before the first byte; larger ones while streaming. */
+  integrityVerifyBufferBytes?: number | undefined;
+  /** Pause between passes of the background integrity scrub; 0 (or unset) turns it off. */
+  integrityScrubIntervalMs?: number | undefined;
+  /** The scrub's pace: objects re-hashed per second at most. */
+  integrityScrubObjectsPerSecond?: number | undefined;
   /** The hosted `s3` provider (regions whose topology provider is `s3`): bucket and credentials. */
   hostedS3?: {
     bucket: string;
@@ -161,6 +170,9 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
       : { pgliteDir: e.PGLITE_DIR! },
     storageDir: e.STORAGE_DIR ?? "",
     storageMinFreeBytes: e.STORAGE_MIN_FREE_BYTES,
+    integrityVerifyBufferBytes: e.INTEGRITY_VERIFY_BUFFER_BYTES,
+    integrityScrubIntervalMs: e.INTEGRITY_SCRUB_INTERVAL_MS,
+    integrityScrubObjectsPerSecond: e.INTEGRITY_SCRUB_OBJECTS_PER_SECOND,
     hostedS3:
       region.provider.type === "s3"
         ? {

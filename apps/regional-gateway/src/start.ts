@@ -6,6 +6,7 @@ import type { RegionalConfig } from "./config.ts";
 import type { Clock, Deps } from "./env.ts";
 import { openRegionalDeps, sweepHostedStorage } from "./deps.ts";
 import { startCheckpointWorker } from "./services/audit-checkpoints.ts";
+import { startIntegrityScrub } from "./services/integrity-scrub.ts";
 import { startCustomerStorageMonitor } from "./services/customer-storage.ts";
 import { startGdprDeadlineTimer } from "./services/gdpr.ts";
 import { startLifecycleWorker } from "./services/lifecycle-worker.ts";
@@ -40,6 +41,7 @@ export async function startRegionalGateway(
   const stopStorageMonitor = startCustomerStorageMonitor(deps, config.sweepIntervalMs);
   const stopLifecycle = startLifecycleWorker(deps, config.lifecycleIntervalMs);
   const stopCheckpoints = startCheckpointWorker(deps, config.auditCheckpointIntervalMs);
+  const stopScrub = startIntegrityScrub(deps);
   // A migration this region's previous process was running: release it and finish its journal.
   const recovered = deps.migrations.recover(deps).catch((err: unknown) => logger.error({ err: (err as Error).message }, "storage migration recovery failed"));
 
@@ -72,6 +74,7 @@ export async function startRegionalGateway(
       stopStorageMonitor();
       stopLifecycle();
       stopCheckpoints();
+      await stopScrub();
       // A running migration finishes the object it is moving, then stops (resumable).
       await recovered;
       await deps.migrations.stop();

@@ -21,7 +21,7 @@ export interface Mismatch {
   reason: "hash_mismatch" | "missing_data" | "read_error";
 }
 
-type Candidate = Pick<typeof objectMetadata.$inferSelect, "objectId" | "customerId" | "bucketName" | "objectKey" | "storageKey" | "storageProviderId" | "sha256" | "sizeBytes">;
+export type Candidate = Pick<typeof objectMetadata.$inferSelect, "objectId" | "customerId" | "bucketName" | "objectKey" | "storageKey" | "storageProviderId" | "sha256" | "sizeBytes">;
 type Outcome = { kind: "ok" } | { kind: "replaced" } | { kind: "bad"; mismatch: Mismatch };
 
 /**
@@ -78,7 +78,12 @@ async function hashBlob(tenant: TenantStorage, storageKey: string): Promise<stri
   return hash.digest("hex");
 }
 
-async function verifyOne(deps: { db: RegionalDb; clock: Clock }, tenant: TenantStorage, obj: Candidate): Promise<Outcome> {
+export async function verifyOne(
+  deps: { db: RegionalDb; clock: Clock },
+  tenant: TenantStorage,
+  obj: Candidate,
+  detectedBy: "verification" | "scrub" = "verification",
+): Promise<Outcome> {
   let actual: string | null = null;
   let reason: Mismatch["reason"] | undefined;
   try {
@@ -98,9 +103,28 @@ async function verifyOne(deps: { db: RegionalDb; clock: Clock }, tenant: TenantS
   const mismatch: Mismatch = { bucket: obj.bucketName, key: obj.objectKey, expected_sha256: obj.sha256, actual_sha256: actual, reason };
   // A read error may be transient: it is reported, but neither marks the object nor raises an event.
   if (reason === "read_error") return { kind: "bad", mismatch };
+  const recorded = await recordIntegrityFailure(deps, obj, reason, actual, detectedBy);
+  return recorded ? { kind: "bad", mismatch } : { kind: "replaced" };
+}
+
+/**
+ * Marks an object whose stored bytes are damaged (`integrity_failed`) or gone (`missing_data`)
+ * and raises the critical event, once per broken version. Only the version that was read is
+ * marked: if an overwrite or delete committed meanwhile, nothing is, and false is returned.
+ * Shared by verification on demand, reads (GET) and the background scrub.
+ */
+export async function recordIntegrityFailure(
+  deps: { db: RegionalDb; clock: Clock },
+  obj: Candidate,
+  reason: "hash_mismatch" | "missing_data",
+  actual: string | null,
+  detectedBy: "verification" | "read" | "scrub",
+): Promise<boolean> {
+  const now = deps.clock.now();
+  const same = and(eq(objectMetadata.objectId, obj.objectId), eq(objectMetadata.storageKey, obj.storageKey));
   const status = reason === "missing_data" ? "missing_data" : "integrity_failed";
   const rows = await deps.db.update(objectMetadata).set({ lastVerifiedAt: now, complianceStatus: status }).where(same).returning({ id: objectMetadata.objectId });
-  if (!rows.length) return { kind: "replaced" };
+  if (!rows.length) return false;
   await raiseComplianceEvent(deps.db, now, {
     customerId: obj.customerId,
     eventType: "integrity_mismatch",
@@ -110,9 +134,9 @@ async function verifyOne(deps: { db: RegionalDb; clock: Clock }, tenant: TenantS
       : `Stored bytes of ${obj.bucketName}/${obj.objectKey} no longer match their SHA-256 (possible tampering)`,
     bucketName: obj.bucketName,
     objectKey: obj.objectKey,
-    details: { object_id: obj.objectId, expected_sha256: obj.sha256, actual_sha256: actual, reason, size_bytes: obj.sizeBytes, verified_at: now.toISOString() },
+    details: { object_id: obj.objectId, expected_sha256: obj.sha256, actual_sha256: actual, reason, size_bytes: obj.sizeBytes, verified_at: now.toISOString(), detected_by: detectedBy },
     remediationHours: 24,
     dedupeKey: `integrity:${obj.objectId}:${obj.sha256}`,
   });
-  return { kind: "bad", mismatch };
+  return true;
 }

@@ -1,13 +1,17 @@
-import { Readable } from "node:stream";
+import { pipeline, Readable } from "node:stream";
 import { assertObjectKey, parseRange } from "@s3gw/core";
 import type { Context } from "hono";
 import { isCrossBorder, sourceCountryOf } from "../../source-country.ts";
 import type { AppEnv } from "../../env.ts";
 import { checkRead } from "../../services/access-policy.ts";
 import { findBucket } from "../../services/buckets.ts";
-import { findObject, openObject, renderEtag } from "../../services/objects.ts";
+import { damagedObjectError, readVerified, reportDamage, VerifyingStream } from "../../services/integrity-read.ts";
+import { findObject, openObject, renderEtag, type ObjectRow } from "../../services/objects.ts";
+import { BlobNotFoundError } from "@s3gw/storage";
 import { checkPreconditions } from "./conditions.ts";
 import { objectResponseHeaders } from "./object-headers.ts";
+
+const DEFAULT_VERIFY_BUFFER_BYTES = 1024 * 1024;
 
 export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { deps, customer, op } = c.var;
@@ -34,12 +38,29 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
     return c.body(null, 200, headers);
   }
 
-  const { row, range, body } = await openObject(deps.db, deps.targets, bucket, key, async (r) => {
-    op.crossBorder = isCrossBorder(facts.sourceCountry, r.storageCountry, customer.country);
-    await checkRead(deps, customer, facts, r);
-    checkPreconditions(c.req.raw.headers, renderEtag(r), r.lastModified);
-    return parseRange(rangeHeader, r.sizeBytes);
-  });
+  // Objects up to this size are read whole and checked before the first byte; larger ones are
+  // checked as they stream (see VerifyingStream). A range of a large object cannot be checked
+  // against the whole-object hash: it is served as stored, and the background scrub covers it.
+  const bufferLimit = deps.config.integrityVerifyBufferBytes ?? DEFAULT_VERIFY_BUFFER_BYTES;
+  let range: ReturnType<typeof parseRange>;
+  let last: ObjectRow | undefined;
+  let opened: Awaited<ReturnType<typeof openObject>>;
+  try {
+    opened = await openObject(deps.db, deps.targets, bucket, key, async (r) => {
+      last = r;
+      op.crossBorder = isCrossBorder(facts.sourceCountry, r.storageCountry, customer.country);
+      await checkRead(deps, customer, facts, r);
+      checkPreconditions(c.req.raw.headers, renderEtag(r), r.lastModified);
+      range = parseRange(rangeHeader, r.sizeBytes);
+      return r.sizeBytes <= bufferLimit ? undefined : range;
+    });
+  } catch (err) {
+    // The row says the object exists but its bytes are gone: an integrity failure, not a 500.
+    if (!(err instanceof BlobNotFoundError) || !last) throw err;
+    await reportDamage(deps, last, "missing_data", null);
+    throw damagedObjectError(key, "missing_data");
+  }
+  const { row, body } = opened;
   const headers = objectResponseHeaders(row);
   const length = range ? range.end - range.start + 1 : row.sizeBytes;
   headers["content-length"] = String(length);
@@ -48,5 +69,12 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
     delete headers["x-amz-checksum-sha256"]; // a whole-object checksum would not match the part sent
   }
   op.bytes = length;
-  return new Response(Readable.toWeb(body) as ReadableStream, { status: range ? 206 : 200, headers });
+  const status = range ? 206 : 200;
+  if (row.sizeBytes <= bufferLimit) {
+    const whole = await readVerified(deps, row, body);
+    return new Response(range ? whole.subarray(range.start, range.end + 1) : whole, { status, headers });
+  }
+  // pipeline: a failing source fails the response, and a client that hangs up closes the file.
+  const out = range ? body : pipeline(body, new VerifyingStream(deps, row), () => {});
+  return new Response(Readable.toWeb(out) as ReadableStream, { status, headers });
 }
