@@ -37,7 +37,8 @@ describe.each(["region", "global"] as const)("object keys are literal (%s)", (la
     expect((await put(base, `/lit/uploads/../${k}`, "evil")).status).toBe(200);
     expect((await get(base, `/lit/${k}`)).text).toBe("original");
     expect((await get(base, `/lit/uploads/../${k}`)).text).toBe("evil");
-    expect((await get(base, `/lit/uploads/%2E%2E/${k}`)).text).toBe("evil");
+    // Percent-encoded dots are the same literal key once decoded (signed as AWS canonicalises: `..`).
+    expect((await rawSigned(base, { method: "GET", path: `/lit/uploads/%2E%2E/${k}`, signPath: `/lit/uploads/../${k}`, creds: full })).text).toBe("evil");
 
     expect((await put(base, `/lit/${k}.2`, "keep me")).status).toBe(200);
     expect((await rawSigned(base, { method: "DELETE", path: `/lit/tmp/../${k}.2`, creds: full })).status).toBe(204);
@@ -110,7 +111,7 @@ describe("every body is covered by the payload hash", () => {
       unchanged: async () => expect((await get(stack.global.url, "/lit/body-target?retention")).status).toBe(404),
     },
     {
-      name: "PutObjectLegalHold", method: "PUT", path: "/lit/body-target?legal-hold", body: "<LegalHold><Status>OFF</Status></LegalHold>", swapped: "<LegalHold><Status>ON!</Status></LegalHold>".replace("!", ""),
+      name: "PutObjectLegalHold", method: "PUT", path: "/lit/body-target?legal-hold", body: "<LegalHold><Status>OFF</Status></LegalHold>", swapped: "<LegalHold><Status>ON</Status> </LegalHold>",
       unchanged: async () => expect((await get(stack.global.url, "/lit/body-target?legal-hold")).status).toBe(404),
     },
     {
@@ -123,7 +124,7 @@ describe("every body is covered by the payload hash", () => {
     },
     {
       name: "PutBucketLifecycleConfiguration", method: "PUT", path: "/lit?lifecycle", body: "<LifecycleConfiguration><Rule><ID>r</ID><Filter><Prefix>zzzz/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>30</Days></Expiration></Rule></LifecycleConfiguration>",
-      swapped: "<LifecycleConfiguration><Rule><ID>r</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>",
+      swapped: "<LifecycleConfiguration><Rule><ID>r</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>      </LifecycleConfiguration>",
       unchanged: async () => expect((await get(stack.global.url, "/lit?lifecycle")).status).toBe(404),
     },
     {

@@ -18,11 +18,14 @@ const signer = (creds: Credentials) => new SignatureV4({ service: "s3", region: 
 export async function rawSigned(base: string, opts: {
   method: string; path: string; creds?: Credentials; body?: Buffer | string; headers?: Record<string, string>;
   extraHeaders?: Record<string, string>; sentBody?: Buffer | string; presign?: boolean;
+  /** The path to sign when it differs from the one sent (e.g. percent-encoded dots, signed decoded as AWS does). */
+  signPath?: string;
 }): Promise<RawAnswer> {
   const url = new URL(base);
   const body = Buffer.from(opts.body ?? "");
   const q = opts.path.indexOf("?");
-  const path = q < 0 ? opts.path : opts.path.slice(0, q);
+  const sentRawPath = q < 0 ? opts.path : opts.path.slice(0, q);
+  const path = opts.signPath ?? sentRawPath;
   const query = Object.fromEntries(new URLSearchParams(q < 0 ? "" : opts.path.slice(q + 1)));
   let headers: Record<string, string> = { ...opts.headers };
   let sentPath = opts.path;
@@ -32,7 +35,7 @@ export async function rawSigned(base: string, opts: {
       { expiresIn: 300, unhoistableHeaders: new Set(Object.keys(opts.headers ?? {})) },
     );
     const qs = Object.entries(presigned.query ?? {}).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join("&");
-    sentPath = `${path}?${qs}`;
+    sentPath = `${sentRawPath}?${qs}`;
     headers = presigned.headers as Record<string, string>;
   } else if (opts.creds) {
     const signed = await signer(opts.creds).sign(

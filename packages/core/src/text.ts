@@ -14,26 +14,35 @@ export function isStorableText(value: string): boolean {
   return unstorableTextReason(value) === undefined;
 }
 
-/** The first unstorable string anywhere in a JSON-like value, as `path: reason` (keys are checked too). */
-export function findUnstorableText(value: unknown, path = "$"): string | undefined {
-  if (typeof value === "string") {
-    const reason = unstorableTextReason(value);
-    return reason ? `${path} ${reason}` : undefined;
-  }
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findUnstorableText(value[i], `${path}[${i}]`);
-      if (found) return found;
+/** Deeper JSON than this is refused outright: no legitimate input of ours nests so deep. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * The first unstorable string anywhere in a JSON-like value, as `path: reason` (keys are
+ * checked too), or a nesting deeper than MAX_JSON_DEPTH. Iterative, so hostile nesting
+ * cannot exhaust the stack.
+ */
+export function findUnstorableText(root: unknown, rootPath = "$"): string | undefined {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: root, path: rootPath, depth: 0 }];
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === "string") {
+      const reason = unstorableTextReason(value);
+      if (reason) return `${path} ${reason}`;
+      continue;
     }
-    return undefined;
-  }
-  if (value !== null && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) {
+    if (value === null || typeof value !== "object") continue;
+    if (depth >= MAX_JSON_DEPTH) return `${path} nests deeper than ${MAX_JSON_DEPTH} levels`;
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: `${path}[${i}]`, depth: depth + 1 });
+      continue;
+    }
+    const entries = Object.entries(value);
+    for (const [k] of entries) {
       const keyReason = unstorableTextReason(k);
       if (keyReason) return `${path} has a key that ${keyReason}`;
-      const found = findUnstorableText(v, `${path}.${k}`);
-      if (found) return found;
     }
+    for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i]![1], path: `${path}.${entries[i]![0]}`, depth: depth + 1 });
   }
   return undefined;
 }

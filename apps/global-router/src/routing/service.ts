@@ -1,4 +1,4 @@
-import { apiError } from "@s3gw/core";
+import { apiError, unstorableTextReason } from "@s3gw/core";
 import type { RegionDirectory, RegionInfo } from "../regions.ts";
 import type { RoutingCache } from "./cache.ts";
 import type { RoutingStore } from "./store.ts";
@@ -54,6 +54,8 @@ const PHONE_RE = /\+?\d[\d ().-]{7,}\d/;
 
 /** The global layer must not hold personal data, so notes that look like contact details are refused. */
 export function routingNotesProblem(notes: string): string | undefined {
+  const unstorable = unstorableTextReason(notes);
+  if (unstorable) return `routing_notes ${unstorable}`;
   if (EMAIL_RE.test(notes)) return "routing_notes must not contain e-mail addresses";
   if (PHONE_RE.test(notes)) return "routing_notes must not contain phone numbers";
   return undefined;

@@ -158,16 +158,36 @@ function drainUnread(incoming: IncomingMessage): void {
 function upstreamBody(incoming: IncomingMessage, outgoing: ServerResponse): Readable | null {
   if (!requestHasBody(incoming.headers)) return null;
   const expectsContinue = /^100-continue$/i.test(incoming.headers.expect ?? "");
-  if (incoming.headers["content-length"] !== undefined && !expectsContinue) return incoming;
+  let continued = false;
   // A fresh stream not yet read has no length undici could discover, so it keeps the
   // client's framing: chunked stays chunked, a declared Content-Length is forwarded as is.
-  return Readable.from(
-    (async function* () {
-      if (expectsContinue && !outgoing.headersSent) outgoing.writeContinue();
-      for await (const chunk of incoming) yield chunk as Uint8Array;
-    })(),
-    { objectMode: false },
-  );
+  // When the region answers early, undici destroys this stream; that must not destroy the
+  // client's request (its socket), which is drained after the answer instead (drainUnread).
+  const onData = (chunk: Buffer) => {
+    if (!body.push(chunk)) incoming.pause();
+  };
+  const onEnd = () => body.push(null);
+  const onError = (err: Error) => body.destroy(err);
+  const body = new Readable({
+    read() {
+      if (expectsContinue && !continued && !outgoing.headersSent) {
+        continued = true;
+        outgoing.writeContinue();
+      }
+      incoming.resume();
+    },
+    destroy(err, callback) {
+      incoming.off("data", onData);
+      incoming.off("end", onEnd);
+      incoming.off("error", onError);
+      callback(err);
+    },
+  });
+  incoming.on("data", onData);
+  incoming.on("end", onEnd);
+  incoming.on("error", onError);
+  incoming.pause();
+  return body;
 }
 
 function forwardingOf(ctx: RelayContext, method: string, pathAndQuery: string): ForwardingContext {
