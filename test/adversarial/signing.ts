@@ -17,7 +17,7 @@ const signer = (creds: Credentials) => new SignatureV4({ service: "s3", region: 
  */
 export async function rawSigned(base: string, opts: {
   method: string; path: string; creds?: Credentials; body?: Buffer | string; headers?: Record<string, string>;
-  extraHeaders?: Record<string, string>; sentBody?: Buffer | string; presign?: boolean;
+  extraHeaders?: Record<string, string>; sentBody?: Buffer | string;
   /** The path to sign when it differs from the one sent (e.g. percent-encoded dots, signed decoded as AWS does). */
   signPath?: string;
 }): Promise<RawAnswer> {
@@ -28,16 +28,8 @@ export async function rawSigned(base: string, opts: {
   const path = opts.signPath ?? sentRawPath;
   const query = Object.fromEntries(new URLSearchParams(q < 0 ? "" : opts.path.slice(q + 1)));
   let headers: Record<string, string> = { ...opts.headers };
-  let sentPath = opts.path;
-  if (opts.creds && opts.presign) {
-    const presigned = await signer(opts.creds).presign(
-      { method: opts.method, protocol: "http:", hostname: url.hostname, port: Number(url.port), path, query, headers: { host: url.host, ...opts.headers } },
-      { expiresIn: 300, unhoistableHeaders: new Set(Object.keys(opts.headers ?? {})) },
-    );
-    const qs = Object.entries(presigned.query ?? {}).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join("&");
-    sentPath = `${sentRawPath}?${qs}`;
-    headers = presigned.headers as Record<string, string>;
-  } else if (opts.creds) {
+  const sentPath = opts.path;
+  if (opts.creds) {
     const signed = await signer(opts.creds).sign(
       { method: opts.method, protocol: "http:", hostname: url.hostname, port: Number(url.port), path, query, headers: { host: url.host, "x-amz-content-sha256": sha256hex(body), ...opts.headers } },
       { signingDate: new Date() },

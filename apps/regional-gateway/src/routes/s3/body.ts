@@ -1,5 +1,5 @@
 import { Transform, type Readable } from "node:stream";
-import { awsChunkedDecoder, payloadHashCheck, s3Error } from "@s3gw/core";
+import { awsChunkedDecoder, isAppError, payloadHashCheck, s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { parseContentLength } from "./object-headers.ts";
@@ -46,7 +46,8 @@ function limit(maxBytes: number, error: () => Error): Transform {
 }
 
 function through(source: Readable, transform: Transform): Readable {
-  source.on("error", (err) => transform.destroy(err));
+  // A client that goes away mid-body is an incomplete body (400), never a server fault.
+  source.on("error", (err) => transform.destroy(isAppError(err) ? err : s3Error("IncompleteBody", "The connection closed before the whole request body arrived.")));
   // The body starts flowing before the handler hands it to storage; a bad chunk in that window
   // must stay on the stream (`errored`, seen by the storage pipeline), not crash the process.
   transform.on("error", () => {});

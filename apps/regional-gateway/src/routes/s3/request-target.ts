@@ -1,4 +1,4 @@
-import { s3Error, unstorableTextReason } from "@s3gw/core";
+import { MAX_QUERY_PARAMETERS, s3Error, unstorableTextReason } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 
@@ -45,7 +45,9 @@ function storable(value: string, what: string): string {
 export function parseRawQuery(rawQuery: string): URLSearchParams {
   const query = new URLSearchParams();
   if (rawQuery === "") return query;
-  for (const part of rawQuery.split("&")) {
+  const parts = rawQuery.split("&");
+  if (parts.length > MAX_QUERY_PARAMETERS) throw s3Error("InvalidArgument", `A request may carry at most ${MAX_QUERY_PARAMETERS} query parameters.`);
+  for (const part of parts) {
     if (part === "") continue;
     const eq = part.indexOf("=");
     const name = storable(decodeOnce(eq < 0 ? part : part.slice(0, eq), true), "query parameter name");
