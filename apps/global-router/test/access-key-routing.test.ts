@@ -48,6 +48,7 @@ function provenFor(seen: SeenRequest, customer: string): boolean {
       forwardedHost: header("x-forwarded-host"),
       forwardedProto: header("x-forwarded-proto"),
       routedCustomerId: customer,
+      sourceCountry: header("x-source-country"),
     },
     Date.now() / 1000,
   );

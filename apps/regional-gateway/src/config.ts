@@ -36,6 +36,8 @@ const envSchema = z
     ADMIN_TOKEN: z.string().min(16, "ADMIN_TOKEN must be at least 16 characters").optional(),
     ADMIN_TOKEN_SHA256: z.string().regex(/^[0-9a-f]{64}$/, "ADMIN_TOKEN_SHA256 must be 64 hex digits").optional(),
     SOURCE_COUNTRY_HEADER: z.string().regex(/^[a-z0-9-]+$/i).default("x-source-country"),
+    // Peers (the deployment's own proxy) whose source-country header is believed on direct requests.
+    TRUSTED_PROXIES: z.string().default("").transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean)),
     STRAY_GRACE_MS: z.coerce.number().int().min(0).default(15 * 60_000),
     SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
     GDPR_DEADLINE_CHECK_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
@@ -90,6 +92,8 @@ export interface RegionalConfig {
   adminToken: { sha256: string } | undefined;
   /** Header the deployment's edge sets to the client's ISO country code. */
   sourceCountryHeader: string;
+  /** Socket peers whose source-country header is believed without a router proof (the deployment's proxy). */
+  trustedProxies: string[];
   strayGraceMs: number;
   sweepIntervalMs: number;
   /** How often open GDPR requests are checked against their deadlines. */
@@ -188,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
     trustedCustomerHeader: e.TRUSTED_CUSTOMER_HEADER,
     adminToken: adminTokenFromEnv(e.ADMIN_TOKEN, e.ADMIN_TOKEN_SHA256),
     sourceCountryHeader: e.SOURCE_COUNTRY_HEADER.toLowerCase(),
+    trustedProxies: e.TRUSTED_PROXIES,
     strayGraceMs: e.STRAY_GRACE_MS,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,
     gdprDeadlineCheckMs: e.GDPR_DEADLINE_CHECK_MS,

@@ -68,6 +68,8 @@ export interface AppEnv {
     forwardedByRouter: boolean;
     /** The customer the global router resolved (x-s3gw-routed-customer), set only with a valid proof. */
     routedCustomerId: string | undefined;
+    /** The client's country the global router signed into its proof, set only with a valid proof. */
+    routedSourceCountry: string | undefined;
     /** Set by the S3 edge: errors render as S3 XML, whatever the path. */
     s3: boolean;
     /** The S3 request's bucket, key and query, from the raw target. */

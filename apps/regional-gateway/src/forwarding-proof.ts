@@ -5,7 +5,7 @@ import type { AppEnv } from "./env.ts";
 export type ForwardingVerdict =
   | { kind: "absent" }
   | { kind: "invalid"; reason: string }
-  | { kind: "valid"; clientAddress: string | undefined; routedCustomerId: string | undefined };
+  | { kind: "valid"; clientAddress: string | undefined; routedCustomerId: string | undefined; sourceCountry: string | undefined };
 
 /** The peer of the TCP connection; undefined when the app is driven without a socket (app.request). */
 export function socketAddress(c: Context<AppEnv>): string | undefined {
@@ -32,6 +32,7 @@ export function forwardingVerdict(c: Context<AppEnv>, secret: string | undefined
   if (proof === undefined || !secret) return { kind: "absent" };
   const forwardedFor = c.req.header("x-forwarded-for") ?? "";
   const routed = c.req.header(ROUTED_CUSTOMER_HEADER) ?? "";
+  const country = c.req.header(c.var.deps.config.sourceCountryHeader) ?? "";
   const check = verifyForwardedRequest(
     secret,
     proof,
@@ -42,11 +43,12 @@ export function forwardingVerdict(c: Context<AppEnv>, secret: string | undefined
       forwardedHost: c.req.header("x-forwarded-host") ?? "",
       forwardedProto: c.req.header("x-forwarded-proto") ?? "",
       routedCustomerId: routed,
+      sourceCountry: country,
     },
     nowSeconds,
   );
   if (!check.ok) return { kind: "invalid", reason: check.reason };
   // The router appends the peer it saw; earlier entries came from the client and prove nothing.
   const clientAddress = forwardedFor.split(",").map((s) => s.trim()).filter(Boolean).at(-1);
-  return { kind: "valid", clientAddress, routedCustomerId: routed || undefined };
+  return { kind: "valid", clientAddress, routedCustomerId: routed || undefined, sourceCountry: country || undefined };
 }

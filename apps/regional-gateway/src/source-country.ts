@@ -1,10 +1,22 @@
 import type { Context } from "hono";
 import type { AppEnv } from "./env.ts";
+import { socketAddress } from "./forwarding-proof.ts";
 
-/** The client's country as the deployment's edge reported it (ISO alpha-2), or null. */
+const COUNTRY = /^[A-Za-z]{2}$/;
+
+/**
+ * The client's country (ISO alpha-2) from a trusted edge, never from the client: the value the
+ * global router signed into its forwarding proof, or on a direct request the header set by a
+ * proxy whose address is configured (TRUSTED_PROXIES). Anything else is unknown (null).
+ */
 export function sourceCountryOf(c: Context<AppEnv>): string | null {
-  const v = c.req.header(c.var.deps.config.sourceCountryHeader);
-  return v && /^[A-Za-z]{2}$/.test(v) ? v.toUpperCase() : null;
+  let v: string | undefined;
+  if (c.var.forwardedByRouter) v = c.var.routedSourceCountry;
+  else {
+    const peer = socketAddress(c);
+    if (peer !== undefined && c.var.deps.config.trustedProxies.includes(peer)) v = c.req.header(c.var.deps.config.sourceCountryHeader);
+  }
+  return v && COUNTRY.test(v) ? v.toUpperCase() : null;
 }
 
 /**

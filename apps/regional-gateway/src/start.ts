@@ -51,6 +51,9 @@ export async function startRegionalGateway(
     server.once("listening", resolve);
     server.once("error", reject);
   });
+  // Node would answer `Expect: 100-continue` itself before the app ran; the S3 body reader sends
+  // `100 Continue` only once authentication and the operation's checks passed.
+  server.on("checkContinue", (req, res) => server.emit("request", req, res));
   // Large uploads can legitimately take long; only idle sockets are reaped.
   if ("requestTimeout" in server) server.requestTimeout = 0;
   const port = (server.address() as AddressInfo).port;

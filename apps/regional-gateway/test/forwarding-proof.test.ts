@@ -38,6 +38,7 @@ function send(req: Forwarded): Promise<{ status: number; body: string; requestId
     forwardedHost: "s3.example.com",
     forwardedProto: "https",
     routedCustomerId: req.routedCustomer ?? "acme-corp",
+    sourceCountry: "",
   };
   const proof = req.proof === undefined ? signForwardedRequest(TEST_GATEWAY_SECRET, fields, Date.now() / 1000) : req.proof;
   const headers: Record<string, string> = {
@@ -89,7 +90,7 @@ describe("forwarding proof from the global router", () => {
 
   it("refuses, and logs, a proof that is present but wrong", async () => {
     const now = Date.now() / 1000;
-    const base = { method: "GET", pathAndQuery: "/s3/documents", forwardedFor: "203.0.113.7", forwardedHost: "s3.example.com", forwardedProto: "https", routedCustomerId: "acme-corp" };
+    const base = { method: "GET", pathAndQuery: "/s3/documents", forwardedFor: "203.0.113.7", forwardedHost: "s3.example.com", forwardedProto: "https", routedCustomerId: "acme-corp", sourceCountry: "" };
     const cases: Forwarded[] = [
       // Another secret.
       { path: "/s3/documents", forwardedFor: "203.0.113.7", proof: signForwardedRequest("x".repeat(40), base, now) },

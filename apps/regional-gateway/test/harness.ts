@@ -51,6 +51,8 @@ export async function startTestRegion(regionId: string, overrides: Partial<Regio
     trustedCustomerHeader: true,
     adminToken: { sha256: createHash("sha256").update(ADMIN_TOKEN).digest("hex") },
     sourceCountryHeader: "x-source-country",
+    // Tests play the deployment's edge proxy from loopback.
+    trustedProxies: ["127.0.0.1", "::ffff:127.0.0.1"],
     strayGraceMs: 15 * 60_000,
     sweepIntervalMs: 10 * 60_000,
     gdprDeadlineCheckMs: 15 * 60_000,

@@ -14,6 +14,7 @@ const DEFAULTS = {
   max_object_size_bytes: null,
   reject_duplicate_content: false,
   block_cross_border_access: false,
+  unknown_source_country: "deny",
   anomaly_threshold_per_hour: 100,
 };
 
@@ -99,7 +100,7 @@ describe("rules API", () => {
     };
     const res = await putRules("rules-co", rules, bearer(tokens.officer!));
     expect(res.status).toBe(200);
-    const stored = { ...rules, allowed_content_types: ["application/pdf", "image/*"] };
+    const stored = { ...rules, allowed_content_types: ["application/pdf", "image/*"], unknown_source_country: "deny" };
     expect(await res.json()).toEqual({
       customer_id: "rules-co",
       rules: stored,
@@ -206,14 +207,17 @@ describe("rules enforced on the S3 path", () => {
     expect(await read.text()).toContain("cross-border access blocked");
     expect((await xb("/vault/a.txt", { method: "HEAD", headers: { "x-source-country": "JP" } })).status).toBe(403);
 
-    // Inside the EU (FI storage, FI or DE client) and without the edge header, access is allowed.
+    // Inside the EU (FI storage, FI or DE client) access is allowed.
     expect((await xb("/vault/c.txt", { method: "PUT", body: "c", headers: { "x-source-country": "FI" } })).status).toBe(200);
     expect(await (await xb("/vault/a.txt", { headers: { "x-source-country": "FI" } })).text()).toBe("a");
     expect((await xb("/vault/a.txt", { headers: { "x-source-country": "DE" } })).status).toBe(200);
+    // Without a trusted edge's country the rule's default applies: deny, unless the customer allows unknown origins.
+    expect((await xb("/vault/a.txt")).status).toBe(403);
+    expect((await putRules("xb-co", { ...DEFAULTS, block_cross_border_access: true, unknown_source_country: "allow" })).status).toBe(200);
     expect((await xb("/vault/a.txt")).status).toBe(200);
 
     const denied = await sql`select operation_type, source_country, result from operations_log where customer_id = 'xb-co' and result = 'denied' order by id`;
-    expect(denied.map((r) => `${r.operation_type}:${r.source_country}`)).toEqual(["PutObject:US", "GetObject:US", "HeadObject:JP"]);
+    expect(denied.map((r) => `${r.operation_type}:${r.source_country}`)).toEqual(["PutObject:US", "GetObject:US", "HeadObject:JP", "GetObject:null"]);
     const events = await sql`select event_type, severity, details, dedupe_key from compliance_events where customer_id = 'xb-co'`;
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ event_type: "cross_border_access_blocked", severity: "medium", details: { direction: "write", source_country: "US", storage_country: "FI" } });
@@ -232,9 +236,29 @@ describe("the source-country header is the deployment's choice", () => {
 
   it("reads the configured header and ignores the default one", async () => {
     const c = s3(edge.url, "edge-co");
-    expect((await c("/bkt", { method: "PUT" })).status).toBe(200);
-    expect((await c("/bkt/k", { method: "PUT", body: "k", headers: { "x-source-country": "US" } })).status).toBe(200);
+    expect((await c("/bkt", { method: "PUT", headers: { "cf-ipcountry": "FI" } })).status).toBe(200);
+    // The default header is not the edge's here: the country stays unknown, and unknown is denied.
+    expect((await c("/bkt/k", { method: "PUT", body: "k", headers: { "x-source-country": "FI" } })).status).toBe(403);
+    expect((await c("/bkt/k", { method: "PUT", body: "k", headers: { "cf-ipcountry": "FI" } })).status).toBe(200);
     expect((await c("/bkt/k", { headers: { "cf-ipcountry": "US" } })).status).toBe(403);
     expect((await c("/bkt/k", { headers: { "cf-ipcountry": "FI" } })).status).toBe(200);
+  });
+
+  it("believes the header only from a configured proxy address", async () => {
+    const untrusting = await startTestRegion("FI-HEL", { sourceCountryHeader: "cf-ipcountry", trustedProxies: [] });
+    try {
+      await register(untrusting.url, "edge-co");
+      await fetch(`${untrusting.url}/api/customers/edge-co/rules`, { method: "PUT", headers: { ...json, ...adminAuth }, body: JSON.stringify({ ...DEFAULTS, block_cross_border_access: true }) });
+      const c = s3(untrusting.url, "edge-co");
+      expect((await c("/bkt", { method: "PUT" })).status).toBe(200);
+      // A client claiming to be in Finland is not believed: unknown, denied.
+      expect((await c("/bkt/k", { method: "PUT", body: "k", headers: { "cf-ipcountry": "FI" } })).status).toBe(403);
+      const db = postgres(untrusting.databaseUrl, { max: 1 });
+      const rows = await db`select source_country from operations_log where customer_id = 'edge-co' and operation_type = 'PutObject'`;
+      await db.end();
+      expect(rows.map((r) => r.source_country)).toEqual([null]);
+    } finally {
+      await untrusting.destroy();
+    }
   });
 });

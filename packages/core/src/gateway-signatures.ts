@@ -31,6 +31,8 @@ export interface ForwardedRequest {
   forwardedHost: string;
   forwardedProto: string;
   routedCustomerId: string;
+  /** The client's country as the router's trusted edge reported it, "" when unknown: signed, so a client cannot set it. */
+  sourceCountry: string;
 }
 
 const hmacHex = (secret: string, text: string) => createHmac("sha256", secret).update(text, "utf8").digest("hex");
@@ -41,7 +43,7 @@ function internalText(req: InternalRequest, t: number): string {
 }
 
 function forwardedText(req: ForwardedRequest, t: number): string {
-  return [t, req.method.toUpperCase(), req.pathAndQuery, req.forwardedFor, req.forwardedHost, req.forwardedProto, req.routedCustomerId].join("\n");
+  return [t, req.method.toUpperCase(), req.pathAndQuery, req.forwardedFor, req.forwardedHost, req.forwardedProto, req.routedCustomerId, req.sourceCountry].join("\n");
 }
 
 /** `t=<unix seconds>,v1=<hex>` for the x-s3gw-internal-signature header. */

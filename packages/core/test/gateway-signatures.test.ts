@@ -32,6 +32,7 @@ describe("forwarding proof", () => {
     forwardedHost: "s3.example.com",
     forwardedProto: "https",
     routedCustomerId: "acme-corp",
+    sourceCountry: "FI",
   };
 
   it("binds every forwarded field", () => {
@@ -44,6 +45,8 @@ describe("forwarding proof", () => {
       { forwardedHost: "evil.example" },
       { forwardedProto: "http" },
       { routedCustomerId: "globex" },
+      { sourceCountry: "US" },
+      { sourceCountry: "" },
     ]) {
       expect(verifyForwardedRequest(SECRET, proof, { ...fwd, ...change }, now)).toMatchObject({ ok: false });
     }

@@ -108,6 +108,7 @@ export function forwardRequestHeaders(rawHeaders: readonly string[], ctx: Forwar
           forwardedHost: host ?? "",
           forwardedProto: ctx.proto,
           routedCustomerId: f.routedCustomerId,
+          sourceCountry: ctx.sourceCountry?.value ?? "",
         },
         f.nowSeconds,
       );

@@ -15,6 +15,7 @@ export const forwarded = createMiddleware<AppEnv>(async (c, next) => {
   c.set("forwardedByRouter", valid);
   c.set("clientAddress", (valid ? verdict.clientAddress : undefined) ?? socketAddress(c));
   c.set("routedCustomerId", valid ? verdict.routedCustomerId : undefined);
+  c.set("routedSourceCountry", valid ? verdict.sourceCountry : undefined);
   if (verdict.kind === "invalid") {
     op.operation = "VerifyForwardingProof";
     op.info = { reason: "invalid_forwarding_proof", detail: verdict.reason };

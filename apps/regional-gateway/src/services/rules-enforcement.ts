@@ -32,7 +32,10 @@ export function jurisdictionOf(country: string): string {
  * judged (the edge did not say where they come from). Returns the refusal reason, if any.
  */
 export function crossBorderRefusal(rules: CustomerRules, sourceCountry: string | null, storageCountry: string): string | undefined {
-  if (!rules.blockCrossBorderAccess || sourceCountry === null) return undefined;
+  if (!rules.blockCrossBorderAccess) return undefined;
+  if (sourceCountry === null) {
+    return rules.unknownSourceCountry === "allow" ? undefined : "cross-border access blocked: the request's source country is unknown (no trusted edge reported it)";
+  }
   if (jurisdictionOf(sourceCountry) === jurisdictionOf(storageCountry)) return undefined;
   return `cross-border access blocked: request from ${sourceCountry} (${jurisdictionOf(sourceCountry)}), data stored in ${storageCountry} (${jurisdictionOf(storageCountry)})`;
 }

@@ -10,6 +10,8 @@ export interface CustomerRules {
   maxObjectSizeBytes: number | null;
   rejectDuplicateContent: boolean;
   blockCrossBorderAccess: boolean;
+  /** With the cross-border block on: what a request whose source country no trusted edge reported gets. */
+  unknownSourceCountry: "deny" | "allow";
   anomalyThresholdPerHour: number;
 }
 
@@ -18,6 +20,7 @@ export const DEFAULT_RULES: CustomerRules = {
   maxObjectSizeBytes: null,
   rejectDuplicateContent: false,
   blockCrossBorderAccess: false,
+  unknownSourceCountry: "deny",
   // The seed flags more than 100 API calls per hour per tenant.
   anomalyThresholdPerHour: 100,
 };
@@ -35,6 +38,8 @@ export const rulesBodySchema = z.strictObject({
   max_object_size_bytes: z.number().int().min(1).max(5 * 1024 ** 3).nullable(),
   reject_duplicate_content: z.boolean(),
   block_cross_border_access: z.boolean(),
+  // Optional so that existing clients keep working; unknown origins are denied unless allowed here.
+  unknown_source_country: z.enum(["deny", "allow"]).default("deny"),
   anomaly_threshold_per_hour: z.number().int().min(1).max(10_000_000),
 });
 export type RulesBody = z.infer<typeof rulesBodySchema>;
@@ -44,7 +49,7 @@ const configs = {
   allowed_content_types: z.object({ types: z.array(z.string()).min(1) }),
   max_object_size: z.object({ bytes: z.number().int().min(1) }),
   reject_duplicate_content: z.object({}),
-  block_cross_border_access: z.object({}),
+  block_cross_border_access: z.object({ unknown_source_country: z.enum(["deny", "allow"]).default("deny") }),
   anomaly_threshold: z.object({ operations_per_hour: z.number().int().min(1) }),
 };
 type RuleType = keyof typeof configs;
@@ -59,7 +64,10 @@ function rowsToRules(rows: { ruleType: string; ruleConfig: Record<string, unknow
     if (r.ruleType === "allowed_content_types") rules.allowedContentTypes = v.types as string[];
     else if (r.ruleType === "max_object_size") rules.maxObjectSizeBytes = v.bytes as number;
     else if (r.ruleType === "reject_duplicate_content") rules.rejectDuplicateContent = true;
-    else if (r.ruleType === "block_cross_border_access") rules.blockCrossBorderAccess = true;
+    else if (r.ruleType === "block_cross_border_access") {
+      rules.blockCrossBorderAccess = true;
+      rules.unknownSourceCountry = v.unknown_source_country as "deny" | "allow";
+    }
     else if (r.ruleType === "anomaly_threshold") rules.anomalyThresholdPerHour = v.operations_per_hour as number;
   }
   return rules;
@@ -70,7 +78,7 @@ function rulesToRows(b: CustomerRules): { ruleType: RuleType; ruleConfig: Record
     { ruleType: "allowed_content_types", ruleConfig: b.allowedContentTypes ? { types: b.allowedContentTypes } : {}, enabled: b.allowedContentTypes !== null },
     { ruleType: "max_object_size", ruleConfig: b.maxObjectSizeBytes ? { bytes: b.maxObjectSizeBytes } : {}, enabled: b.maxObjectSizeBytes !== null },
     { ruleType: "reject_duplicate_content", ruleConfig: {}, enabled: b.rejectDuplicateContent },
-    { ruleType: "block_cross_border_access", ruleConfig: {}, enabled: b.blockCrossBorderAccess },
+    { ruleType: "block_cross_border_access", ruleConfig: { unknown_source_country: b.unknownSourceCountry }, enabled: b.blockCrossBorderAccess },
     { ruleType: "anomaly_threshold", ruleConfig: { operations_per_hour: b.anomalyThresholdPerHour }, enabled: true },
   ];
 }
@@ -81,6 +89,7 @@ export function rulesFromBody(b: RulesBody): CustomerRules {
     maxObjectSizeBytes: b.max_object_size_bytes,
     rejectDuplicateContent: b.reject_duplicate_content,
     blockCrossBorderAccess: b.block_cross_border_access,
+    unknownSourceCountry: b.unknown_source_country,
     anomalyThresholdPerHour: b.anomaly_threshold_per_hour,
   };
 }
@@ -91,6 +100,7 @@ export function rulesView(r: CustomerRules) {
     max_object_size_bytes: r.maxObjectSizeBytes,
     reject_duplicate_content: r.rejectDuplicateContent,
     block_cross_border_access: r.blockCrossBorderAccess,
+    unknown_source_country: r.unknownSourceCountry,
     anomaly_threshold_per_hour: r.anomalyThresholdPerHour,
   };
 }

@@ -26,7 +26,6 @@ export const s3Edge = createMiddleware<AppEnv>(async (c, next) => {
     } catch (err) {
       c.res = onError(err as Error, c);
     }
-    closeIfBodyUnread(c);
   });
 });
 
@@ -51,22 +50,4 @@ async function serveS3(c: Context<AppEnv>, raw: { rawPath: string; rawQuery: str
     });
   });
   return res!;
-}
-
-/**
- * An answer given before the body was read (a refusal, a failed precondition): the client
- * learns it at once, and the connection is closed after the answer instead of being reused
- * with an unread body in it (the server drains what it can, then closes).
- */
-function closeIfBodyUnread(c: Context<AppEnv>): void {
-  const incoming = c.env?.incoming;
-  if (!incoming || incoming.readableEnded || c.res.headers.has("connection")) return;
-  const declared = incoming.headers["content-length"];
-  const hasBody = incoming.headers["transfer-encoding"] !== undefined || (declared !== undefined && declared !== "0");
-  if (!hasBody) return;
-  const res = c.res;
-  c.res = undefined as unknown as Response;
-  const headers = new Headers(res.headers);
-  headers.set("connection", "close");
-  c.res = new Response(res.body, { status: res.status, statusText: res.statusText, headers });
 }
