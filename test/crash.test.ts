@@ -33,6 +33,8 @@ function startGateway(extra: Record<string, string> = {}) {
     STORAGE_DIR: storageDir,
     TOPOLOGY_FILE: join(REPO_ROOT, "infra/topology.local.json"),
     TRUSTED_CUSTOMER_HEADER: "true",
+    // A lone region with no global router to confirm the customer's home with.
+    ALLOW_STANDALONE_REGISTRATION: "true",
     ADMIN_TOKEN,
     LOG_LEVEL: "warn",
     ...extra,

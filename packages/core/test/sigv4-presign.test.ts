@@ -39,6 +39,9 @@ describe("presigned URLs", () => {
     expect(await code(verifySigV4(fetched(plain.url), CREDS, NOW))).toBe("accepted");
     const withHeader = await sdkPresigned("bucket/k", { headers: { "x-amz-server-side-encryption": "AES256" }, query: { "response-content-type": "text/plain" } });
     expect(await code(verifySigV4(fetched(withHeader.url, "GET", { "x-amz-server-side-encryption": "AES256" }), CREDS, NOW))).toBe("accepted");
+    // A hoisted header sent with another value, or an x-amz-* header the URL never covered, is not what was signed.
+    expect(await code(verifySigV4(fetched(withHeader.url, "GET", { "x-amz-server-side-encryption": "aws:kms" }), CREDS, NOW))).toBe("AccessDenied");
+    expect(await code(verifySigV4(fetched(plain.url, "GET", { "x-amz-copy-source": "other/secret" }), CREDS, NOW))).toBe("AccessDenied");
   });
 
   it("refuses an expired URL with AccessDenied naming the expiry", async () => {

@@ -44,7 +44,7 @@ export async function verifySigV4(req: IncomingS3Request, credentials: SigV4Cred
   const { payloadHash, payloadMode } = payloadOf(claim, req.headers);
   const headerText = await matchingHeaderText(req, claim, credentials, payloadHash);
   if (!headerText) throw s3Error("SignatureDoesNotMatch");
-  assertAmzHeadersSigned(req.headers, claim.signedHeaders);
+  assertAmzHeadersSigned(req.headers, claim.signedHeaders, parseQuery(req.rawQuery));
   const decodedLength = decodedLengthOf(req.headers);
   return {
     accessKeyId: claim.accessKeyId, kind: claim.kind, region: claim.region, signingDate: claim.signingDate,
@@ -57,11 +57,14 @@ export async function verifySigV4(req: IncomingS3Request, credentials: SigV4Cred
 /**
  * Signed means exactly what was signed: an `x-amz-*` header the signature does not cover
  * (an added `x-amz-copy-source`, `x-amz-meta-*`, `x-amz-bypass-governance-retention`, ...)
- * would change what the request does. AWS refuses such requests; so do we.
+ * would change what the request does. AWS refuses such requests; so do we. A header is
+ * covered when it is a signed header, or when the signer hoisted it into the (signed) query
+ * string with the same value, as presigners do.
  */
-export function assertAmzHeadersSigned(headers: Record<string, string>, signedHeaders: readonly string[]): void {
+export function assertAmzHeadersSigned(headers: Record<string, string>, signedHeaders: readonly string[], signedQuery: Record<string, string | string[]> = {}): void {
   const signed = new Set(signedHeaders);
-  const unsigned = Object.keys(headers).filter((name) => name.startsWith("x-amz-") && !signed.has(name)).sort();
+  const hoisted = new Map(Object.entries(signedQuery).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(",") : v]));
+  const unsigned = Object.keys(headers).filter((name) => name.startsWith("x-amz-") && !signed.has(name) && hoisted.get(name) !== headers[name]).sort();
   if (unsigned.length > 0) throw s3Error("AccessDenied", `There were headers present in the request which were not signed: ${unsigned.join(", ")}`);
 }
 
