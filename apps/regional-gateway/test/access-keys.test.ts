@@ -76,6 +76,7 @@ describe("access keys", () => {
       secretAccessKey: key.secret_access_key,
       permission: "read-only",
       allowedBuckets: ["documents"],
+      bypassGovernance: false,
     });
   });
 
@@ -199,10 +200,13 @@ describe("master keys", () => {
   });
 
   it("refuses to create keys without MASTER_KEYS, and undoes a key the global router could not learn", async () => {
-    const de = await startTestRegion("DE-FRA", { masterKeys: undefined, globalRouterUrl: "http://127.0.0.1:1" });
+    const de = await startTestRegion("DE-FRA", { masterKeys: undefined });
     const db = postgres(de.databaseUrl, { max: 1, onnotice: () => {} });
     try {
+      // Registered standalone first: registration itself is confirmed with the router, and an unreachable
+      // router would refuse it (503) before key creation is ever reached.
       expect((await register(de.url, "rhein-pharma", { country: "DE" })).status).toBe(201);
+      de.deps.config.globalRouterUrl = "http://127.0.0.1:1";
       const noKeys = await createKey(de.url, "rhein-pharma");
       expect(noKeys.status).toBe(503);
       expect(((await noKeys.json()) as { error: { message: string } }).error.message).toMatch(/MASTER_KEYS/);
