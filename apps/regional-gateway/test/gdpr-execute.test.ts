@@ -41,7 +41,7 @@ async function newRequest(subject: string, type: string): Promise<Dsr> {
 }
 const execute = async (id: string) => json(await api(t.officer!, "POST", `/requests/${id}/execute`), 200);
 
-async function download(id: string, token = t.auditor!): Promise<ExportFile> {
+async function download(id: string, token = t.officer!): Promise<ExportFile> {
   const res = await fetch(`${de.url}/api/gdpr/requests/${id}/export`, { headers: bearer(token) });
   expect(res.status).toBe(200);
   expect(res.headers.get("content-type")).toBe("application/json");
@@ -57,7 +57,7 @@ beforeAll(async () => {
   expect((await register(de.url, "globex", { customer_name: "Globex", country: "Germany" })).status).toBe(201);
   t.officer = await mintToken(de.url, "dpo", "compliance_officer");
   t.auditor = await mintToken(de.url, "auditor", "auditor");
-  t.globexAuditor = await mintToken(de.url, "globex auditor", "auditor", "globex");
+  t.globexOfficer = await mintToken(de.url, "globex dpo", "compliance_officer", "globex");
 });
 afterAll(async () => {
   await sql?.end();
@@ -74,13 +74,18 @@ describe("access (Art. 15)", () => {
     expect((await acme("/records/bob/profile.json")).status).toBe(200);
 
     const dsr = await newRequest("alice", "access");
-    expect((await fetch(`${de.url}/api/gdpr/requests/${dsr.request_id}/export`, { headers: bearer(t.auditor!) })).status).toBe(409);
+    expect((await fetch(`${de.url}/api/gdpr/requests/${dsr.request_id}/export`, { headers: bearer(t.officer!) })).status).toBe(409);
     const done = await execute(dsr.request_id);
     expect(done).toMatchObject({ status: "completed", deadline_state: null });
     expect(done.completed_at).not.toBeNull();
     expect(done.result!.export).toMatchObject({ objects: 2, operations_log_entries: 3, content_included: false, download: `/api/gdpr/requests/${dsr.request_id}/export` });
     expect(done.affected_objects.map((o) => `${o.bucket}/${o.key}`)).toEqual(["records/alice/profile.json", "scans/alice-id.png"]);
     expect((await api(t.officer!, "POST", `/requests/${dsr.request_id}/execute`)).status).toBe(409);
+
+    // Auditors see the request and its trail, never the personal data it exports (separation of duties).
+    const denied = await fetch(`${de.url}/api/gdpr/requests/${dsr.request_id}/export`, { headers: bearer(t.auditor!) });
+    expect(denied.status).toBe(403);
+    expect(await denied.text()).not.toContain("alice");
 
     const file = await download(dsr.request_id);
     expect(file).toMatchObject({ format: "s3gw-dsr-export/1", request_id: dsr.request_id, data_subject_id: "alice", customer_id: "acme-corp", region: "DE-FRA" });
@@ -104,7 +109,7 @@ describe("access (Art. 15)", () => {
     expect(file.totals).toEqual({ objects: 2, operations_log_entries: 3, content_bytes_embedded: 0 });
 
     // Another customer's token cannot see the request or its export; the download itself is audited.
-    expect((await fetch(`${de.url}/api/gdpr/requests/${dsr.request_id}/export`, { headers: bearer(t.globexAuditor!) })).status).toBe(404);
+    expect((await fetch(`${de.url}/api/gdpr/requests/${dsr.request_id}/export`, { headers: bearer(t.globexOfficer!) })).status).toBe(404);
     const [exec] = await sql`select compliance_info from operations_log where operation_type = 'ExecuteDataSubjectRequest' and compliance_info->>'request_id' = ${dsr.request_id}`;
     expect(exec!.compliance_info).toEqual({ request_id: dsr.request_id, request_type: "access", objects: 2, operations_log_entries: 3 });
     const exports = await sql`select status_code, result from operations_log where operation_type = 'ExportDataSubjectData' and compliance_info->>'request_id' = ${dsr.request_id} order by id`;
@@ -135,6 +140,7 @@ describe("portability (Art. 20)", () => {
     const dsr = await newRequest("dora", "portability");
     const done = await execute(dsr.request_id);
     expect(done.result!.export).toMatchObject({ objects: 2, content_included: true, total_bytes: 200_011 });
+    expect((await fetch(`${de.url}/api/gdpr/requests/${dsr.request_id}/export`, { headers: bearer(t.auditor!) })).status).toBe(403);
     const file = await download(dsr.request_id);
     expect(file.content).toMatchObject({ included: true });
     const byKey = Object.fromEntries(file.objects.map((o) => [o.key, o]));

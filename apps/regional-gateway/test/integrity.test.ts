@@ -46,6 +46,7 @@ beforeAll(async () => {
     expect((await vault(path!, { method: "PUT", body: body! })).status).toBe(200);
   }
   tokens.auditor = await mintToken(de.url, "auditor", "auditor");
+  tokens.officer = await mintToken(de.url, "dpo", "compliance_officer");
   tokens.otherScoped = await mintToken(de.url, "other officer", "compliance_officer", "other-co");
 });
 afterAll(async () => {
@@ -68,7 +69,12 @@ describe("POST /api/objects/verify", () => {
     expect((await summary()).compliance_percentage).toBe(100);
     await writeFile(await storagePath("ledger", "b.txt"), "bravo, edited by an intruder");
 
-    const res = await verify({ customer_id: "vault-co", bucket: "ledger" }, bearer(tokens.auditor!));
+    // An auditor reads, but does not run a verification (it changes object state and raises events).
+    expect((await verify({ customer_id: "vault-co", bucket: "ledger" }, bearer(tokens.auditor!))).status).toBe(403);
+    expect((await objectStatus("b.txt")).compliance_status).toBe("compliant");
+    expect(await integrityEvents()).toHaveLength(0);
+
+    const res = await verify({ customer_id: "vault-co", bucket: "ledger" }, bearer(tokens.officer!));
     expect(res.status).toBe(200);
     const report = (await res.json()) as Report;
     expect(report).toMatchObject({ checked: 3, ok: 2 });
@@ -98,7 +104,7 @@ describe("POST /api/objects/verify", () => {
     expect(again.mismatched.map((m) => m.key)).toEqual(["b.txt"]);
     expect(await integrityEvents()).toHaveLength(1);
 
-    const [logged] = await sql`select compliance_info from operations_log where operation_type = 'VerifyObjectIntegrity' and principal like '%auditor%'`;
+    const [logged] = await sql`select compliance_info from operations_log where operation_type = 'VerifyObjectIntegrity' and principal like '%(compliance_officer)' and status_code = 200`;
     expect(logged!.compliance_info).toMatchObject({ checked: 3, ok: 2, mismatched: 1 });
   });
 
@@ -133,6 +139,7 @@ describe("POST /api/objects/verify", () => {
     expect((await verify({ customer_id: "vault-co", bucket: "nope" })).status).toBe(404);
     expect((await verify({ customer_id: "vault-co", bucket: "ledger", key: "nope.txt" })).status).toBe(404);
     expect((await verify({ customer_id: "nobody-here" })).status).toBe(404);
+    expect((await verify({ customer_id: "vault-co" }, bearer(tokens.auditor!))).status).toBe(403);
     const scoped = bearer(tokens.otherScoped!);
     expect((await verify({ customer_id: "vault-co" }, scoped)).status).toBe(403);
     expect(await (await verify({}, scoped)).json()).toMatchObject({ checked: 0, ok: 0, mismatched: [] });
