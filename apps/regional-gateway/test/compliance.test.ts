@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminAuth, register, s3, startTestRegion, type TestRegion } from "./harness.ts";
+import { adminAuth, register, s3, startTestRegion, TEST_TOPOLOGY, type TestRegion } from "./harness.ts";
 
 let us: TestRegion;
 let sql: postgres.Sql;
@@ -37,24 +37,46 @@ describe("customer registration", () => {
 });
 
 describe("residency", () => {
-  it("refuses a write whose storage target violates the requirement, stores nothing, logs and raises an event", async () => {
+  it("refuses to register a customer the region's country or legal zone cannot honour, naming the mismatch", async () => {
     // An EU customer that requires its data to stay in the EU, homed (by mistake) in the US region.
-    await register(us.url, "eu-misplaced", { customer_name: "EU Corp", country: "Germany", data_residency_requirement: "jurisdiction" });
-    const eu = s3(us.url, "eu-misplaced");
-    expect((await eu("/records", { method: "PUT" })).status).toBe(200);
-    const res = await eu("/records/patient.json", { method: "PUT", body: JSON.stringify({ name: "x" }) });
-    expect(res.status).toBe(403);
-    expect(await res.text()).toContain("<Code>DataResidencyViolation</Code>");
-    expect((await eu("/records/patient.json")).status).toBe(404);
-    const tenants = await readdir(us.storageDir);
-    expect(tenants.filter((t) => t.startsWith("tenant-eu-misplaced"))).toEqual([]);
-    const [logged] = await sql`select result, status_code, error_code, compliance_info from operations_log where customer_id = 'eu-misplaced' and operation_type = 'PutObject'`;
-    expect(logged).toMatchObject({ result: "denied", status_code: 403, error_code: "DataResidencyViolation" });
-    const [event] = await sql`select event_type, severity, resolved_at, remediation_deadline from compliance_events where customer_id = 'eu-misplaced'`;
-    expect(event).toMatchObject({ event_type: "data_residency_violation", severity: "high", resolved_at: null });
-    expect(event!.remediation_deadline).toBeInstanceOf(Date);
-    const summary = (await (await fetch(`${us.url}/api/compliance/summary`, { headers: { "x-customer-id": "eu-misplaced", ...adminAuth } })).json()) as Record<string, unknown>;
-    expect(summary).toMatchObject({ open_violations: 1, total_objects: 0, compliance_percentage: 100 });
+    const zone = await register(us.url, "eu-misplaced", { customer_name: "EU Corp", country: "Germany", data_residency_requirement: "jurisdiction" });
+    expect(zone.status).toBe(400);
+    expect(((await zone.json()) as { error: { message: string } }).error.message).toMatch(/legal zone mismatch.*EU.*US-EAST/);
+    const strict = await register(us.url, "de-strict", { customer_name: "DE Corp", country: "Germany", data_residency_requirement: "strict" });
+    expect(strict.status).toBe(400);
+    expect(((await strict.json()) as { error: { message: string } }).error.message).toMatch(/country mismatch.*DE.*US-EAST is in US/);
+    expect(await sql`select customer_id from customers where customer_id in ('eu-misplaced', 'de-strict')`).toEqual([]);
+    expect((await s3(us.url, "eu-misplaced")("/records", { method: "PUT" })).status).toBe(403);
+  });
+
+  it("refuses a write whose storage target violates the requirement, stores nothing, logs and raises an event", async () => {
+    // A misconfigured deployment: the Frankfurt region's hosted storage is in the US. Registration
+    // (checked against the region's country) accepts the EU customer; every write must still be refused.
+    const fra = TEST_TOPOLOGY.regions.find((r) => r.region_id === "DE-FRA")!;
+    const de = await startTestRegion("DE-FRA", { region: { ...fra, provider: { ...fra.provider, country: "US" } } });
+    const deSql = postgres(de.databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      expect((await register(de.url, "eu-misplaced", { customer_name: "EU Corp", country: "Germany", data_residency_requirement: "jurisdiction" })).status).toBe(201);
+      const eu = s3(de.url, "eu-misplaced");
+      expect((await eu("/records", { method: "PUT" })).status).toBe(200);
+      const res = await eu("/records/patient.json", { method: "PUT", body: JSON.stringify({ name: "x" }) });
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain("<Code>DataResidencyViolation</Code>");
+      expect((await eu("/records/patient.json")).status).toBe(404);
+      const tenants = await readdir(de.storageDir);
+      expect(tenants.filter((t) => t.startsWith("tenant-eu-misplaced"))).toEqual([]);
+      const [logged] = await deSql`select result, status_code, error_code, compliance_info from operations_log where customer_id = 'eu-misplaced' and operation_type = 'PutObject'`;
+      expect(logged).toMatchObject({ result: "denied", status_code: 403, error_code: "DataResidencyViolation" });
+      expect(logged!.compliance_info).toMatchObject({ residency: "violation", target: { regionId: "DE-FRA", country: "US" } });
+      const [event] = await deSql`select event_type, severity, resolved_at, remediation_deadline from compliance_events where customer_id = 'eu-misplaced'`;
+      expect(event).toMatchObject({ event_type: "data_residency_violation", severity: "high", resolved_at: null });
+      expect(event!.remediation_deadline).toBeInstanceOf(Date);
+      const summary = (await (await fetch(`${de.url}/api/compliance/summary`, { headers: { "x-customer-id": "eu-misplaced", ...adminAuth } })).json()) as Record<string, unknown>;
+      expect(summary).toMatchObject({ open_violations: 1, total_objects: 0, compliance_percentage: 100 });
+    } finally {
+      await deSql.end();
+      await de.destroy();
+    }
   });
 
   it("accepts writes for a customer whose requirement the region satisfies", async () => {
@@ -103,7 +125,7 @@ describe("serving only this region's customers", () => {
 
   it("reports health with customer count, database and storage status", async () => {
     const health = (await (await fetch(`${us.url}/health`)).json()) as Record<string, unknown>;
-    expect(health).toMatchObject({ status: "healthy", region: "US-EAST", customer_count: 2, database: "ok", storage: { status: "ok", country: "US" } });
+    expect(health).toMatchObject({ status: "healthy", region: "US-EAST", customer_count: 1, database: "ok", storage: { status: "ok", country: "US" } });
   });
 
   it("answers unknown JSON routes with the JSON error shape", async () => {
