@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sweepStaleUploads } from "../src/services/multipart.ts";
-import { register, registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
+import { register, registerWithBuckets, s3, startTestRegion, TEST_TOPOLOGY, type TestRegion } from "./harness.ts";
 import { completeXml, legalHoldXml, md5Hex, sha256B64, tenantBlobCount, xmlBlocks, xmlValue, xmlValues } from "./s3-write-helpers.ts";
 
 const MiB = 1024 * 1024;
@@ -255,19 +255,33 @@ describe("multipart upload", () => {
   });
 
   it("checks residency at create: a violation stores nothing, is logged and raises an event", async () => {
-    // A US customer that must stay in its jurisdiction, homed (by mistake) in the EU region.
-    expect((await register(fi.url, "us-misplaced", { customer_name: "US Corp", country: "US", data_residency_requirement: "jurisdiction" })).status).toBe(201);
-    const us = s3(fi.url, "us-misplaced");
-    expect((await us("/records", { method: "PUT" })).status).toBe(200);
-    const res = await us("/records/big.bin?uploads", { method: "POST" });
-    expect(res.status).toBe(403);
-    expect(await errorCode(res)).toBe("DataResidencyViolation");
-    expect(await sql`select 1 from multipart_uploads where customer_id = 'us-misplaced'`).toHaveLength(0);
-    expect(await tenantBlobCount(fi.storageDir, "us-misplaced")).toBe(0);
-    const [event] = await sql`select event_type, severity from compliance_events where customer_id = 'us-misplaced'`;
-    expect(event).toMatchObject({ event_type: "data_residency_violation", severity: "high" });
-    const [logged] = await sql`select result, error_code from operations_log where customer_id = 'us-misplaced' and operation_type = 'CreateMultipartUpload'`;
-    expect(logged).toMatchObject({ result: "denied", error_code: "DataResidencyViolation" });
+    // A US customer that must stay in its jurisdiction cannot be homed in the EU region at all.
+    const misplaced = await register(fi.url, "us-misplaced", { customer_name: "US Corp", country: "US", data_residency_requirement: "jurisdiction" });
+    expect(misplaced.status).toBe(400);
+    expect(((await misplaced.json()) as { error: { message: string } }).error.message).toMatch(/legal zone mismatch.*US.*FI-HEL/);
+
+    // A misconfigured deployment still meets the gate at create: this Helsinki region's hosted
+    // storage is in Sweden, and a strict Finnish customer's bytes must stay in Finland.
+    const hel = TEST_TOPOLOGY.regions.find((r) => r.region_id === "FI-HEL")!;
+    const se = await startTestRegion("FI-HEL", { region: { ...hel, provider: { ...hel.provider, country: "SE" } } });
+    const seSql = postgres(se.databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      expect((await register(se.url, "fi-strict", { customer_name: "FI Corp", country: "Finland", data_residency_requirement: "strict" })).status).toBe(201);
+      const fiStrict = s3(se.url, "fi-strict");
+      expect((await fiStrict("/records", { method: "PUT" })).status).toBe(200);
+      const res = await fiStrict("/records/big.bin?uploads", { method: "POST" });
+      expect(res.status).toBe(403);
+      expect(await errorCode(res)).toBe("DataResidencyViolation");
+      expect(await seSql`select 1 from multipart_uploads where customer_id = 'fi-strict'`).toHaveLength(0);
+      expect(await tenantBlobCount(se.storageDir, "fi-strict")).toBe(0);
+      const [event] = await seSql`select event_type, severity from compliance_events where customer_id = 'fi-strict'`;
+      expect(event).toMatchObject({ event_type: "data_residency_violation", severity: "high" });
+      const [logged] = await seSql`select result, error_code from operations_log where customer_id = 'fi-strict' and operation_type = 'CreateMultipartUpload'`;
+      expect(logged).toMatchObject({ result: "denied", error_code: "DataResidencyViolation" });
+    } finally {
+      await seSql.end();
+      await se.destroy();
+    }
   });
 
   it("sweeps uploads older than the cut-off, leaving exactly the objects' bytes", async () => {
