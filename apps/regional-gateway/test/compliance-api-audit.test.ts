@@ -21,7 +21,15 @@ beforeAll(async () => {
   sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
   expect((await register(fi.url, "gamma")).status).toBe(201);
   expect((await register(fi.url, "delta", { country: "DE", data_residency_requirement: "jurisdiction" })).status).toBe(201);
-  expect((await register(fi.url, "us-stray", { country: "US", data_residency_requirement: "strict" })).status).toBe(201);
+  // A strict US customer cannot be registered in Helsinki any more (400 naming the mismatch)...
+  const refused = await register(fi.url, "us-stray", { country: "US", data_residency_requirement: "strict" });
+  expect(refused.status).toBe(400);
+  expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/country mismatch.*\(US\).*FI-HEL is in FI/);
+  expect(await sql`select 1 from customers where customer_id = 'us-stray'`).toHaveLength(0);
+  // ...but a profile stored before registration checked coherence still exists in older databases:
+  // its writes are refused and the audit reports must show it as the violation it is.
+  await sql`insert into customers (customer_id, customer_name, region_id, country, legal_zone, data_residency_requirement, primary_contact_email, compliance_officer_email)
+            values ('us-stray', 'US Stray', 'FI-HEL', 'US', 'US', 'strict', 'contact@stray.example', 'dpo@stray.example')`;
   tokens.auditor = await mintToken(fi.url, "auditor", "auditor");
   tokens.gammaAuditor = await mintToken(fi.url, "gamma auditor", "auditor", "gamma");
 
