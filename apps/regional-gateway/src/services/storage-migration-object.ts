@@ -20,7 +20,10 @@ export interface MoveContext {
   override: { by: string; reason: string } | undefined;
 }
 
-export type MoveOutcome = { kind: "migrated"; bytes: number } | { kind: "skipped"; reason: string } | { kind: "failed"; reason: string };
+/** A switched object whose source bytes are deleted once readers that resolved the old location are done. */
+export interface PendingSource { itemId: string; row: ObjectRow; source: TenantStorage; switchedAt: number }
+
+export type MoveOutcome = { kind: "migrated"; bytes: number; pending: PendingSource } | { kind: "skipped"; reason: string } | { kind: "failed"; reason: string };
 
 type Protection = "none" | "gateway" | "bucket" | "override";
 
@@ -39,7 +42,8 @@ export function protectionOf(row: ObjectRow, now: Date): string | undefined {
  *   4. one transaction: point the metadata at the copy (only if the object, its hold and its
  *      retention did not change meanwhile) and mark the journal item `switched` with its audit
  *      row: the outbox, appended to the operations log right after and on any restart;
- *   5. delete the source.
+ *   5. delete the source, by the caller, a grace period later (finishSource): a GET that read
+ *      the metadata just before the switch is still opening the old bytes.
  * `source` and `dest` are built on the raw providers (object lock is beyond StorageProvider).
  */
 export async function moveObject(deps: Deps, ctx: MoveContext, row: ObjectRow, source: TenantStorage, dest: TenantStorage): Promise<MoveOutcome> {
@@ -80,6 +84,9 @@ export async function moveObject(deps: Deps, ctx: MoveContext, row: ObjectRow, s
   } catch (err) {
     const reason = (err as Error).message.slice(0, 300);
     await discardCopy(deps, itemId, dest, destKey, locked);
+    // Overwritten or deleted while copied (its old bytes went with it): not a failure, the object simply moved on.
+    const [now] = await deps.db.select({ k: objectMetadata.storageKey }).from(objectMetadata).where(eq(objectMetadata.objectId, row.objectId)).limit(1);
+    if (now?.k !== row.storageKey) return { kind: "skipped", reason: "changed while it was copied (overwritten or deleted); run again to move it" };
     await deps.audit.record(auditRow(deps, ctx, row, { result: "error", reason, protection, itemId })).catch(() => {});
     return { kind: "failed", reason };
   }
@@ -115,8 +122,7 @@ export async function moveObject(deps: Deps, ctx: MoveContext, row: ObjectRow, s
     const e = err as { message?: string; cause?: { message?: string } };
     throw new Error(`the switch is committed but its audit row could not be appended yet; it stays in the outbox: ${e.cause?.message ?? e.message}`);
   });
-  await finishSource(deps, itemId, row, source);
-  return { kind: "migrated", bytes: row.sizeBytes };
+  return { kind: "migrated", bytes: row.sizeBytes, pending: { itemId, row, source, switchedAt: Date.now() } };
 }
 
 /** The outbox row of a switch, appended to the operations log; marked delivered once committed there. */

@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { Deps } from "../env.ts";
 import { findCustomer, type Customer } from "./customers.ts";
 import type { ObjectRow } from "./objects.ts";
-import { moveObject, type MoveContext } from "./storage-migration-object.ts";
+import { finishSource, moveObject, type MoveContext, type PendingSource } from "./storage-migration-object.ts";
 
 const TARGET_ID = z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/);
 
@@ -23,6 +23,8 @@ export type StartMigration = z.infer<typeof startMigrationSchema>;
 export type MigrationRow = typeof storageMigrations.$inferSelect;
 
 const MAX_ISSUES = 100;
+/** How long old bytes outlive the switch: longer than a GET takes from reading metadata to opening the blob. */
+export const SOURCE_GRACE_MS = 2_000;
 
 /** Checks a request against what exists, and fills in the customer a customer target implies. */
 export async function planMigration(deps: Deps, input: StartMigration): Promise<{ customerId: string | null }> {
@@ -72,30 +74,49 @@ export async function executeMigration(deps: Deps, run: MigrationRow, shouldStop
   const tally = { total: n, processed: 0, migrated: 0, skipped: 0, failed: 0, bytes: 0, issues: [] as MigrationRow["issues"] };
   await deps.db.update(storageMigrations).set({ total: n, heartbeatAt: deps.clock.now() }).where(eq(storageMigrations.migrationId, run.migrationId));
 
-  let after: string | undefined;
-  for (;;) {
-    const page: ObjectRow[] = await deps.db.select().from(o).where(and(...scope, after ? gt(o.objectId, after) : undefined)).orderBy(asc(o.objectId)).limit(run.batchSize);
-    if (page.length === 0) return "completed";
-    after = page.at(-1)!.objectId;
-    for (const row of page) {
-      if (await shouldStop()) return "stopped";
-      if (!customers.has(row.customerId)) customers.set(row.customerId, await findCustomer(deps.db, row.customerId));
-      const customer = customers.get(row.customerId);
-      const residency = customer ? checkResidency(residencySubject(customer), destProvider.location) : { allowed: false as const, reason: "customer not registered" };
-      const outcome = !residency.allowed
-        ? { kind: "skipped" as const, reason: `destination refused: ${residency.reason}` }
-        : run.dryRun
-          ? { kind: "migrated" as const, bytes: row.sizeBytes }
-          : await moveObject(deps, ctx, row, new TenantStorage(await deps.targets.raw(row.storageProviderId), row.customerId), dest(row.customerId));
-      tally.processed++;
-      if (outcome.kind === "migrated") {
-        tally.migrated++;
-        tally.bytes += outcome.bytes;
-      } else {
-        tally[outcome.kind]++;
-        if (tally.issues.length < MAX_ISSUES) tally.issues.push({ bucket: row.bucketName, key: row.objectKey, outcome: outcome.kind, reason: outcome.reason });
+  const pending: PendingSource[] = [];
+  const release = async (all: boolean) => {
+    if (all && pending.length) await new Promise((r) => setTimeout(r, Math.max(0, pending.at(-1)!.switchedAt + SOURCE_GRACE_MS - Date.now())));
+    while (pending.length && (all || Date.now() - pending[0]!.switchedAt >= SOURCE_GRACE_MS)) {
+      const p = pending.shift()!;
+      await finishSource(deps, p.itemId, p.row, p.source);
+    }
+  };
+  try {
+    return await loop();
+  } finally {
+    // Stopping or failing, every switched object's source still goes (the journal covers a crash).
+    await release(true);
+  }
+
+  async function loop(): Promise<"completed" | "stopped"> {
+    let after: string | undefined;
+    for (;;) {
+      const page: ObjectRow[] = await deps.db.select().from(o).where(and(...scope, after ? gt(o.objectId, after) : undefined)).orderBy(asc(o.objectId)).limit(run.batchSize);
+      if (page.length === 0) return "completed";
+      after = page.at(-1)!.objectId;
+      for (const row of page) {
+        await release(false);
+        if (await shouldStop()) return "stopped";
+        if (!customers.has(row.customerId)) customers.set(row.customerId, await findCustomer(deps.db, row.customerId));
+        const customer = customers.get(row.customerId);
+        const residency = customer ? checkResidency(residencySubject(customer), destProvider.location) : { allowed: false as const, reason: "customer not registered" };
+        const outcome = !residency.allowed
+          ? { kind: "skipped" as const, reason: `destination refused: ${residency.reason}` }
+          : run.dryRun
+            ? { kind: "migrated" as const, bytes: row.sizeBytes }
+            : await moveObject(deps, ctx, row, new TenantStorage(await deps.targets.raw(row.storageProviderId), row.customerId), dest(row.customerId));
+        tally.processed++;
+        if (outcome.kind === "migrated") {
+          if ("pending" in outcome) pending.push(outcome.pending);
+          tally.migrated++;
+          tally.bytes += outcome.bytes;
+        } else {
+          tally[outcome.kind]++;
+          if (tally.issues.length < MAX_ISSUES) tally.issues.push({ bucket: row.bucketName, key: row.objectKey, outcome: outcome.kind, reason: outcome.reason });
+        }
+        await deps.db.update(storageMigrations).set({ ...tally, heartbeatAt: deps.clock.now() }).where(eq(storageMigrations.migrationId, run.migrationId));
       }
-      await deps.db.update(storageMigrations).set({ ...tally, heartbeatAt: deps.clock.now() }).where(eq(storageMigrations.migrationId, run.migrationId));
     }
   }
 }
