@@ -5,7 +5,7 @@ import { createTestDatabase } from "@s3gw/db/testing";
 import { openDatabase } from "@s3gw/db";
 import { regionalMigrationsFolder, regionalSchema } from "@s3gw/schema-regional";
 import pino from "pino";
-import { AuditLog, verifyChain, type OperationRow } from "../apps/regional-gateway/src/services/audit.ts";
+import { AuditLog, verifyChain, type OperationRow } from "../apps/regional-gateway/src/services/audit/audit.ts";
 
 const ROWS = Number(process.env.ROWS ?? 4000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 64);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FsProvider } from "../../packages/storage/src/fs-provider.ts";
-import { StorageTargets } from "../../apps/regional-gateway/src/services/storage-targets.ts";
+import { StorageTargets } from "../../apps/regional-gateway/src/services/storage/storage-targets.ts";
 import { adminAuth, bearer, mintToken, register, s3, startTestRegion, type TestRegion } from "../../apps/regional-gateway/test/harness.ts";
 import { startMigration, waitMigration } from "../../apps/regional-gateway/test/storage-migration-helpers.ts";
 

@@ -1,6 +1,6 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { unservedCustomerReason } from "../../apps/regional-gateway/src/services/customers.ts";
+import { unservedCustomerReason } from "../../apps/regional-gateway/src/services/access/customers.ts";
 import { adminAuth, register, startTestRegion } from "../../apps/regional-gateway/test/harness.ts";
 import { startStack, type RegionId, type TestStack } from "../support/stack.ts";
 

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { MasterKeyRing, MIN_SHARED_SECRET_LENGTH, parseTopology, REGION_ID_RE, type RegionSpec, adminTokenFromEnv } from "@s3gw/core";
 import type { DatabaseTimeouts } from "@s3gw/db";
 import { z } from "zod";
-import { AuditSigner } from "./services/audit-signing.ts";
-import { FingerprintKeys } from "./services/customer-storage-fingerprint.ts";
+import { AuditSigner } from "./services/audit/audit-signing.ts";
+import { FingerprintKeys } from "./services/storage/customer-storage-fingerprint.ts";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 

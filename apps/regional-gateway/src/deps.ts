@@ -5,15 +5,15 @@ import { inArray } from "drizzle-orm";
 import pino, { type Logger } from "pino";
 import type { RegionalConfig } from "./config.ts";
 import type { Clock, Deps } from "./env.ts";
-import { AuditLog } from "./services/audit.ts";
-import { AUDIT_WORM_PREFIX } from "./services/audit-checkpoints.ts";
-import { customerBucketProvider, customerStorageWritePolicy } from "./services/customer-storage.ts";
-import { CustomerStorageHealth } from "./services/customer-storage-health.ts";
-import { GatewayMetrics } from "./services/metrics.ts";
-import { partStorageKeys, sweepStaleUploads } from "./services/multipart.ts";
-import { RequestStats } from "./services/request-stats.ts";
-import { StorageTargets } from "./services/storage-targets.ts";
-import { StorageMigrationWorker } from "./services/storage-migration-worker.ts";
+import { AuditLog } from "./services/audit/audit.ts";
+import { AUDIT_WORM_PREFIX } from "./services/audit/audit-checkpoints.ts";
+import { customerBucketProvider, customerStorageWritePolicy } from "./services/storage/customer-storage.ts";
+import { CustomerStorageHealth } from "./services/storage/customer-storage-health.ts";
+import { GatewayMetrics } from "./services/ops/metrics.ts";
+import { partStorageKeys, sweepStaleUploads } from "./services/objects/multipart.ts";
+import { RequestStats } from "./services/ops/request-stats.ts";
+import { StorageTargets } from "./services/storage/storage-targets.ts";
+import { StorageMigrationWorker } from "./services/storage/storage-migration-worker.ts";
 
 /** The region's own storage: a directory (`fs`) or a bucket of an S3-compatible service (`s3`). */
 async function hostedProvider(config: RegionalConfig): Promise<StorageProvider> {

@@ -5,15 +5,15 @@ import type { StorageProvider } from "@s3gw/storage";
 import type { Logger } from "pino";
 import type { RegionalConfig } from "./config.ts";
 import type { Principal } from "@s3gw/core";
-import type { AuditLog } from "./services/audit.ts";
+import type { AuditLog } from "./services/audit/audit.ts";
 import type { S3Auth } from "./middleware/s3-auth.ts";
-import type { Customer } from "./services/customers.ts";
+import type { Customer } from "./services/access/customers.ts";
 import type { S3Operation } from "./routes/s3/operations.ts";
 import type { S3Target } from "./routes/s3/request-target.ts";
-import type { StorageTargets } from "./services/storage-targets.ts";
-import type { StorageMigrationWorker } from "./services/storage-migration-worker.ts";
-import type { GatewayMetrics } from "./services/metrics.ts";
-import type { RequestStats } from "./services/request-stats.ts";
+import type { StorageTargets } from "./services/storage/storage-targets.ts";
+import type { StorageMigrationWorker } from "./services/storage/storage-migration-worker.ts";
+import type { GatewayMetrics } from "./services/ops/metrics.ts";
+import type { RequestStats } from "./services/ops/request-stats.ts";
 
 export type RegionalDb = Db<typeof regionalSchema>;
 

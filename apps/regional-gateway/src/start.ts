@@ -5,12 +5,12 @@ import { createApp } from "./app.ts";
 import type { RegionalConfig } from "./config.ts";
 import type { Clock, Deps } from "./env.ts";
 import { openRegionalDeps, sweepHostedStorage } from "./deps.ts";
-import { startCheckpointWorker } from "./services/audit-checkpoints.ts";
-import { startIntegrityScrub } from "./services/integrity-scrub.ts";
-import { startCustomerStorageMonitor } from "./services/customer-storage.ts";
-import { startGdprDeadlineTimer } from "./services/gdpr.ts";
-import { startLifecycleWorker } from "./services/lifecycle-worker.ts";
-import { startPeriodic } from "./services/periodic.ts";
+import { startCheckpointWorker } from "./services/audit/audit-checkpoints.ts";
+import { startIntegrityScrub } from "./services/objects/integrity-scrub.ts";
+import { startCustomerStorageMonitor } from "./services/storage/customer-storage.ts";
+import { startGdprDeadlineTimer } from "./services/gdpr/gdpr.ts";
+import { startLifecycleWorker } from "./services/objects/lifecycle-worker.ts";
+import { startPeriodic } from "./services/ops/periodic.ts";
 
 /** True only for addresses that accept connections from this machine alone. */
 export function isLoopbackHost(host: string): boolean {

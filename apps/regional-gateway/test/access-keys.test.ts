@@ -3,7 +3,7 @@ import { MasterKeyRing } from "@s3gw/core";
 import pino from "pino";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findActiveAccessKey } from "../src/services/access-keys.ts";
+import { findActiveAccessKey } from "../src/services/access/access-keys.ts";
 import { startRegionalGateway, type RunningGateway } from "../src/start.ts";
 import { everyStoredText } from "./customer-storage-helpers.ts";
 import { adminAuth, allPages, bearer, mintToken, register, startTestRegion, TEST_MASTER_KEYS, type TestRegion } from "./harness.ts";

@@ -1,6 +1,6 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { validateResidency } from "../src/services/residency-validation.ts";
+import { validateResidency } from "../src/services/compliance/residency-validation.ts";
 import { adminAuth, allPages, bearer, getAs, mintToken, type Page, register, s3, startTestRegion, type TestRegion } from "./harness.ts";
 
 let fi: TestRegion;

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FingerprintKeys } from "../src/services/customer-storage-fingerprint.ts";
-import { recheckCustomerStorage } from "../src/services/customer-storage.ts";
+import { FingerprintKeys } from "../src/services/storage/customer-storage-fingerprint.ts";
+import { recheckCustomerStorage } from "../src/services/storage/customer-storage.ts";
 import { type Backend, startBackend } from "./customer-storage-helpers.ts";
 import { adminAuth, bearer, mintToken, registerWithBuckets, s3, startTestRegion, TEST_MASTER_KEYS, type TestRegion } from "./harness.ts";
 import { xmlValue } from "./s3-write-helpers.ts";

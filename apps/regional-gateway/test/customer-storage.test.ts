@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recheckCustomerStorage } from "../src/services/customer-storage.ts";
+import { recheckCustomerStorage } from "../src/services/storage/customer-storage.ts";
 import { type Backend, type CapturedGateway, everyStoredText, filesUnder, recordingFetch, startBackend, startCapturedRegion } from "./customer-storage-helpers.ts";
 import { adminAuth, register, registerWithBuckets } from "./harness.ts";
 import { completeXml, xmlValue } from "./s3-write-helpers.ts";

@@ -1,6 +1,6 @@
 import { gdprDeadlineState, gdprResponseDeadline } from "@s3gw/core";
 import { describe, expect, it } from "vitest";
-import { contentPolicy, PORTABILITY_CONTENT_LIMIT } from "../src/services/gdpr-export.ts";
+import { contentPolicy, PORTABILITY_CONTENT_LIMIT } from "../src/services/gdpr/gdpr-export.ts";
 
 const deadline = (iso: string) => gdprResponseDeadline(new Date(iso)).toISOString();
 

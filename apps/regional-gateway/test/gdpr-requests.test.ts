@@ -1,7 +1,7 @@
 import { gdprResponseDeadline } from "@s3gw/core";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { raiseDeadlineAlerts } from "../src/services/gdpr.ts";
+import { raiseDeadlineAlerts } from "../src/services/gdpr/gdpr.ts";
 import { gdprApi, json, type Dsr } from "./gdpr-helpers.ts";
 import { ADMIN_TOKEN, mintToken, register, startTestRegion, type TestRegion } from "./harness.ts";
 

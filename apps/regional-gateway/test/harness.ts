@@ -8,8 +8,8 @@ import pino from "pino";
 import { expect } from "vitest";
 import type { RegionalConfig } from "../src/config.ts";
 import { startRegionalGateway, type RunningGateway } from "../src/start.ts";
-import { AuditSigner } from "../src/services/audit-signing.ts";
-import { FingerprintKeys } from "../src/services/customer-storage-fingerprint.ts";
+import { AuditSigner } from "../src/services/audit/audit-signing.ts";
+import { FingerprintKeys } from "../src/services/storage/customer-storage-fingerprint.ts";
 
 export const TEST_TOPOLOGY: Topology = {
   regions: [

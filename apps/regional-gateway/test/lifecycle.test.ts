@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { DeleteBucketLifecycleCommand, GetBucketLifecycleConfigurationCommand, PutBucketLifecycleConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runLifecycle, startLifecycleWorker, type LifecycleReport } from "../src/services/lifecycle-worker.ts";
+import { runLifecycle, startLifecycleWorker, type LifecycleReport } from "../src/services/objects/lifecycle-worker.ts";
 import { adminAuth, registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
 import { legalHoldXml, md5B64, xmlBlocks, xmlValue, xmlValues } from "./s3-write-helpers.ts";
 

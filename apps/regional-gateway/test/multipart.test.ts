@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sweepStaleUploads } from "../src/services/multipart.ts";
+import { sweepStaleUploads } from "../src/services/objects/multipart.ts";
 import { register, registerWithBuckets, s3, startTestRegion, TEST_TOPOLOGY, type TestRegion } from "./harness.ts";
 import { completeXml, legalHoldXml, md5Hex, sha256B64, tenantBlobCount, xmlBlocks, xmlValue, xmlValues } from "./s3-write-helpers.ts";
 

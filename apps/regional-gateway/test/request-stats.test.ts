@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RequestStats } from "../src/services/request-stats.ts";
+import { RequestStats } from "../src/services/ops/request-stats.ts";
 
 // The window itself (counts, percentiles, expiry) is tested in packages/core/test/request-window.test.ts.
 const T0 = Date.parse("2026-03-01T12:00:00Z");

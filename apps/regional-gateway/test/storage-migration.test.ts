@@ -5,7 +5,7 @@ import type { Readable } from "node:stream";
 import { FsProvider, type PutOptions, type StorageProvider } from "@s3gw/storage";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StorageTargets } from "../src/services/storage-targets.ts";
+import { StorageTargets } from "../src/services/storage/storage-targets.ts";
 import { register, s3, startTestRegion, type TestRegion } from "./harness.ts";
 import { startRegionalGateway } from "../src/start.ts";
 import { adminAuth } from "./harness.ts";

@@ -1,7 +1,7 @@
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findActiveAccessKey } from "../src/services/access-keys.ts";
+import { findActiveAccessKey } from "../src/services/access/access-keys.ts";
 import { adminAuth, bearer, mintToken, registerWithBuckets, startTestRegion, type TestRegion } from "./harness.ts";
 
 // Separation of duties: officers never write (only admins create keys that can write, or

@@ -19,6 +19,7 @@ function config(host: string, trustedCustomerHeader: boolean): RegionalConfig {
     trustedCustomerHeader,
     adminToken: { sha256: createHash("sha256").update(ADMIN_TOKEN).digest("hex") },
     sourceCountryHeader: "x-source-country",
+    trustedProxies: [],
     strayGraceMs: 1,
     sweepIntervalMs: 60_000,
     gdprDeadlineCheckMs: 60_000,

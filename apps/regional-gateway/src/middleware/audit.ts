@@ -2,9 +2,9 @@ import { createMiddleware } from "hono/factory";
 import { sourceCountryOf } from "../source-country.ts";
 import type { AppEnv } from "../env.ts";
 import { socketAddress } from "../forwarding-proof.ts";
-import { observeOperation } from "../services/anomaly.ts";
-import { resultOf } from "../services/audit.ts";
-import { observeRequest } from "../services/metrics.ts";
+import { observeOperation } from "../services/compliance/anomaly.ts";
+import { resultOf } from "../services/audit/audit.ts";
+import { observeRequest } from "../services/ops/metrics.ts";
 
 /**
  * Writes one operations_log row for every request that reaches it, allowed or denied,

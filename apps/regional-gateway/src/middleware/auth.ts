@@ -2,7 +2,7 @@ import { apiError, describePrincipal, type Principal, type Role } from "@s3gw/co
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
-import { authenticateToken } from "../services/tokens.ts";
+import { authenticateToken } from "../services/access/tokens.ts";
 
 /**
  * Management routes: a bearer token with one of `roles`. Denials are answered 401/403 and,

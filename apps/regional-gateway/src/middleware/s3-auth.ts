@@ -2,8 +2,8 @@ import { CUSTOMER_ID_RE, s3Error, sigv4AccessKeyId, verifySigV4, type IncomingS3
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
-import { findActiveAccessKey, type ActiveAccessKey } from "../services/access-keys.ts";
-import { findCustomer, unservedCustomerReason } from "../services/customers.ts";
+import { findActiveAccessKey, type ActiveAccessKey } from "../services/access/access-keys.ts";
+import { findCustomer, unservedCustomerReason } from "../services/access/customers.ts";
 
 /** What a SigV4-authenticated request carries to the handlers (payload decoding, permissions). */
 export interface S3Auth {

@@ -3,8 +3,8 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env.ts";
 import { operation, requireRole } from "../middleware/auth.ts";
-import { renderRegionalDashboard } from "../services/dashboard-text.ts";
-import { buildDashboard } from "../services/ops-dashboard.ts";
+import { renderRegionalDashboard } from "../services/ops/dashboard-text.ts";
+import { buildDashboard } from "../services/ops/ops-dashboard.ts";
 
 const querySchema = z.object({
   top: z.coerce.number().int().min(1).max(500).default(20),

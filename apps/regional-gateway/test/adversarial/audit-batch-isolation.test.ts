@@ -7,8 +7,8 @@ import { regionalMigrationsFolder, regionalSchema } from "@s3gw/schema-regional"
 import pino from "pino";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AuditLog, verifyChain, type OperationRow } from "../../src/services/audit.ts";
-import { UNSTORABLE_TEXT } from "../../src/services/audit-content.ts";
+import { AuditLog, verifyChain, type OperationRow } from "../../src/services/audit/audit.ts";
+import { UNSTORABLE_TEXT } from "../../src/services/audit/audit-content.ts";
 
 let target: Awaited<ReturnType<typeof createTestDatabase>>;
 let database: Awaited<ReturnType<typeof openDatabase<typeof regionalSchema>>>;

@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { chainHash } from "@s3gw/core";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashedContent } from "../../src/services/audit-content.ts";
-import { AUDIT_WORM_PREFIX } from "../../src/services/audit-checkpoints.ts";
-import type { OperationRow } from "../../src/services/audit.ts";
+import { hashedContent } from "../../src/services/audit/audit-content.ts";
+import { AUDIT_WORM_PREFIX } from "../../src/services/audit/audit-checkpoints.ts";
+import type { OperationRow } from "../../src/services/audit/audit.ts";
 import { sweepHostedStorage } from "../../src/deps.ts";
 import { adminAuth, bearer, getAs, mintToken, startTestRegion, TEST_AUDIT_SIGNER, type TestRegion } from "../harness.ts";
 

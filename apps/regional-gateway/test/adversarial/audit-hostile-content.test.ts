@@ -9,8 +9,8 @@ import { regionalMigrationsFolder, regionalSchema } from "@s3gw/schema-regional"
 import pino from "pino";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AuditLog, verifyChain, type OperationRow } from "../../src/services/audit.ts";
-import { UNSTORABLE_TEXT } from "../../src/services/audit-content.ts";
+import { AuditLog, verifyChain, type OperationRow } from "../../src/services/audit/audit.ts";
+import { UNSTORABLE_TEXT } from "../../src/services/audit/audit-content.ts";
 import { adminAuth, bearer, getAs, mintToken, registerWithBuckets, startTestRegion, type TestRegion } from "../harness.ts";
 
 let fi: TestRegion;

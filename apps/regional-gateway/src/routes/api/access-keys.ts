@@ -16,7 +16,7 @@ import {
   updateAccessKey,
   updateAccessKeySchema,
   type AccessKeyPermission,
-} from "../../services/access-keys.ts";
+} from "../../services/access/access-keys.ts";
 import { decodeCursor, encodeCursor, parseInput } from "../../services/paging.ts";
 
 const MANAGER_ROLES: readonly Role[] = ["admin", "compliance_officer"];

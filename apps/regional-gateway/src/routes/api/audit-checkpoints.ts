@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env.ts";
 import { operation, requireRole } from "../../middleware/auth.ts";
-import { checkpointView, createCheckpoint, listCheckpoints } from "../../services/audit-checkpoints.ts";
+import { checkpointView, createCheckpoint, listCheckpoints } from "../../services/audit/audit-checkpoints.ts";
 import { decodeCursor, encodeCursor, limitParam, parseInput } from "../../services/paging.ts";
 
 /** Auditors read the region-wide log; officers have no duty there. */

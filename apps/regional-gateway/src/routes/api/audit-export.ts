@@ -4,7 +4,7 @@ import { stream } from "hono/streaming";
 import { z } from "zod";
 import type { AppEnv } from "../../env.ts";
 import { operation, requireRole } from "../../middleware/auth.ts";
-import { type ExportRange, exportIdRange, exportLines } from "../../services/audit-export.ts";
+import { type ExportRange, exportIdRange, exportLines } from "../../services/audit/audit-export.ts";
 import { parseInput } from "../../services/paging.ts";
 import { AUDIT_LOG_ROLES } from "./audit-checkpoints.ts";
 

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env.ts";
 import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts";
-import { jurisdictionReport, listOperations, operationView } from "../../services/audit-queries.ts";
+import { jurisdictionReport, listOperations, operationView } from "../../services/audit/audit-queries.ts";
 import { decodeCursor, encodeCursor, limitParam, parseInput } from "../../services/paging.ts";
 
 const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));

@@ -2,7 +2,7 @@ import { apiError, READ_ROLES } from "@s3gw/core";
 import { Hono } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { operation, requireRole } from "../../middleware/auth.ts";
-import { verifyAuditLog } from "../../services/audit-verify.ts";
+import { verifyAuditLog } from "../../services/audit/audit-verify.ts";
 
 /** Walks the region's tamper-evident operations log and checks it against its signed checkpoints. */
 export function auditVerifyRoutes(): Hono<AppEnv> {

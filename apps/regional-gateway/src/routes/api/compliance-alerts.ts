@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env.ts";
 import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts";
-import { eventView, findEvent, listOpenEvents, resolveEvent, SEVERITIES } from "../../services/compliance-events.ts";
+import { eventView, findEvent, listOpenEvents, resolveEvent, SEVERITIES } from "../../services/compliance/compliance-events.ts";
 import { decodeCursor, encodeCursor, limitParam, parseInput } from "../../services/paging.ts";
 
 const alertsQuery = z.strictObject({

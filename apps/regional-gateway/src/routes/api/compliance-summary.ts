@@ -2,8 +2,8 @@ import { apiError, CUSTOMER_ID_RE, READ_ROLES } from "@s3gw/core";
 import { Hono } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts";
-import { complianceSummary } from "../../services/compliance.ts";
-import { findCustomer } from "../../services/customers.ts";
+import { complianceSummary } from "../../services/compliance/compliance.ts";
+import { findCustomer } from "../../services/access/customers.ts";
 
 export function complianceRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();

@@ -3,9 +3,9 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env.ts";
 import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts";
-import { findCustomer } from "../../services/customers.ts";
+import { findCustomer } from "../../services/access/customers.ts";
 import { parseInput } from "../../services/paging.ts";
-import { validateResidency } from "../../services/residency-validation.ts";
+import { validateResidency } from "../../services/compliance/residency-validation.ts";
 
 const validateQuery = z.strictObject({ customer_id: z.string().regex(CUSTOMER_ID_RE).optional() });
 

@@ -3,7 +3,7 @@ import { Hono, type Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../env.ts";
 import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts";
-import { probeView, storageView } from "../../services/customer-storage.ts";
+import { probeView, storageView } from "../../services/storage/customer-storage.ts";
 import {
   disableCustomerStorage,
   putCustomerStorage,
@@ -12,8 +12,8 @@ import {
   rotateStorageSchema,
   validateCustomerStorage,
   type ChangeResult,
-} from "../../services/customer-storage-config.ts";
-import { findCustomer, type Customer } from "../../services/customers.ts";
+} from "../../services/storage/customer-storage-config.ts";
+import { findCustomer, type Customer } from "../../services/access/customers.ts";
 import { parseInput } from "../../services/paging.ts";
 
 const MANAGER_ROLES: readonly Role[] = ["admin", "compliance_officer"];

@@ -2,8 +2,8 @@ import { ADMIN_ONLY, apiError, CUSTOMER_ID_RE, READ_ROLES } from "@s3gw/core";
 import { Hono } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts";
-import { customerUsage, customerView, findCustomer, registerCustomer, registrationProblem, registrationSchema } from "../../services/customers.ts";
-import { confirmHomedHere } from "../../services/home-region.ts";
+import { customerUsage, customerView, findCustomer, registerCustomer, registrationProblem, registrationSchema } from "../../services/access/customers.ts";
+import { confirmHomedHere } from "../../services/access/home-region.ts";
 
 function customerIdParam(raw: string): string {
   if (!CUSTOMER_ID_RE.test(raw)) throw apiError.badRequest("customer id must be 2-63 characters of a-z, 0-9 and '-', starting with a letter or digit");

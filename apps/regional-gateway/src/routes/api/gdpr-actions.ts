@@ -3,10 +3,10 @@ import { apiError, COMPLIANCE_ROLES, describePrincipal } from "@s3gw/core";
 import { Hono } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { operation, requireRole } from "../../middleware/auth.ts";
-import { dsrView, findDsr } from "../../services/gdpr.ts";
-import { executeDsr } from "../../services/gdpr-execute.ts";
-import { exportDocument } from "../../services/gdpr-export.ts";
-import { liftRestriction } from "../../services/gdpr-restriction.ts";
+import { dsrView, findDsr } from "../../services/gdpr/gdpr.ts";
+import { executeDsr } from "../../services/gdpr/gdpr-execute.ts";
+import { exportDocument } from "../../services/gdpr/gdpr-export.ts";
+import { liftRestriction } from "../../services/gdpr/gdpr-restriction.ts";
 import { requestTarget } from "./gdpr-input.ts";
 
 /** Carrying out requests: execute, lift a restriction, download an access or portability export. */

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "../../env.ts";
 import { scopeCustomer } from "../../middleware/auth.ts";
-import { requestIdSchema } from "../../services/gdpr.ts";
+import { requestIdSchema } from "../../services/gdpr/gdpr.ts";
 
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const parsed = schema.safeParse(input);

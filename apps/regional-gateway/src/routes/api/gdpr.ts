@@ -2,9 +2,9 @@ import { apiError, COMPLIANCE_ROLES, describePrincipal, READ_ROLES } from "@s3gw
 import { Hono } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts";
-import { findCustomer } from "../../services/customers.ts";
-import { createDsr, createDsrSchema, dsrView, findDsr, listDsrs, listDsrSchema, raiseDeadlineAlerts } from "../../services/gdpr.ts";
-import { patchDsrSchema, updateDsr } from "../../services/gdpr-tracking.ts";
+import { findCustomer } from "../../services/access/customers.ts";
+import { createDsr, createDsrSchema, dsrView, findDsr, listDsrs, listDsrSchema, raiseDeadlineAlerts } from "../../services/gdpr/gdpr.ts";
+import { patchDsrSchema, updateDsr } from "../../services/gdpr/gdpr-tracking.ts";
 import { gdprActionRoutes } from "./gdpr-actions.ts";
 import { parseInput, requestTarget } from "./gdpr-input.ts";
 

@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env.ts";
 import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts";
-import { bucketField, customerIdField, holdSchema, liftHold, listHolds, placeHold } from "../../services/holds.ts";
+import { bucketField, customerIdField, holdSchema, liftHold, listHolds, placeHold } from "../../services/compliance/holds.ts";
 
 const listQuery = z.strictObject({
   customer_id: customerIdField.optional(),

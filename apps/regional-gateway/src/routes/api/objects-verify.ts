@@ -3,8 +3,8 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env.ts";
 import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts";
-import { bucketField, customerIdField, keyField, locate } from "../../services/holds.ts";
-import { verifyObjects } from "../../services/integrity.ts";
+import { bucketField, customerIdField, keyField, locate } from "../../services/compliance/holds.ts";
+import { verifyObjects } from "../../services/objects/integrity.ts";
 
 const verifySchema = z
   .strictObject({ customer_id: customerIdField.optional(), bucket: bucketField.optional(), key: keyField.optional() })

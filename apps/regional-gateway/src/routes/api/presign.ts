@@ -2,7 +2,7 @@ import { apiError, COMPLIANCE_ROLES } from "@s3gw/core";
 import { Hono } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts";
-import { issuePresignedUrl, presignSchema } from "../../services/presign.ts";
+import { issuePresignedUrl, presignSchema } from "../../services/access/presign.ts";
 
 /**
  * `POST /api/presign`: a time-limited URL any HTTP client can use on the global endpoint.

@@ -3,9 +3,9 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts";
-import { findCustomer } from "../../services/customers.ts";
+import { findCustomer } from "../../services/access/customers.ts";
 import { parseInput } from "../../services/paging.ts";
-import { loadRules, rulesBodySchema, rulesFromBody, rulesView, saveRules } from "../../services/rules.ts";
+import { loadRules, rulesBodySchema, rulesFromBody, rulesView, saveRules } from "../../services/compliance/rules.ts";
 
 async function registeredCustomer(c: Context<AppEnv>): Promise<string> {
   const raw = c.req.param("id") ?? "";

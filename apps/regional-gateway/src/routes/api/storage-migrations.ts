@@ -3,7 +3,7 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts";
 import { parseInput } from "../../services/paging.ts";
-import { migrationView, startMigrationSchema, type MigrationRow } from "../../services/storage-migration.ts";
+import { migrationView, startMigrationSchema, type MigrationRow } from "../../services/storage/storage-migration.ts";
 
 const ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

@@ -2,7 +2,7 @@ import { ADMIN_ONLY, apiError, describePrincipal } from "@s3gw/core";
 import { Hono } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { requireRole } from "../../middleware/auth.ts";
-import { createToken, createTokenSchema, listTokens, revokeToken } from "../../services/tokens.ts";
+import { createToken, createTokenSchema, listTokens, revokeToken } from "../../services/access/tokens.ts";
 
 /** Region-local management tokens. The secret is returned once, at creation; only its hash is kept. */
 export function tokenRoutes(): Hono<AppEnv> {

@@ -1,5 +1,5 @@
 import { s3Error } from "@s3gw/core";
-import type { ActiveAccessKey } from "../../services/access-keys.ts";
+import type { ActiveAccessKey } from "../../services/access/access-keys.ts";
 import type { Permission, S3Operation } from "./operations.ts";
 
 /**

@@ -1,8 +1,8 @@
 import { S3_XMLNS, s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
-import { findBucket } from "../../services/buckets.ts";
-import { deleteLifecycle, getLifecycle, parseLifecycleConfiguration, putLifecycle, type LifecycleRule } from "../../services/lifecycle.ts";
+import { findBucket } from "../../services/objects/buckets.ts";
+import { deleteLifecycle, getLifecycle, parseLifecycleConfiguration, putLifecycle, type LifecycleRule } from "../../services/objects/lifecycle.ts";
 import { readXmlDocument } from "./xml-body.ts";
 import { empty, xml } from "./xml-response.ts";
 

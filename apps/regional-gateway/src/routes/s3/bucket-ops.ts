@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
-import { createBucket, deleteBucket, findBucket } from "../../services/buckets.ts";
+import { createBucket, deleteBucket, findBucket } from "../../services/objects/buckets.ts";
 import { empty, xml } from "./xml-response.ts";
 import { readXmlDocument } from "./xml-body.ts";
 

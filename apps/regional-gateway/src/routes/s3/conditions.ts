@@ -1,5 +1,5 @@
 import { AppError, s3Error } from "@s3gw/core";
-import type { WriteCondition } from "../../services/objects.ts";
+import type { WriteCondition } from "../../services/objects/objects.ts";
 
 /** The four RFC 7232 preconditions S3 honours, under whatever header names the operation uses. */
 interface Preconditions { ifMatch: string | null; ifNoneMatch: string | null; ifModifiedSince: string | null; ifUnmodifiedSince: string | null }

@@ -4,9 +4,9 @@ import type { ReadRange } from "@s3gw/storage";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { isCrossBorder, sourceCountryOf } from "../../source-country.ts";
-import { checkRead } from "../../services/access-policy.ts";
-import { findBucket } from "../../services/buckets.ts";
-import { openObject, renderEtag, type ObjectRow } from "../../services/objects.ts";
+import { checkRead } from "../../services/compliance/access-policy.ts";
+import { findBucket } from "../../services/objects/buckets.ts";
+import { openObject, renderEtag, type ObjectRow } from "../../services/objects/objects.ts";
 import { checkCopySourcePreconditions } from "./conditions.ts";
 
 export interface CopySource { bucket: string; key: string }

@@ -2,8 +2,8 @@ import { assertObjectKey } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { empty } from "./xml-response.ts";
-import { findBucket } from "../../services/buckets.ts";
-import { deleteObject } from "../../services/objects.ts";
+import { findBucket } from "../../services/objects/buckets.ts";
+import { deleteObject } from "../../services/objects/objects.ts";
 import { governanceBypass } from "./object-lock.ts";
 
 /** S3 answers 204 whether or not the key existed. */

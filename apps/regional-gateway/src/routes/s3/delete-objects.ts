@@ -1,8 +1,8 @@
 import { assertObjectKey, isAppError, S3_XMLNS, s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
-import { findBucket } from "../../services/buckets.ts";
-import { deleteObject } from "../../services/objects.ts";
+import { findBucket } from "../../services/objects/buckets.ts";
+import { deleteObject } from "../../services/objects/objects.ts";
 import { governanceBypass } from "./object-lock.ts";
 import { elements, readXmlDocument, text } from "./xml-body.ts";
 import { xml } from "./xml-response.ts";

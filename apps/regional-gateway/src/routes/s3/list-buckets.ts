@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
-import { listBuckets } from "../../services/buckets.ts";
+import { listBuckets } from "../../services/objects/buckets.ts";
 import { isoDate, xml } from "./xml-response.ts";
 
 export async function listBucketsHandler(c: Context<AppEnv>): Promise<Response> {

@@ -2,8 +2,8 @@ import { decodeCursor, encodeCursor, listKeys, pastPrefix, s3Error, type ListCur
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env.ts";
-import { findBucket } from "../../services/buckets.ts";
-import { fetchKeys, renderEtag } from "../../services/objects.ts";
+import { findBucket } from "../../services/objects/buckets.ts";
+import { fetchKeys, renderEtag } from "../../services/objects/objects.ts";
 import { isoDate, xml } from "./xml-response.ts";
 
 const querySchema = z.object({

@@ -2,9 +2,9 @@ import { assertObjectKey, pastPrefix, S3_XMLNS, s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv, RegionalDb } from "../../env.ts";
-import type { Bucket } from "../../services/buckets.ts";
-import { findBucket } from "../../services/buckets.ts";
-import { findUpload, pageOfParts, pageOfUploads, type UploadCursor, type UploadRow } from "../../services/multipart.ts";
+import type { Bucket } from "../../services/objects/buckets.ts";
+import { findBucket } from "../../services/objects/buckets.ts";
+import { findUpload, pageOfParts, pageOfUploads, type UploadCursor, type UploadRow } from "../../services/objects/multipart.ts";
 import { isoDate, xml } from "./xml-response.ts";
 
 const count = (name: string) => z.string().regex(/^\d{1,9}$/, `${name} must be a non-negative integer`).transform(Number).optional();

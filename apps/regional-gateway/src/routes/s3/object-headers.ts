@@ -1,5 +1,5 @@
 import { headerTextValue, s3Error, unstorableTextReason, type HeaderText } from "@s3gw/core";
-import { renderEtag, type ObjectRow } from "../../services/objects.ts";
+import { renderEtag, type ObjectRow } from "../../services/objects/objects.ts";
 import { httpDate } from "./xml-response.ts";
 
 /** Headers S3 stores with an object and returns on GET/HEAD. */

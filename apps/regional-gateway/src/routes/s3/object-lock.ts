@@ -2,10 +2,10 @@ import { assertObjectKey, describePrincipal, S3_XMLNS, s3Error, type Principal }
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env.ts";
-import { findBucket } from "../../services/buckets.ts";
-import { setLegalHold, setRetention, type Retention } from "../../services/object-lock.ts";
-import { findObject } from "../../services/objects.ts";
-import { authenticateToken } from "../../services/tokens.ts";
+import { findBucket } from "../../services/objects/buckets.ts";
+import { setLegalHold, setRetention, type Retention } from "../../services/objects/object-lock.ts";
+import { findObject } from "../../services/objects/objects.ts";
+import { authenticateToken } from "../../services/access/tokens.ts";
 import { empty, xml } from "./xml-response.ts";
 import { readXmlDocument } from "./xml-body.ts";
 

@@ -2,9 +2,9 @@ import { assertObjectKey, S3_XMLNS, s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env.ts";
-import { findBucket } from "../../services/buckets.ts";
-import { findObject } from "../../services/objects.ts";
-import { setObjectTags, validateTags } from "../../services/tags.ts";
+import { findBucket } from "../../services/objects/buckets.ts";
+import { findObject } from "../../services/objects/objects.ts";
+import { setObjectTags, validateTags } from "../../services/objects/tags.ts";
 import { elements, readXmlDocument, text } from "./xml-body.ts";
 import { empty, xml } from "./xml-response.ts";
 

@@ -1,7 +1,7 @@
 import { S3_XMLNS, s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
-import { MAX_PART_SIZE, recordPart } from "../../services/multipart.ts";
+import { MAX_PART_SIZE, recordPart } from "../../services/objects/multipart.ts";
 import { openCopySource, parseCopySource } from "./copy-source.ts";
 import { partTarget } from "./upload-part.ts";
 import { isoDate, xml } from "./xml-response.ts";

@@ -1,0 +1,70 @@
+import { and, asc, eq } from "drizzle-orm";
+import { assertBucketName, s3Error } from "@s3gw/core";
+import { buckets, objectMetadata } from "@s3gw/schema-regional";
+import type { RegionalDb } from "../../env.ts";
+
+export type Bucket = typeof buckets.$inferSelect;
+
+export async function findBucket(db: RegionalDb, customerId: string, name: string): Promise<Bucket> {
+  assertBucketName(name);
+  const [row] = await db
+    .select()
+    .from(buckets)
+    .where(and(eq(buckets.customerId, customerId), eq(buckets.bucketName, name)))
+    .limit(1);
+  if (!row) throw s3Error("NoSuchBucket", undefined, { resource: name });
+  return row;
+}
+
+export function listBuckets(db: RegionalDb, customerId: string): Promise<Bucket[]> {
+  return db.select().from(buckets).where(eq(buckets.customerId, customerId)).orderBy(asc(buckets.bucketName));
+}
+
+export async function createBucket(db: RegionalDb, customerId: string, regionId: string, name: string, now: Date): Promise<void> {
+  assertBucketName(name);
+  const created = await db
+    .insert(buckets)
+    .values({ customerId, bucketName: name, regionId, createdAt: now })
+    .onConflictDoNothing()
+    .returning({ id: buckets.bucketId });
+  if (created.length === 0) throw s3Error("BucketAlreadyOwnedByYou", undefined, { resource: name });
+}
+
+/**
+ * Deletes an empty bucket. The bucket row is locked first: an object commit holds a key-share
+ * lock on it (see `lockBucketForCommit`), so a commit in flight finishes before the emptiness
+ * check (which then sees its object: 409), and a commit that comes after finds no bucket (404).
+ */
+export async function deleteBucket(db: RegionalDb, customerId: string, name: string): Promise<void> {
+  const bucket = await findBucket(db, customerId, name);
+  try {
+    await db.transaction(async (tx) => {
+      const [locked] = await tx.select({ id: buckets.bucketId }).from(buckets).where(eq(buckets.bucketId, bucket.bucketId)).for("update");
+      if (!locked) throw s3Error("NoSuchBucket", undefined, { resource: name });
+      const [anyObject] = await tx.select({ id: objectMetadata.objectId }).from(objectMetadata).where(eq(objectMetadata.bucketId, bucket.bucketId)).limit(1);
+      if (anyObject) throw s3Error("BucketNotEmpty", undefined, { resource: name });
+      await tx.delete(buckets).where(eq(buckets.bucketId, bucket.bucketId));
+    });
+  } catch (err) {
+    // Anything else still referencing the bucket (an upload in progress) trips the foreign key.
+    if (isForeignKeyViolation(err)) throw s3Error("BucketNotEmpty", undefined, { resource: name });
+    throw err;
+  }
+}
+
+/**
+ * Inside an object's commit transaction: holds the bucket for the rest of the transaction, so
+ * a DeleteBucket waits for the commit; a bucket deleted meanwhile is NoSuchBucket (404), never
+ * a foreign-key 500.
+ */
+export async function lockBucketForCommit(tx: Pick<RegionalDb, "select">, bucket: Bucket): Promise<void> {
+  const [row] = await tx.select({ id: buckets.bucketId }).from(buckets).where(eq(buckets.bucketId, bucket.bucketId)).for("key share");
+  if (!row) throw s3Error("NoSuchBucket", undefined, { resource: bucket.bucketName });
+}
+
+export function isForeignKeyViolation(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: string }).code === "23503") return true;
+  }
+  return false;
+}

@@ -1,0 +1,142 @@
+import { createHash } from "node:crypto";
+import { and, asc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
+import { objectMetadata } from "@s3gw/schema-regional";
+import { BlobNotFoundError, type TenantStorage } from "@s3gw/storage";
+import type { StorageTargets } from "../storage/storage-targets.ts";
+import type { Clock, RegionalDb } from "../../env.ts";
+import { raiseComplianceEvent } from "../compliance/compliance-events.ts";
+
+/** Objects re-hashed at once: enough to overlap I/O, little enough not to starve S3 traffic. */
+const CONCURRENCY = 2;
+const PAGE = 100;
+const FAILED_STATUSES = ["integrity_failed", "missing_data"];
+
+export interface VerifyScope { customerId: string; bucketId?: string; key?: string }
+
+export interface Mismatch {
+  bucket: string;
+  key: string;
+  expected_sha256: string;
+  actual_sha256: string | null;
+  reason: "hash_mismatch" | "missing_data" | "read_error";
+}
+
+export type Candidate = Pick<typeof objectMetadata.$inferSelect, "objectId" | "customerId" | "bucketName" | "objectKey" | "storageKey" | "storageProviderId" | "sha256" | "sizeBytes">;
+type Outcome = { kind: "ok" } | { kind: "replaced" } | { kind: "bad"; mismatch: Mismatch };
+
+/**
+ * Re-reads every object in scope from storage, streaming it through SHA-256, and compares
+ * with the hash recorded at write time. A mismatch or missing bytes marks the object and
+ * raises one critical compliance event per broken version (re-running does not repeat it).
+ */
+export async function verifyObjects(deps: { db: RegionalDb; targets: StorageTargets; clock: Clock }, scope: VerifyScope) {
+  const report = { checked: 0, ok: 0, mismatched: [] as Mismatch[] };
+  let after: string | undefined;
+  for (;;) {
+    const conds: (SQL | undefined)[] = [eq(objectMetadata.customerId, scope.customerId)];
+    if (scope.bucketId) conds.push(eq(objectMetadata.bucketId, scope.bucketId));
+    if (scope.key !== undefined) conds.push(eq(objectMetadata.objectKey, scope.key));
+    if (after) conds.push(gt(objectMetadata.objectId, after));
+    const page: Candidate[] = await deps.db
+      .select({
+        objectId: objectMetadata.objectId,
+        customerId: objectMetadata.customerId,
+        bucketName: objectMetadata.bucketName,
+        objectKey: objectMetadata.objectKey,
+        storageKey: objectMetadata.storageKey,
+        storageProviderId: objectMetadata.storageProviderId,
+        sha256: objectMetadata.sha256,
+        sizeBytes: objectMetadata.sizeBytes,
+      })
+      .from(objectMetadata)
+      .where(and(...conds))
+      .orderBy(asc(objectMetadata.objectId))
+      .limit(PAGE);
+    let next = 0;
+    const worker = async () => {
+      while (next < page.length) {
+        const candidate = page[next++]!;
+        // Each object is read from the target it was recorded on.
+        const tenant = await deps.targets.recorded(candidate.customerId, candidate.storageProviderId);
+        const outcome = await verifyOne(deps, tenant, candidate);
+        if (outcome.kind === "replaced") continue;
+        report.checked++;
+        if (outcome.kind === "ok") report.ok++;
+        else report.mismatched.push(outcome.mismatch);
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    if (page.length < PAGE) break;
+    after = page.at(-1)!.objectId;
+  }
+  return report;
+}
+
+async function hashBlob(tenant: TenantStorage, storageKey: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of await tenant.get(storageKey)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+export async function verifyOne(
+  deps: { db: RegionalDb; clock: Clock },
+  tenant: TenantStorage,
+  obj: Candidate,
+  detectedBy: "verification" | "scrub" = "verification",
+): Promise<Outcome> {
+  let actual: string | null = null;
+  let reason: Mismatch["reason"] | undefined;
+  try {
+    actual = await hashBlob(tenant, obj.storageKey);
+    if (actual !== obj.sha256) reason = "hash_mismatch";
+  } catch (err) {
+    reason = err instanceof BlobNotFoundError ? "missing_data" : "read_error";
+  }
+  const now = deps.clock.now();
+  // Matching the storage key too: an overwrite or delete that committed meanwhile is not tampering.
+  const same = and(eq(objectMetadata.objectId, obj.objectId), eq(objectMetadata.storageKey, obj.storageKey));
+  if (!reason) {
+    const healed = sql`case when ${inArray(objectMetadata.complianceStatus, FAILED_STATUSES)} then 'compliant' else ${objectMetadata.complianceStatus} end`;
+    const rows = await deps.db.update(objectMetadata).set({ lastVerifiedAt: now, complianceStatus: healed }).where(same).returning({ id: objectMetadata.objectId });
+    return rows.length ? { kind: "ok" } : { kind: "replaced" };
+  }
+  const mismatch: Mismatch = { bucket: obj.bucketName, key: obj.objectKey, expected_sha256: obj.sha256, actual_sha256: actual, reason };
+  // A read error may be transient: it is reported, but neither marks the object nor raises an event.
+  if (reason === "read_error") return { kind: "bad", mismatch };
+  const recorded = await recordIntegrityFailure(deps, obj, reason, actual, detectedBy);
+  return recorded ? { kind: "bad", mismatch } : { kind: "replaced" };
+}
+
+/**
+ * Marks an object whose stored bytes are damaged (`integrity_failed`) or gone (`missing_data`)
+ * and raises the critical event, once per broken version. Only the version that was read is
+ * marked: if an overwrite or delete committed meanwhile, nothing is, and false is returned.
+ * Shared by verification on demand, reads (GET) and the background scrub.
+ */
+export async function recordIntegrityFailure(
+  deps: { db: RegionalDb; clock: Clock },
+  obj: Candidate,
+  reason: "hash_mismatch" | "missing_data",
+  actual: string | null,
+  detectedBy: "verification" | "read" | "scrub",
+): Promise<boolean> {
+  const now = deps.clock.now();
+  const same = and(eq(objectMetadata.objectId, obj.objectId), eq(objectMetadata.storageKey, obj.storageKey));
+  const status = reason === "missing_data" ? "missing_data" : "integrity_failed";
+  const rows = await deps.db.update(objectMetadata).set({ lastVerifiedAt: now, complianceStatus: status }).where(same).returning({ id: objectMetadata.objectId });
+  if (!rows.length) return false;
+  await raiseComplianceEvent(deps.db, now, {
+    customerId: obj.customerId,
+    eventType: "integrity_mismatch",
+    severity: "critical",
+    description: reason === "missing_data"
+      ? `Stored bytes of ${obj.bucketName}/${obj.objectKey} are missing`
+      : `Stored bytes of ${obj.bucketName}/${obj.objectKey} no longer match their SHA-256 (possible tampering)`,
+    bucketName: obj.bucketName,
+    objectKey: obj.objectKey,
+    details: { object_id: obj.objectId, expected_sha256: obj.sha256, actual_sha256: actual, reason, size_bytes: obj.sizeBytes, verified_at: now.toISOString(), detected_by: detectedBy },
+    remediationHours: 24,
+    dedupeKey: `integrity:${obj.objectId}:${obj.sha256}`,
+  });
+  return true;
+}

@@ -1,0 +1,175 @@
+import { randomUUID } from "node:crypto";
+import { startPeriodic } from "../ops/periodic.ts";
+import { and, asc, eq, gt, like, lt, sql } from "drizzle-orm";
+import { isAppError } from "@s3gw/core";
+import { bucketLifecycle, buckets, multipartUploads, objectMetadata } from "@s3gw/schema-regional";
+import type { Deps } from "../../env.ts";
+import type { OperationRow } from "../audit/audit.ts";
+import type { Bucket } from "./buckets.ts";
+import type { LifecycleRule } from "./lifecycle.ts";
+import { abortUpload } from "./multipart.ts";
+import { protectionOf } from "./object-lock.ts";
+import { removeBlob, type ObjectRow } from "./objects.ts";
+
+const DAY_MS = 86_400_000;
+const BUCKET_PAGE = 20;
+const OBJECT_PAGE = 500;
+const UPLOAD_PAGE = 100;
+/** The report lists at most this many kept objects (keptTotal counts them all), so a run's memory stays bounded. */
+const MAX_KEPT_LISTED = 1000;
+
+export interface KeptObject { bucket: string; key: string; reason: string }
+export interface LifecycleReport { expired: number; kept: KeptObject[]; keptTotal: number; uploadsAborted: number; failedBuckets: number }
+
+type WorkerDeps = Pick<Deps, "db" | "targets" | "audit" | "logger">;
+
+interface Run { requestId: string; now: Date; report: LifecycleReport }
+
+const likePrefix = (column: typeof objectMetadata.objectKey | typeof multipartUploads.objectKey, prefix: string) =>
+  like(column, `${prefix.replace(/[\\%_]/g, "\\$&")}%`);
+
+/** The moment before which a rule's N days have passed; undefined when it lies before any representable date. */
+function cutoff(now: Date, days: number): Date | undefined {
+  const at = new Date(now.getTime() - days * DAY_MS);
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}
+
+function auditRow(run: Run, bucket: Bucket, operationType: string, key: string, info: Record<string, unknown>): OperationRow {
+  return {
+    requestId: run.requestId, customerId: bucket.customerId, operationType, bucketName: bucket.bucketName, objectKey: key,
+    result: "success", statusCode: 204, errorCode: null, bytesTransferred: 0, sourceIp: null, sourceCountry: null,
+    crossBorderTransfer: false, complianceInfo: info, durationMs: 0, principal: "lifecycle-worker", createdAt: run.now,
+  };
+}
+
+function keep(run: Run, bucket: Bucket, key: string, reason: string): void {
+  run.report.keptTotal++;
+  if (run.report.kept.length < MAX_KEPT_LISTED) run.report.kept.push({ bucket: bucket.bucketName, key, reason });
+}
+
+/** What happened to a due object: deleted (its row), or kept (why). */
+type Expiry = { row: ObjectRow; reason?: undefined } | { row?: undefined; reason: string };
+
+/**
+ * Deletes one object if, under its row lock, it still matches the rule: an overwrite or a tag
+ * change since the scan saves it, and a legal hold or unexpired retention always does.
+ */
+async function expireOne(deps: WorkerDeps, run: Run, bucket: Bucket, rule: LifecycleRule, key: string, before: Date): Promise<void> {
+  const outcome = await deps.db.transaction(async (tx): Promise<Expiry | undefined> => {
+    const [row] = await tx
+      .select()
+      .from(objectMetadata)
+      .where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key)))
+      .for("update");
+    if (!row || row.lastModified >= before || Object.entries(rule.tags).some(([k, v]) => row.tags[k] !== v)) return undefined;
+    const reason = protectionOf(row, run.now);
+    if (reason) return { reason };
+    await tx.delete(objectMetadata).where(eq(objectMetadata.objectId, row.objectId));
+    return { row };
+  });
+  if (!outcome) return;
+  const { row, reason } = outcome;
+  if (!row) return keep(run, bucket, key, reason);
+  await removeBlob(deps.targets, row.customerId, row.storageProviderId, row.storageKey);
+  run.report.expired++;
+  await deps.audit.record(auditRow(run, bucket, "LifecycleExpiration", key, {
+    rule_id: rule.id, expiration_days: rule.expirationDays, last_modified: row.lastModified.toISOString(), size_bytes: row.sizeBytes,
+  }));
+}
+
+async function expireObjects(deps: WorkerDeps, run: Run, bucket: Bucket, rule: LifecycleRule, before: Date): Promise<void> {
+  const conds = [eq(objectMetadata.bucketId, bucket.bucketId), lt(objectMetadata.lastModified, before)];
+  if (rule.prefix) conds.push(likePrefix(objectMetadata.objectKey, rule.prefix));
+  if (Object.keys(rule.tags).length > 0) conds.push(sql`${objectMetadata.tags} @> ${JSON.stringify(rule.tags)}::jsonb`);
+  let after: string | undefined;
+  for (;;) {
+    const page = await deps.db
+      .select({ key: objectMetadata.objectKey })
+      .from(objectMetadata)
+      .where(and(...conds, after === undefined ? undefined : gt(objectMetadata.objectKey, after)))
+      .orderBy(asc(objectMetadata.objectKey))
+      .limit(OBJECT_PAGE);
+    for (const { key } of page) await expireOne(deps, run, bucket, rule, key, before);
+    if (page.length < OBJECT_PAGE) return;
+    after = page.at(-1)!.key;
+  }
+}
+
+async function abortStaleUploads(deps: WorkerDeps, run: Run, bucket: Bucket, rule: LifecycleRule, before: Date): Promise<void> {
+  const conds = [eq(multipartUploads.bucketId, bucket.bucketId), lt(multipartUploads.initiatedAt, before)];
+  if (rule.prefix) conds.push(likePrefix(multipartUploads.objectKey, rule.prefix));
+  let after: string | undefined;
+  for (;;) {
+    const page = await deps.db
+      .select()
+      .from(multipartUploads)
+      .where(and(...conds, after === undefined ? undefined : gt(multipartUploads.uploadId, after)))
+      .orderBy(asc(multipartUploads.uploadId))
+      .limit(UPLOAD_PAGE);
+    for (const upload of page) {
+      let parts: number;
+      try {
+        parts = await abortUpload(deps.db, await deps.targets.recorded(upload.customerId, upload.storageProviderId), upload.uploadId);
+      } catch (err) {
+        // Completed or aborted since the scan: nothing left to do.
+        if (isAppError(err) && err.code === "NoSuchUpload") continue;
+        throw err;
+      }
+      run.report.uploadsAborted++;
+      await deps.audit.record(auditRow(run, bucket, "LifecycleAbortUpload", upload.objectKey, {
+        rule_id: rule.id, abort_after_days: rule.abortIncompleteMultipartUploadDays, upload_id: upload.uploadId, parts,
+        initiated_at: upload.initiatedAt.toISOString(),
+      }));
+    }
+    if (page.length < UPLOAD_PAGE) return;
+    after = page.at(-1)!.uploadId;
+  }
+}
+
+async function applyRule(deps: WorkerDeps, run: Run, bucket: Bucket, rule: LifecycleRule): Promise<void> {
+  const expireBefore = rule.expirationDays === null ? undefined : cutoff(run.now, rule.expirationDays);
+  if (expireBefore) await expireObjects(deps, run, bucket, rule, expireBefore);
+  const abortBefore = rule.abortIncompleteMultipartUploadDays === null ? undefined : cutoff(run.now, rule.abortIncompleteMultipartUploadDays);
+  if (abortBefore) await abortStaleUploads(deps, run, bucket, rule, abortBefore);
+}
+
+/**
+ * One pass over every bucket with lifecycle rules, as of `now`: expires objects older than a
+ * rule's Expiration Days (never one under legal hold or unexpired retention: those are kept and
+ * reported) and aborts multipart uploads older than its AbortIncompleteMultipartUpload days.
+ * Every deletion and abort is an operations_log row; the run ends with one log line.
+ */
+export async function runLifecycle(deps: WorkerDeps, now: Date): Promise<LifecycleReport> {
+  const run: Run = { requestId: `lifecycle-${randomUUID()}`, now, report: { expired: 0, kept: [], keptTotal: 0, uploadsAborted: 0, failedBuckets: 0 } };
+  let scanned = 0;
+  let after: string | undefined;
+  for (;;) {
+    const page = await deps.db
+      .select({ bucket: buckets, rules: bucketLifecycle.rules })
+      .from(bucketLifecycle)
+      .innerJoin(buckets, eq(buckets.bucketId, bucketLifecycle.bucketId))
+      .where(after === undefined ? undefined : gt(bucketLifecycle.bucketId, after))
+      .orderBy(asc(bucketLifecycle.bucketId))
+      .limit(BUCKET_PAGE);
+    for (const { bucket, rules } of page) {
+      scanned++;
+      try {
+        for (const rule of rules) if (rule.enabled) await applyRule(deps, run, bucket, rule);
+      } catch (err) {
+        // One bucket's failure (say, its customer's storage is unreachable) must not stop the others.
+        run.report.failedBuckets++;
+        deps.logger.warn({ run: run.requestId, customer: bucket.customerId, bucket: bucket.bucketName, err: (err as Error).message }, "lifecycle failed for a bucket");
+      }
+    }
+    if (page.length < BUCKET_PAGE) break;
+    after = page.at(-1)!.bucket.bucketId;
+  }
+  const { expired, keptTotal, uploadsAborted, failedBuckets } = run.report;
+  deps.logger.info({ run: run.requestId, buckets: scanned, expired, kept: keptTotal, uploadsAborted, failedBuckets }, "lifecycle run");
+  return run.report;
+}
+
+/** Runs the lifecycle now and every `intervalMs` after, never two runs at once; returns the stop function. */
+export function startLifecycleWorker(deps: WorkerDeps & Pick<Deps, "clock">, intervalMs: number): () => void {
+  return startPeriodic("lifecycle run", async () => void (await runLifecycle(deps, deps.clock.now())), intervalMs, deps.logger);
+}

@@ -1,0 +1,126 @@
+import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { s3Error } from "@s3gw/core";
+import { bucketLifecycle, type LifecycleRule } from "@s3gw/schema-regional";
+import { z } from "zod";
+import type { RegionalDb } from "../../env.ts";
+import type { Bucket } from "./buckets.ts";
+import { validateTags } from "./tags.ts";
+
+export type { LifecycleRule };
+
+export const MAX_LIFECYCLE_RULES = 1000;
+const MAX_RULE_ID = 255;
+/** S3 stores Days as a 32-bit integer. */
+const MAX_DAYS = 2_147_483_647;
+
+/**
+ * Parts of S3's lifecycle language this gateway does not act on. Ignoring one silently would
+ * change what a rule deletes (a size filter dropped widens it), so they are refused by name.
+ */
+const UNSUPPORTED_RULE_PARTS = ["Transition", "Transitions", "NoncurrentVersionExpiration", "NoncurrentVersionTransition", "NoncurrentVersionTransitions"];
+const UNSUPPORTED_EXPIRATION_PARTS = ["Date", "ExpiredObjectDeleteMarker"];
+const UNSUPPORTED_FILTER_PARTS = ["ObjectSizeGreaterThan", "ObjectSizeLessThan"];
+
+const tag = z.strictObject({ Key: z.string(), Value: z.string() });
+const days = z.string().regex(/^\d{1,12}$/);
+const ruleSchema = z.strictObject({
+  ID: z.string().optional(),
+  Status: z.enum(["Enabled", "Disabled"]),
+  Prefix: z.string().optional(),
+  Filter: z
+    .union([
+      z.literal(""),
+      z.strictObject({
+        Prefix: z.string().optional(),
+        Tag: tag.optional(),
+        And: z.strictObject({ Prefix: z.string().optional(), Tag: z.union([tag, z.array(tag)]).optional() }).optional(),
+      }),
+    ])
+    .optional(),
+  Expiration: z.strictObject({ Days: days }).optional(),
+  AbortIncompleteMultipartUpload: z.strictObject({ DaysAfterInitiation: days }).optional(),
+});
+const configSchema = z.strictObject({ LifecycleConfiguration: z.strictObject({ Rule: z.union([z.unknown().array().min(1), z.record(z.string(), z.unknown())]) }) });
+
+function unsupported(node: unknown, parts: string[], where: string): void {
+  const found = typeof node === "object" && node !== null ? parts.find((p) => Object.hasOwn(node, p)) : undefined;
+  if (found) throw s3Error("NotImplemented", `Lifecycle ${where} ${found} is not supported by this gateway (supported: Expiration Days, AbortIncompleteMultipartUpload, Prefix and Tag filters)`);
+}
+
+function daysOf(value: string | undefined, action: string): number | null {
+  if (value === undefined) return null;
+  const n = Number(value);
+  if (n < 1 || n > MAX_DAYS) throw s3Error("InvalidArgument", `'Days' for ${action} action must be a positive integer`);
+  return n;
+}
+
+/** The filter as a prefix and a set of tags, from `<Filter>` (one of Prefix, Tag, And) or the legacy top-level `<Prefix>`. */
+function filterOf(rule: z.infer<typeof ruleSchema>): { prefix: string; tags: Record<string, string> } {
+  if ((rule.Filter === undefined) === (rule.Prefix === undefined)) throw s3Error("MalformedXML", "A Rule needs exactly one of Filter or Prefix");
+  if (rule.Filter === undefined) return { prefix: rule.Prefix!, tags: {} };
+  const f = rule.Filter === "" ? {} : rule.Filter;
+  if ([f.Prefix, f.Tag, f.And].filter((p) => p !== undefined).length > 1) throw s3Error("MalformedXML", "A Filter holds one of Prefix, Tag or And");
+  if (f.And) {
+    const tags = f.And.Tag === undefined ? [] : [f.And.Tag].flat();
+    if (f.And.Prefix === undefined && tags.length === 0) throw s3Error("MalformedXML", "And needs a Prefix or Tags");
+    if (new Set(tags.map((t) => t.Key)).size !== tags.length) throw s3Error("InvalidRequest", "Duplicate Tag Keys are not allowed");
+    return { prefix: f.And.Prefix ?? "", tags: validateTags(tags.map((t) => [t.Key, t.Value])) };
+  }
+  return { prefix: f.Prefix ?? "", tags: f.Tag ? validateTags([[f.Tag.Key, f.Tag.Value]]) : {} };
+}
+
+function parseRule(node: unknown): LifecycleRule {
+  unsupported(node, UNSUPPORTED_RULE_PARTS, "action");
+  const raw = node as Record<string, unknown>;
+  unsupported(raw.Expiration, UNSUPPORTED_EXPIRATION_PARTS, "Expiration");
+  unsupported(raw.Filter, UNSUPPORTED_FILTER_PARTS, "filter");
+  unsupported((raw.Filter as Record<string, unknown> | undefined)?.And, UNSUPPORTED_FILTER_PARTS, "filter");
+  const parsed = ruleSchema.safeParse(node);
+  if (!parsed.success) throw s3Error("MalformedXML");
+  const rule = parsed.data;
+  const id = rule.ID || randomUUID();
+  if (id.length > MAX_RULE_ID) throw s3Error("InvalidArgument", `ID length should not exceed allowed limit of ${MAX_RULE_ID}`);
+  const { prefix, tags } = filterOf(rule);
+  const expirationDays = daysOf(rule.Expiration?.Days, "Expiration");
+  const abortDays = daysOf(rule.AbortIncompleteMultipartUpload?.DaysAfterInitiation, "AbortIncompleteMultipartUpload");
+  if (expirationDays === null && abortDays === null) throw s3Error("InvalidRequest", "At least one action needs to be specified in a rule");
+  if (abortDays !== null && Object.keys(tags).length > 0) {
+    throw s3Error("InvalidRequest", "AbortIncompleteMultipartUpload cannot be specified with Tags");
+  }
+  return { id, enabled: rule.Status === "Enabled", prefix, tags, expirationDays, abortIncompleteMultipartUploadDays: abortDays };
+}
+
+/**
+ * A parsed `<LifecycleConfiguration>` document as rules, validated as S3 validates it. Prefixes
+ * and tags must arrive exactly as sent (the caller undoes the XML parser's trimming): a trimmed
+ * prefix would widen what a rule deletes.
+ */
+export function parseLifecycleConfiguration(doc: Record<string, unknown>): LifecycleRule[] {
+  const { "?xml": _declaration, ...root } = doc;
+  const config = configSchema.safeParse(root);
+  if (!config.success) throw s3Error("MalformedXML");
+  const nodes = [config.data.LifecycleConfiguration.Rule].flat();
+  if (nodes.length > MAX_LIFECYCLE_RULES) throw s3Error("InvalidRequest", `A lifecycle configuration holds at most ${MAX_LIFECYCLE_RULES} rules`);
+  const rules = nodes.map(parseRule);
+  if (new Set(rules.map((r) => r.id)).size !== rules.length) throw s3Error("InvalidArgument", "Rule ID must be unique. Found same ID for more than one rule");
+  return rules;
+}
+
+export async function getLifecycle(db: RegionalDb, bucket: Bucket): Promise<LifecycleRule[] | undefined> {
+  const [row] = await db.select({ rules: bucketLifecycle.rules }).from(bucketLifecycle).where(eq(bucketLifecycle.bucketId, bucket.bucketId)).limit(1);
+  return row?.rules;
+}
+
+/** Replaces the bucket's whole configuration, as S3's PUT does. */
+export async function putLifecycle(db: RegionalDb, bucket: Bucket, rules: LifecycleRule[], now: Date): Promise<void> {
+  await db
+    .insert(bucketLifecycle)
+    .values({ bucketId: bucket.bucketId, rules, updatedAt: now })
+    .onConflictDoUpdate({ target: bucketLifecycle.bucketId, set: { rules, updatedAt: now } });
+}
+
+export async function deleteLifecycle(db: RegionalDb, bucket: Bucket): Promise<boolean> {
+  const removed = await db.delete(bucketLifecycle).where(eq(bucketLifecycle.bucketId, bucket.bucketId)).returning({ id: bucketLifecycle.bucketId });
+  return removed.length > 0;
+}

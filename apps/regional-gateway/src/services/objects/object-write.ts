@@ -1,0 +1,74 @@
+import type { StorageProvider, StoredBlob, TenantStorage } from "@s3gw/storage";
+import type { Deps, OperationRecord } from "../../env.ts";
+import { checkContent, checkWrite } from "../compliance/access-policy.ts";
+import { findBucket, type Bucket } from "./buckets.ts";
+import type { Customer } from "../access/customers.ts";
+import { assertMutable } from "./object-lock.ts";
+import { assertWriteCondition, commitObject, findObject, type NewObject, type ObjectRow, type WriteCondition } from "./objects.ts";
+import { residencyGate } from "../compliance/residency-gate.ts";
+
+/** What a write of one object (PutObject, CopyObject, CreateMultipartUpload) asks for. */
+export interface ObjectWriteInput {
+  bucketName: string;
+  key: string;
+  sourceCountry: string | null;
+  contentType: string;
+  declaredSize: number | undefined;
+  condition?: WriteCondition | undefined;
+  /** Asked only when an existing object is protected: whether the caller may bypass GOVERNANCE. */
+  bypassGovernance: () => Promise<boolean>;
+}
+
+export interface PreparedWrite {
+  bucket: Bucket;
+  write: { provider: StorageProvider; tenant: TenantStorage };
+  lock: { bypassGovernance: boolean };
+  condition: WriteCondition | undefined;
+}
+
+interface Ctx { deps: Deps; customer: Customer; op: OperationRecord }
+
+/**
+ * Steps 1-4 of every object write, always in this order and before a byte is accepted:
+ * resolve the storage target, residency of that target, the customer's write rules (judged
+ * on the resolved target's country), then the existing object's lock and the write condition.
+ */
+export async function prepareObjectWrite({ ctx, input }: { ctx: Ctx; input: ObjectWriteInput }): Promise<PreparedWrite> {
+  const { deps, customer, op } = ctx;
+  const bucket = await findBucket(deps.db, customer.customerId, input.bucketName);
+  const facts = { bucket: input.bucketName, key: input.key, sourceCountry: input.sourceCountry };
+  const write = await residencyGate(deps, customer, op, facts);
+  await checkWrite(deps, customer, { ...facts, contentType: input.contentType, declaredSize: input.declaredSize, storageCountry: write.provider.location.country });
+  const existing = await findObject(deps.db, bucket, input.key).catch(() => undefined);
+  assertWriteCondition(existing, input.condition, input.key);
+  const lock = { bypassGovernance: existing ? await input.bypassGovernance() : false };
+  if (existing) assertMutable(existing, deps.clock.now(), input.key, lock);
+  return { bucket, write, lock, condition: input.condition };
+}
+
+/**
+ * Steps 5-7: the bytes, the content rules over what was actually stored, then the metadata
+ * commit (which re-checks lock and condition under the key's lock). Bytes that fail a check
+ * are deleted, so nothing half-written is ever visible.
+ */
+export async function storeObject({ ctx, prepared, input }: {
+  ctx: Ctx;
+  prepared: PreparedWrite;
+  input: { key: string; sourceCountry: string | null; meta: NewObject; bytes: (tenant: TenantStorage) => Promise<StoredBlob>; verify?: (blob: StoredBlob) => void };
+}): Promise<ObjectRow> {
+  const { deps, customer, op } = ctx;
+  const { bucket, write } = prepared;
+  const blob = await input.bytes(write.tenant);
+  try {
+    input.verify?.(blob);
+    await checkContent(deps, customer, { bucket: bucket.bucketName, key: input.key, sourceCountry: input.sourceCountry, sha256: blob.sha256Hex, size: blob.size, bucketId: bucket.bucketId });
+  } catch (err) {
+    await write.tenant.delete(blob.storageKey).catch(() => {});
+    throw err;
+  }
+  const row = await commitObject(deps.db, deps.targets, write, bucket, input.key, blob, input.meta, deps.clock.now(), { ...prepared.lock, condition: prepared.condition });
+  const target = write.provider.location;
+  op.bytes = blob.size;
+  op.info = { ...op.info, residency: "ok", storage_provider: target.providerId, storage_country: target.country, sha256: row.sha256 };
+  return row;
+}

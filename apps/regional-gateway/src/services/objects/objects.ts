@@ -1,0 +1,217 @@
+import type { Readable } from "node:stream";
+import { and, asc, eq, gt, gte, like, sql } from "drizzle-orm";
+import { s3Error, type ListCursor } from "@s3gw/core";
+import { objectMetadata } from "@s3gw/schema-regional";
+import { BlobNotFoundError, TenantStorage, type ReadRange, type StorageProvider, type StoredBlob } from "@s3gw/storage";
+import type { RegionalDb } from "../../env.ts";
+import { isForeignKeyViolation, lockBucketForCommit, type Bucket } from "./buckets.ts";
+import { assertMutable } from "./object-lock.ts";
+import type { StorageTargets } from "../storage/storage-targets.ts";
+
+export type ObjectRow = typeof objectMetadata.$inferSelect;
+
+export type RegionalTx = Parameters<Parameters<RegionalDb["transaction"]>[0]>[0];
+
+export interface NewObject {
+  contentType: string;
+  userMetadata: Record<string, string>;
+  systemMetadata: Record<string, string>;
+  /** Replaces the key's tags; a new object without tags has none, as in S3. */
+  tags?: Record<string, string>;
+}
+
+/** S3's conditional writes: `If-None-Match: *` (only if absent) and `If-Match: <etag>` (only that version). */
+export interface WriteCondition { ifNoneMatch?: boolean; ifMatch?: string }
+
+export interface CommitOptions {
+  bypassGovernance?: boolean;
+  condition?: WriteCondition;
+  /** Multipart objects: the hex MD5 of the parts' MD5s and the part count (ETag `<hex>-N`). */
+  multipart?: { etag: string; partsCount: number };
+  /** Runs inside the commit transaction, before the row is written (a failure commits nothing). */
+  inTransaction?: (tx: RegionalTx) => Promise<void>;
+}
+
+/** The ETag as S3 renders it, quoted: `"<md5>"`, or `"<md5 of md5s>-N"` for a multipart object. */
+export function renderEtag(row: { etag: string; partsCount: number | null }): string {
+  return row.partsCount ? `"${row.etag}-${row.partsCount}"` : `"${row.etag}"`;
+}
+
+/** Throws 412 (or 404 for If-Match on a missing key) unless the write's condition holds for what is there now. */
+export function assertWriteCondition(existing: { etag: string; partsCount: number | null } | undefined, cond: WriteCondition | undefined, key: string): void {
+  if (!cond) return;
+  if (cond.ifNoneMatch && existing) throw s3Error("PreconditionFailed", undefined, { resource: "If-None-Match" });
+  if (cond.ifMatch !== undefined) {
+    if (!existing) throw s3Error("NoSuchKey", undefined, { resource: key });
+    const wanted = cond.ifMatch.split(",").map((t) => t.trim());
+    const rendered = renderEtag(existing);
+    if (!wanted.some((t) => t === "*" || t === rendered || `"${t}"` === rendered)) throw s3Error("PreconditionFailed", undefined, { resource: "If-Match" });
+  }
+}
+
+/**
+ * Commits the metadata of freshly written bytes, replacing any previous version of the key
+ * in one transaction, then removes the bytes it replaced. Until the commit, readers see the
+ * old object; after it, the new one. Lock state and write conditions are judged again here,
+ * under the key's lock, so a concurrent writer cannot slip between the early check and this.
+ */
+export async function commitObject(
+  db: RegionalDb,
+  targets: StorageTargets,
+  write: { provider: StorageProvider; tenant: TenantStorage },
+  bucket: Bucket,
+  key: string,
+  blob: StoredBlob,
+  meta: NewObject,
+  now: Date,
+  opts: CommitOptions = {},
+): Promise<ObjectRow> {
+  const { provider, tenant } = write;
+  let replaced: { storageKey: string; providerId: string } | undefined;
+  let row: ObjectRow;
+  try {
+    row = await db.transaction(async (tx) => {
+      // Serialises concurrent writers of one key, so each sees which bytes it replaces.
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${bucket.bucketId + "/" + key}, 0))`);
+      await lockBucketForCommit(tx, bucket);
+      const [old] = await tx
+        .select({
+          storageKey: objectMetadata.storageKey,
+          storageProviderId: objectMetadata.storageProviderId,
+          legalHold: objectMetadata.legalHold,
+          legalHoldReason: objectMetadata.legalHoldReason,
+          retentionMode: objectMetadata.retentionMode,
+          retentionUntil: objectMetadata.retentionUntil,
+          etag: objectMetadata.etag,
+          partsCount: objectMetadata.partsCount,
+        })
+        .from(objectMetadata)
+        .where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key)))
+        .for("update");
+      if (old) assertMutable(old, now, key, opts);
+      assertWriteCondition(old, opts.condition, key);
+      if (opts.inTransaction) await opts.inTransaction(tx);
+      replaced = old && { storageKey: old.storageKey, providerId: old.storageProviderId };
+      const values = {
+        customerId: bucket.customerId,
+        bucketId: bucket.bucketId,
+        bucketName: bucket.bucketName,
+        objectKey: key,
+        regionId: provider.location.regionId,
+        storageProviderId: provider.location.providerId,
+        storageCountry: provider.location.country,
+        storageKey: blob.storageKey,
+        sizeBytes: blob.size,
+        etag: opts.multipart?.etag ?? blob.md5Hex,
+        partsCount: opts.multipart?.partsCount ?? null,
+        sha256: blob.sha256Hex,
+        contentType: meta.contentType,
+        dataSubjectId: meta.userMetadata["data-subject-id"] ?? null,
+        userMetadata: meta.userMetadata,
+        systemMetadata: meta.systemMetadata,
+        tags: meta.tags ?? {},
+        complianceStatus: "compliant",
+        lastModified: now,
+      };
+      const [written] = await tx
+        .insert(objectMetadata)
+        .values({ ...values, createdAt: now })
+        .onConflictDoUpdate({ target: [objectMetadata.bucketId, objectMetadata.objectKey], set: values })
+        .returning();
+      return written!;
+    });
+  } catch (err) {
+    await tenant.delete(blob.storageKey).catch(() => {});
+    // Belt and braces: a bucket gone without the lock seeing it is still the client's 404.
+    if (isForeignKeyViolation(err)) throw s3Error("NoSuchBucket", undefined, { resource: bucket.bucketName, cause: err });
+    throw err;
+  }
+  // The replaced bytes may be on another target (the customer's configuration changed); a failure leaves a stray for the sweeper.
+  if (replaced) await removeBlob(targets, bucket.customerId, replaced.providerId, replaced.storageKey);
+  return row;
+}
+
+export async function findObject(db: RegionalDb, bucket: Bucket, key: string): Promise<ObjectRow> {
+  const [row] = await db
+    .select()
+    .from(objectMetadata)
+    .where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key)))
+    .limit(1);
+  if (!row) throw s3Error("NoSuchKey", undefined, { resource: key });
+  return row;
+}
+
+/**
+ * Opens an object's bytes. If an overwrite committed and removed the blob between reading
+ * the row and opening it, the row is read again: the reader gets the new object whole.
+ */
+export async function openObject(
+  db: RegionalDb,
+  targets: StorageTargets,
+  bucket: Bucket,
+  key: string,
+  pick: (row: ObjectRow) => Promise<ReadRange | undefined>,
+): Promise<{ row: ObjectRow; range: ReadRange | undefined; body: Readable }> {
+  for (let attempt = 0; ; attempt++) {
+    const row = await findObject(db, bucket, key);
+    const range = await pick(row);
+    try {
+      const tenant = await targets.recorded(row.customerId, row.storageProviderId);
+      return { row, range, body: await tenant.get(row.storageKey, range) };
+    } catch (err) {
+      if (!(err instanceof BlobNotFoundError) || attempt >= 4) throw err;
+    }
+  }
+}
+
+export async function deleteObject(
+  db: RegionalDb,
+  targets: StorageTargets,
+  bucket: Bucket,
+  key: string,
+  now: Date,
+  lock: { bypassGovernance?: boolean } = {},
+): Promise<boolean> {
+  const removed = await db.transaction(async (tx) => {
+    const [row] = await tx
+      .select()
+      .from(objectMetadata)
+      .where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key)))
+      .for("update");
+    if (!row) return undefined;
+    assertMutable(row, now, key, lock);
+    await tx.delete(objectMetadata).where(eq(objectMetadata.objectId, row.objectId));
+    return row;
+  });
+  if (removed) await removeBlob(targets, removed.customerId, removed.storageProviderId, removed.storageKey);
+  return removed !== undefined;
+}
+
+/** Deletes bytes after their metadata is gone; a failure leaves a stray for the sweeper, never a dangling row. */
+export async function removeBlob(targets: StorageTargets, customerId: string, providerId: string, storageKey: string): Promise<void> {
+  try {
+    await (await targets.recorded(customerId, providerId)).delete(storageKey);
+  } catch {
+    // swept later
+  }
+}
+
+/** Key-ordered page of a bucket's objects for the listing algorithm in core. */
+export async function fetchKeys(db: RegionalDb, bucket: Bucket, prefix: string, cursor: ListCursor | undefined, limit: number) {
+  const conds = [eq(objectMetadata.bucketId, bucket.bucketId)];
+  if (prefix) conds.push(like(objectMetadata.objectKey, `${prefix.replace(/[\\%_]/g, "\\$&")}%`));
+  if (cursor) conds.push(cursor.inclusive ? gte(objectMetadata.objectKey, cursor.key) : gt(objectMetadata.objectKey, cursor.key));
+  const rows = await db
+    .select({
+      key: objectMetadata.objectKey,
+      size: objectMetadata.sizeBytes,
+      etag: objectMetadata.etag,
+      partsCount: objectMetadata.partsCount,
+      lastModified: objectMetadata.lastModified,
+    })
+    .from(objectMetadata)
+    .where(and(...conds))
+    .orderBy(asc(objectMetadata.objectKey))
+    .limit(limit);
+  return rows;
+}
