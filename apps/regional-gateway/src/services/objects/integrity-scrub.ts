@@ -1,7 +1,7 @@
 import { asc, gt } from "drizzle-orm";
 import { objectMetadata } from "@s3gw/schema-regional";
 import type { Deps } from "../../env.ts";
-import { verifyOne, type Candidate } from "./integrity.ts";
+import { CANDIDATE_COLUMNS, verifyOne, type Candidate } from "./integrity.ts";
 
 const PAGE = 100;
 
@@ -45,16 +45,7 @@ export class IntegrityScrub {
     let after: string | undefined;
     while (!this.stopped) {
       const page: Candidate[] = await this.deps.db
-        .select({
-          objectId: objectMetadata.objectId,
-          customerId: objectMetadata.customerId,
-          bucketName: objectMetadata.bucketName,
-          objectKey: objectMetadata.objectKey,
-          storageKey: objectMetadata.storageKey,
-          storageProviderId: objectMetadata.storageProviderId,
-          sha256: objectMetadata.sha256,
-          sizeBytes: objectMetadata.sizeBytes,
-        })
+        .select(CANDIDATE_COLUMNS)
         .from(objectMetadata)
         .where(after ? gt(objectMetadata.objectId, after) : undefined)
         .orderBy(asc(objectMetadata.objectId))

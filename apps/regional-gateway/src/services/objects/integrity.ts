@@ -21,6 +21,18 @@ export interface Mismatch {
   reason: "hash_mismatch" | "missing_data" | "read_error";
 }
 
+/** What verifying an object needs to know of it (scrub and on-demand verification alike). */
+export const CANDIDATE_COLUMNS = {
+  objectId: objectMetadata.objectId,
+  customerId: objectMetadata.customerId,
+  bucketName: objectMetadata.bucketName,
+  objectKey: objectMetadata.objectKey,
+  storageKey: objectMetadata.storageKey,
+  storageProviderId: objectMetadata.storageProviderId,
+  sha256: objectMetadata.sha256,
+  sizeBytes: objectMetadata.sizeBytes,
+};
+
 export type Candidate = Pick<typeof objectMetadata.$inferSelect, "objectId" | "customerId" | "bucketName" | "objectKey" | "storageKey" | "storageProviderId" | "sha256" | "sizeBytes">;
 type Outcome = { kind: "ok" } | { kind: "replaced" } | { kind: "bad"; mismatch: Mismatch };
 
@@ -38,16 +50,7 @@ export async function verifyObjects(deps: { db: RegionalDb; targets: StorageTarg
     if (scope.key !== undefined) conds.push(eq(objectMetadata.objectKey, scope.key));
     if (after) conds.push(gt(objectMetadata.objectId, after));
     const page: Candidate[] = await deps.db
-      .select({
-        objectId: objectMetadata.objectId,
-        customerId: objectMetadata.customerId,
-        bucketName: objectMetadata.bucketName,
-        objectKey: objectMetadata.objectKey,
-        storageKey: objectMetadata.storageKey,
-        storageProviderId: objectMetadata.storageProviderId,
-        sha256: objectMetadata.sha256,
-        sizeBytes: objectMetadata.sizeBytes,
-      })
+      .select(CANDIDATE_COLUMNS)
       .from(objectMetadata)
       .where(and(...conds))
       .orderBy(asc(objectMetadata.objectId))
