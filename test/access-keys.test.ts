@@ -78,13 +78,26 @@ describe("access keys across the two layers", () => {
   });
 
   it("fails to create a key the router cannot route, leaving nothing behind in either layer", async () => {
-    // Registered in the region only: the router has no home region for it.
-    const regional = await fetch(`${stack.regions["FI-HEL"].url}/api/customers/loner/register`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...adminAuth },
-      body: JSON.stringify({ customer_name: "Loner", country: "Finland", data_residency_requirement: "strict", primary_contact_email: "a@loner.example", compliance_officer_email: "dpo@loner.example" }),
-    });
-    expect(regional.status).toBe(201);
+    const fi = stack.regions["FI-HEL"];
+    const registerLoner = () =>
+      fetch(`${fi.url}/api/customers/loner/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...adminAuth },
+        body: JSON.stringify({ customer_name: "Loner", country: "Finland", data_residency_requirement: "strict", primary_contact_email: "a@loner.example", compliance_officer_email: "dpo@loner.example" }),
+      });
+    // A region that knows the router asks it first: a customer it never routed is refused.
+    const refused = await registerLoner();
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("CUSTOMER_NOT_ROUTED");
+    // Registered while the region ran standalone (before it was given GLOBAL_ROUTER_URL): the
+    // router has no home region for it.
+    const routerUrl = fi.deps.config.globalRouterUrl;
+    fi.deps.config.globalRouterUrl = undefined;
+    try {
+      expect((await registerLoner()).status).toBe(201);
+    } finally {
+      fi.deps.config.globalRouterUrl = routerUrl;
+    }
     const res = await createKey("FI-HEL", "loner");
     expect(res.status).toBe(503);
     expect(((await res.json()) as { error: { message: string } }).error.message).toContain("not routed");
