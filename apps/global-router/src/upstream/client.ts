@@ -52,24 +52,17 @@ export class UpstreamClient {
 
   /** `GET /health` on the region's gateway; true for a 2xx answer within the timeout. */
   async probe(regionId: string, timeoutMs: number): Promise<boolean> {
-    const target = this.#target(regionId);
-    try {
-      const res = await target.pool.request({
-        method: "GET",
-        path: `${target.basePath}/health`,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      await res.body.dump({ limit: 64 * 1024 });
-      return res.statusCode >= 200 && res.statusCode < 300;
-    } catch {
-      return false;
-    }
+    const status = await this.#healthStatus(regionId, timeoutMs);
+    return status !== undefined && status >= 200 && status < 300;
   }
 
   /** Whether the region's gateway answers `GET /health` at all (any status) within the timeout: alive, if perhaps unwell. */
   async reachable(regionId: string, timeoutMs: number): Promise<boolean> {
+    return (await this.#healthStatus(regionId, timeoutMs)) !== undefined;
+  }
+
+  /** The status of `GET /health` within the timeout, or undefined when no answer came. */
+  async #healthStatus(regionId: string, timeoutMs: number): Promise<number | undefined> {
     const target = this.#target(regionId);
     try {
       const res = await target.pool.request({
@@ -80,9 +73,9 @@ export class UpstreamClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
       await res.body.dump({ limit: 64 * 1024 });
-      return true;
+      return res.statusCode;
     } catch {
-      return false;
+      return undefined;
     }
   }
 
