@@ -2,6 +2,7 @@ import { Transform, type Readable } from "node:stream";
 import { awsChunkedDecoder, isAppError, payloadHashCheck, s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
+import type { BodySpec } from "./operations.ts";
 import { parseContentLength } from "./object-headers.ts";
 
 /**
@@ -11,13 +12,11 @@ import { parseContentLength } from "./object-headers.ts";
  * A body that fails them errors the stream, and the storage layer keeps nothing of it.
  */
 export function requestBody(c: Context<AppEnv>): { stream: Readable; size: number | undefined } {
-  const spec = c.var.s3Operation.body;
-  if (spec.kind === "none") throw new Error(`${c.var.s3Operation.name} reads no body according to the operation table`);
+  const spec = bodySpec(c);
   const incoming = c.env.incoming;
   const auth = c.get("s3Auth");
   const streaming = auth !== undefined && auth.verified.payloadMode !== "plain";
-  const size = streaming ? auth.verified.decodedLength : parseContentLength(c.req.header("content-length"));
-  if (size !== undefined && size > spec.maxBytes) throw tooLarge(spec.kind, spec.maxBytes);
+  const size = declaredBodySize(c);
   // The client waits for this before sending the body; it comes only after every check so far passed.
   if (/^100-continue$/i.test(c.req.header("expect") ?? "") && !c.env.outgoing.headersSent) c.env.outgoing.writeContinue();
   const limited = through(incoming, limit(spec.maxBytes, () => tooLarge(spec.kind, spec.maxBytes)));
@@ -25,6 +24,25 @@ export function requestBody(c: Context<AppEnv>): { stream: Readable; size: numbe
   const { verified, credentials, request } = auth;
   const check = streaming ? awsChunkedDecoder(verified, credentials, request.headers) : payloadHashCheck(verified);
   return { stream: through(limited, check), size };
+}
+
+function bodySpec(c: Context<AppEnv>): Exclude<BodySpec, { kind: "none" }> {
+  const spec = c.var.s3Operation.body;
+  if (spec.kind === "none") throw new Error(`${c.var.s3Operation.name} reads no body according to the operation table`);
+  return spec;
+}
+
+/**
+ * The body's size as the request declares it (the decoded length for aws-chunked bodies),
+ * refused at once when over the operation's limit; undefined when not declared. Cheap and
+ * without I/O, so a handler can refuse an oversized upload before any other check.
+ */
+export function declaredBodySize(c: Context<AppEnv>): number | undefined {
+  const spec = bodySpec(c);
+  const verified = c.get("s3Auth")?.verified;
+  const size = verified && verified.payloadMode !== "plain" ? verified.decodedLength : parseContentLength(c.req.header("content-length"));
+  if (size !== undefined && size > spec.maxBytes) throw tooLarge(spec.kind, spec.maxBytes);
+  return size;
 }
 
 function tooLarge(kind: "xml" | "bytes", maxBytes: number): Error {

@@ -1,11 +1,11 @@
-import { assertObjectKey, s3Error } from "@s3gw/core";
+import { assertObjectKey } from "@s3gw/core";
 import type { Context } from "hono";
 import { sourceCountryOf } from "../../source-country.ts";
 import type { AppEnv } from "../../env.ts";
 import { empty } from "./xml-response.ts";
 import { prepareObjectWrite, storeObject } from "../../services/objects/object-write.ts";
 import { parseTaggingHeader } from "../../services/objects/tags.ts";
-import { requestBody } from "./body.ts";
+import { declaredBodySize, requestBody } from "./body.ts";
 import { writeCondition } from "./conditions.ts";
 import { parseContentMd5, readObjectHeaders } from "./object-headers.ts";
 import { governanceBypass } from "./object-lock.ts";
@@ -17,10 +17,8 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
   const maxSize = spec.kind === "bytes" ? spec.maxBytes : 0;
   const contentMd5 = parseContentMd5(c.req.header("content-md5"));
   const meta = { ...readObjectHeaders(c.req.raw.headers, c.var.s3Auth?.verified.headerText), tags: parseTaggingHeader(c.req.header("x-amz-tagging")) ?? {} };
-  const declaredSize = c.var.s3Auth?.verified.payloadMode !== undefined && c.var.s3Auth.verified.payloadMode !== "plain"
-    ? c.var.s3Auth.verified.decodedLength
-    : c.req.header("content-length") === undefined ? undefined : Number(c.req.header("content-length"));
-  if (declaredSize !== undefined && declaredSize > maxSize) throw s3Error("EntityTooLarge");
+  // An oversized upload is refused before residency, rules or locks are even looked at.
+  const declaredSize = declaredBodySize(c);
   const ctx = { deps, customer, op };
   const sourceCountry = sourceCountryOf(c);
   const prepared = await prepareObjectWrite({
