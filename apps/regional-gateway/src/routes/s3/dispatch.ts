@@ -10,7 +10,7 @@ const refused = (name: string, err: () => Error): S3Operation => ({
   name, method: "*", scope: "*", permission: "read", body: { kind: "none" }, reads: [], handler: (() => Promise.reject(err())) as S3Handler,
 });
 
-export function scopeOf(target: Pick<S3Target, "bucket" | "key">): Scope {
+function scopeOf(target: Pick<S3Target, "bucket" | "key">): Scope {
   if (target.bucket === undefined) return "service";
   return target.key === undefined ? "bucket" : "object";
 }
