@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { Sha256 } from "@aws-crypto/sha256-js";
+import { NodeSha256 } from "./node-sha256.ts";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { s3Error } from "../errors.ts";
@@ -22,7 +22,7 @@ export function s3Signer(credentials: SigV4Credentials, region: string): Signatu
     service: "s3",
     region,
     credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
-    sha256: Sha256,
+    sha256: NodeSha256,
     uriEscapePath: false,
     applyChecksum: false,
   });
