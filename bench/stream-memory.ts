@@ -3,6 +3,7 @@
 // process's resident memory. Prints throughput and peak RSS, with a same-run reference: the
 // same bytes written to and read from the same disk by a bare Node pipeline.
 //   npm run bench:stream            (2 GiB)      SIZE_MIB=512 npm run bench:stream
+//   CPU_PROF_DIR=/tmp/prof npm run bench:stream   (both gateways write a V8 CPU profile there on exit)
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -39,14 +40,19 @@ const [gPort, rPort] = [await freePort(), await freePort()];
 // Management calls (routing, registration) need the admin token on both layers.
 const ADMIN_TOKEN = `bench-admin-${randomBytes(16).toString("hex")}`;
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+// The router vouches for the trusted X-Customer-ID header with a forwarding proof under this secret.
+const SECRET = `bench-secret-${randomBytes(16).toString("hex")}`;
 const topology = JSON.stringify({
   regions: [{ region_id: "FI-HEL", name: "Helsinki", country: "FI", endpoint: `http://127.0.0.1:${rPort}`, provider: { provider_id: "fi-hel-fs", type: "fs", country: "FI" } }],
 });
+const profile = process.env.CPU_PROF_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.CPU_PROF_DIR}` } : {};
 const region = spawnNode("apps/regional-gateway/src/server.ts", {
+  ...profile,
   REGION_ID: "FI-HEL", PORT: String(rPort), DATABASE_URL: regionalDb.url, STORAGE_DIR: join(work, "objects"),
   TOPOLOGY_JSON: topology, TRUSTED_CUSTOMER_HEADER: "true", LOG_LEVEL: "warn", ADMIN_TOKEN,
+  ALLOW_STANDALONE_REGISTRATION: "true", GATEWAY_SHARED_SECRET: SECRET, // the bench registers its customer directly
 });
-const global = spawnNode("apps/global-router/src/server.ts", { PORT: String(gPort), DATABASE_URL: globalDb.url, TOPOLOGY_JSON: topology, LOG_LEVEL: "warn", ADMIN_TOKEN });
+const global = spawnNode("apps/global-router/src/server.ts", { ...profile, PORT: String(gPort), DATABASE_URL: globalDb.url, TOPOLOGY_JSON: topology, LOG_LEVEL: "warn", ADMIN_TOKEN, TRUSTED_CUSTOMER_HEADER: "true", GATEWAY_SHARED_SECRET: SECRET });
 const rows: string[][] = [];
 try {
   const g = `http://127.0.0.1:${gPort}`;
