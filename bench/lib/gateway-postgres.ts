@@ -1,0 +1,51 @@
+// The two layers on a PostgreSQL server, each a real process: the global router and the FI-HEL
+// regional gateway, each with its own fresh database (as in production, one per app), SigV4
+// only (no trusted-header mode), the access key registered with the router by the region.
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { createTestDatabase } from "@s3gw/db/testing";
+import { freePort, spawnNode, waitForHealth } from "../../test/support/processes.ts";
+import { onboardCustomer, targetsOf } from "./onboard.ts";
+import { stopChild } from "./proc.ts";
+import type { RunningSystem } from "./system.ts";
+
+export async function startPostgresGateway(opts: { workDir: string; logLevel: string; cleanup: (fn: () => Promise<void>) => void }): Promise<RunningSystem> {
+  const regionalDb = await createTestDatabase("bench_region");
+  opts.cleanup(() => regionalDb.drop());
+  const globalDb = await createTestDatabase("bench_global");
+  opts.cleanup(() => globalDb.drop());
+  const [gPort, rPort] = [await freePort(), await freePort()];
+  const adminToken = `bench-admin-${randomBytes(16).toString("hex")}`;
+  const shared = { ADMIN_TOKEN: adminToken, GATEWAY_SHARED_SECRET: randomBytes(32).toString("base64url"), LOG_LEVEL: opts.logLevel };
+  const globalUrl = `http://127.0.0.1:${gPort}`;
+  const regionUrl = `http://127.0.0.1:${rPort}`;
+  const topology = JSON.stringify({
+    regions: [{ region_id: "FI-HEL", name: "Helsinki", country: "FI", endpoint: regionUrl, provider: { provider_id: "fi-hel-fs", type: "fs", country: "FI" } }],
+  });
+  const region = spawnNode("apps/regional-gateway/src/server.ts", {
+    ...shared, REGION_ID: "FI-HEL", PORT: String(rPort), DATABASE_URL: regionalDb.url, STORAGE_DIR: join(opts.workDir, "pg-objects"),
+    TOPOLOGY_JSON: topology, MASTER_KEYS: `k1:${randomBytes(32).toString("base64")}`, GLOBAL_ROUTER_URL: globalUrl, PUBLIC_S3_ENDPOINT: globalUrl,
+  });
+  opts.cleanup(() => stopChild(region.child));
+  const global = spawnNode("apps/global-router/src/server.ts", { ...shared, PORT: String(gPort), DATABASE_URL: globalDb.url, TOPOLOGY_JSON: topology });
+  opts.cleanup(() => stopChild(global.child));
+  try {
+    await waitForHealth(regionUrl, 60_000);
+    await waitForHealth(globalUrl, 60_000);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n--- regional gateway:\n${region.output()}\n--- global router:\n${global.output()}`);
+  }
+  const key = await onboardCustomer({ globalUrl, regionUrl, adminToken, customerId: "bench-pg" });
+  const t = targetsOf(key, globalUrl, regionUrl);
+  return {
+    name: "gateway, Postgres server",
+    endpoints: [
+      { label: "gateway, Postgres server, via global", id: "pg-global", target: t.global },
+      { label: "gateway, Postgres server, FI-HEL directly", id: "pg-direct", target: t.direct },
+    ],
+    pids: async () => ({ "global-router": global.child.pid!, "FI-HEL": region.child.pid! }),
+    stop: async () => {
+      await Promise.all([stopChild(global.child), stopChild(region.child)]);
+    },
+  };
+}

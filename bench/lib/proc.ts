@@ -1,0 +1,84 @@
+// Process helpers for the benchmarks: resident memory from /proc, the children of a launcher,
+// a sampler of peak RSS while load runs, and stopping a child we spawned (by its pid only).
+import type { ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { readdir, readFile } from "node:fs/promises";
+
+/** VmRSS of one process in MiB; 0 once it is gone. */
+export async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** Direct children of a process (every thread's children list, as the kernel keeps them per task). */
+export async function childPids(pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const found = new Set<number>();
+  for (const t of tasks) {
+    const list = await readFile(`/proc/${pid}/task/${t}/children`, "utf8").catch(() => "");
+    for (const p of list.trim().split(/\s+/).filter(Boolean)) found.add(Number(p));
+  }
+  return [...found];
+}
+
+export interface RssReading {
+  /** per process name, MiB */
+  each: Record<string, number>;
+  /** all processes together, MiB (for a peak: the largest sum seen in one sample) */
+  total: number;
+}
+
+export async function readRss(pids: Record<string, number>): Promise<RssReading> {
+  const each: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) each[name] = await rssMiB(pid);
+  return { each, total: Object.values(each).reduce((a, b) => a + b, 0) };
+}
+
+/** Samples every 100 ms until stopped; keeps each process's peak and the peak of the sum. */
+export class RssSampler {
+  private readonly peak: RssReading;
+  private readonly timer: NodeJS.Timeout;
+  private busy = false;
+  private readonly pids: Record<string, number>;
+
+  constructor(pids: Record<string, number>) {
+    this.pids = pids;
+    this.peak = { each: Object.fromEntries(Object.keys(pids).map((k) => [k, 0])), total: 0 };
+    this.timer = setInterval(() => void this.sample(), 100);
+  }
+
+  private async sample(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    const now = await readRss(this.pids);
+    for (const [k, v] of Object.entries(now.each)) this.peak.each[k] = Math.max(this.peak.each[k] ?? 0, v);
+    this.peak.total = Math.max(this.peak.total, now.total);
+    this.busy = false;
+  }
+
+  async stop(): Promise<RssReading> {
+    clearInterval(this.timer);
+    await this.sample();
+    return this.peak;
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`, to one child we started; resolves once it exited. */
+export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** SIGKILL to a pid that is still alive (children a launcher failed to stop). */
+export function killIfAlive(pid: number): void {
+  try {
+    process.kill(pid, 0);
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
