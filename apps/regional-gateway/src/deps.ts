@@ -14,6 +14,8 @@ import { partStorageKeys, sweepStaleUploads } from "./services/objects/multipart
 import { RequestStats } from "./services/ops/request-stats.ts";
 import { StorageTargets } from "./services/storage/storage-targets.ts";
 import { StorageMigrationWorker } from "./services/storage/storage-migration-worker.ts";
+import { CacheInvalidationListener } from "./services/cache/invalidation-listener.ts";
+import { RegionalCache } from "./services/cache/regional-cache.ts";
 
 /** The region's own storage: a directory (`fs`) or a bucket of an S3-compatible service (`s3`). */
 async function hostedProvider(config: RegionalConfig): Promise<StorageProvider> {
@@ -48,7 +50,11 @@ export async function openRegionalDeps(config: RegionalConfig, opts: { logger?: 
   const database = await openDatabase(config.database, regionalSchema);
   await database.migrate(regionalMigrationsFolder);
   const storage = await hostedProvider(config);
-  const audit = new AuditLog(database.db, logger);
+  // After the migrations (their triggers send the notifications), before the first request.
+  const cache = new RegionalCache(logger);
+  const listener = new CacheInvalidationListener({ database: config.database, db: database.db, cache, logger });
+  await listener.start();
+  const audit = new AuditLog(database, logger);
   const metrics = new GatewayMetrics({ region: config.region.region_id, auditQueueDepth: () => audit.queueDepth() });
   const health = new CustomerStorageHealth({ db: database.db, clock, logger, metrics });
   const targets = new StorageTargets({
@@ -57,13 +63,14 @@ export async function openRegionalDeps(config: RegionalConfig, opts: { logger?: 
     customerProvider: (row) => customerBucketProvider(config, row),
     onCustomerFailure: (targetId, err) => health.observe(targetId, err),
   });
-  const deps: Deps = { config, db: database.db, ping: database.ping, storage, targets, audit, logger, clock, stats: new RequestStats(), metrics, migrations: new StorageMigrationWorker() };
+  const deps: Deps = { config, db: database.db, ping: database.ping, storage, targets, audit, logger, clock, stats: new RequestStats(), metrics, migrations: new StorageMigrationWorker(), cache };
   targets.setWritePolicy(customerStorageWritePolicy(deps));
   return {
     deps,
     databaseKind: database.kind,
     close: async () => {
       await audit.close();
+      await listener.close();
       await database.close();
     },
   };

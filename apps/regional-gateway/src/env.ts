@@ -14,6 +14,7 @@ import type { StorageTargets } from "./services/storage/storage-targets.ts";
 import type { StorageMigrationWorker } from "./services/storage/storage-migration-worker.ts";
 import type { GatewayMetrics } from "./services/ops/metrics.ts";
 import type { RequestStats } from "./services/ops/request-stats.ts";
+import type { RegionalCache } from "./services/cache/regional-cache.ts";
 
 export type RegionalDb = Db<typeof regionalSchema>;
 
@@ -35,6 +36,8 @@ export interface Deps {
   metrics: GatewayMetrics;
   /** Runs storage migrations inside this gateway (POST /api/storage-migrations). */
   migrations: StorageMigrationWorker;
+  /** Access keys, customers, buckets and rules of this instance, invalidated by database notifications. */
+  cache: RegionalCache;
 }
 
 /** What a handler records about its operation; the audit middleware turns it into an operations_log row. */

@@ -64,7 +64,7 @@ export const s3Auth = createMiddleware<AppEnv>(async (c, next) => {
     op.info = { reason: "routed_customer_mismatch" };
     throw s3Error("AccessDenied", "The request was routed for another customer");
   }
-  const customer = await findCustomer(deps.db, customerId);
+  const customer = await findCustomer(deps, customerId);
   if (!customer || customer.regionId !== deps.config.region.region_id) {
     // The router proved it routed this customer here: the profile is missing, and the error says so.
     // Without that proof the router is not asked (an unauthenticated caller must not make us call out).

@@ -36,7 +36,8 @@ export const listAccessKeysQuery = z.strictObject({ limit: limitParam, cursor: z
 export const accessKeysCursor = z.strictObject({ t: z.iso.datetime(), id: z.string().regex(ACCESS_KEY_ID_RE) });
 
 type Row = typeof accessKeys.$inferSelect;
-type KeyDeps = Pick<Deps, "db" | "config" | "clock">;
+// The cache is optional so that command-line tools with a bare database handle keep working.
+type KeyDeps = Pick<Deps, "db" | "config" | "clock"> & Partial<Pick<Deps, "cache">>;
 
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -115,6 +116,7 @@ export async function createAccessKey(deps: KeyDeps, customerId: string, input: 
     registered = await registerAccessKeyRoute(deps, accessKeyId, customerId);
   } catch (err) {
     await deps.db.delete(accessKeys).where(eq(accessKeys.accessKeyId, accessKeyId));
+    deps.cache?.accessKeys.invalidate(accessKeyId);
     throw err;
   }
   return { key: accessKeyView(row!), secret, registered };
@@ -162,6 +164,8 @@ export async function updateAccessKey(deps: KeyDeps, customerId: string, accessK
     })
     .where(where)
     .returning();
+  // At once on this instance; other instances of the region learn it from the notification.
+  deps.cache?.accessKeys.invalidate(accessKeyId);
   if (!row) throw apiError.notFound(`customer ${customerId} has no access key ${accessKeyId}`);
   return accessKeyView(row);
 }
@@ -173,6 +177,7 @@ export async function deleteAccessKey(deps: KeyDeps, customerId: string, accessK
   if (!row) throw apiError.notFound(`customer ${customerId} has no access key ${accessKeyId}`);
   const unregistered = await unregisterAccessKeyRoute(deps, accessKeyId);
   await deps.db.delete(accessKeys).where(where);
+  deps.cache?.accessKeys.invalidate(accessKeyId);
   return { unregistered };
 }
 
@@ -186,9 +191,18 @@ export interface ActiveAccessKey {
   bypassGovernance: boolean;
 }
 
-/** The credentials SigV4 verification needs, or undefined for an unknown or disabled key. */
-export async function findActiveAccessKey(deps: Pick<Deps, "db" | "config">, accessKeyId: string): Promise<ActiveAccessKey | undefined> {
+/**
+ * The credentials SigV4 verification needs, or undefined for an unknown or disabled key. With
+ * the instance's cache, a found key (its opened secret in memory only) is reused until a change
+ * to its row is notified, or for CACHE_TTL_MS at most; an unknown key is asked again each time.
+ */
+export async function findActiveAccessKey(deps: Pick<Deps, "db" | "config"> & Partial<Pick<Deps, "cache">>, accessKeyId: string): Promise<ActiveAccessKey | undefined> {
   if (!ACCESS_KEY_ID_RE.test(accessKeyId)) return undefined;
+  if (!deps.cache) return loadActiveAccessKey(deps, accessKeyId);
+  return deps.cache.accessKeys.get(accessKeyId, () => loadActiveAccessKey(deps, accessKeyId));
+}
+
+async function loadActiveAccessKey(deps: Pick<Deps, "db" | "config">, accessKeyId: string): Promise<ActiveAccessKey | undefined> {
   const [row] = await deps.db
     .select()
     .from(accessKeys)
@@ -198,14 +212,15 @@ export async function findActiveAccessKey(deps: Pick<Deps, "db" | "config">, acc
   const ring = deps.config.masterKeys;
   // Loud on purpose: a stored key that cannot be opened is a misconfiguration, not a bad request.
   if (!ring) throw new Error(`access key ${accessKeyId} exists but no MASTER_KEYS are configured to open its secret`);
-  return {
+  // Frozen: one cached object serves many requests at once.
+  return Object.freeze({
     accessKeyId,
     customerId: row.customerId,
     secretAccessKey: ring.open(row.secretCiphertext, accessKeyId),
     permission: row.permission,
-    allowedBuckets: row.allowedBuckets ?? null,
+    allowedBuckets: row.allowedBuckets ? Object.freeze([...row.allowedBuckets]) as string[] : null,
     bypassGovernance: row.bypassGovernance,
-  };
+  });
 }
 
 const ROTATION_BATCH = 200;
@@ -241,6 +256,7 @@ export async function rotateMasterKey(deps: KeyDeps) {
         .where(and(eq(accessKeys.accessKeyId, row.id), eq(accessKeys.secretCiphertext, row.sealed)))
         .returning({ id: accessKeys.accessKeyId });
       reEncrypted += swapped.length;
+      deps.cache?.accessKeys.invalidate(row.id);
     }
     if (rows.length < ROTATION_BATCH) break;
     lastId = rows.at(-1)!.id;

@@ -4,6 +4,7 @@ import { buckets, customers, objectMetadata } from "@s3gw/schema-regional";
 import { z } from "zod";
 import type { Deps, RegionalDb } from "../../env.ts";
 import { lookupRouterHome } from "./home-region.ts";
+import { dbAndCache, type DbOrDeps } from "../cache/cache-deps.ts";
 
 export type Customer = typeof customers.$inferSelect;
 
@@ -17,9 +18,17 @@ export const registrationSchema = z.strictObject({
   legal_basis: z.string().trim().max(500).optional(),
 });
 
-export async function findCustomer(db: RegionalDb, customerId: string): Promise<Customer | undefined> {
-  const [row] = await db.select().from(customers).where(eq(customers.customerId, customerId)).limit(1);
-  return row;
+/**
+ * The customer's profile. Given deps carrying the instance's cache (the S3 hot path), a found
+ * profile is reused until a change to its row is notified, or CACHE_TTL_MS at most.
+ */
+export async function findCustomer(from: DbOrDeps, customerId: string): Promise<Customer | undefined> {
+  const { db, cache } = dbAndCache(from);
+  const load = async () => {
+    const [row] = await db.select().from(customers).where(eq(customers.customerId, customerId)).limit(1);
+    return row && Object.freeze(row);
+  };
+  return cache ? cache.customers.get(customerId, load) : load();
 }
 
 export type Registration = z.infer<typeof registrationSchema>;

@@ -138,32 +138,14 @@ export async function saveRules(deps: Deps, customerId: string, next: CustomerRu
 }
 
 /**
- * Rules are consulted on every S3 read and write, so each instance keeps them for a few
- * seconds. A change on this instance is visible at once; on other instances of the region
- * within RULES_TTL_MS. Keyed per database so gateways sharing a process never mix caches.
+ * The rules the S3 hot path enforces (every read and write consults them): from the instance's
+ * cache, which forgets a customer's rules when a change to them is notified (CACHE_TTL_MS at most).
  */
-const RULES_TTL_MS = 3_000;
-const MAX_CACHED = 10_000;
-const caches = new WeakMap<RegionalDb, Map<string, { rules: CustomerRules; expiresAt: number }>>();
-
-function cacheOf(db: RegionalDb) {
-  let cache = caches.get(db);
-  if (!cache) caches.set(db, (cache = new Map()));
-  return cache;
+export async function rulesFor(deps: Pick<Deps, "db" | "cache">, customerId: string): Promise<CustomerRules> {
+  const rules = await deps.cache.rules.get(customerId, async () => Object.freeze(await loadRules(deps.db, customerId)));
+  return rules!;
 }
 
-export async function rulesFor(deps: Deps, customerId: string): Promise<CustomerRules> {
-  const cache = cacheOf(deps.db);
-  // Monotonic time, not deps.clock: a cache must expire even under a frozen test clock.
-  const t = performance.now();
-  const hit = cache.get(customerId);
-  if (hit && hit.expiresAt > t) return hit.rules;
-  const rules = await loadRules(deps.db, customerId);
-  if (cache.size >= MAX_CACHED) cache.clear();
-  cache.set(customerId, { rules, expiresAt: t + RULES_TTL_MS });
-  return rules;
-}
-
-export function invalidateRules(deps: Deps, customerId: string): void {
-  cacheOf(deps.db).delete(customerId);
+export function invalidateRules(deps: Pick<Deps, "cache">, customerId: string): void {
+  deps.cache.rules.invalidate(customerId);
 }

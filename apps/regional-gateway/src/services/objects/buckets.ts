@@ -2,16 +2,28 @@ import { and, asc, eq } from "drizzle-orm";
 import { assertBucketName, s3Error } from "@s3gw/core";
 import { buckets, objectMetadata } from "@s3gw/schema-regional";
 import type { RegionalDb } from "../../env.ts";
+import { dbAndCache, type DbOrDeps } from "../cache/cache-deps.ts";
+import { bucketCacheKey } from "../cache/regional-cache.ts";
 
 export type Bucket = typeof buckets.$inferSelect;
 
-export async function findBucket(db: RegionalDb, customerId: string, name: string): Promise<Bucket> {
+/**
+ * The customer's bucket, or NoSuchBucket. Given deps carrying the instance's cache, a found
+ * bucket is reused until a change to its row is notified, or CACHE_TTL_MS at most; a missing
+ * one is asked again each time (a bucket just created elsewhere is found at once).
+ */
+export async function findBucket(from: DbOrDeps, customerId: string, name: string): Promise<Bucket> {
   assertBucketName(name);
-  const [row] = await db
-    .select()
-    .from(buckets)
-    .where(and(eq(buckets.customerId, customerId), eq(buckets.bucketName, name)))
-    .limit(1);
+  const { db, cache } = dbAndCache(from);
+  const load = async () => {
+    const [row] = await db
+      .select()
+      .from(buckets)
+      .where(and(eq(buckets.customerId, customerId), eq(buckets.bucketName, name)))
+      .limit(1);
+    return row && Object.freeze(row);
+  };
+  const row = cache ? await cache.buckets.get(bucketCacheKey(customerId, name), load) : await load();
   if (!row) throw s3Error("NoSuchBucket", undefined, { resource: name });
   return row;
 }
@@ -20,13 +32,17 @@ export function listBuckets(db: RegionalDb, customerId: string): Promise<Bucket[
   return db.select().from(buckets).where(eq(buckets.customerId, customerId)).orderBy(asc(buckets.bucketName));
 }
 
-export async function createBucket(db: RegionalDb, customerId: string, regionId: string, name: string, now: Date): Promise<void> {
+export async function createBucket(from: DbOrDeps, customerId: string, regionId: string, name: string, now: Date): Promise<void> {
   assertBucketName(name);
+  const { db, cache } = dbAndCache(from);
   const created = await db
     .insert(buckets)
     .values({ customerId, bucketName: name, regionId, createdAt: now })
     .onConflictDoNothing()
     .returning({ id: buckets.bucketId });
+  // Absent buckets are never cached, but an entry for a same-named bucket deleted elsewhere may
+  // not have been forgotten yet.
+  cache?.buckets.invalidate(bucketCacheKey(customerId, name));
   if (created.length === 0) throw s3Error("BucketAlreadyOwnedByYou", undefined, { resource: name });
 }
 
@@ -35,7 +51,8 @@ export async function createBucket(db: RegionalDb, customerId: string, regionId:
  * lock on it (see `lockBucketForCommit`), so a commit in flight finishes before the emptiness
  * check (which then sees its object: 409), and a commit that comes after finds no bucket (404).
  */
-export async function deleteBucket(db: RegionalDb, customerId: string, name: string): Promise<void> {
+export async function deleteBucket(from: DbOrDeps, customerId: string, name: string): Promise<void> {
+  const { db, cache } = dbAndCache(from);
   const bucket = await findBucket(db, customerId, name);
   try {
     await db.transaction(async (tx) => {
@@ -49,6 +66,9 @@ export async function deleteBucket(db: RegionalDb, customerId: string, name: str
     // Anything else still referencing the bucket (an upload in progress) trips the foreign key.
     if (isForeignKeyViolation(err)) throw s3Error("BucketNotEmpty", undefined, { resource: name });
     throw err;
+  } finally {
+    // At once on this instance (committed or not, the entry is re-read); others learn it from the notification.
+    cache?.buckets.invalidate(bucketCacheKey(customerId, name));
   }
 }
 

@@ -1,0 +1,83 @@
+import type { Logger } from "pino";
+import { z } from "zod";
+import type { ActiveAccessKey } from "../access/access-keys.ts";
+import type { Customer } from "../access/customers.ts";
+import type { CustomerRules } from "../compliance/rules.ts";
+import type { Bucket } from "../objects/buckets.ts";
+import { TtlCache } from "./ttl-cache.ts";
+
+/** The channel migration 0004's triggers notify on every change to a cached table. */
+export const CACHE_CHANNEL = "s3gw_cache";
+
+/**
+ * The safety bound: a change whose notification is lost (a silently dead LISTEN connection)
+ * still takes effect within this long. A notified change takes effect as soon as it arrives
+ * (milliseconds after the commit); a change made through this instance, at once.
+ */
+export const CACHE_TTL_MS = 5_000;
+const MAX_ENTRIES = 10_000;
+
+const notification = z.object({
+  t: z.string(),
+  c: z.string().nullish(),
+  k: z.string().nullish(),
+  b: z.string().nullish(),
+});
+
+export const bucketCacheKey = (customerId: string, bucketName: string): string => `${customerId}\u0000${bucketName}`;
+
+/**
+ * The hot path's lookups, per gateway instance: access keys (with the opened secret, in memory
+ * only), customers, buckets and compliance rules. Built in the composition root (deps.ts) and
+ * kept current by the region database's notifications (see CacheInvalidationListener).
+ */
+export class RegionalCache {
+  readonly accessKeys: TtlCache<ActiveAccessKey>;
+  readonly customers: TtlCache<Customer>;
+  readonly buckets: TtlCache<Bucket>;
+  readonly rules: TtlCache<CustomerRules>;
+
+  private readonly logger: Logger;
+
+  constructor(logger: Logger, opts: { ttlMs?: number; maxEntries?: number; now?: () => number } = {}) {
+    this.logger = logger;
+    const o = { ttlMs: opts.ttlMs ?? CACHE_TTL_MS, maxEntries: opts.maxEntries ?? MAX_ENTRIES, ...(opts.now ? { now: opts.now } : {}) };
+    this.accessKeys = new TtlCache(o);
+    this.customers = new TtlCache(o);
+    this.buckets = new TtlCache(o);
+    this.rules = new TtlCache(o);
+  }
+
+  private all() {
+    return [this.accessKeys, this.customers, this.buckets, this.rules] as const;
+  }
+
+  /**
+   * Listening (again): start caching from empty, since anything changed before may have been
+   * missed. Not listening: every lookup reads the database until the listener is back.
+   */
+  setLive(live: boolean): void {
+    for (const c of this.all()) c.setLive(live);
+  }
+
+  clear(): void {
+    for (const c of this.all()) c.clear();
+  }
+
+  /** One notification from the database: forget what it names; anything unreadable drops everything. */
+  onNotification(payload: string): void {
+    let parsed: z.infer<typeof notification>;
+    try {
+      parsed = notification.parse(JSON.parse(payload));
+    } catch {
+      this.logger.warn({ payload: payload.slice(0, 200) }, "unreadable cache notification: dropping the whole cache");
+      return this.clear();
+    }
+    const { t, c, k, b } = parsed;
+    if (t === "access_keys" && k) this.accessKeys.invalidate(k);
+    else if (t === "customers" && c) this.customers.invalidate(c);
+    else if (t === "buckets" && c && b) this.buckets.invalidate(bucketCacheKey(c, b));
+    else if (t === "compliance_rules" && c) this.rules.invalidate(c);
+    else this.clear(); // TRUNCATE ('*'), or a shape this version does not know
+  }
+}
