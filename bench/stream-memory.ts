@@ -45,7 +45,7 @@ const SECRET = `bench-secret-${randomBytes(16).toString("hex")}`;
 const topology = JSON.stringify({
   regions: [{ region_id: "FI-HEL", name: "Helsinki", country: "FI", endpoint: `http://127.0.0.1:${rPort}`, provider: { provider_id: "fi-hel-fs", type: "fs", country: "FI" } }],
 });
-const profile = process.env.CPU_PROF_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.CPU_PROF_DIR}` } : {};
+const profile: Record<string, string> = process.env.CPU_PROF_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.CPU_PROF_DIR}` } : {};
 const region = spawnNode("apps/regional-gateway/src/server.ts", {
   ...profile,
   REGION_ID: "FI-HEL", PORT: String(rPort), DATABASE_URL: regionalDb.url, STORAGE_DIR: join(work, "objects"),
