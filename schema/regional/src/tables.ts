@@ -13,3 +13,4 @@ export * from "./customer-storage.ts";
 export * from "./bucket-lifecycle.ts";
 export * from "./audit-checkpoints.ts";
 export * from "./storage-migrations.ts";
+export * from "./object-parts.ts";
