@@ -7,7 +7,8 @@
 //
 // Environment: BENCH_OBJECTS (200), BENCH_DURATION_S (6), BENCH_CONNECTIONS ("1,4,16,64"),
 // BENCH_WARMUP_S (2), BENCH_LOG_LEVEL (warn, for every gateway process),
-// BENCH_SYSTEMS ("reference,rgw,postgres,embedded"), BENCH_RGW_KEEP (keep RGW's state).
+// BENCH_SYSTEMS ("reference,rgw,postgres,embedded"), BENCH_RGW_KEEP (keep RGW's state),
+// BENCH_CPU_PROF_DIR (gateway processes write V8 CPU profiles there, for `--cpu-prof` summaries).
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";

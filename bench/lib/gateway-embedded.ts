@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { freePort, REPO_ROOT, waitForHealth } from "../../test/support/processes.ts";
 import { onboardCustomer, targetsOf } from "./onboard.ts";
-import { childPids, killIfAlive, stopChild } from "./proc.ts";
+import { childPids, cpuProfileEnv, killIfAlive, stopChild } from "./proc.ts";
 import type { RunningSystem } from "./system.ts";
 
 export async function startEmbeddedStack(opts: { workDir: string; logLevel: string; cleanup: (fn: () => Promise<void>) => void }): Promise<RunningSystem> {
@@ -15,7 +15,7 @@ export async function startEmbeddedStack(opts: { workDir: string; logLevel: stri
   // An exported ADMIN_TOKEN is what the launcher uses instead of generating DATA_DIR/admin-token;
   // the master keys and the router secret it generates itself, as on a first `npm start`.
   const adminToken = `bench-admin-${randomBytes(16).toString("hex")}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: join(opts.workDir, "embedded-data"), ADMIN_TOKEN: adminToken, LOG_LEVEL: opts.logLevel };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: join(opts.workDir, "embedded-data"), ADMIN_TOKEN: adminToken, LOG_LEVEL: opts.logLevel, ...cpuProfileEnv() };
   for (const k of ["DATABASE_URL", "MASTER_KEYS", "GATEWAY_SHARED_SECRET", "TOPOLOGY_JSON"]) delete env[k];
   for (const [k, v] of Object.entries(ports)) env[k] = String(v);
   const launcher = spawn(process.execPath, [join(REPO_ROOT, "scripts", "start-stack.ts")], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });

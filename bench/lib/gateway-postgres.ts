@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { createTestDatabase } from "@s3gw/db/testing";
 import { freePort, spawnNode, waitForHealth } from "../../test/support/processes.ts";
 import { onboardCustomer, targetsOf } from "./onboard.ts";
-import { stopChild } from "./proc.ts";
+import { cpuProfileEnv, stopChild } from "./proc.ts";
 import type { RunningSystem } from "./system.ts";
 
 export async function startPostgresGateway(opts: { workDir: string; logLevel: string; cleanup: (fn: () => Promise<void>) => void }): Promise<RunningSystem> {
@@ -16,7 +16,7 @@ export async function startPostgresGateway(opts: { workDir: string; logLevel: st
   opts.cleanup(() => globalDb.drop());
   const [gPort, rPort] = [await freePort(), await freePort()];
   const adminToken = `bench-admin-${randomBytes(16).toString("hex")}`;
-  const shared = { ADMIN_TOKEN: adminToken, GATEWAY_SHARED_SECRET: randomBytes(32).toString("base64url"), LOG_LEVEL: opts.logLevel };
+  const shared = { ADMIN_TOKEN: adminToken, GATEWAY_SHARED_SECRET: randomBytes(32).toString("base64url"), LOG_LEVEL: opts.logLevel, ...cpuProfileEnv() };
   const globalUrl = `http://127.0.0.1:${gPort}`;
   const regionUrl = `http://127.0.0.1:${rPort}`;
   const topology = JSON.stringify({

@@ -82,3 +82,9 @@ export function killIfAlive(pid: number): void {
     // already gone
   }
 }
+
+/** BENCH_CPU_PROF_DIR: every gateway process writes a V8 CPU profile there when it stops. */
+export function cpuProfileEnv(): Record<string, string> {
+  const dir = process.env.BENCH_CPU_PROF_DIR;
+  return dir ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${dir}`.trim() } : {};
+}
