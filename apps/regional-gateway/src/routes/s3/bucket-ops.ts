@@ -14,31 +14,31 @@ export async function createBucketHandler(c: Context<AppEnv>, bucket: string): P
   // The optional CreateBucketConfiguration names an AWS region; the bucket lives in this region
   // regardless. A body that is sent is still read and verified like any other body.
   if (hasBody(c)) await readXmlDocument(c);
-  await createBucket(deps.db, customer.customerId, deps.config.region.region_id, bucket, deps.clock.now());
+  await createBucket(deps, customer.customerId, deps.config.region.region_id, bucket, deps.clock.now());
   return empty(c, 200, { location: `/${bucket}` });
 }
 
 export async function headBucketHandler(c: Context<AppEnv>, bucket: string): Promise<Response> {
   const { deps, customer } = c.var;
-  const row = await findBucket(deps.db, customer.customerId, bucket);
+  const row = await findBucket(deps, customer.customerId, bucket);
   return empty(c, 200, { "x-amz-bucket-region": row.regionId });
 }
 
 export async function deleteBucketHandler(c: Context<AppEnv>, bucket: string): Promise<Response> {
   const { deps, customer } = c.var;
-  await deleteBucket(deps.db, customer.customerId, bucket);
+  await deleteBucket(deps, customer.customerId, bucket);
   return empty(c, 204);
 }
 
 export async function getBucketLocationHandler(c: Context<AppEnv>, bucket: string): Promise<Response> {
   const { deps, customer } = c.var;
-  const row = await findBucket(deps.db, customer.customerId, bucket);
+  const row = await findBucket(deps, customer.customerId, bucket);
   return xml(c, { LocationConstraint: { "@_xmlns": "http://s3.amazonaws.com/doc/2006-03-01/", "#text": row.regionId } });
 }
 
 /** Versioning has never been enabled on any bucket of this gateway: an empty configuration, as S3 answers for such buckets. */
 export async function getBucketVersioningHandler(c: Context<AppEnv>, bucket: string): Promise<Response> {
   const { deps, customer } = c.var;
-  await findBucket(deps.db, customer.customerId, bucket);
+  await findBucket(deps, customer.customerId, bucket);
   return xml(c, { VersioningConfiguration: { "@_xmlns": "http://s3.amazonaws.com/doc/2006-03-01/" } });
 }

@@ -10,7 +10,7 @@ import { governanceBypass } from "./object-lock.ts";
 export async function deleteObjectHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { deps, customer, op } = c.var;
   assertObjectKey(key);
-  const bucket = await findBucket(deps.db, customer.customerId, bucketName);
+  const bucket = await findBucket(deps, customer.customerId, bucketName);
   const bypassGovernance = await governanceBypass(c);
   const existed = await deleteObject(deps.db, deps.targets, bucket, key, deps.clock.now(), { bypassGovernance });
   op.info = { ...op.info, existed };

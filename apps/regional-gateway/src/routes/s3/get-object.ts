@@ -17,7 +17,7 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
   const { deps, customer, op } = c.var;
   const head = c.req.method === "HEAD";
   assertObjectKey(key);
-  const bucket = await findBucket(deps.db, customer.customerId, bucketName);
+  const bucket = await findBucket(deps, customer.customerId, bucketName);
   const rangeHeader = c.req.header("range");
 
   const facts = { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) };

@@ -26,7 +26,7 @@ export async function listObjectsHandler(c: Context<AppEnv>, bucketName: string)
   if (!parsed.success) throw s3Error("InvalidArgument", parsed.error.issues[0]?.message);
   const q = parsed.data;
   const v2 = q["list-type"] === "2";
-  const bucket = await findBucket(deps.db, customer.customerId, bucketName);
+  const bucket = await findBucket(deps, customer.customerId, bucketName);
   const maxKeys = Math.min(Number(q["max-keys"] ?? 1000), 1000);
 
   let cursor: ListCursor | undefined;
