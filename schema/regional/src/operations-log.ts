@@ -1,4 +1,4 @@
-import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 /** Every operation, allowed or denied. customer_id is not a foreign key: denied requests for unknown customers are logged too. */
 export const operationsLog = pgTable(
@@ -29,5 +29,8 @@ export const operationsLog = pgTable(
   (t) => [
     index("operations_log_customer_time_idx").on(t.customerId, t.createdAt),
     index("operations_log_time_idx").on(t.createdAt),
+    // One successor per row: a writer appending under a stale chain head (one that another
+    // writer already extended) is refused by the database instead of forking the chain.
+    uniqueIndex("operations_log_prev_hash_key").on(t.prevHash),
   ],
 );

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "operations_log_prev_hash_key" ON "operations_log" USING btree ("prev_hash");
