@@ -11,16 +11,14 @@
 // BENCH_CPU_PROF_DIR (gateway processes write V8 CPU profiles there, for `--cpu-prof` summaries).
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../test/support/processes.ts";
-import { startEmbeddedStack } from "./lib/gateway-embedded.ts";
-import { startPostgresGateway } from "./lib/gateway-postgres.ts";
 import { objectKey, presign, seedObjects } from "./lib/presign.ts";
 import { readRss, RssSampler } from "./lib/proc.ts";
-import { startReference } from "./lib/reference.ts";
 import { concurrencyTable, memoryTable, targetsTable, type SystemResult } from "./lib/report.ts";
-import { rgwVersion, startRgw } from "./lib/rgw.ts";
+import { rgwVersion } from "./lib/rgw.ts";
+import { Cleanups, machine, revision, say, starters } from "./lib/run.ts";
 import type { RunningSystem } from "./lib/system.ts";
 import { runWrk, writeRequestFile } from "./lib/wrk.ts";
 
@@ -40,18 +38,8 @@ const work = await mkdtemp(join(tmpdir(), "s3gw-bench-small-"));
 const body = randomBytes(OBJECT_SIZE);
 await writeFile(join(work, "body.bin"), body);
 
-/** Cleanups of the system being measured, run newest first when it is done (or the run fails). */
-const cleanups: (() => Promise<void>)[] = [];
-async function runCleanups(): Promise<void> {
-  while (cleanups.length) await cleanups.pop()!().catch((e: Error) => process.stderr.write(`[bench] cleanup: ${e.message}\n`));
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`[bench] ${signal}: cleaning up\n`);
-    void runCleanups().finally(() => rm(work, { recursive: true, force: true })).finally(() => process.exit(130));
-  });
-}
-const say = (m: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+const cleanups = new Cleanups();
+cleanups.onSignals(() => rm(work, { recursive: true, force: true }));
 
 async function measure(system: RunningSystem): Promise<SystemResult> {
   const seedAt = system.endpoints[0]!.target;
@@ -96,45 +84,41 @@ async function measure(system: RunningSystem): Promise<SystemResult> {
 }
 
 const results: SystemResult[] = [];
-const starters: Record<string, () => Promise<RunningSystem | { unavailable: string }>> = {
-  reference: () => startReference({ workDir: work, cleanup: (fn) => cleanups.push(fn) }),
-  rgw: () => startRgw({ cleanup: (fn) => cleanups.push(fn) }),
-  postgres: () => startPostgresGateway({ workDir: work, logLevel: LOG_LEVEL, cleanup: (fn) => cleanups.push(fn) }),
-  embedded: () => startEmbeddedStack({ workDir: work, logLevel: LOG_LEVEL, cleanup: (fn) => cleanups.push(fn) }),
-};
+const start = starters({ workDir: work, logLevel: LOG_LEVEL, cleanups });
 const loads: string[] = [];
 try {
   for (const id of SYSTEMS) {
-    const start = starters[id];
-    if (!start) throw new Error(`unknown system ${id} in BENCH_SYSTEMS (known: ${Object.keys(starters).join(", ")})`);
+    const starter = start[id];
+    if (!starter) throw new Error(`unknown system ${id} in BENCH_SYSTEMS (known: ${Object.keys(start).join(", ")})`);
     say(`starting ${id}`);
     loads.push(`${id} ${loadavg()[0]!.toFixed(2)}`);
     try {
-      const system = await start();
+      const system = await starter();
       if ("unavailable" in system) {
         say(`${id}: not available (${system.unavailable})`);
         results.push({ name: "Ceph RGW", endpoints: [], unavailable: system.unavailable });
       } else {
-        results.push(await measure(system));
+        results.push(await measure(system).catch((err: Error) => {
+          throw new Error(`${system.name}: ${err.message}\n${system.logs()}`, { cause: err });
+        }));
         await system.stop();
       }
     } finally {
-      await runCleanups();
+      await cleanups.run();
     }
   }
 } finally {
-  await runCleanups();
+  await cleanups.run();
   await rm(work, { recursive: true, force: true });
 }
 
 const minutes = (Date.now() - started.getTime()) / 60_000;
-const cpu = cpus();
 const rgw = results.find((r) => r.endpoints.some((e) => e.id === "rgw")) ? ` RGW: ${rgwVersion()}.` : "";
 const report = [
   `## Small objects (${OBJECT_SIZE / 1024} KiB), ${started.toISOString().slice(0, 16).replace("T", " ")} UTC`,
   "",
   `Command: \`npm run bench:small\` (BENCH_DURATION_S=${DURATION_S}, BENCH_CONNECTIONS=${CONNECTIONS.join(",")}, BENCH_OBJECTS=${N}, BENCH_LOG_LEVEL=${LOG_LEVEL}). ` +
-    `Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}, Node ${process.version}.${rgw}`,
+    `Machine: ${machine()}.${rgw} Code: ${revision()}.`,
   `Load: wrk -t1 -c<N> -d${DURATION_S}s over ${N} SigV4 presigned URLs per operation (UNSIGNED-PAYLOAD; GETs of existing objects, PUTs of ${OBJECT_SIZE}-byte bodies), ` +
     `after a ${WARMUP_S} s warm-up at 4 connections; req/s counts successful answers only. Each system runs alone (the others stopped). ` +
     `Load average (1 min) when each started: ${loads.join(", ")}. Whole run: ${minutes.toFixed(1)} min.`,

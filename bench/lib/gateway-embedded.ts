@@ -50,6 +50,7 @@ export async function startEmbeddedStack(opts: { workDir: string; logLevel: stri
       { label: "gateway, embedded default, via global", id: "emb-global", target: t.global },
       { label: "gateway, embedded default, FI-HEL directly", id: "emb-direct", target: t.direct },
     ],
+    logs: () => `--- start-stack (all four apps):\n${output.slice(-10000)}`,
     pids: async () => Object.fromEntries(names),
     stop: async () => {
       await stopChild(launcher, 15_000);

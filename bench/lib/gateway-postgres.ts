@@ -43,6 +43,7 @@ export async function startPostgresGateway(opts: { workDir: string; logLevel: st
       { label: "gateway, Postgres server, via global", id: "pg-global", target: t.global },
       { label: "gateway, Postgres server, FI-HEL directly", id: "pg-direct", target: t.direct },
     ],
+    logs: () => `--- FI-HEL regional gateway:\n${region.output().slice(-6000)}\n--- global router:\n${global.output().slice(-4000)}`,
     pids: async () => ({ "global-router": global.child.pid!, "FI-HEL": region.child.pid! }),
     stop: async () => {
       await Promise.all([stopChild(global.child), stopChild(region.child)]);

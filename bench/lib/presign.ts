@@ -1,6 +1,8 @@
 // SigV4 presigned URLs (UNSIGNED-PAYLOAD) made with the gateway's own presigner
 // (packages/core/src/sigv4), for the gateway and RGW alike.
 import { presignUrl } from "../../packages/core/src/sigv4/index.ts";
+import { escapeUri } from "../../packages/core/src/sigv4/parse.ts";
+import { s3Signer } from "../../packages/core/src/sigv4/verify.ts";
 
 export interface S3Target {
   /** http://127.0.0.1:<port>, path-style addressing at the root */
@@ -50,4 +52,23 @@ export async function seedObjects(target: S3Target, bucket: string, prefix: stri
   await Promise.all(Array.from({ length: 8 }, worker));
   const back = await s3Send(target, "GET", `/${bucket}/${objectKey(prefix, 0)}`);
   if (!back.equals(body)) throw new Error(`GET ${target.endpoint}/${bucket}/${objectKey(prefix, 0)} returned other bytes (${back.length})`);
+}
+
+/**
+ * A presigned URL whose query carries S3 sub-resources (?uploads, ?partNumber&uploadId, ...),
+ * which presignUrl does not take: the same signer (s3Signer) and the same UNSIGNED-PAYLOAD rule.
+ */
+export async function presignWithQuery(target: S3Target, method: "GET" | "PUT" | "POST" | "DELETE", path: string, query: Record<string, string>): Promise<string> {
+  const url = new URL(target.endpoint);
+  const signed = await s3Signer({ accessKeyId: target.accessKeyId, secretAccessKey: target.secretAccessKey }, target.region).presign(
+    { method, protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path, query, headers: { host: url.host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } },
+    {
+      signingDate: new Date(Math.floor(Date.now() / 1000) * 1000),
+      expiresIn: EXPIRES_SECONDS,
+      unsignableHeaders: new Set(["x-amz-content-sha256"]),
+      unhoistableHeaders: new Set(["x-amz-content-sha256"]),
+    },
+  );
+  const qs = Object.entries(signed.query ?? {}).map(([k, v]) => `${escapeUri(k)}=${escapeUri(String(v))}`).join("&");
+  return `${target.endpoint}${path}?${qs}`;
 }

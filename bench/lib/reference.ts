@@ -19,6 +19,7 @@ export async function startReference(opts: { workDir: string; cleanup: (fn: () =
   return {
     name: "bare Node HTTP server",
     endpoints: [{ label: "bare Node HTTP server (GET from file; PUT = temp + fsync + rename)", id: "reference", target }],
+    logs: () => server.output(),
     pids: async () => ({ reference: server.child.pid! }),
     stop: () => stopChild(server.child),
   };

@@ -51,6 +51,7 @@ export async function startRgw(opts: { cleanup: (fn: () => Promise<void>) => voi
   return {
     name: "Ceph RGW",
     endpoints: [{ label: "Ceph RGW (single node, BlueStore on a file, loopback)", id: "rgw", target: TARGET }],
+    logs: () => `(RGW logs: ${RGW_DIR}/log)`,
     pids: async () => ({ radosgw: await pid("client.rgw.a"), "ceph-osd": await pid("osd.0"), "ceph-mon": await pid("mon.a") }),
     stop: stopRgw,
   };

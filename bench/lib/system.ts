@@ -17,4 +17,6 @@ export interface RunningSystem {
   /** the processes whose memory counts for this system, by name */
   pids(): Promise<Record<string, number>>;
   stop(): Promise<void>;
+  /** the tail of the processes' own output, for a failure report */
+  logs(): string;
 }
