@@ -6,6 +6,7 @@ import { CACHE_CHANNEL, type RegionalCache } from "./regional-cache.ts";
 
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 2_000;
+export const LISTENER_APPLICATION_NAME = "s3gw-cache-listener";
 
 /** The embedded engine's own LISTEN (PGlite runs in this process; its client is drizzle's `$client`). */
 interface PgliteLike { listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>> }
@@ -57,6 +58,8 @@ export class CacheInvalidationListener {
       fetch_types: false,
       connect_timeout: connectTimeoutMs / 1000,
       onnotice: () => {},
+      // Named so an operator (or a test) can find this instance's listener in pg_stat_activity.
+      connection: { application_name: `${LISTENER_APPLICATION_NAME} ${process.pid}` },
       onnotify: (channel: string, payload: string) => {
         if (channel === CACHE_CHANNEL && this.client === client) cache.onNotification(payload);
       },
