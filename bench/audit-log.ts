@@ -23,7 +23,7 @@ async function run(maxBatch: number): Promise<{ perSecond: number; intact: boole
   const database = await openDatabase({ url: target.url, poolSize: 4 }, regionalSchema);
   try {
     await database.migrate(regionalMigrationsFolder);
-    const log = new AuditLog(database.db, pino({ level: "silent" }), maxBatch);
+    const log = new AuditLog(database, pino({ level: "silent" }), { maxBatch });
     let next = 0;
     const started = performance.now();
     await Promise.all(Array.from({ length: CONCURRENCY }, async () => {

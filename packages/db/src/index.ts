@@ -25,9 +25,27 @@ export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { connectTimeoutMs: 1
 
 export type Db<TSchema extends Record<string, unknown>> = PgDatabase<PgQueryResultHKT, TSchema>;
 
+/**
+ * A connection of its own, outside the pool: session state (a session-level advisory lock)
+ * lives exactly as long as it, every statement sent through it runs on it, and `close()` ends
+ * it, which releases whatever the session held even when a statement could not. PGlite has
+ * one connection; its dedicated connection is the database itself and `close()` does nothing.
+ */
+export interface DedicatedConnection<TSchema extends Record<string, unknown>> {
+  db: Db<TSchema>;
+  /**
+   * How often the connection has closed so far. The driver reconnects by itself on the next
+   * statement, in a new session without the old one's state: a change here means that state is gone.
+   */
+  closes(): number;
+  close(): Promise<void>;
+}
+
 export interface Database<TSchema extends Record<string, unknown>> {
   db: Db<TSchema>;
   kind: "postgres" | "pglite";
+  /** `name` is the connection's application_name, so operators can tell it apart in pg_stat_activity. */
+  dedicatedConnection(name: string): DedicatedConnection<TSchema>;
   migrate(migrationsFolder: string): Promise<void>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -46,6 +64,13 @@ export async function openDatabase<TSchema extends Record<string, unknown>>(
     return {
       db: db as unknown as Db<TSchema>,
       kind: "postgres",
+      dedicatedConnection: (name) => {
+        let closes = 0;
+        const own = postgres(config.url, {
+          max: 1, onnotice: () => {}, connect_timeout: timeouts.connectTimeoutMs / 1000, connection: { application_name: name }, onclose: () => void closes++,
+        });
+        return { db: drizzlePostgres(availability.guard(own), { schema }) as unknown as Db<TSchema>, closes: () => closes, close: () => own.end({ timeout: 1 }) };
+      },
       migrate: (migrationsFolder) => migratePostgres(db, { migrationsFolder }),
       // A server already declared down is reported at once, not after another timeout.
       ping: async () => availability.available && (await pingWith(db as unknown as Db<TSchema>)),
@@ -66,6 +91,7 @@ export async function openDatabase<TSchema extends Record<string, unknown>>(
   return {
     db: db as unknown as Db<TSchema>,
     kind: "pglite",
+    dedicatedConnection: () => ({ db: db as unknown as Db<TSchema>, closes: () => 0, close: async () => {} }),
     migrate: (migrationsFolder) => migratePglite(db, { migrationsFolder }),
     ping: () => pingWith(db as unknown as Db<TSchema>),
     close: () => client.close(),

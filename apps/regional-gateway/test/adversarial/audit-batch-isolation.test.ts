@@ -39,7 +39,7 @@ function row(customer: string, i: number, patch: Partial<OperationRow> = {}): Op
 
 describe("a row the database refuses fails only its own request", () => {
   it("commits every good row of a shared batch, rejects only the refused ones, and keeps one chain in id order", async () => {
-    const log = new AuditLog(database.db, pino({ level: "silent" }), 500);
+    const log = new AuditLog(database, pino({ level: "silent" }), { maxBatch: 500 });
     const good = Array.from({ length: 400 }, (_, i) => row("victim", i));
     const refused = Array.from({ length: 4 }, (_, i) => row("attacker", i, { objectKey: "refuse-me" }));
     // The inputs that broke batches in production (NUL in a key, lone surrogate in JSON): now
@@ -75,7 +75,7 @@ describe("a row the database refuses fails only its own request", () => {
 
   it("fails a whole batch at once when the database is unreachable (no per-row retry storm)", async () => {
     const gone = await openDatabase({ url: target.url.replace(/\/[^/]+$/, "/s3gw_no_such_database"), poolSize: 1 }, regionalSchema);
-    const log = new AuditLog(gone.db, pino({ level: "silent" }), 500);
+    const log = new AuditLog(gone, pino({ level: "silent" }), { maxBatch: 500 });
     const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => log.record(row("victim", 1000 + i))));
     await log.close();
     await gone.close();

@@ -91,7 +91,7 @@ describe("audit rows are hashed over exactly what is stored", () => {
     const database = await openDatabase({ pgliteDir: dir }, regionalSchema);
     try {
       await database.migrate(regionalMigrationsFolder);
-      const log = new AuditLog(database.db, pino({ level: "silent" }));
+      const log = new AuditLog(database, pino({ level: "silent" }));
       await Promise.all([log.record(awkwardRow("p1")), log.record(awkwardRow("p2")), log.record(awkwardRow("p3"))]);
       await log.close();
       expect(await verifyChain(database.db)).toMatchObject({ intact: true, rows: 3 });

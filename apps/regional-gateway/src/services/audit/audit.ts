@@ -1,8 +1,8 @@
 import { chainHash, GENESIS_HASH } from "@s3gw/core";
-import { operationsLog } from "@s3gw/schema-regional";
+import { operationsLog, type regionalSchema } from "@s3gw/schema-regional";
 import { desc, sql } from "drizzle-orm";
 import type { Logger } from "pino";
-import type { RegionalDb } from "../../env.ts";
+import type { DedicatedConnection } from "@s3gw/db";
 import { hashedContent, storableRow } from "./audit-content.ts";
 
 export interface OperationRow {
@@ -31,25 +31,66 @@ export function resultOf(status: number): OperationRow["result"] {
 
 // One chain per region: every writer (every gateway instance) appends under this lock.
 const CHAIN_LOCK = 0x5367_7741; // "SgwA"
+/** The application_name of the writer's connection. */
+export const AUDIT_WRITER_NAME = "s3gw-audit-writer";
 
 interface Pending { row: OperationRow; resolve: () => void; reject: (err: unknown) => void }
 
+type RegionalSchema = typeof regionalSchema;
+
+/** Where the log is written: a connection of the writer's own, on which it holds the chain lock. */
+export interface AuditDatabase {
+  dedicatedConnection(name: string): DedicatedConnection<RegionalSchema>;
+}
+
+export interface AuditLogOptions {
+  /** Rows per INSERT at most. */
+  maxBatch?: number;
+  /** How long the chain lock is kept once the queue is empty, for the next request's row. */
+  lingerMs?: number;
+  /** How long one writer keeps the lock while busy before letting another instance's writer take a turn. */
+  maxHoldMs?: number;
+}
+
+/** The chain lock held on `conn`, and the hash of the last row this writer appended under it. */
+interface Lease { conn: DedicatedConnection<RegionalSchema>; head: string; since: number; closes: number }
+
 /**
- * The operations log, written in batches: each `record` resolves only once its row is
- * committed, so a request is never acknowledged with an audit row that a crash could lose,
- * while concurrent requests share one transaction (and one fsync) instead of one each.
+ * The operations log, written in batches by one writer per gateway instance. Each `record`
+ * resolves only once its row is committed, so a request is never acknowledged with an audit
+ * row a crash could lose, while concurrent requests share one INSERT (and one fsync).
+ *
+ * The chain head is held in memory by the writer that holds the chain lock: the writer takes
+ * the session-level advisory lock on a connection of its own, reads the head once, and then
+ * appends each batch as a single autocommitted INSERT on that same connection, one statement
+ * per batch instead of five (begin, lock, read head, insert, commit). The lock is given up when
+ * the queue has been empty for `lingerMs`, after `maxHoldMs` of holding (so other instances of
+ * the region wait at most about that long for their turn), and on any failure; a failure also
+ * closes the connection unless the database refused the rows themselves, so a lock can never
+ * outlive a connection we lost track of. A lease ends when its connection closed (the driver
+ * would reconnect without the lock). Whatever happens, the chain cannot fork: prev_hash is
+ * unique, so an append under a stale head is refused by the database (and retried under a
+ * fresh read of the head); and after any failure the head is read again, so a batch that
+ * committed without our hearing of it is chained on.
  */
 export class AuditLog {
   private queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
-  private readonly db: RegionalDb;
+  private lease: Lease | undefined;
+  private conn: DedicatedConnection<RegionalSchema> | undefined;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private readonly database: AuditDatabase;
   private readonly logger: Logger;
   private readonly maxBatch: number;
+  private readonly lingerMs: number;
+  private readonly maxHoldMs: number;
 
-  constructor(db: RegionalDb, logger: Logger, maxBatch = 500) {
-    this.db = db;
+  constructor(database: AuditDatabase, logger: Logger, opts: AuditLogOptions = {}) {
+    this.database = database;
     this.logger = logger;
-    this.maxBatch = maxBatch;
+    this.maxBatch = opts.maxBatch ?? 500;
+    this.lingerMs = opts.lingerMs ?? 5;
+    this.maxHoldMs = opts.maxHoldMs ?? 25;
   }
 
   record(row: OperationRow): Promise<void> {
@@ -65,9 +106,13 @@ export class AuditLog {
 
   async close(): Promise<void> {
     while (this.flushing) await this.flushing;
+    await this.giveUpLock();
+    await this.conn?.close().catch(() => {});
+    this.conn = undefined;
   }
 
   private async drain(): Promise<void> {
+    clearTimeout(this.lingerTimer);
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
@@ -80,8 +125,8 @@ export class AuditLog {
             for (const p of batch) p.reject(err);
             continue;
           }
-          // One row the database refuses must not fail the others sharing its transaction:
-          // the batch rolled back whole (the chain head is unchanged), so each row is appended
+          // One row the database refuses must not fail the others sharing its INSERT: the
+          // statement failed whole (the chain head is unchanged), so each row is appended
           // alone, in order, and only the refused ones fail their own request.
           this.logger.warn({ err: errorText(err), rows: batch.length }, "audit batch refused; appending its rows one by one");
           for (const p of batch) {
@@ -97,25 +142,77 @@ export class AuditLog {
       }
     } finally {
       this.flushing = undefined;
+      if (this.lease) {
+        this.lingerTimer = setTimeout(() => void this.giveUpLockIfIdle(), this.lingerMs);
+        this.lingerTimer.unref();
+      }
     }
   }
 
   private async append(rows: OperationRow[]): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`);
-      const [last] = await tx.select({ h: operationsLog.rowHash }).from(operationsLog).orderBy(desc(operationsLog.id)).limit(1);
-      let prev = last?.h ?? GENESIS_HASH;
-      const values = rows.map((raw) => {
-        // Hashed exactly as it will be stored and read back (see audit-content.ts).
-        const row = storableRow(raw);
-        const rowHash = chainHash(prev, hashedContent(row));
-        const v = { ...row, prevHash: prev, rowHash };
-        prev = rowHash;
-        return v;
-      });
-      // One multi-row INSERT: Postgres draws the serial ids in VALUES order, so ids follow the chain.
-      await tx.insert(operationsLog).values(values);
+    // A connection that closed took the lock with it: its reconnected session holds nothing.
+    if (this.lease && this.lease.conn.closes() !== this.lease.closes) await this.dropConnection();
+    if (this.lease && performance.now() - this.lease.since > this.maxHoldMs) await this.giveUpLock();
+    const lease = this.lease ?? (await this.takeLock());
+    let prev = lease.head;
+    const values = rows.map((raw) => {
+      // Hashed exactly as it will be stored and read back (see audit-content.ts).
+      const row = storableRow(raw);
+      const rowHash = chainHash(prev, hashedContent(row));
+      const v = { ...row, prevHash: prev, rowHash };
+      prev = rowHash;
+      return v;
     });
+    try {
+      // One multi-row INSERT: Postgres draws the serial ids in VALUES order, so ids follow the chain.
+      await lease.conn.db.insert(operationsLog).values(values);
+    } catch (err) {
+      await (isRowLevelFailure(err) ? this.giveUpLock() : this.dropConnection());
+      throw err;
+    }
+    lease.head = prev;
+  }
+
+  private async takeLock(): Promise<Lease> {
+    const conn = (this.conn ??= this.database.dedicatedConnection(AUDIT_WRITER_NAME));
+    const closes = conn.closes();
+    try {
+      await conn.db.execute(sql`select pg_advisory_lock(${CHAIN_LOCK})`);
+      const [last] = await conn.db.select({ h: operationsLog.rowHash }).from(operationsLog).orderBy(desc(operationsLog.id)).limit(1);
+      this.lease = { conn, head: last?.h ?? GENESIS_HASH, since: performance.now(), closes };
+      return this.lease;
+    } catch (err) {
+      await this.dropConnection();
+      throw err;
+    }
+  }
+
+  private async giveUpLockIfIdle(): Promise<void> {
+    if (this.flushing || this.queue.length > 0) return;
+    this.flushing = this.giveUpLock().finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length > 0) this.flushing = this.drain();
+    });
+  }
+
+  private async giveUpLock(): Promise<void> {
+    clearTimeout(this.lingerTimer);
+    const lease = this.lease;
+    if (!lease) return;
+    this.lease = undefined;
+    try {
+      await lease.conn.db.execute(sql`select pg_advisory_unlock(${CHAIN_LOCK})`);
+    } catch {
+      await this.dropConnection(); // the lock goes with the session
+    }
+  }
+
+  /** Ends the writer's connection, and with it the session's lock; the next batch opens a new one. */
+  private async dropConnection(): Promise<void> {
+    const conn = this.conn;
+    this.lease = undefined;
+    this.conn = undefined;
+    await conn?.close().catch(() => {});
   }
 }
 
