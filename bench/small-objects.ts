@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { REPO_ROOT } from "../test/support/processes.ts";
 import { objectKey, presign, seedObjects } from "./lib/presign.ts";
 import { readRss, RssSampler } from "./lib/proc.ts";
-import { concurrencyTable, memoryTable, targetsTable, type SystemResult } from "./lib/report.ts";
+import { concurrencyTable, errorsSection, memoryTable, targetsTable, type SystemResult } from "./lib/report.ts";
 import { rgwVersion } from "./lib/rgw.ts";
 import { Cleanups, machine, revision, say, starters } from "./lib/run.ts";
 import type { RunningSystem } from "./lib/system.ts";
@@ -73,7 +73,7 @@ async function measure(system: RunningSystem): Promise<SystemResult> {
         const get = await runWrk({ endpoint: e.target.endpoint, requestFile: f.get, connections: c, durationS: DURATION_S });
         const put = await runWrk({ endpoint: e.target.endpoint, requestFile: f.put, bodyFile: join(work, "body.bin"), connections: c, durationS: DURATION_S });
         result.endpoints[i]!.runs.set(c, { get, put });
-        const errs = get.errors + put.errors ? `  errors: GET ${get.errors} PUT ${put.errors}` : "";
+        const errs = get.errors + put.errors ? `  errors: GET ${get.errorDetail || 0} PUT ${put.errorDetail || 0} ${get.sample || put.sample}` : "";
         say(`${e.id} c=${c}: GET ${get.okPerSecond.toFixed(0)}/s p50 ${get.p50Ms.toFixed(1)} ms p99 ${get.p99Ms.toFixed(1)} ms, PUT ${put.okPerSecond.toFixed(0)}/s p99 ${put.p99Ms.toFixed(1)} ms${errs}`);
       }
     }
@@ -125,6 +125,8 @@ const report = [
   "",
   ...CONNECTIONS.flatMap((c) => [concurrencyTable(results, c), ""]),
   memoryTable(results),
+  "",
+  errorsSection(results),
   "",
   targetsTable(results, CONNECTIONS.includes(16) ? 16 : CONNECTIONS[CONNECTIONS.length - 1]!),
   "",

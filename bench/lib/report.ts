@@ -96,3 +96,19 @@ export function targetsTable(systems: SystemResult[], c: number): string {
   for (const r of rows) lines.push(`| ${r.measure} | ${r.value} | ${r.target} | ${r.met === undefined ? "—" : r.met ? "met" : "**not met**"} |`);
   return lines.join("\n");
 }
+
+/** Every run that had errors: what the server answered (the first refused body), so it can be reported. */
+export function errorsSection(systems: SystemResult[]): string {
+  const lines: string[] = [];
+  for (const s of systems) {
+    for (const e of s.endpoints) {
+      for (const [c, r] of e.runs) {
+        for (const [op, w] of [["GET", r.get], ["PUT", r.put]] as const) {
+          if (w.errors) lines.push(`| ${e.label} | ${c} | ${op} | ${w.errorDetail} of ${w.requests} | ${w.sample ? `\`${w.sample.replace(/\|/g, "\\|").slice(0, 240)}\`` : "—"} |`);
+        }
+      }
+    }
+  }
+  if (!lines.length) return "No run had errors (every answer 2xx, no socket errors or timeouts).";
+  return ["### Runs with errors", "", "| system | connections | op | errors | first refused answer |", "|---|---:|---|---|---|", ...lines].join("\n");
+}

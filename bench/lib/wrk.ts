@@ -9,18 +9,21 @@ export const WRK = process.env.WRK_BIN ?? "/usr/bin/wrk";
 const SCRIPT = join(REPO_ROOT, "bench", "wrk", "presigned.lua");
 
 export interface WrkResult {
-  /** successful (2xx/3xx) responses per second: errors never count as throughput */
+  /** 2xx responses per second: other answers never count as throughput */
   okPerSecond: number;
   requests: number;
   /** non-2xx answers, socket errors and timeouts together */
   errors: number;
   errorDetail: string;
+  /** the first non-2xx body, for a report of what the server refused */
+  sample: string;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
 }
 
 interface WrkJson {
+  non2xx: string; sample: string;
   requests: number; duration_us: number; status_errors: number; connect_errors: number; read_errors: number;
   write_errors: number; timeouts: number; p50_us: number; p99_us: number; max_us: number;
 }
@@ -55,15 +58,22 @@ export async function runWrk(opts: {
   if (code !== 0 || !line) throw new Error(`wrk exited with ${code}:\n${out.slice(-2000)}`);
   const j = JSON.parse(line) as WrkJson;
   const socketErrors = j.connect_errors + j.read_errors + j.write_errors + j.timeouts;
+  const byStatus = new Map<string, number>();
+  for (const part of j.non2xx.split(",").filter(Boolean)) {
+    const [code, n] = part.split(":");
+    byStatus.set(code!, (byStatus.get(code!) ?? 0) + Number(n));
+  }
+  const non2xx = [...byStatus.values()].reduce((a, b) => a + b, 0);
   const detail = [
-    j.status_errors && `${j.status_errors} non-2xx`, j.connect_errors && `${j.connect_errors} connect`, j.read_errors && `${j.read_errors} read`,
+    ...[...byStatus].map(([code, n]) => `${n} × ${code}`), j.connect_errors && `${j.connect_errors} connect`, j.read_errors && `${j.read_errors} read`,
     j.write_errors && `${j.write_errors} write`, j.timeouts && `${j.timeouts} timeouts`,
   ].filter(Boolean).join(", ");
   return {
-    okPerSecond: Math.max(0, j.requests - j.status_errors) / (j.duration_us / 1e6),
+    okPerSecond: Math.max(0, j.requests - non2xx) / (j.duration_us / 1e6),
     requests: j.requests,
-    errors: j.status_errors + socketErrors,
+    errors: non2xx + socketErrors,
     errorDetail: detail,
+    sample: j.sample.trim(),
     p50Ms: j.p50_us / 1000,
     p99Ms: j.p99_us / 1000,
     maxMs: j.max_us / 1000,
