@@ -151,7 +151,7 @@ export class AuditLog {
 
   private async append(rows: OperationRow[]): Promise<void> {
     // A connection that closed took the lock with it: its reconnected session holds nothing.
-    if (this.lease && this.lease.conn.closes() !== this.lease.closes) await this.dropConnection();
+    if (this.lease && this.lease.conn.closes() !== this.lease.closes) this.dropConnection();
     if (this.lease && performance.now() - this.lease.since > this.maxHoldMs) await this.giveUpLock();
     const lease = this.lease ?? (await this.takeLock());
     let prev = lease.head;
@@ -167,7 +167,8 @@ export class AuditLog {
       // One multi-row INSERT: Postgres draws the serial ids in VALUES order, so ids follow the chain.
       await lease.conn.db.insert(operationsLog).values(values);
     } catch (err) {
-      await (isRowLevelFailure(err) ? this.giveUpLock() : this.dropConnection());
+      if (isRowLevelFailure(err)) await this.giveUpLock();
+      else this.dropConnection();
       throw err;
     }
     lease.head = prev;
@@ -182,7 +183,7 @@ export class AuditLog {
       this.lease = { conn, head: last?.h ?? GENESIS_HASH, since: performance.now(), closes };
       return this.lease;
     } catch (err) {
-      await this.dropConnection();
+      this.dropConnection();
       throw err;
     }
   }
@@ -203,16 +204,18 @@ export class AuditLog {
     try {
       await lease.conn.db.execute(sql`select pg_advisory_unlock(${CHAIN_LOCK})`);
     } catch {
-      await this.dropConnection(); // the lock goes with the session
+      this.dropConnection(); // the lock goes with the session
     }
   }
 
   /** Ends the writer's connection, and with it the session's lock; the next batch opens a new one. */
-  private async dropConnection(): Promise<void> {
+  private dropConnection(): void {
     const conn = this.conn;
     this.lease = undefined;
     this.conn = undefined;
-    await conn?.close().catch(() => {});
+    // Not awaited: against a hung server the goodbye itself waits for its timeout, and the
+    // next batch (on a new connection) must not wait behind it.
+    void conn?.close().catch(() => {});
   }
 }
 
