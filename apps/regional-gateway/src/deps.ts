@@ -6,6 +6,7 @@ import pino, { type Logger } from "pino";
 import type { RegionalConfig } from "./config.ts";
 import type { Clock, Deps } from "./env.ts";
 import { AuditLog } from "./services/audit/audit.ts";
+import { AnomalyTallies } from "./services/compliance/anomaly.ts";
 import { AUDIT_WORM_PREFIX } from "./services/audit/audit-checkpoints.ts";
 import { customerBucketProvider, customerStorageWritePolicy } from "./services/storage/customer-storage.ts";
 import { CustomerStorageHealth } from "./services/storage/customer-storage-health.ts";
@@ -63,7 +64,7 @@ export async function openRegionalDeps(config: RegionalConfig, opts: { logger?: 
     customerProvider: (row) => customerBucketProvider(config, row),
     onCustomerFailure: (targetId, err) => health.observe(targetId, err),
   });
-  const deps: Deps = { config, db: database.db, ping: database.ping, storage, targets, audit, logger, clock, stats: new RequestStats(), metrics, migrations: new StorageMigrationWorker(), cache };
+  const deps: Deps = { config, db: database.db, ping: database.ping, storage, targets, audit, logger, clock, stats: new RequestStats(), metrics, migrations: new StorageMigrationWorker(), cache, anomalyTallies: new AnomalyTallies() };
   targets.setWritePolicy(customerStorageWritePolicy(deps));
   return {
     deps,

@@ -15,6 +15,7 @@ import type { StorageMigrationWorker } from "./services/storage/storage-migratio
 import type { GatewayMetrics } from "./services/ops/metrics.ts";
 import type { RequestStats } from "./services/ops/request-stats.ts";
 import type { RegionalCache } from "./services/cache/regional-cache.ts";
+import type { AnomalyTallies } from "./services/compliance/anomaly.ts";
 
 export type RegionalDb = Db<typeof regionalSchema>;
 
@@ -38,6 +39,8 @@ export interface Deps {
   migrations: StorageMigrationWorker;
   /** Access keys, customers, buckets and rules of this instance, invalidated by database notifications. */
   cache: RegionalCache;
+  /** Per-customer operation counts of this instance for the unusual-activity check. */
+  anomalyTallies: AnomalyTallies;
 }
 
 /** What a handler records about its operation; the audit middleware turns it into an operations_log row. */

@@ -1,16 +1,29 @@
 import { operationsLog } from "@s3gw/schema-regional";
 import { and, count, eq, gte, lt } from "drizzle-orm";
-import type { Deps, RegionalDb } from "../../env.ts";
+import type { Deps } from "../../env.ts";
 import { raiseComplianceEvent } from "./compliance-events.ts";
 import { rulesFor } from "./rules.ts";
 
 const HOUR_MS = 3_600_000;
 
 interface Tally { n: number; raised: boolean }
-interface WindowState { start: number; customers: Map<string, Tally> }
 
-// Per database (one region), so gateways sharing a test process keep separate tallies.
-const windows = new WeakMap<RegionalDb, WindowState>();
+/** This instance's operation counts per customer in the current hour window (one per gateway, built in deps.ts). */
+export class AnomalyTallies {
+  private start = -1;
+  private customers = new Map<string, Tally>();
+
+  /** The tally of `customerId` in the window starting at `start`, a new window's empty one when the hour turned. */
+  tally(start: number, customerId: string): Tally {
+    if (start !== this.start) {
+      this.start = start;
+      this.customers = new Map();
+    }
+    let tally = this.customers.get(customerId);
+    if (!tally) this.customers.set(customerId, (tally = { n: 0, raised: false }));
+    return tally;
+  }
+}
 
 /**
  * How often (in this instance's operations) the region-wide count is asked for: about ten
@@ -32,13 +45,7 @@ export async function observeOperation(deps: Deps, customerId: string | undefine
   try {
     const now = deps.clock.now();
     const start = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
-    let state = windows.get(deps.db);
-    if (!state || state.start !== start) {
-      state = { start, customers: new Map() };
-      windows.set(deps.db, state);
-    }
-    let tally = state.customers.get(customerId);
-    if (!tally) state.customers.set(customerId, (tally = { n: 0, raised: false }));
+    const tally = deps.anomalyTallies.tally(start, customerId);
     if (tally.raised) return;
     tally.n++;
     const seen = tally.n;
