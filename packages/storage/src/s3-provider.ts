@@ -15,6 +15,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { isAppError, s3Error, type StorageLocation } from "@s3gw/core";
 import { backendFailure, classifyBackendError, shortReason } from "./backend-errors.ts";
+import type { DigestWorkers } from "./digest-workers.ts";
 import { HashingCounter } from "./hashing.ts";
 import { BlobNotFoundError, type PutOptions, type ReadRange, type StorageProvider, type StoredBlob } from "./provider.ts";
 
@@ -43,6 +44,8 @@ export interface S3ProviderOptions {
   requestTimeoutMs?: number;
   /** Per request, including the first (default 3). */
   maxAttempts?: number;
+  /** Worker threads that hash large bodies off the event loop (inline without). */
+  digests?: DigestWorkers;
 }
 
 /**
@@ -57,6 +60,7 @@ export class S3Provider implements StorageProvider {
   private readonly client: S3Client;
   private readonly base: string;
   private readonly writeParams: Partial<PutObjectCommandInput>;
+  private readonly digests: DigestWorkers | undefined;
 
   constructor(opts: S3ProviderOptions) {
     const prefix = (opts.pathPrefix ?? "").replace(/\/+$/, "");
@@ -65,6 +69,7 @@ export class S3Provider implements StorageProvider {
     }
     this.location = opts.location;
     this.bucket = opts.bucket;
+    this.digests = opts.digests;
     this.base = prefix ? `${prefix}/` : "";
     const requestTimeout = opts.requestTimeoutMs ?? 30_000;
     this.client = new S3Client({
@@ -96,7 +101,7 @@ export class S3Provider implements StorageProvider {
     const id = randomUUID();
     const storageKey = `${prefix}${id.slice(0, 2)}/${id}`;
     const Key = this.base + storageKey;
-    const counter = new HashingCounter(opts);
+    const counter = new HashingCounter(opts, this.digests?.digester(opts.expectedSize));
     // Upload sizes a stream by its `size` property, which HashingCounter uses for its count, so
     // it reads a plain PassThrough. `pipe` (not pipeline) there keeps Upload's teardown of its
     // source from reaching the counter: only the body's own failures are recorded as such, and
@@ -120,12 +125,13 @@ export class S3Provider implements StorageProvider {
     try {
       await upload.done();
       stored = true;
-      const digests = counter.finish(opts.contentMd5);
+      const digests = await counter.finish(opts.contentMd5);
       return { storageKey, size: counter.size, ...digests };
     } catch (err) {
       const fromBody = bodyError;
       // As FsProvider's pipeline does: a failed write releases the client's body (the backend may have given up first).
       body.destroy();
+      counter.abort();
       counter.destroy();
       // Upload aborts its own multipart upload on failure; a complete object that failed our checks is deleted here.
       if (stored) await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key })).catch(() => {});

@@ -1,6 +1,13 @@
 import type { Readable } from "node:stream";
 import { AppError, CUSTOMER_ID_RE } from "@s3gw/core";
-import type { PutOptions, ReadRange, StorageProvider, StoredBlob } from "./provider.ts";
+import { isCompositeKey, newCompositeKey, partRanges, type ComposedPart, type PartManifests } from "./composite.ts";
+import { readSequence } from "./part-sequence.ts";
+import { BlobNotFoundError, type PutOptions, type ReadRange, type StorageProvider, type StoredBlob } from "./provider.ts";
+
+/** Parts opened ahead of the one read, on a filesystem (file descriptors are cheap, and an open file survives an unlink). */
+const FS_PIN_WINDOW = 1024;
+/** Part deletes in flight at once: thousands of parts on an object store must not take minutes. */
+const DELETE_CONCURRENCY = 8;
 
 export function tenantPrefix(customerId: string): string {
   if (!CUSTOMER_ID_RE.test(customerId)) throw new AppError("InvalidArgument", 400, "invalid customer id");
@@ -11,14 +18,21 @@ export function tenantPrefix(customerId: string): string {
  * The one place tenant isolation of bytes is enforced: every key handed out is under the
  * tenant's prefix, and every key accepted must be, so no code path can reach another
  * tenant's bytes even with a corrupted metadata row.
+ *
+ * It also resolves composite keys (see composite.ts) through the part manifests: reading one
+ * reads its parts in order (a range mapped across them), deleting one drops the manifest and
+ * then the parts' bytes. So every reader and deleter of object bytes handles a multipart
+ * object without knowing it is one. Each part key is held to the tenant's prefix too.
  */
 export class TenantStorage {
   readonly prefix: string;
   readonly provider: StorageProvider;
+  private readonly manifests: PartManifests | undefined;
 
-  constructor(provider: StorageProvider, customerId: string) {
+  constructor(provider: StorageProvider, customerId: string, manifests?: PartManifests) {
     this.provider = provider;
     this.prefix = tenantPrefix(customerId);
+    this.manifests = manifests;
   }
 
   put(body: Readable, opts: PutOptions): Promise<StoredBlob> {
@@ -26,11 +40,58 @@ export class TenantStorage {
   }
 
   get(storageKey: string, range?: ReadRange): Promise<Readable> {
-    return this.provider.get(this.own(storageKey), range);
+    const key = this.own(storageKey);
+    if (isCompositeKey(key)) return this.partsOf(key, range).then((parts) => this.readParts(parts, range));
+    return this.provider.get(key, range);
   }
 
   delete(storageKey: string): Promise<void> {
-    return this.provider.delete(this.own(storageKey));
+    const key = this.own(storageKey);
+    if (isCompositeKey(key)) return this.deleteComposite(key);
+    return this.provider.delete(key);
+  }
+
+  /** A fresh composite key of this tenant, for a manifest the caller commits. */
+  newCompositeKey(): string {
+    return newCompositeKey(this.prefix);
+  }
+
+  /** A composite's parts (those overlapping `range`), in order; BlobNotFoundError when it has no manifest (any more). */
+  async partsOf(compositeKey: string, range?: ReadRange): Promise<ComposedPart[]> {
+    const key = this.own(compositeKey);
+    if (!isCompositeKey(key) || !this.manifests) throw new BlobNotFoundError(key);
+    const parts = await this.manifests.parts(key, range);
+    if (parts.length === 0) throw new BlobNotFoundError(key);
+    for (const p of parts) this.own(p.storageKey);
+    return parts;
+  }
+
+  /** The bytes of `parts` (as partsOf returned them for `range`) in order, as one stream. */
+  readParts(parts: ComposedPart[], range?: ReadRange): Promise<Readable> {
+    const opens = partRanges(parts, range).map(({ part, range: r }) => () => this.provider.get(this.own(part.storageKey), r));
+    return readSequence(opens, this.provider.type === "fs" ? FS_PIN_WINDOW : 0);
+  }
+
+  /** Every blob key behind a storage key: the parts of a composite, or the key itself. */
+  async blobKeys(storageKey: string): Promise<string[]> {
+    const key = this.own(storageKey);
+    return isCompositeKey(key) ? (await this.partsOf(key)).map((p) => p.storageKey) : [key];
+  }
+
+  private async deleteComposite(key: string): Promise<void> {
+    if (!this.manifests) throw new Error("composite keys need the part manifests");
+    // The manifest goes first: if a part's delete then fails, its bytes are a stray for the sweeper.
+    const keys = await this.manifests.drop(key);
+    let failure: unknown;
+    let next = 0;
+    const worker = async () => {
+      while (next < keys.length) {
+        const k = keys[next++]!;
+        await this.provider.delete(this.own(k)).catch((err: unknown) => void (failure ??= err));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, keys.length) }, worker));
+    if (failure !== undefined) throw failure;
   }
 
   private own(storageKey: string): string {
