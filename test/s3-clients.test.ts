@@ -1,4 +1,5 @@
-import { createWriteStream } from "node:fs";
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, open, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,6 +61,19 @@ afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
+/** S3's composite SHA-256 (of the parts' SHA-256s, `-N`) of a file cut into parts of these sizes. */
+async function compositeSha256OfFile(path: string, sizes: number[]): Promise<string> {
+  const whole = createHash("sha256");
+  let offset = 0;
+  for (const size of sizes) {
+    const part = createHash("sha256");
+    if (size > 0) await pipeline(createReadStream(path, { start: offset, end: offset + size - 1 }), part);
+    whole.update(part.digest());
+    offset += size;
+  }
+  return `${whole.digest("hex")}-${sizes.length}`;
+}
+
 async function tenantDirs(region: RegionId): Promise<string[]> {
   return (await readdir(stack.regions[region].storageDir)).filter((d) => d.startsWith("tenant-"));
 }
@@ -93,8 +107,11 @@ describe("unmodified S3 clients through the global endpoint", () => {
       // Stored whole, and only in the customer's home region.
       const sql = postgres(stack.regions[c.region].databaseUrl, { max: 1, onnotice: () => {} });
       try {
-        const [row] = await sql`select sha256, size_bytes from object_metadata where customer_id = ${c.customer} and object_key = 'big/blob.bin'`;
-        expect(row).toMatchObject({ sha256: bigSha, size_bytes: String(BIG) });
+        const [row] = await sql`select sha256, size_bytes, storage_key, parts_count from object_metadata where customer_id = ${c.customer} and object_key = 'big/blob.bin'`;
+        expect(row).toMatchObject({ size_bytes: String(BIG) });
+        // A single PUT records the bytes' SHA-256; a multipart upload the composite of its parts' (-N), checked against the local file's parts.
+        const sizes = row!.parts_count ? (await sql`select size_bytes from object_parts where manifest_key = ${row!.storage_key} order by part_number`).map((p) => Number(p.size_bytes)) : undefined;
+        expect(row!.sha256).toBe(sizes ? await compositeSha256OfFile(bigPath, sizes) : bigSha);
       } finally {
         await sql.end();
       }

@@ -1,6 +1,6 @@
 import { openDatabase } from "@s3gw/db";
 import { objectMetadata, regionalMigrationsFolder, regionalSchema } from "@s3gw/schema-regional";
-import { FsProvider, S3Provider, sweepStrays, type StorageProvider } from "@s3gw/storage";
+import { DigestWorkers, FsProvider, S3Provider, sweepStrays, type StorageProvider } from "@s3gw/storage";
 import { inArray } from "drizzle-orm";
 import pino, { type Logger } from "pino";
 import type { RegionalConfig } from "./config.ts";
@@ -12,6 +12,7 @@ import { customerBucketProvider, customerStorageWritePolicy } from "./services/s
 import { CustomerStorageHealth } from "./services/storage/customer-storage-health.ts";
 import { GatewayMetrics } from "./services/ops/metrics.ts";
 import { partStorageKeys, sweepStaleUploads } from "./services/objects/multipart.ts";
+import { manifestPartKeys, sweepOrphanManifests } from "./services/objects/multipart-manifest.ts";
 import { RequestStats } from "./services/ops/request-stats.ts";
 import { StorageTargets } from "./services/storage/storage-targets.ts";
 import { StorageMigrationWorker } from "./services/storage/storage-migration-worker.ts";
@@ -19,7 +20,7 @@ import { CacheInvalidationListener } from "./services/cache/invalidation-listene
 import { RegionalCache } from "./services/cache/regional-cache.ts";
 
 /** The region's own storage: a directory (`fs`) or a bucket of an S3-compatible service (`s3`). */
-async function hostedProvider(config: RegionalConfig): Promise<StorageProvider> {
+async function hostedProvider(config: RegionalConfig, digests: DigestWorkers): Promise<StorageProvider> {
   const region = config.region;
   const location = { providerId: region.provider.provider_id, regionId: region.region_id, country: region.provider.country };
   if (config.hostedS3) {
@@ -32,9 +33,10 @@ async function hostedProvider(config: RegionalConfig): Promise<StorageProvider> 
       ...(h.endpoint ? { endpoint: h.endpoint } : {}),
       ...(h.pathPrefix ? { pathPrefix: h.pathPrefix } : {}),
       ...(h.sse ? { sse: h.sse } : {}),
+      digests,
     });
   }
-  const fs = new FsProvider(config.storageDir, location, { minFreeBytes: config.storageMinFreeBytes ?? 0 });
+  const fs = new FsProvider(config.storageDir, location, { minFreeBytes: config.storageMinFreeBytes ?? 0, digests });
   await fs.init();
   return fs;
 }
@@ -50,7 +52,9 @@ export async function openRegionalDeps(config: RegionalConfig, opts: { logger?: 
   const clock = opts.clock ?? { now: () => new Date() };
   const database = await openDatabase(config.database, regionalSchema);
   await database.migrate(regionalMigrationsFolder);
-  const storage = await hostedProvider(config);
+  // Large bodies are hashed (MD5 + SHA-256) on worker threads, off the event loop.
+  const digests = new DigestWorkers();
+  const storage = await hostedProvider(config, digests);
   // After the migrations (their triggers send the notifications), before the first request.
   const cache = new RegionalCache(logger);
   const listener = new CacheInvalidationListener({ database: config.database, db: database.db, cache, logger });
@@ -73,6 +77,7 @@ export async function openRegionalDeps(config: RegionalConfig, opts: { logger?: 
       await audit.close();
       await listener.close();
       await database.close();
+      await digests.close();
     },
   };
 }
@@ -83,15 +88,22 @@ export async function sweepHostedStorage(deps: Deps): Promise<void> {
   try {
     const stale = await sweepStaleUploads(deps, new Date(clock.now().getTime() - config.staleUploadDays * 86_400_000));
     if (stale) logger.info({ uploads: stale }, "aborted stale multipart uploads");
-    // A blob is in use if an object or a part of an upload in progress points at it.
+    // A multipart object deleted or replaced without its manifest dropped (a crash in between) releases its parts here.
+    const orphans = await sweepOrphanManifests(deps.db, deps.targets, new Date(clock.now().getTime() - config.strayGraceMs)).catch((err: Error) => {
+      logger.warn({ err: err.message }, "orphaned manifest sweep failed");
+      return 0;
+    });
+    if (orphans) logger.info({ manifests: orphans }, "removed orphaned part manifests");
+    // A blob is in use if an object, a part of a multipart object or a part of an upload in progress points at it.
     const result = await sweepStrays(
       deps.storage,
       async (keys) => {
         const rows = await deps.db.select({ k: objectMetadata.storageKey }).from(objectMetadata).where(inArray(objectMetadata.storageKey, keys));
         const parts = await partStorageKeys(deps.db, keys);
+        const objectParts = await manifestPartKeys(deps.db, keys);
         // Audit checkpoint copies are WORM: never swept, whatever the database says.
         const worm = keys.filter((k) => k.startsWith(AUDIT_WORM_PREFIX));
-        return new Set([...rows.map((r) => r.k), ...parts, ...worm]);
+        return new Set([...rows.map((r) => r.k), ...parts, ...objectParts, ...worm]);
       },
       config.strayGraceMs,
       clock.now(),

@@ -114,7 +114,10 @@ describe("customer-owned bucket", () => {
     const got = await fetch(`${gw.url}/s3/docs/big.bin`, { headers: { "x-customer-id": "acme-byob" } });
     expect(createHash("sha256").update(Buffer.from(await got.arrayBuffer())).digest("hex")).toBe(createHash("sha256").update(Buffer.concat(parts)).digest("hex"));
     const row = await objectRow("acme-byob", "big.bin");
-    expect((await backend.keys("acme-vault")).filter((k) => k === `gw/fi/${row.storage_key}`)).toHaveLength(1);
+    // A multipart object is its parts' blobs (its manifest's), all in the customer's bucket.
+    const partKeys = (await sql`select storage_key from object_parts where manifest_key = ${row.storage_key} order by part_number`).map((r) => `gw/fi/${r.storage_key}`);
+    expect(partKeys).toHaveLength(2);
+    expect((await backend.keys("acme-vault")).filter((k) => partKeys.includes(k))).toHaveLength(2);
     expect(await filesUnder(gw.storageDir)).toEqual([]);
   });
 

@@ -3,7 +3,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sweepStaleUploads } from "../src/services/objects/multipart.ts";
 import { register, registerWithBuckets, s3, startTestRegion, TEST_TOPOLOGY, type TestRegion } from "./harness.ts";
-import { completeXml, legalHoldXml, md5Hex, sha256B64, tenantBlobCount, xmlBlocks, xmlValue, xmlValues } from "./s3-write-helpers.ts";
+import { completeXml, legalHoldXml, md5Hex, tenantBlobCount, xmlBlocks, xmlValue, xmlValues } from "./s3-write-helpers.ts";
 
 const MiB = 1024 * 1024;
 let fi: TestRegion;
@@ -73,7 +73,9 @@ describe("multipart upload", () => {
     expect(get.headers.get("content-type")).toBe("video/mp4");
     expect(get.headers.get("x-amz-meta-camera")).toBe("north");
     expect(get.headers.get("x-amz-tagging-count")).toBe("1");
-    expect(get.headers.get("x-amz-checksum-sha256")).toBe(sha256B64(whole));
+    // A multipart object's checksum is S3's COMPOSITE one: of the parts' SHA-256s, marked -N.
+    const composite = createHash("sha256").update(Buffer.concat(parts.map((p) => createHash("sha256").update(p).digest()))).digest("base64");
+    expect(get.headers.get("x-amz-checksum-sha256")).toBe(`${composite}-3`);
     expect(Buffer.from(await get.arrayBuffer()).equals(whole)).toBe(true);
     expect((await acme(path, { method: "HEAD" })).headers.get("etag")).toBe(expectedEtag);
     const listed = await (await acme("/media?list-type=2")).text();
@@ -82,8 +84,8 @@ describe("multipart upload", () => {
     expect((await acme(path, { method: "HEAD", headers: { "if-match": expectedEtag } })).status).toBe(200);
     expect((await acme(path, { method: "HEAD", headers: { "if-none-match": expectedEtag } })).status).toBe(304);
 
-    // The parts' bytes and rows are gone; only the object's blob remains.
-    expect(await tenantBlobCount(fi.storageDir, "acme-corp")).toBe(blobsBefore + 1);
+    // The upload's rows are gone; its parts' blobs are now the object's (no second copy was written).
+    expect(await tenantBlobCount(fi.storageDir, "acme-corp")).toBe(blobsBefore + 3);
     expect(await sql`select 1 from multipart_uploads where upload_id = ${uploadId}`).toHaveLength(0);
     const gone = await acme(`${path}?uploadId=${uploadId}`);
     expect(gone.status).toBe(404);
@@ -123,7 +125,7 @@ describe("multipart upload", () => {
     const blobsBefore = await tenantBlobCount(fi.storageDir, "acme-corp");
     const ok = await complete(path, uploadId, [{ n: 1, etag: p1.slice(1, -1) }, { n: 3, etag: p3 }]);
     expect(ok.status).toBe(200);
-    expect(await tenantBlobCount(fi.storageDir, "acme-corp")).toBe(blobsBefore - 2);
+    expect(await tenantBlobCount(fi.storageDir, "acme-corp")).toBe(blobsBefore - 1);
     const got = Buffer.from(await (await acme(path)).arrayBuffer());
     expect(got.equals(Buffer.concat([big, Buffer.from("small three")]))).toBe(true);
   });
@@ -294,7 +296,9 @@ describe("multipart upload", () => {
     expect(await sweepStaleUploads(fi.deps, new Date(Date.now() + 60_000))).toBeGreaterThanOrEqual(1);
     expect((await acme(`${path}?uploadId=${uploadId}`)).status).toBe(404);
     expect(await sql`select 1 from multipart_uploads`).toHaveLength(0);
-    const [objects] = await sql`select count(*)::int as n from object_metadata where customer_id = 'acme-corp'`;
+    // A plain object is one blob; a multipart object is its parts' blobs.
+    const [objects] = await sql`select (select count(*) from object_metadata where customer_id = 'acme-corp' and parts_count is null)::int
+      + (select count(*) from object_parts where customer_id = 'acme-corp')::int as n`;
     expect(await tenantBlobCount(fi.storageDir, "acme-corp")).toBe(objects!.n);
   });
 });

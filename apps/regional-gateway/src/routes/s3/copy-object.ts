@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { sourceCountryOf } from "../../source-country.ts";
 import { prepareObjectWrite, storeObject } from "../../services/objects/object-write.ts";
+import { checkedCopySource } from "../../services/objects/integrity-read.ts";
 import { renderEtag, type NewObject } from "../../services/objects/objects.ts";
 import { parseTaggingHeader } from "../../services/objects/tags.ts";
 import { writeCondition } from "./conditions.ts";
@@ -38,6 +39,7 @@ export async function copyObjectHandler(c: Context<AppEnv>, bucketName: string, 
   const sourceCountry = sourceCountryOf(c);
   const ctx = { deps, customer, op };
   const source = await openCopySource(c, src);
+  const checked = checkedCopySource(source);
   try {
     if (source.row.sizeBytes > MAX_COPY_BYTES) {
       throw s3Error("InvalidRequest", `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY_BYTES}`);
@@ -54,10 +56,10 @@ export async function copyObjectHandler(c: Context<AppEnv>, bucketName: string, 
       prepared,
       input: {
         key, sourceCountry, meta,
-        bytes: (tenant) => tenant.put(source.body, { expectedSize: source.row.sizeBytes }),
+        bytes: (tenant) => tenant.put(checked.body, { expectedSize: source.row.sizeBytes }),
         // The bytes read must be the bytes the source's metadata vouches for; a damaged source is not copied.
         verify: (blob) => {
-          if (blob.sha256Hex !== source.row.sha256) throw s3Error("InternalError", "The copy source failed its integrity check");
+          if (!checked.intact(blob)) throw s3Error("InternalError", "The copy source failed its integrity check");
         },
       },
     });

@@ -1,4 +1,3 @@
-import type { Readable } from "node:stream";
 import { assertObjectKey, s3Error } from "@s3gw/core";
 import type { ReadRange } from "@s3gw/storage";
 import type { Context } from "hono";
@@ -6,7 +5,7 @@ import type { AppEnv } from "../../env.ts";
 import { isCrossBorder, sourceCountryOf } from "../../source-country.ts";
 import { checkRead } from "../../services/compliance/access-policy.ts";
 import { findBucket } from "../../services/objects/buckets.ts";
-import { openObject, renderEtag, type ObjectRow } from "../../services/objects/objects.ts";
+import { openObject, renderEtag, type ObjectRow, type OpenedObject } from "../../services/objects/objects.ts";
 import { checkCopySourcePreconditions } from "./conditions.ts";
 
 export interface CopySource { bucket: string; key: string }
@@ -46,7 +45,7 @@ export async function openCopySource(
   c: Context<AppEnv>,
   src: CopySource,
   pickRange: (row: ObjectRow) => ReadRange | undefined = () => undefined,
-): Promise<{ row: ObjectRow; range: ReadRange | undefined; body: Readable }> {
+): Promise<OpenedObject> {
   const { deps, customer, op } = c.var;
   const bucket = await findBucket(deps.db, customer.customerId, src.bucket);
   const facts = { bucket: src.bucket, key: src.key, sourceCountry: sourceCountryOf(c) };

@@ -60,7 +60,7 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
     await reportDamage(deps, last, "missing_data", null);
     throw damagedObjectError(key, "missing_data");
   }
-  const { row, body } = opened;
+  const { row, body, parts } = opened;
   const headers = objectResponseHeaders(row);
   const length = range ? range.end - range.start + 1 : row.sizeBytes;
   headers["content-length"] = String(length);
@@ -71,10 +71,10 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
   op.bytes = length;
   const status = range ? 206 : 200;
   if (row.sizeBytes <= bufferLimit) {
-    const whole = await readVerified(deps, row, body);
+    const whole = await readVerified(deps, row, body, parts);
     return new Response(range ? whole.subarray(range.start, range.end + 1) : whole, { status, headers });
   }
   // pipeline: a failing source fails the response, and a client that hangs up closes the file.
-  const out = range ? body : pipeline(body, new VerifyingStream(deps, row), () => {});
+  const out = range ? body : pipeline(body, new VerifyingStream(deps, row, parts), () => {});
   return new Response(Readable.toWeb(out) as ReadableStream, { status, headers });
 }

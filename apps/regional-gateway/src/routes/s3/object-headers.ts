@@ -50,13 +50,25 @@ export function objectResponseHeaders(row: ObjectRow): Record<string, string> {
     etag: renderEtag(row),
     "last-modified": httpDate(row.lastModified),
     "accept-ranges": "bytes",
-    "x-amz-checksum-sha256": Buffer.from(row.sha256, "hex").toString("base64"),
+    "x-amz-checksum-sha256": sha256Checksum(row.sha256),
   };
+  if (row.sha256.includes("-")) h["x-amz-checksum-type"] = "COMPOSITE";
   for (const [k, v] of Object.entries(row.systemMetadata)) h[k] = v;
   for (const [k, v] of Object.entries(row.userMetadata)) h[`x-amz-meta-${k}`] = mailSafe(v);
   const tagCount = Object.keys(row.tags).length;
   if (tagCount > 0) h["x-amz-tagging-count"] = String(tagCount);
   return h;
+}
+
+/**
+ * Base64 of the stored SHA-256. A multipart object's is the composite of its parts' (`<hex>-N`,
+ * see object-parts.ts) and keeps its `-N`, as S3 renders a COMPOSITE checksum: SDKs know not
+ * to compare that with a digest of the whole body.
+ */
+function sha256Checksum(sha256: string): string {
+  const [hex, parts] = sha256.split("-");
+  const b64 = Buffer.from(hex!, "hex").toString("base64");
+  return parts === undefined ? b64 : `${b64}-${parts}`;
 }
 
 /** Non-ASCII metadata goes out RFC 2047-encoded, as S3 returns it (header values are bytes, not Unicode). */

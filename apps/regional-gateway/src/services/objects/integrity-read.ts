@@ -1,8 +1,9 @@
-import { createHash } from "node:crypto";
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import { s3Error, type AppError } from "@s3gw/core";
+import type { ComposedPart } from "@s3gw/storage";
 import type { Logger } from "pino";
 import type { Clock, RegionalDb } from "../../env.ts";
+import { ExpectedDigests, type DamagedSegment } from "./integrity-digests.ts";
 import { recordIntegrityFailure, type Candidate } from "./integrity.ts";
 
 type Deps = { db: RegionalDb; clock: Clock; logger: Logger };
@@ -23,23 +24,28 @@ export function damagedObjectError(key: string, reason: "hash_mismatch" | "missi
 }
 
 /** Records the failure; a database that is down too must not hide the error the client gets. */
-export async function reportDamage(deps: Deps, obj: Candidate, reason: "hash_mismatch" | "missing_data", actual: string | null): Promise<void> {
+export async function reportDamage(deps: Deps, obj: Candidate, reason: "hash_mismatch" | "missing_data", actual: string | null, part?: DamagedSegment): Promise<void> {
   try {
-    await recordIntegrityFailure(deps, obj, reason, actual, "read");
+    await recordIntegrityFailure(deps, obj, reason, actual, "read", part);
   } catch (err) {
     deps.logger.error({ err: (err as Error).message, objectId: obj.objectId }, "could not record an integrity failure");
   }
   deps.logger.error({ objectId: obj.objectId, bucket: obj.bucketName, reason }, "integrity failure on read");
 }
 
-/** Reads a small object whole and checks it before the first byte is sent. */
-export async function readVerified(deps: Deps, obj: Candidate, body: Readable): Promise<Buffer> {
+/**
+ * Reads a small object whole and checks it before the first byte is sent. `parts`: the
+ * manifest of a multipart object, whose parts are checked one by one (see ExpectedDigests).
+ */
+export async function readVerified(deps: Deps, obj: Candidate, body: Readable, parts?: ComposedPart[]): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
   const bytes = Buffer.concat(chunks);
-  const actual = createHash("sha256").update(bytes).digest("hex");
-  if (actual !== obj.sha256 || bytes.length !== obj.sizeBytes) {
-    await reportDamage(deps, obj, "hash_mismatch", actual);
+  const digests = new ExpectedDigests(obj, parts);
+  digests.update(bytes);
+  const { ok, actual } = digests.end();
+  if (!ok) {
+    await reportDamage(deps, obj, "hash_mismatch", actual, digests.damaged);
     throw damagedObjectError(obj.objectKey, "hash_mismatch");
   }
   return bytes;
@@ -49,35 +55,66 @@ export async function readVerified(deps: Deps, obj: Candidate, body: Readable): 
  * Passes a large object's bytes through while hashing them, always holding back the last
  * chunk read. Only when the source has ended and the hash matches is that chunk released;
  * on a mismatch the stream fails instead, so the response ends short of its Content-Length
- * and the client sees a failed transfer, never a complete 200 of damaged bytes.
+ * and the client sees a failed transfer, never a complete 200 of damaged bytes. A multipart
+ * object (`parts`: its manifest) fails as soon as a damaged part has been read.
  */
 export class VerifyingStream extends Transform {
-  private readonly hash = createHash("sha256");
+  private readonly digests: ExpectedDigests;
   private held: Buffer | undefined;
-  private size = 0;
+  private failed = false;
   private readonly deps: Deps;
   private readonly obj: Candidate;
 
-  constructor(deps: Deps, obj: Candidate) {
-    super();
+  constructor(deps: Deps, obj: Candidate, parts?: ComposedPart[]) {
+    super({ highWaterMark: 256 * 1024 });
     this.deps = deps;
     this.obj = obj;
+    this.digests = new ExpectedDigests(obj, parts);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.hash.update(chunk);
-    this.size += chunk.length;
+    this.digests.update(chunk);
+    if (this.digests.damaged) {
+      this.fail(null, done);
+      return;
+    }
     const out = this.held;
     this.held = chunk;
     done(null, out);
   }
 
   override _flush(done: TransformCallback): void {
-    const actual = this.hash.digest("hex");
-    if (actual === this.obj.sha256 && this.size === this.obj.sizeBytes) {
+    const { ok, actual } = this.digests.end();
+    if (ok) {
       done(null, this.held);
       return;
     }
-    void reportDamage(this.deps, this.obj, "hash_mismatch", actual).finally(() => done(damagedObjectError(this.obj.objectKey, "hash_mismatch")));
+    this.fail(actual, done);
   }
+
+  private fail(actual: string | null, done: TransformCallback): void {
+    if (this.failed) return;
+    this.failed = true;
+    void reportDamage(this.deps, this.obj, "hash_mismatch", actual, this.digests.damaged).finally(() => done(damagedObjectError(this.obj.objectKey, "hash_mismatch")));
+  }
+}
+
+/**
+ * The bytes of an opened object as a copy reads them, and whether what the copy stored is
+ * what the source's record vouches for. A plain object's stored SHA-256 is compared with the
+ * source's; a multipart object's parts are hashed on the way (its composite digest cannot be
+ * compared with the copy's whole-body one).
+ */
+export function checkedCopySource(opened: { row: Candidate; body: Readable; parts: ComposedPart[] | undefined }): { body: Readable; intact: (stored: { sha256Hex: string; size: number }) => boolean } {
+  const { row, body, parts } = opened;
+  if (!parts) return { body, intact: (stored) => stored.sha256Hex === row.sha256 && stored.size === row.sizeBytes };
+  const digests = new ExpectedDigests(row, parts);
+  const hashing = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      digests.update(chunk);
+      done(null, chunk);
+    },
+  });
+  body.on("error", (err) => hashing.destroy(err));
+  return { body: body.pipe(hashing), intact: () => digests.end().ok };
 }

@@ -1,10 +1,10 @@
-import { createHash } from "node:crypto";
 import { and, asc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
 import { objectMetadata } from "@s3gw/schema-regional";
-import { BlobNotFoundError, type TenantStorage } from "@s3gw/storage";
+import { BlobNotFoundError, isCompositeKey, type TenantStorage } from "@s3gw/storage";
 import type { StorageTargets } from "../storage/storage-targets.ts";
 import type { Clock, RegionalDb } from "../../env.ts";
 import { raiseComplianceEvent } from "../compliance/compliance-events.ts";
+import { ExpectedDigests, type DamagedSegment } from "./integrity-digests.ts";
 
 /** Objects re-hashed at once: enough to overlap I/O, little enough not to starve S3 traffic. */
 const CONCURRENCY = 2;
@@ -38,7 +38,8 @@ type Outcome = { kind: "ok" } | { kind: "replaced" } | { kind: "bad"; mismatch: 
 
 /**
  * Re-reads every object in scope from storage, streaming it through SHA-256, and compares
- * with the hash recorded at write time. A mismatch or missing bytes marks the object and
+ * with the hash recorded at write time (for a multipart object: each part with its own, and
+ * the parts' composite with the object's; see ExpectedDigests). A mismatch or missing bytes marks the object and
  * raises one critical compliance event per broken version (re-running does not repeat it).
  */
 export async function verifyObjects(deps: { db: RegionalDb; targets: StorageTargets; clock: Clock }, scope: VerifyScope) {
@@ -75,10 +76,12 @@ export async function verifyObjects(deps: { db: RegionalDb; targets: StorageTarg
   return report;
 }
 
-async function hashBlob(tenant: TenantStorage, storageKey: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of await tenant.get(storageKey)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
+/** Reads the object's bytes (a multipart object's parts in order) against its recorded digests. */
+async function hashObject(tenant: TenantStorage, obj: Candidate): Promise<{ ok: boolean; actual: string; damaged: DamagedSegment | undefined }> {
+  const parts = isCompositeKey(obj.storageKey) ? await tenant.partsOf(obj.storageKey) : undefined;
+  const digests = new ExpectedDigests(obj, parts);
+  for await (const chunk of parts ? await tenant.readParts(parts) : await tenant.get(obj.storageKey)) digests.update(chunk as Buffer);
+  return { ...digests.end(), damaged: digests.damaged };
 }
 
 export async function verifyOne(
@@ -89,9 +92,12 @@ export async function verifyOne(
 ): Promise<Outcome> {
   let actual: string | null = null;
   let reason: Mismatch["reason"] | undefined;
+  let damaged: DamagedSegment | undefined;
   try {
-    actual = await hashBlob(tenant, obj.storageKey);
-    if (actual !== obj.sha256) reason = "hash_mismatch";
+    const read = await hashObject(tenant, obj);
+    actual = read.actual;
+    damaged = read.damaged;
+    if (!read.ok) reason = "hash_mismatch";
   } catch (err) {
     reason = err instanceof BlobNotFoundError ? "missing_data" : "read_error";
   }
@@ -106,7 +112,7 @@ export async function verifyOne(
   const mismatch: Mismatch = { bucket: obj.bucketName, key: obj.objectKey, expected_sha256: obj.sha256, actual_sha256: actual, reason };
   // A read error may be transient: it is reported, but neither marks the object nor raises an event.
   if (reason === "read_error") return { kind: "bad", mismatch };
-  const recorded = await recordIntegrityFailure(deps, obj, reason, actual, detectedBy);
+  const recorded = await recordIntegrityFailure(deps, obj, reason, actual, detectedBy, damaged);
   return recorded ? { kind: "bad", mismatch } : { kind: "replaced" };
 }
 
@@ -122,6 +128,8 @@ export async function recordIntegrityFailure(
   reason: "hash_mismatch" | "missing_data",
   actual: string | null,
   detectedBy: "verification" | "read" | "scrub",
+  /** The damaged part of a multipart object (or the whole), when known. */
+  damaged?: DamagedSegment,
 ): Promise<boolean> {
   const now = deps.clock.now();
   const same = and(eq(objectMetadata.objectId, obj.objectId), eq(objectMetadata.storageKey, obj.storageKey));
@@ -137,7 +145,10 @@ export async function recordIntegrityFailure(
       : `Stored bytes of ${obj.bucketName}/${obj.objectKey} no longer match their SHA-256 (possible tampering)`,
     bucketName: obj.bucketName,
     objectKey: obj.objectKey,
-    details: { object_id: obj.objectId, expected_sha256: obj.sha256, actual_sha256: actual, reason, size_bytes: obj.sizeBytes, verified_at: now.toISOString(), detected_by: detectedBy },
+    details: {
+      object_id: obj.objectId, expected_sha256: obj.sha256, actual_sha256: actual, reason, size_bytes: obj.sizeBytes, verified_at: now.toISOString(), detected_by: detectedBy,
+      ...(damaged?.partNumber !== undefined ? { damaged_part: { part_number: damaged.partNumber, expected_sha256: damaged.expectedSha256, actual_sha256: damaged.actualSha256 } } : {}),
+    },
     remediationHours: 24,
     dedupeKey: `integrity:${obj.objectId}:${obj.sha256}`,
   });

@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
-import { Readable } from "node:stream";
 import { eq } from "drizzle-orm";
 import { s3Error } from "@s3gw/core";
 import { multipartParts, multipartUploads } from "@s3gw/schema-regional";
-import { BlobNotFoundError, TenantStorage } from "@s3gw/storage";
+import { compositeSha256, type StoredBlob } from "@s3gw/storage";
 import type { Deps } from "../../env.ts";
 import { checkContent, type RequestFacts } from "../compliance/access-policy.ts";
 import type { Bucket } from "./buckets.ts";
 import type { Customer } from "../access/customers.ts";
 import { allParts, MAX_PARTS, MIN_PART_SIZE, type PartRow, type UploadRow } from "./multipart.ts";
+import { recordManifest, type ManifestEntry } from "./multipart-manifest.ts";
 import { commitObject, type ObjectRow, type WriteCondition } from "./objects.ts";
 
 /** S3's largest object. */
@@ -49,25 +49,13 @@ function normaliseEtag(etag: string): string {
   return etag.trim().replace(/^"(.*)"$/, "$1").toLowerCase();
 }
 
-/** The parts' bytes one after another, one part open at a time: memory stays bounded whatever the object's size. */
-function concatenation(tenant: TenantStorage, parts: PartRow[]): Readable {
-  return Readable.from(
-    (async function* () {
-      for (const part of parts) {
-        const body = await tenant.get(part.storageKey).catch((err: unknown) => {
-          throw err instanceof BlobNotFoundError ? s3Error("InvalidPart", `The bytes of part ${part.partNumber} are missing; upload it again`) : err;
-        });
-        yield* body;
-      }
-    })(),
-    { objectMode: false },
-  );
-}
-
 /**
- * Assembles the parts into one new blob (hashing the whole object on the way), applies the
- * content rules, then commits the object and removes the upload in one transaction. The
- * upload survives any failure before the commit, so the client may retry or abort.
+ * Makes the parts one object without touching their bytes: the object's storage key is a
+ * fresh composite key whose manifest (the parts in order, with their digests) is written in
+ * the commit transaction, which also removes the upload. So Complete costs the same whatever
+ * the size: no byte is read or written again. The object's SHA-256 is the composite digest
+ * of the parts' SHA-256s (`<hex>-N`, see object-parts.ts), which the content rules judge.
+ * The upload survives any failure before the commit, so the client may retry or abort.
  */
 export async function completeUpload(
   deps: Deps,
@@ -80,32 +68,32 @@ export async function completeUpload(
   const parts = selectParts(requested, await allParts(deps.db, upload.uploadId));
   const size = parts.reduce((n, p) => n + p.sizeBytes, 0);
   if (size > MAX_OBJECT_BYTES) throw s3Error("EntityTooLarge");
-  // The object lands on the target the upload was created for (residency was judged for it then).
+  // The object lands on the target the upload was created for (residency was judged for it then), where its parts are.
   const provider = await deps.targets.provider(upload.storageProviderId);
-  const tenant = new TenantStorage(provider, customer.customerId);
-  const blob = await tenant.put(concatenation(tenant, parts), { expectedSize: size });
-  try {
-    await checkContent(deps, customer, { ...opts.facts, sha256: blob.sha256Hex, size: blob.size, bucketId: bucket.bucketId });
-  } catch (err) {
-    await tenant.delete(blob.storageKey).catch(() => {});
-    throw err;
-  }
-  let partBlobs: string[] = [];
+  const tenant = await deps.targets.recorded(customer.customerId, upload.storageProviderId);
+  const entries: ManifestEntry[] = parts.map((p) => ({ partNumber: p.partNumber, storageKey: p.storageKey, size: p.sizeBytes, md5Hex: p.etag, sha256Hex: p.sha256 }));
+  const blob: StoredBlob = { storageKey: tenant.newCompositeKey(), size, md5Hex: multipartEtag(parts), sha256Hex: compositeSha256(entries) };
+  await checkContent(deps, customer, { ...opts.facts, sha256: blob.sha256Hex, size, bucketId: bucket.bucketId });
+  let unused: string[] = [];
   const meta = { contentType: upload.contentType, userMetadata: upload.userMetadata, systemMetadata: upload.systemMetadata, tags: upload.tags };
-  const row = await commitObject(deps.db, deps.targets, { provider, tenant }, bucket, upload.objectKey, blob, meta, deps.clock.now(), {
+  const now = deps.clock.now();
+  const row = await commitObject(deps.db, deps.targets, { provider, tenant }, bucket, upload.objectKey, blob, meta, now, {
     bypassGovernance: opts.bypassGovernance,
     condition: opts.condition,
-    multipart: { etag: multipartEtag(parts), partsCount: parts.length },
+    multipart: { etag: blob.md5Hex, partsCount: parts.length },
     inTransaction: async (tx) => {
       const [live] = await tx.select({ id: multipartUploads.uploadId }).from(multipartUploads).where(eq(multipartUploads.uploadId, upload.uploadId)).for("update");
       if (!live) throw s3Error("NoSuchUpload", undefined, { resource: upload.uploadId });
       const current = new Map((await tx.select().from(multipartParts).where(eq(multipartParts.uploadId, upload.uploadId))).map((p) => [p.partNumber, p.storageKey]));
       const replaced = parts.find((p) => current.get(p.partNumber) !== p.storageKey);
       if (replaced) throw s3Error("InvalidPart", `Part ${replaced.partNumber} was uploaded again while the upload was completing`);
-      partBlobs = [...current.values()];
+      const kept = new Set(parts.map((p) => p.storageKey));
+      unused = [...current.values()].filter((k) => !kept.has(k));
+      // The parts' blobs pass from the upload to the object in this one transaction: never unowned, never owned twice.
+      await recordManifest(tx, blob.storageKey, { customerId: customer.customerId, providerId: provider.location.providerId }, entries, now);
       await tx.delete(multipartUploads).where(eq(multipartUploads.uploadId, upload.uploadId));
     },
   });
-  for (const key of partBlobs) await tenant.delete(key).catch(() => {}); // a failure leaves a stray for the sweeper
+  for (const key of unused) await tenant.delete(key).catch(() => {}); // parts left out of the list; a failure leaves a stray for the sweeper
   return row;
 }

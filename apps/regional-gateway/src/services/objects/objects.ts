@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import { and, asc, eq, gt, gte, like, sql } from "drizzle-orm";
 import { s3Error, type ListCursor } from "@s3gw/core";
 import { objectMetadata } from "@s3gw/schema-regional";
-import { BlobNotFoundError, TenantStorage, type ReadRange, type StorageProvider, type StoredBlob } from "@s3gw/storage";
+import { BlobNotFoundError, isCompositeKey, TenantStorage, type ComposedPart, type ReadRange, type StorageProvider, type StoredBlob } from "@s3gw/storage";
 import type { RegionalDb } from "../../env.ts";
 import { isForeignKeyViolation, lockBucketForCommit, type Bucket } from "./buckets.ts";
 import { assertMutable } from "./object-lock.ts";
@@ -141,9 +141,13 @@ export async function findObject(db: RegionalDb, bucket: Bucket, key: string): P
   return row;
 }
 
+/** An object opened for reading; `parts`: a multipart object's manifest (those `range` touches), for verifying what is read. */
+export interface OpenedObject { row: ObjectRow; range: ReadRange | undefined; body: Readable; parts: ComposedPart[] | undefined }
+
 /**
- * Opens an object's bytes. If an overwrite committed and removed the blob between reading
- * the row and opening it, the row is read again: the reader gets the new object whole.
+ * Opens an object's bytes. If an overwrite committed and removed the blob (or a multipart
+ * object's manifest) between reading the row and opening it, the row is read again: the
+ * reader gets the new object whole.
  */
 export async function openObject(
   db: RegionalDb,
@@ -151,13 +155,15 @@ export async function openObject(
   bucket: Bucket,
   key: string,
   pick: (row: ObjectRow) => Promise<ReadRange | undefined>,
-): Promise<{ row: ObjectRow; range: ReadRange | undefined; body: Readable }> {
+): Promise<OpenedObject> {
   for (let attempt = 0; ; attempt++) {
     const row = await findObject(db, bucket, key);
     const range = await pick(row);
     try {
       const tenant = await targets.recorded(row.customerId, row.storageProviderId);
-      return { row, range, body: await tenant.get(row.storageKey, range) };
+      if (!isCompositeKey(row.storageKey)) return { row, range, body: await tenant.get(row.storageKey, range), parts: undefined };
+      const parts = await tenant.partsOf(row.storageKey, range);
+      return { row, range, body: await tenant.readParts(parts, range), parts };
     } catch (err) {
       if (!(err instanceof BlobNotFoundError) || attempt >= 4) throw err;
     }

@@ -1,11 +1,10 @@
-import { createHash } from "node:crypto";
-import { pipeline } from "node:stream/promises";
 import { objectMetadata, storageMigrationItems } from "@s3gw/schema-regional";
-import { S3Provider, type TenantStorage } from "@s3gw/storage";
+import { isCompositeKey, S3Provider, type TenantStorage } from "@s3gw/storage";
 import { and, eq, isNull } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
 import type { OperationRow } from "../audit/audit.ts";
 import type { ObjectRow } from "../objects/objects.ts";
+import { copyParts, verifyStored } from "./storage-migration-copy.ts";
 
 /** One run's fixed facts, shared by every object it moves. */
 export interface MoveContext {
@@ -37,7 +36,8 @@ export function protectionOf(row: ObjectRow, now: Date): string | undefined {
 /**
  * Moves one object, in the only order that loses nothing whenever it stops:
  *   1. journal the copy (so a crash leaves a record of the bytes to remove);
- *   2. copy, and verify the SHA-256 read back from the destination;
+ *   2. copy, and verify the SHA-256 read back from the destination (a multipart object part by
+ *      part, each part journalled in the copy's manifest as it lands, see copyParts);
  *   3. put the object's protection on the copy (when the bucket enforces it);
  *   4. one transaction: point the metadata at the copy (only if the object, its hold and its
  *      retention did not change meanwhile) and mark the journal item `switched` with its audit
@@ -65,21 +65,24 @@ export async function moveObject(deps: Deps, ctx: MoveContext, row: ObjectRow, s
   let destKey: string | undefined;
   let locked = false;
   try {
-    const blob = await dest.put(await source.get(row.storageKey), { expectedSize: row.sizeBytes });
-    destKey = blob.storageKey;
-    await deps.db.update(storageMigrationItems).set({ destKey, updatedAt: deps.clock.now() }).where(eq(storageMigrationItems.id, itemId));
-    // Verified on the target itself, not on the bytes we sent.
-    const stored = createHash("sha256");
-    await pipeline(await dest.get(destKey), stored);
-    const digest = stored.digest("hex");
-    if (digest !== row.sha256) throw new Error(`SHA-256 on the destination is ${digest}, expected ${row.sha256}`);
+    if (isCompositeKey(row.storageKey)) {
+      destKey = dest.newCompositeKey();
+      await deps.db.update(storageMigrationItems).set({ destKey, updatedAt: deps.clock.now() }).where(eq(storageMigrationItems.id, itemId));
+      await copyParts(deps, ctx, row, source, dest, destKey);
+    } else {
+      const blob = await dest.put(await source.get(row.storageKey), { expectedSize: row.sizeBytes });
+      destKey = blob.storageKey;
+      await deps.db.update(storageMigrationItems).set({ destKey, updatedAt: deps.clock.now() }).where(eq(storageMigrationItems.id, itemId));
+      await verifyStored(dest, destKey, row.sha256);
+    }
     if (protection === "bucket") {
       const lock = dest.provider;
       if (!(lock instanceof S3Provider)) throw new Error("destination lost its object lock support");
-      // Hold first: if retention then fails, the hold can still be lifted and the copy removed.
-      if (row.legalHold) await lock.setLegalHold(destKey, true);
+      // Hold first: if retention then fails, the hold can still be lifted and the copy removed. A multipart copy's every part.
+      const blobs = await dest.blobKeys(destKey);
+      if (row.legalHold) for (const k of blobs) await lock.setLegalHold(k, true);
       locked = row.legalHold;
-      if (row.retentionUntil && row.retentionUntil > now) await lock.setRetention(destKey, row.retentionMode ?? "GOVERNANCE", row.retentionUntil);
+      if (row.retentionUntil && row.retentionUntil > now) for (const k of blobs) await lock.setRetention(k, row.retentionMode ?? "GOVERNANCE", row.retentionUntil);
     }
   } catch (err) {
     const reason = (err as Error).message.slice(0, 300);
@@ -135,7 +138,10 @@ export async function deliverAudit(deps: Deps, itemId: string, row: OperationRow
 export async function finishSource(deps: Deps, itemId: string, row: Pick<ObjectRow, "legalHold" | "storageKey">, source: TenantStorage): Promise<void> {
   let sourceLeft: string | null = null;
   try {
-    if (row.legalHold && source.provider instanceof S3Provider) await source.provider.setLegalHold(row.storageKey, false).catch(() => {});
+    if (row.legalHold && source.provider instanceof S3Provider) {
+      const lock = source.provider;
+      for (const k of await source.blobKeys(row.storageKey).catch(() => [])) await lock.setLegalHold(k, false).catch(() => {});
+    }
     await source.delete(row.storageKey);
   } catch (err) {
     // Left for the operator (a copy under the bucket's own retention) or the stray sweeper (hosted).
@@ -148,7 +154,10 @@ async function discardCopy(deps: Deps, itemId: string, dest: TenantStorage, dest
   let left: string | null = null;
   if (destKey) {
     try {
-      if (locked && dest.provider instanceof S3Provider) await dest.provider.setLegalHold(destKey, false);
+      if (locked && dest.provider instanceof S3Provider) {
+        const lock = dest.provider;
+        for (const k of await dest.blobKeys(destKey)) await lock.setLegalHold(k, false);
+      }
       await dest.delete(destKey);
     } catch (err) {
       left = `copy could not be removed: ${(err as Error).message}`.slice(0, 300);

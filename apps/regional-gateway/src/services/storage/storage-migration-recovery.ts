@@ -38,14 +38,14 @@ export async function recoverMigrationItems(deps: Deps): Promise<number> {
   for (const item of unfinished) {
     if (item.state === "switched") {
       const [obj] = await deps.db.select({ legalHold: objectMetadata.legalHold }).from(objectMetadata).where(eq(objectMetadata.objectId, item.objectId)).limit(1);
-      const source = new TenantStorage(await deps.targets.raw(item.fromTarget), item.customerId);
+      const source = new TenantStorage(await deps.targets.raw(item.fromTarget), item.customerId, deps.targets.manifests);
       await finishSource(deps, item.id, { legalHold: obj?.legalHold ?? false, storageKey: item.sourceKey }, source);
     } else {
       // Never switched: if the object points at the copy after all, it is not ours to delete.
       const [obj] = item.destKey ? await deps.db.select({ k: objectMetadata.storageKey }).from(objectMetadata).where(eq(objectMetadata.storageKey, item.destKey)).limit(1) : [];
       let left: string | null = null;
       if (item.destKey && !obj) {
-        const dest = new TenantStorage(await deps.targets.raw(item.toTarget), item.customerId);
+        const dest = new TenantStorage(await deps.targets.raw(item.toTarget), item.customerId, deps.targets.manifests);
         await dest.delete(item.destKey).catch((err: unknown) => void (left = `copy could not be removed: ${(err as Error).message}`.slice(0, 300)));
       }
       await deps.db.update(i).set({ state: obj ? "done" : "abandoned", sourceLeft: left, updatedAt: deps.clock.now() }).where(eq(i.id, item.id));

@@ -54,7 +54,7 @@ export async function planMigration(deps: Deps, input: StartMigration): Promise<
 /** Executes a run row until done or `shouldStop` says so (checked between objects, never inside one). */
 export async function executeMigration(deps: Deps, run: MigrationRow, shouldStop: () => Promise<boolean>): Promise<"completed" | "stopped"> {
   const destProvider = await deps.targets.raw(run.toTarget);
-  const dest = (customerId: string) => new TenantStorage(destProvider, customerId);
+  const dest = (customerId: string) => new TenantStorage(destProvider, customerId, deps.targets.manifests);
   let locks: Promise<boolean> | undefined;
   const ctx: MoveContext = {
     migrationId: run.migrationId,
@@ -105,7 +105,7 @@ export async function executeMigration(deps: Deps, run: MigrationRow, shouldStop
           ? { kind: "skipped" as const, reason: `destination refused: ${residency.reason}` }
           : run.dryRun
             ? { kind: "migrated" as const, bytes: row.sizeBytes }
-            : await moveObject(deps, ctx, row, new TenantStorage(await deps.targets.raw(row.storageProviderId), row.customerId), dest(row.customerId));
+            : await moveObject(deps, ctx, row, new TenantStorage(await deps.targets.raw(row.storageProviderId), row.customerId, deps.targets.manifests), dest(row.customerId));
         tally.processed++;
         if (outcome.kind === "migrated") {
           if ("pending" in outcome) pending.push(outcome.pending);

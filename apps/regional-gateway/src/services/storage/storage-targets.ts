@@ -4,6 +4,7 @@ import { TenantStorage, type StorageProvider } from "@s3gw/storage";
 import { eq } from "drizzle-orm";
 import type { RegionalDb } from "../../env.ts";
 import { ObservedProvider } from "./observed-provider.ts";
+import { PartManifestStore } from "../objects/multipart-manifest.ts";
 
 export type TargetRow = typeof storageTargets.$inferSelect;
 
@@ -21,6 +22,8 @@ export type WriteTargetPolicy = (customerId: string) => Promise<string>;
  */
 export class StorageTargets {
   readonly hosted: StorageProvider;
+  /** Resolves multipart objects' composite keys for every TenantStorage handed out here. */
+  readonly manifests: PartManifestStore;
   private readonly db: RegionalDb;
   private readonly customerProvider: CustomerProviderFactory | undefined;
   private readonly onCustomerFailure: ((targetId: string, err: unknown) => Promise<void>) | undefined;
@@ -36,6 +39,7 @@ export class StorageTargets {
   }) {
     this.hosted = opts.hosted;
     this.db = opts.db;
+    this.manifests = new PartManifestStore(opts.db);
     this.customerProvider = opts.customerProvider;
     this.onCustomerFailure = opts.onCustomerFailure;
     this.writePolicy = async () => this.hosted.location.providerId;
@@ -62,13 +66,13 @@ export class StorageTargets {
 
   /** Tenant-scoped access to the bytes of something recorded on `providerId`. */
   async recorded(customerId: string, providerId: string): Promise<TenantStorage> {
-    return new TenantStorage(await this.provider(providerId), customerId);
+    return new TenantStorage(await this.provider(providerId), customerId, this.manifests);
   }
 
   /** Where a new object (or upload) of this customer is written, resolved now and recorded with it. */
   async forWrite(customerId: string): Promise<{ provider: StorageProvider; tenant: TenantStorage }> {
     const provider = await this.provider(await this.writePolicy(customerId));
-    return { provider, tenant: new TenantStorage(provider, customerId) };
+    return { provider, tenant: new TenantStorage(provider, customerId, this.manifests) };
   }
 
   /** The provider itself, past any observing wrapper: for operations beyond StorageProvider (object lock). */
