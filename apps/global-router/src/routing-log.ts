@@ -1,4 +1,4 @@
-import { routingLog } from "@s3gw/schema-global";
+import { sql } from "drizzle-orm";
 import type { GlobalDb } from "./db.ts";
 import { errorSummary } from "./errors.ts";
 import type { Logger } from "./logger.ts";
@@ -29,9 +29,19 @@ export interface RoutingLogBufferOptions {
   spool?: RoutingLogSpool | undefined;
 }
 
+/**
+ * One statement and one parameter per batch: the rows travel as a JSON array and Postgres
+ * unpacks them. Drizzle's multi-row insert builds and type-checks six parameters per row in
+ * JavaScript, which cost the router more CPU than the rest of a routed request's bookkeeping.
+ */
 export function insertRoutingLogRows(db: GlobalDb): (rows: RoutingLogEntry[]) => Promise<void> {
   return async (rows) => {
-    await db.insert(routingLog).values(rows);
+    if (rows.length === 0) return;
+    const json = JSON.stringify(rows.map((r) => [r.customerId, r.regionId, r.method, r.statusCode, r.durationMs, r.createdAt.toISOString()]));
+    await db.execute(sql`
+      insert into routing_log (customer_id, region_id, method, status_code, duration_ms, created_at)
+      select r->>0, r->>1, r->>2, (r->>3)::integer, (r->>4)::integer, (r->>5)::timestamptz
+      from jsonb_array_elements(${json}::jsonb) as r`);
   };
 }
 
