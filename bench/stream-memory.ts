@@ -4,11 +4,14 @@
 // same bytes written to and read from the same disk by a bare Node pipeline.
 //   npm run bench:stream            (2 GiB)      SIZE_MIB=512 npm run bench:stream
 //   CPU_PROF_DIR=/tmp/prof npm run bench:stream   (both gateways write a V8 CPU profile there on exit)
+// Then the same size as a PARTS-part (default 8) multipart upload: the parts, the time
+// CompleteMultipartUpload takes (it only records the parts), and a GET of the whole.
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createTestDatabase } from "@s3gw/db/testing";
 import { generatedBody, hashStream } from "../test/support/bytes.ts";
@@ -16,6 +19,8 @@ import { streamingPut } from "../test/support/http.ts";
 import { freePort, REPO_ROOT, spawnNode, waitForHealth } from "../test/support/processes.ts";
 
 const SIZE = Number(process.env.SIZE_MIB ?? 2048) * 1024 * 1024;
+/** Parts of the multipart step (each at least 5 MiB, as S3 requires of all but the last). */
+const PARTS = Number(process.env.PARTS ?? 8);
 const MiB = 1024 * 1024;
 
 async function rssMiB(pid: number): Promise<number> {
@@ -97,14 +102,50 @@ try {
   const getPeaks = s2.stop();
   if (size !== SIZE || sha256 !== body.sha256()) throw new Error("GET returned different bytes");
 
+  // The same size as a multipart upload: the parts, then CompleteMultipartUpload (which must
+  // not touch the bytes: it only records the parts as the object), then a GET of the whole.
+  const partSize = Math.max(5 * MiB, Math.ceil(SIZE / PARTS));
+  const created = await fetch(`${g}/s3/bench/parts.bin?uploads`, { method: "POST", headers: { "x-customer-id": "bench" } });
+  const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await created.text())?.[1];
+  if (!uploadId) throw new Error(`CreateMultipartUpload failed: ${created.status}`);
+  const whole = createHash("sha256");
+  const etags: string[] = [];
+  const s3 = sampler(pids);
+  t = performance.now();
+  for (let i = 0, at = 0; at < SIZE; i++, at += partSize) {
+    const n = Math.min(partSize, SIZE - at);
+    const part = generatedBody(n, 100 + i);
+    const tapped = part.stream.pipe(new Transform({ transform: (chunk: Buffer, _e, done) => (whole.update(chunk), done(null, chunk)) }));
+    const res = await streamingPut(`${g}/s3/bench/parts.bin?partNumber=${i + 1}&uploadId=${uploadId}`, { "x-customer-id": "bench" }, tapped, n);
+    if (res.status !== 200) throw new Error(`UploadPart ${i + 1} failed: ${res.status} ${res.text}`);
+    etags.push(String(res.headers.etag));
+  }
+  const partsRate = SIZE / MiB / ((performance.now() - t) / 1000);
+  const partPeaks = s3.stop();
+  t = performance.now();
+  const completeXml = `<CompleteMultipartUpload>${etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join("")}</CompleteMultipartUpload>`;
+  const completed = await fetch(`${g}/s3/bench/parts.bin?uploadId=${uploadId}`, { method: "POST", headers: { "x-customer-id": "bench" }, body: completeXml });
+  const completeMs = performance.now() - t;
+  if (completed.status !== 200) throw new Error(`CompleteMultipartUpload failed: ${completed.status} ${await completed.text()}`);
+  const s4 = sampler(pids);
+  t = performance.now();
+  const gotParts = await fetch(`${g}/s3/bench/parts.bin`, { headers: { "x-customer-id": "bench" } });
+  const partsGot = await hashStream(gotParts.body!);
+  const partsGetRate = SIZE / MiB / ((performance.now() - t) / 1000);
+  const partsGetPeaks = s4.stop();
+  if (partsGot.size !== SIZE || partsGot.sha256 !== whole.digest("hex")) throw new Error("GET of the multipart object returned different bytes");
+
   const f = (n: number) => n.toFixed(0);
   console.log(`\nStreaming ${SIZE / MiB} MiB through global router -> regional gateway -> fs (Postgres server metadata)\n`);
   console.log("| step | MiB/s | vs bare disk pipeline | global RSS idle / peak (MiB) | regional RSS idle / peak (MiB) |");
   console.log("|---|---:|---:|---:|---:|");
   rows.push(["PUT via global", f(putRate), `${(putRate / refWrite).toFixed(2)}x of ${f(refWrite)}`, `${f(idle["global-router"]!)} / ${f(putPeaks["global-router"]!)}`, `${f(idle["regional-gateway"]!)} / ${f(putPeaks["regional-gateway"]!)}`]);
   rows.push(["GET via global", f(getRate), `${(getRate / refRead).toFixed(2)}x of ${f(refRead)}`, `${f(idle["global-router"]!)} / ${f(getPeaks["global-router"]!)}`, `${f(idle["regional-gateway"]!)} / ${f(getPeaks["regional-gateway"]!)}`]);
+  rows.push([`${etags.length} UploadParts via global`, f(partsRate), `${(partsRate / refWrite).toFixed(2)}x of ${f(refWrite)}`, `${f(idle["global-router"]!)} / ${f(partPeaks["global-router"]!)}`, `${f(idle["regional-gateway"]!)} / ${f(partPeaks["regional-gateway"]!)}`]);
+  rows.push([`GET of the ${etags.length}-part object`, f(partsGetRate), `${(partsGetRate / refRead).toFixed(2)}x of ${f(refRead)}`, `${f(idle["global-router"]!)} / ${f(partsGetPeaks["global-router"]!)}`, `${f(idle["regional-gateway"]!)} / ${f(partsGetPeaks["regional-gateway"]!)}`]);
   for (const row of rows) console.log(`| ${row.join(" | ")} |`);
-  console.log(`\nSHA-256 round trip: ok (${sha256.slice(0, 16)}...)`);
+  console.log(`\nCompleteMultipartUpload of ${etags.length} parts (${SIZE / MiB} MiB): ${completeMs.toFixed(0)} ms`);
+  console.log(`SHA-256 round trips: ok (${sha256.slice(0, 16)}..., ${partsGot.sha256.slice(0, 16)}...)`);
 } finally {
   global.child.kill("SIGTERM");
   region.child.kill("SIGTERM");

@@ -2,6 +2,7 @@
  * Layout of the control words of a digest ring, shared by the producer (the event loop copying
  * a body's bytes in) and its two consumers (worker threads hashing them). Positions are byte
  * counts since the session began (never wrapped: 64-bit); the ring index is position % size.
+ * Handed to the workers (digest-worker.mjs) in their workerData.
  */
 export const CTL = {
   /** Bytes the producer has copied in. */
@@ -15,8 +16,15 @@ export const CTL = {
   /** Bytes each consumer has hashed (its `reader` index). */
   READ_MD5: 4,
   READ_SHA256: 5,
+  /** Consumers asleep on WRITE_SEQ: the producer wakes them only then (a wake is a system call). */
+  SLEEPERS: 6,
+  /** 1 while the producer waits for room: consumers signal READ_SEQ only then. */
+  PRODUCER_WAITING: 7,
 } as const;
 
-export const CTL_WORDS = 6;
+export const CTL_WORDS = 8;
+
+/** A sleeping consumer is woken once this many bytes wait for it (or at the end): one wake per batch, not per chunk. */
+export const WAKE_BATCH = 256 * 1024;
 
 export const STATE = { RUNNING: 0n, ENDED: 1n, ABORTED: 2n } as const;

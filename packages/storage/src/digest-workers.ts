@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
-import { CTL, CTL_WORDS, STATE } from "./digest-ring.ts";
+import { CTL, CTL_WORDS, STATE, WAKE_BATCH } from "./digest-ring.ts";
 
 export interface Digests { md5: Buffer; sha256: Buffer }
 
@@ -32,7 +32,7 @@ export class InlineDigester implements Digester {
 }
 
 export interface DigestWorkerOptions {
-  /** Bodies hashed in parallel off the event loop; more at once are hashed inline (default 2). */
+  /** Bodies hashed in parallel off the event loop; more at once are hashed inline (default 1: on two cores, two large bodies already fill them). */
   pairs?: number;
   /** Bytes of each pair's shared ring (default 4 MiB). */
   ringBytes?: number;
@@ -55,7 +55,7 @@ export class DigestWorkers {
   private closed = false;
 
   constructor(opts: DigestWorkerOptions = {}) {
-    this.opts = { pairs: opts.pairs ?? 2, ringBytes: opts.ringBytes ?? 4 * 1024 * 1024, minBytes: opts.minBytes ?? 1024 * 1024 };
+    this.opts = { pairs: opts.pairs ?? 1, ringBytes: opts.ringBytes ?? 4 * 1024 * 1024, minBytes: opts.minBytes ?? 1024 * 1024 };
   }
 
   /** A digester for a body of `expectedSize` bytes: on a free pair of workers, or inline. */
@@ -69,7 +69,7 @@ export class DigestWorkers {
     this.closed = true;
     for (const p of this.pairs.splice(0)) {
       Atomics.store(p.ctl, CTL.STATE, STATE.ABORTED);
-      wake(p.ctl, CTL.WRITE_SEQ);
+      bump(p.ctl, true);
       await Promise.all([p.md5.terminate(), p.sha256.terminate()]);
     }
   }
@@ -88,8 +88,8 @@ export class DigestWorkers {
     const ctlBuffer = new SharedArrayBuffer(CTL_WORDS * 8);
     const dataBuffer = new SharedArrayBuffer(this.opts.ringBytes);
     const spawn = (algorithm: "md5" | "sha256", reader: number) => {
-      const worker = new Worker(new URL("./digest-worker.ts", import.meta.url), {
-        workerData: { algorithm, ctl: ctlBuffer, data: dataBuffer, reader },
+      const worker = new Worker(new URL("./digest-worker.mjs", import.meta.url), {
+        workerData: { algorithm, ctl: ctlBuffer, data: dataBuffer, reader, CTL, STATE },
         // It only hashes: a small heap, and it never keeps the process alive.
         resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
       });
@@ -118,7 +118,7 @@ class WorkerDigester implements Digester {
     this.capacity = BigInt(pair.data.length);
     pair.busy = true;
     const { ctl } = pair;
-    for (const i of [CTL.WRITTEN, CTL.READ_MD5, CTL.READ_SHA256]) Atomics.store(ctl, i, 0n);
+    for (const i of [CTL.WRITTEN, CTL.READ_MD5, CTL.READ_SHA256, CTL.PRODUCER_WAITING]) Atomics.store(ctl, i, 0n);
     Atomics.store(ctl, CTL.STATE, STATE.RUNNING);
     this.replies = Promise.all([reply(pair, pair.md5), reply(pair, pair.sha256)]);
     // The pair is free again once both workers answered this session, however it ended.
@@ -140,7 +140,7 @@ class WorkerDigester implements Digester {
       this.written += BigInt(n);
       offset += n;
       Atomics.store(this.pair.ctl, CTL.WRITTEN, this.written);
-      wake(this.pair.ctl, CTL.WRITE_SEQ);
+      bump(this.pair.ctl, this.written - this.slowestRead() >= WAKE_BATCH);
     }
   }
 
@@ -159,31 +159,43 @@ class WorkerDigester implements Digester {
     if (this.settled) return;
     this.settled = true;
     Atomics.store(this.pair.ctl, CTL.STATE, state);
-    wake(this.pair.ctl, CTL.WRITE_SEQ);
+    bump(this.pair.ctl, true);
+  }
+
+  private slowestRead(): bigint {
+    const md5 = Atomics.load(this.pair.ctl, CTL.READ_MD5);
+    const sha256 = Atomics.load(this.pair.ctl, CTL.READ_SHA256);
+    return md5 < sha256 ? md5 : sha256;
   }
 
   private free(): number {
-    const { ctl } = this.pair;
-    const md5 = Atomics.load(ctl, CTL.READ_MD5);
-    const sha256 = Atomics.load(ctl, CTL.READ_SHA256);
-    return Number(this.capacity - (this.written - (md5 < sha256 ? md5 : sha256)));
+    return Number(this.capacity - (this.written - this.slowestRead()));
   }
 
   /** Resolves once a consumer made room; fails if a worker died meanwhile. */
   private async untilFree(): Promise<void> {
-    for (;;) {
-      if (this.pair.broken) throw this.pair.broken;
-      const seq = Atomics.load(this.pair.ctl, CTL.READ_SEQ);
-      if (this.free() > 0) return;
-      const waiting = Atomics.waitAsync(this.pair.ctl, CTL.READ_SEQ, seq, 1000);
-      if (waiting.async) await waiting.value;
+    const { ctl } = this.pair;
+    // The ring is full, so a batch waits for every consumer: make sure the sleeping ones know.
+    bump(ctl, true);
+    Atomics.store(ctl, CTL.PRODUCER_WAITING, 1n);
+    try {
+      for (;;) {
+        if (this.pair.broken) throw this.pair.broken;
+        const seq = Atomics.load(ctl, CTL.READ_SEQ);
+        if (this.free() > 0) return;
+        const waiting = Atomics.waitAsync(ctl, CTL.READ_SEQ, seq, 1000);
+        if (waiting.async) await waiting.value;
+      }
+    } finally {
+      Atomics.store(ctl, CTL.PRODUCER_WAITING, 0n);
     }
   }
 }
 
-function wake(ctl: BigInt64Array, index: number): void {
-  Atomics.add(ctl, index, 1n);
-  Atomics.notify(ctl, index);
+/** Tells consumers there is news (bytes, an end, an abort); wakes sleeping ones only when `wake`. */
+function bump(ctl: BigInt64Array, wake: boolean): void {
+  Atomics.add(ctl, CTL.WRITE_SEQ, 1n);
+  if (wake && Atomics.load(ctl, CTL.SLEEPERS) > 0n) Atomics.notify(ctl, CTL.WRITE_SEQ);
 }
 
 function reply(pair: Pair, worker: Worker): Promise<{ digest?: Buffer }> {
