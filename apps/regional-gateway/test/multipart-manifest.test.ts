@@ -2,10 +2,13 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { FsProvider } from "@s3gw/storage";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sweepHostedStorage } from "../src/deps.ts";
+import { recordManifest } from "../src/services/objects/multipart-manifest.ts";
+import { recoverMigrationItems } from "../src/services/storage/storage-migration-recovery.ts";
 import { StorageTargets } from "../src/services/storage/storage-targets.ts";
 import { gdprApi, json } from "./gdpr-helpers.ts";
 import { adminAuth, mintToken, registerWithBuckets, startTestRegion, type TestRegion } from "./harness.ts";
@@ -241,6 +244,29 @@ describe("multipart objects kept as their parts", () => {
     expect(got.body.equals(Buffer.concat(parts))).toBe(true);
     expect(got.res.headers.get("etag")).toBe(etag);
     expect(got.res.headers.get("x-amz-checksum-sha256")).toBe(composite(parts));
+  });
+
+  it("recovery after a crash mid-migration removes a half-built copy's parts, and a switched object's old parts", async () => {
+    const { row } = await multipart("/media/recovered.bin", [randomBytes(5 * MiB), randomBytes(10)]);
+    const sourceParts = (await manifest(row.storage_key)).map((r) => r.storage_key as string);
+    // A copy that had landed one part when the process died (journalled: its dest key and that part's manifest row).
+    const dest = await fi.deps.targets.recorded("parts-co", "parts-dest");
+    const landed = await dest.put(Readable.from([randomBytes(1000)]), { expectedSize: 1000 });
+    const destKey = dest.newCompositeKey();
+    await recordManifest(fi.deps.db, destKey, { customerId: "parts-co", providerId: "parts-dest" }, [{ partNumber: 1, storageKey: landed.storageKey, size: 1000, md5Hex: landed.md5Hex, sha256Hex: landed.sha256Hex }], new Date());
+    const [run] = await sql`insert into storage_migrations (customer_id, to_target, batch_size, status, requested_by, created_at) values ('parts-co', 'parts-dest', 10, 'interrupted', 'test', now()) returning migration_id`;
+    await sql`insert into storage_migration_items (migration_id, object_id, customer_id, from_target, to_target, source_key, dest_key, state, created_at, updated_at)
+              values (${run!.migration_id}, ${row.object_id}, 'parts-co', 'fi-hel-fs', 'parts-dest', ${row.storage_key}, ${destKey}, 'copying', now(), now())`;
+    // And one whose switch committed (the object points elsewhere) but whose source was not deleted yet.
+    await sql`insert into storage_migration_items (migration_id, object_id, customer_id, from_target, to_target, source_key, state, created_at, updated_at)
+              values (${run!.migration_id}, gen_random_uuid(), 'parts-co', 'fi-hel-fs', 'parts-dest', ${row.storage_key}, 'switched', now(), now())`;
+    await sql`delete from object_metadata where object_id = ${row.object_id}`;
+    expect(await recoverMigrationItems(fi.deps)).toBe(2);
+    expect(await manifest(destKey)).toHaveLength(0);
+    expect(await blobs(destDir)).not.toContain(landed.storageKey);
+    expect(await manifest(row.storage_key)).toHaveLength(0);
+    expect((await blobs()).filter((k) => sourceParts.includes(k))).toEqual([]);
+    expect((await sql`select state from storage_migration_items where migration_id = ${run!.migration_id} order by state`).map((r) => r.state)).toEqual(["abandoned", "done"]);
   });
 
   it("GDPR export embeds a multipart object's bytes and erasure removes its parts", async () => {
