@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from "node:http";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { AppError, CUSTOMER_ID_RE, s3Error, sigv4AccessKeyId } from "@s3gw/core";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
@@ -28,6 +29,15 @@ async function resolveHomeRegion(deps: AppDeps, c: Context<AppEnv>): Promise<{ c
   return { customerId, regionId };
 }
 
+/**
+ * The request's headers by lower-case name. From a socket, Node's own parse (what the region
+ * will see too, and no Headers object to build from the raw list); without one, Hono's.
+ */
+function requestHeaders(c: Context<AppEnv>): Record<string, string> {
+  const incoming = nodeBindings(c.env)?.incoming;
+  return incoming ? (incoming.headers as Record<string, string>) : c.req.header();
+}
+
 /** The query as the client sent it, for the SigV4 parser (the URL Hono builds may re-encode it). */
 function rawQueryOf(c: Context<AppEnv>): string {
   const raw = nodeBindings(c.env)?.incoming.url ?? c.req.url;
@@ -41,8 +51,9 @@ function rawQueryOf(c: Context<AppEnv>): string {
  * must name one customer. Malformed SigV4 is refused here with the code the region would use.
  */
 async function resolveCustomer(deps: AppDeps, c: Context<AppEnv>): Promise<string | undefined> {
-  const headerCustomer = c.req.header("x-customer-id");
-  const accessKeyId = sigv4AccessKeyId({ headers: c.req.header(), rawQuery: rawQueryOf(c) })?.accessKeyId;
+  const headers = requestHeaders(c);
+  const headerCustomer = headers["x-customer-id"];
+  const accessKeyId = sigv4AccessKeyId({ headers, rawQuery: rawQueryOf(c) })?.accessKeyId;
   if (accessKeyId === undefined) {
     // Without credentials X-Customer-ID is only a claim: believed in trusted-header mode alone.
     if (!deps.config.trustedCustomerHeader) throw s3Error("AccessDenied", "Signed requests (AWS Signature Version 4) are required");
@@ -98,7 +109,7 @@ export function s3ProxyRoutes(deps: AppDeps): { routes: Hono<AppEnv>; rawTarget:
       throw err;
     });
     // Bytes are counted from the declared lengths: the relay streams and never holds a body to measure.
-    let responseLength = (): number => 0;
+    let responseLength = 0;
     let finished = false;
     const done = (statusCode: number, outcome: RelayOutcome, err?: unknown) => {
       if (finished) return;
@@ -111,9 +122,12 @@ export function s3ProxyRoutes(deps: AppDeps): { routes: Hono<AppEnv>; rawTarget:
         regionId,
         status: statusCode,
         durationMs,
-        bytesIn: relayed ? declaredLength(c.req.header("content-length")) : 0,
-        bytesOut: relayed && method !== "HEAD" ? responseLength() : 0,
+        bytesIn: relayed ? declaredLength(requestHeaders(c)["content-length"]) : 0,
+        bytesOut: relayed && method !== "HEAD" ? responseLength : 0,
       });
+      const level = outcome === "ok" ? "info" : "warn";
+      // Most deployments log at warn or above: no fields to build for a line nobody writes.
+      if (!logger.isLevelEnabled(level)) return;
       const fields = { customerId, regionId, method, status: statusCode, durationMs, outcome, ...(err ? { error: errorSummary(err) } : {}) };
       if (outcome === "ok") logger.info(fields, "request routed");
       else logger.warn(fields, "request routing failed");
@@ -127,20 +141,16 @@ export function s3ProxyRoutes(deps: AppDeps): { routes: Hono<AppEnv>; rawTarget:
       routedCustomerId: customerId,
       sharedSecret: deps.config.gatewaySharedSecret,
       nowSeconds: () => deps.clock.now() / 1000,
+      answered: (headers: IncomingHttpHeaders) => {
+        responseLength = declaredLength(headers["content-length"]);
+      },
       done,
     };
 
     const node = nodeBindings(c.env);
-    if (node) {
-      responseLength = () => declaredLength(node.outgoing.getHeader("content-length"));
-      return (await relayNode(ctx, node.incoming, node.outgoing)) ?? RESPONSE_ALREADY_SENT;
-    }
+    if (node) return (await relayNode(ctx, node.incoming, node.outgoing)) ?? RESPONSE_ALREADY_SENT;
     const res = await relayWeb(ctx, c.req.raw);
-    if (!res) return new Response(null, { status: CLIENT_CLOSED_STATUS });
-    // A streamed body's done() fires when it ends, after this line.
-    const length = declaredLength(res.headers.get("content-length"));
-    responseLength = () => length;
-    return res;
+    return res ?? new Response(null, { status: CLIENT_CLOSED_STATUS });
   };
 
   app.all("/s3", handler);

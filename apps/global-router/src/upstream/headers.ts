@@ -42,9 +42,13 @@ export interface ForwardingContext {
   nowSeconds: number;
 }
 
-function connectionTokens(value: string | undefined): Set<string> {
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
+function connectionTokens(value: string | undefined): ReadonlySet<string> {
+  // Almost every message has no Connection header, or only keep-alive: no set to build.
+  if (value === undefined || value === "" || /^\s*keep-alive\s*$/i.test(value)) return NO_TOKENS;
   const tokens = new Set<string>();
-  for (const t of (value ?? "").split(",")) {
+  for (const t of value.split(",")) {
     const name = t.trim().toLowerCase();
     if (name) tokens.add(name);
   }
@@ -118,16 +122,21 @@ export function forwardRequestHeaders(rawHeaders: readonly string[], ctx: Forwar
   return out;
 }
 
-/** Response headers to pass back to the client: everything but hop-by-hop headers. */
-export function passResponseHeaders(headers: IncomingHttpHeaders): Array<[string, string | string[]]> {
+/**
+ * Response headers to pass back to the client, everything but hop-by-hop headers, as the flat
+ * [name, value, name, value, ...] list `writeHead` takes (a repeated header, set-cookie, once per value).
+ */
+export function responseHeaderList(headers: IncomingHttpHeaders): string[] {
   const connection = headers.connection;
   const drop = connectionTokens(Array.isArray(connection) ? connection.join(",") : connection);
-  const out: Array<[string, string | string[]]> = [];
-  for (const [name, value] of Object.entries(headers)) {
+  const out: string[] = [];
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || drop.has(lower)) continue;
-    out.push([name, value]);
+    if (typeof value === "string") out.push(name, value);
+    else for (const v of value) out.push(name, v);
   }
   return out;
 }

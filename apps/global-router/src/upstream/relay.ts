@@ -1,7 +1,6 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import { pipeline } from "node:stream/promises";
 import type { TLSSocket } from "node:tls";
 import type { Dispatcher } from "undici";
 import type { UpstreamClient } from "./client.ts";
@@ -9,7 +8,7 @@ import { upstreamFailure } from "./errors.ts";
 import type { RegionCircuits } from "./region-circuits.ts";
 import { trustedSourceCountry } from "./source-country.ts";
 import type { SourceCountryConfig } from "../config.ts";
-import { forwardRequestHeaders, passResponseHeaders, requestHasBody, type ForwardingContext } from "./headers.ts";
+import { forwardRequestHeaders, requestHasBody, responseHeaderList, type ForwardingContext } from "./headers.ts";
 
 export type RelayOutcome = "ok" | "client_aborted" | "upstream_unavailable" | "upstream_broken";
 
@@ -23,6 +22,8 @@ export interface RelayContext {
   sharedSecret: string | undefined;
   sourceCountry: SourceCountryConfig;
   nowSeconds: () => number;
+  /** Called once with the region's response headers, before any of its body is relayed. */
+  answered?(headers: IncomingHttpHeaders): void;
   /** Called when the exchange is over (or failed before a response); only the first call counts. */
   done(statusCode: number, outcome: RelayOutcome, err?: unknown): void;
 }
@@ -34,12 +35,16 @@ const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 /**
  * Asks the region, through its circuit: an open circuit answers 503 at once, and a circuit
- * that opens while this request waits cuts the wait short. `req.signal` is the client's.
+ * that opens while this request waits (or streams) aborts it through `abort`, the request's
+ * own controller, which the caller also aborts when the client goes away. One controller and
+ * one listener, not AbortSignal.any: composite signals cost more than the rest of the relay.
+ * The returned `detach` stops listening to the circuit once the exchange is over.
  */
 async function requestUpstream(
   ctx: RelayContext,
-  req: Parameters<UpstreamClient["request"]>[1],
-): Promise<Dispatcher.ResponseData | undefined> {
+  req: Omit<Parameters<UpstreamClient["request"]>[1], "signal">,
+  abort: AbortController,
+): Promise<{ res: Dispatcher.ResponseData; detach: () => void } | undefined> {
   let ticket;
   try {
     ticket = ctx.circuits.begin(ctx.regionId);
@@ -47,13 +52,22 @@ async function requestUpstream(
     ctx.done((err as { status?: number }).status ?? 503, "upstream_unavailable", err);
     throw err;
   }
-  const clientSignal = req.signal;
+  const circuit = ticket.signal;
+  let circuitOpened = false;
+  const onCircuitOpen = () => {
+    circuitOpened = true;
+    abort.abort(circuit.reason);
+  };
+  const detach = () => circuit.removeEventListener("abort", onCircuitOpen);
+  if (circuit.aborted) onCircuitOpen();
+  else circuit.addEventListener("abort", onCircuitOpen, { once: true });
   try {
-    const res = await ctx.upstream.request(ctx.regionId, { ...req, signal: AbortSignal.any([clientSignal, ticket.signal]) });
+    const res = await ctx.upstream.request(ctx.regionId, { ...req, signal: abort.signal });
     ticket.answered();
-    return res;
+    return { res, detach };
   } catch (err) {
-    if (clientSignal.aborted) {
+    detach();
+    if (abort.signal.aborted && !circuitOpened) {
       ticket.release();
       ctx.done(CLIENT_CLOSED_STATUS, "client_aborted", err);
       return undefined;
@@ -81,30 +95,40 @@ async function requestUpstream(
  */
 export async function relayNode(ctx: RelayContext, incoming: IncomingMessage, outgoing: ServerResponse): Promise<Response | undefined> {
   const abort = new AbortController();
+  let clientClosed = false;
   const onClose = () => {
-    if (!outgoing.writableFinished) abort.abort(new Error("client closed the connection"));
+    if (outgoing.writableFinished) return;
+    clientClosed = true;
+    abort.abort(new Error("client closed the connection"));
   };
   outgoing.once("close", onClose);
+  let detach: (() => void) | undefined;
   try {
     const method = incoming.method ?? "GET";
     const pathAndQuery = incoming.url ?? "/";
-    const res = await requestUpstream(ctx, {
-      method,
-      pathAndQuery,
-      headers: forwardRequestHeaders(incoming.rawHeaders, {
-        clientAddress: incoming.socket.remoteAddress,
-        proto: (incoming.socket as Partial<TLSSocket>).encrypted ? "https" : "http",
-        requestId: ctx.requestId,
-        forwarding: forwardingOf(ctx, method, pathAndQuery),
-        sourceCountry: {
-          header: ctx.sourceCountry.header,
-          value: trustedSourceCountry(ctx.sourceCountry, incoming.socket.remoteAddress, incoming.headers[ctx.sourceCountry.header]),
-        },
-      }),
-      body: upstreamBody(incoming, outgoing),
-      signal: abort.signal,
-    });
-    if (!res) return undefined;
+    const answered = await requestUpstream(
+      ctx,
+      {
+        method,
+        pathAndQuery,
+        headers: forwardRequestHeaders(incoming.rawHeaders, {
+          clientAddress: incoming.socket.remoteAddress,
+          proto: (incoming.socket as Partial<TLSSocket>).encrypted ? "https" : "http",
+          requestId: ctx.requestId,
+          forwarding: forwardingOf(ctx, method, pathAndQuery),
+          sourceCountry: {
+            header: ctx.sourceCountry.header,
+            value: trustedSourceCountry(ctx.sourceCountry, incoming.socket.remoteAddress, incoming.headers[ctx.sourceCountry.header]),
+          },
+        }),
+        body: upstreamBody(incoming, outgoing),
+      },
+      abort,
+    );
+    if (!answered) return undefined;
+    const res = answered.res;
+    detach = answered.detach;
+    ctx.answered?.(res.headers);
     if (method === "HEAD") {
       await res.body.dump();
       ctx.done(res.statusCode, "ok");
@@ -114,25 +138,60 @@ export async function relayNode(ctx: RelayContext, incoming: IncomingMessage, ou
     // of the client's body is read and dropped (bounded), so the client sees the answer, not a reset.
     outgoing.once("finish", () => drainUnread(incoming));
     try {
-      outgoing.statusCode = res.statusCode;
-      for (const [name, value] of passResponseHeaders(res.headers)) outgoing.setHeader(name, value);
+      // One flat list to writeHead: no per-header setHeader bookkeeping in the response.
+      outgoing.writeHead(res.statusCode, responseHeaderList(res.headers));
       if (NULL_BODY_STATUSES.has(res.statusCode)) {
         await res.body.dump();
         await new Promise<void>((resolve) => outgoing.end(resolve));
       } else {
-        await pipeline(res.body, outgoing);
+        await relayBody(res.body, outgoing);
       }
       ctx.done(res.statusCode, "ok");
     } catch (err) {
-      const clientGone = abort.signal.aborted;
+      // The controller also fires when the circuit opens mid-body: that is the region's failure.
+      const clientGone = clientClosed;
       ctx.done(clientGone ? CLIENT_CLOSED_STATUS : res.statusCode, clientGone ? "client_aborted" : "upstream_broken", err);
       res.body.destroy();
       outgoing.destroy();
     }
     return undefined;
   } finally {
+    detach?.();
     outgoing.off("close", onClose);
   }
+}
+
+/**
+ * The region's body to the client, as fast as the client reads it (pause on a full socket,
+ * resume on drain). Resolves once the whole body is handed to the socket; rejects if the region's
+ * body fails or the client goes away first. stream.pipeline does the same but allocates an
+ * AbortController per call and aborts it, with a DOMException, on every successful finish.
+ */
+function relayBody(body: Readable, outgoing: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const settle = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      body.off("data", onData).off("end", onEnd).off("error", settle).off("close", onBodyClose);
+      outgoing.off("drain", onDrain).off("close", onOutgoingClose).off("error", settle);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      if (!outgoing.write(chunk)) body.pause();
+    };
+    const onDrain = () => body.resume();
+    const onEnd = () => outgoing.end(() => settle());
+    const onBodyClose = () => {
+      if (!body.readableEnded) settle(new Error("the region's response body closed before it ended"));
+    };
+    const onOutgoingClose = () => {
+      if (!outgoing.writableFinished) settle(new Error("the client closed the connection"));
+    };
+    body.on("data", onData).once("end", onEnd).once("error", settle).once("close", onBodyClose);
+    outgoing.on("drain", onDrain).once("close", onOutgoingClose).once("error", settle);
+  });
 }
 
 /** Beyond this much unread body after an early answer, the connection is closed instead of drained. */
@@ -196,9 +255,8 @@ function forwardingOf(ctx: RelayContext, method: string, pathAndQuery: string): 
 
 function toHeaders(headers: Dispatcher.ResponseData["headers"]): Headers {
   const out = new Headers();
-  for (const [name, value] of passResponseHeaders(headers)) {
-    for (const v of Array.isArray(value) ? value : [value]) out.append(name, v);
-  }
+  const list = responseHeaderList(headers);
+  for (let i = 0; i < list.length; i += 2) out.append(list[i]!, list[i + 1]!);
   return out;
 }
 
@@ -211,30 +269,50 @@ export async function relayWeb(ctx: RelayContext, req: Request): Promise<Respons
   const raw: string[] = [];
   req.headers.forEach((value, name) => raw.push(name, value));
   const pathAndQuery = url.pathname + url.search;
-  const res = await requestUpstream(ctx, {
-    method: req.method,
-    pathAndQuery,
-    headers: forwardRequestHeaders(raw, {
-      clientAddress: undefined,
-      proto: url.protocol === "https:" ? "https" : "http",
-      requestId: ctx.requestId,
-      forwarding: forwardingOf(ctx, req.method, pathAndQuery),
-      // No socket here, so no trusted peer: the client's country is only ever dropped.
-      sourceCountry: { header: ctx.sourceCountry.header, value: undefined },
-    }),
-    body: req.body ? Readable.fromWeb(req.body as NodeReadableStream<Uint8Array>) : null,
-    signal: req.signal,
-  });
-  if (!res) return undefined;
+  const abort = new AbortController();
+  const onClientAbort = () => abort.abort(req.signal.reason);
+  if (req.signal.aborted) onClientAbort();
+  else req.signal.addEventListener("abort", onClientAbort, { once: true });
+  const answered = await requestUpstream(
+    ctx,
+    {
+      method: req.method,
+      pathAndQuery,
+      headers: forwardRequestHeaders(raw, {
+        clientAddress: undefined,
+        proto: url.protocol === "https:" ? "https" : "http",
+        requestId: ctx.requestId,
+        forwarding: forwardingOf(ctx, req.method, pathAndQuery),
+        // No socket here, so no trusted peer: the client's country is only ever dropped.
+        sourceCountry: { header: ctx.sourceCountry.header, value: undefined },
+      }),
+      body: req.body ? Readable.fromWeb(req.body as NodeReadableStream<Uint8Array>) : null,
+    },
+    abort,
+  );
+  const over = () => {
+    answered?.detach();
+    req.signal.removeEventListener("abort", onClientAbort);
+  };
+  if (!answered) {
+    over();
+    return undefined;
+  }
+  const { res } = answered;
+  ctx.answered?.(res.headers);
   const headers = toHeaders(res.headers);
   if (req.method === "HEAD" || NULL_BODY_STATUSES.has(res.statusCode)) {
     await res.body.dump();
+    over();
     ctx.done(res.statusCode, "ok");
     return new Response(null, { status: res.statusCode, headers });
   }
   res.body.once("end", () => ctx.done(res.statusCode, "ok"));
   res.body.once("error", (err) => ctx.done(res.statusCode, "upstream_broken", err));
   // Fires after "end" too; `done` keeps only the first call, so this counts only real aborts.
-  res.body.once("close", () => ctx.done(CLIENT_CLOSED_STATUS, "client_aborted"));
+  res.body.once("close", () => {
+    over();
+    ctx.done(CLIENT_CLOSED_STATUS, "client_aborted");
+  });
   return new Response(Readable.toWeb(res.body) as ReadableStream<Uint8Array>, { status: res.statusCode, headers });
 }
