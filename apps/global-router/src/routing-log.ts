@@ -126,8 +126,13 @@ export class RoutingLogBuffer implements RoutingLogSink {
 
   async #drain(): Promise<void> {
     if (this.#spool && !(await this.#replaySpool())) return;
-    while (this.#buffer.length > 0) {
+    // What was buffered when this flush began, plus any full batch: rows arriving meanwhile wait
+    // for the next tick, so a busy router writes a few large batches a second, not a stream of
+    // small statements (each one costs the router as much CPU as a few hundred rows do).
+    let pending = this.#buffer.length;
+    while (this.#buffer.length > 0 && (pending > 0 || this.#buffer.length >= this.#batchSize)) {
       const batch = this.#buffer.splice(0, this.#batchSize);
+      pending -= batch.length;
       try {
         await this.#insert(batch);
         this.#written += batch.length;

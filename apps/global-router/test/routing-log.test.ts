@@ -22,6 +22,32 @@ describe("RoutingLogBuffer", () => {
     expect(buf.stats()).toEqual({ buffered: 0, written: 250, dropped: 0, spooled: 0 });
   });
 
+  it("rows recorded while a batch is being written wait for the next flush, not a statement of their own", async () => {
+    const batches: number[] = [];
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const buf = new RoutingLogBuffer({
+      insert: async (rows) => {
+        batches.push(rows.length);
+        await slow;
+      },
+      logger: silent,
+      batchSize: 100,
+      flushIntervalMs: 60_000,
+    });
+    for (let i = 0; i < 5; i++) buf.record(entry(i));
+    const first = buf.flush();
+    // A busy router: requests keep finishing while the database takes its time.
+    for (let i = 5; i < 50; i++) buf.record(entry(i));
+    release();
+    await first;
+    expect(batches).toEqual([5]);
+    expect(buf.stats()).toMatchObject({ buffered: 45, written: 5 });
+    await buf.close();
+    expect(batches).toEqual([5, 45]);
+    expect(buf.stats()).toEqual({ buffered: 0, written: 50, dropped: 0, spooled: 0 });
+  });
+
   it("flushes on its timer", async () => {
     const written: RoutingLogEntry[] = [];
     const buf = new RoutingLogBuffer({ insert: async (rows) => void written.push(...rows), logger: silent, flushIntervalMs: 20 });
