@@ -297,7 +297,7 @@ describe("multipart upload", () => {
     expect((await acme(`${path}?uploadId=${uploadId}`)).status).toBe(404);
     expect(await sql`select 1 from multipart_uploads`).toHaveLength(0);
     // A plain object is one blob; a multipart object is its parts' blobs.
-    const [objects] = await sql`select (select count(*) from object_metadata where customer_id = 'acme-corp' and parts_count is null)::int
+    const [objects] = await sql`select (select count(*) from object_metadata where customer_id = 'acme-corp' and storage_key not like '%/parts/%')::int
       + (select count(*) from object_parts where customer_id = 'acme-corp')::int as n`;
     expect(await tenantBlobCount(fi.storageDir, "acme-corp")).toBe(objects!.n);
   });

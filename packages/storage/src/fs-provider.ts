@@ -15,6 +15,7 @@ const PREFIX_RE = /^tenant-[a-z0-9][a-z0-9-]*\/$/;
 /** Read chunk sizes: Node's default for small blobs; large ones in fewer, larger reads (fewer events per byte downstream). */
 const SMALL_READ_CHUNK = 64 * 1024;
 const LARGE_READ_CHUNK = 512 * 1024;
+const WRITE_QUEUE_BYTES = 1024 * 1024;
 
 /**
  * Bytes as files under a root directory. A write goes to `.tmp/`, is fsynced and renamed
@@ -51,7 +52,8 @@ export class FsProvider implements StorageProvider {
     const tmp = join(this.tmpDir, id);
     const counter = new HashingCounter(opts, this.digests?.digester(opts.expectedSize));
     try {
-      await pipeline(body, counter, createWriteStream(tmp, { flags: "wx", flush: true }));
+      // A deeper write queue than the default 16 KiB: chunks that pile up while a write is in flight go out as one writev.
+      await pipeline(body, counter, createWriteStream(tmp, { flags: "wx", flush: true, highWaterMark: WRITE_QUEUE_BYTES }));
       const digests = await counter.finish(opts.contentMd5);
       const dest = this.pathOf(storageKey);
       await mkdir(dirname(dest), { recursive: true });

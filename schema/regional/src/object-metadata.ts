@@ -21,6 +21,12 @@ export const objectMetadata = pgTable(
     storageKey: text("storage_key").notNull(),
     sizeBytes: bigint("size_bytes", { mode: "number" }).notNull(),
     etag: text("etag").notNull(),
+    /**
+     * Hex SHA-256 of the object's bytes. For an object completed from a multipart upload (its
+     * storage key composite, its parts in object_parts) it is the composite `<hex>-<N>`: the
+     * SHA-256 of the parts' binary SHA-256s in order, as S3 renders a COMPOSITE checksum; see
+     * object-parts.ts. Never compared with a digest of the whole stream.
+     */
     sha256: text("sha256").notNull(),
     contentType: text("content_type").notNull(),
     userMetadata: jsonb("user_metadata").$type<Record<string, string>>().notNull().default({}),
