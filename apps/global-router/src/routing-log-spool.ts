@@ -10,6 +10,11 @@ import type { RoutingLogEntry } from "./routing-log.ts";
 export class RoutingLogSpool {
   readonly #file: string;
   readonly #replaying: string;
+  // Whether the files may hold rows: only this process writes them, so after a replay that
+  // emptied them they stay empty until the next append, and the flush ticks need not stat
+  // (two failed stats, with their errors, four times a second). True at start: a previous run may have spooled.
+  #maybeRows = true;
+  #appends = 0;
 
   constructor(file: string) {
     this.#file = file;
@@ -18,12 +23,19 @@ export class RoutingLogSpool {
 
   async append(rows: RoutingLogEntry[]): Promise<void> {
     if (rows.length === 0) return;
+    this.#maybeRows = true;
+    this.#appends++;
     await mkdir(dirname(this.#file), { recursive: true, mode: 0o700 });
     await appendFile(this.#file, rows.map((r) => `${JSON.stringify(r)}\n`).join(""), { mode: 0o600 });
   }
 
   async hasRows(): Promise<boolean> {
-    return (await size(this.#replaying)) > 0 || (await size(this.#file)) > 0;
+    if (!this.#maybeRows) return false;
+    const appends = this.#appends;
+    const has = (await size(this.#replaying)) > 0 || (await size(this.#file)) > 0;
+    // Cleared only if no append began meanwhile (its rows may have landed after the stat).
+    if (!has && this.#appends === appends) this.#maybeRows = false;
+    return has;
   }
 
   /** Inserts every spooled row in batches; rejects (keeping what is left) if an insert fails. */

@@ -16,7 +16,7 @@ const ALREADY_SENT_HEADER = "x-hono-already-sent";
 export function requestContext(baseLogger: Logger, clock: Clock): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const requestId = randomUUID();
-    const logger = baseLogger.child({ requestId });
+    const logger = lazyChild(baseLogger, { requestId });
     c.set("requestId", requestId);
     c.set("logger", logger);
     c.header("x-request-id", requestId);
@@ -29,4 +29,25 @@ export function requestContext(baseLogger: Logger, clock: Clock): MiddlewareHand
       "request completed",
     );
   };
+}
+
+/**
+ * `base.child(bindings)`, made on first use. A pino child serialises and redacts its bindings
+ * when it is made, a measurable share of a routed request's CPU, while most requests log
+ * nothing (or only at a level that is off): a level check is answered by the parent, whose
+ * level a child shares, without making the child.
+ */
+export function lazyChild(base: Logger, bindings: Record<string, unknown>): Logger {
+  let child: Logger | undefined;
+  return new Proxy(base, {
+    get(_target, prop) {
+      if (prop === "isLevelEnabled" || prop === "level" || prop === "levelVal") {
+        const value: unknown = Reflect.get(base, prop, base);
+        return typeof value === "function" ? value.bind(base) : value;
+      }
+      child ??= base.child(bindings);
+      const value: unknown = Reflect.get(child, prop, child);
+      return typeof value === "function" ? value.bind(child) : value;
+    },
+  });
 }

@@ -20,6 +20,13 @@ export interface RouterMetricsSources {
   circuits?: { states(): Array<{ region_id: string; state: "closed" | "open" }> } | undefined;
 }
 
+interface RegionSeries {
+  requests: Map<number, Counter.Internal>;
+  duration: Histogram.Internal<"region">;
+  bytesIn: Counter.Internal;
+  bytesOut: Counter.Internal;
+}
+
 /**
  * The router's Prometheus metrics on a registry of its own (one per app instance; no global
  * default registry). Labels are region and status: customer ids never become labels.
@@ -31,6 +38,7 @@ export class RouterMetrics {
   readonly #duration: Histogram<"region">;
   readonly #bytesIn: Counter<"region">;
   readonly #bytesOut: Counter<"region">;
+  readonly #series = new Map<string, RegionSeries>();
 
   constructor(sources: RouterMetricsSources) {
     const registers = [this.registry];
@@ -110,10 +118,32 @@ export class RouterMetrics {
   }
 
   observe(o: RoutedOutcome): void {
-    this.#requests.inc({ region: o.regionId, status: String(o.status) });
-    this.#duration.observe({ region: o.regionId }, Math.max(0, o.durationMs) / 1000);
-    if (o.bytesIn > 0) this.#bytesIn.inc({ region: o.regionId }, o.bytesIn);
-    if (o.bytesOut > 0) this.#bytesOut.inc({ region: o.regionId }, o.bytesOut);
+    const region = this.#byRegion(o.regionId);
+    let requests = region.requests.get(o.status);
+    if (!requests) region.requests.set(o.status, (requests = this.#requests.labels(o.regionId, String(o.status))));
+    requests.inc();
+    region.duration.observe(Math.max(0, o.durationMs) / 1000);
+    if (o.bytesIn > 0) region.bytesIn.inc(o.bytesIn);
+    if (o.bytesOut > 0) region.bytesOut.inc(o.bytesOut);
+  }
+
+  /**
+   * The labelled series of one region, looked up once: prom-client hashes the label set on
+   * every labelled call otherwise. Bounded by the topology's regions (plus "none") and the
+   * HTTP statuses seen.
+   */
+  #byRegion(regionId: string): RegionSeries {
+    let series = this.#series.get(regionId);
+    if (!series) {
+      series = {
+        requests: new Map(),
+        duration: this.#duration.labels(regionId),
+        bytesIn: this.#bytesIn.labels(regionId),
+        bytesOut: this.#bytesOut.labels(regionId),
+      };
+      this.#series.set(regionId, series);
+    }
+    return series;
   }
 
   render(): Promise<string> {
