@@ -1,27 +1,45 @@
-// `npm start`: the embedded stack on this machine. Starts the global router and the three
-// regional gateways as child processes, each with its own PGlite database (and, for the
-// regions, an fs object store) under DATA_DIR (default ./data): the regions first, then the
-// global router, so its first probe finds them up. Waits until all four are
-// healthy, and stops them all on Ctrl-C / SIGTERM. Data persists across restarts.
+// `npm start`: the embedded stack on this machine. Runs the global router and the three
+// regional gateways in this one process, each app built by its own start function from its own
+// configuration, with its own PGlite database (and, for the regions, an fs object store) under
+// DATA_DIR (default ./data); each database engine runs in a worker thread of its own, so SQL
+// and HTTP overlap. The regions start first, then the global router, so its first probe finds
+// them up. Waits until all four are healthy, and stops them all on Ctrl-C / SIGTERM. Data
+// persists across restarts, and across a killed process too (see packages/db/src/pglite-settings.ts).
+//
+// One process instead of four: each Node runtime with the apps' code loaded costs ~170 MiB
+// before any database, and the WASM engine's compiled code is shared by the four databases.
+// No module-level state is shared: every app instance holds its own (createApp/deps).
 //
 // Environment: DATA_DIR, GLOBAL_PORT (8000), FI_HEL_PORT (8001), DE_FRA_PORT (8002),
 // US_EAST_PORT (8003), LOG_LEVEL (passed to the apps), HEALTH_TIMEOUT_MS (60000).
 //
 // Output: the apps' JSON log lines go to stdout unchanged; when stdout is a terminal each
-// line gets a coloured tag saying which process wrote it. This launcher's own messages go
+// line gets a coloured tag saying which app wrote it. This launcher's own messages go
 // to stderr, so `npm start > stack.log` yields pure JSON lines.
-import { type ChildProcess, spawn } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, relative, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { acquireDataDirLock, DataDirLockedError, makePrivate } from "./stack-data-dir.ts";
 
+// V8 flags of the one process, set on its command line (they cannot be changed once it runs),
+// so this script replaces itself with one that has them: same pid, same stdio, same arguments.
+// - Liftoff only: V8's optimizing compiler would recompile the engine's hot WASM functions in
+//   the background, with peaks of ~400 MiB of compiler memory and ~100 MiB more code; a
+//   statement's time is mostly PGlite's JavaScript wire handling anyway (measured: no slower).
+// - An 8 MiB semi-space: V8 sizes its young generation from physical memory otherwise
+//   (~150 MiB of mostly empty heap on a 24 GiB machine).
+const V8_FLAGS = ["--liftoff-only", "--max-semi-space-size=8"];
+const missingFlags = V8_FLAGS.filter((f) => !process.execArgv.some((a) => a.split("=")[0] === f.split("=")[0]));
+if (missingFlags.length > 0 && typeof process.execve === "function") {
+  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...missingFlags, fileURLToPath(import.meta.url), ...process.argv.slice(2)], process.env);
+}
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const HOST = "127.0.0.1";
-const STOP_GRACE_MS = 10_000;
+// How long Ctrl-C waits for in-flight requests and the databases' shutdown before giving up.
+const STOP_GRACE_MS = 15_000;
 const HEALTH_TIMEOUT_MS = Number(process.env.HEALTH_TIMEOUT_MS ?? 60_000);
 
 interface Service {
@@ -32,9 +50,7 @@ interface Service {
   regionId?: string;
   port: number;
   color: number;
-  child?: ChildProcess;
-  exited?: Promise<void>;
-  exitInfo?: string;
+  running?: { close(): Promise<void> };
 }
 
 function portFromEnv(name: string, fallback: number): number {
@@ -69,11 +85,11 @@ const shownDataDir = relative(process.cwd(), dataDir).startsWith("..") ? dataDir
 // ---------------------------------------------------------------------------- preflight
 
 for (const app of ["global-router", "regional-gateway"]) {
-  if (!existsSync(join(ROOT, "apps", app, "src", "server.ts"))) fail(`apps/${app}/src/server.ts does not exist yet.`);
+  if (!existsSync(join(ROOT, "apps", app, "src", "embedded.ts"))) fail(`apps/${app}/src/embedded.ts does not exist yet.`);
 }
 // The data directory holds every region's database, objects and keys, and the stack's secrets:
-// private to this user (0700 / 0600; PGlite creates its files 0666, so the children inherit a
-// umask that clears group and other bits), and used by one stack at a time.
+// private to this user (0700 / 0600; PGlite creates its files 0666, so this process runs with
+// a umask that clears group and other bits), and used by one stack at a time.
 process.umask(0o077);
 try {
   const lock = acquireDataDirLock(dataDir);
@@ -157,21 +173,20 @@ function auditSigningKeyFile(tag: string): string {
 }
 const globalUrl = `http://${HOST}:${services.find((s) => s.app === "global-router")!.port}`;
 
-// ---------------------------------------------------------------------------- children
+// ---------------------------------------------------------------------------- apps
 
 const useTags = Boolean(process.stdout.isTTY);
 const tagWidth = Math.max(...services.map((s) => s.tag.length));
 let stopping = false;
 
-function pipeLines(stream: NodeJS.ReadableStream, out: NodeJS.WriteStream, service: Service): void {
+/** Where an app's pino logger writes: stdout, one JSON line per write, tagged on a terminal. */
+function logDestination(service: Service): { write(line: string): void } {
   const prefix = `\x1b[${service.color}m${service.tag.padEnd(tagWidth)} |\x1b[0m `;
-  const tagged = useTags && Boolean(out.isTTY);
-  createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
-    out.write(tagged ? `${prefix}${line}\n` : `${line}\n`);
-  });
+  return useTags ? { write: (line) => void process.stdout.write(`${prefix}${line}`) } : { write: (line) => void process.stdout.write(line) };
 }
 
-function start(service: Service): void {
+/** The app's environment: what its own process would have been given before. */
+function serviceEnv(service: Service): NodeJS.ProcessEnv {
   const dir = join(dataDir, service.tag);
   mkdirSync(dir, { recursive: true });
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -196,55 +211,52 @@ function start(service: Service): void {
     if (!env.AUDIT_SIGNING_KEY) env.AUDIT_SIGNING_KEY_FILE ??= auditSigningKeyFile(service.tag);
     Object.assign(env, { REGION_ID: service.regionId, STORAGE_DIR: objects, MASTER_KEYS: masterKeys, GLOBAL_ROUTER_URL: globalUrl, PUBLIC_S3_ENDPOINT: globalUrl });
   }
-  // Own process group: Ctrl-C reaches only this launcher, which then stops the children
-  // in order instead of all of them racing on the same SIGINT.
-  // V8 sizes its young generation from physical memory (~150 MiB of mostly empty heap on a
-  // 24 GiB machine); an 8 MiB semi-space keeps an idle gateway near 160-175 MiB.
-  const child = spawn(process.execPath, ["--max-semi-space-size=8", join(ROOT, "apps", service.app, "src", "server.ts")], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  service.child = child;
-  pipeLines(child.stdout, process.stdout, service);
-  pipeLines(child.stderr, process.stderr, service);
-  service.exited = new Promise((done) => {
-    child.once("error", (e) => {
-      service.exitInfo = `could not be started: ${e.message}`;
-      if (!stopping) void shutdown(1, `${service.label} ${service.exitInfo}`);
-      done();
-    });
-    // "close", not "exit": it comes after the child's last output lines were read.
-    child.once("close", (code, signal) => {
-      service.exitInfo = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      if (!stopping) void shutdown(1, `${service.label} (port ${service.port}) ${service.exitInfo} unexpectedly; stopping the others.`);
-      done();
-    });
-  });
+  return env;
 }
 
-function alive(s: Service): boolean {
-  return s.child !== undefined && s.child.exitCode === null && s.child.signalCode === null;
+// Loaded after the preflight: a refused start (lock, ports) answers without loading the apps.
+const [{ startEmbeddedRegionalGateway }, { startEmbeddedGlobalRouter }] = await Promise.all([
+  import("../apps/regional-gateway/src/embedded.ts"),
+  import("../apps/global-router/src/embedded.ts"),
+]);
+
+async function start(service: Service): Promise<void> {
+  const env = serviceEnv(service);
+  const destination = logDestination(service);
+  try {
+    service.running = service.regionId ? await startEmbeddedRegionalGateway(env, destination) : await startEmbeddedGlobalRouter(env, destination);
+  } catch (err) {
+    await shutdown(1, `${service.label} (port ${service.port}) could not be started: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 let shutdownPromise: Promise<void> | undefined;
+
+async function closeService(s: Service): Promise<void> {
+  const running = s.running;
+  s.running = undefined;
+  try {
+    await running?.close();
+  } catch (err) {
+    say(`[stack] ${s.label} did not close cleanly: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
 
 function shutdown(code: number, reason: string): Promise<void> {
   if (shutdownPromise) return shutdownPromise;
   stopping = true;
   say(`\n[stack] ${reason}`);
   shutdownPromise = (async () => {
-    const running = services.filter(alive);
-    for (const s of running) s.child?.kill("SIGTERM");
-    const killTimer = setTimeout(() => {
-      for (const s of services.filter(alive)) {
-        say(`[stack] ${s.label} did not stop within ${STOP_GRACE_MS / 1000} s; killing it.`);
-        s.child?.kill("SIGKILL");
-      }
+    const force = setTimeout(() => {
+      say(`[stack] the gateways did not stop within ${STOP_GRACE_MS / 1000} s; exiting (committed data is kept).`);
+      process.exit(1);
     }, STOP_GRACE_MS);
-    await Promise.all(running.map((s) => s.exited));
-    clearTimeout(killTimer);
+    force.unref();
+    // The router first, so no routed request reaches a region that is already closing.
+    const [router, ...regions] = services;
+    await closeService(router!);
+    await Promise.all(regions.map(closeService));
+    clearTimeout(force);
     try {
       makePrivate(dataDir); // what the databases wrote while shutting down
     } catch {
@@ -259,17 +271,13 @@ function shutdown(code: number, reason: string): Promise<void> {
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(signal, () => {
     if (shutdownPromise) {
-      // A second Ctrl-C: do not wait for the grace period.
-      for (const s of services.filter(alive)) s.child?.kill("SIGKILL");
-      return;
+      // A second Ctrl-C: do not wait for the grace period. Acknowledged writes are on disk already.
+      say("[stack] stopping now.");
+      process.exit(1);
     }
     void shutdown(0, `${signal} received; stopping the gateways...`);
   });
 }
-// Last resort if this process dies of an error: do not leave detached children behind.
-process.on("exit", () => {
-  for (const s of services.filter(alive)) s.child?.kill("SIGKILL");
-});
 
 async function waitHealthy(service: Service): Promise<void> {
   const url = `http://${HOST}:${service.port}/health`;
@@ -292,12 +300,10 @@ async function waitHealthy(service: Service): Promise<void> {
 say(`[stack] starting the global router and 3 regional gateways (data: ${shownDataDir})...`);
 // Regions first, so the global router's first probe of them already finds them up.
 const [globalService, ...regionServices] = services as [Service, ...Service[]];
-for (const s of regionServices) start(s);
-await Promise.all(regionServices.map(waitHealthy));
-if (!stopping) {
-  start(globalService);
-  await waitHealthy(globalService);
-}
+await Promise.all(regionServices.map(start));
+if (!stopping) await Promise.all(regionServices.map(waitHealthy));
+if (!stopping) await start(globalService);
+if (!stopping) await waitHealthy(globalService);
 
 // PGlite (Emscripten's NODEFS) chmods the files it creates to 0666 whatever the umask, so the
 // launcher tightens them once everything is up and then keeps doing so. The 0700 directories

@@ -80,14 +80,20 @@ export async function openDatabase<TSchema extends Record<string, unknown>>(
       },
     };
   }
-  // Loaded only when asked for: the embedded engine costs ~230 MiB of memory just by being imported.
-  const [{ PGlite }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
-    import("@electric-sql/pglite"),
+  // Loaded only when asked for. The engine itself runs in a worker thread of its own
+  // (pglite-thread.ts): its statements block that thread, not the one serving requests.
+  const [{ PgliteThreadClient }, { drizzle: drizzlePglite }, { migrate: migratePglite }, { embeddedStartParams }] = await Promise.all([
+    import("./pglite-thread-client.ts"),
     import("drizzle-orm/pglite"),
     import("drizzle-orm/pglite/migrator"),
+    import("./pglite-settings.ts"),
   ]);
-  const client = await PGlite.create({ dataDir: config.pgliteDir });
-  const db = drizzlePglite(client, { schema });
+  // relaxedDurability: see pglite-settings.ts (a no-op for the node filesystem; commits are
+  // written before they answer either way).
+  const client = await PgliteThreadClient.open({ dataDir: config.pgliteDir, startParams: embeddedStartParams(), relaxedDurability: true });
+  // drizzle's driver needs only query/transaction (and the apps listen()), which the thread
+  // client provides with PGlite's signatures.
+  const db = drizzlePglite(client as unknown as import("@electric-sql/pglite").PGlite, { schema });
   return {
     db: db as unknown as Db<TSchema>,
     kind: "pglite",
