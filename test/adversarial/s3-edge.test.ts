@@ -85,7 +85,7 @@ describe("every x-amz-* header must be signed", () => {
   });
 
   it("unsigned x-amz-meta-* and bypass headers are refused on header-signed requests", async () => {
-    for (const extra of [{ "x-amz-meta-owner": "mallory" }, { "x-amz-bypass-governance-retention": "true" }]) {
+    for (const extra of [{ "x-amz-meta-owner": "mallory" }, { "x-amz-bypass-governance-retention": "true" }] as Record<string, string>[]) {
       const res = await rawSigned(stack.global.url, { method: "PUT", path: "/lit/meta.txt", creds: full, body: "x", extraHeaders: extra });
       expect(res.status).toBe(403);
     }
