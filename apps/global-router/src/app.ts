@@ -37,7 +37,7 @@ export interface AppDeps {
   accessKeys: AccessKeyCache;
   accessKeyStore: AccessKeyStore;
   routingLog: RoutingLogSink & Pick<RoutingLogBuffer, "stats">;
-  upstream: Pick<UpstreamClient, "request">;
+  upstream: Pick<UpstreamClient, "request" | "dispatch">;
   /** Per-region circuit breakers (fail fast while a region hangs). */
   circuits: Pick<RegionCircuits, "begin" | "states">;
   regionHealth: Pick<RegionHealth, "statuses">;

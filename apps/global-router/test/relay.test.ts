@@ -4,7 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RegionDirectory } from "../src/regions.ts";
 import { UpstreamClient } from "../src/upstream/client.ts";
 import type { CircuitTicket } from "../src/upstream/region-circuits.ts";
-import { relayNode, type RelayContext, type RelayOutcome } from "../src/upstream/relay.ts";
+import type { RelayContext, RelayOutcome } from "../src/upstream/relay.ts";
+import { relayNode } from "../src/upstream/relay-node.ts";
 import { DEFAULT_SOURCE_COUNTRY } from "../src/upstream/source-country.ts";
 import { topologyOf } from "./helpers.ts";
 
@@ -64,9 +65,11 @@ beforeAll(async () => {
       answered: (h) => answered.push(h),
       done: (status, outcome) => outcomes.push({ status, outcome }),
     };
-    relayNode(ctx, req, res).catch((err: { status?: number }) => {
-      if (!res.headersSent) res.writeHead(err.status ?? 500).end();
-    });
+    // What the S3 route does with the outcome: a Response (HEAD) is sent as is, an error as its status.
+    relayNode(ctx, req, res).then(
+      (answer) => answer && res.writeHead(answer.status, Object.fromEntries(answer.headers)).end(),
+      (err: { status?: number }) => !res.headersSent && res.writeHead(err.status ?? 500).end(),
+    );
   });
 });
 
@@ -142,6 +145,28 @@ describe("relayNode", () => {
     expect(outcomes).toEqual([{ status: 206, outcome: "ok" }]);
     expect(answered[0]?.["content-length"]).toBe(String(body.length));
     expect(ticketCalls).toEqual(["answered"]);
+  });
+
+  it("HEAD resolves with a bodyless Response carrying the region's headers; 204 answers end at once", async () => {
+    regionHandler = (req, res) => {
+      if (req.method === "HEAD") res.writeHead(200, { "content-length": "1234", etag: '"e"' }).end();
+      else res.writeHead(204, { "x-amz-request-id": "r" }).end();
+    };
+    const head = await new Promise<{ status: number; headers: IncomingHttpHeaders }>((resolve, reject) => {
+      http.request(`${router.url}/b/k`, { method: "HEAD", agent: false }, (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers })).on("error", reject).end();
+    });
+    expect(head.status).toBe(200);
+    expect(head.headers["content-length"]).toBe("1234");
+    expect(head.headers.etag).toBe('"e"');
+    await settled();
+    expect(outcomes).toEqual([{ status: 200, outcome: "ok" }]);
+    expect(answered[0]?.etag).toBe('"e"');
+    outcomes = [];
+    const res = await get();
+    expect(res.status).toBe(204);
+    expect(res.body.length).toBe(0);
+    await settled();
+    expect(outcomes).toEqual([{ status: 204, outcome: "ok" }]);
   });
 
   it("a region body that breaks off mid-way cuts the client's connection (never a clean short answer): upstream_broken", async () => {

@@ -8,7 +8,8 @@ import { errorSummary } from "../errors.ts";
 import { declaredLength, observeRouted } from "../ops/observe.ts";
 import { UNROUTED } from "../ops/traffic.ts";
 import { ACCESS_KEY_ID_RE } from "../routing/access-keys.ts";
-import { CLIENT_CLOSED_STATUS, relayNode, relayWeb, type RelayOutcome } from "../upstream/relay.ts";
+import { CLIENT_CLOSED_STATUS, relayWeb, type RelayOutcome } from "../upstream/relay.ts";
+import { relayNode } from "../upstream/relay-node.ts";
 import { DEFAULT_SOURCE_COUNTRY } from "../upstream/source-country.ts";
 
 /**

@@ -50,6 +50,25 @@ export class UpstreamClient {
     });
   }
 
+  /**
+   * The same request through undici's handler API: no response stream, promise or async
+   * resource per request, for the relay that copies the answer straight to the client.
+   */
+  dispatch(regionId: string, req: Omit<UpstreamRequest, "signal">, handler: Dispatcher.DispatchHandler): void {
+    const target = this.#target(regionId);
+    target.pool.dispatch(
+      {
+        method: req.method as Dispatcher.HttpMethod,
+        path: target.basePath + req.pathAndQuery,
+        headers: req.headers,
+        body: req.body,
+        // Never replay a request on another socket: bodies are streamed once.
+        idempotent: false,
+      },
+      handler,
+    );
+  }
+
   /** `GET /health` on the region's gateway; true for a 2xx answer within the timeout. */
   async probe(regionId: string, timeoutMs: number): Promise<boolean> {
     const status = await this.#healthStatus(regionId, timeoutMs);

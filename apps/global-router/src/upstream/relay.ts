@@ -1,19 +1,17 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import type { TLSSocket } from "node:tls";
 import type { Dispatcher } from "undici";
 import type { UpstreamClient } from "./client.ts";
 import { upstreamFailure } from "./errors.ts";
 import type { RegionCircuits } from "./region-circuits.ts";
-import { trustedSourceCountry } from "./source-country.ts";
 import type { SourceCountryConfig } from "../config.ts";
 import { forwardRequestHeaders, requestHasBody, responseHeaderList, type ForwardingContext } from "./headers.ts";
 
 export type RelayOutcome = "ok" | "client_aborted" | "upstream_unavailable" | "upstream_broken";
 
 export interface RelayContext {
-  upstream: Pick<UpstreamClient, "request">;
+  upstream: Pick<UpstreamClient, "request" | "dispatch">;
   circuits: Pick<RegionCircuits, "begin">;
   regionId: string;
   requestId: string;
@@ -31,7 +29,7 @@ export interface RelayContext {
 // nginx's convention for "client closed the connection before the response was complete".
 export const CLIENT_CLOSED_STATUS = 499;
 
-const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+export const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 /**
  * Asks the region, through its circuit: an open circuit answers 503 at once, and a circuit
@@ -81,123 +79,10 @@ async function requestUpstream(
   }
 }
 
-/**
- * Streams one exchange between the Node request/response and the region, with backpressure
- * both ways: the client's body is read only as fast as the region accepts it, and the
- * region's body only as fast as the client reads. Nothing is buffered beyond stream
- * high-water marks, whatever the size. Before the region answers, failures throw an S3
- * error for the caller to send; afterwards the only honest signal left is to cut the
- * connection.
- *
- * Returns undefined once the response has been written to `outgoing`, or, for HEAD, a
- * bodyless Response for the caller to return: Hono answers HEAD by re-wrapping the GET
- * route's Response, which would lose the adapter's "already sent" marker.
- */
-export async function relayNode(ctx: RelayContext, incoming: IncomingMessage, outgoing: ServerResponse): Promise<Response | undefined> {
-  const abort = new AbortController();
-  let clientClosed = false;
-  const onClose = () => {
-    if (outgoing.writableFinished) return;
-    clientClosed = true;
-    abort.abort(new Error("client closed the connection"));
-  };
-  outgoing.once("close", onClose);
-  let detach: (() => void) | undefined;
-  try {
-    const method = incoming.method ?? "GET";
-    const pathAndQuery = incoming.url ?? "/";
-    const answered = await requestUpstream(
-      ctx,
-      {
-        method,
-        pathAndQuery,
-        headers: forwardRequestHeaders(incoming.rawHeaders, {
-          clientAddress: incoming.socket.remoteAddress,
-          proto: (incoming.socket as Partial<TLSSocket>).encrypted ? "https" : "http",
-          requestId: ctx.requestId,
-          forwarding: forwardingOf(ctx, method, pathAndQuery),
-          sourceCountry: {
-            header: ctx.sourceCountry.header,
-            value: trustedSourceCountry(ctx.sourceCountry, incoming.socket.remoteAddress, incoming.headers[ctx.sourceCountry.header]),
-          },
-        }),
-        body: upstreamBody(incoming, outgoing),
-      },
-      abort,
-    );
-    if (!answered) return undefined;
-    const res = answered.res;
-    detach = answered.detach;
-    ctx.answered?.(res.headers);
-    if (method === "HEAD") {
-      await res.body.dump();
-      ctx.done(res.statusCode, "ok");
-      return new Response(null, { status: res.statusCode, headers: toHeaders(res.headers) });
-    }
-    // An answer before the whole body arrived (an early refusal): once it is sent, the rest
-    // of the client's body is read and dropped (bounded), so the client sees the answer, not a reset.
-    outgoing.once("finish", () => drainUnread(incoming));
-    try {
-      // One flat list to writeHead: no per-header setHeader bookkeeping in the response.
-      outgoing.writeHead(res.statusCode, responseHeaderList(res.headers));
-      if (NULL_BODY_STATUSES.has(res.statusCode)) {
-        await res.body.dump();
-        await new Promise<void>((resolve) => outgoing.end(resolve));
-      } else {
-        await relayBody(res.body, outgoing);
-      }
-      ctx.done(res.statusCode, "ok");
-    } catch (err) {
-      // The controller also fires when the circuit opens mid-body: that is the region's failure.
-      const clientGone = clientClosed;
-      ctx.done(clientGone ? CLIENT_CLOSED_STATUS : res.statusCode, clientGone ? "client_aborted" : "upstream_broken", err);
-      res.body.destroy();
-      outgoing.destroy();
-    }
-    return undefined;
-  } finally {
-    detach?.();
-    outgoing.off("close", onClose);
-  }
-}
-
-/**
- * The region's body to the client, as fast as the client reads it (pause on a full socket,
- * resume on drain). Resolves once the whole body is handed to the socket; rejects if the region's
- * body fails or the client goes away first. stream.pipeline does the same but allocates an
- * AbortController per call and aborts it, with a DOMException, on every successful finish.
- */
-function relayBody(body: Readable, outgoing: ServerResponse): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let settled = false;
-    const settle = (err?: Error) => {
-      if (settled) return;
-      settled = true;
-      body.off("data", onData).off("end", onEnd).off("error", settle).off("close", onBodyClose);
-      outgoing.off("drain", onDrain).off("close", onOutgoingClose).off("error", settle);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onData = (chunk: Buffer) => {
-      if (!outgoing.write(chunk)) body.pause();
-    };
-    const onDrain = () => body.resume();
-    const onEnd = () => outgoing.end(() => settle());
-    const onBodyClose = () => {
-      if (!body.readableEnded) settle(new Error("the region's response body closed before it ended"));
-    };
-    const onOutgoingClose = () => {
-      if (!outgoing.writableFinished) settle(new Error("the client closed the connection"));
-    };
-    body.on("data", onData).once("end", onEnd).once("error", settle).once("close", onBodyClose);
-    outgoing.on("drain", onDrain).once("close", onOutgoingClose).once("error", settle);
-  });
-}
-
 /** Beyond this much unread body after an early answer, the connection is closed instead of drained. */
 const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 
-function drainUnread(incoming: IncomingMessage): void {
+export function drainUnread(incoming: IncomingMessage): void {
   if (incoming.complete || incoming.destroyed) return;
   let drained = 0;
   incoming.unpipe();
@@ -214,7 +99,7 @@ function drainUnread(incoming: IncomingMessage): void {
  * found). With Expect: 100-continue, the client is told to go on only when the region
  * starts reading, never by the router up front (see the server's checkContinue handler).
  */
-function upstreamBody(incoming: IncomingMessage, outgoing: ServerResponse): Readable | null {
+export function upstreamBody(incoming: IncomingMessage, outgoing: ServerResponse): Readable | null {
   if (!requestHasBody(incoming.headers)) return null;
   const expectsContinue = /^100-continue$/i.test(incoming.headers.expect ?? "");
   let continued = false;
@@ -249,11 +134,11 @@ function upstreamBody(incoming: IncomingMessage, outgoing: ServerResponse): Read
   return body;
 }
 
-function forwardingOf(ctx: RelayContext, method: string, pathAndQuery: string): ForwardingContext {
+export function forwardingOf(ctx: RelayContext, method: string, pathAndQuery: string): ForwardingContext {
   return { method, pathAndQuery, routedCustomerId: ctx.routedCustomerId, sharedSecret: ctx.sharedSecret, nowSeconds: ctx.nowSeconds() };
 }
 
-function toHeaders(headers: Dispatcher.ResponseData["headers"]): Headers {
+export function toHeaders(headers: IncomingHttpHeaders): Headers {
   const out = new Headers();
   const list = responseHeaderList(headers);
   for (let i = 0; i < list.length; i += 2) out.append(list[i]!, list[i + 1]!);
