@@ -1,28 +1,27 @@
 /**
  * Layout of the control words of a digest ring, shared by the producer (the event loop copying
- * a body's bytes in) and its two consumers (worker threads hashing them). Positions are byte
+ * a body's bytes in) and its consumer (a worker thread hashing them). Positions are byte
  * counts since the session began (never wrapped: 64-bit); the ring index is position % size.
- * Handed to the workers (digest-worker.mjs) in their workerData.
+ * Handed to the worker (digest-worker.mjs) in its workerData.
  */
 export const CTL = {
   /** Bytes the producer has copied in. */
   WRITTEN: 0,
-  /** Bumped by the producer on every write, end or abort: what consumers sleep on. */
+  /** Bumped by the producer on every write, end or abort: what the consumer sleeps on. */
   WRITE_SEQ: 1,
   /** Session state, see STATE. */
   STATE: 2,
-  /** Bumped by a consumer after it hashed more: what the producer waits on when the ring is full. */
+  /** Bumped by the consumer after it hashed more: what the producer waits on when the ring is full. */
   READ_SEQ: 3,
-  /** Bytes each consumer has hashed (its `reader` index). */
-  READ_MD5: 4,
-  READ_SHA256: 5,
-  /** Consumers asleep on WRITE_SEQ: the producer wakes them only then (a wake is a system call). */
-  SLEEPERS: 6,
-  /** 1 while the producer waits for room: consumers signal READ_SEQ only then. */
-  PRODUCER_WAITING: 7,
+  /** Bytes the consumer has hashed. */
+  READ: 4,
+  /** 1 while the consumer sleeps on WRITE_SEQ: the producer wakes it only then (a wake is a system call). */
+  SLEEPING: 5,
+  /** 1 while the producer waits for room: the consumer signals READ_SEQ only then. */
+  PRODUCER_WAITING: 6,
 } as const;
 
-export const CTL_WORDS = 8;
+export const CTL_WORDS = 7;
 
 /** A sleeping consumer is woken once this many bytes wait for it (or at the end): one wake per batch, not per chunk. */
 export const WAKE_BATCH = 256 * 1024;

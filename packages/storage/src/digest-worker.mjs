@@ -1,12 +1,12 @@
-// Worker thread of DigestWorkers (digest-workers.ts): hashes, with one algorithm, the bytes a
-// producer copies into a shared ring, as fast as they come, off the event loop. One session
-// at a time; the ring, its control words and their layout (digest-ring.ts) arrive once, in
+// Worker thread of DigestWorkers (digest-workers.ts): hashes the bytes a producer copies into
+// a shared ring, as fast as they come, off the event loop. One session at a time; the
+// algorithm, the ring, its control words and their layout (digest-ring.ts) arrive once, in
 // workerData. Plain JavaScript on purpose: a TypeScript entry would load Node's type stripper
 // into every worker (about 15 MiB of resident memory each), for a file this small.
 import { createHash } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
 
-const { algorithm, ctl: ctlBuffer, data: dataBuffer, reader, CTL, STATE } = workerData;
+const { algorithm, ctl: ctlBuffer, data: dataBuffer, CTL, STATE } = workerData;
 const ctl = new BigInt64Array(ctlBuffer);
 const data = new Uint8Array(dataBuffer);
 const capacity = BigInt(data.length);
@@ -26,7 +26,7 @@ function run(hash) {
     if (written > read) {
       consume(hash, read, written);
       read = written;
-      Atomics.store(ctl, reader, read);
+      Atomics.store(ctl, CTL.READ, read);
       Atomics.add(ctl, CTL.READ_SEQ, 1n);
       if (Atomics.load(ctl, CTL.PRODUCER_WAITING) === 1n) Atomics.notify(ctl, CTL.READ_SEQ);
       continue;
@@ -36,9 +36,9 @@ function run(hash) {
     if (state === STATE.ENDED && Atomics.load(ctl, CTL.WRITTEN) === read) return "ended";
     // Announced before the last look at WRITE_SEQ: a producer bumping it after that look sees a
     // sleeper and wakes it (once a batch is waiting, or at the end); one bumping it before is seen here.
-    Atomics.add(ctl, CTL.SLEEPERS, 1n);
+    Atomics.store(ctl, CTL.SLEEPING, 1n);
     if (Atomics.load(ctl, CTL.WRITE_SEQ) === seq) Atomics.wait(ctl, CTL.WRITE_SEQ, seq);
-    Atomics.sub(ctl, CTL.SLEEPERS, 1n);
+    Atomics.store(ctl, CTL.SLEEPING, 0n);
   }
 }
 

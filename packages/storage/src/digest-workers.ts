@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import { CTL, CTL_WORDS, STATE, WAKE_BATCH } from "./digest-ring.ts";
 
@@ -32,155 +32,151 @@ export class InlineDigester implements Digester {
 }
 
 export interface DigestWorkerOptions {
-  /** Bodies hashed in parallel off the event loop; more at once are hashed inline (default 1: on two cores, two large bodies already fill them). */
-  pairs?: number;
-  /** Bytes of each pair's shared ring (default 4 MiB). */
+  /** Bodies whose MD5 is computed off the event loop at once; more are hashed inline (default 1: on two cores, two large bodies already fill them). */
+  workers?: number;
+  /** Bytes of each worker's shared ring (default 4 MiB). */
   ringBytes?: number;
   /** Bodies declared smaller than this (or of unknown size) are hashed inline (default 1 MiB). */
   minBytes?: number;
 }
 
-interface Pair { ctl: BigInt64Array; data: Uint8Array; md5: Worker; sha256: Worker; busy: boolean; broken: Error | undefined }
+interface Lane { ctl: BigInt64Array; data: Uint8Array; worker: Worker; busy: boolean; broken: Error | undefined }
 
 /**
- * MD5 and SHA-256 of large bodies on two worker threads each, in parallel with each other and
- * with the event loop, which only copies each chunk into a shared ring. On two cores this
- * takes hashing (MD5 alone runs at about a third of the disk's speed) off the path that moves
- * the bytes, and leaves the event loop free for other requests. The digests are exactly those
- * of createHash over the same bytes. Built once in the composition root; close() on shutdown.
+ * The MD5 of large bodies on a worker thread, in parallel with the event loop, which copies
+ * each chunk into a shared ring and computes the SHA-256 itself. MD5 is the slow one (about
+ * half SHA-256's speed with SHA-NI, a third of the disk's): on two cores this about halves the
+ * event loop's work per byte and lets one upload use both cores. One worker, not one per
+ * hash: a Node worker thread costs some 15 MiB of resident memory, and the event loop keeps
+ * up with the SHA-256. The digests are exactly createHash's over the same bytes. Built once in
+ * the composition root; close() on shutdown.
  */
 export class DigestWorkers {
   private readonly opts: Required<DigestWorkerOptions>;
-  private readonly pairs: Pair[] = [];
+  private readonly lanes: Lane[] = [];
   private closed = false;
 
   constructor(opts: DigestWorkerOptions = {}) {
-    this.opts = { pairs: opts.pairs ?? 1, ringBytes: opts.ringBytes ?? 4 * 1024 * 1024, minBytes: opts.minBytes ?? 1024 * 1024 };
+    this.opts = { workers: opts.workers ?? 1, ringBytes: opts.ringBytes ?? 4 * 1024 * 1024, minBytes: opts.minBytes ?? 1024 * 1024 };
   }
 
-  /** A digester for a body of `expectedSize` bytes: on a free pair of workers, or inline. */
+  /** A digester for a body of `expectedSize` bytes: on a free worker, or inline. */
   digester(expectedSize: number | undefined): Digester {
     if (this.closed || expectedSize === undefined || expectedSize < this.opts.minBytes) return new InlineDigester();
-    const pair = this.freePair();
-    return pair ? new WorkerDigester(pair) : new InlineDigester();
+    const lane = this.freeLane();
+    return lane ? new WorkerDigester(lane) : new InlineDigester();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.pairs.splice(0)) {
-      Atomics.store(p.ctl, CTL.STATE, STATE.ABORTED);
-      bump(p.ctl, true);
-      await Promise.all([p.md5.terminate(), p.sha256.terminate()]);
+    for (const lane of this.lanes.splice(0)) {
+      Atomics.store(lane.ctl, CTL.STATE, STATE.ABORTED);
+      bump(lane.ctl, true);
+      await lane.worker.terminate();
     }
   }
 
-  private freePair(): Pair | undefined {
-    for (let i = this.pairs.length - 1; i >= 0; i--) if (this.pairs[i]!.broken) this.pairs.splice(i, 1);
-    const idle = this.pairs.find((p) => !p.busy);
+  private freeLane(): Lane | undefined {
+    for (let i = this.lanes.length - 1; i >= 0; i--) if (this.lanes[i]!.broken) this.lanes.splice(i, 1);
+    const idle = this.lanes.find((l) => !l.busy);
     if (idle) return idle;
-    if (this.pairs.length >= this.opts.pairs) return undefined;
-    const pair = this.startPair();
-    this.pairs.push(pair);
-    return pair;
+    if (this.lanes.length >= this.opts.workers) return undefined;
+    const lane = this.startLane();
+    this.lanes.push(lane);
+    return lane;
   }
 
-  private startPair(): Pair {
-    const ctlBuffer = new SharedArrayBuffer(CTL_WORDS * 8);
-    const dataBuffer = new SharedArrayBuffer(this.opts.ringBytes);
-    const spawn = (algorithm: "md5" | "sha256", reader: number) => {
-      const worker = new Worker(new URL("./digest-worker.mjs", import.meta.url), {
-        workerData: { algorithm, ctl: ctlBuffer, data: dataBuffer, reader, CTL, STATE },
-        // It only hashes: a small heap, and it never keeps the process alive.
-        resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
-      });
-      worker.unref();
-      return worker;
-    };
-    const pair: Pair = { ctl: new BigInt64Array(ctlBuffer), data: new Uint8Array(dataBuffer), md5: spawn("md5", CTL.READ_MD5), sha256: spawn("sha256", CTL.READ_SHA256), busy: false, broken: undefined };
-    for (const w of [pair.md5, pair.sha256]) {
-      w.on("error", (err) => void (pair.broken ??= err));
-      w.on("exit", () => void (pair.broken ??= new Error("digest worker exited")));
-    }
-    return pair;
+  private startLane(): Lane {
+    const ctl = new SharedArrayBuffer(CTL_WORDS * 8);
+    const data = new SharedArrayBuffer(this.opts.ringBytes);
+    const worker = new Worker(new URL("./digest-worker.mjs", import.meta.url), {
+      workerData: { algorithm: "md5", ctl, data, CTL, STATE },
+      // It only hashes: a small heap, and it never keeps the process alive.
+      resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
+    });
+    worker.unref();
+    const lane: Lane = { ctl: new BigInt64Array(ctl), data: new Uint8Array(data), worker, busy: false, broken: undefined };
+    worker.on("error", (err) => void (lane.broken ??= err));
+    worker.on("exit", () => void (lane.broken ??= new Error("digest worker exited")));
+    return lane;
   }
 }
 
-/** One body's session on a pair: copies chunks into the ring, waiting (without blocking) when it is full. */
+/** One body's session on a lane: SHA-256 here, each chunk copied into the ring for the MD5, waiting (without blocking) when it is full. */
 class WorkerDigester implements Digester {
-  private readonly pair: Pair;
+  private readonly lane: Lane;
   private readonly capacity: bigint;
+  private readonly sha256: Hash = createHash("sha256");
   private written = 0n;
-  private readonly replies: Promise<[{ digest?: Buffer }, { digest?: Buffer }]>;
+  private readonly reply: Promise<{ digest?: Buffer }>;
   private settled = false;
 
-  constructor(pair: Pair) {
-    this.pair = pair;
-    this.capacity = BigInt(pair.data.length);
-    pair.busy = true;
-    const { ctl } = pair;
-    for (const i of [CTL.WRITTEN, CTL.READ_MD5, CTL.READ_SHA256, CTL.PRODUCER_WAITING]) Atomics.store(ctl, i, 0n);
-    Atomics.store(ctl, CTL.STATE, STATE.RUNNING);
-    this.replies = Promise.all([reply(pair, pair.md5), reply(pair, pair.sha256)]);
-    // The pair is free again once both workers answered this session, however it ended.
-    this.replies.then(() => void (pair.busy = false), (err: Error) => void (pair.broken ??= err));
-    pair.md5.postMessage("start");
-    pair.sha256.postMessage("start");
+  constructor(lane: Lane) {
+    this.lane = lane;
+    this.capacity = BigInt(lane.data.length);
+    lane.busy = true;
+    for (const i of [CTL.WRITTEN, CTL.READ, CTL.PRODUCER_WAITING]) Atomics.store(lane.ctl, i, 0n);
+    Atomics.store(lane.ctl, CTL.STATE, STATE.RUNNING);
+    this.reply = replyOf(lane);
+    // The lane is free again once the worker answered this session, however it ended.
+    this.reply.then(() => void (lane.busy = false), (err: Error) => void (lane.broken ??= err));
+    lane.worker.postMessage("start");
   }
 
   update(chunk: Buffer): void | Promise<void> {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const free = this.free();
-      if (free === 0) return this.untilFree().then(() => this.update(chunk.subarray(offset)));
-      const n = Math.min(free, chunk.length - offset);
-      const at = Number(this.written % this.capacity);
-      const first = Math.min(n, this.pair.data.length - at);
-      this.pair.data.set(chunk.subarray(offset, offset + first), at);
-      if (first < n) this.pair.data.set(chunk.subarray(offset + first, offset + n), 0);
-      this.written += BigInt(n);
-      offset += n;
-      Atomics.store(this.pair.ctl, CTL.WRITTEN, this.written);
-      bump(this.pair.ctl, this.written - this.slowestRead() >= WAKE_BATCH);
-    }
+    this.sha256.update(chunk);
+    return this.copy(chunk);
   }
 
   async digests(): Promise<Digests> {
     this.settle(STATE.ENDED);
-    const [md5, sha256] = await this.replies;
-    if (!md5.digest || !sha256.digest) throw new Error("digest session aborted");
-    return { md5: md5.digest, sha256: sha256.digest };
+    const { digest } = await this.reply;
+    if (!digest) throw new Error("digest session aborted");
+    return { md5: digest, sha256: this.sha256.digest() };
   }
 
   abort(): void {
     this.settle(STATE.ABORTED);
   }
 
+  private copy(chunk: Buffer): void | Promise<void> {
+    const { ctl, data } = this.lane;
+    let offset = 0;
+    while (offset < chunk.length) {
+      const free = this.free();
+      if (free === 0) return this.untilFree().then(() => this.copy(chunk.subarray(offset)));
+      const n = Math.min(free, chunk.length - offset);
+      const at = Number(this.written % this.capacity);
+      const first = Math.min(n, data.length - at);
+      data.set(chunk.subarray(offset, offset + first), at);
+      if (first < n) data.set(chunk.subarray(offset + first, offset + n), 0);
+      this.written += BigInt(n);
+      offset += n;
+      Atomics.store(ctl, CTL.WRITTEN, this.written);
+      bump(ctl, this.written - Atomics.load(ctl, CTL.READ) >= WAKE_BATCH);
+    }
+  }
+
   private settle(state: bigint): void {
     if (this.settled) return;
     this.settled = true;
-    Atomics.store(this.pair.ctl, CTL.STATE, state);
-    bump(this.pair.ctl, true);
-  }
-
-  private slowestRead(): bigint {
-    const md5 = Atomics.load(this.pair.ctl, CTL.READ_MD5);
-    const sha256 = Atomics.load(this.pair.ctl, CTL.READ_SHA256);
-    return md5 < sha256 ? md5 : sha256;
+    Atomics.store(this.lane.ctl, CTL.STATE, state);
+    bump(this.lane.ctl, true);
   }
 
   private free(): number {
-    return Number(this.capacity - (this.written - this.slowestRead()));
+    return Number(this.capacity - (this.written - Atomics.load(this.lane.ctl, CTL.READ)));
   }
 
-  /** Resolves once a consumer made room; fails if a worker died meanwhile. */
+  /** Resolves once the worker made room; fails if it died meanwhile. */
   private async untilFree(): Promise<void> {
-    const { ctl } = this.pair;
-    // The ring is full, so a batch waits for every consumer: make sure the sleeping ones know.
+    const { ctl } = this.lane;
+    // The ring is full, so a whole batch waits: make sure a sleeping worker knows.
     bump(ctl, true);
     Atomics.store(ctl, CTL.PRODUCER_WAITING, 1n);
     try {
       for (;;) {
-        if (this.pair.broken) throw this.pair.broken;
+        if (this.lane.broken) throw this.lane.broken;
         const seq = Atomics.load(ctl, CTL.READ_SEQ);
         if (this.free() > 0) return;
         const waiting = Atomics.waitAsync(ctl, CTL.READ_SEQ, seq, 1000);
@@ -192,18 +188,18 @@ class WorkerDigester implements Digester {
   }
 }
 
-/** Tells consumers there is news (bytes, an end, an abort); wakes sleeping ones only when `wake`. */
+/** Tells the worker there is news (bytes, an end, an abort); wakes it, if asleep, only when `wake`. */
 function bump(ctl: BigInt64Array, wake: boolean): void {
   Atomics.add(ctl, CTL.WRITE_SEQ, 1n);
-  if (wake && Atomics.load(ctl, CTL.SLEEPERS) > 0n) Atomics.notify(ctl, CTL.WRITE_SEQ);
+  if (wake && Atomics.load(ctl, CTL.SLEEPING) > 0n) Atomics.notify(ctl, CTL.WRITE_SEQ);
 }
 
-function reply(pair: Pair, worker: Worker): Promise<{ digest?: Buffer }> {
+function replyOf(lane: Lane): Promise<{ digest?: Buffer }> {
   return new Promise((resolve, reject) => {
-    const onExit = () => reject(pair.broken ?? new Error("digest worker exited"));
-    worker.once("exit", onExit);
-    worker.once("message", (msg: { digest?: Uint8Array; aborted?: boolean }) => {
-      worker.off("exit", onExit);
+    const onExit = () => reject(lane.broken ?? new Error("digest worker exited"));
+    lane.worker.once("exit", onExit);
+    lane.worker.once("message", (msg: { digest?: Uint8Array; aborted?: boolean }) => {
+      lane.worker.off("exit", onExit);
       resolve(msg.digest ? { digest: Buffer.from(msg.digest) } : {});
     });
   });

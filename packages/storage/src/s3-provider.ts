@@ -1,18 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { PassThrough, pipeline, Readable } from "node:stream";
-import {
-  AbortMultipartUploadCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  GetObjectLegalHoldCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  PutObjectLegalHoldCommand,
-  PutObjectRetentionCommand,
-  S3Client,
-  type PutObjectCommandInput,
-} from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
+import type { PutObjectCommandInput, S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { isAppError, s3Error, type StorageLocation } from "@s3gw/core";
 import { backendFailure, classifyBackendError, shortReason } from "./backend-errors.ts";
 import type { DigestWorkers } from "./digest-workers.ts";
@@ -48,6 +36,9 @@ export interface S3ProviderOptions {
   digests?: DigestWorkers;
 }
 
+/** The AWS SDK, loaded on first use: it costs a process about 35 MiB of memory, which a region without S3 storage never needs. */
+interface Sdk { s3: typeof import("@aws-sdk/client-s3"); Upload: typeof import("@aws-sdk/lib-storage").Upload; client: S3Client }
+
 /**
  * Bytes in a bucket of an S3-compatible service. Keys are tenant-relative to callers; the
  * path prefix is this provider's business only. Every backend failure reaches the client as
@@ -57,7 +48,8 @@ export class S3Provider implements StorageProvider {
   readonly type = "s3" as const;
   readonly location: StorageLocation;
   readonly bucket: string;
-  private readonly client: S3Client;
+  private readonly clientConfig: S3ClientConfig;
+  private sdk: Promise<Sdk> | undefined;
   private readonly base: string;
   private readonly writeParams: Partial<PutObjectCommandInput>;
   private readonly digests: DigestWorkers | undefined;
@@ -72,7 +64,7 @@ export class S3Provider implements StorageProvider {
     this.digests = opts.digests;
     this.base = prefix ? `${prefix}/` : "";
     const requestTimeout = opts.requestTimeoutMs ?? 30_000;
-    this.client = new S3Client({
+    this.clientConfig = {
       region: opts.region,
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
       forcePathStyle: opts.forcePathStyle ?? opts.endpoint !== undefined,
@@ -88,7 +80,7 @@ export class S3Provider implements StorageProvider {
       // We hash every body ourselves; the SDK's default trailing checksums are not spoken by every S3-compatible server.
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
-    });
+    };
     this.writeParams = {
       ContentType: "application/octet-stream",
       ...(opts.sse?.mode === "AES256" ? { ServerSideEncryption: "AES256" } : {}),
@@ -106,6 +98,14 @@ export class S3Provider implements StorageProvider {
     // it reads a plain PassThrough. `pipe` (not pipeline) there keeps Upload's teardown of its
     // source from reaching the counter: only the body's own failures are recorded as such, and
     // they outrank whatever the upload reports after them.
+    let sdk: Sdk;
+    try {
+      sdk = await this.connect();
+    } catch (err) {
+      body.destroy();
+      counter.abort();
+      throw backendFailure(err);
+    }
     const source = new PassThrough();
     let bodyError: unknown;
     counter.on("error", (err) => {
@@ -114,8 +114,8 @@ export class S3Provider implements StorageProvider {
     });
     pipeline(body, counter, () => {});
     counter.pipe(source);
-    const upload = new Upload({
-      client: this.client,
+    const upload = new sdk.Upload({
+      client: sdk.client,
       params: { ...this.writeParams, Bucket: this.bucket, Key, Body: source, Tagging: `tenant_id=${encodeURIComponent(prefix.slice(7, -1))}` },
       partSize: Math.max(PART_SIZE, Math.ceil((opts.expectedSize ?? 0) / MAX_PARTS)),
       queueSize: 2,
@@ -134,15 +134,16 @@ export class S3Provider implements StorageProvider {
       counter.abort();
       counter.destroy();
       // Upload aborts its own multipart upload on failure; a complete object that failed our checks is deleted here.
-      if (stored) await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key })).catch(() => {});
+      if (stored) await sdk.client.send(new sdk.s3.DeleteObjectCommand({ Bucket: this.bucket, Key })).catch(() => {});
       if (fromBody !== undefined) throw isAppError(fromBody) ? fromBody : bodyFailure(fromBody);
       throw isAppError(err) ? err : backendFailure(err);
     }
   }
 
   async get(storageKey: string, range?: ReadRange): Promise<Readable> {
-    const res = await this.client
-      .send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(storageKey), ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }))
+    const { s3, client } = await this.connected();
+    const res = await client
+      .send(new s3.GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(storageKey), ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }))
       .catch((err: unknown) => {
         const name = (err as Error).name;
         if (name === "NoSuchKey" || name === "NotFound") throw new BlobNotFoundError(storageKey);
@@ -160,17 +161,19 @@ export class S3Provider implements StorageProvider {
   }
 
   async delete(storageKey: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(storageKey) })).catch((err: unknown) => {
+    const { s3, client } = await this.connected();
+    await client.send(new s3.DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(storageKey) })).catch((err: unknown) => {
       if ((err as Error).name !== "NoSuchKey") throw backendFailure(err);
     });
   }
 
   async *list(prefix: string): AsyncIterable<{ storageKey: string; modifiedAt: Date }> {
     if (prefix !== "" && !PREFIX_RE.test(prefix)) throw new Error(`invalid storage prefix ${prefix}`);
+    const { s3, client } = await this.connected();
     let token: string | undefined;
     do {
-      const page = await this.client
-        .send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.base + prefix, ...(token ? { ContinuationToken: token } : {}) }))
+      const page = await client
+        .send(new s3.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.base + prefix, ...(token ? { ContinuationToken: token } : {}) }))
         .catch((err: unknown) => {
           throw backendFailure(err);
         });
@@ -184,6 +187,7 @@ export class S3Provider implements StorageProvider {
 
   /** Aborts multipart uploads of ours (tenant-shaped keys under the path prefix) begun before `olderThan`. */
   async sweepIncomplete(olderThan: Date): Promise<number> {
+    const { s3, client } = await this.connected();
     let aborted = 0;
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
@@ -191,13 +195,13 @@ export class S3Provider implements StorageProvider {
       throw backendFailure(err);
     };
     do {
-      const page = await this.client
-        .send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.base, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}) }))
+      const page = await client
+        .send(new s3.ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.base, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}) }))
         .catch(fail);
       for (const u of page.Uploads ?? []) {
         if (!this.relative(u.Key) || !u.UploadId || !u.Initiated || u.Initiated >= olderThan) continue;
-        const gone = await this.client
-          .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }))
+        const gone = await client
+          .send(new s3.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }))
           .then(() => true, (err: unknown) => ((err as Error).name === "NoSuchUpload" ? false : fail(err)));
         if (gone) aborted++;
       }
@@ -210,7 +214,8 @@ export class S3Provider implements StorageProvider {
   /** Lists one key of the bucket: proves reachability, credentials, region and bucket in one cheap call. */
   async health(): Promise<{ ok: boolean; detail?: string }> {
     try {
-      await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.base, MaxKeys: 1 }), { abortSignal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
+      const { s3, client } = await this.connect();
+      await client.send(new s3.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.base, MaxKeys: 1 }), { abortSignal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
       return { ok: true };
     } catch (err) {
       return { ok: false, detail: `${classifyBackendError(err)}: ${shortReason(err)}` };
@@ -233,7 +238,8 @@ export class S3Provider implements StorageProvider {
       throw err;
     }
     try {
-      const got = await this.client.send(new GetObjectLegalHoldCommand({ Bucket: this.bucket, Key: this.keyOf(blob.storageKey) })).catch((err: unknown) => {
+      const { s3, client } = await this.connected();
+      const got = await client.send(new s3.GetObjectLegalHoldCommand({ Bucket: this.bucket, Key: this.keyOf(blob.storageKey) })).catch((err: unknown) => {
         throw backendFailure(err);
       });
       return got.LegalHold?.Status === "ON";
@@ -245,8 +251,9 @@ export class S3Provider implements StorageProvider {
 
   /** Places or lifts the bucket's own legal hold on a key (PutObjectLegalHold). */
   async setLegalHold(storageKey: string, on: boolean): Promise<void> {
-    await this.client
-      .send(new PutObjectLegalHoldCommand({ Bucket: this.bucket, Key: this.keyOf(storageKey), LegalHold: { Status: on ? "ON" : "OFF" } }))
+    const { s3, client } = await this.connected();
+    await client
+      .send(new s3.PutObjectLegalHoldCommand({ Bucket: this.bucket, Key: this.keyOf(storageKey), LegalHold: { Status: on ? "ON" : "OFF" } }))
       .catch((err: unknown) => {
         throw lockUnsupported(err) ? err : backendFailure(err);
       });
@@ -254,8 +261,9 @@ export class S3Provider implements StorageProvider {
 
   /** Sets the bucket's own retention on a key (PutObjectRetention); COMPLIANCE cannot be shortened afterwards, by anyone. */
   async setRetention(storageKey: string, mode: "GOVERNANCE" | "COMPLIANCE", until: Date): Promise<void> {
-    await this.client
-      .send(new PutObjectRetentionCommand({ Bucket: this.bucket, Key: this.keyOf(storageKey), Retention: { Mode: mode, RetainUntilDate: until } }))
+    const { s3, client } = await this.connected();
+    await client
+      .send(new s3.PutObjectRetentionCommand({ Bucket: this.bucket, Key: this.keyOf(storageKey), Retention: { Mode: mode, RetainUntilDate: until } }))
       .catch((err: unknown) => {
         throw lockUnsupported(err) ? err : backendFailure(err);
       });
@@ -263,7 +271,26 @@ export class S3Provider implements StorageProvider {
 
   /** Closes pooled connections; the provider is unusable afterwards. */
   destroy(): void {
-    this.client.destroy();
+    void this.sdk?.then((sdk) => sdk.client.destroy(), () => {});
+  }
+
+  /** The SDK and this provider's client, loaded and built once, on first use (a failed load is tried again next time). */
+  private connect(): Promise<Sdk> {
+    this.sdk ??= (async () => {
+      const [s3, storage] = await Promise.all([import("@aws-sdk/client-s3"), import("@aws-sdk/lib-storage")]);
+      return { s3, Upload: storage.Upload, client: new s3.S3Client(this.clientConfig) };
+    })().catch((err: unknown) => {
+      this.sdk = undefined;
+      throw err;
+    });
+    return this.sdk;
+  }
+
+  /** connect(), with a failure to load the SDK reported as the backend being unavailable (503). */
+  private connected(): Promise<Sdk> {
+    return this.connect().catch((err: unknown) => {
+      throw backendFailure(err);
+    });
   }
 
   private keyOf(storageKey: string): string {

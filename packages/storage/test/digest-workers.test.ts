@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { DigestWorkers, FsProvider, TenantStorage } from "../src/index.ts";
 
-const workers = new DigestWorkers({ pairs: 2, ringBytes: 256 * 1024, minBytes: 1 });
+const workers = new DigestWorkers({ workers: 2, ringBytes: 256 * 1024, minBytes: 1 });
 afterAll(() => workers.close());
 
 const expected = (bytes: Buffer) => ({ md5: createHash("md5").update(bytes).digest("hex"), sha256: createHash("sha256").update(bytes).digest("hex") });
@@ -28,13 +28,13 @@ async function digestOf(bytes: Buffer, seed: number) {
 }
 
 describe("DigestWorkers", () => {
-  it("computes exactly createHash's MD5 and SHA-256, whatever the chunking, sessions in parallel and beyond the pairs", async () => {
+  it("computes exactly createHash's MD5 and SHA-256, whatever the chunking, sessions in parallel and beyond the workers", async () => {
     const bodies = [randomBytes(3 * 1024 * 1024 + 17), randomBytes(1), Buffer.alloc(0), randomBytes(700 * 1024), randomBytes(2 * 1024 * 1024)];
     const got = await Promise.all(bodies.map((b, i) => digestOf(b, i + 1)));
     got.forEach((g, i) => expect(g).toEqual(expected(bodies[i]!)));
   });
 
-  it("frees a pair after an abort: the next sessions on it are correct", async () => {
+  it("frees a worker after an abort: the next sessions on it are correct", async () => {
     for (let i = 0; i < 3; i++) {
       const d = workers.digester(10);
       d.update(randomBytes(100 * 1024));
