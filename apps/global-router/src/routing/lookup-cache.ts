@@ -31,6 +31,12 @@ const DELETED = Symbol("deleted");
  * A database table held in memory so S3 requests never wait on the global database. The
  * whole map is reloaded periodically (other router instances may have written); a miss
  * asks the database once per key and remembers a negative answer briefly.
+ *
+ * Staleness bound: a change made through this instance applies at once; one made through
+ * another instance, or in the database directly (a revoked key, an unrouted customer), within
+ * one refresh interval (ROUTING_REFRESH_MS); a reload also forgets remembered unknown keys.
+ * Shown across two instances in test/cache-instances.test.ts. The map only picks the region:
+ * a stale entry for a revoked key still reaches only the key's region, which refuses it.
  */
 export class LookupCache<V> {
   readonly #opts: LookupCacheOptions<V>;
