@@ -23,17 +23,21 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { acquireDataDirLock, DataDirLockedError, makePrivate } from "./stack-data-dir.ts";
 
-// V8 flags of the one process, set on its command line (they cannot be changed once it runs),
-// so this script replaces itself with one that has them: same pid, same stdio, same arguments.
+// Settings of the one process that only its start can give (V8 flags, the C allocator's
+// environment), so this script replaces itself with one that has them: same pid, same stdio,
+// same arguments.
 // - Liftoff only: V8's optimizing compiler would recompile the engine's hot WASM functions in
 //   the background, with peaks of ~400 MiB of compiler memory and ~100 MiB more code; a
 //   statement's time is mostly PGlite's JavaScript wire handling anyway (measured: no slower).
 // - An 8 MiB semi-space: V8 sizes its young generation from physical memory otherwise
 //   (~150 MiB of mostly empty heap on a 24 GiB machine).
+// - MALLOC_ARENA_MAX=2: glibc gives every thread (here: one per database, plus V8's) an arena
+//   of its own and keeps what was freed in it; after a first start that created the databases
+//   that was ~240 MiB held for nothing.
 const V8_FLAGS = ["--liftoff-only", "--max-semi-space-size=8"];
 const missingFlags = V8_FLAGS.filter((f) => !process.execArgv.some((a) => a.split("=")[0] === f.split("=")[0]));
-if (missingFlags.length > 0 && typeof process.execve === "function") {
-  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...missingFlags, fileURLToPath(import.meta.url), ...process.argv.slice(2)], process.env);
+if ((missingFlags.length > 0 || process.env.MALLOC_ARENA_MAX === undefined) && typeof process.execve === "function") {
+  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...missingFlags, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { MALLOC_ARENA_MAX: "2", ...process.env });
 }
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -300,7 +304,11 @@ async function waitHealthy(service: Service): Promise<void> {
 say(`[stack] starting the global router and 3 regional gateways (data: ${shownDataDir})...`);
 // Regions first, so the global router's first probe of them already finds them up.
 const [globalService, ...regionServices] = services as [Service, ...Service[]];
-await Promise.all(regionServices.map(start));
+// A first start creates each database (initdb: a second engine for a few seconds, ~400 MiB):
+// one at a time then, so the four do not add up. Later starts open them all at once.
+const firstStart = regionServices.some((s) => !existsSync(join(dataDir, s.tag, "pg", "PG_VERSION")));
+if (firstStart) for (const s of regionServices) await start(s);
+else await Promise.all(regionServices.map(start));
 if (!stopping) await Promise.all(regionServices.map(waitHealthy));
 if (!stopping) await start(globalService);
 if (!stopping) await waitHealthy(globalService);

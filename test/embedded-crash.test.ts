@@ -31,6 +31,12 @@ it("keeps every acknowledged PUT and its audit row when the embedded stack is ki
   const global = `http://127.0.0.1:${ports.GLOBAL_PORT}`;
   const fi = `http://127.0.0.1:${ports.FI_HEL_PORT}`;
   const first = await startEmbedded();
+  // One process for the four apps (no children: the databases are threads of it), started with
+  // the settings that keep it small (scripts/start-stack.ts replaces itself to get them).
+  const pid = first.child.pid!;
+  expect((await readFile(`/proc/${pid}/task/${pid}/children`, "utf8")).trim()).toBe("");
+  expect((await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0")).toContain("--liftoff-only");
+  expect((await readFile(`/proc/${pid}/environ`, "utf8")).split("\0")).toContain("MALLOC_ARENA_MAX=2");
   const admin = { authorization: `Bearer ${(await readFile(join(dataDir, "admin-token"), "utf8")).trim()}` };
   expect((await fetch(`${global}/routing/customers/crash-co?region_id=FI-HEL`, { method: "POST", headers: admin })).status).toBe(201);
   const reg = await fetch(`${fi}/api/customers/crash-co/register`, {

@@ -7,6 +7,8 @@ export interface ThreadStart {
   dataDir: string;
   startParams: string[];
   relaxedDurability: boolean;
+  /** Create the database (initdb), close it and end: see PgliteThreadClient.open. */
+  initOnly?: boolean;
 }
 
 export type RowMode = "array" | "object";

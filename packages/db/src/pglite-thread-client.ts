@@ -1,6 +1,8 @@
 // The main thread's side of an embedded database running in its own worker thread
 // (pglite-thread.ts). It offers the part of PGlite's interface that drizzle's PGlite driver and
 // the apps use — query, exec, transaction, listen, close — so `drizzle(client)` works unchanged.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { type Reply, type Request, type RowMode, deserializeError, detachBinary, type SerializedError, type ThreadStart } from "./pglite-protocol.ts";
 import { DatabaseUnavailableError } from "./unavailable.ts";
@@ -52,10 +54,18 @@ export class PgliteThreadClient implements PgliteExecutor {
     this.worker = worker;
   }
 
-  /** Starts the thread and opens (or creates) the database in `start.dataDir`. */
+  /**
+   * Starts the thread and opens the database in `start.dataDir`. A new database is created
+   * first by a thread of its own that then ends: initdb runs a second engine and leaves
+   * ~300 MiB of garbage behind that V8 would hold on to for the database's whole life.
+   */
   static async open(start: ThreadStart): Promise<PgliteThreadClient> {
+    if (!existsSync(join(start.dataDir, "PG_VERSION"))) await PgliteThreadClient.started({ ...start, initOnly: true }).then((w) => w.terminate());
+    return new PgliteThreadClient(await PgliteThreadClient.started(start)).listening();
+  }
+
+  private static async started(start: ThreadStart): Promise<Worker> {
     const worker = new Worker(new URL("./pglite-thread.ts", import.meta.url), { workerData: start });
-    const client = new PgliteThreadClient(worker);
     await new Promise<void>((resolve, reject) => {
       const onStart = (m: Reply) => {
         if (m.kind !== "ready" && m.kind !== "startFailed") return;
@@ -67,11 +77,10 @@ export class PgliteThreadClient implements PgliteExecutor {
       worker.on("message", onStart);
       worker.once("error", reject);
     });
-    client.listen_();
-    return client;
+    return worker;
   }
 
-  private listen_(): void {
+  private listening(): this {
     this.worker.on("message", (m: Reply) => {
       if (m.kind === "ok" || m.kind === "failed") {
         const waiter = this.pending.get(m.id);
@@ -92,6 +101,7 @@ export class PgliteThreadClient implements PgliteExecutor {
     this.worker.on("error", (err) => fail(`the embedded database thread failed: ${err.message}`));
     this.worker.on("exit", (code) => fail(`the embedded database thread exited (code ${code})`));
     this.updateRef();
+    return this;
   }
 
   /** The thread keeps the process alive only while a statement is waiting for it, as PGlite in-thread would. */

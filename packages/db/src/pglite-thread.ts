@@ -28,9 +28,14 @@ async function serve(port: MessagePort, start: ThreadStart): Promise<void> {
   let pg: PGlite;
   try {
     pg = await PGlite.create({ dataDir: start.dataDir, startParams: start.startParams, relaxedDurability: start.relaxedDurability });
+    if (start.initOnly) await pg.close();
   } catch (err) {
     post({ kind: "startFailed", error: serializeError(err) });
     port.close();
+    return;
+  }
+  if (start.initOnly) {
+    post({ kind: "ready" });
     return;
   }
   const session = new PgliteSession(pg);
