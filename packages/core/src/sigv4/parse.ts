@@ -117,6 +117,9 @@ export function escapeUri(value: string): string {
 }
 
 function decode(value: string): string {
+  // Nothing to decode (most keys and values): decodeURIComponent would return it unchanged,
+  // and costs a router or region a few microseconds per query parameter.
+  if (!value.includes("%")) return value;
   try {
     return decodeURIComponent(value);
   } catch {
