@@ -1,14 +1,15 @@
 // `npm start`: the embedded stack on this machine. Runs the global router and the three
-// regional gateways in this one process, each app built by its own start function from its own
-// configuration, with its own PGlite database (and, for the regions, an fs object store) under
-// DATA_DIR (default ./data); each database engine runs in a worker thread of its own, so SQL
-// and HTTP overlap. The regions start first, then the global router, so its first probe finds
-// them up. Waits until all four are healthy, and stops them all on Ctrl-C / SIGTERM. Data
-// persists across restarts, and across a killed process too (see packages/db/src/pglite-settings.ts).
+// regional gateways in this one process, each app in a worker thread of its own
+// (stack-app-thread.ts: its own isolate and event loop, built by its own start function from its
+// own configuration), with its own PGlite database (and, for the regions, an fs object store)
+// under DATA_DIR (default ./data); each database engine is one more thread, so HTTP, the apps
+// and SQL run side by side. The regions start first, then the global router, so its first
+// probe finds them up. Waits until all four are healthy, and stops them all on Ctrl-C /
+// SIGTERM. Data persists across restarts, and across a killed process too (see
+// packages/db/src/pglite-settings.ts).
 //
-// One process instead of four: each Node runtime with the apps' code loaded costs ~170 MiB
-// before any database, and the WASM engine's compiled code is shared by the four databases.
-// No module-level state is shared: every app instance holds its own (createApp/deps).
+// One process instead of four: each Node runtime costs ~170 MiB with an app loaded before any
+// database, and the WASM engine's compiled code is shared by the four databases.
 //
 // Environment: DATA_DIR, GLOBAL_PORT (8000), FI_HEL_PORT (8001), DE_FRA_PORT (8002),
 // US_EAST_PORT (8003), LOG_LEVEL (passed to the apps), HEALTH_TIMEOUT_MS (60000).
@@ -20,7 +21,10 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, relative, resolve } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { AppThreadReply, AppThreadStart } from "./stack-app-thread.ts";
 import { acquireDataDirLock, DataDirLockedError, makePrivate } from "./stack-data-dir.ts";
 
 // Settings of the one process that only its start can give (V8 flags, the C allocator's
@@ -54,7 +58,9 @@ interface Service {
   regionId?: string;
   port: number;
   color: number;
-  running?: { close(): Promise<void> };
+  thread?: Worker;
+  started?: boolean;
+  stopped?: Promise<void>;
 }
 
 function portFromEnv(name: string, fallback: number): number {
@@ -183,10 +189,13 @@ const useTags = Boolean(process.stdout.isTTY);
 const tagWidth = Math.max(...services.map((s) => s.tag.length));
 let stopping = false;
 
-/** Where an app's pino logger writes: stdout, one JSON line per write, tagged on a terminal. */
-function logDestination(service: Service): { write(line: string): void } {
+/** An app thread's output lines, to the same stream of this process, tagged on a terminal. */
+function pipeLines(stream: NodeJS.ReadableStream, out: NodeJS.WriteStream, service: Service): void {
   const prefix = `\x1b[${service.color}m${service.tag.padEnd(tagWidth)} |\x1b[0m `;
-  return useTags ? { write: (line) => void process.stdout.write(`${prefix}${line}`) } : { write: (line) => void process.stdout.write(line) };
+  const tagged = useTags && Boolean(out.isTTY);
+  createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
+    out.write(tagged ? `${prefix}${line}\n` : `${line}\n`);
+  });
 }
 
 /** The app's environment: what its own process would have been given before. */
@@ -218,32 +227,61 @@ function serviceEnv(service: Service): NodeJS.ProcessEnv {
   return env;
 }
 
-// Loaded after the preflight: a refused start (lock, ports) answers without loading the apps.
-const [{ startEmbeddedRegionalGateway }, { startEmbeddedGlobalRouter }] = await Promise.all([
-  import("../apps/regional-gateway/src/embedded.ts"),
-  import("../apps/global-router/src/embedded.ts"),
-]);
-
-async function start(service: Service): Promise<void> {
-  const env = serviceEnv(service);
-  const destination = logDestination(service);
-  try {
-    service.running = service.regionId ? await startEmbeddedRegionalGateway(env, destination) : await startEmbeddedGlobalRouter(env, destination);
-  } catch (err) {
-    await shutdown(1, `${service.label} (port ${service.port}) could not be started: ${err instanceof Error ? err.message : String(err)}`);
-  }
+function start(service: Service): Promise<void> {
+  const thread = new Worker(new URL("./stack-app-thread.ts", import.meta.url), {
+    workerData: { app: service.app, env: serviceEnv(service) } satisfies AppThreadStart,
+    stdout: true,
+    stderr: true,
+  });
+  service.thread = thread;
+  pipeLines(thread.stdout, process.stdout, service);
+  pipeLines(thread.stderr, process.stderr, service);
+  const exited = new Promise<void>((resolve) => thread.once("exit", () => resolve()));
+  // An app that fails after it started (an uncaught error ends its thread) stops the stack, as
+  // a gateway process dying did.
+  thread.once("error", (err) => {
+    if (service.started && !stopping) void shutdown(1, `${service.label} (port ${service.port}) failed: ${err.message}; stopping the others.`);
+  });
+  void exited.then(() => {
+    if (service.started && !stopping) void shutdown(1, `${service.label} (port ${service.port}) stopped unexpectedly; stopping the others.`);
+  });
+  service.stopped = new Promise<void>((resolve) => {
+    thread.on("message", (m: AppThreadReply) => {
+      if (m.kind === "stopped" || m.kind === "stopFailed") {
+        if (m.kind === "stopFailed") say(`[stack] ${service.label} did not close cleanly: ${m.message}`);
+        resolve();
+      }
+    });
+    void exited.then(() => resolve());
+  });
+  return new Promise<void>((resolve) => {
+    const settle = (why?: string) => {
+      if (why !== undefined && !stopping) void shutdown(1, `${service.label} (port ${service.port}) could not be started: ${why}`);
+      resolve();
+    };
+    thread.on("message", (m: AppThreadReply) => {
+      if (m.kind === "started") {
+        service.started = true;
+        settle();
+      } else if (m.kind === "failed") settle(m.message);
+    });
+    thread.once("error", (err) => service.started || settle(err.message));
+    void exited.then(() => service.started || settle("its thread ended"));
+  });
 }
 
 let shutdownPromise: Promise<void> | undefined;
 
 async function closeService(s: Service): Promise<void> {
-  const running = s.running;
-  s.running = undefined;
-  try {
-    await running?.close();
-  } catch (err) {
-    say(`[stack] ${s.label} did not close cleanly: ${err instanceof Error ? err.message : String(err)}`);
+  const thread = s.thread;
+  if (!thread) return;
+  s.thread = undefined;
+  if (s.started) {
+    thread.postMessage("stop");
+    await s.stopped;
   }
+  // Closed: whatever it still holds (idle keep-alive sockets, unref'd timers) goes with the thread.
+  await thread.terminate();
 }
 
 function shutdown(code: number, reason: string): Promise<void> {

@@ -27,7 +27,7 @@ async function startEmbedded() {
 
 interface Acked { key: string; body: string; requestId: string }
 
-it("keeps every acknowledged PUT and its audit row when the embedded stack is killed with SIGKILL mid-load", async () => {
+it("keeps every acknowledged PUT and its audit row when the embedded stack is killed with SIGKILL mid-load", { timeout: 300_000 }, async () => {
   const global = `http://127.0.0.1:${ports.GLOBAL_PORT}`;
   const fi = `http://127.0.0.1:${ports.FI_HEL_PORT}`;
   const first = await startEmbedded();

@@ -2,6 +2,8 @@
 // messages (pglite-protocol.ts) through one PgliteSession. Every statement runs the WASM engine
 // synchronously for as long as it takes; here that blocks only this thread, and the process's
 // main thread goes on parsing requests, hashing bodies and writing answers meanwhile.
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
 import { PGlite } from "@electric-sql/pglite";
 import { type Reply, type Request, serializeError, type ThreadStart } from "./pglite-protocol.ts";
@@ -38,6 +40,10 @@ async function serve(port: MessagePort, start: ThreadStart): Promise<void> {
     post({ kind: "ready" });
     return;
   }
+  // Starting the engine leaves garbage (the file-system bundle's copies, start-up buffers) that
+  // V8 would keep as heap of this thread for a long time: one full collection now returns it.
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
   const session = new PgliteSession(pg);
   const parsers = new Map<string, ParserMap>();
   const unlisteners = new Map<string, () => Promise<void>>();
