@@ -23,6 +23,7 @@ const envSchema = z
     INTEGRITY_VERIFY_BUFFER_BYTES: z.coerce.number().int().min(0).max(64 * 1024 * 1024).default(1024 * 1024),
     INTEGRITY_SCRUB_INTERVAL_MS: z.coerce.number().int().min(0).default(0),
     INTEGRITY_SCRUB_OBJECTS_PER_SECOND: z.coerce.number().min(0.01).max(10_000).default(5),
+    HASH_WORKERS: z.coerce.number().int().min(0).max(8).optional(),
     HOSTED_S3_BUCKET: z.string().min(3).max(63).optional(),
     HOSTED_S3_REGION: z.string().min(1).default("us-east-1"),
     HOSTED_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
@@ -77,6 +78,11 @@ export interface RegionalConfig {
   integrityScrubIntervalMs?: number | undefined;
   /** The scrub's pace: objects re-hashed per second at most. */
   integrityScrubObjectsPerSecond?: number | undefined;
+  /**
+   * Worker threads hashing (MD5) large bodies off the event loop, one body each (see
+   * DigestWorkers); 0 hashes inline. Unset: 1 on a machine with more than two cores, else 0.
+   */
+  hashWorkers?: number | undefined;
   /** The hosted `s3` provider (regions whose topology provider is `s3`): bucket and credentials. */
   hostedS3?: {
     bucket: string;
@@ -177,6 +183,7 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
     integrityVerifyBufferBytes: e.INTEGRITY_VERIFY_BUFFER_BYTES,
     integrityScrubIntervalMs: e.INTEGRITY_SCRUB_INTERVAL_MS,
     integrityScrubObjectsPerSecond: e.INTEGRITY_SCRUB_OBJECTS_PER_SECOND,
+    hashWorkers: e.HASH_WORKERS,
     hostedS3:
       region.provider.type === "s3"
         ? {

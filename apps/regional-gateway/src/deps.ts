@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { openDatabase } from "@s3gw/db";
 import { objectMetadata, regionalMigrationsFolder, regionalSchema } from "@s3gw/schema-regional";
 import { DigestWorkers, FsProvider, S3Provider, sweepStrays, type StorageProvider } from "@s3gw/storage";
@@ -52,8 +53,10 @@ export async function openRegionalDeps(config: RegionalConfig, opts: { logger?: 
   const clock = opts.clock ?? { now: () => new Date() };
   const database = await openDatabase(config.database, regionalSchema);
   await database.migrate(regionalMigrationsFolder);
-  // Large bodies are hashed (MD5 + SHA-256) on worker threads, off the event loop.
-  const digests = new DigestWorkers();
+  // A thread for the MD5 of large bodies pays off where a core is free for it. On two cores
+  // the event loop, Postgres and (on one box) router and clients already fill both, and a
+  // thread costs ~15 MiB of resident memory; measured in bench/hashing.ts and bench:stream.
+  const digests = new DigestWorkers({ workers: config.hashWorkers ?? (availableParallelism() > 2 ? 1 : 0) });
   const storage = await hostedProvider(config, digests);
   // After the migrations (their triggers send the notifications), before the first request.
   const cache = new RegionalCache(logger);

@@ -14,7 +14,7 @@ const KEY_RE = /^tenant-[a-z0-9][a-z0-9-]*\/[0-9a-f]{2}\/[0-9a-f-]{36}$/;
 const PREFIX_RE = /^tenant-[a-z0-9][a-z0-9-]*\/$/;
 /** Read chunk sizes: Node's default for small blobs; large ones in fewer, larger reads (fewer events per byte downstream). */
 const SMALL_READ_CHUNK = 64 * 1024;
-const LARGE_READ_CHUNK = 512 * 1024;
+const LARGE_READ_CHUNK = 256 * 1024;
 const WRITE_QUEUE_BYTES = 1024 * 1024;
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { DigestWorkers, FsProvider, TenantStorage } from "../src/index.ts";
+import { DigestWorkers, FsProvider, InlineDigester, TenantStorage } from "../src/index.ts";
 
 const workers = new DigestWorkers({ workers: 2, ringBytes: 256 * 1024, minBytes: 1 });
 afterAll(() => workers.close());
@@ -42,6 +42,12 @@ describe("DigestWorkers", () => {
     }
     const body = randomBytes(1024 * 1024);
     expect(await digestOf(body, 9)).toEqual(expected(body));
+  });
+
+  it("hashes inline with no workers, for small bodies and for bodies of unknown size", async () => {
+    const none = new DigestWorkers({ workers: 0 });
+    for (const d of [none.digester(1 << 30), workers.digester(undefined), new DigestWorkers().digester(10)]) expect(d).toBeInstanceOf(InlineDigester);
+    await none.close();
   });
 
   it("hashes a provider's large put on the workers with the same digests as inline", async () => {
