@@ -27,6 +27,22 @@ async function startEmbedded() {
 
 interface Acked { key: string; body: string; requestId: string }
 
+/**
+ * A GET after the restart: this process's keep-alive pool may still hold sockets to the killed
+ * stack (same ports), and reusing one fails with "other side closed" before a byte is sent to
+ * the new stack. A client retries an idempotent request on such a stale socket; so does this.
+ */
+async function freshGet(url: string, init: RequestInit = {}): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (err) {
+      const code = ((err as { cause?: { code?: string } }).cause ?? {}).code;
+      if (attempt >= 8 || (code !== "UND_ERR_SOCKET" && code !== "ECONNRESET")) throw err;
+    }
+  }
+}
+
 it("keeps every acknowledged PUT and its audit row when the embedded stack is killed with SIGKILL mid-load", { timeout: 300_000 }, async () => {
   const global = `http://127.0.0.1:${ports.GLOBAL_PORT}`;
   const fi = `http://127.0.0.1:${ports.FI_HEL_PORT}`;
@@ -79,13 +95,13 @@ it("keeps every acknowledged PUT and its audit row when the embedded stack is ki
   const second = await startEmbedded();
   try {
     for (const a of acked) {
-      const res = await fetch(`${global}/s3/docs/${a.key}`, { headers: h });
+      const res = await freshGet(`${global}/s3/docs/${a.key}`, { headers: h });
       expect(res.status, a.key).toBe(200);
       expect(await res.text()).toBe(a.body);
     }
     const audited = new Map<string, { result: string; operation: string; key: string }>();
     for (let cursor: string | null = ""; cursor !== null; ) {
-      const page = (await (await fetch(`${fi}/api/audit/operations?customer_id=crash-co&limit=500${cursor ? `&cursor=${cursor}` : ""}`, { headers: admin })).json()) as {
+      const page = (await (await freshGet(`${fi}/api/audit/operations?customer_id=crash-co&limit=500${cursor ? `&cursor=${cursor}` : ""}`, { headers: admin })).json()) as {
         items: { request_id: string; result: string; operation: string; key: string }[];
         next_cursor: string | null;
       };
@@ -93,7 +109,7 @@ it("keeps every acknowledged PUT and its audit row when the embedded stack is ki
       cursor = page.next_cursor;
     }
     for (const a of acked) expect(audited.get(a.requestId), `audit row of ${a.key} (${a.requestId})`).toMatchObject({ result: "success", key: a.key });
-    const verify = (await (await fetch(`${fi}/api/audit/verify`, { headers: admin })).json()) as { intact: boolean };
+    const verify = (await (await freshGet(`${fi}/api/audit/verify`, { headers: admin })).json()) as { intact: boolean };
     expect(verify.intact).toBe(true);
   } finally {
     second.child.kill("SIGINT");
