@@ -8,13 +8,13 @@
 // Environment: SIZE_MIB (1024), MULTIPART_PARTS (8), BENCH_SYSTEMS ("reference,rgw,postgres"),
 // BENCH_LOG_LEVEL (warn), BENCH_RGW_KEEP, BENCH_CPU_PROF_DIR (as in bench:small).
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../test/support/processes.ts";
 import { presign, presignWithQuery, s3Send, type S3Target } from "./lib/presign.ts";
 import { readRss, type RssReading, RssSampler } from "./lib/proc.ts";
 import { rgwVersion } from "./lib/rgw.ts";
-import { Cleanups, machine, revision, say, starters } from "./lib/run.ts";
+import { Cleanups, machine, measureEach, revision, say, starters } from "./lib/run.ts";
 import { fetchHashed, PatternBody, send } from "./lib/stream-http.ts";
 import type { RunningSystem } from "./lib/system.ts";
 
@@ -106,29 +106,12 @@ async function measure(system: RunningSystem): Promise<Result> {
 }
 
 const results: Result[] = [];
-const start = starters({ workDir: work, logLevel: LOG_LEVEL, cleanups });
-const loads: string[] = [];
+let loads: string[] = [];
 try {
-  for (const id of SYSTEMS) {
-    const starter = start[id];
-    if (!starter) throw new Error(`unknown system ${id} in BENCH_SYSTEMS (known: ${Object.keys(start).join(", ")})`);
-    say(`starting ${id}`);
-    loads.push(`${id} ${loadavg()[0]!.toFixed(2)}`);
-    try {
-      const system = await starter();
-      if ("unavailable" in system) {
-        say(`${id}: not available (${system.unavailable})`);
-        results.push({ name: "Ceph RGW", label: "Ceph RGW", unavailable: system.unavailable });
-      } else {
-        results.push(await measure(system).catch((err: Error) => {
-          throw new Error(`${system.name}: ${err.message}\n${system.logs()}`, { cause: err });
-        }));
-        await system.stop();
-      }
-    } finally {
-      await cleanups.run();
-    }
-  }
+  loads = await measureEach({
+    systems: SYSTEMS, start: starters({ workDir: work, logLevel: LOG_LEVEL, cleanups }), cleanups, results, measure,
+    unavailable: (reason) => ({ name: "Ceph RGW", label: "Ceph RGW", unavailable: reason }),
+  });
 } finally {
   await cleanups.run();
   await rm(work, { recursive: true, force: true });

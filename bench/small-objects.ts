@@ -11,14 +11,14 @@
 // BENCH_CPU_PROF_DIR (gateway processes write V8 CPU profiles there, for `--cpu-prof` summaries).
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../test/support/processes.ts";
 import { objectKey, presign, seedObjects } from "./lib/presign.ts";
 import { readRss, RssSampler } from "./lib/proc.ts";
 import { concurrencyTable, errorsSection, memoryTable, targetsTable, type SystemResult } from "./lib/report.ts";
 import { rgwVersion } from "./lib/rgw.ts";
-import { Cleanups, machine, revision, say, starters } from "./lib/run.ts";
+import { Cleanups, machine, measureEach, revision, say, starters } from "./lib/run.ts";
 import type { RunningSystem } from "./lib/system.ts";
 import { runWrk, writeRequestFile } from "./lib/wrk.ts";
 
@@ -84,29 +84,12 @@ async function measure(system: RunningSystem): Promise<SystemResult> {
 }
 
 const results: SystemResult[] = [];
-const start = starters({ workDir: work, logLevel: LOG_LEVEL, cleanups });
-const loads: string[] = [];
+let loads: string[] = [];
 try {
-  for (const id of SYSTEMS) {
-    const starter = start[id];
-    if (!starter) throw new Error(`unknown system ${id} in BENCH_SYSTEMS (known: ${Object.keys(start).join(", ")})`);
-    say(`starting ${id}`);
-    loads.push(`${id} ${loadavg()[0]!.toFixed(2)}`);
-    try {
-      const system = await starter();
-      if ("unavailable" in system) {
-        say(`${id}: not available (${system.unavailable})`);
-        results.push({ name: "Ceph RGW", endpoints: [], unavailable: system.unavailable });
-      } else {
-        results.push(await measure(system).catch((err: Error) => {
-          throw new Error(`${system.name}: ${err.message}\n${system.logs()}`, { cause: err });
-        }));
-        await system.stop();
-      }
-    } finally {
-      await cleanups.run();
-    }
-  }
+  loads = await measureEach({
+    systems: SYSTEMS, start: starters({ workDir: work, logLevel: LOG_LEVEL, cleanups }), cleanups, results, measure,
+    unavailable: (reason) => ({ name: "Ceph RGW", endpoints: [], unavailable: reason }),
+  });
 } finally {
   await cleanups.run();
   await rm(work, { recursive: true, force: true });

@@ -2,7 +2,7 @@
 // first when it is done, when the run fails, or on Ctrl-C), the systems they can start, and
 // the machine line of a report.
 import { spawnSync } from "node:child_process";
-import { cpus, release, totalmem } from "node:os";
+import { cpus, loadavg, release, totalmem } from "node:os";
 import { REPO_ROOT } from "../../test/support/processes.ts";
 import { startEmbeddedStack } from "./gateway-embedded.ts";
 import { startPostgresGateway } from "./gateway-postgres.ts";
@@ -39,6 +39,43 @@ export function starters(opts: { workDir: string; logLevel: string; cleanups: Cl
     postgres: () => startPostgresGateway({ workDir: opts.workDir, logLevel: opts.logLevel, cleanup }),
     embedded: () => startEmbeddedStack({ workDir: opts.workDir, logLevel: opts.logLevel, cleanup }),
   };
+}
+
+/**
+ * Starts each named system in turn and measures it alone (the others stopped): `measure` for a
+ * running one, `unavailable` for one that could not start (RGW without its packages). A failed
+ * measurement carries the system's log tail. Returns the 1-minute load average at each start.
+ */
+export async function measureEach<R>(opts: {
+  systems: readonly string[];
+  start: Record<string, Starter>;
+  cleanups: Cleanups;
+  results: R[];
+  measure: (system: RunningSystem) => Promise<R>;
+  unavailable: (reason: string) => R;
+}): Promise<string[]> {
+  const loads: string[] = [];
+  for (const id of opts.systems) {
+    const starter = opts.start[id];
+    if (!starter) throw new Error(`unknown system ${id} in BENCH_SYSTEMS (known: ${Object.keys(opts.start).join(", ")})`);
+    say(`starting ${id}`);
+    loads.push(`${id} ${loadavg()[0]!.toFixed(2)}`);
+    try {
+      const system = await starter();
+      if ("unavailable" in system) {
+        say(`${id}: not available (${system.unavailable})`);
+        opts.results.push(opts.unavailable(system.unavailable));
+      } else {
+        opts.results.push(await opts.measure(system).catch((err: Error) => {
+          throw new Error(`${system.name}: ${err.message}\n${system.logs()}`, { cause: err });
+        }));
+        await system.stop();
+      }
+    } finally {
+      await opts.cleanups.run();
+    }
+  }
+  return loads;
 }
 
 export function machine(): string {
