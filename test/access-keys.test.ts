@@ -1,7 +1,8 @@
 import { readdir } from "node:fs/promises";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth } from "../apps/regional-gateway/test/harness.ts";
 import { onboard, startStack, type RegionId, type TestStack } from "./support/stack.ts";
@@ -11,7 +12,7 @@ interface Key { access_key_id: string; secret_access_key: string }
 let stack: TestStack;
 const sqls: postgres.Sql[] = [];
 const db = (url: string) => {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const sql = postgresClient(url, { max: 1 });
   sqls.push(sql);
   return sql;
 };

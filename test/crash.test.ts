@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase } from "@s3gw/db/testing";
-import postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { generatedBody } from "./support/bytes.ts";
 import { streamingPut } from "./support/http.ts";
@@ -96,7 +96,7 @@ it("keeps every object whole and matching its SHA-256 after kill -9 during concu
       expect(res.headers.get("etag")).toBe(`"${createHash("md5").update(bytes).digest("hex")}"`);
     }
 
-    const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+    const sql = postgresClient(dbUrl, { max: 1 });
     try {
       const rows = await sql<{ storage_key: string; size_bytes: string }[]>`select storage_key, size_bytes from object_metadata`;
       for (const r of rows) expect((await stat(join(storageDir, r.storage_key))).size).toBe(Number(r.size_bytes));

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, open, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth } from "../apps/regional-gateway/test/harness.ts";
 import { awsCli, boto3, sdk, sha256File, type Driver } from "./clients/drivers.ts";
@@ -105,7 +105,7 @@ describe("unmodified S3 clients through the global endpoint", () => {
       expect(await runClient("curl", ["-sf", r.presignedUrl])).toBe(c.driver.small);
 
       // Stored whole, and only in the customer's home region.
-      const sql = postgres(stack.regions[c.region].databaseUrl, { max: 1, onnotice: () => {} });
+      const sql = postgresClient(stack.regions[c.region].databaseUrl, { max: 1 });
       try {
         const [row] = await sql`select sha256, size_bytes, storage_key, parts_count from object_metadata where customer_id = ${c.customer} and object_key = 'big/blob.bin'`;
         expect(row).toMatchObject({ size_bytes: String(BIG) });

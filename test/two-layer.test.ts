@@ -1,5 +1,5 @@
 import { readdir } from "node:fs/promises";
-import postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatedBody, hashStream } from "./support/bytes.ts";
 import { streamingPut } from "./support/http.ts";
@@ -33,7 +33,7 @@ describe("two layers, end to end", () => {
       available_regions: ["FI-HEL", "DE-FRA", "US-EAST"].sort(),
       note: "Detailed compliance data is stored in regional database",
     });
-    const sql = postgres(stack.globalDatabaseUrl, { max: 1, onnotice: () => {} });
+    const sql = postgresClient(stack.globalDatabaseUrl, { max: 1 });
     try {
       const tables = await sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`;
       expect(tables.map((t) => t.table_name)).toEqual(["access_key_routing", "customer_routing", "providers", "regions", "routing_log"]);
@@ -99,7 +99,7 @@ describe("two layers, end to end", () => {
 
   it("writes one routing_log row per routed request, without keys or bucket names", async () => {
     await new Promise((r) => setTimeout(r, 800));
-    const sql = postgres(stack.globalDatabaseUrl, { max: 1, onnotice: () => {} });
+    const sql = postgresClient(stack.globalDatabaseUrl, { max: 1 });
     try {
       const rows = await sql`select customer_id, region_id, method, status_code from routing_log where customer_id = 'acme-corp'`;
       expect(rows.length).toBeGreaterThanOrEqual(8);

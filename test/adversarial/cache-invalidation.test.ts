@@ -2,7 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase } from "@s3gw/db/testing";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Credentials } from "../support/s3-clients.ts";
 import { freePort, REPO_ROOT, spawnNode, waitForHealth } from "../support/processes.ts";
@@ -101,7 +102,7 @@ beforeAll(async () => {
   // A migrates the database first; B then starts on the same, migrated database.
   a = await startGateway();
   b = await startGateway();
-  sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(dbUrl, { max: 1 });
   const registered = await api(a, "POST", `/customers/${CUSTOMER}/register`, {
     customer_name: "Cache Co", country: "FI", data_residency_requirement: "strict",
     primary_contact_email: "ops@cache.example", compliance_officer_email: "dpo@cache.example",

@@ -1,4 +1,5 @@
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth, registerWithBuckets, startTestRegion, type TestRegion } from "../../apps/regional-gateway/test/harness.ts";
 
@@ -80,7 +81,7 @@ const send = (method: string, path: string, body: Uint8Array | string) =>
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL", { publicS3Endpoint: "http://127.0.0.1:9" });
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
   const acme = await registerWithBuckets(fi.url, "acme-corp", ["documents"]);
   expect((await acme("/documents/contract.pdf", { method: "PUT", body: "%PDF-1.7 signed" })).status).toBe(200);
   const key = await send("POST", "/api/customers/acme-corp/access-keys", JSON.stringify({ description: "setup" }));

@@ -3,7 +3,7 @@ import net, { type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase } from "@s3gw/db/testing";
-import postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GlobalRouterConfig } from "../../apps/global-router/src/config.ts";
@@ -152,7 +152,7 @@ describe("the router's database away: start from the snapshot, spool routing-log
   });
 
   const routingLogRows = async (): Promise<number> => {
-    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    const sql = postgresClient(db.url, { max: 1 });
     try {
       const [row] = await sql`select count(*)::int as n from routing_log where customer_id = 'snap-co'`;
       return (row as { n: number }).n;

@@ -1,7 +1,8 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FsProvider } from "../../packages/storage/src/fs-provider.ts";
 import { StorageTargets } from "../../apps/regional-gateway/src/services/storage/storage-targets.ts";
@@ -22,7 +23,7 @@ const key = (i: number) => `doc-${String(i).padStart(3, "0")}.txt`;
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
   await register(fi.url, "busy", { country: "FI", data_residency_requirement: "jurisdiction" });
   await register(fi.url, "bystander", { country: "FI", data_residency_requirement: "jurisdiction" });
   const c = s3(fi.url, "busy");

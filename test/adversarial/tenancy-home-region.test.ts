@@ -1,4 +1,4 @@
-import postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unservedCustomerReason } from "../../apps/regional-gateway/src/services/access/customers.ts";
 import { adminAuth, register, startTestRegion } from "../../apps/regional-gateway/test/harness.ts";
@@ -16,7 +16,7 @@ const route = async (id: string, region: RegionId) => {
 };
 
 async function stored(region: RegionId, id: string): Promise<boolean> {
-  const sql = postgres(stack.regions[region].databaseUrl, { max: 1, onnotice: () => {} });
+  const sql = postgresClient(stack.regions[region].databaseUrl, { max: 1 });
   try {
     return (await sql`select 1 from customers where customer_id = ${id}`).length > 0;
   } finally {

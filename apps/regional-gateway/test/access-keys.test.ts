@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { MasterKeyRing } from "@s3gw/core";
 import pino from "pino";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findActiveAccessKey } from "../src/services/access/access-keys.ts";
 import { startRegionalGateway, type RunningGateway } from "../src/start.ts";
@@ -37,7 +38,7 @@ let sql: postgres.Sql;
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
   expect((await register(fi.url, "acme-corp")).status).toBe(201);
   expect((await register(fi.url, "globex")).status).toBe(201);
 });
@@ -162,7 +163,7 @@ describe("master keys", () => {
   it("re-seals every secret under the new active key; old secrets stay usable before and after", async () => {
     const us = await startTestRegion("US-EAST");
     const running: RunningGateway[] = [];
-    const db = postgres(us.databaseUrl, { max: 1, onnotice: () => {} });
+    const db = postgresClient(us.databaseUrl, { max: 1 });
     try {
       expect((await register(us.url, "us-health", { country: "US" })).status).toBe(201);
       const before = [await created(us.url, "us-health"), await created(us.url, "us-health")];
@@ -201,7 +202,7 @@ describe("master keys", () => {
 
   it("refuses to create keys without MASTER_KEYS, and undoes a key the global router could not learn", async () => {
     const de = await startTestRegion("DE-FRA", { masterKeys: undefined });
-    const db = postgres(de.databaseUrl, { max: 1, onnotice: () => {} });
+    const db = postgresClient(de.databaseUrl, { max: 1 });
     try {
       // Registered standalone first: registration itself is confirmed with the router, and an unreachable
       // router would refuse it (503) before key creation is ever reached.

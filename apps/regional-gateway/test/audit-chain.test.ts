@@ -1,4 +1,5 @@
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth, registerWithBuckets, startTestRegion, type TestRegion } from "./harness.ts";
 
@@ -7,7 +8,7 @@ let sql: postgres.Sql;
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
   const acme = await registerWithBuckets(fi.url, "acme-corp", ["documents"]);
   // Concurrent requests share audit batches; the chain must still be one line.
   await Promise.all(Array.from({ length: 40 }, (_, i) => acme(`/documents/f${i}.txt`, { method: "PUT", body: `file ${i}` })));

@@ -1,12 +1,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase } from "@s3gw/db";
+import { openDatabase, postgresClient } from "@s3gw/db";
 import { createTestDatabase } from "@s3gw/db/testing";
 import { customers, regionalMigrationsFolder, regionalSchema } from "@s3gw/schema-regional";
 import { eq } from "drizzle-orm";
 import pino from "pino";
-import postgres from "postgres";
 import { describe, expect, it } from "vitest";
 import type { RegionalDb } from "../src/env.ts";
 import { CacheInvalidationListener } from "../src/services/cache/invalidation-listener.ts";
@@ -123,7 +122,7 @@ describe("CacheInvalidationListener", () => {
   it("Postgres: a lost LISTEN connection turns caching off at once, and on again, empty, once it is back", async () => {
     const test = await createTestDatabase("cache_listener");
     const database = await openDatabase({ url: test.url }, regionalSchema);
-    const admin = postgres(test.url, { max: 1, onnotice: () => {} });
+    const admin = postgresClient(test.url, { max: 1 });
     const cache = new RegionalCache(logger, { ttlMs: 60_000 });
     const listener = new CacheInvalidationListener({ database: { url: test.url }, db: database.db, cache, logger });
     try {

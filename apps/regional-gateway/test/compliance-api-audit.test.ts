@@ -1,4 +1,5 @@
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth, allPages, bearer, getAs, mintToken, type Page, register, s3, startTestRegion, type TestRegion } from "./harness.ts";
 
@@ -18,7 +19,7 @@ const idsOf = (rows: readonly unknown[]) => rows.map((r) => Number((r as { id: n
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
   expect((await register(fi.url, "gamma")).status).toBe(201);
   expect((await register(fi.url, "delta", { country: "DE", data_residency_requirement: "jurisdiction" })).status).toBe(201);
   // A strict US customer cannot be registered in Helsinki any more (400 naming the mismatch)...

@@ -1,4 +1,5 @@
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validateResidency } from "../src/services/compliance/residency-validation.ts";
 import { adminAuth, allPages, bearer, getAs, mintToken, type Page, register, s3, startTestRegion, type TestRegion } from "./harness.ts";
@@ -17,7 +18,7 @@ const walk = <T>(path: string, auth?: Record<string, string>) => allPages<T>(fi.
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
   expect((await register(fi.url, "alpha")).status).toBe(201);
   expect((await register(fi.url, "beta", { country: "DE", data_residency_requirement: "jurisdiction" })).status).toBe(201);
   tokens.officer = await mintToken(fi.url, "dpo", "compliance_officer");

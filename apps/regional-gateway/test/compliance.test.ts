@@ -1,5 +1,6 @@
 import { readdir } from "node:fs/promises";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth, register, s3, startTestRegion, TEST_TOPOLOGY, type TestRegion } from "./harness.ts";
 
@@ -8,7 +9,7 @@ let sql: postgres.Sql;
 
 beforeAll(async () => {
   us = await startTestRegion("US-EAST");
-  sql = postgres(us.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(us.databaseUrl, { max: 1 });
 });
 afterAll(async () => {
   await sql?.end();
@@ -54,7 +55,7 @@ describe("residency", () => {
     // (checked against the region's country) accepts the EU customer; every write must still be refused.
     const fra = TEST_TOPOLOGY.regions.find((r) => r.region_id === "DE-FRA")!;
     const de = await startTestRegion("DE-FRA", { region: { ...fra, provider: { ...fra.provider, country: "US" } } });
-    const deSql = postgres(de.databaseUrl, { max: 1, onnotice: () => {} });
+    const deSql = postgresClient(de.databaseUrl, { max: 1 });
     try {
       expect((await register(de.url, "eu-misplaced", { customer_name: "EU Corp", country: "Germany", data_residency_requirement: "jurisdiction" })).status).toBe(201);
       const eu = s3(de.url, "eu-misplaced");

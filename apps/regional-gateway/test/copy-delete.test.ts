@@ -1,4 +1,5 @@
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
 import { legalHoldXml, md5B64, md5Hex, tenantBlobCount, xmlBlocks, xmlValue } from "./s3-write-helpers.ts";
@@ -12,7 +13,7 @@ beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
   acme = await registerWithBuckets(fi.url, "acme-corp", ["docs", "archive", "batch"]);
   globex = await registerWithBuckets(fi.url, "globex", ["secrets"], { customer_name: "Globex", country: "DE", data_residency_requirement: "jurisdiction" });
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
 });
 afterAll(async () => {
   await sql?.end();

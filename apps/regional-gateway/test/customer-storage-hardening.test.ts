@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FingerprintKeys } from "../src/services/storage/customer-storage-fingerprint.ts";
 import { recheckCustomerStorage } from "../src/services/storage/customer-storage.ts";
@@ -30,7 +31,7 @@ const setKey = (akid: string, status: string) =>
 beforeAll(async () => {
   backend = await startBackend(["rot-vault", "burst-vault"]);
   gw = await startTestRegion("FI-HEL");
-  sql = postgres(gw.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(gw.databaseUrl, { max: 1 });
   for (const c of ["rot-co", "burst-co"]) await registerWithBuckets(gw.url, c, ["docs"], { data_residency_requirement: "jurisdiction" });
   for (const [c, b] of [["rot-co", "rot-vault"], ["burst-co", "burst-vault"]] as const) {
     const res = await call(storagePath(c), { method: "PUT", headers: { ...json, ...adminAuth }, body: JSON.stringify(config(b)) });

@@ -1,4 +1,5 @@
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backend, type CapturedGateway, closedPort, everyStoredText, filesUnder, recordingFetch, startBackend, startCapturedRegion } from "./customer-storage-helpers.ts";
 import { adminAuth, bearer, mintToken, registerWithBuckets } from "./harness.ts";
@@ -33,7 +34,7 @@ const lastAudit = async (operation: string) =>
 beforeAll(async () => {
   backend = await startBackend(["probe-vault"]);
   gw = await startCapturedRegion("FI-HEL");
-  sql = postgres(gw.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(gw.databaseUrl, { max: 1 });
   await registerWithBuckets(gw.url, "probe-co", ["docs"], { data_residency_requirement: "jurisdiction" });
   await registerWithBuckets(gw.url, "other-co", [], { data_residency_requirement: "jurisdiction" });
 });

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recheckCustomerStorage } from "../src/services/storage/customer-storage.ts";
 import { type Backend, type CapturedGateway, everyStoredText, filesUnder, recordingFetch, startBackend, startCapturedRegion } from "./customer-storage-helpers.ts";
@@ -40,7 +41,7 @@ beforeAll(async () => {
   backend = await startBackend(["acme-vault", "acme-vault-2", "fallback-vault"]);
   secrets.push(backend.key.secret_access_key);
   gw = await startCapturedRegion("FI-HEL");
-  sql = postgres(gw.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(gw.databaseUrl, { max: 1 });
   await registerWithBuckets(gw.url, "acme-byob", ["docs"], { data_residency_requirement: "jurisdiction" });
   await registerWithBuckets(gw.url, "fallback-co", ["docs"], { data_residency_requirement: "jurisdiction" });
   expect((await register(gw.url, "strict-co", { data_residency_requirement: "strict" })).status).toBe(201);

@@ -1,6 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { register, s3, startTestRegion, type TestRegion } from "./harness.ts";
 
@@ -17,7 +18,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 beforeAll(async () => {
   region = await startTestRegion("FI-HEL");
-  sql = postgres(region.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(region.databaseUrl, { max: 1 });
   expect((await register(region.url, "race-co")).status).toBe(201);
   client = s3(region.url, "race-co");
 });

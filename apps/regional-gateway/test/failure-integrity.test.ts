@@ -3,7 +3,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { open, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
 
@@ -18,7 +19,7 @@ let sql: postgres.Sql;
 let client: ReturnType<typeof s3>;
 
 async function pathOf(r: TestRegion, key: string): Promise<string> {
-  const db = postgres(r.databaseUrl, { max: 1, onnotice: () => {} });
+  const db = postgresClient(r.databaseUrl, { max: 1 });
   try {
     const [row] = await db`select storage_key from object_metadata where object_key = ${key}`;
     return join(r.storageDir, row!.storage_key as string);
@@ -60,7 +61,7 @@ async function curl(url: string, headers: Record<string, string>): Promise<{ cod
 
 beforeAll(async () => {
   region = await startTestRegion("DE-FRA");
-  sql = postgres(region.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(region.databaseUrl, { max: 1 });
   client = await registerWithBuckets(region.url, "damage-co", ["vault"], { customer_name: "Damage Co", country: "Germany" });
   for (const [key, body] of [["small.bin", SMALL], ["small-range.bin", SMALL], ["large.bin", LARGE], ["large-first.bin", LARGE], ["intact.bin", LARGE], ["large-range.bin", LARGE], ["gone.bin", SMALL], ["gone-large.bin", LARGE]] as const) {
     expect((await client(`/vault/${key}`, { method: "PUT", body })).status).toBe(200);
@@ -155,7 +156,7 @@ describe("background integrity scrub", () => {
     scrubbed = await startTestRegion("DE-FRA", { integrityScrubIntervalMs: 100, integrityScrubObjectsPerSecond: 50 });
     const c = await registerWithBuckets(scrubbed.url, "scrub-co", ["cold"], { customer_name: "Scrub Co", country: "Germany" });
     for (const key of ["a.bin", "b.bin", "c.bin"]) expect((await c(`/cold/${key}`, { method: "PUT", body: SMALL })).status).toBe(200);
-    const db = postgres(scrubbed.databaseUrl, { max: 1, onnotice: () => {} });
+    const db = postgresClient(scrubbed.databaseUrl, { max: 1 });
     try {
       await corrupt(scrubbed, "b.bin", "first");
       await unlink(await pathOf(scrubbed, "c.bin"));

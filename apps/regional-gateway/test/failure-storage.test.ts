@@ -1,7 +1,8 @@
 import { mkdtemp, readdir, rm, rmdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
 import { canMount, sh } from "./failure-helpers.ts";
@@ -36,7 +37,7 @@ beforeAll(async () => {
   sh("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mountDir]);
   mounted = true;
   region = await startTestRegion("FI-HEL", { storageDir: mountDir, storageMinFreeBytes: MIN_FREE });
-  sql = postgres(region.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(region.databaseUrl, { max: 1 });
   client = await registerWithBuckets(region.url, "full-co", ["data"]);
 });
 afterAll(async () => {

@@ -1,6 +1,7 @@
 import http from "node:http";
 import { FORWARDED_PROOF_HEADER, ROUTED_CUSTOMER_HEADER, signForwardedRequest } from "@s3gw/core";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { register, startTestRegion, TEST_GATEWAY_SECRET, type TestRegion } from "./harness.ts";
 
@@ -10,7 +11,7 @@ let seq = 0;
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
   expect((await register(fi.url, "acme-corp")).status).toBe(201);
 });
 afterAll(async () => {

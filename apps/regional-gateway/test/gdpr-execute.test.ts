@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gdprApi, json, type Dsr } from "./gdpr-helpers.ts";
 import { bearer, mintToken, register, registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
@@ -51,7 +52,7 @@ async function download(id: string, token = t.officer!): Promise<ExportFile> {
 
 beforeAll(async () => {
   de = await startTestRegion("DE-FRA");
-  sql = postgres(de.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(de.databaseUrl, { max: 1 });
   api = gdprApi(de.url);
   acme = await registerWithBuckets(de.url, "acme-corp", ["records", "scans"], { country: "Germany" });
   expect((await register(de.url, "globex", { customer_name: "Globex", country: "Germany" })).status).toBe(201);

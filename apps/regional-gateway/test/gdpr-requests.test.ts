@@ -1,5 +1,6 @@
 import { gdprResponseDeadline } from "@s3gw/core";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { raiseDeadlineAlerts } from "../src/services/gdpr/gdpr.ts";
 import { gdprApi, json, type Dsr } from "./gdpr-helpers.ts";
@@ -13,7 +14,7 @@ const DAY = 86_400_000;
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
   api = gdprApi(fi.url);
   expect((await register(fi.url, "acme-corp")).status).toBe(201);
   expect((await register(fi.url, "globex", { customer_name: "Globex" })).status).toBe(201);

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth, bearer, mintToken, register, registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
 
@@ -39,7 +40,7 @@ async function summary() {
 
 beforeAll(async () => {
   de = await startTestRegion("DE-FRA");
-  sql = postgres(de.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(de.databaseUrl, { max: 1 });
   vault = await registerWithBuckets(de.url, "vault-co", ["ledger", "archive"], { customer_name: "Vault Co", country: "Germany" });
   expect((await register(de.url, "other-co", { customer_name: "Other Co", country: "Germany" })).status).toBe(201);
   for (const [path, body] of [["/ledger/a.txt", "alpha"], ["/ledger/b.txt", "bravo"], ["/ledger/c.txt", "charlie"], ["/archive/d.txt", "delta"]]) {

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DeleteBucketLifecycleCommand, GetBucketLifecycleConfigurationCommand, PutBucketLifecycleConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLifecycle, startLifecycleWorker, type LifecycleReport } from "../src/services/objects/lifecycle-worker.ts";
 import { adminAuth, registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
@@ -23,7 +24,7 @@ let acme: ReturnType<typeof s3>;
 beforeAll(async () => {
   // The stale-upload sweeper must not race the lifecycle's own aborts.
   fi = await startTestRegion("FI-HEL", { sweepIntervalMs: 24 * 3_600_000 });
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
   acme = await registerWithBuckets(fi.url, "acme-corp", ["config", "logs", "media", "scratch", "vault", "staging", "timer"]);
 });
 afterAll(async () => {

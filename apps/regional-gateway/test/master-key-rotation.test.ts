@@ -1,5 +1,6 @@
 import { MasterKeyRing } from "@s3gw/core";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { adminAuth, register, startTestRegion, TEST_MASTER_KEYS, type TestRegion } from "./harness.ts";
 
@@ -8,7 +9,7 @@ let sql: postgres.Sql;
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
   await register(fi.url, "rotating", { country: "FI", data_residency_requirement: "jurisdiction" });
 });
 afterAll(async () => {

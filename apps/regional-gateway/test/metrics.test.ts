@@ -1,4 +1,5 @@
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scrapeMetrics } from "../../../test/support/prometheus.ts";
 import { registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
@@ -9,7 +10,7 @@ let sql: postgres.Sql;
 
 beforeAll(async () => {
   [fi, de] = await Promise.all([startTestRegion("FI-HEL"), startTestRegion("DE-FRA")]);
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
   await registerWithBuckets(fi.url, "acme-corp", ["documents"]);
 });
 afterAll(async () => {

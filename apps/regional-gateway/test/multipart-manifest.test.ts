@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { FsProvider } from "@s3gw/storage";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sweepHostedStorage } from "../src/deps.ts";
 import { recordManifest } from "../src/services/objects/multipart-manifest.ts";
@@ -61,7 +62,7 @@ async function bytesOf(path: string, headers: Record<string, string> = {}): Prom
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
   acme = await registerWithBuckets(fi.url, "parts-co", ["media", "copies"], { customer_name: "Parts Co", country: "FI", data_residency_requirement: "jurisdiction" });
   // A customer bucket target (a directory here) for the migration test; everything else stays on hosted storage.
   destDir = await mkdtemp(join(tmpdir(), "s3gw-manifest-dest-"));

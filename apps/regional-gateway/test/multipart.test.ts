@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sweepStaleUploads } from "../src/services/objects/multipart.ts";
 import { register, registerWithBuckets, s3, startTestRegion, TEST_TOPOLOGY, type TestRegion } from "./harness.ts";
@@ -13,7 +14,7 @@ let sql: postgres.Sql;
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
   acme = await registerWithBuckets(fi.url, "acme-corp", ["media", "listing", "paging", "misc"]);
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
 });
 afterAll(async () => {
   await sql?.end();
@@ -266,7 +267,7 @@ describe("multipart upload", () => {
     // storage is in Sweden, and a strict Finnish customer's bytes must stay in Finland.
     const hel = TEST_TOPOLOGY.regions.find((r) => r.region_id === "FI-HEL")!;
     const se = await startTestRegion("FI-HEL", { region: { ...hel, provider: { ...hel.provider, country: "SE" } } });
-    const seSql = postgres(se.databaseUrl, { max: 1, onnotice: () => {} });
+    const seSql = postgresClient(se.databaseUrl, { max: 1 });
     try {
       expect((await register(se.url, "fi-strict", { customer_name: "FI Corp", country: "Finland", data_residency_requirement: "strict" })).status).toBe(201);
       const fiStrict = s3(se.url, "fi-strict");

@@ -1,4 +1,5 @@
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, adminAuth, bearer, mintToken, register, registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
 
@@ -34,7 +35,7 @@ function holdsApi(method: string, token: string, body?: unknown, query = "") {
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
   acme = await registerWithBuckets(fi.url, "acme-corp", ["docs", "evidence"]);
   expect((await register(fi.url, "nordic-bank", { customer_name: "Nordic Bank" })).status).toBe(201);
   tokens.officer = await mintToken(fi.url, "dpo", "compliance_officer");

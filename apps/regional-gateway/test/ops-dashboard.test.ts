@@ -1,4 +1,5 @@
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth, bearer, mintToken, register, s3, startTestRegion, type TestRegion } from "./harness.ts";
 
@@ -15,7 +16,7 @@ const dashboardJson = async (headers: Record<string, string> = bearer(tokens.aud
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
   expect((await register(fi.url, "acme-corp")).status).toBe(201);
   expect((await register(fi.url, "nordic-health", { customer_name: "Nordic Health" })).status).toBe(201);
   tokens.auditor = await mintToken(fi.url, "ops auditor", "auditor");

@@ -1,5 +1,6 @@
 import pino from "pino";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRegionalGateway, type RunningGateway } from "../src/start.ts";
 import { adminAuth, register, s3, startTestRegion, type TestRegion } from "./harness.ts";
@@ -31,7 +32,7 @@ async function opsOf(customerId: string): Promise<number> {
 beforeAll(async () => {
   de = await startTestRegion("DE-FRA");
   de.deps.clock = clock;
-  sql = postgres(de.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(de.databaseUrl, { max: 1 });
 });
 afterAll(async () => {
   await sql?.end();

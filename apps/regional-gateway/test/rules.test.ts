@@ -1,5 +1,6 @@
 import { readdir } from "node:fs/promises";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth, bearer, mintToken, register, s3, startTestRegion, type TestRegion } from "./harness.ts";
 
@@ -29,7 +30,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
   for (const id of ["rules-co", "other-co", "ct-co", "size-co", "dup-co", "xb-co"]) expect((await register(fi.url, id)).status).toBe(201);
   tokens.officer = await mintToken(fi.url, "dpo", "compliance_officer");
   tokens.auditor = await mintToken(fi.url, "auditor", "auditor");
@@ -253,7 +254,7 @@ describe("the source-country header is the deployment's choice", () => {
       expect((await c("/bkt", { method: "PUT" })).status).toBe(200);
       // A client claiming to be in Finland is not believed: unknown, denied.
       expect((await c("/bkt/k", { method: "PUT", body: "k", headers: { "cf-ipcountry": "FI" } })).status).toBe(403);
-      const db = postgres(untrusting.databaseUrl, { max: 1 });
+      const db = postgresClient(untrusting.databaseUrl, { max: 1 });
       const rows = await db`select source_country from operations_log where customer_id = 'edge-co' and operation_type = 'PutObject'`;
       await db.end();
       expect(rows.map((r) => r.source_country)).toEqual([null]);

@@ -1,5 +1,6 @@
 import { DeleteObjectCommand, GetObjectLegalHoldCommand, GetObjectRetentionCommand } from "@aws-sdk/client-s3";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backend, filesUnder, startBackend } from "./customer-storage-helpers.ts";
 import { adminAuth, registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
@@ -18,7 +19,7 @@ const until = new Date(Date.now() + 2 * 86_400_000);
 beforeAll(async () => {
   backend = await startBackend(["keeper-vault"]);
   gw = await startTestRegion("FI-HEL");
-  sql = postgres(gw.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(gw.databaseUrl, { max: 1 });
   await registerWithBuckets(gw.url, "keeper", ["records"], { data_residency_requirement: "jurisdiction" });
   const c = s3(gw.url, "keeper");
   for (const k of ["held.txt", "retained.txt", "plain.txt"]) expect((await c(`/records/${k}`, { method: "PUT", body: `body of ${k}` })).status).toBe(200);

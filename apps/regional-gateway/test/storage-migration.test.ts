@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { FsProvider, type PutOptions, type StorageProvider } from "@s3gw/storage";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StorageTargets } from "../src/services/storage/storage-targets.ts";
 import { register, s3, startTestRegion, type TestRegion } from "./harness.ts";
@@ -39,7 +40,7 @@ function flaky(inner: StorageProvider): StorageProvider {
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
   await register(fi.url, "mover", { country: "FI", data_residency_requirement: "jurisdiction" });
   const acme = s3(fi.url, "mover");
   await acme("/archive", { method: "PUT" });

@@ -1,5 +1,6 @@
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findActiveAccessKey } from "../src/services/access/access-keys.ts";
 import { adminAuth, bearer, mintToken, registerWithBuckets, startTestRegion, type TestRegion } from "./harness.ts";
@@ -32,7 +33,7 @@ async function putWith(key: Key, objectKey: string): Promise<number> {
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
   const acme = await registerWithBuckets(fi.url, "acme-corp", ["documents"]);
   expect((await acme("/documents/report.pdf", { method: "PUT", body: "%PDF", headers: { "x-amz-meta-data-subject-id": "jane" } })).status).toBe(200);
   t.officer = await mintToken(fi.url, "acme dpo", "compliance_officer", "acme-corp");

@@ -1,4 +1,4 @@
-import postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { register, startTestRegion, type TestRegion } from "./harness.ts";
 
@@ -23,7 +23,7 @@ async function refused(region: TestRegion, id: string, profile: Record<string, u
   expect(res.status, body.error?.message).toBe(400);
   expect(body.error.code).toBe("BAD_REQUEST");
   expect(body.error.message).toMatch(pattern);
-  const sql = postgres(region.databaseUrl, { max: 1, onnotice: () => {} });
+  const sql = postgresClient(region.databaseUrl, { max: 1 });
   try {
     expect(await sql`select 1 from customers where customer_id = ${id}`).toHaveLength(0);
   } finally {
@@ -60,7 +60,7 @@ describe("a region without a global router", () => {
       const body = (await res.json()) as { error: { code: string; message: string } };
       expect(body.error.code).toBe("HOME_REGION_UNCONFIRMED");
       expect(body.error.message).toMatch(/GLOBAL_ROUTER_URL.*ALLOW_STANDALONE_REGISTRATION/);
-      const sql = postgres(lone.databaseUrl, { max: 1, onnotice: () => {} });
+      const sql = postgresClient(lone.databaseUrl, { max: 1 });
       expect(await sql`select 1 from customers`).toHaveLength(0);
       await sql.end();
     } finally {
@@ -74,7 +74,7 @@ describe("a region without a global router", () => {
       const res = await register(cut.url, "acme-corp");
       expect(res.status).toBe(503);
       expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/cannot confirm customer acme-corp's home region/);
-      const sql = postgres(cut.databaseUrl, { max: 1, onnotice: () => {} });
+      const sql = postgresClient(cut.databaseUrl, { max: 1 });
       expect(await sql`select 1 from customers`).toHaveLength(0);
       await sql.end();
     } finally {

@@ -1,4 +1,5 @@
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, adminAuth, bearer, mintToken, register, registrationBody, startTestRegion, type TestRegion } from "./harness.ts";
 
@@ -8,7 +9,7 @@ const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
   de = await startTestRegion("DE-FRA");
-  sql = postgres(de.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(de.databaseUrl, { max: 1 });
   await register(de.url, "rhein-pharma", { country: "DE" });
   await register(de.url, "berlin-bank", { country: "DE" });
   tokens.officer = await mintToken(de.url, "dpo", "compliance_officer");

@@ -1,4 +1,5 @@
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "./postgres-client.ts";
 import { DatabaseUnavailableError } from "./unavailable.ts";
 
 export interface AvailabilityOptions {
@@ -60,7 +61,7 @@ export class DatabaseAvailability {
 
   /** One probe now: true when the server answered within the probe timeout. */
   async probe(): Promise<boolean> {
-    const client = (this.probeClient ??= postgres(this.url, { max: 1, onnotice: () => {}, connect_timeout: this.opts.connectTimeoutMs / 1000, idle_timeout: 0 }));
+    const client = (this.probeClient ??= postgresClient(this.url, { max: 1, connect_timeout: this.opts.connectTimeoutMs / 1000, idle_timeout: 0 }));
     let settled = false;
     const answer = client`select 1`.then(() => true, () => false).finally(() => (settled = true));
     const timeout = new Promise<boolean>((resolve) => {

@@ -2,9 +2,10 @@ import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
-import postgres from "postgres";
 import { DatabaseAvailability } from "./availability.ts";
+import { postgresClient } from "./postgres-client.ts";
 
+export { postgresClient } from "./postgres-client.ts";
 export { DatabaseUnavailableError, isDatabaseUnavailable } from "./unavailable.ts";
 
 /** Either a Postgres server URL or a directory for the embedded PGlite database. */
@@ -57,7 +58,7 @@ export async function openDatabase<TSchema extends Record<string, unknown>>(
 ): Promise<Database<TSchema>> {
   if ("url" in config) {
     const timeouts = { ...DEFAULT_DATABASE_TIMEOUTS, ...config.timeouts };
-    const client = postgres(config.url, { max: config.poolSize ?? 10, onnotice: () => {}, connect_timeout: timeouts.connectTimeoutMs / 1000 });
+    const client = postgresClient(config.url, { max: config.poolSize ?? 10, connect_timeout: timeouts.connectTimeoutMs / 1000 });
     const availability = new DatabaseAvailability(config.url, timeouts);
     availability.start();
     const db = drizzlePostgres(availability.guard(client), { schema });
@@ -66,8 +67,8 @@ export async function openDatabase<TSchema extends Record<string, unknown>>(
       kind: "postgres",
       dedicatedConnection: (name) => {
         let closes = 0;
-        const own = postgres(config.url, {
-          max: 1, onnotice: () => {}, connect_timeout: timeouts.connectTimeoutMs / 1000, connection: { application_name: name }, onclose: () => void closes++,
+        const own = postgresClient(config.url, {
+          max: 1, connect_timeout: timeouts.connectTimeoutMs / 1000, connection: { application_name: name }, onclose: () => void closes++,
         });
         return { db: drizzlePostgres(availability.guard(own), { schema }) as unknown as Db<TSchema>, closes: () => closes, close: () => own.end({ timeout: 1 }) };
       },

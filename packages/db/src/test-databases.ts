@@ -1,4 +1,4 @@
-import postgres from "postgres";
+import { postgresClient } from "./postgres-client.ts";
 
 /** The Postgres server tests use; override with TEST_DATABASE_URL. */
 export function adminUrl(): string {
@@ -12,7 +12,7 @@ export function adminUrl(): string {
 export async function createTestDatabase(label: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const base = new URL(adminUrl());
   const name = `s3gw_test_${label.toLowerCase().replace(/[^a-z0-9]/g, "_")}_${process.pid}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
-  const admin = postgres(base.toString(), { max: 1, onnotice: () => {} });
+  const admin = postgresClient(base.toString(), { max: 1 });
   try {
     await admin.unsafe(`create database "${name}"`);
   } finally {
@@ -23,7 +23,7 @@ export async function createTestDatabase(label: string): Promise<{ url: string; 
   return {
     url: url.toString(),
     drop: async () => {
-      const a = postgres(base.toString(), { max: 1, onnotice: () => {} });
+      const a = postgresClient(base.toString(), { max: 1 });
       try {
         await a.unsafe(`drop database if exists "${name}" with (force)`);
       } finally {

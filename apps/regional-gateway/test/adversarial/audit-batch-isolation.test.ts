@@ -1,11 +1,11 @@
 // Defence in depth: the edge refuses unstorable input, but if a row the database refuses still
 // reaches the shared audit batch, only that row's request may fail. Written through AuditLog
 // directly, against a real Postgres server.
-import { openDatabase } from "@s3gw/db";
+import { openDatabase, postgresClient } from "@s3gw/db";
 import { createTestDatabase } from "@s3gw/db/testing";
 import { regionalMigrationsFolder, regionalSchema } from "@s3gw/schema-regional";
 import pino from "pino";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditLog, verifyChain, type OperationRow } from "../../src/services/audit/audit.ts";
 import { UNSTORABLE_TEXT } from "../../src/services/audit/audit-content.ts";
@@ -18,7 +18,7 @@ beforeAll(async () => {
   target = await createTestDatabase("audit_batch");
   database = await openDatabase({ url: target.url, poolSize: 4 }, regionalSchema);
   await database.migrate(regionalMigrationsFolder);
-  sql = postgres(target.url, { max: 1, onnotice: () => {} });
+  sql = postgresClient(target.url, { max: 1 });
   // A refusal the sanitiser cannot know about: a constraint of this test database only.
   await sql`alter table operations_log add constraint test_refuses check (object_key is distinct from 'refuse-me')`;
 });

@@ -2,11 +2,11 @@
 // connection of its own. These tests try to fork or stall the chain: two writers (two gateway
 // instances of one region) appending at once, a writer whose connection is killed while it
 // holds the lock, and a busy writer that must still let the other instance take turns.
-import { openDatabase } from "@s3gw/db";
+import { openDatabase, postgresClient } from "@s3gw/db";
 import { createTestDatabase } from "@s3gw/db/testing";
 import { regionalMigrationsFolder, regionalSchema } from "@s3gw/schema-regional";
 import pino from "pino";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUDIT_WRITER_NAME, AuditLog, verifyChain, type OperationRow } from "../../src/services/audit/audit.ts";
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
   a = await openDatabase({ url: target.url, poolSize: 2 }, regionalSchema);
   await a.migrate(regionalMigrationsFolder);
   b = await openDatabase({ url: target.url, poolSize: 2 }, regionalSchema);
-  sql = postgres(target.url, { max: 1, onnotice: () => {} });
+  sql = postgresClient(target.url, { max: 1 });
 });
 afterAll(async () => {
   await sql?.end();

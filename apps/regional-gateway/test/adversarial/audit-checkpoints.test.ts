@@ -6,7 +6,8 @@ import { createPublicKey } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { chainHash } from "@s3gw/core";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashedContent } from "../../src/services/audit/audit-content.ts";
 import { AUDIT_WORM_PREFIX } from "../../src/services/audit/audit-checkpoints.ts";
@@ -29,7 +30,7 @@ const checkpoint = async (auth: Record<string, string> = adminAuth) => fetch(`${
  */
 async function freshRegion(): Promise<void> {
   fi = await startTestRegion("FI-HEL");
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
   const [region, client] = [fi, sql];
   cleanups.push(async () => {
     await client.end();
@@ -92,7 +93,7 @@ describe("signed audit checkpoints", () => {
 
   it("signs periodically, only when the head moved", async () => {
     const region = await startTestRegion("FI-HEL", { auditCheckpointIntervalMs: 1000 });
-    const client = postgres(region.databaseUrl, { max: 1, onnotice: () => {} });
+    const client = postgresClient(region.databaseUrl, { max: 1 });
     try {
       await getAs(region.url, "/api/audit/operations?limit=1");
       const count = async () => ((await client`select count(*)::int as n, min(trigger) as t from audit_checkpoints`) as unknown as [{ n: number; t: string }])[0];

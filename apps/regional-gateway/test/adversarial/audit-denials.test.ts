@@ -2,7 +2,8 @@
 // hostile access keys, malformed or presigned SigV4, forged router proofs, bad bearer tokens.
 import http from "node:http";
 import { FORWARDED_PROOF_HEADER, ROUTED_CUSTOMER_HEADER } from "@s3gw/core";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintToken, startTestRegion, type TestRegion } from "../harness.ts";
 
@@ -13,7 +14,7 @@ let auditorToken: string;
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
   auditorToken = await mintToken(fi.url, "auditor", "auditor");
 });
 afterAll(async () => {

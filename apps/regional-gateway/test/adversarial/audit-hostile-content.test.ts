@@ -4,10 +4,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase } from "@s3gw/db";
+import { openDatabase, postgresClient } from "@s3gw/db";
 import { regionalMigrationsFolder, regionalSchema } from "@s3gw/schema-regional";
 import pino from "pino";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditLog, verifyChain, type OperationRow } from "../../src/services/audit/audit.ts";
 import { UNSTORABLE_TEXT } from "../../src/services/audit/audit-content.ts";
@@ -18,7 +18,7 @@ let sql: postgres.Sql;
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
-  sql = postgres(fi.databaseUrl, { max: 1, onnotice: () => {} });
+  sql = postgresClient(fi.databaseUrl, { max: 1 });
 });
 afterAll(async () => {
   await sql?.end();

@@ -1,6 +1,6 @@
-import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseConfig } from "@s3gw/db";
+import { DEFAULT_DATABASE_TIMEOUTS, postgresClient, type DatabaseConfig } from "@s3gw/db";
 import type { Logger } from "pino";
-import postgres from "postgres";
+import type postgres from "postgres";
 import type { RegionalDb } from "../../env.ts";
 import { CACHE_CHANNEL, type RegionalCache } from "./regional-cache.ts";
 
@@ -55,9 +55,7 @@ export class CacheInvalidationListener {
       max: 1,
       idle_timeout: 0,
       max_lifetime: null,
-      fetch_types: false,
       connect_timeout: connectTimeoutMs / 1000,
-      onnotice: () => {},
       // Named so an operator (or a test) can find this instance's listener in pg_stat_activity.
       connection: { application_name: `${LISTENER_APPLICATION_NAME} ${process.pid}` },
       onnotify: (channel: string, payload: string) => {
@@ -65,7 +63,7 @@ export class CacheInvalidationListener {
       },
       onclose: () => this.lost(client, "connection closed"),
     };
-    const client: postgres.Sql = postgres(url, options as postgres.Options<Record<string, postgres.PostgresType>>);
+    const client: postgres.Sql = postgresClient(url, options as postgres.Options<Record<string, postgres.PostgresType>>);
     this.client = client;
     try {
       await client.unsafe(`listen "${CACHE_CHANNEL}"`);
