@@ -14,3 +14,4 @@ export * from "./bucket-lifecycle.ts";
 export * from "./audit-checkpoints.ts";
 export * from "./storage-migrations.ts";
 export * from "./object-parts.ts";
+export * from "./bucket-settings.ts";
