@@ -1,4 +1,4 @@
-import { pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { binaryText } from "./columns.ts";
 import { customers } from "./customers.ts";
 
@@ -10,6 +10,10 @@ export const buckets = pgTable(
     customerId: text("customer_id").notNull().references(() => customers.customerId),
     bucketName: binaryText("bucket_name").notNull(),
     regionId: text("region_id").notNull(),
+    /** S3 versioning: null while never enabled; once enabled only ever Enabled or Suspended. */
+    versioning: text("versioning").$type<"Enabled" | "Suspended">(),
+    /** Set at CreateBucket (`x-amz-bucket-object-lock-enabled`) only; such a bucket stays versioned. */
+    objectLockEnabled: boolean("object_lock_enabled").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex("buckets_customer_name_uq").on(t.customerId, t.bucketName)],

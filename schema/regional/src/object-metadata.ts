@@ -1,11 +1,14 @@
+import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { binaryText } from "./columns.ts";
 import { buckets } from "./buckets.ts";
 import { customers } from "./customers.ts";
 
 /**
- * One row per visible object. `storage_key` is the backend key (`tenant-<id>/…/<uuid>`), never
- * derived from the user's key; the user's bucket and key live only here.
+ * One row per object version (each with bytes of its own). `storage_key` is the backend key
+ * (`tenant-<id>/…/<uuid>`), never derived from the user's key; the user's bucket and key live
+ * only here. A key's versions and delete markers (`object_delete_markers`) share one ordering,
+ * `version_stamp` (newest highest), and at most one of them is the key's latest.
  */
 export const objectMetadata = pgTable(
   "object_metadata",
@@ -15,6 +18,12 @@ export const objectMetadata = pgTable(
     bucketId: uuid("bucket_id").notNull().references(() => buckets.bucketId, { onDelete: "restrict" }),
     bucketName: binaryText("bucket_name").notNull(),
     objectKey: binaryText("object_key").notNull(),
+    /** S3's version id: `null` for objects written while versioning was never enabled or was suspended. */
+    versionId: text("version_id").notNull().default("null"),
+    /** Orders a key's versions and delete markers, strictly increasing per key (µs, bumped past the previous). */
+    versionStamp: bigint("version_stamp", { mode: "number" }).notNull().default(0),
+    /** The version a GET without versionId serves; false for every version while a delete marker is latest. */
+    isLatest: boolean("is_latest").notNull().default(true),
     regionId: text("region_id").notNull(),
     storageProviderId: text("storage_provider_id").notNull(),
     storageCountry: text("storage_country").notNull(),
@@ -52,8 +61,32 @@ export const objectMetadata = pgTable(
     lastModified: timestamp("last_modified", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex("object_metadata_bucket_key_uq").on(t.bucketId, t.objectKey),
+    uniqueIndex("object_metadata_bucket_key_version_uq").on(t.bucketId, t.objectKey, t.versionId),
+    uniqueIndex("object_metadata_bucket_key_latest_uq").on(t.bucketId, t.objectKey).where(sql`${t.isLatest}`),
     uniqueIndex("object_metadata_storage_key_uq").on(t.storageKey),
     index("object_metadata_customer_subject_idx").on(t.customerId, t.dataSubjectId),
+  ],
+);
+
+/**
+ * S3 delete markers: a key's version without bytes, written by a DELETE without versionId on a
+ * versioned (or suspended: version id `null`) bucket. While one is latest, the key reads as absent.
+ */
+export const objectDeleteMarkers = pgTable(
+  "object_delete_markers",
+  {
+    markerId: uuid("marker_id").primaryKey().defaultRandom(),
+    customerId: text("customer_id").notNull().references(() => customers.customerId),
+    bucketId: uuid("bucket_id").notNull().references(() => buckets.bucketId, { onDelete: "restrict" }),
+    bucketName: binaryText("bucket_name").notNull(),
+    objectKey: binaryText("object_key").notNull(),
+    versionId: text("version_id").notNull(),
+    versionStamp: bigint("version_stamp", { mode: "number" }).notNull(),
+    isLatest: boolean("is_latest").notNull(),
+    lastModified: timestamp("last_modified", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("object_delete_markers_bucket_key_version_uq").on(t.bucketId, t.objectKey, t.versionId),
+    uniqueIndex("object_delete_markers_bucket_key_latest_uq").on(t.bucketId, t.objectKey).where(sql`${t.isLatest}`),
   ],
 );
