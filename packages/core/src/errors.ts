@@ -28,6 +28,14 @@ export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
 /** S3 error codes we answer with, their statuses and AWS's default messages. */
 const S3_CODES = {
   AccessDenied: [403, "Access Denied"],
+  // Browsers (CORS preflight, POST object): S3's own codes for these refusals.
+  AccessForbidden: [403, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec."],
+  BadRequest: [400, "Bad Request"],
+  IncorrectNumberOfFilesInPostRequest: [400, "POST requires exactly one file upload per request."],
+  InvalidPolicyDocument: [400, "The content of the form does not meet the conditions specified in the policy document."],
+  MalformedPOSTRequest: [400, "The body of your POST request is not well-formed multipart/form-data."],
+  MaxPostPreDataLengthExceeded: [400, "Your POST request fields preceding the upload file were too large."],
+  NoSuchCORSConfiguration: [404, "The CORS configuration does not exist"],
   AuthorizationHeaderMalformed: [400, "The authorization header you provided is invalid."],
   AuthorizationQueryParametersError: [400, "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."],
   BadDigest: [400, "The Content-MD5 you specified did not match what we received."],

@@ -16,3 +16,5 @@ export * from "./sigv4/index.ts";
 export * from "./cloud-regions.ts";
 export * from "./admin-token.ts";
 export * from "./text.ts";
+export * from "./cors.ts";
+export * from "./post-policy.ts";
