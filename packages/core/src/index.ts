@@ -16,5 +16,6 @@ export * from "./sigv4/index.ts";
 export * from "./cloud-regions.ts";
 export * from "./admin-token.ts";
 export * from "./text.ts";
+export * from "./policy/index.ts";
 export * from "./cors.ts";
 export * from "./post-policy.ts";

@@ -1,0 +1,109 @@
+import { IpSet, parseCidr } from "./ip.ts";
+import { wildcardRegExp } from "./wildcard.ts";
+
+/** What a request offers a policy's conditions; an undefined value is a key absent from the request. */
+export interface ConditionContext {
+  sourceIp: string | undefined;
+  secureTransport: boolean;
+  prefix: string | undefined;
+  serverSideEncryption: string | undefined;
+}
+
+type Field = keyof ConditionContext;
+type Kind = "string" | "ip" | "bool";
+
+/** The condition keys this gateway evaluates (names are case-insensitive, as in IAM), and what their values are. */
+const KEYS: Record<string, { field: Field; kind: Kind }> = {
+  "aws:sourceip": { field: "sourceIp", kind: "ip" },
+  "aws:securetransport": { field: "secureTransport", kind: "bool" },
+  "s3:prefix": { field: "prefix", kind: "string" },
+  "s3:x-amz-server-side-encryption": { field: "serverSideEncryption", kind: "string" },
+};
+
+/** The operators, which kind of key each applies to, and whether it is negated (true when the key is absent). */
+const OPERATORS: Record<string, { kind: Kind; negated: boolean; like: boolean }> = {
+  StringEquals: { kind: "string", negated: false, like: false },
+  StringNotEquals: { kind: "string", negated: true, like: false },
+  StringLike: { kind: "string", negated: false, like: true },
+  StringNotLike: { kind: "string", negated: true, like: true },
+  IpAddress: { kind: "ip", negated: false, like: false },
+  NotIpAddress: { kind: "ip", negated: true, like: false },
+  Bool: { kind: "bool", negated: false, like: false },
+};
+
+const MAX_VALUES = 100;
+
+export type ConditionBlock = Record<string, Record<string, string[]>>;
+export type CompiledCondition = (ctx: ConditionContext) => boolean;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * A statement's Condition in a normalised shape (every value list an array of strings), or
+ * the reason it is refused: an unknown operator or key, an operator that does not fit its key,
+ * a value that is not a string/boolean/number or an invalid network.
+ */
+export function validateConditions(raw: unknown): { ok: true; block: ConditionBlock } | { ok: false; reason: string } {
+  if (!isRecord(raw)) return { ok: false, reason: "Condition must be an object" };
+  const block: ConditionBlock = {};
+  for (const [operator, entries] of Object.entries(raw)) {
+    const op = OPERATORS[operator];
+    if (!op) return { ok: false, reason: `Invalid Condition type : ${operator.slice(0, 64)}` };
+    if (!isRecord(entries) || Object.keys(entries).length === 0) return { ok: false, reason: `Condition ${operator} must map condition keys to values` };
+    const keys: Record<string, string[]> = {};
+    for (const [key, value] of Object.entries(entries)) {
+      const spec = KEYS[key.toLowerCase()];
+      if (!spec) return { ok: false, reason: `Policy has an invalid condition key: ${key.slice(0, 64)}` };
+      if (spec.kind !== op.kind) return { ok: false, reason: `Condition operator ${operator} cannot be used with key ${key}` };
+      const list = Array.isArray(value) ? value : [value];
+      if (list.length === 0 || list.length > MAX_VALUES) return { ok: false, reason: `Condition ${operator} ${key} needs 1 to ${MAX_VALUES} values` };
+      const values: string[] = [];
+      for (const v of list) {
+        if (typeof v !== "string" && typeof v !== "boolean" && typeof v !== "number") return { ok: false, reason: `Condition ${operator} ${key} has a value that is not a string` };
+        const text = String(v);
+        if (text.length > 1024) return { ok: false, reason: `Condition ${operator} ${key} has a value over 1024 characters` };
+        if (op.kind === "ip" && !parseCidr(text)) return { ok: false, reason: `Condition ${operator} ${key} has an invalid network: ${text.slice(0, 64)}` };
+        if (op.kind === "bool" && !/^(true|false)$/i.test(text)) return { ok: false, reason: `Condition ${operator} ${key} needs true or false` };
+        values.push(text);
+      }
+      keys[key] = values;
+    }
+    block[operator] = keys;
+  }
+  return { ok: true, block };
+}
+
+/** One test per operator and key; a statement's conditions hold when all of them hold (AND), each value list is an OR. */
+export function compileConditions(block: ConditionBlock): CompiledCondition {
+  const tests: CompiledCondition[] = [];
+  for (const [operator, entries] of Object.entries(block)) {
+    const op = OPERATORS[operator]!;
+    for (const [key, values] of Object.entries(entries)) {
+      const { field } = KEYS[key.toLowerCase()]!;
+      const matches = matcher(op, values);
+      tests.push((ctx) => {
+        const actual = ctx[field];
+        if (actual === undefined) return op.negated;
+        const hit = matches(actual);
+        return op.negated ? !hit : hit;
+      });
+    }
+  }
+  return (ctx) => tests.every((t) => t(ctx));
+}
+
+function matcher(op: { kind: Kind; like: boolean }, values: string[]): (actual: string | boolean) => boolean {
+  if (op.kind === "ip") {
+    const set = new IpSet(values);
+    return (actual) => typeof actual === "string" && set.has(actual);
+  }
+  if (op.kind === "bool") {
+    const wanted = new Set(values.map((v) => v.toLowerCase() === "true"));
+    return (actual) => wanted.has(actual === true);
+  }
+  if (op.like) {
+    const patterns = values.map((v) => wildcardRegExp(v));
+    return (actual) => typeof actual === "string" && patterns.some((p) => p.test(actual));
+  }
+  return (actual) => typeof actual === "string" && values.includes(actual);
+}
