@@ -88,7 +88,7 @@ describe("PUT/GET/DELETE ?lifecycle", () => {
     expect(rules[4]).toContain("<Filter></Filter>");
 
     const [stored] = await sql`select l.rules from bucket_lifecycle l join buckets b using (bucket_id) where b.bucket_name = 'config'`;
-    expect(stored!.rules[3]).toEqual({ id: "legacy", enabled: true, prefix: " spaced & odd/ ", tags: {}, expirationDays: null, abortIncompleteMultipartUploadDays: 2 });
+    expect(stored!.rules[3]).toEqual({ id: "legacy", enabled: true, prefix: " spaced & odd/ ", tags: {}, expirationDays: null, abortIncompleteMultipartUploadDays: 2, filterForm: "legacy" });
 
     await putConfig("config", lifecycle(rule("only", prefixFilter("a/"), expireAfter(5))));
     const replaced = await (await acme("/config?lifecycle")).text();
@@ -184,7 +184,7 @@ describe("PUT/GET/DELETE ?lifecycle", () => {
     const got = await ro.send(new GetBucketLifecycleConfigurationCommand({ Bucket: "config" }));
     expect(got.Rules).toEqual([
       { ID: "sdk", Status: "Enabled", Filter: { And: { Prefix: "sdk/", Tags: [{ Key: "a", Value: "1" }, { Key: "b", Value: "2" }] } }, Expiration: { Days: 9 } },
-      { ID: "mpu", Status: "Disabled", Filter: {}, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 3 } },
+      { ID: "mpu", Status: "Disabled", Filter: { Prefix: "" }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 3 } },
     ]);
     await expect(ro.send(new DeleteBucketLifecycleCommand({ Bucket: "config" }))).rejects.toMatchObject({ name: "AccessDenied" });
     await rw.send(new DeleteBucketLifecycleCommand({ Bucket: "config" }));

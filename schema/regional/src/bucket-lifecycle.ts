@@ -8,6 +8,11 @@ export interface LifecycleRule {
   tags: Record<string, string>;
   expirationDays: number | null;
   abortIncompleteMultipartUploadDays: number | null;
+  /**
+   * How the filter was written, so GET returns it in that form: `legacy` is a top-level
+   * `<Prefix>`, the others the element inside `<Filter>`. Absent in rules stored before it was kept.
+   */
+  filterForm?: "legacy" | "empty" | "prefix" | "tag" | "and";
 }
 
 /** A bucket's lifecycle configuration (PUT/GET/DELETE ?lifecycle), executed by the regional worker. */

@@ -129,6 +129,16 @@ function decode(value: string): string {
 
 const single = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
+/**
+ * X-Amz-Expires as AWS checks it: a number of seconds, not negative, at most a week. Zero is
+ * well-formed and already expired (see checkTime), as on AWS.
+ */
+function checkExpires(expires: string, bad: (why: string) => Error): void {
+  if (/^-\d+$/.test(expires)) throw bad("X-Amz-Expires must be non-negative");
+  if (!/^\d+$/.test(expires)) throw bad("X-Amz-Expires should be a number");
+  if (Number(expires) > MAX_PRESIGN_SECONDS) throw bad(`X-Amz-Expires must be less than a week (in seconds) that is; ${MAX_PRESIGN_SECONDS} seconds`);
+}
+
 /** Query-string authentication (presigned URLs). */
 export function parsePresignedQuery(query: Record<string, string | string[]>): SigV4Claim {
   const bad = (why: string) => s3Error("AuthorizationQueryParametersError", `${why}.`);
@@ -143,9 +153,7 @@ export function parsePresignedQuery(query: Record<string, string | string[]>): S
     throw bad("Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters");
   }
   if (!HEX64.test(signature)) throw bad("X-Amz-Signature must be 64 lower-case hex digits");
-  if (!/^\d{1,7}$/.test(expires) || Number(expires) < 1 || Number(expires) > MAX_PRESIGN_SECONDS) {
-    throw bad(`X-Amz-Expires must be a number of seconds between 1 and ${MAX_PRESIGN_SECONDS} (one week)`);
-  }
+  checkExpires(expires, bad);
   const scope = parseCredential(credential, (why) => bad(`Error parsing the X-Amz-Credential parameter; ${why}`));
   const signingDate = parseAmzDate(amzDate, bad);
   if (amzDate.slice(0, 8) !== scope.scopeDate) throw bad("Invalid credential date. Date is not the same as X-Amz-Date");

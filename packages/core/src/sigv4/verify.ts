@@ -115,7 +115,8 @@ function checkTime(claim: SigV4Claim, now: Date): Date | undefined {
     return undefined;
   }
   const expiresAt = new Date(at + claim.expiresSeconds! * 1000);
-  if (now.getTime() > expiresAt.getTime()) {
+  // A URL valid for zero seconds is expired by the time anyone can send it.
+  if (claim.expiresSeconds === 0 || now.getTime() > expiresAt.getTime()) {
     throw s3Error("AccessDenied", `Request has expired (X-Amz-Expires: ${claim.expiresSeconds}, Expires: ${expiresAt.toISOString()}, ServerTime: ${now.toISOString()}).`);
   }
   if (at - now.getTime() > MAX_SKEW_MS) throw s3Error("AccessDenied", `Request is not valid yet (${times}).`);

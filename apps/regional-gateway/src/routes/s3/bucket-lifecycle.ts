@@ -9,9 +9,14 @@ import { empty, xml } from "./xml-response.ts";
 
 const tagXml = (tags: [string, string][]) => tags.map(([Key, Value]) => ({ Key, Value }));
 
-/** The filter in the shortest of S3's forms that says it: empty, Prefix, one Tag, or And. */
+/**
+ * The filter in the form it was sent (S3 returns a rule as it was written); for rules stored
+ * before the form was kept, the shortest of S3's forms that says it: empty, Prefix, one Tag, or And.
+ */
 function filterXml(rule: LifecycleRule): unknown {
   const tags = Object.entries(rule.tags);
+  if (rule.filterForm === "prefix") return { Prefix: rule.prefix };
+  if (rule.filterForm === "and") return { And: { ...(rule.prefix === "" ? {} : { Prefix: rule.prefix }), Tag: tagXml(tags) } };
   if (tags.length === 0) return rule.prefix === "" ? "" : { Prefix: rule.prefix };
   if (tags.length === 1 && rule.prefix === "") return { Tag: tagXml(tags)[0] };
   return { And: { ...(rule.prefix === "" ? {} : { Prefix: rule.prefix }), Tag: tagXml(tags) } };
@@ -20,7 +25,7 @@ function filterXml(rule: LifecycleRule): unknown {
 function ruleXml(rule: LifecycleRule): Record<string, unknown> {
   return {
     ID: rule.id,
-    Filter: filterXml(rule),
+    ...(rule.filterForm === "legacy" ? { Prefix: rule.prefix } : { Filter: filterXml(rule) }),
     Status: rule.enabled ? "Enabled" : "Disabled",
     ...(rule.expirationDays === null ? {} : { Expiration: { Days: rule.expirationDays } }),
     ...(rule.abortIncompleteMultipartUploadDays === null ? {} : { AbortIncompleteMultipartUpload: { DaysAfterInitiation: rule.abortIncompleteMultipartUploadDays } }),

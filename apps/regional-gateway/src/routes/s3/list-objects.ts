@@ -30,6 +30,7 @@ export async function listObjectsHandler(c: Context<AppEnv>, bucketName: string)
   const maxKeys = Math.min(Number(q["max-keys"] ?? 1000), 1000);
 
   let cursor: ListCursor | undefined;
+  // An empty token is no position (the listing starts over, or after start-after) and is echoed back.
   if (v2 && q["continuation-token"]) cursor = decodeCursor(q["continuation-token"]);
   else if (v2 && q["start-after"]) cursor = { key: q["start-after"], inclusive: false };
   else if (!v2 && q.marker) cursor = markerCursor(q.marker, q.prefix, q.delimiter);
@@ -59,7 +60,7 @@ export async function listObjectsHandler(c: Context<AppEnv>, bucketName: string)
   };
   if (v2) {
     if (q["start-after"]) result.StartAfter = enc(q["start-after"]);
-    if (q["continuation-token"]) result.ContinuationToken = q["continuation-token"];
+    if (q["continuation-token"] !== undefined) result.ContinuationToken = q["continuation-token"];
     result.KeyCount = contents.length + common.length;
   } else {
     result.Marker = enc(q.marker ?? "");

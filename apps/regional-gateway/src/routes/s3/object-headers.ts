@@ -25,10 +25,20 @@ export function readObjectHeaders(headers: Headers, reading: HeaderText = "utf8"
   if (metaBytes > MAX_USER_METADATA_BYTES) throw s3Error("MetadataTooLarge");
   const systemMetadata: Record<string, string> = {};
   for (const h of STORED_HEADERS) {
-    const v = headers.get(h);
+    const v = h === "content-encoding" ? storedContentEncoding(headers.get(h)) : headers.get(h);
     if (v !== null) systemMetadata[h] = v;
   }
   return { contentType: headers.get("content-type") || "binary/octet-stream", userMetadata, systemMetadata };
+}
+
+/**
+ * `aws-chunked` describes the request's framing (decoded before storage), not the object: S3
+ * drops it from the stored Content-Encoding and keeps any real coding (`gzip, aws-chunked` → `gzip`).
+ */
+function storedContentEncoding(value: string | null): string | null {
+  if (value === null) return null;
+  const codings = value.split(",").map((s) => s.trim()).filter((s) => s !== "" && s.toLowerCase() !== "aws-chunked");
+  return codings.length === 0 ? null : codings.join(", ");
 }
 
 export function parseContentMd5(value: string | undefined): Buffer | undefined {

@@ -56,18 +56,21 @@ function daysOf(value: string | undefined, action: string): number | null {
 }
 
 /** The filter as a prefix and a set of tags, from `<Filter>` (one of Prefix, Tag, And) or the legacy top-level `<Prefix>`. */
-function filterOf(rule: z.infer<typeof ruleSchema>): { prefix: string; tags: Record<string, string> } {
+type RuleFilter = Pick<LifecycleRule, "prefix" | "tags"> & { filterForm: NonNullable<LifecycleRule["filterForm"]> };
+
+function filterOf(rule: z.infer<typeof ruleSchema>): RuleFilter {
   if ((rule.Filter === undefined) === (rule.Prefix === undefined)) throw s3Error("MalformedXML", "A Rule needs exactly one of Filter or Prefix");
-  if (rule.Filter === undefined) return { prefix: rule.Prefix!, tags: {} };
+  if (rule.Filter === undefined) return { prefix: rule.Prefix!, tags: {}, filterForm: "legacy" };
   const f = rule.Filter === "" ? {} : rule.Filter;
   if ([f.Prefix, f.Tag, f.And].filter((p) => p !== undefined).length > 1) throw s3Error("MalformedXML", "A Filter holds one of Prefix, Tag or And");
   if (f.And) {
     const tags = f.And.Tag === undefined ? [] : [f.And.Tag].flat();
     if (f.And.Prefix === undefined && tags.length === 0) throw s3Error("MalformedXML", "And needs a Prefix or Tags");
     if (new Set(tags.map((t) => t.Key)).size !== tags.length) throw s3Error("InvalidRequest", "Duplicate Tag Keys are not allowed");
-    return { prefix: f.And.Prefix ?? "", tags: validateTags(tags.map((t) => [t.Key, t.Value])) };
+    return { prefix: f.And.Prefix ?? "", tags: validateTags(tags.map((t) => [t.Key, t.Value])), filterForm: "and" };
   }
-  return { prefix: f.Prefix ?? "", tags: f.Tag ? validateTags([[f.Tag.Key, f.Tag.Value]]) : {} };
+  if (f.Tag) return { prefix: "", tags: validateTags([[f.Tag.Key, f.Tag.Value]]), filterForm: "tag" };
+  return f.Prefix === undefined ? { prefix: "", tags: {}, filterForm: "empty" } : { prefix: f.Prefix, tags: {}, filterForm: "prefix" };
 }
 
 function parseRule(node: unknown): LifecycleRule {
@@ -81,14 +84,14 @@ function parseRule(node: unknown): LifecycleRule {
   const rule = parsed.data;
   const id = rule.ID || randomUUID();
   if (id.length > MAX_RULE_ID) throw s3Error("InvalidArgument", `ID length should not exceed allowed limit of ${MAX_RULE_ID}`);
-  const { prefix, tags } = filterOf(rule);
+  const { prefix, tags, filterForm } = filterOf(rule);
   const expirationDays = daysOf(rule.Expiration?.Days, "Expiration");
   const abortDays = daysOf(rule.AbortIncompleteMultipartUpload?.DaysAfterInitiation, "AbortIncompleteMultipartUpload");
   if (expirationDays === null && abortDays === null) throw s3Error("InvalidRequest", "At least one action needs to be specified in a rule");
   if (abortDays !== null && Object.keys(tags).length > 0) {
     throw s3Error("InvalidRequest", "AbortIncompleteMultipartUpload cannot be specified with Tags");
   }
-  return { id, enabled: rule.Status === "Enabled", prefix, tags, expirationDays, abortIncompleteMultipartUploadDays: abortDays };
+  return { id, enabled: rule.Status === "Enabled", prefix, tags, expirationDays, abortIncompleteMultipartUploadDays: abortDays, filterForm };
 }
 
 /**

@@ -1,0 +1,189 @@
+import { GetBucketLifecycleConfigurationCommand, HeadObjectCommand, ListObjectsV2Command, PutBucketLifecycleConfigurationCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { presignUrl } from "@s3gw/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adminAuth, registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
+import { xmlBlocks, xmlValue, xmlValues } from "./s3-write-helpers.ts";
+
+let fi: TestRegion;
+let acme: ReturnType<typeof s3>;
+let sdk: S3Client;
+let creds: { accessKeyId: string; secretAccessKey: string };
+
+/** A fresh read-write key of the customer, and an S3 client over SigV4 with it. */
+async function sdkClient(baseUrl: string, customerId: string) {
+  const res = await fetch(`${baseUrl}/api/customers/${customerId}/access-keys`, {
+    method: "POST", headers: { "content-type": "application/json", ...adminAuth }, body: JSON.stringify({}),
+  });
+  expect(res.status).toBe(201);
+  const k = (await res.json()) as { access_key_id: string; secret_access_key: string };
+  const credentials = { accessKeyId: k.access_key_id, secretAccessKey: k.secret_access_key };
+  return { credentials, client: new S3Client({ endpoint: baseUrl, region: "us-east-1", forcePathStyle: true, maxAttempts: 1, credentials }) };
+}
+
+const presigned = (path: string, now = new Date()) => presignUrl({
+  method: "GET", protocol: "http:", host: new URL(fi.url).host, rawPath: path, credentials: creds, region: "us-east-1", expiresInSeconds: 60, now,
+});
+
+async function errorOf(res: Response) {
+  const body = await res.text();
+  return { status: res.status, code: xmlValue(body, "Code"), message: xmlValue(body, "Message") };
+}
+
+beforeAll(async () => {
+  fi = await startTestRegion("FI-HEL");
+  acme = await registerWithBuckets(fi.url, "acme-corp", ["docs", "lists", "rules"]);
+  ({ client: sdk, credentials: creds } = await sdkClient(fi.url, "acme-corp"));
+});
+afterAll(async () => {
+  sdk?.destroy();
+  await fi?.destroy();
+});
+
+describe("Content-Encoding: aws-chunked", () => {
+  it("is framing, not the object's coding: dropped from what is stored, other codings kept", async () => {
+    // The SDK sends small bodies with a signed payload; a flexible checksum turns on aws-chunked.
+    await sdk.send(new PutObjectCommand({ Bucket: "docs", Key: "plain.txt", Body: "hello", ChecksumAlgorithm: "CRC32" }));
+    const plain = await sdk.send(new HeadObjectCommand({ Bucket: "docs", Key: "plain.txt" }));
+    expect(plain.ContentEncoding).toBeUndefined();
+
+    await sdk.send(new PutObjectCommand({ Bucket: "docs", Key: "gz.txt", Body: "zipped?", ContentEncoding: "gzip", ChecksumAlgorithm: "CRC32" }));
+    expect((await sdk.send(new HeadObjectCommand({ Bucket: "docs", Key: "gz.txt" }))).ContentEncoding).toBe("gzip");
+
+    // Sent by hand in any case and order, with an empty member.
+    expect((await acme("/docs/raw.txt", { method: "PUT", body: "x", headers: { "content-encoding": "AWS-Chunked, , br" } })).status).toBe(200);
+    expect((await acme("/docs/raw.txt", { method: "HEAD" })).headers.get("content-encoding")).toBe("br");
+    expect((await acme("/docs/only.txt", { method: "PUT", body: "x", headers: { "content-encoding": "aws-chunked" } })).status).toBe(200);
+    expect((await acme("/docs/only.txt", { method: "HEAD" })).headers.get("content-encoding")).toBeNull();
+  });
+});
+
+describe("ListObjects encoding and continuation tokens", () => {
+  beforeAll(async () => {
+    for (const key of ["a b/1", "a b/2", "c+d", "e%f", "g\nh"]) {
+      expect((await acme(`/lists/${encodeURIComponent(key)}`, { method: "PUT", body: "x" })).status).toBe(200);
+    }
+  });
+
+  it("v1 echoes Prefix, Marker and Delimiter as sent, and URL-encodes them only with encoding-type=url", async () => {
+    const plain = await (await acme(`/lists?prefix=${encodeURIComponent("a b/")}&marker=${encodeURIComponent("a b/1")}&delimiter=${encodeURIComponent("/")}`)).text();
+    expect(xmlValue(plain, "Prefix")).toBe("a b/");
+    expect(xmlValue(plain, "Marker")).toBe("a b/1");
+    expect(xmlValue(plain, "Delimiter")).toBe("/");
+    expect(xmlValues(plain, "Key")).toEqual(["a b/2"]);
+    expect(plain).not.toContain("<EncodingType>");
+
+    const encoded = await (await acme(`/lists?encoding-type=url&prefix=${encodeURIComponent("g\n")}&marker=${encodeURIComponent("e%f")}&delimiter=${encodeURIComponent("\n")}`)).text();
+    expect(xmlValue(encoded, "Prefix")).toBe("g%0A");
+    expect(xmlValue(encoded, "Marker")).toBe("e%25f");
+    expect(xmlValue(encoded, "Delimiter")).toBe("%0A");
+    expect(xmlValue(encoded, "EncodingType")).toBe("url");
+    expect(xmlValues(encoded, "Key")).toEqual(["g%0Ah"]);
+  });
+
+  it("an empty continuation-token lists from the start (or start-after) and is echoed back", async () => {
+    const res = await (await acme("/lists?list-type=2&continuation-token=")).text();
+    expect(res).toMatch(/<ContinuationToken(><\/ContinuationToken>|\/>)/);
+    expect(xmlValues(res, "Key")).toHaveLength(5);
+    const after = await (await acme("/lists?list-type=2&continuation-token=&start-after=c%2Bd")).text();
+    expect(xmlValues(after, "Key")).toEqual(["e%f", "g\nh"]);
+
+    const sdkPage = await sdk.send(new ListObjectsV2Command({ Bucket: "lists", ContinuationToken: "" }));
+    expect(sdkPage.ContinuationToken).toBe("");
+    expect(sdkPage.KeyCount).toBe(5);
+  });
+
+  it("hostile tokens are InvalidArgument; a token never reaches past the bucket it is used on", async () => {
+    for (const token of ["not-a-token", "%00", Buffer.from('["x",7]').toString("base64url"), Buffer.from("{}").toString("base64url"), "A".repeat(5000)]) {
+      const err = await errorOf(await acme(`/lists?list-type=2&continuation-token=${encodeURIComponent(token)}`));
+      expect(err.status, token.slice(0, 20)).toBe(400);
+      expect(err.code).toBe("InvalidArgument");
+    }
+    // Another customer with a bucket and key of its own: a token naming that key only positions
+    // acme's listing of acme's bucket.
+    const other = await registerWithBuckets(fi.url, "globex", ["lists-g"]);
+    expect((await other("/lists-g/secret", { method: "PUT", body: "globex data" })).status).toBe(200);
+    const foreign = Buffer.from(JSON.stringify(["", 1])).toString("base64url");
+    const listed = await (await acme(`/lists?list-type=2&continuation-token=${foreign}`)).text();
+    expect(xmlValues(listed, "Key")).toHaveLength(5);
+    expect(listed).not.toContain("secret");
+    expect((await acme(`/lists-g?list-type=2&continuation-token=${foreign}`)).status).toBe(404);
+  });
+});
+
+describe("lifecycle rules round-trip in the shape they were sent", () => {
+  const NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
+  it("a top-level Prefix stays top-level, Filter forms stay as written", async () => {
+    const body = `<LifecycleConfiguration ${NS}>`
+      + "<Rule><ID>legacy</ID><Prefix>old/</Prefix><Status>Enabled</Status><Expiration><Days>3</Days></Expiration></Rule>"
+      + "<Rule><ID>legacy-empty</ID><Prefix></Prefix><Status>Disabled</Status><Expiration><Days>9</Days></Expiration></Rule>"
+      + "<Rule><ID>filtered</ID><Filter><Prefix>new/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>4</Days></Expiration></Rule>"
+      + "<Rule><ID>and-one-tag</ID><Filter><And><Tag><Key>k</Key><Value>v</Value></Tag></And></Filter><Status>Enabled</Status><Expiration><Days>5</Days></Expiration></Rule>"
+      + "</LifecycleConfiguration>";
+    expect((await acme("/rules?lifecycle", { method: "PUT", body })).status).toBe(200);
+    const rules = xmlBlocks(await (await acme("/rules?lifecycle")).text(), "Rule");
+    expect(rules[0]).toContain("<ID>legacy</ID><Prefix>old/</Prefix>");
+    expect(rules[0]).not.toContain("<Filter>");
+    expect(rules[1]).toMatch(/<ID>legacy-empty<\/ID><Prefix(><\/Prefix>|\/>)/);
+    expect(rules[2]).toContain("<Filter><Prefix>new/</Prefix></Filter>");
+    expect(rules[3]).toContain("<Filter><And><Tag><Key>k</Key><Value>v</Value></Tag></And></Filter>");
+
+    // The SDK reads both forms back as it wrote them.
+    await sdk.send(new PutBucketLifecycleConfigurationCommand({
+      Bucket: "rules",
+      LifecycleConfiguration: { Rules: [{ ID: "top", Prefix: "p/", Status: "Enabled", Expiration: { Days: 1 } }, { ID: "f", Filter: { Prefix: "q/" }, Status: "Enabled", Expiration: { Days: 2 } }] },
+    }));
+    const got = await sdk.send(new GetBucketLifecycleConfigurationCommand({ Bucket: "rules" }));
+    expect(got.Rules?.map((r) => [r.ID, r.Prefix, r.Filter?.Prefix])).toEqual([["top", "p/", undefined], ["f", undefined, "q/"]]);
+  });
+
+  it("a rule with both Prefix and Filter is still refused", async () => {
+    const body = `<LifecycleConfiguration ${NS}><Rule><ID>x</ID><Prefix>a/</Prefix><Filter><Prefix>b/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>`;
+    expect((await errorOf(await acme("/rules?lifecycle", { method: "PUT", body }))).code).toBe("MalformedXML");
+  });
+});
+
+describe("unknown sub-resources and methods", () => {
+  it("sub-resources S3 defines and the gateway does not serve answer 501 at every scope, never a listing", async () => {
+    for (const path of ["/docs?policyStatus", "/docs?session", "/docs?metadataTable", "/docs/plain.txt?renameObject", "/docs?website", "/?session"]) {
+      const err = await errorOf(await acme(path));
+      expect([err.status, err.code], path).toEqual([501, "NotImplemented"]);
+    }
+  });
+
+  it("unknown HTTP methods are 405 MethodNotAllowed", async () => {
+    for (const [method, path] of [["PATCH", "/docs"], ["PATCH", "/docs/plain.txt"], ["PROPFIND", "/docs/plain.txt"], ["POST", "/docs/plain.txt"], ["PATCH", "/"], ["POST", "/"]] as const) {
+      const err = await errorOf(await acme(path, { method }));
+      expect([err.status, err.code], `${method} ${path}`).toEqual([405, "MethodNotAllowed"]);
+    }
+  });
+});
+
+describe("X-Amz-Expires", () => {
+  const tampered = (url: string, expires: string) => url.replace(/X-Amz-Expires=\d+/, `X-Amz-Expires=${expires}`);
+
+  it("answers as AWS: expired and zero are AccessDenied, malformed or beyond a week AuthorizationQueryParametersError", async () => {
+    const url = await presigned("/docs/plain.txt");
+    expect((await fetch(url)).status).toBe(200);
+    const old = await presigned("/docs/plain.txt", new Date(Date.now() - 10 * 60_000));
+    const expired = await errorOf(await fetch(old));
+    expect(expired).toMatchObject({ status: 403, code: "AccessDenied" });
+    expect(expired.message).toMatch(/^Request has expired/);
+    expect(await errorOf(await fetch(tampered(url, "0")))).toMatchObject({ status: 403, code: "AccessDenied", message: expect.stringMatching(/^Request has expired/) });
+
+    const cases: [string, RegExp][] = [
+      ["-1", /must be non-negative/],
+      ["1.5", /should be a number/],
+      ["abc", /should be a number/],
+      ["", /should be a number/],
+      ["604801", /less than a week/],
+      ["99999999999999999999", /less than a week/],
+    ];
+    for (const [value, message] of cases) {
+      const err = await errorOf(await fetch(tampered(url, encodeURIComponent(value))));
+      expect(err, value).toMatchObject({ status: 400, code: "AuthorizationQueryParametersError" });
+      expect(err.message, value).toMatch(message);
+    }
+    // A week exactly is well-formed: only the signature (now over a changed URL) is wrong.
+    expect((await errorOf(await fetch(tampered(url, "604800")))).code).toBe("SignatureDoesNotMatch");
+  });
+});
