@@ -83,6 +83,11 @@ const S3_CODES = {
   ServiceUnavailable: [503, "Please reduce your request rate."],
   SlowDown: [503, "Please reduce your request rate."],
   XAmzContentSHA256Mismatch: [400, "The provided 'x-amz-content-sha256' header does not match what was computed."],
+  // The everyday API: CreateBucket location constraints, partNumber reads, bucket tagging.
+  IllegalLocationConstraintException: [400, "The location constraint is incompatible for the region specific endpoint this request was sent to."],
+  InvalidLocationConstraint: [400, "The specified location-constraint is not valid"],
+  InvalidPartNumber: [416, "The requested partnumber is not satisfiable"],
+  NoSuchTagSet: [404, "The TagSet does not exist"],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type S3ErrorCode = keyof typeof S3_CODES;
