@@ -35,10 +35,3 @@ export async function getBucketLocationHandler(c: Context<AppEnv>, bucket: strin
   const row = await findBucket(deps, customer.customerId, bucket);
   return xml(c, { LocationConstraint: { "@_xmlns": "http://s3.amazonaws.com/doc/2006-03-01/", "#text": row.regionId } });
 }
-
-/** Versioning has never been enabled on any bucket of this gateway: an empty configuration, as S3 answers for such buckets. */
-export async function getBucketVersioningHandler(c: Context<AppEnv>, bucket: string): Promise<Response> {
-  const { deps, customer } = c.var;
-  await findBucket(deps, customer.customerId, bucket);
-  return xml(c, { VersioningConfiguration: { "@_xmlns": "http://s3.amazonaws.com/doc/2006-03-01/" } });
-}

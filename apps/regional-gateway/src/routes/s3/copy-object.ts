@@ -11,6 +11,12 @@ import { openCopySource, parseCopySource } from "./copy-source.ts";
 import { readObjectHeaders } from "./object-headers.ts";
 import { governanceBypass } from "./object-lock.ts";
 import { isoDate, xml } from "./xml-response.ts";
+import { findBucket } from "../../services/objects/buckets.ts";
+import { versionHeader } from "../../services/objects/versions.ts";
+
+/** The source version's id goes out as `x-amz-copy-source-version-id`. */
+const renameVersionHeader = (h: Record<string, string>): Record<string, string> =>
+  h["x-amz-version-id"] === undefined ? {} : { "x-amz-copy-source-version-id": h["x-amz-version-id"] };
 
 /** S3's ceiling for a single CopyObject; larger objects are copied part by part (UploadPartCopy). */
 const MAX_COPY_BYTES = 5 * 1024 ** 3;
@@ -33,7 +39,7 @@ export async function copyObjectHandler(c: Context<AppEnv>, bucketName: string, 
   op.info = { ...op.info, copy_source: `${src.bucket}/${src.key}` };
   const metadataDirective = directive(c, "metadata");
   const taggingDirective = directive(c, "tagging");
-  if (src.bucket === bucketName && src.key === key && metadataDirective !== "REPLACE") {
+  if (src.bucket === bucketName && src.key === key && src.versionId === undefined && metadataDirective !== "REPLACE") {
     throw s3Error("InvalidRequest", "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
   }
   const sourceCountry = sourceCountryOf(c);
@@ -63,7 +69,13 @@ export async function copyObjectHandler(c: Context<AppEnv>, bucketName: string, 
         },
       },
     });
-    op.info = { ...op.info, size: row.sizeBytes };
+    op.info = { ...op.info, size: row.sizeBytes, ...(row.versionId !== "null" ? { version_id: row.versionId } : {}) };
+    const sourceBucket = await findBucket(deps, customer.customerId, src.bucket);
+    const versionHeaders = {
+      ...versionHeader(prepared.bucket.versioning, row.versionId),
+      ...renameVersionHeader(versionHeader(sourceBucket.versioning, source.row.versionId)),
+    };
+    for (const [name, value] of Object.entries(versionHeaders)) c.header(name, value);
     return xml(c, { CopyObjectResult: { "@_xmlns": S3_XMLNS, LastModified: isoDate(row.lastModified), ETag: renderEtag(row) } });
   } finally {
     source.body.destroy();

@@ -6,12 +6,13 @@ import { isCrossBorder, sourceCountryOf } from "../../source-country.ts";
 import { checkRead } from "../../services/compliance/access-policy.ts";
 import { findBucket } from "../../services/objects/buckets.ts";
 import { openObject, renderEtag, type ObjectRow, type OpenedObject } from "../../services/objects/objects.ts";
+import { parseVersionId } from "../../services/objects/versions.ts";
 import { checkCopySourcePreconditions } from "./conditions.ts";
 
-export interface CopySource { bucket: string; key: string }
+export interface CopySource { bucket: string; key: string; versionId: string | undefined }
 
 /**
- * `x-amz-copy-source`: `bucket/key` or `/bucket/key`, URL-encoded, optionally `?versionId=`.
+ * `x-amz-copy-source`: `bucket/key` or `/bucket/key`, URL-encoded, optionally `?versionId=` (that version, else the latest).
  * Buckets are per customer, so a name always means the caller's own bucket; an access-point
  * ARN or an expected source owner other than the caller (another customer's object) is refused.
  */
@@ -21,8 +22,7 @@ export function parseCopySource(c: Context<AppEnv>): CopySource {
   if (owner !== undefined && owner !== c.var.customer.customerId) throw s3Error("AccessDenied", "The copy source belongs to another customer");
   const q = header.indexOf("?");
   const [path, query] = q < 0 ? [header, ""] : [header.slice(0, q), header.slice(q + 1)];
-  const versionId = new URLSearchParams(query).get("versionId");
-  if (versionId !== null && versionId !== "null") throw s3Error("InvalidArgument", "Invalid version id specified: this gateway keeps no object versions");
+  const versionId = parseVersionId(new URLSearchParams(query).get("versionId"));
   let decoded: string;
   try {
     decoded = decodeURIComponent(path).replace(/^\//, "");
@@ -34,7 +34,7 @@ export function parseCopySource(c: Context<AppEnv>): CopySource {
   if (slash <= 0 || slash === decoded.length - 1) throw s3Error("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
   const key = decoded.slice(slash + 1);
   assertObjectKey(key);
-  return { bucket: decoded.slice(0, slash), key };
+  return { bucket: decoded.slice(0, slash), key, versionId };
 }
 
 /**
@@ -54,5 +54,5 @@ export async function openCopySource(
     await checkRead(deps, customer, facts, row);
     checkCopySourcePreconditions(c.req.raw.headers, renderEtag(row), row.lastModified);
     return pickRange(row);
-  });
+  }, src.versionId);
 }

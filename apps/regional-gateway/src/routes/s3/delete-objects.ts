@@ -2,7 +2,8 @@ import { assertObjectKey, isAppError, S3_XMLNS, s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { findBucket } from "../../services/objects/buckets.ts";
-import { deleteObject } from "../../services/objects/objects.ts";
+import { deleteObject } from "../../services/objects/object-delete.ts";
+import { parseVersionId } from "../../services/objects/versions.ts";
 import { governanceBypass } from "./object-lock.ts";
 import { elements, readXmlDocument, text } from "./xml-body.ts";
 import { xml } from "./xml-response.ts";
@@ -12,7 +13,8 @@ const MAX_KEYS = 1000;
 /** How many keys the operations log names per request; the counts are always complete. */
 const LOGGED_KEYS = 100;
 
-interface Failure { key: string; code: string; message: string }
+interface Failure { key: string; versionId: string | undefined; code: string; message: string }
+interface Deleted { key: string; versionId: string | undefined; marker: string | undefined }
 
 async function requestedKeys(c: Context<AppEnv>): Promise<{ keys: { key: string; versionId: string | undefined }[]; quiet: boolean }> {
   const doc = await readXmlDocument(c);
@@ -38,17 +40,17 @@ export async function deleteObjectsHandler(c: Context<AppEnv>, bucketName: strin
   const { keys, quiet } = await requestedKeys(c);
   const bucket = await findBucket(deps.db, customer.customerId, bucketName);
   const bypassGovernance = await governanceBypass(c);
-  const deleted: string[] = [];
+  const deleted: Deleted[] = [];
   const failed: Failure[] = [];
-  for (const { key, versionId } of keys) {
+  for (const { key, versionId: rawVersionId } of keys) {
     try {
       assertObjectKey(key);
-      if (versionId !== undefined && versionId !== "null") throw s3Error("InvalidArgument", "Invalid version id specified: this gateway keeps no object versions");
-      await deleteObject(deps.db, deps.targets, bucket, key, deps.clock.now(), { bypassGovernance });
-      deleted.push(key);
+      const versionId = parseVersionId(rawVersionId);
+      const done = await deleteObject(deps.db, deps.targets, bucket, key, deps.clock.now(), { bypassGovernance, versionId });
+      deleted.push({ key, versionId, marker: done.deleteMarker ? done.versionId : undefined });
     } catch (err) {
       if (!isAppError(err)) throw err;
-      failed.push({ key, code: err.code, message: err.message });
+      failed.push({ key, versionId: rawVersionId, code: err.code, message: err.message });
     }
   }
   op.info = {
@@ -57,14 +59,18 @@ export async function deleteObjectsHandler(c: Context<AppEnv>, bucketName: strin
     requested: keys.length,
     deleted: deleted.length,
     errors: failed.length,
-    deleted_keys: deleted.slice(0, LOGGED_KEYS),
+    deleted_keys: deleted.slice(0, LOGGED_KEYS).map((d) => (d.versionId ? `${d.key}?versionId=${d.versionId}` : d.key)),
     failed_keys: failed.slice(0, LOGGED_KEYS).map((f) => ({ key: f.key, code: f.code })),
   };
   return xml(c, {
     DeleteResult: {
       "@_xmlns": S3_XMLNS,
-      Deleted: quiet ? [] : deleted.map((key) => ({ Key: key })),
-      Error: failed.map((f) => ({ Key: f.key, Code: f.code, Message: f.message })),
+      Deleted: quiet ? [] : deleted.map((d) => ({
+        Key: d.key,
+        ...(d.versionId !== undefined ? { VersionId: d.versionId } : {}),
+        ...(d.marker !== undefined ? { DeleteMarker: true, DeleteMarkerVersionId: d.marker } : {}),
+      })),
+      Error: failed.map((f) => ({ Key: f.key, ...(f.versionId !== undefined ? { VersionId: f.versionId } : {}), Code: f.code, Message: f.message })),
     },
   });
 }

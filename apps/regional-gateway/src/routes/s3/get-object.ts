@@ -10,6 +10,8 @@ import { findObject, openObject, renderEtag, type ObjectRow } from "../../servic
 import { BlobNotFoundError } from "@s3gw/storage";
 import { checkPreconditions } from "./conditions.ts";
 import { objectResponseHeaders } from "./object-headers.ts";
+import { versionResponseHeaders } from "./version-headers.ts";
+import { parseVersionId } from "../../services/objects/versions.ts";
 
 const DEFAULT_VERIFY_BUFFER_BYTES = 1024 * 1024;
 
@@ -18,16 +20,17 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
   const head = c.req.method === "HEAD";
   assertObjectKey(key);
   const bucket = await findBucket(deps, customer.customerId, bucketName);
+  const versionId = parseVersionId(c.var.s3Target.query.get("versionId"));
   const rangeHeader = c.req.header("range");
 
   const facts = { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) };
   if (head) {
-    const row = await findObject(deps.db, bucket, key);
+    const row = await findObject(deps.db, bucket, key, versionId);
     op.crossBorder = isCrossBorder(facts.sourceCountry, row.storageCountry, customer.country);
     await checkRead(deps, customer, facts, row);
     checkPreconditions(c.req.raw.headers, renderEtag(row), row.lastModified);
     const range = parseRange(rangeHeader, row.sizeBytes);
-    const headers = objectResponseHeaders(row);
+    const headers = { ...objectResponseHeaders(row), ...versionResponseHeaders(bucket, row) };
     if (range) {
       headers["content-range"] = `bytes ${range.start}-${range.end}/${row.sizeBytes}`;
       delete headers["x-amz-checksum-sha256"]; // a whole-object checksum would not match the part sent
@@ -53,7 +56,7 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
       checkPreconditions(c.req.raw.headers, renderEtag(r), r.lastModified);
       range = parseRange(rangeHeader, r.sizeBytes);
       return r.sizeBytes <= bufferLimit ? undefined : range;
-    });
+    }, versionId);
   } catch (err) {
     // The row says the object exists but its bytes are gone: an integrity failure, not a 500.
     if (!(err instanceof BlobNotFoundError) || !last) throw err;
@@ -61,7 +64,7 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
     throw damagedObjectError(key, "missing_data");
   }
   const { row, body, parts } = opened;
-  const headers = objectResponseHeaders(row);
+  const headers = { ...objectResponseHeaders(row), ...versionResponseHeaders(bucket, row) };
   const length = range ? range.end - range.start + 1 : row.sizeBytes;
   headers["content-length"] = String(length);
   if (range) {

@@ -1,7 +1,9 @@
 import { s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
-import { createBucketHandler, deleteBucketHandler, getBucketLocationHandler, getBucketVersioningHandler, headBucketHandler } from "./bucket-ops.ts";
+import { createBucketHandler, deleteBucketHandler, getBucketLocationHandler, headBucketHandler } from "./bucket-ops.ts";
+import { getBucketVersioningHandler, putBucketVersioningHandler } from "./bucket-versioning.ts";
+import { listObjectVersionsHandler } from "./list-object-versions.ts";
 import { deleteBucketLifecycleHandler, getBucketLifecycleHandler, putBucketLifecycleHandler } from "./bucket-lifecycle.ts";
 import { completeMultipartUploadHandler } from "./complete-multipart.ts";
 import { copyObjectHandler } from "./copy-object.ts";
@@ -67,7 +69,8 @@ export const S3_OPERATIONS: readonly S3Operation[] = [
   { name: "ListBuckets", method: "GET", scope: "service", permission: "read", body: NONE, reads: [], handler: (c) => listBucketsHandler(c) },
 
   { name: "GetBucketVersioning", method: "GET", scope: "bucket", sub: "versioning", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketVersioningHandler(c, b) },
-  { name: "PutBucketVersioning", method: "PUT", scope: "bucket", sub: "versioning", permission: "write", body: NONE, reads: [], handler: notImplemented("Bucket versioning") },
+  { name: "PutBucketVersioning", method: "PUT", scope: "bucket", sub: "versioning", permission: "write", body: xmlBody(64 * 1024), reads: ["x-amz-mfa"], handler: (c, b) => putBucketVersioningHandler(c, b) },
+  { name: "ListObjectVersions", method: "GET", scope: "bucket", sub: "versions", permission: "read", body: NONE, reads: [], handler: (c, b) => listObjectVersionsHandler(c, b) },
   { name: "PutBucketLifecycleConfiguration", method: "PUT", scope: "bucket", sub: "lifecycle", permission: "write", body: xmlBody(8 * 1024 * 1024), reads: [], handler: (c, b) => putBucketLifecycleHandler(c, b) },
   { name: "GetBucketLifecycleConfiguration", method: "GET", scope: "bucket", sub: "lifecycle", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketLifecycleHandler(c, b) },
   { name: "DeleteBucketLifecycle", method: "DELETE", scope: "bucket", sub: "lifecycle", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketLifecycleHandler(c, b) },
@@ -104,7 +107,7 @@ export const S3_OPERATIONS: readonly S3Operation[] = [
 
 /** Sub-resources S3 defines that this gateway does not serve: refused explicitly, never mistaken for a plain GET/PUT. */
 export const UNSUPPORTED_SUBRESOURCES = [
-  "acl", "policy", "versions", "cors", "encryption", "website", "logging", "notification",
+  "acl", "policy", "cors", "encryption", "website", "logging", "notification",
   "replication", "object-lock", "restore", "select", "attributes", "torrent", "requestPayment", "accelerate",
   "analytics", "inventory", "metrics", "ownershipControls", "publicAccessBlock", "intelligent-tiering",
   "policyStatus", "session", "metadataTable", "metadataConfiguration", "renameObject",

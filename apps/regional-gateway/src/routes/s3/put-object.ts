@@ -9,6 +9,7 @@ import { declaredBodySize, requestBody } from "./body.ts";
 import { writeCondition } from "./conditions.ts";
 import { parseContentMd5, readObjectHeaders } from "./object-headers.ts";
 import { governanceBypass } from "./object-lock.ts";
+import { versionResponseHeaders } from "./version-headers.ts";
 
 export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { deps, customer, op } = c.var;
@@ -38,5 +39,6 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
   return empty(c, 200, {
     etag: `"${row.etag}"`,
     "x-amz-checksum-sha256": Buffer.from(row.sha256, "hex").toString("base64"),
+    ...versionResponseHeaders(prepared.bucket, row),
   });
 }

@@ -1,6 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
 import { assertBucketName, s3Error } from "@s3gw/core";
-import { buckets, objectMetadata } from "@s3gw/schema-regional";
+import { buckets, objectDeleteMarkers, objectMetadata } from "@s3gw/schema-regional";
 import type { RegionalDb } from "../../env.ts";
 import { dbAndCache, type DbOrDeps } from "../cache/cache-deps.ts";
 import { bucketCacheKey } from "../cache/regional-cache.ts";
@@ -32,12 +32,14 @@ export function listBuckets(db: RegionalDb, customerId: string): Promise<Bucket[
   return db.select().from(buckets).where(eq(buckets.customerId, customerId)).orderBy(asc(buckets.bucketName));
 }
 
-export async function createBucket(from: DbOrDeps, customerId: string, regionId: string, name: string, now: Date): Promise<void> {
+/** `objectLock`: S3's `x-amz-bucket-object-lock-enabled: true`, which also turns versioning on for good. */
+export async function createBucket(from: DbOrDeps, customerId: string, regionId: string, name: string, now: Date, opts: { objectLock?: boolean } = {}): Promise<void> {
   assertBucketName(name);
   const { db, cache } = dbAndCache(from);
+  const lock = opts.objectLock ? { objectLockEnabled: true, versioning: "Enabled" as const } : {};
   const created = await db
     .insert(buckets)
-    .values({ customerId, bucketName: name, regionId, createdAt: now })
+    .values({ customerId, bucketName: name, regionId, createdAt: now, ...lock })
     .onConflictDoNothing()
     .returning({ id: buckets.bucketId });
   // Absent buckets are never cached, but an entry for a same-named bucket deleted elsewhere may
@@ -58,8 +60,10 @@ export async function deleteBucket(from: DbOrDeps, customerId: string, name: str
     await db.transaction(async (tx) => {
       const [locked] = await tx.select({ id: buckets.bucketId }).from(buckets).where(eq(buckets.bucketId, bucket.bucketId)).for("update");
       if (!locked) throw s3Error("NoSuchBucket", undefined, { resource: name });
+      // Noncurrent versions and delete markers count, as in S3: a bucket is empty only without any.
       const [anyObject] = await tx.select({ id: objectMetadata.objectId }).from(objectMetadata).where(eq(objectMetadata.bucketId, bucket.bucketId)).limit(1);
-      if (anyObject) throw s3Error("BucketNotEmpty", undefined, { resource: name });
+      const [anyMarker] = anyObject ? [] : await tx.select({ id: objectDeleteMarkers.markerId }).from(objectDeleteMarkers).where(eq(objectDeleteMarkers.bucketId, bucket.bucketId)).limit(1);
+      if (anyObject || anyMarker) throw s3Error("BucketNotEmpty", undefined, { resource: name });
       await tx.delete(buckets).where(eq(buckets.bucketId, bucket.bucketId));
     });
   } catch (err) {
@@ -77,9 +81,11 @@ export async function deleteBucket(from: DbOrDeps, customerId: string, name: str
  * a DeleteBucket waits for the commit; a bucket deleted meanwhile is NoSuchBucket (404), never
  * a foreign-key 500.
  */
-export async function lockBucketForCommit(tx: Pick<RegionalDb, "select">, bucket: Bucket): Promise<void> {
-  const [row] = await tx.select({ id: buckets.bucketId }).from(buckets).where(eq(buckets.bucketId, bucket.bucketId)).for("key share");
+export async function lockBucketForCommit(tx: Pick<RegionalDb, "select">, bucket: Bucket): Promise<Pick<Bucket, "versioning" | "objectLockEnabled">> {
+  // The versioning state is read here, not from the cached row, so a commit follows the state it commits under.
+  const [row] = await tx.select({ versioning: buckets.versioning, objectLockEnabled: buckets.objectLockEnabled }).from(buckets).where(eq(buckets.bucketId, bucket.bucketId)).for("key share");
   if (!row) throw s3Error("NoSuchBucket", undefined, { resource: bucket.bucketName });
+  return row;
 }
 
 export function isForeignKeyViolation(err: unknown): boolean {

@@ -6,6 +6,7 @@ import type { Customer } from "../access/customers.ts";
 import { assertMutable } from "./object-lock.ts";
 import { assertWriteCondition, commitObject, findObject, type NewObject, type ObjectRow, type WriteCondition } from "./objects.ts";
 import { residencyGate } from "../compliance/residency-gate.ts";
+import { keepsVersions, NULL_VERSION } from "./versions.ts";
 
 /** What a write of one object (PutObject, CopyObject, CreateMultipartUpload) asks for. */
 export interface ObjectWriteInput {
@@ -41,8 +42,10 @@ export async function prepareObjectWrite({ ctx, input }: { ctx: Ctx; input: Obje
   await checkWrite(deps, customer, { ...facts, contentType: input.contentType, declaredSize: input.declaredSize, storageCountry: write.provider.location.country });
   const existing = await findObject(deps.db, bucket, input.key).catch(() => undefined);
   assertWriteCondition(existing, input.condition, input.key);
-  const lock = { bypassGovernance: existing ? await input.bypassGovernance() : false };
-  if (existing) assertMutable(existing, deps.clock.now(), input.key, lock);
+  // Only a write that replaces the `null` version destroys one; in a versioned bucket nothing is replaced.
+  const replaced = keepsVersions(bucket.versioning) ? undefined : existing?.versionId === NULL_VERSION ? existing : await findObject(deps.db, bucket, input.key, NULL_VERSION).catch(() => undefined);
+  const lock = { bypassGovernance: replaced ? await input.bypassGovernance() : false };
+  if (replaced) assertMutable(replaced, deps.clock.now(), input.key, lock);
   return { bucket, write, lock, condition: input.condition };
 }
 

@@ -1,11 +1,12 @@
 import type { Readable } from "node:stream";
 import { and, asc, eq, gt, gte, like, sql } from "drizzle-orm";
 import { s3Error, type ListCursor } from "@s3gw/core";
-import { objectMetadata } from "@s3gw/schema-regional";
+import { objectDeleteMarkers, objectMetadata } from "@s3gw/schema-regional";
 import { BlobNotFoundError, isCompositeKey, TenantStorage, type ComposedPart, type ReadRange, type StorageProvider, type StoredBlob } from "@s3gw/storage";
 import type { RegionalDb } from "../../env.ts";
 import { isForeignKeyViolation, lockBucketForCommit, type Bucket } from "./buckets.ts";
 import { assertMutable } from "./object-lock.ts";
+import { demoteLatest, keepsVersions, lockKey, newVersionId, nextStamp, NULL_VERSION } from "./versions.ts";
 import type { StorageTargets } from "../storage/storage-targets.ts";
 
 export type ObjectRow = typeof objectMetadata.$inferSelect;
@@ -18,6 +19,8 @@ export interface NewObject {
   systemMetadata: Record<string, string>;
   /** Replaces the key's tags; a new object without tags has none, as in S3. */
   tags?: Record<string, string>;
+  /** The new version's own object lock (explicit headers or the bucket's default retention). */
+  lock?: { retentionMode: "GOVERNANCE" | "COMPLIANCE" | null; retentionUntil: Date | null; legalHold: boolean };
 }
 
 /** S3's conditional writes: `If-None-Match: *` (only if absent) and `If-Match: <etag>` (only that version). */
@@ -50,10 +53,12 @@ export function assertWriteCondition(existing: { etag: string; partsCount: numbe
 }
 
 /**
- * Commits the metadata of freshly written bytes, replacing any previous version of the key
- * in one transaction, then removes the bytes it replaced. Until the commit, readers see the
- * old object; after it, the new one. Lock state and write conditions are judged again here,
- * under the key's lock, so a concurrent writer cannot slip between the early check and this.
+ * Commits the metadata of freshly written bytes as the key's latest version, in one transaction.
+ * In a bucket with versioning Enabled the previous versions stay (noncurrent); otherwise the
+ * write replaces the key's `null` version (and a `null` delete marker), whose bytes are removed
+ * after the commit. Until the commit, readers see the old object; after it, the new one. Lock
+ * state and write conditions are judged again here, under the key's lock, so a concurrent writer
+ * cannot slip between the early check and this.
  */
 export async function commitObject(
   db: RegionalDb,
@@ -71,52 +76,51 @@ export async function commitObject(
   let row: ObjectRow;
   try {
     row = await db.transaction(async (tx) => {
-      // Serialises concurrent writers of one key, so each sees which bytes it replaces.
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${bucket.bucketId + "/" + key}, 0))`);
-      await lockBucketForCommit(tx, bucket);
-      const [old] = await tx
-        .select({
-          storageKey: objectMetadata.storageKey,
-          storageProviderId: objectMetadata.storageProviderId,
-          legalHold: objectMetadata.legalHold,
-          legalHoldReason: objectMetadata.legalHoldReason,
-          retentionMode: objectMetadata.retentionMode,
-          retentionUntil: objectMetadata.retentionUntil,
-          etag: objectMetadata.etag,
-          partsCount: objectMetadata.partsCount,
-        })
-        .from(objectMetadata)
-        .where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key)))
-        .for("update");
-      if (old) assertMutable(old, now, key, opts);
-      assertWriteCondition(old, opts.condition, key);
+      await lockKey(tx, bucket, key);
+      const state = await lockBucketForCommit(tx, bucket);
+      const [latest] = await tx.select().from(objectMetadata).where(and(keyOf(bucket, key), eq(objectMetadata.isLatest, true))).for("update");
+      assertWriteCondition(latest, opts.condition, key);
       if (opts.inTransaction) await opts.inTransaction(tx);
-      replaced = old && { storageKey: old.storageKey, providerId: old.storageProviderId };
-      const values = {
-        customerId: bucket.customerId,
-        bucketId: bucket.bucketId,
-        bucketName: bucket.bucketName,
-        objectKey: key,
-        regionId: provider.location.regionId,
-        storageProviderId: provider.location.providerId,
-        storageCountry: provider.location.country,
-        storageKey: blob.storageKey,
-        sizeBytes: blob.size,
-        etag: opts.multipart?.etag ?? blob.md5Hex,
-        partsCount: opts.multipart?.partsCount ?? null,
-        sha256: blob.sha256Hex,
-        contentType: meta.contentType,
-        dataSubjectId: meta.userMetadata["data-subject-id"] ?? null,
-        userMetadata: meta.userMetadata,
-        systemMetadata: meta.systemMetadata,
-        tags: meta.tags ?? {},
-        complianceStatus: "compliant",
-        lastModified: now,
-      };
+      const versionId = keepsVersions(state.versioning) ? newVersionId() : NULL_VERSION;
+      if (versionId === NULL_VERSION) {
+        const [old] = await tx.delete(objectMetadata).where(and(keyOf(bucket, key), eq(objectMetadata.versionId, NULL_VERSION))).returning();
+        // Deleted rows come back inside the transaction: a protected one rolls the whole commit back.
+        if (old) assertMutable(old, now, key, opts);
+        replaced = old && { storageKey: old.storageKey, providerId: old.storageProviderId };
+        await tx.delete(objectDeleteMarkers).where(and(eq(objectDeleteMarkers.bucketId, bucket.bucketId), eq(objectDeleteMarkers.objectKey, key), eq(objectDeleteMarkers.versionId, NULL_VERSION)));
+      }
+      // What a previous version was marked with by the compliance side stays with the key.
+      const carried = latest && { processingRestricted: latest.processingRestricted, dataClassification: latest.dataClassification };
+      await demoteLatest(tx, bucket, key);
       const [written] = await tx
         .insert(objectMetadata)
-        .values({ ...values, createdAt: now })
-        .onConflictDoUpdate({ target: [objectMetadata.bucketId, objectMetadata.objectKey], set: values })
+        .values({
+          customerId: bucket.customerId,
+          bucketId: bucket.bucketId,
+          bucketName: bucket.bucketName,
+          objectKey: key,
+          versionId,
+          versionStamp: await nextStamp(tx, bucket, key, now),
+          isLatest: true,
+          regionId: provider.location.regionId,
+          storageProviderId: provider.location.providerId,
+          storageCountry: provider.location.country,
+          storageKey: blob.storageKey,
+          sizeBytes: blob.size,
+          etag: opts.multipart?.etag ?? blob.md5Hex,
+          partsCount: opts.multipart?.partsCount ?? null,
+          sha256: blob.sha256Hex,
+          contentType: meta.contentType,
+          dataSubjectId: meta.userMetadata["data-subject-id"] ?? null,
+          userMetadata: meta.userMetadata,
+          systemMetadata: meta.systemMetadata,
+          tags: meta.tags ?? {},
+          ...(meta.lock ?? {}),
+          ...(carried ?? {}),
+          complianceStatus: "compliant",
+          createdAt: now,
+          lastModified: now,
+        })
         .returning();
       return written!;
     });
@@ -131,14 +135,27 @@ export async function commitObject(
   return row;
 }
 
-export async function findObject(db: RegionalDb, bucket: Bucket, key: string): Promise<ObjectRow> {
+const keyOf = (bucket: Bucket, key: string) => and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key));
+
+/**
+ * The key's latest version, or the given version. A key whose latest version is a delete marker
+ * is S3's 404 NoSuchKey with `x-amz-delete-marker: true`; a versionId naming a delete marker is
+ * 405 MethodNotAllowed (a marker has no body), one naming nothing is 404 NoSuchVersion.
+ */
+export async function findObject(db: RegionalDb, bucket: Bucket, key: string, versionId?: string): Promise<ObjectRow> {
   const [row] = await db
     .select()
     .from(objectMetadata)
-    .where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key)))
+    .where(and(keyOf(bucket, key), versionId === undefined ? eq(objectMetadata.isLatest, true) : eq(objectMetadata.versionId, versionId)))
     .limit(1);
-  if (!row) throw s3Error("NoSuchKey", undefined, { resource: key });
-  return row;
+  if (row) return row;
+  const markerCond = versionId === undefined ? eq(objectDeleteMarkers.isLatest, true) : eq(objectDeleteMarkers.versionId, versionId);
+  const [marker] = await db.select().from(objectDeleteMarkers)
+    .where(and(eq(objectDeleteMarkers.bucketId, bucket.bucketId), eq(objectDeleteMarkers.objectKey, key), markerCond)).limit(1);
+  const headers: Record<string, string> = marker ? { "x-amz-delete-marker": "true", "x-amz-version-id": marker.versionId } : {};
+  if (marker && versionId !== undefined) throw s3Error("MethodNotAllowed", undefined, { resource: key, headers: { ...headers, "last-modified": marker.lastModified.toUTCString() } });
+  if (versionId !== undefined) throw s3Error("NoSuchVersion", undefined, { resource: key });
+  throw s3Error("NoSuchKey", undefined, { resource: key, headers });
 }
 
 /** An object opened for reading; `parts`: a multipart object's manifest (those `range` touches), for verifying what is read. */
@@ -155,9 +172,10 @@ export async function openObject(
   bucket: Bucket,
   key: string,
   pick: (row: ObjectRow) => Promise<ReadRange | undefined>,
+  versionId?: string,
 ): Promise<OpenedObject> {
   for (let attempt = 0; ; attempt++) {
-    const row = await findObject(db, bucket, key);
+    const row = await findObject(db, bucket, key, versionId);
     const range = await pick(row);
     try {
       const tenant = await targets.recorded(row.customerId, row.storageProviderId);
@@ -168,29 +186,6 @@ export async function openObject(
       if (!(err instanceof BlobNotFoundError) || attempt >= 4) throw err;
     }
   }
-}
-
-export async function deleteObject(
-  db: RegionalDb,
-  targets: StorageTargets,
-  bucket: Bucket,
-  key: string,
-  now: Date,
-  lock: { bypassGovernance?: boolean } = {},
-): Promise<boolean> {
-  const removed = await db.transaction(async (tx) => {
-    const [row] = await tx
-      .select()
-      .from(objectMetadata)
-      .where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key)))
-      .for("update");
-    if (!row) return undefined;
-    assertMutable(row, now, key, lock);
-    await tx.delete(objectMetadata).where(eq(objectMetadata.objectId, row.objectId));
-    return row;
-  });
-  if (removed) await removeBlob(targets, removed.customerId, removed.storageProviderId, removed.storageKey);
-  return removed !== undefined;
 }
 
 /** Deletes bytes after their metadata is gone; a failure leaves a stray for the sweeper, never a dangling row. */
@@ -204,7 +199,8 @@ export async function removeBlob(targets: StorageTargets, customerId: string, pr
 
 /** Key-ordered page of a bucket's objects for the listing algorithm in core. */
 export async function fetchKeys(db: RegionalDb, bucket: Bucket, prefix: string, cursor: ListCursor | undefined, limit: number) {
-  const conds = [eq(objectMetadata.bucketId, bucket.bucketId)];
+  // Listings show each key's latest version; a key whose latest is a delete marker has none.
+  const conds = [eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.isLatest, true)];
   if (prefix) conds.push(like(objectMetadata.objectKey, `${prefix.replace(/[\\%_]/g, "\\$&")}%`));
   if (cursor) conds.push(cursor.inclusive ? gte(objectMetadata.objectKey, cursor.key) : gt(objectMetadata.objectKey, cursor.key));
   const rows = await db
