@@ -22,3 +22,23 @@ const AWS_REGION_COUNTRIES: Readonly<Record<string, string>> = {
 export function awsRegionCountry(region: string): string | undefined {
   return Object.hasOwn(AWS_REGION_COUNTRIES, region) ? AWS_REGION_COUNTRIES[region] : undefined;
 }
+
+/**
+ * The metro each AWS region name is in, to tell whether one names the same place as a region
+ * of this deployment (whose topology name starts with its city: "Frankfurt, Germany").
+ */
+const AWS_REGION_METROS: Readonly<Record<string, string>> = {
+  "us-east-1": "virginia", "us-east-2": "ohio", "us-west-1": "california", "us-west-2": "oregon",
+  "ca-central-1": "montreal", "ca-west-1": "calgary",
+  "eu-central-1": "frankfurt", "eu-central-2": "zurich", "eu-north-1": "stockholm",
+  "eu-west-1": "dublin", "eu-west-2": "london", "eu-west-3": "paris", "eu-south-1": "milan", "eu-south-2": "aragon",
+  "ap-south-1": "mumbai", "ap-south-2": "hyderabad", "ap-northeast-1": "tokyo", "ap-northeast-3": "osaka",
+  "ap-southeast-1": "singapore", "ap-southeast-2": "sydney", "ap-southeast-4": "melbourne", "sa-east-1": "sao paulo",
+};
+
+/** Whether an AWS region name is in the same metro and country as a region named `<City>, <Country>`. */
+export function awsRegionIsAt(awsRegion: string, place: { name: string; country: string }): boolean {
+  if (!Object.hasOwn(AWS_REGION_METROS, awsRegion)) return false;
+  const city = place.name.split(",")[0]!.trim().toLowerCase();
+  return AWS_REGION_METROS[awsRegion] === city && awsRegionCountry(awsRegion) === place.country;
+}

@@ -3,6 +3,7 @@ import type { AppEnv } from "../../env.ts";
 import { createBucket, deleteBucket, findBucket } from "../../services/objects/buckets.ts";
 import { empty, xml } from "./xml-response.ts";
 import { readXmlDocument } from "./xml-body.ts";
+import { checkLocationConstraint } from "./location-constraint.ts";
 
 function hasBody(c: Context<AppEnv>): boolean {
   const length = c.req.header("content-length");
@@ -11,9 +12,8 @@ function hasBody(c: Context<AppEnv>): boolean {
 
 export async function createBucketHandler(c: Context<AppEnv>, bucket: string): Promise<Response> {
   const { deps, customer } = c.var;
-  // The optional CreateBucketConfiguration names an AWS region; the bucket lives in this region
-  // regardless. A body that is sent is still read and verified like any other body.
-  if (hasBody(c)) await readXmlDocument(c);
+  // The optional CreateBucketConfiguration names where the bucket should live: only this region is accepted.
+  if (hasBody(c)) await checkLocationConstraint(c, bucket, await readXmlDocument(c));
   await createBucket(deps, customer.customerId, deps.config.region.region_id, bucket, deps.clock.now());
   return empty(c, 200, { location: `/${bucket}` });
 }

@@ -81,7 +81,7 @@ export const S3_OPERATIONS: readonly S3Operation[] = [
   { name: "ListObjectsV2", method: "GET", scope: "bucket", when: ({ query }) => query.get("list-type") === "2", permission: "read", body: NONE, reads: [], handler: (c, b) => listObjectsHandler(c, b) },
   { name: "ListObjects", method: "GET", scope: "bucket", permission: "read", body: NONE, reads: [], handler: (c, b) => listObjectsHandler(c, b) },
   { name: "HeadBucket", method: "HEAD", scope: "bucket", permission: "read", body: NONE, reads: [], handler: (c, b) => headBucketHandler(c, b) },
-  // The optional CreateBucketConfiguration only names an AWS region; the bucket lives in this region regardless.
+  // The optional CreateBucketConfiguration may only name this region (see location-constraint.ts).
   { name: "CreateBucket", method: "PUT", scope: "bucket", permission: "write", body: xmlBody(64 * 1024), reads: [], handler: (c, b) => createBucketHandler(c, b) },
   { name: "DeleteBucket", method: "DELETE", scope: "bucket", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketHandler(c, b) },
 
