@@ -5,11 +5,14 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { createTestDatabase } from "@s3gw/db/testing";
 import { freePort, spawnNode, waitForHealth } from "../../test/support/processes.ts";
-import { onboardCustomer, targetsOf } from "./onboard.ts";
+import { type Onboarded, onboardCustomer, targetsOf } from "./onboard.ts";
 import { cpuProfileEnv, stopChild } from "./proc.ts";
 import type { RunningSystem } from "./system.ts";
 
-export async function startPostgresGateway(opts: { workDir: string; logLevel: string; cleanup: (fn: () => Promise<void>) => void }): Promise<RunningSystem> {
+/** `extraCustomers`: further customers homed in FI-HEL (the conformance suite's alt and tenant accounts), keys in `customers` after the main one. */
+export async function startPostgresGateway(opts: {
+  workDir: string; logLevel: string; cleanup: (fn: () => Promise<void>) => void; extraCustomers?: string[]; bypassGovernance?: boolean;
+}): Promise<RunningSystem & { customers: Onboarded[] }> {
   const regionalDb = await createTestDatabase("bench_region");
   opts.cleanup(() => regionalDb.drop());
   const globalDb = await createTestDatabase("bench_global");
@@ -35,10 +38,14 @@ export async function startPostgresGateway(opts: { workDir: string; logLevel: st
   } catch (err) {
     throw new Error(`${(err as Error).message}\n--- regional gateway:\n${region.output()}\n--- global router:\n${global.output()}`);
   }
-  const key = await onboardCustomer({ globalUrl, regionUrl, adminToken, customerId: "bench-pg" });
+  const bypassGovernance = opts.bypassGovernance ?? false;
+  const key = await onboardCustomer({ globalUrl, regionUrl, adminToken, customerId: "bench-pg", bypassGovernance });
+  const customers = [key];
+  for (const customerId of opts.extraCustomers ?? []) customers.push(await onboardCustomer({ globalUrl, regionUrl, adminToken, customerId, bypassGovernance }));
   const t = targetsOf(key, globalUrl, regionUrl);
   return {
     name: "gateway, Postgres server",
+    customers,
     endpoints: [
       { label: "gateway, Postgres server, via global", id: "pg-global", target: t.global },
       { label: "gateway, Postgres server, FI-HEL directly", id: "pg-direct", target: t.direct },

@@ -15,7 +15,8 @@ async function expect(res: Response, status: number, what: string): Promise<unkn
   return text ? JSON.parse(text) : undefined;
 }
 
-export async function onboardCustomer(opts: { globalUrl: string; regionUrl: string; adminToken: string; customerId: string }): Promise<Onboarded> {
+/** `bypassGovernance`: the key may delete GOVERNANCE-retained versions (the conformance suite's cleanup does). */
+export async function onboardCustomer(opts: { globalUrl: string; regionUrl: string; adminToken: string; customerId: string; bypassGovernance?: boolean }): Promise<Onboarded> {
   const admin = { authorization: `Bearer ${opts.adminToken}` };
   const json = { "content-type": "application/json", ...admin };
   const id = opts.customerId;
@@ -28,7 +29,7 @@ export async function onboardCustomer(opts: { globalUrl: string; regionUrl: stri
     201, `registering ${id} in FI-HEL`,
   );
   const key = (await expect(
-    await fetch(`${opts.regionUrl}/api/customers/${id}/access-keys`, { method: "POST", headers: json, body: JSON.stringify({ description: "bench", permission: "read-write" }) }),
+    await fetch(`${opts.regionUrl}/api/customers/${id}/access-keys`, { method: "POST", headers: json, body: JSON.stringify({ description: "bench", permission: "read-write", bypass_governance: opts.bypassGovernance ?? false }) }),
     201, `access key for ${id}`,
   )) as { access_key_id: string; secret_access_key: string; registered_with_router?: boolean };
   return { customerId: id, accessKeyId: key.access_key_id, secretAccessKey: key.secret_access_key };
