@@ -57,6 +57,17 @@ export const s3Auth = createMiddleware<AppEnv>(async (c, next) => {
     op.principal = `customer:${claimed}`;
     customerId = claimed;
   }
+  await admitCustomer(c, customerId);
+  await next();
+});
+
+/**
+ * The authenticated customer may be served here: the one the router routed for (if it did),
+ * homed in this region and active. Sets `customer`. Shared by every way of authenticating
+ * (SigV4 header or query, trusted header, a browser form's policy signature).
+ */
+export async function admitCustomer(c: Context<AppEnv>, customerId: string): Promise<void> {
+  const { deps, op } = c.var;
   op.customerId = customerId;
   // The router proved which customer it routed for; the authenticated one must be the same.
   const routed = c.get("routedCustomerId");
@@ -75,5 +86,4 @@ export const s3Auth = createMiddleware<AppEnv>(async (c, next) => {
   }
   if (customer.status !== "active") throw s3Error("AccessDenied", `Customer ${customerId} is ${customer.status}`);
   c.set("customer", customer);
-  await next();
-});
+}

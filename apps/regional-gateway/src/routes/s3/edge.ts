@@ -3,10 +3,12 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../env.ts";
 import { isManagementPath, onError } from "../../errors.ts";
 import { audit } from "../../middleware/audit.ts";
+import { addCorsHeaders } from "../../middleware/cors-headers.ts";
 import { forwarded } from "../../middleware/forwarded.ts";
 import { s3Auth } from "../../middleware/s3-auth.ts";
 import { authorizeS3 } from "./authorize.ts";
 import { copySourceBucket, resolveS3Operation } from "./dispatch.ts";
+import { preflightHandler } from "./preflight.ts";
 import { parseS3Target, rawTargetOf } from "./request-target.ts";
 
 /**
@@ -26,6 +28,7 @@ export const s3Edge = createMiddleware<AppEnv>(async (c, next) => {
     } catch (err) {
       c.res = onError(err as Error, c);
     }
+    await addCorsHeaders(c);
   });
 });
 
@@ -34,6 +37,8 @@ async function serveS3(c: Context<AppEnv>, raw: { rawPath: string; rawQuery: str
   const target = parseS3Target(raw.rawPath, raw.rawQuery);
   if (target.bucket !== undefined) op.bucket = target.bucket;
   if (target.key !== undefined) op.key = target.key;
+  // A CORS preflight is no operation of the table and carries no credentials (preflight.ts).
+  if (c.req.method === "OPTIONS") return preflightHandler(c, target);
   const copySource = c.req.header("x-amz-copy-source");
   const operation = resolveS3Operation(c.req.method, target, copySource !== undefined);
   op.operation = operation.name;
@@ -41,6 +46,11 @@ async function serveS3(c: Context<AppEnv>, raw: { rawPath: string; rawQuery: str
   c.set("s3Operation", operation);
   let res: Response | undefined;
   await forwarded(c, async () => {
+    // A browser form carries its credentials in its body: its handler authenticates (post-object.ts).
+    if (operation.authenticatedBy === "form") {
+      res = await operation.handler(c, target.bucket ?? "", "");
+      return;
+    }
     await s3Auth(c, async () => {
       authorizeS3(c.var.s3Auth?.key, operation, {
         bucket: target.bucket,

@@ -5,6 +5,8 @@ import { createBucketHandler, deleteBucketHandler, getBucketLocationHandler, hea
 import { getBucketVersioningHandler, putBucketVersioningHandler } from "./bucket-versioning.ts";
 import { listObjectVersionsHandler } from "./list-object-versions.ts";
 import { deleteBucketLifecycleHandler, getBucketLifecycleHandler, putBucketLifecycleHandler } from "./bucket-lifecycle.ts";
+import { deleteBucketCorsHandler, getBucketCorsHandler, putBucketCorsHandler } from "./bucket-cors.ts";
+import { postObjectHandler } from "./post-object.ts";
 import { completeMultipartUploadHandler } from "./complete-multipart.ts";
 import { copyObjectHandler } from "./copy-object.ts";
 import { deleteObjectHandler } from "./delete-object.ts";
@@ -46,6 +48,8 @@ export interface S3Operation {
   body: BodySpec;
   /** The `x-amz-*` request headers the operation acts on (all must be signed, as every x-amz-* header must). */
   reads: readonly string[];
+  /** "form": the credentials are inside the body (a browser form's signed policy); the handler authenticates. */
+  authenticatedBy?: "form";
   handler: S3Handler;
 }
 
@@ -75,6 +79,11 @@ export const S3_OPERATIONS: readonly S3Operation[] = [
   { name: "GetBucketLifecycleConfiguration", method: "GET", scope: "bucket", sub: "lifecycle", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketLifecycleHandler(c, b) },
   { name: "DeleteBucketLifecycle", method: "DELETE", scope: "bucket", sub: "lifecycle", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketLifecycleHandler(c, b) },
   { name: "BucketTagging", method: "*", scope: "bucket", sub: "tagging", permission: "write", body: NONE, reads: [], handler: notImplemented("Bucket tagging") },
+  { name: "PutBucketCors", method: "PUT", scope: "bucket", sub: "cors", permission: "write", body: xmlBody(64 * 1024), reads: [], handler: (c, b) => putBucketCorsHandler(c, b) },
+  { name: "GetBucketCors", method: "GET", scope: "bucket", sub: "cors", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketCorsHandler(c, b) },
+  { name: "DeleteBucketCors", method: "DELETE", scope: "bucket", sub: "cors", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketCorsHandler(c, b) },
+  // A browser form upload: `bytes` bounds the file; the fields are bounded by post-form.ts.
+  { name: "PostObject", method: "POST", scope: "bucket", permission: "write", body: { kind: "bytes", maxBytes: 5 * GiB }, reads: [], authenticatedBy: "form", handler: (c, b) => postObjectHandler(c, b) },
   { name: "ListMultipartUploads", method: "GET", scope: "bucket", sub: "uploads", permission: "read", body: NONE, reads: [], handler: (c, b) => listMultipartUploadsHandler(c, b) },
   { name: "DeleteObjects", method: "POST", scope: "bucket", sub: "delete", permission: "write", body: xmlBody(8 * 1024 * 1024), reads: LOCK, handler: (c, b) => deleteObjectsHandler(c, b) },
   { name: "GetBucketLocation", method: "GET", scope: "bucket", sub: "location", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketLocationHandler(c, b) },
@@ -107,7 +116,7 @@ export const S3_OPERATIONS: readonly S3Operation[] = [
 
 /** Sub-resources S3 defines that this gateway does not serve: refused explicitly, never mistaken for a plain GET/PUT. */
 export const UNSUPPORTED_SUBRESOURCES = [
-  "acl", "policy", "cors", "encryption", "website", "logging", "notification",
+  "acl", "policy", "encryption", "website", "logging", "notification",
   "replication", "object-lock", "restore", "select", "attributes", "torrent", "requestPayment", "accelerate",
   "analytics", "inventory", "metrics", "ownershipControls", "publicAccessBlock", "intelligent-tiering",
   "policyStatus", "session", "metadataTable", "metadataConfiguration", "renameObject",

@@ -25,6 +25,11 @@ const notification = z.object({
 });
 
 export const bucketCacheKey = (customerId: string, bucketName: string): string => `${customerId}\u0000${bucketName}`;
+/** Bucket settings by customer first, so one customer's notification forgets only that customer's. */
+export const bucketSettingCacheKey = (customerId: string, bucketId: string, kind: string): string => `${customerId}\u0000${bucketId}\u0000${kind}`;
+
+/** A bucket_settings document as cached; `null` when the bucket has none of that kind (absence is cached too: inserts notify). */
+export interface CachedBucketSetting { document: unknown }
 
 /**
  * The hot path's lookups, per gateway instance: access keys (with the opened secret, in memory
@@ -36,6 +41,7 @@ export class RegionalCache {
   readonly customers: TtlCache<Customer>;
   readonly buckets: TtlCache<Bucket>;
   readonly rules: TtlCache<CustomerRules>;
+  readonly bucketSettings: TtlCache<CachedBucketSetting>;
 
   private readonly logger: Logger;
 
@@ -46,10 +52,11 @@ export class RegionalCache {
     this.customers = new TtlCache(o);
     this.buckets = new TtlCache(o);
     this.rules = new TtlCache(o);
+    this.bucketSettings = new TtlCache(o);
   }
 
   private all() {
-    return [this.accessKeys, this.customers, this.buckets, this.rules] as const;
+    return [this.accessKeys, this.customers, this.buckets, this.rules, this.bucketSettings] as const;
   }
 
   /**
@@ -78,6 +85,7 @@ export class RegionalCache {
     else if (t === "customers" && c) this.customers.invalidate(c);
     else if (t === "buckets" && c && b) this.buckets.invalidate(bucketCacheKey(c, b));
     else if (t === "compliance_rules" && c) this.rules.invalidate(c);
+    else if (t === "bucket_settings" && c) this.bucketSettings.invalidatePrefix(`${c}\u0000`);
     else this.clear(); // TRUNCATE ('*'), or a shape this version does not know
   }
 }

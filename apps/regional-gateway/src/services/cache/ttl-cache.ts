@@ -64,6 +64,13 @@ export class TtlCache<V> {
     this.flights.delete(key);
   }
 
+  /** Forgets every entry whose key starts with `prefix` (e.g. all of one customer's). */
+  invalidatePrefix(prefix: string): void {
+    this.generation++;
+    for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);
+    for (const key of this.flights.keys()) if (key.startsWith(prefix)) this.flights.delete(key);
+  }
+
   /** Forgets everything, e.g. when invalidations may have been missed. */
   clear(): void {
     this.generation++;
