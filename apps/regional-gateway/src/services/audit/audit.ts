@@ -4,6 +4,7 @@ import { desc, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { DedicatedConnection } from "@s3gw/db";
 import { hashedContent, storableRow } from "./audit-content.ts";
+import { type ChainedRow, insertAuditRows } from "./audit-insert.ts";
 
 export interface OperationRow {
   requestId: string;
@@ -159,13 +160,12 @@ export class AuditLog {
       // Hashed exactly as it will be stored and read back (see audit-content.ts).
       const row = storableRow(raw);
       const rowHash = chainHash(prev, hashedContent(row));
-      const v = { ...row, prevHash: prev, rowHash };
+      const v: ChainedRow = { ...row, prevHash: prev, rowHash };
       prev = rowHash;
       return v;
     });
     try {
-      // One multi-row INSERT: Postgres draws the serial ids in VALUES order, so ids follow the chain.
-      await lease.conn.db.insert(operationsLog).values(values);
+      await insertAuditRows(lease.conn.db, values);
     } catch (err) {
       if (isRowLevelFailure(err)) await this.giveUpLock();
       else this.dropConnection();
