@@ -49,7 +49,8 @@ export interface RegionCircuitsOptions {
  * A circuit breaker per region. A hung region (process stopped: connections are accepted,
  * nothing answers) would otherwise hold every routed request for the whole headers
  * timeout. A request left unanswered for `slowRequestMs` makes the breaker probe the
- * region's /health with a short timeout; no answer, or `failureThreshold` failed requests
+ * region's /health with a short timeout; no answer (while no request was answered either:
+ * a busy region answers slowly, a hung one not at all), or `failureThreshold` failed requests
  * in a row, opens the circuit: waiting requests and new ones get 503 at once, while a
  * background probe closes it again as soon as the region answers. Regions are independent.
  */
@@ -149,11 +150,16 @@ export class RegionCircuits {
     const c = this.#circuit(regionId);
     if (this.#stopped || c.probing) return;
     if (c.state === "closed" && this.#now() - c.lastAliveAt < this.#config.slowRequestMs) return;
+    const startedAt = this.#now();
     c.probing = this.#opts
       .reachable(regionId, this.#config.probeTimeoutMs)
       .catch(() => false)
       .then((ok) => {
         if (ok) this.#alive(regionId);
+        // A region that answered requests while its health probe waited is overloaded, not
+        // hung: its health answer queued behind the work. Opening would turn slow answers
+        // into 503s for everyone, and cut the requests it was about to answer.
+        else if (c.state === "closed" && c.lastAliveAt >= startedAt) return;
         else if (c.state === "closed") {
           c.failures++;
           this.#open(regionId, "health probe unanswered");
