@@ -15,8 +15,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../test/support/processes.ts";
 import { objectKey, presign, seedObjects } from "./lib/presign.ts";
-import { readRss, RssSampler } from "./lib/proc.ts";
-import { concurrencyTable, errorsSection, memoryTable, targetsTable, type SystemResult } from "./lib/report.ts";
+import { cpuPerRequest, readCpu, readRss, RssSampler } from "./lib/proc.ts";
+import { concurrencyTable, cpuTable, errorsSection, memoryTable, targetsTable, type SystemResult } from "./lib/report.ts";
 import { rgwVersion } from "./lib/rgw.ts";
 import { Cleanups, machine, measureEach, revision, say, starters } from "./lib/run.ts";
 import type { RunningSystem } from "./lib/system.ts";
@@ -40,6 +40,14 @@ await writeFile(join(work, "body.bin"), body);
 
 const cleanups = new Cleanups();
 cleanups.onSignals(() => rm(work, { recursive: true, force: true }));
+
+/** One load, and the CPU each of the system's processes spent per successful request during it. */
+async function withCpu<T extends { okPerSecond: number }>(system: RunningSystem, load: () => Promise<T>): Promise<[T, Record<string, number>]> {
+  const pids = system.cpuPids ? await system.cpuPids() : Object.fromEntries(Object.entries(await system.pids()).map(([k, v]) => [k, [v]]));
+  const before = await readCpu(pids);
+  const result = await load();
+  return [result, cpuPerRequest(before, await readCpu(pids), result.okPerSecond * DURATION_S)];
+}
 
 async function measure(system: RunningSystem): Promise<SystemResult> {
   const seedAt = system.endpoints[0]!.target;
@@ -70,9 +78,9 @@ async function measure(system: RunningSystem): Promise<SystemResult> {
     for (const c of CONNECTIONS) {
       for (const [i, e] of system.endpoints.entries()) {
         const f = files.get(e.id)!;
-        const get = await runWrk({ endpoint: e.target.endpoint, requestFile: f.get, connections: c, durationS: DURATION_S });
-        const put = await runWrk({ endpoint: e.target.endpoint, requestFile: f.put, bodyFile: join(work, "body.bin"), connections: c, durationS: DURATION_S });
-        result.endpoints[i]!.runs.set(c, { get, put });
+        const [get, getCpu] = await withCpu(system, () => runWrk({ endpoint: e.target.endpoint, requestFile: f.get, connections: c, durationS: DURATION_S }));
+        const [put, putCpu] = await withCpu(system, () => runWrk({ endpoint: e.target.endpoint, requestFile: f.put, bodyFile: join(work, "body.bin"), connections: c, durationS: DURATION_S }));
+        result.endpoints[i]!.runs.set(c, { get, put, cpu: { get: getCpu, put: putCpu } });
         const errs = get.errors + put.errors ? `  errors: GET ${get.errorDetail || 0} PUT ${put.errorDetail || 0} ${get.sample || put.sample}` : "";
         say(`${e.id} c=${c}: GET ${get.okPerSecond.toFixed(0)}/s p50 ${get.p50Ms.toFixed(1)} ms p99 ${get.p99Ms.toFixed(1)} ms, PUT ${put.okPerSecond.toFixed(0)}/s p99 ${put.p99Ms.toFixed(1)} ms${errs}`);
       }
@@ -107,6 +115,8 @@ const report = [
     `Load average (1 min) when each started: ${loads.join(", ")}. Whole run: ${minutes.toFixed(1)} min.`,
   "",
   ...CONNECTIONS.flatMap((c) => [concurrencyTable(results, c), ""]),
+  cpuTable(results, CONNECTIONS.includes(16) ? 16 : CONNECTIONS[CONNECTIONS.length - 1]!),
+  "",
   memoryTable(results),
   "",
   errorsSection(results),

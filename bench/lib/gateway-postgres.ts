@@ -3,7 +3,8 @@
 // only (no trusted-header mode), the access key registered with the router by the region.
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { createTestDatabase } from "@s3gw/db/testing";
+import { postgresClient } from "@s3gw/db";
+import { adminUrl, createTestDatabase } from "@s3gw/db/testing";
 import { freePort, spawnNode, waitForHealth } from "../../test/support/processes.ts";
 import { type Onboarded, onboardCustomer, targetsOf } from "./onboard.ts";
 import { cpuProfileEnv, stopChild } from "./proc.ts";
@@ -52,8 +53,21 @@ export async function startPostgresGateway(opts: {
     ],
     logs: () => `--- FI-HEL regional gateway:\n${region.output().slice(-6000)}\n--- global router:\n${global.output().slice(-4000)}`,
     pids: async () => ({ "global-router": global.child.pid!, "FI-HEL": region.child.pid! }),
+    cpuPids: async () => ({ "global-router": [global.child.pid!], "FI-HEL": [region.child.pid!], postgres: await backendPids([regionalDb.url, globalDb.url]) }),
     stop: async () => {
       await Promise.all([stopChild(global.child), stopChild(region.child)]);
     },
   };
+}
+
+/** The server processes (backends) serving these databases now: their CPU is the gateway's too. */
+async function backendPids(urls: string[]): Promise<number[]> {
+  const [a, b] = urls.map((u) => decodeURIComponent(new URL(u).pathname.slice(1)));
+  const sql = postgresClient(adminUrl(), { max: 1 });
+  try {
+    const rows = await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname in (${a!}, ${b!})`;
+    return rows.map((r) => r.pid);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
 }

@@ -88,3 +88,29 @@ export function cpuProfileEnv(): Record<string, string> {
   const dir = process.env.BENCH_CPU_PROF_DIR;
   return dir ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${dir}`.trim() } : {};
 }
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux (getconf CLK_TCK)
+
+/** User + system CPU seconds a process has used, all its threads together; 0 once it is gone. */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  // The command name (field 2) may contain spaces and parentheses: count fields after the last ")".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** CPU seconds per name, each name summing its processes. */
+export async function readCpu(pids: Record<string, number[]>): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [name, list] of Object.entries(pids)) {
+    let sum = 0;
+    for (const pid of list) sum += await cpuSeconds(pid);
+    out[name] = sum;
+  }
+  return out;
+}
+
+/** CPU milliseconds per successful request, per name, between two readings. */
+export function cpuPerRequest(before: Record<string, number>, after: Record<string, number>, requests: number): Record<string, number> {
+  return Object.fromEntries(Object.keys(after).map((k) => [k, requests > 0 ? ((after[k]! - (before[k] ?? 0)) * 1000) / requests : 0]));
+}

@@ -7,7 +7,7 @@ export interface EndpointResult {
   id: string;
   label: string;
   /** per connection count */
-  runs: Map<number, { get: WrkResult; put: WrkResult }>;
+  runs: Map<number, { get: WrkResult; put: WrkResult; cpu?: { get: Record<string, number>; put: Record<string, number> } }>;
 }
 
 export interface SystemResult {
@@ -39,6 +39,28 @@ export function concurrencyTable(systems: SystemResult[], c: number): string {
       const r = e.runs.get(c);
       if (!r) continue;
       lines.push(`| ${e.label} | ${n0(r.get.okPerSecond)} | ${ms(r.get.p50Ms)} ms | ${ms(r.get.p99Ms)} ms | ${n0(r.put.okPerSecond)} | ${ms(r.put.p99Ms)} ms | ${errorsCell(r.get, r.put)} |`);
+    }
+  }
+  return lines.join("\n");
+}
+
+/**
+ * CPU time per request, by process: a figure the rest of the machine's load disturbs far less
+ * than throughput does (a busy neighbour slows a request down, it does not make it cost more).
+ */
+export function cpuTable(systems: SystemResult[], c: number): string {
+  const lines = [
+    `### CPU time per request at ${c} connections (ms of CPU, user + system, all threads)`,
+    "",
+    "| endpoint | GET ms/req | GET by process | PUT ms/req | PUT by process |",
+    "|---|---:|---|---:|---|",
+  ];
+  const each = (m: Record<string, number>) => Object.entries(m).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ");
+  const sum = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0).toFixed(2);
+  for (const s of systems) {
+    for (const e of s.endpoints) {
+      const cpu = e.runs.get(c)?.cpu;
+      if (cpu) lines.push(`| ${e.label} | ${sum(cpu.get)} | ${each(cpu.get)} | ${sum(cpu.put)} | ${each(cpu.put)} |`);
     }
   }
   return lines.join("\n");

@@ -16,6 +16,11 @@ export interface RunningSystem {
   endpoints: Endpoint[];
   /** the processes whose memory counts for this system, by name */
   pids(): Promise<Record<string, number>>;
+  /**
+   * The processes whose CPU time counts, by name, read just before each load (a database
+   * server's backends come and go). Defaults to pids().
+   */
+  cpuPids?(): Promise<Record<string, number[]>>;
   stop(): Promise<void>;
   /** the tail of the processes' own output, for a failure report */
   logs(): string;

@@ -64,7 +64,7 @@ export async function openRegionalDeps(config: RegionalConfig, opts: { logger?: 
   await listener.start();
   const audit = new AuditLog(database, logger);
   const metrics = new GatewayMetrics({ region: config.region.region_id, auditQueueDepth: () => audit.queueDepth() });
-  const health = new CustomerStorageHealth({ db: database.db, clock, logger, metrics });
+  const health = new CustomerStorageHealth({ db: database.db, clock, logger, metrics, cache });
   const targets = new StorageTargets({
     hosted: storage,
     db: database.db,

@@ -4,6 +4,7 @@ import type { ActiveAccessKey } from "../access/access-keys.ts";
 import type { Customer } from "../access/customers.ts";
 import type { CustomerRules } from "../compliance/rules.ts";
 import type { Bucket } from "../objects/buckets.ts";
+import type { StorageConfigRow } from "../storage/customer-storage.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
 /** The channel migration 0004's triggers notify on every change to a cached table. */
@@ -33,7 +34,7 @@ export interface CachedBucketSetting { document: unknown }
 
 /**
  * The hot path's lookups, per gateway instance: access keys (with the opened secret, in memory
- * only), customers, buckets and compliance rules. Built in the composition root (deps.ts) and
+ * only), customers, buckets, compliance rules and where a customer's new writes go. Built in the composition root (deps.ts) and
  * kept current by the region database's notifications (see CacheInvalidationListener).
  */
 export class RegionalCache {
@@ -42,6 +43,8 @@ export class RegionalCache {
   readonly buckets: TtlCache<Bucket>;
   readonly rules: TtlCache<CustomerRules>;
   readonly bucketSettings: TtlCache<CachedBucketSetting>;
+  /** A customer's storage configuration as the write path sees it; `config` absent: hosted storage. */
+  readonly storageConfigs: TtlCache<{ config?: StorageConfigRow }>;
 
   private readonly logger: Logger;
 
@@ -53,10 +56,11 @@ export class RegionalCache {
     this.buckets = new TtlCache(o);
     this.rules = new TtlCache(o);
     this.bucketSettings = new TtlCache(o);
+    this.storageConfigs = new TtlCache(o);
   }
 
   private all() {
-    return [this.accessKeys, this.customers, this.buckets, this.rules, this.bucketSettings] as const;
+    return [this.accessKeys, this.customers, this.buckets, this.rules, this.bucketSettings, this.storageConfigs] as const;
   }
 
   /**
@@ -86,6 +90,7 @@ export class RegionalCache {
     else if (t === "buckets" && c && b) this.buckets.invalidate(bucketCacheKey(c, b));
     else if (t === "compliance_rules" && c) this.rules.invalidate(c);
     else if (t === "bucket_settings" && c) this.bucketSettings.invalidatePrefix(`${c}\u0000`);
+    else if (t === "customer_storage" && c) this.storageConfigs.invalidate(c);
     else this.clear(); // TRUNCATE ('*'), or a shape this version does not know
   }
 }

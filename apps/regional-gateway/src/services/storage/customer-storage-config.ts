@@ -5,7 +5,7 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Deps } from "../../env.ts";
 import type { ProbeResult } from "./customer-storage-probe.ts";
-import { currentStorage, masterKeys, recordProbe, runProbe, secretFingerprint, sessionTokenContext, type CurrentStorage } from "./customer-storage.ts";
+import { currentStorage, forgetStorageConfig, masterKeys, recordProbe, runProbe, secretFingerprint, sessionTokenContext, type CurrentStorage } from "./customer-storage.ts";
 import type { Customer } from "../access/customers.ts";
 import type { TargetRow } from "./storage-targets.ts";
 
@@ -164,6 +164,7 @@ export async function putCustomerStorage(deps: Deps, customer: Customer, input: 
     };
     await tx.insert(customerStorage).values({ customerId: customer.customerId, ...values, createdAt: now }).onConflictDoUpdate({ target: customerStorage.customerId, set: values });
   });
+  forgetStorageConfig(deps, customer.customerId);
   if (sameTarget && creds.length) deps.targets.forget(targetId);
   return { targetId, fieldsChanged, activationOverride: override, ...(probe ? { probe } : {}) };
 }
@@ -173,6 +174,7 @@ export async function disableCustomerStorage(deps: Deps, customerId: string): Pr
   const current = await currentStorage(deps.db, customerId);
   if (!current) throw apiError.notFound(`customer ${customerId} has no storage configuration`);
   await deps.db.update(customerStorage).set({ enabled: false, activationOverrideBy: null, updatedAt: deps.clock.now() }).where(eq(customerStorage.customerId, customerId));
+  forgetStorageConfig(deps, customerId);
   return { targetId: current.target.targetId, fieldsChanged: current.config.enabled ? ["enabled"] : [], activationOverride: false };
 }
 

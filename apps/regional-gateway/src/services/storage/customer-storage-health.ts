@@ -4,6 +4,7 @@ import { and, eq, ne } from "drizzle-orm";
 import { Counter } from "prom-client";
 import type { Deps } from "../../env.ts";
 import { raiseComplianceEvent } from "../compliance/compliance-events.ts";
+import { forgetStorageConfig } from "./customer-storage.ts";
 
 /** How often one target's failures may reach the database (the first always does). */
 export const MARK_INTERVAL_MS = 30_000;
@@ -18,12 +19,12 @@ export const MARK_INTERVAL_MS = 30_000;
  * bucket healthy again once it recovers.
  */
 export class CustomerStorageHealth {
-  private readonly deps: Pick<Deps, "db" | "clock" | "logger">;
+  private readonly deps: Pick<Deps, "db" | "clock" | "logger" | "cache">;
   private readonly lastMarked = new Map<string, number>();
   private readonly failures: Counter<"kind">;
   private readonly intervalMs: number;
 
-  constructor(deps: Pick<Deps, "db" | "clock" | "logger" | "metrics">, intervalMs = MARK_INTERVAL_MS) {
+  constructor(deps: Pick<Deps, "db" | "clock" | "logger" | "metrics" | "cache">, intervalMs = MARK_INTERVAL_MS) {
     this.deps = deps;
     this.intervalMs = intervalMs;
     // No customer or target label: /metrics stays safe to expose and bounded in cardinality.
@@ -54,6 +55,7 @@ export class CustomerStorageHealth {
         .where(and(eq(customerStorage.targetId, targetId), eq(customerStorage.enabled, true), ne(customerStorage.status, "unhealthy")))
         .returning({ customerId: customerStorage.customerId });
       for (const { customerId } of changed) {
+        forgetStorageConfig(this.deps, customerId);
         this.deps.logger.warn({ customer_id: customerId, target_id: targetId, error_class: errorClass }, "customer storage failed during a request; marked unhealthy");
         await raiseComplianceEvent(this.deps.db, now, {
           customerId,

@@ -87,9 +87,18 @@ export function writeDecision(config: StorageConfigRow | undefined, hostedId: st
   return { refused: `the customer's own storage bucket (${config.targetId}) ${why}; new writes are refused rather than stored elsewhere: validate the bucket, disable customer storage, or allow hosted fallback` };
 }
 
-export function customerStorageWritePolicy(deps: Pick<Deps, "db" | "storage">): WriteTargetPolicy {
-  return async (customerId) => {
+/**
+ * Every new write asks this, so it is cached per customer (most have none: hosted storage),
+ * kept current by migration 0009's notifications and by forgetStorageConfig() for changes made
+ * through this instance.
+ */
+export function customerStorageWritePolicy(deps: Pick<Deps, "db" | "storage" | "cache">): WriteTargetPolicy {
+  const load = async (customerId: string) => {
     const [config] = await deps.db.select().from(customerStorage).where(eq(customerStorage.customerId, customerId)).limit(1);
+    return config ? { config } : {};
+  };
+  return async (customerId) => {
+    const { config } = (await deps.cache.storageConfigs.get(customerId, () => load(customerId)))!;
     const decision = writeDecision(config, deps.storage.location.providerId);
     if ("refused" in decision) throw s3Error("CustomerStorageUnavailable", decision.refused);
     return decision.targetId;
@@ -112,8 +121,13 @@ export async function runProbe(config: RegionalConfig, target: TargetRow): Promi
   }
 }
 
+/** A change to a customer's storage configuration made through this instance takes effect at once. */
+export function forgetStorageConfig(deps: Pick<Deps, "cache">, customerId: string): void {
+  deps.cache.storageConfigs.invalidate(customerId);
+}
+
 /** Stores a probe's outcome on the configuration, unless the configuration moved to another target meanwhile. */
-export async function recordProbe(deps: Pick<Deps, "db" | "clock">, customerId: string, targetId: string, result: ProbeResult): Promise<void> {
+export async function recordProbe(deps: Pick<Deps, "db" | "clock" | "cache">, customerId: string, targetId: string, result: ProbeResult): Promise<void> {
   const now = deps.clock.now();
   await deps.db
     .update(customerStorage)
@@ -126,6 +140,7 @@ export async function recordProbe(deps: Pick<Deps, "db" | "clock">, customerId: 
       updatedAt: now,
     })
     .where(and(eq(customerStorage.customerId, customerId), eq(customerStorage.targetId, targetId)));
+  forgetStorageConfig(deps, customerId);
 }
 
 export const probeView = (r: ProbeResult) => ({ ok: r.ok, checks: r.checks, ...(r.errorClass ? { error_class: r.errorClass } : {}) });
@@ -184,7 +199,7 @@ export async function storageView(deps: Pick<Deps, "db" | "storage" | "config">,
  * the write decision without anyone calling validate. An admin override that has not met a
  * probe yet is left alone: the admin activated it knowing the probe fails.
  */
-export async function recheckCustomerStorage(deps: Pick<Deps, "db" | "clock" | "config" | "logger">): Promise<number> {
+export async function recheckCustomerStorage(deps: Pick<Deps, "db" | "clock" | "config" | "logger" | "cache">): Promise<number> {
   const rows = await deps.db
     .select({ config: customerStorage, target: storageTargets })
     .from(customerStorage)
@@ -205,6 +220,6 @@ export async function recheckCustomerStorage(deps: Pick<Deps, "db" | "clock" | "
   return checked;
 }
 
-export function startCustomerStorageMonitor(deps: Pick<Deps, "db" | "clock" | "config" | "logger">, intervalMs: number): () => void {
+export function startCustomerStorageMonitor(deps: Pick<Deps, "db" | "clock" | "config" | "logger" | "cache">, intervalMs: number): () => void {
   return startPeriodic("customer storage check", async () => void (await recheckCustomerStorage(deps)), intervalMs, deps.logger, { runNow: false });
 }
