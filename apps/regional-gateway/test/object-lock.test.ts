@@ -24,6 +24,14 @@ async function putObject(key: string, body: string) {
   const res = await acme(`/docs/${key}`, { method: "PUT", body });
   expect(res.status).toBe(200);
 }
+/** The latest version's id: object lock applies per version, so a delete that destroys names it. */
+async function vid(key: string, bucket = "docs"): Promise<string> {
+  return (await acme(`/${bucket}/${key}`, { method: "HEAD" })).headers.get("x-amz-version-id")!;
+}
+/** Deletes the given (default: latest) version for good, as only a versionId delete does in a lock bucket. */
+async function destroy(key: string, headers: Record<string, string> = {}, bucket = "docs", version?: string) {
+  return acme(`/${bucket}/${key}?versionId=${version ?? (await vid(key, bucket))}`, { method: "DELETE", headers });
+}
 
 function holdsApi(method: string, token: string, body?: unknown, query = "") {
   return fetch(`${fi.url}/api/holds${query}`, {
@@ -36,7 +44,9 @@ function holdsApi(method: string, token: string, body?: unknown, query = "") {
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
   sql = postgresClient(fi.databaseUrl, { max: 1 });
-  acme = await registerWithBuckets(fi.url, "acme-corp", ["docs", "evidence"]);
+  acme = await registerWithBuckets(fi.url, "acme-corp", []);
+  // S3 object lock exists only in buckets created with it (which are versioned for good).
+  for (const bucket of ["docs", "evidence"]) expect((await acme(`/${bucket}`, { method: "PUT", headers: { "x-amz-bucket-object-lock-enabled": "true" } })).status).toBe(200);
   expect((await register(fi.url, "nordic-bank", { customer_name: "Nordic Bank" })).status).toBe(201);
   tokens.officer = await mintToken(fi.url, "dpo", "compliance_officer");
   tokens.auditor = await mintToken(fi.url, "auditor", "auditor");
@@ -60,12 +70,16 @@ describe("S3 legal hold", () => {
     expect(on.status).toBe(200);
     expect(await on.text()).toMatch(/<LegalHold[^>]*><Status>ON<\/Status><\/LegalHold>/);
 
-    const del = await acme("/docs/contract.pdf", { method: "DELETE" });
+    const v1 = await vid("contract.pdf");
+    const del = await destroy("contract.pdf");
     expect(del.status).toBe(403);
     expect(await errorCode(del)).toBe("AccessDenied");
-    expect((await acme("/docs/contract.pdf", { method: "DELETE", headers: asAdmin })).status).toBe(403);
-    expect((await acme("/docs/contract.pdf", { method: "PUT", body: "v2" })).status).toBe(403);
-    expect(await (await acme("/docs/contract.pdf")).text()).toBe("v1");
+    expect((await destroy("contract.pdf", asAdmin)).status).toBe(403);
+    // A new version or a delete marker destroys nothing: allowed, and the held version stays.
+    expect((await acme("/docs/contract.pdf", { method: "PUT", body: "v2" })).status).toBe(200);
+    expect((await acme("/docs/contract.pdf", { method: "DELETE" })).status).toBe(204);
+    expect(await (await acme(`/docs/contract.pdf?versionId=${v1}`)).text()).toBe("v1");
+    expect((await destroy("contract.pdf", {}, "docs", v1)).status).toBe(403);
     const [denied] = await sql`select result, status_code, error_code from operations_log
       where customer_id = 'acme-corp' and operation_type = 'DeleteObject' and object_key = 'contract.pdf' order by created_at limit 1`;
     expect(denied).toMatchObject({ result: "denied", status_code: 403, error_code: "AccessDenied" });
@@ -73,11 +87,10 @@ describe("S3 legal hold", () => {
     const summary = await fetch(`${fi.url}/api/compliance/summary`, { headers: { "x-customer-id": "acme-corp", ...adminAuth } });
     expect(((await summary.json()) as { legal_hold_objects: number }).legal_hold_objects).toBe(1);
 
-    expect((await acme("/docs/contract.pdf?legal-hold", { method: "PUT", body: legalHoldXml("OFF") })).status).toBe(200);
-    expect(await (await acme("/docs/contract.pdf?legal-hold")).text()).toContain("<Status>OFF</Status>");
-    expect((await acme("/docs/contract.pdf", { method: "PUT", body: "v2" })).status).toBe(200);
-    expect((await acme("/docs/contract.pdf", { method: "DELETE" })).status).toBe(204);
-    expect((await acme("/docs/contract.pdf")).status).toBe(404);
+    expect((await acme(`/docs/contract.pdf?legal-hold&versionId=${v1}`, { method: "PUT", body: legalHoldXml("OFF") })).status).toBe(200);
+    expect(await (await acme(`/docs/contract.pdf?legal-hold&versionId=${v1}`)).text()).toContain("<Status>OFF</Status>");
+    expect((await destroy("contract.pdf", {}, "docs", v1)).status).toBe(204);
+    expect((await acme(`/docs/contract.pdf?versionId=${v1}`)).status).toBe(404);
     const [ops] = await sql`select count(*)::int as n from operations_log where customer_id = 'acme-corp' and operation_type = 'PutObjectLegalHold'`;
     expect(ops!.n).toBe(2);
   });
@@ -112,12 +125,11 @@ describe("S3 retention", () => {
     expect(got).toContain("<Mode>GOVERNANCE</Mode>");
     expect(got).toContain(`<RetainUntilDate>${until.toISOString()}</RetainUntilDate>`);
 
-    expect((await acme("/docs/gov.txt", { method: "DELETE" })).status).toBe(403);
-    expect((await acme("/docs/gov.txt", { method: "DELETE", headers: bypass })).status).toBe(403);
-    expect((await acme("/docs/gov.txt", { method: "DELETE", headers: { ...bypass, ...bearer(tokens.officer!) } })).status).toBe(403);
-    expect((await acme("/docs/gov.txt", { method: "DELETE", headers: { ...bypass, ...bearer(tokens.bankAdmin!) } })).status).toBe(403);
-    expect((await acme("/docs/gov.txt", { method: "DELETE", headers: bearer(ADMIN_TOKEN) })).status).toBe(403);
-    expect((await acme("/docs/gov.txt", { method: "PUT", body: "g2" })).status).toBe(403);
+    expect((await destroy("gov.txt")).status).toBe(403);
+    expect((await destroy("gov.txt", bypass)).status).toBe(403);
+    expect((await destroy("gov.txt", { ...bypass, ...bearer(tokens.officer!) })).status).toBe(403);
+    expect((await destroy("gov.txt", { ...bypass, ...bearer(tokens.bankAdmin!) })).status).toBe(403);
+    expect((await destroy("gov.txt", bearer(ADMIN_TOKEN))).status).toBe(403);
 
     const shorter = retentionXml("GOVERNANCE", inDays(1));
     expect((await acme("/docs/gov.txt?retention", { method: "PUT", body: shorter })).status).toBe(403);
@@ -127,14 +139,13 @@ describe("S3 retention", () => {
     expect((await acme("/docs/gov.txt?retention", { method: "PUT", body: shorter, headers: asAdmin })).status).toBe(200);
     expect(await (await acme("/docs/gov.txt?retention")).text()).toContain(`<RetainUntilDate>${new Date(shorter.match(/<RetainUntilDate>(.*)<\/RetainUntilDate>/)![1]!).toISOString()}`);
 
-    expect((await acme("/docs/gov.txt", { method: "PUT", body: "g2", headers: asAdmin })).status).toBe(200);
-    expect(await (await acme("/docs/gov.txt")).text()).toBe("g2");
-    expect((await acme("/docs/gov.txt", { method: "DELETE" })).status).toBe(403);
-    expect((await acme("/docs/gov.txt", { method: "DELETE", headers: asAdmin })).status).toBe(204);
+    expect((await destroy("gov.txt")).status).toBe(403);
+    expect((await destroy("gov.txt", asAdmin)).status).toBe(204);
     const [granted] = await sql`select principal, compliance_info from operations_log
       where operation_type = 'DeleteObject' and object_key = 'gov.txt' and result = 'success'`;
     expect(granted!.principal).toBe("token:bootstrap-admin(admin)");
     expect(granted!.compliance_info).toMatchObject({ governance_bypass: "granted", existed: true });
+    expect(granted!.compliance_info.version_id).toMatch(/^[A-Za-z0-9_-]{32}$/);
     // Without an admin token (none, a compliance officer's, another customer's admin) the header was ignored.
     const [ignored] = await sql`select count(*)::int as n from operations_log where operation_type = 'DeleteObject'
       and object_key = 'gov.txt' and result = 'denied' and compliance_info->>'governance_bypass' = 'ignored_not_admin'`;
@@ -146,12 +157,12 @@ describe("S3 retention", () => {
     expect((await acme("/docs/gov2.txt?retention", { method: "PUT", body: retentionXml("GOVERNANCE", inDays(1)) })).status).toBe(200);
     expect((await acme("/docs/gov2.txt?retention", { method: "PUT", body: "<Retention/>", headers: asAdmin })).status).toBe(200);
     expect((await acme("/docs/gov2.txt?retention")).status).toBe(404);
-    expect((await acme("/docs/gov2.txt", { method: "DELETE" })).status).toBe(204);
+    expect((await destroy("gov2.txt")).status).toBe(204);
 
     await putObject("expired.txt", "x");
     expect((await acme("/docs/expired.txt?retention", { method: "PUT", body: retentionXml("COMPLIANCE", inDays(1)) })).status).toBe(200);
     await sql`update object_metadata set retention_until = now() - interval '1 minute' where object_key = 'expired.txt'`;
-    expect((await acme("/docs/expired.txt", { method: "DELETE" })).status).toBe(204);
+    expect((await destroy("expired.txt")).status).toBe(204);
   });
 
   it("COMPLIANCE: cannot be shortened, removed or relaxed, even by an admin with the bypass header", async () => {
@@ -163,15 +174,14 @@ describe("S3 retention", () => {
       expect(res.status, body).toBe(403);
       expect(await errorCode(res)).toBe("AccessDenied");
     }
-    expect((await acme("/docs/comp.txt", { method: "DELETE", headers: asAdmin })).status).toBe(403);
-    expect((await acme("/docs/comp.txt", { method: "PUT", body: "c2", headers: asAdmin })).status).toBe(403);
+    expect((await destroy("comp.txt", asAdmin)).status).toBe(403);
     expect((await acme("/docs/comp.txt?retention", { method: "PUT", body: retentionXml("COMPLIANCE", inDays(4)) })).status).toBe(200);
     expect(await (await acme("/docs/comp.txt?retention")).text()).toContain("<Mode>COMPLIANCE</Mode>");
 
     await putObject("upgrade.txt", "u");
     expect((await acme("/docs/upgrade.txt?retention", { method: "PUT", body: retentionXml("GOVERNANCE", until) })).status).toBe(200);
     expect((await acme("/docs/upgrade.txt?retention", { method: "PUT", body: retentionXml("COMPLIANCE", until) })).status).toBe(200);
-    expect((await acme("/docs/upgrade.txt", { method: "DELETE", headers: asAdmin })).status).toBe(403);
+    expect((await destroy("upgrade.txt", asAdmin)).status).toBe(403);
   });
 
   it("refuses a RetainUntilDate in the past", async () => {
@@ -204,7 +214,7 @@ describe("compliance API legal holds", () => {
     expect(hold.set_by).toMatch(/^token:.*\(compliance_officer\)$/);
 
     expect(await (await acme("/evidence/mail.eml?legal-hold")).text()).toContain("<Status>ON</Status>");
-    expect((await acme("/evidence/mail.eml", { method: "DELETE" })).status).toBe(403);
+    expect((await destroy("mail.eml", {}, "evidence")).status).toBe(403);
     // Re-affirming ON over S3 must not launder the hold into one the owner may lift.
     expect((await acme("/evidence/mail.eml?legal-hold", { method: "PUT", body: legalHoldXml("ON") })).status).toBe(200);
     const lift = await acme("/evidence/mail.eml?legal-hold", { method: "PUT", body: legalHoldXml("OFF") });
@@ -226,7 +236,7 @@ describe("compliance API legal holds", () => {
     expect((await holdsApi("DELETE", tokens.officer!, { ...selector, reason: "again" })).status).toBe(409);
     const [row] = await sql`select compliance_info from operations_log where operation_type = 'LiftLegalHold' and result = 'success'`;
     expect(row!.compliance_info).toMatchObject({ reason: "Case 2024-17 closed", hold_reason: "Case 2024-17: preserve all mail" });
-    expect((await acme("/evidence/mail.eml", { method: "DELETE" })).status).toBe(204);
+    expect((await destroy("mail.eml", {}, "evidence")).status).toBe(204);
   });
 
   it("lists holds and unexpired retentions with pagination, scoped to the token's customer", async () => {

@@ -1,3 +1,4 @@
+import { s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { createBucket, deleteBucket, findBucket } from "../../services/objects/buckets.ts";
@@ -14,8 +15,15 @@ export async function createBucketHandler(c: Context<AppEnv>, bucket: string): P
   const { deps, customer } = c.var;
   // The optional CreateBucketConfiguration names where the bucket should live: only this region is accepted.
   if (hasBody(c)) await checkLocationConstraint(c, bucket, await readXmlDocument(c));
-  await createBucket(deps, customer.customerId, deps.config.region.region_id, bucket, deps.clock.now());
+  await createBucket(deps, customer.customerId, deps.config.region.region_id, bucket, deps.clock.now(), { objectLock: objectLockRequested(c) });
   return empty(c, 200, { location: `/${bucket}` });
+}
+
+/** `x-amz-bucket-object-lock-enabled: true` creates the bucket with object lock (and versioning) on. */
+function objectLockRequested(c: Context<AppEnv>): boolean {
+  const v = c.req.header("x-amz-bucket-object-lock-enabled")?.trim().toLowerCase();
+  if (v !== undefined && v !== "true" && v !== "false") throw s3Error("InvalidArgument", "x-amz-bucket-object-lock-enabled must be true or false", { resource: "x-amz-bucket-object-lock-enabled" });
+  return v === "true";
 }
 
 export async function headBucketHandler(c: Context<AppEnv>, bucket: string): Promise<Response> {

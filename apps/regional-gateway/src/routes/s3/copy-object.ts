@@ -10,6 +10,7 @@ import { writeCondition } from "./conditions.ts";
 import { openCopySource, parseCopySource } from "./copy-source.ts";
 import { readObjectHeaders } from "./object-headers.ts";
 import { governanceBypass } from "./object-lock.ts";
+import { parseLockHeaders } from "./object-lock-headers.ts";
 import { isoDate, xml } from "./xml-response.ts";
 import { findBucket } from "../../services/objects/buckets.ts";
 import { versionHeader } from "../../services/objects/versions.ts";
@@ -55,7 +56,7 @@ export async function copyObjectHandler(c: Context<AppEnv>, bucketName: string, 
     const meta: NewObject = { contentType: headers.contentType, userMetadata: headers.userMetadata, systemMetadata: headers.systemMetadata, tags };
     const prepared = await prepareObjectWrite({
       ctx,
-      input: { bucketName, key, sourceCountry, contentType: meta.contentType, declaredSize: source.row.sizeBytes, condition: writeCondition(c.req.raw.headers), bypassGovernance: () => governanceBypass(c) },
+      input: { bucketName, key, sourceCountry, contentType: meta.contentType, declaredSize: source.row.sizeBytes, condition: writeCondition(c.req.raw.headers), bypassGovernance: () => governanceBypass(c), lock: parseLockHeaders(c.req.raw.headers, deps.clock.now()) },
     });
     const row = await storeObject({
       ctx,

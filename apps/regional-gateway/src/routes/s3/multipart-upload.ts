@@ -8,6 +8,8 @@ import { prepareObjectWrite } from "../../services/objects/object-write.ts";
 import { parseTaggingHeader } from "../../services/objects/tags.ts";
 import { readObjectHeaders } from "./object-headers.ts";
 import { governanceBypass } from "./object-lock.ts";
+import { parseLockHeaders } from "./object-lock-headers.ts";
+import { withUploadLock } from "../../services/objects/upload-lock.ts";
 import { empty, xml } from "./xml-response.ts";
 
 /**
@@ -20,9 +22,9 @@ export async function createMultipartUploadHandler(c: Context<AppEnv>, bucketNam
   assertObjectKey(key);
   const meta = readObjectHeaders(c.req.raw.headers, c.var.s3Auth?.verified.headerText);
   const tags = parseTaggingHeader(c.req.header("x-amz-tagging")) ?? {};
-  const { bucket, write } = await prepareObjectWrite({
+  const { bucket, write, objectLock } = await prepareObjectWrite({
     ctx: { deps, customer, op },
-    input: { bucketName, key, sourceCountry: sourceCountryOf(c), contentType: meta.contentType, declaredSize: undefined, bypassGovernance: () => governanceBypass(c) },
+    input: { bucketName, key, sourceCountry: sourceCountryOf(c), contentType: meta.contentType, declaredSize: undefined, bypassGovernance: () => governanceBypass(c), lock: parseLockHeaders(c.req.raw.headers, deps.clock.now()) },
   });
   const target = write.provider.location;
 
@@ -35,7 +37,7 @@ export async function createMultipartUploadHandler(c: Context<AppEnv>, bucketNam
     storageCountry: target.country,
     contentType: meta.contentType,
     userMetadata: meta.userMetadata,
-    systemMetadata: meta.systemMetadata,
+    systemMetadata: withUploadLock(meta.systemMetadata, objectLock),
     tags,
     initiatedAt: deps.clock.now(),
   });

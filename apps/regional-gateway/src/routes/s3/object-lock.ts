@@ -5,6 +5,8 @@ import type { AppEnv } from "../../env.ts";
 import { findBucket } from "../../services/objects/buckets.ts";
 import { setLegalHold, setRetention, type Retention } from "../../services/objects/object-lock.ts";
 import { findObject } from "../../services/objects/objects.ts";
+import { assertLockEnabled } from "../../services/objects/object-lock-config.ts";
+import { parseVersionId } from "../../services/objects/versions.ts";
 import { authenticateToken } from "../../services/access/tokens.ts";
 import { empty, xml } from "./xml-response.ts";
 import { readXmlDocument } from "./xml-body.ts";
@@ -51,13 +53,18 @@ const retentionDoc = z.object({
   ]),
 });
 
+/** The bucket (which must have object lock, S3's InvalidRequest otherwise) and the version addressed. */
 async function target(c: Context<AppEnv>, bucketName: string, key: string) {
   assertObjectKey(key);
-  return findBucket(c.var.deps.db, c.var.customer.customerId, bucketName);
+  const versionId = parseVersionId(c.var.s3Target.query.get("versionId"));
+  const bucket = await findBucket(c.var.deps, c.var.customer.customerId, bucketName);
+  assertLockEnabled(bucket);
+  return { bucket, versionId };
 }
 
 export async function getObjectLegalHoldHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
-  const row = await findObject(c.var.deps.db, await target(c, bucketName, key), key);
+  const { bucket, versionId } = await target(c, bucketName, key);
+  const row = await findObject(c.var.deps.db, bucket, key, versionId);
   // An object whose hold was never set has no configuration; one that was lifted answers OFF.
   if (!row.legalHold && !row.legalHoldSetAt) throw s3Error("NoSuchObjectLockConfiguration", undefined, { resource: key });
   return xml(c, { LegalHold: { "@_xmlns": S3_XMLNS, Status: row.legalHold ? "ON" : "OFF" } });
@@ -65,7 +72,7 @@ export async function getObjectLegalHoldHandler(c: Context<AppEnv>, bucketName: 
 
 export async function putObjectLegalHoldHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { deps, customer, op } = c.var;
-  const bucket = await target(c, bucketName, key);
+  const { bucket, versionId } = await target(c, bucketName, key);
   const doc = legalHoldDoc.safeParse(await readXmlDocument(c));
   if (!doc.success) throw s3Error("MalformedXML");
   const on = doc.data.LegalHold.Status === "ON";
@@ -76,13 +83,15 @@ export async function putObjectLegalHoldHandler(c: Context<AppEnv>, bucketName: 
     by: admin ? describePrincipal(admin) : `customer:${customer.customerId}`,
     now: deps.clock.now(),
     mayLiftManagedHold: admin !== undefined,
+    versionId,
   });
   op.info = { legal_hold: doc.data.LegalHold.Status, was: before.legalHold ? "ON" : "OFF" };
   return empty(c, 200);
 }
 
 export async function getObjectRetentionHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
-  const row = await findObject(c.var.deps.db, await target(c, bucketName, key), key);
+  const { bucket, versionId } = await target(c, bucketName, key);
+  const row = await findObject(c.var.deps.db, bucket, key, versionId);
   if (!row.retentionUntil) throw s3Error("NoSuchObjectLockConfiguration", undefined, { resource: key });
   return xml(c, {
     Retention: { "@_xmlns": S3_XMLNS, Mode: row.retentionMode ?? "GOVERNANCE", RetainUntilDate: row.retentionUntil.toISOString() },
@@ -91,13 +100,13 @@ export async function getObjectRetentionHandler(c: Context<AppEnv>, bucketName: 
 
 export async function putObjectRetentionHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { deps, op } = c.var;
-  const bucket = await target(c, bucketName, key);
+  const { bucket, versionId } = await target(c, bucketName, key);
   const doc = retentionDoc.safeParse(await readXmlDocument(c));
   if (!doc.success) throw s3Error("MalformedXML");
   const r = doc.data.Retention;
   const next: Retention | null = r === "" ? null : { mode: r.Mode, until: new Date(r.RetainUntilDate) };
   const bypass = await governanceBypass(c);
-  const { before } = await setRetention(deps.db, bucket, key, next, { now: deps.clock.now(), bypassGovernance: bypass });
+  const { before } = await setRetention(deps.db, bucket, key, next, { now: deps.clock.now(), bypassGovernance: bypass, versionId });
   op.info = {
     ...op.info,
     retention: next ? { mode: next.mode, until: next.until.toISOString() } : null,

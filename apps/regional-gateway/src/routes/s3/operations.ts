@@ -4,6 +4,8 @@ import type { AppEnv } from "../../env.ts";
 import { createBucketHandler, deleteBucketHandler, getBucketLocationHandler, headBucketHandler } from "./bucket-ops.ts";
 import { getBucketVersioningHandler, putBucketVersioningHandler } from "./bucket-versioning.ts";
 import { listObjectVersionsHandler } from "./list-object-versions.ts";
+import { getObjectLockConfigurationHandler, putObjectLockConfigurationHandler } from "./bucket-object-lock.ts";
+import { LOCK_WRITE_HEADERS } from "./object-lock-headers.ts";
 import { deleteBucketLifecycleHandler, getBucketLifecycleHandler, putBucketLifecycleHandler } from "./bucket-lifecycle.ts";
 import { deleteBucketCorsHandler, getBucketCorsHandler, putBucketCorsHandler } from "./bucket-cors.ts";
 import { postObjectHandler } from "./post-object.ts";
@@ -60,7 +62,7 @@ const refuse = (err: () => Error): S3Handler => () => Promise.reject(err());
 const notImplemented = (what: string) => refuse(() => s3Error("NotImplemented", `${what} is not implemented by this gateway`));
 
 const LOCK = ["x-amz-bypass-governance-retention"];
-const WRITE_HEADERS = ["x-amz-meta-*", "x-amz-tagging", "x-amz-storage-class", "x-amz-server-side-encryption", ...LOCK];
+const WRITE_HEADERS = ["x-amz-meta-*", "x-amz-tagging", "x-amz-storage-class", "x-amz-server-side-encryption", ...LOCK, ...LOCK_WRITE_HEADERS];
 const COPY_HEADERS = ["x-amz-copy-source", "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match", "x-amz-copy-source-if-modified-since", "x-amz-copy-source-if-unmodified-since", "x-amz-source-expected-bucket-owner"];
 const CHECKSUM = ["x-amz-content-sha256", "x-amz-decoded-content-length", "x-amz-trailer", "x-amz-checksum-*"];
 
@@ -74,6 +76,8 @@ export const S3_OPERATIONS: readonly S3Operation[] = [
 
   { name: "GetBucketVersioning", method: "GET", scope: "bucket", sub: "versioning", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketVersioningHandler(c, b) },
   { name: "PutBucketVersioning", method: "PUT", scope: "bucket", sub: "versioning", permission: "write", body: xmlBody(64 * 1024), reads: ["x-amz-mfa"], handler: (c, b) => putBucketVersioningHandler(c, b) },
+  { name: "PutObjectLockConfiguration", method: "PUT", scope: "bucket", sub: "object-lock", permission: "write", body: xmlBody(64 * 1024), reads: [], handler: (c, b) => putObjectLockConfigurationHandler(c, b) },
+  { name: "GetObjectLockConfiguration", method: "GET", scope: "bucket", sub: "object-lock", permission: "read", body: NONE, reads: [], handler: (c, b) => getObjectLockConfigurationHandler(c, b) },
   { name: "ListObjectVersions", method: "GET", scope: "bucket", sub: "versions", permission: "read", body: NONE, reads: [], handler: (c, b) => listObjectVersionsHandler(c, b) },
   { name: "PutBucketLifecycleConfiguration", method: "PUT", scope: "bucket", sub: "lifecycle", permission: "write", body: xmlBody(8 * 1024 * 1024), reads: [], handler: (c, b) => putBucketLifecycleHandler(c, b) },
   { name: "GetBucketLifecycleConfiguration", method: "GET", scope: "bucket", sub: "lifecycle", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketLifecycleHandler(c, b) },
@@ -91,7 +95,7 @@ export const S3_OPERATIONS: readonly S3Operation[] = [
   { name: "ListObjects", method: "GET", scope: "bucket", permission: "read", body: NONE, reads: [], handler: (c, b) => listObjectsHandler(c, b) },
   { name: "HeadBucket", method: "HEAD", scope: "bucket", permission: "read", body: NONE, reads: [], handler: (c, b) => headBucketHandler(c, b) },
   // The optional CreateBucketConfiguration may only name this region (see location-constraint.ts).
-  { name: "CreateBucket", method: "PUT", scope: "bucket", permission: "write", body: xmlBody(64 * 1024), reads: [], handler: (c, b) => createBucketHandler(c, b) },
+  { name: "CreateBucket", method: "PUT", scope: "bucket", permission: "write", body: xmlBody(64 * 1024), reads: ["x-amz-bucket-object-lock-enabled"], handler: (c, b) => createBucketHandler(c, b) },
   { name: "DeleteBucket", method: "DELETE", scope: "bucket", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketHandler(c, b) },
 
   { name: "GetObjectLegalHold", method: "GET", scope: "object", sub: "legal-hold", permission: "read", body: NONE, reads: [], handler: getObjectLegalHoldHandler },
@@ -117,7 +121,7 @@ export const S3_OPERATIONS: readonly S3Operation[] = [
 /** Sub-resources S3 defines that this gateway does not serve: refused explicitly, never mistaken for a plain GET/PUT. */
 export const UNSUPPORTED_SUBRESOURCES = [
   "acl", "policy", "encryption", "website", "logging", "notification",
-  "replication", "object-lock", "restore", "select", "attributes", "torrent", "requestPayment", "accelerate",
+  "replication", "restore", "select", "attributes", "torrent", "requestPayment", "accelerate",
   "analytics", "inventory", "metrics", "ownershipControls", "publicAccessBlock", "intelligent-tiering",
   "policyStatus", "session", "metadataTable", "metadataConfiguration", "renameObject",
 ] as const;

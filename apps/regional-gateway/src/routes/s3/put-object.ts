@@ -9,6 +9,7 @@ import { declaredBodySize, requestBody } from "./body.ts";
 import { writeCondition } from "./conditions.ts";
 import { parseContentMd5, readObjectHeaders } from "./object-headers.ts";
 import { governanceBypass } from "./object-lock.ts";
+import { parseLockHeaders } from "./object-lock-headers.ts";
 import { versionResponseHeaders } from "./version-headers.ts";
 
 export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
@@ -24,7 +25,7 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
   const sourceCountry = sourceCountryOf(c);
   const prepared = await prepareObjectWrite({
     ctx,
-    input: { bucketName, key, sourceCountry, contentType: meta.contentType, declaredSize, condition: writeCondition(c.req.raw.headers), bypassGovernance: () => governanceBypass(c) },
+    input: { bucketName, key, sourceCountry, contentType: meta.contentType, declaredSize, condition: writeCondition(c.req.raw.headers), bypassGovernance: () => governanceBypass(c), lock: parseLockHeaders(c.req.raw.headers, deps.clock.now()) },
   });
   // The body is read (and `100 Continue` sent) only once every check above passed.
   const body = requestBody(c);

@@ -10,6 +10,7 @@ import type { Customer } from "../access/customers.ts";
 import { allParts, MAX_PARTS, MIN_PART_SIZE, type PartRow, type UploadRow } from "./multipart.ts";
 import { recordManifest, type ManifestEntry } from "./multipart-manifest.ts";
 import { commitObject, type ObjectRow, type WriteCondition } from "./objects.ts";
+import { takeUploadLock } from "./upload-lock.ts";
 
 /** S3's largest object. */
 const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
@@ -75,7 +76,8 @@ export async function completeUpload(
   const blob: StoredBlob = { storageKey: tenant.newCompositeKey(), size, md5Hex: multipartEtag(parts), sha256Hex: compositeSha256(entries) };
   await checkContent(deps, customer, { ...opts.facts, sha256: blob.sha256Hex, size, bucketId: bucket.bucketId });
   let unused: string[] = [];
-  const meta = { contentType: upload.contentType, userMetadata: upload.userMetadata, systemMetadata: upload.systemMetadata, tags: upload.tags };
+  const { systemMetadata, lock } = takeUploadLock(upload.systemMetadata);
+  const meta = { contentType: upload.contentType, userMetadata: upload.userMetadata, systemMetadata, tags: upload.tags, ...(lock ? { lock } : {}) };
   const now = deps.clock.now();
   const row = await commitObject(deps.db, deps.targets, { provider, tenant }, bucket, upload.objectKey, blob, meta, now, {
     bypassGovernance: opts.bypassGovernance,

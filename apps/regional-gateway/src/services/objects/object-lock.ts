@@ -56,13 +56,15 @@ export function retentionChangeRefusal(
   return `GOVERNANCE retention until ${until} can only be shortened or removed by an admin with x-amz-bypass-governance-retention: true`;
 }
 
-async function lockedObject(tx: Pick<RegionalDb, "select">, bucket: Bucket, key: string): Promise<ObjectRow> {
+/** The key's latest version or the given one, locked; the lock of each version is its own. */
+async function lockedObject(tx: Pick<RegionalDb, "select">, bucket: Bucket, key: string, versionId: string | undefined): Promise<ObjectRow> {
+  const which = versionId === undefined ? eq(objectMetadata.isLatest, true) : eq(objectMetadata.versionId, versionId);
   const [row] = await tx
     .select()
     .from(objectMetadata)
-    .where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key)))
+    .where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key), which))
     .for("update");
-  if (!row) throw s3Error("NoSuchKey", undefined, { resource: key });
+  if (!row) throw versionId === undefined ? s3Error("NoSuchKey", undefined, { resource: key }) : s3Error("NoSuchVersion", undefined, { resource: key });
   return row;
 }
 
@@ -75,10 +77,10 @@ export async function setLegalHold(
   db: RegionalDb,
   bucket: Bucket,
   key: string,
-  change: { on: boolean; reason: string | null; by: string; now: Date; mayLiftManagedHold: boolean },
+  change: { on: boolean; reason: string | null; by: string; now: Date; mayLiftManagedHold: boolean; versionId?: string | undefined },
 ): Promise<{ before: ObjectRow; after: ObjectRow }> {
   return db.transaction(async (tx) => {
-    const before = await lockedObject(tx, bucket, key);
+    const before = await lockedObject(tx, bucket, key, change.versionId);
     if (!change.on && before.legalHold && before.legalHoldSetBy?.startsWith("token:") && !change.mayLiftManagedHold) {
       throw s3Error("AccessDenied", `The legal hold was placed by ${before.legalHoldSetBy}; lift it through the compliance API`, { resource: key });
     }
@@ -99,11 +101,11 @@ export async function setRetention(
   bucket: Bucket,
   key: string,
   next: Retention | null,
-  opts: { now: Date; bypassGovernance: boolean },
+  opts: { now: Date; bypassGovernance: boolean; versionId?: string | undefined },
 ): Promise<{ before: ObjectRow; after: ObjectRow }> {
   if (next && next.until <= opts.now) throw s3Error("InvalidArgument", "The retain until date must be in the future", { resource: key });
   return db.transaction(async (tx) => {
-    const before = await lockedObject(tx, bucket, key);
+    const before = await lockedObject(tx, bucket, key, opts.versionId);
     const refusal = retentionChangeRefusal(before, next, opts.now, opts);
     if (refusal) throw s3Error("AccessDenied", refusal, { resource: key });
     const [after] = await tx

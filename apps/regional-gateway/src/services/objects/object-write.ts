@@ -7,6 +7,7 @@ import { assertMutable } from "./object-lock.ts";
 import { assertWriteCondition, commitObject, findObject, type NewObject, type ObjectRow, type WriteCondition } from "./objects.ts";
 import { residencyGate } from "../compliance/residency-gate.ts";
 import { keepsVersions, NULL_VERSION } from "./versions.ts";
+import { resolveVersionLock, type RequestedLock, type VersionLock } from "./object-lock-config.ts";
 
 /** What a write of one object (PutObject, CopyObject, CreateMultipartUpload) asks for. */
 export interface ObjectWriteInput {
@@ -18,6 +19,8 @@ export interface ObjectWriteInput {
   condition?: WriteCondition | undefined;
   /** Asked only when an existing object is protected: whether the caller may bypass GOVERNANCE. */
   bypassGovernance: () => Promise<boolean>;
+  /** The `x-amz-object-lock-*` headers of the write; refused in a bucket without object lock. */
+  lock?: RequestedLock;
 }
 
 export interface PreparedWrite {
@@ -25,6 +28,8 @@ export interface PreparedWrite {
   write: { provider: StorageProvider; tenant: TenantStorage };
   lock: { bypassGovernance: boolean };
   condition: WriteCondition | undefined;
+  /** The new version's own lock (asked for, or the bucket's default retention). */
+  objectLock: VersionLock | undefined;
 }
 
 interface Ctx { deps: Deps; customer: Customer; op: OperationRecord }
@@ -37,6 +42,7 @@ interface Ctx { deps: Deps; customer: Customer; op: OperationRecord }
 export async function prepareObjectWrite({ ctx, input }: { ctx: Ctx; input: ObjectWriteInput }): Promise<PreparedWrite> {
   const { deps, customer, op } = ctx;
   const bucket = await findBucket(deps, customer.customerId, input.bucketName);
+  const objectLock = await resolveVersionLock(deps.db, bucket, input.lock ?? {}, deps.clock.now());
   const facts = { bucket: input.bucketName, key: input.key, sourceCountry: input.sourceCountry };
   const write = await residencyGate(deps, customer, op, facts);
   await checkWrite(deps, customer, { ...facts, contentType: input.contentType, declaredSize: input.declaredSize, storageCountry: write.provider.location.country });
@@ -46,7 +52,7 @@ export async function prepareObjectWrite({ ctx, input }: { ctx: Ctx; input: Obje
   const replaced = keepsVersions(bucket.versioning) ? undefined : existing?.versionId === NULL_VERSION ? existing : await findObject(deps.db, bucket, input.key, NULL_VERSION).catch(() => undefined);
   const lock = { bypassGovernance: replaced ? await input.bypassGovernance() : false };
   if (replaced) assertMutable(replaced, deps.clock.now(), input.key, lock);
-  return { bucket, write, lock, condition: input.condition };
+  return { bucket, write, lock, condition: input.condition, objectLock };
 }
 
 /**
@@ -69,7 +75,8 @@ export async function storeObject({ ctx, prepared, input }: {
     await write.tenant.delete(blob.storageKey).catch(() => {});
     throw err;
   }
-  const row = await commitObject(deps.db, deps.targets, write, bucket, input.key, blob, input.meta, deps.clock.now(), { ...prepared.lock, condition: prepared.condition });
+  const meta = { ...input.meta, ...(prepared.objectLock ? { lock: prepared.objectLock } : {}) };
+  const row = await commitObject(deps.db, deps.targets, write, bucket, input.key, blob, meta, deps.clock.now(), { ...prepared.lock, condition: prepared.condition });
   const target = write.provider.location;
   op.bytes = blob.size;
   op.info = { ...op.info, residency: "ok", storage_provider: target.providerId, storage_country: target.country, sha256: row.sha256 };
