@@ -176,6 +176,24 @@ describe("cache invalidation across two gateways of one region", () => {
     await convergesOnB("rules lifted", performance.now(), "200", () => get(b, "/docs/hello.txt", fromUS));
   });
 
+  it("customer storage turned unhealthy in SQL makes B refuse new writes; removed, B writes to hosted storage again", async () => {
+    // B's write path has cached "no customer storage: hosted" for this customer.
+    expect(code(await put(b, "/docs/before.txt", "x", { "content-type": "text/plain" }))).toBe("200");
+    const warmedAt = performance.now();
+    await sql`insert into storage_targets (target_id, customer_id, provider_label, region, country, bucket, access_key_id, secret_ciphertext, secret_fingerprint)
+      values ('cache-co-bucket', ${CUSTOMER}, 'test', 'eu-north-1', 'FI', 'their-bucket', 'AKIDCACHETEST', 'not-a-real-ciphertext', 'fp')`;
+    await sql`insert into customer_storage (customer_id, target_id, enabled, status, last_error_class)
+      values (${CUSTOMER}, 'cache-co-bucket', true, 'unhealthy', 'unreachable')`;
+    try {
+      // Never silently written to hosted storage once the customer's own bucket is configured.
+      await convergesOnB("unhealthy customer storage", warmedAt, "CustomerStorageUnavailable", () => put(b, "/docs/during.txt", "x", { "content-type": "text/plain" }));
+    } finally {
+      await sql`delete from customer_storage where customer_id = ${CUSTOMER}`;
+      await sql`delete from storage_targets where target_id = 'cache-co-bucket'`;
+    }
+    await convergesOnB("customer storage removed", performance.now(), "200", () => put(b, "/docs/after.txt", "x", { "content-type": "text/plain" }));
+  });
+
   it("a bucket deleted on A is NoSuchBucket on B; recreated on A, B finds it at once", async () => {
     expect((await put(a, "/scratch")).status).toBe(200);
     expect(code(await get(b, "/scratch?location"))).toBe("200");
