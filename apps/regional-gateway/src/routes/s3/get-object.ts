@@ -1,5 +1,5 @@
 import { pipeline, Readable } from "node:stream";
-import { assertObjectKey, parseRange } from "@s3gw/core";
+import { assertObjectKey } from "@s3gw/core";
 import type { Context } from "hono";
 import { isCrossBorder, sourceCountryOf } from "../../source-country.ts";
 import type { AppEnv } from "../../env.ts";
@@ -10,6 +10,7 @@ import { findObject, openObject, renderEtag, type ObjectRow } from "../../servic
 import { BlobNotFoundError } from "@s3gw/storage";
 import { checkPreconditions } from "./conditions.ts";
 import { objectResponseHeaders } from "./object-headers.ts";
+import { planRead, responseOverrides, type ReadPlan } from "./read-options.ts";
 import { versionResponseHeaders } from "./version-headers.ts";
 import { parseVersionId } from "../../services/objects/versions.ts";
 
@@ -21,7 +22,7 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
   assertObjectKey(key);
   const bucket = await findBucket(deps, customer.customerId, bucketName);
   const versionId = parseVersionId(c.var.s3Target.query.get("versionId"));
-  const rangeHeader = c.req.header("range");
+  const overrides = responseOverrides(c);
 
   const facts = { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) };
   if (head) {
@@ -29,8 +30,8 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
     op.crossBorder = isCrossBorder(facts.sourceCountry, row.storageCountry, customer.country);
     await checkRead(deps, customer, facts, row);
     checkPreconditions(c.req.raw.headers, renderEtag(row), row.lastModified);
-    const range = parseRange(rangeHeader, row.sizeBytes);
-    const headers = { ...objectResponseHeaders(row), ...versionResponseHeaders(bucket, row) };
+    const { range, headers: partHeaders } = await planRead(c, row);
+    const headers = { ...objectResponseHeaders(row), ...versionResponseHeaders(bucket, row), ...partHeaders, ...overrides };
     if (range) {
       headers["content-range"] = `bytes ${range.start}-${range.end}/${row.sizeBytes}`;
       delete headers["x-amz-checksum-sha256"]; // a whole-object checksum would not match the part sent
@@ -45,7 +46,7 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
   // checked as they stream (see VerifyingStream). A range of a large object cannot be checked
   // against the whole-object hash: it is served as stored, and the background scrub covers it.
   const bufferLimit = deps.config.integrityVerifyBufferBytes ?? DEFAULT_VERIFY_BUFFER_BYTES;
-  let range: ReturnType<typeof parseRange>;
+  let plan: ReadPlan | undefined;
   let last: ObjectRow | undefined;
   let opened: Awaited<ReturnType<typeof openObject>>;
   try {
@@ -54,8 +55,8 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
       op.crossBorder = isCrossBorder(facts.sourceCountry, r.storageCountry, customer.country);
       await checkRead(deps, customer, facts, r);
       checkPreconditions(c.req.raw.headers, renderEtag(r), r.lastModified);
-      range = parseRange(rangeHeader, r.sizeBytes);
-      return r.sizeBytes <= bufferLimit ? undefined : range;
+      plan = await planRead(c, r);
+      return r.sizeBytes <= bufferLimit ? undefined : plan.range;
     }, versionId);
   } catch (err) {
     // The row says the object exists but its bytes are gone: an integrity failure, not a 500.
@@ -64,7 +65,8 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
     throw damagedObjectError(key, "missing_data");
   }
   const { row, body, parts } = opened;
-  const headers = { ...objectResponseHeaders(row), ...versionResponseHeaders(bucket, row) };
+  const range = plan?.range;
+  const headers = { ...objectResponseHeaders(row), ...versionResponseHeaders(bucket, row), ...plan?.headers, ...overrides };
   const length = range ? range.end - range.start + 1 : row.sizeBytes;
   headers["content-length"] = String(length);
   if (range) {
