@@ -11,13 +11,14 @@ import { ACCESS_KEY_ID_RE } from "../routing/access-keys.ts";
 import { CLIENT_CLOSED_STATUS, relayWeb, type RelayOutcome } from "../upstream/relay.ts";
 import { relayNode } from "../upstream/relay-node.ts";
 import { DEFAULT_SOURCE_COUNTRY } from "../upstream/source-country.ts";
+import { isFormUpload, readFormPrefix, type FormPrefix } from "./form-credential.ts";
 
 /**
  * Home region of the caller. Unknown and malformed customer ids get the same answer, so
  * the router does not reveal which ids exist.
  */
-async function resolveHomeRegion(deps: AppDeps, c: Context<AppEnv>): Promise<{ customerId: string; regionId: string }> {
-  const customerId = await resolveCustomer(deps, c);
+async function resolveHomeRegion(deps: AppDeps, c: Context<AppEnv>, formKeyId?: string): Promise<{ customerId: string; regionId: string }> {
+  const customerId = await resolveCustomer(deps, c, formKeyId);
   if (!customerId || !CUSTOMER_ID_RE.test(customerId)) throw s3Error("AccessDenied", "Access Denied: unknown or missing X-Customer-ID");
   let regionId: string | undefined;
   try {
@@ -51,11 +52,14 @@ function rawQueryOf(c: Context<AppEnv>): string {
  * checks the signature, where the secret is), else X-Customer-ID. A request naming both
  * must name one customer. Malformed SigV4 is refused here with the code the region would use.
  */
-async function resolveCustomer(deps: AppDeps, c: Context<AppEnv>): Promise<string | undefined> {
+async function resolveCustomer(deps: AppDeps, c: Context<AppEnv>, formKeyId: string | undefined): Promise<string | undefined> {
   const headers = requestHeaders(c);
   const headerCustomer = headers["x-customer-id"];
-  const accessKeyId = sigv4AccessKeyId({ headers, rawQuery: rawQueryOf(c) })?.accessKeyId;
+  const accessKeyId = sigv4AccessKeyId({ headers, rawQuery: rawQueryOf(c) })?.accessKeyId ?? formKeyId;
   if (accessKeyId === undefined) {
+    // A preflight carries no credentials, and bucket names are per customer: without a presigned
+    // URL's key id (or X-Customer-ID in trusted-header mode) no region can be chosen.
+    if (c.req.method === "OPTIONS" && !(deps.config.trustedCustomerHeader && headerCustomer !== undefined)) throw preflightRefused();
     // Without credentials X-Customer-ID is only a claim: believed in trusted-header mode alone.
     if (!deps.config.trustedCustomerHeader) throw s3Error("AccessDenied", "Signed requests (AWS Signature Version 4) are required");
     return headerCustomer;
@@ -74,6 +78,23 @@ async function resolveCustomer(deps: AppDeps, c: Context<AppEnv>): Promise<strin
     throw s3Error("AccessDenied", "Access Denied: X-Customer-ID does not match the credentials");
   }
   return owner;
+}
+
+/** The router's answer to a preflight it cannot route: a CORS refusal, as the region's for an unknown bucket. */
+const preflightRefused = () =>
+  s3Error("AccessForbidden", "CORSResponse: This CORS request is not allowed: the global endpoint routes a preflight only for a presigned URL (X-Amz-Credential in the query).");
+
+/**
+ * A browser form upload names its credential inside the body: its fields (they precede the
+ * file) are read here to route it, and relayed first (see form-credential.ts). Only with a
+ * socket; anything else is routed, or refused, like any other request.
+ */
+async function formPrefixOf(c: Context<AppEnv>): Promise<FormPrefix | undefined> {
+  const node = nodeBindings(c.env);
+  const headers = requestHeaders(c);
+  const signed = headers["authorization"] !== undefined || /(?:^|&)X-Amz-(?:Credential|Signature|Algorithm)=/i.test(rawQueryOf(c));
+  if (!node || !isFormUpload(c.req.method, headers, signed)) return undefined;
+  return readFormPrefix(node.incoming, node.outgoing);
 }
 
 /** A `.` or `..` segment, literal or percent-encoded. */
@@ -104,7 +125,13 @@ export function s3ProxyRoutes(deps: AppDeps): { routes: Hono<AppEnv>; rawTarget:
     const started = deps.clock.now();
     const logger = c.get("logger");
     const method = c.req.method;
-    const { customerId, regionId } = await resolveHomeRegion(deps, c).catch((err: unknown) => {
+    let form: FormPrefix | undefined;
+    const { customerId, regionId } = await (async () => {
+      form = await formPrefixOf(c);
+      return resolveHomeRegion(deps, c, form?.accessKeyId);
+    })().catch((err: unknown) => {
+      // A preflight is told only that CORS does not allow it, whatever kept it from a region.
+      if (method === "OPTIONS" && (err as { status?: number }).status === 403) err = preflightRefused();
       const status = (err as { status?: number }).status ?? 500;
       observeRouted(deps, { at: deps.clock.now(), regionId: UNROUTED, status, durationMs: deps.clock.now() - started, bytesIn: 0, bytesOut: 0 });
       throw err;
@@ -148,6 +175,7 @@ export function s3ProxyRoutes(deps: AppDeps): { routes: Hono<AppEnv>; rawTarget:
         responseLength = declaredLength(headers["content-length"]);
       },
       done,
+      bodyPrefix: form?.prefix,
     };
 
     const node = nodeBindings(c.env);

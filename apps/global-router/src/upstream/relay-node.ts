@@ -90,7 +90,7 @@ class NodeExchange implements Dispatcher.DispatchHandler {
           value: trustedSourceCountry(ctx.sourceCountry, incoming.socket.remoteAddress, incoming.headers[ctx.sourceCountry.header]),
         },
       });
-      this.#body = upstreamBody(incoming, outgoing);
+      this.#body = upstreamBody(incoming, outgoing, ctx.bodyPrefix);
       ctx.upstream.dispatch(ctx.regionId, { method, pathAndQuery, headers, body: this.#body }, this);
     } catch (err) {
       this.onResponseError(undefined, err as Error);

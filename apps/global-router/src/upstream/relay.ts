@@ -24,6 +24,8 @@ export interface RelayContext {
   answered?(headers: IncomingHttpHeaders): void;
   /** Called when the exchange is over (or failed before a response); only the first call counts. */
   done(statusCode: number, outcome: RelayOutcome, err?: unknown): void;
+  /** Body bytes the router already read (a browser form's fields, to find its credential): relayed first, unchanged. */
+  bodyPrefix?: Buffer | undefined;
 }
 
 // nginx's convention for "client closed the connection before the response was complete".
@@ -99,10 +101,11 @@ export function drainUnread(incoming: IncomingMessage): void {
  * found). With Expect: 100-continue, the client is told to go on only when the region
  * starts reading, never by the router up front (see the server's checkContinue handler).
  */
-export function upstreamBody(incoming: IncomingMessage, outgoing: ServerResponse): Readable | null {
+export function upstreamBody(incoming: IncomingMessage, outgoing: ServerResponse, prefix?: Buffer): Readable | null {
   if (!requestHasBody(incoming.headers)) return null;
   const expectsContinue = /^100-continue$/i.test(incoming.headers.expect ?? "");
-  let continued = false;
+  // With a prefix, the router already read (and so already let the client continue).
+  let continued = prefix !== undefined;
   // A fresh stream not yet read has no length undici could discover, so it keeps the
   // client's framing: chunked stays chunked, a declared Content-Length is forwarded as is.
   // When the region answers early, undici destroys this stream; that must not destroy the
@@ -127,6 +130,12 @@ export function upstreamBody(incoming: IncomingMessage, outgoing: ServerResponse
       callback(err);
     },
   });
+  if (prefix !== undefined && prefix.length > 0) body.push(prefix);
+  // The prefix may have been the whole body.
+  if (incoming.readableEnded) {
+    body.push(null);
+    return body;
+  }
   incoming.on("data", onData);
   incoming.on("end", onEnd);
   incoming.on("error", onError);
