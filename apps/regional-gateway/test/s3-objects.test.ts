@@ -100,7 +100,7 @@ describe("objects", () => {
     expect(head.status).toBe(404);
     expect(await head.text()).toBe("");
     expect(await (await acme("/no-such-bucket/x")).text()).toContain("<Code>NoSuchBucket</Code>");
-    expect((await acme("/documents?acl")).status).toBe(501);
+    expect((await acme("/documents?website")).status).toBe(501);
   });
 
   it("deletes objects (204 even when absent)", async () => {

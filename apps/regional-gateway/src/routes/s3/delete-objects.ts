@@ -4,6 +4,7 @@ import type { AppEnv } from "../../env.ts";
 import { findBucket } from "../../services/objects/buckets.ts";
 import { deleteObject } from "../../services/objects/object-delete.ts";
 import { parseVersionId } from "../../services/objects/versions.ts";
+import { assertBucketPolicyAllows } from "./authorize.ts";
 import { governanceBypass } from "./object-lock.ts";
 import { elements, readXmlDocument, text } from "./xml-body.ts";
 import { xml } from "./xml-response.ts";
@@ -46,6 +47,8 @@ export async function deleteObjectsHandler(c: Context<AppEnv>, bucketName: strin
     try {
       assertObjectKey(key);
       const versionId = parseVersionId(rawVersionId);
+      // Each key is a DeleteObject of its own for the bucket policy (the request named none).
+      await assertBucketPolicyAllows(c, { bucket: bucketName, key, action: "s3:DeleteObject", versioned: versionId !== undefined, accessKeyId: c.var.s3Auth?.key.accessKeyId });
       const done = await deleteObject(deps.db, deps.targets, bucket, key, deps.clock.now(), { bypassGovernance, versionId });
       deleted.push({ key, versionId, marker: done.deleteMarker ? done.versionId : undefined });
     } catch (err) {

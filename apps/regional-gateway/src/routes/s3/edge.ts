@@ -6,7 +6,7 @@ import { audit } from "../../middleware/audit.ts";
 import { addCorsHeaders } from "../../middleware/cors-headers.ts";
 import { forwarded } from "../../middleware/forwarded.ts";
 import { s3Auth } from "../../middleware/s3-auth.ts";
-import { authorizeS3 } from "./authorize.ts";
+import { authorizeByBucketPolicy, authorizeS3 } from "./authorize.ts";
 import { copySourceBucket, resolveS3Operation } from "./dispatch.ts";
 import { preflightHandler } from "./preflight.ts";
 import { parseS3Target, rawTargetOf } from "./request-target.ts";
@@ -56,6 +56,7 @@ async function serveS3(c: Context<AppEnv>, raw: { rawPath: string; rawQuery: str
         bucket: target.bucket,
         copySourceBucket: operation.copySource && copySource !== undefined ? copySourceBucket(copySource) : undefined,
       });
+      await authorizeByBucketPolicy(c, operation, target, copySource);
       res = await operation.handler(c, target.bucket ?? "", target.key ?? "");
     });
   });

@@ -23,6 +23,11 @@ import { deleteObjectTaggingHandler, getObjectTaggingHandler, putObjectTaggingHa
 import { putObjectHandler } from "./put-object.ts";
 import { uploadPartCopyHandler } from "./upload-part-copy.ts";
 import { uploadPartHandler } from "./upload-part.ts";
+import { getBucketAclHandler, putBucketAclHandler } from "./bucket-acl.ts";
+import { deleteBucketPolicyHandler, getBucketPolicyHandler, getBucketPolicyStatusHandler, putBucketPolicyHandler } from "./bucket-policy.ts";
+import { getObjectAclHandler, putObjectAclHandler } from "./object-acl.ts";
+import { deleteOwnershipControlsHandler, getOwnershipControlsHandler, putOwnershipControlsHandler } from "./ownership-controls.ts";
+import { deletePublicAccessBlockHandler, getPublicAccessBlockHandler, putPublicAccessBlockHandler } from "./public-access-block.ts";
 
 export type S3Handler = (c: Context<AppEnv>, bucket: string, key: string) => Promise<Response>;
 export type Scope = "service" | "bucket" | "object";
@@ -38,6 +43,8 @@ export type BodySpec =
 
 export interface S3Operation {
   name: string;
+  /** The IAM action a bucket policy names it by, where that is not `s3:<name>`. */
+  action?: string;
   method: "GET" | "HEAD" | "PUT" | "POST" | "DELETE" | "*";
   scope: Scope | "*";
   /** The sub-resource query parameter that selects it (`?tagging`), if any. */
@@ -62,7 +69,9 @@ const refuse = (err: () => Error): S3Handler => () => Promise.reject(err());
 const notImplemented = (what: string) => refuse(() => s3Error("NotImplemented", `${what} is not implemented by this gateway`));
 
 const LOCK = ["x-amz-bypass-governance-retention"];
-const WRITE_HEADERS = ["x-amz-meta-*", "x-amz-tagging", "x-amz-storage-class", "x-amz-server-side-encryption", ...LOCK, ...LOCK_WRITE_HEADERS];
+/** Validated for every operation that reads them (authorize.ts): nothing may grant beyond the owner. */
+const ACL = ["x-amz-acl", "x-amz-grant-*"];
+const WRITE_HEADERS = ["x-amz-meta-*", "x-amz-tagging", "x-amz-storage-class", "x-amz-server-side-encryption", ...LOCK, ...LOCK_WRITE_HEADERS, ...ACL];
 const COPY_HEADERS = ["x-amz-copy-source", "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match", "x-amz-copy-source-if-modified-since", "x-amz-copy-source-if-unmodified-since", "x-amz-source-expected-bucket-owner"];
 const CHECKSUM = ["x-amz-content-sha256", "x-amz-decoded-content-length", "x-amz-trailer", "x-amz-checksum-*"];
 
@@ -72,32 +81,47 @@ const CHECKSUM = ["x-amz-content-sha256", "x-amz-decoded-content-length", "x-amz
  * verification and the audit record's operation name all come from here.
  */
 export const S3_OPERATIONS: readonly S3Operation[] = [
-  { name: "ListBuckets", method: "GET", scope: "service", permission: "read", body: NONE, reads: [], handler: (c) => listBucketsHandler(c) },
+  { name: "ListBuckets", action: "s3:ListAllMyBuckets", method: "GET", scope: "service", permission: "read", body: NONE, reads: [], handler: (c) => listBucketsHandler(c) },
 
   { name: "GetBucketVersioning", method: "GET", scope: "bucket", sub: "versioning", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketVersioningHandler(c, b) },
   { name: "PutBucketVersioning", method: "PUT", scope: "bucket", sub: "versioning", permission: "write", body: xmlBody(64 * 1024), reads: ["x-amz-mfa"], handler: (c, b) => putBucketVersioningHandler(c, b) },
-  { name: "PutObjectLockConfiguration", method: "PUT", scope: "bucket", sub: "object-lock", permission: "write", body: xmlBody(64 * 1024), reads: [], handler: (c, b) => putObjectLockConfigurationHandler(c, b) },
-  { name: "GetObjectLockConfiguration", method: "GET", scope: "bucket", sub: "object-lock", permission: "read", body: NONE, reads: [], handler: (c, b) => getObjectLockConfigurationHandler(c, b) },
-  { name: "ListObjectVersions", method: "GET", scope: "bucket", sub: "versions", permission: "read", body: NONE, reads: [], handler: (c, b) => listObjectVersionsHandler(c, b) },
-  { name: "PutBucketLifecycleConfiguration", method: "PUT", scope: "bucket", sub: "lifecycle", permission: "write", body: xmlBody(8 * 1024 * 1024), reads: [], handler: (c, b) => putBucketLifecycleHandler(c, b) },
-  { name: "GetBucketLifecycleConfiguration", method: "GET", scope: "bucket", sub: "lifecycle", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketLifecycleHandler(c, b) },
-  { name: "DeleteBucketLifecycle", method: "DELETE", scope: "bucket", sub: "lifecycle", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketLifecycleHandler(c, b) },
+  { name: "PutObjectLockConfiguration", action: "s3:PutBucketObjectLockConfiguration", method: "PUT", scope: "bucket", sub: "object-lock", permission: "write", body: xmlBody(64 * 1024), reads: [], handler: (c, b) => putObjectLockConfigurationHandler(c, b) },
+  { name: "GetObjectLockConfiguration", action: "s3:GetBucketObjectLockConfiguration", method: "GET", scope: "bucket", sub: "object-lock", permission: "read", body: NONE, reads: [], handler: (c, b) => getObjectLockConfigurationHandler(c, b) },
+  { name: "ListObjectVersions", action: "s3:ListBucketVersions", method: "GET", scope: "bucket", sub: "versions", permission: "read", body: NONE, reads: [], handler: (c, b) => listObjectVersionsHandler(c, b) },
+  { name: "PutBucketLifecycleConfiguration", action: "s3:PutLifecycleConfiguration", method: "PUT", scope: "bucket", sub: "lifecycle", permission: "write", body: xmlBody(8 * 1024 * 1024), reads: [], handler: (c, b) => putBucketLifecycleHandler(c, b) },
+  { name: "GetBucketLifecycleConfiguration", action: "s3:GetLifecycleConfiguration", method: "GET", scope: "bucket", sub: "lifecycle", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketLifecycleHandler(c, b) },
+  { name: "DeleteBucketLifecycle", action: "s3:PutLifecycleConfiguration", method: "DELETE", scope: "bucket", sub: "lifecycle", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketLifecycleHandler(c, b) },
   { name: "BucketTagging", method: "*", scope: "bucket", sub: "tagging", permission: "write", body: NONE, reads: [], handler: notImplemented("Bucket tagging") },
-  { name: "PutBucketCors", method: "PUT", scope: "bucket", sub: "cors", permission: "write", body: xmlBody(64 * 1024), reads: [], handler: (c, b) => putBucketCorsHandler(c, b) },
-  { name: "GetBucketCors", method: "GET", scope: "bucket", sub: "cors", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketCorsHandler(c, b) },
-  { name: "DeleteBucketCors", method: "DELETE", scope: "bucket", sub: "cors", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketCorsHandler(c, b) },
+  { name: "PutBucketCors", action: "s3:PutBucketCORS", method: "PUT", scope: "bucket", sub: "cors", permission: "write", body: xmlBody(64 * 1024), reads: [], handler: (c, b) => putBucketCorsHandler(c, b) },
+  { name: "GetBucketCors", action: "s3:GetBucketCORS", method: "GET", scope: "bucket", sub: "cors", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketCorsHandler(c, b) },
+  { name: "DeleteBucketCors", action: "s3:PutBucketCORS", method: "DELETE", scope: "bucket", sub: "cors", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketCorsHandler(c, b) },
   // A browser form upload: `bytes` bounds the file; the fields are bounded by post-form.ts.
-  { name: "PostObject", method: "POST", scope: "bucket", permission: "write", body: { kind: "bytes", maxBytes: 5 * GiB }, reads: [], authenticatedBy: "form", handler: (c, b) => postObjectHandler(c, b) },
-  { name: "ListMultipartUploads", method: "GET", scope: "bucket", sub: "uploads", permission: "read", body: NONE, reads: [], handler: (c, b) => listMultipartUploadsHandler(c, b) },
-  { name: "DeleteObjects", method: "POST", scope: "bucket", sub: "delete", permission: "write", body: xmlBody(8 * 1024 * 1024), reads: LOCK, handler: (c, b) => deleteObjectsHandler(c, b) },
+  { name: "PostObject", action: "s3:PutObject", method: "POST", scope: "bucket", permission: "write", body: { kind: "bytes", maxBytes: 5 * GiB }, reads: [], authenticatedBy: "form", handler: (c, b) => postObjectHandler(c, b) },
+  { name: "GetBucketAcl", method: "GET", scope: "bucket", sub: "acl", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketAclHandler(c, b) },
+  { name: "PutBucketAcl", method: "PUT", scope: "bucket", sub: "acl", permission: "write", body: xmlBody(64 * 1024), reads: ACL, handler: (c, b) => putBucketAclHandler(c, b) },
+  // The policy is JSON, read whole like the XML documents; bucket-policy.ts holds it to AWS's 20 KiB.
+  { name: "PutBucketPolicy", method: "PUT", scope: "bucket", sub: "policy", permission: "write", body: xmlBody(64 * 1024), reads: [], handler: (c, b) => putBucketPolicyHandler(c, b) },
+  { name: "GetBucketPolicy", method: "GET", scope: "bucket", sub: "policy", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketPolicyHandler(c, b) },
+  { name: "DeleteBucketPolicy", method: "DELETE", scope: "bucket", sub: "policy", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketPolicyHandler(c, b) },
+  { name: "GetBucketPolicyStatus", method: "GET", scope: "bucket", sub: "policyStatus", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketPolicyStatusHandler(c, b) },
+  { name: "GetPublicAccessBlock", action: "s3:GetBucketPublicAccessBlock", method: "GET", scope: "bucket", sub: "publicAccessBlock", permission: "read", body: NONE, reads: [], handler: (c, b) => getPublicAccessBlockHandler(c, b) },
+  { name: "PutPublicAccessBlock", action: "s3:PutBucketPublicAccessBlock", method: "PUT", scope: "bucket", sub: "publicAccessBlock", permission: "write", body: xmlBody(16 * 1024), reads: [], handler: (c, b) => putPublicAccessBlockHandler(c, b) },
+  { name: "DeletePublicAccessBlock", action: "s3:PutBucketPublicAccessBlock", method: "DELETE", scope: "bucket", sub: "publicAccessBlock", permission: "write", body: NONE, reads: [], handler: (c, b) => deletePublicAccessBlockHandler(c, b) },
+  { name: "GetBucketOwnershipControls", method: "GET", scope: "bucket", sub: "ownershipControls", permission: "read", body: NONE, reads: [], handler: (c, b) => getOwnershipControlsHandler(c, b) },
+  { name: "PutBucketOwnershipControls", method: "PUT", scope: "bucket", sub: "ownershipControls", permission: "write", body: xmlBody(16 * 1024), reads: [], handler: (c, b) => putOwnershipControlsHandler(c, b) },
+  { name: "DeleteBucketOwnershipControls", action: "s3:PutBucketOwnershipControls", method: "DELETE", scope: "bucket", sub: "ownershipControls", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteOwnershipControlsHandler(c, b) },
+  { name: "ListMultipartUploads", action: "s3:ListBucketMultipartUploads", method: "GET", scope: "bucket", sub: "uploads", permission: "read", body: NONE, reads: [], handler: (c, b) => listMultipartUploadsHandler(c, b) },
+  { name: "DeleteObjects", action: "s3:DeleteObject", method: "POST", scope: "bucket", sub: "delete", permission: "write", body: xmlBody(8 * 1024 * 1024), reads: LOCK, handler: (c, b) => deleteObjectsHandler(c, b) },
   { name: "GetBucketLocation", method: "GET", scope: "bucket", sub: "location", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketLocationHandler(c, b) },
-  { name: "ListObjectsV2", method: "GET", scope: "bucket", when: ({ query }) => query.get("list-type") === "2", permission: "read", body: NONE, reads: [], handler: (c, b) => listObjectsHandler(c, b) },
-  { name: "ListObjects", method: "GET", scope: "bucket", permission: "read", body: NONE, reads: [], handler: (c, b) => listObjectsHandler(c, b) },
-  { name: "HeadBucket", method: "HEAD", scope: "bucket", permission: "read", body: NONE, reads: [], handler: (c, b) => headBucketHandler(c, b) },
+  { name: "ListObjectsV2", action: "s3:ListBucket", method: "GET", scope: "bucket", when: ({ query }) => query.get("list-type") === "2", permission: "read", body: NONE, reads: [], handler: (c, b) => listObjectsHandler(c, b) },
+  { name: "ListObjects", action: "s3:ListBucket", method: "GET", scope: "bucket", permission: "read", body: NONE, reads: [], handler: (c, b) => listObjectsHandler(c, b) },
+  { name: "HeadBucket", action: "s3:ListBucket", method: "HEAD", scope: "bucket", permission: "read", body: NONE, reads: [], handler: (c, b) => headBucketHandler(c, b) },
   // The optional CreateBucketConfiguration may only name this region (see location-constraint.ts).
-  { name: "CreateBucket", method: "PUT", scope: "bucket", permission: "write", body: xmlBody(64 * 1024), reads: ["x-amz-bucket-object-lock-enabled"], handler: (c, b) => createBucketHandler(c, b) },
+  { name: "CreateBucket", method: "PUT", scope: "bucket", permission: "write", body: xmlBody(64 * 1024), reads: [...ACL, "x-amz-object-ownership", "x-amz-bucket-object-lock-enabled"], handler: (c, b) => createBucketHandler(c, b) },
   { name: "DeleteBucket", method: "DELETE", scope: "bucket", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketHandler(c, b) },
 
+  { name: "GetObjectAcl", method: "GET", scope: "object", sub: "acl", permission: "read", body: NONE, reads: [], handler: getObjectAclHandler },
+  { name: "PutObjectAcl", method: "PUT", scope: "object", sub: "acl", permission: "write", body: xmlBody(64 * 1024), reads: ACL, handler: putObjectAclHandler },
   { name: "GetObjectLegalHold", method: "GET", scope: "object", sub: "legal-hold", permission: "read", body: NONE, reads: [], handler: getObjectLegalHoldHandler },
   { name: "PutObjectLegalHold", method: "PUT", scope: "object", sub: "legal-hold", permission: "write", body: xmlBody(16 * 1024), reads: [], handler: putObjectLegalHoldHandler },
   { name: "GetObjectRetention", method: "GET", scope: "object", sub: "retention", permission: "read", body: NONE, reads: [], handler: getObjectRetentionHandler },
@@ -105,23 +129,23 @@ export const S3_OPERATIONS: readonly S3Operation[] = [
   { name: "GetObjectTagging", method: "GET", scope: "object", sub: "tagging", permission: "read", body: NONE, reads: [], handler: getObjectTaggingHandler },
   { name: "PutObjectTagging", method: "PUT", scope: "object", sub: "tagging", permission: "write", body: xmlBody(64 * 1024), reads: [], handler: putObjectTaggingHandler },
   { name: "DeleteObjectTagging", method: "DELETE", scope: "object", sub: "tagging", permission: "write", body: NONE, reads: [], handler: deleteObjectTaggingHandler },
-  { name: "CreateMultipartUpload", method: "POST", scope: "object", sub: "uploads", permission: "write", body: NONE, reads: WRITE_HEADERS, handler: createMultipartUploadHandler },
-  { name: "UploadPartCopy", method: "PUT", scope: "object", sub: "uploadId", when: ({ copySource }) => copySource, permission: "write", copySource: "read", body: NONE, reads: [...COPY_HEADERS, "x-amz-copy-source-range"], handler: uploadPartCopyHandler },
-  { name: "UploadPart", method: "PUT", scope: "object", sub: "uploadId", permission: "write", body: { kind: "bytes", maxBytes: 5 * GiB }, reads: CHECKSUM, handler: uploadPartHandler },
-  { name: "CompleteMultipartUpload", method: "POST", scope: "object", sub: "uploadId", permission: "write", body: xmlBody(4 * 1024 * 1024), reads: LOCK, handler: completeMultipartUploadHandler },
+  { name: "CreateMultipartUpload", action: "s3:PutObject", method: "POST", scope: "object", sub: "uploads", permission: "write", body: NONE, reads: WRITE_HEADERS, handler: createMultipartUploadHandler },
+  { name: "UploadPartCopy", action: "s3:PutObject", method: "PUT", scope: "object", sub: "uploadId", when: ({ copySource }) => copySource, permission: "write", copySource: "read", body: NONE, reads: [...COPY_HEADERS, "x-amz-copy-source-range"], handler: uploadPartCopyHandler },
+  { name: "UploadPart", action: "s3:PutObject", method: "PUT", scope: "object", sub: "uploadId", permission: "write", body: { kind: "bytes", maxBytes: 5 * GiB }, reads: CHECKSUM, handler: uploadPartHandler },
+  { name: "CompleteMultipartUpload", action: "s3:PutObject", method: "POST", scope: "object", sub: "uploadId", permission: "write", body: xmlBody(4 * 1024 * 1024), reads: LOCK, handler: completeMultipartUploadHandler },
   { name: "AbortMultipartUpload", method: "DELETE", scope: "object", sub: "uploadId", permission: "write", body: NONE, reads: [], handler: abortMultipartUploadHandler },
-  { name: "ListParts", method: "GET", scope: "object", sub: "uploadId", permission: "read", body: NONE, reads: [], handler: listPartsHandler },
+  { name: "ListParts", action: "s3:ListMultipartUploadParts", method: "GET", scope: "object", sub: "uploadId", permission: "read", body: NONE, reads: [], handler: listPartsHandler },
   { name: "GetObject", method: "GET", scope: "object", permission: "read", body: NONE, reads: [], handler: getObjectHandler },
-  { name: "HeadObject", method: "HEAD", scope: "object", permission: "read", body: NONE, reads: [], handler: getObjectHandler },
-  { name: "CopyObject", method: "PUT", scope: "object", when: ({ copySource }) => copySource, permission: "write", copySource: "read", body: NONE, reads: [...COPY_HEADERS, ...WRITE_HEADERS, "x-amz-metadata-directive", "x-amz-tagging-directive"], handler: copyObjectHandler },
+  { name: "HeadObject", action: "s3:GetObject", method: "HEAD", scope: "object", permission: "read", body: NONE, reads: [], handler: getObjectHandler },
+  { name: "CopyObject", action: "s3:PutObject", method: "PUT", scope: "object", when: ({ copySource }) => copySource, permission: "write", copySource: "read", body: NONE, reads: [...COPY_HEADERS, ...WRITE_HEADERS, "x-amz-metadata-directive", "x-amz-tagging-directive"], handler: copyObjectHandler },
   { name: "PutObject", method: "PUT", scope: "object", permission: "write", body: { kind: "bytes", maxBytes: 5 * GiB }, reads: [...WRITE_HEADERS, ...CHECKSUM], handler: putObjectHandler },
   { name: "DeleteObject", method: "DELETE", scope: "object", permission: "write", body: NONE, reads: LOCK, handler: deleteObjectHandler },
 ];
 
 /** Sub-resources S3 defines that this gateway does not serve: refused explicitly, never mistaken for a plain GET/PUT. */
 export const UNSUPPORTED_SUBRESOURCES = [
-  "acl", "policy", "encryption", "website", "logging", "notification",
+  "encryption", "website", "logging", "notification",
   "replication", "restore", "select", "attributes", "torrent", "requestPayment", "accelerate",
-  "analytics", "inventory", "metrics", "ownershipControls", "publicAccessBlock", "intelligent-tiering",
-  "policyStatus", "session", "metadataTable", "metadataConfiguration", "renameObject",
+  "analytics", "inventory", "metrics", "intelligent-tiering",
+  "session", "metadataTable", "metadataConfiguration", "renameObject",
 ] as const;

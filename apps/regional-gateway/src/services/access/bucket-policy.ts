@@ -1,0 +1,56 @@
+import { compileBucketPolicy, isAppError, parseBucketPolicy, policyAccessKeyIds, s3Error, validateBucketPolicy, type BucketPolicyDocument, type CompiledPolicy } from "@s3gw/core";
+import { accessKeys } from "@s3gw/schema-regional";
+import { and, eq, inArray } from "drizzle-orm";
+import type { Deps } from "../../env.ts";
+import type { Bucket } from "../objects/buckets.ts";
+import { deleteBucketSetting, readBucketSetting, writeBucketSetting } from "../objects/bucket-settings.ts";
+
+/** The bucket_settings kind of a bucket policy; its document is the validated BucketPolicyDocument. */
+export const POLICY_KIND = "policy";
+
+type PolicyDeps = Pick<Deps, "db" | "cache" | "clock" | "logger">;
+
+const scopeOf = (bucket: Bucket) => ({ customerId: bucket.customerId, bucket: bucket.bucketName });
+
+/**
+ * Validates and stores a PutBucketPolicy body. Beyond the document's own rules (core/policy),
+ * every access key it names as a principal must be one of this customer's keys: an id of
+ * another customer's key under this customer's ARN is refused like any foreign principal.
+ */
+export async function putBucketPolicy(deps: PolicyDeps, bucket: Bucket, text: string): Promise<BucketPolicyDocument> {
+  const scope = scopeOf(bucket);
+  const doc = parseBucketPolicy(text, scope);
+  const ids = policyAccessKeyIds(doc, scope);
+  if (ids.length > 0) {
+    const found = await deps.db
+      .select({ id: accessKeys.accessKeyId })
+      .from(accessKeys)
+      .where(and(eq(accessKeys.customerId, bucket.customerId), inArray(accessKeys.accessKeyId, ids)));
+    if (found.length !== ids.length) throw s3Error("MalformedPolicy", "Invalid principal in policy");
+  }
+  await writeBucketSetting(deps, bucket, POLICY_KIND, doc);
+  return doc;
+}
+
+/** The stored policy, re-validated for this bucket; a row that no longer validates is our fault (500), never applied half. */
+export async function getBucketPolicy(deps: PolicyDeps, bucket: Bucket): Promise<BucketPolicyDocument | undefined> {
+  const stored = await readBucketSetting(deps, bucket, POLICY_KIND);
+  if (stored === null || stored === undefined) return undefined;
+  try {
+    return validateBucketPolicy(stored, scopeOf(bucket));
+  } catch (err) {
+    if (!isAppError(err)) throw err;
+    deps.logger.error({ bucket: bucket.bucketId, err: err.message }, "stored bucket policy does not validate");
+    throw s3Error("InternalError", "The stored bucket policy could not be read", { cause: err });
+  }
+}
+
+/** The policy ready to evaluate (from the cached document: no SQL on the hot path while it is cached). */
+export async function compiledBucketPolicy(deps: PolicyDeps, bucket: Bucket): Promise<CompiledPolicy | undefined> {
+  const doc = await getBucketPolicy(deps, bucket);
+  return doc && compileBucketPolicy(doc, scopeOf(bucket));
+}
+
+export function deleteBucketPolicy(deps: PolicyDeps, bucket: Bucket): Promise<boolean> {
+  return deleteBucketSetting(deps, bucket, POLICY_KIND);
+}
