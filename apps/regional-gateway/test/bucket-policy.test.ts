@@ -5,10 +5,10 @@ import {
 import type postgres from "postgres";
 import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isKnownS3Action } from "@s3gw/core";
+import { FORWARDED_PROOF_HEADER, isKnownS3Action, ROUTED_CUSTOMER_HEADER, signForwardedRequest } from "@s3gw/core";
 import { actionOf } from "../src/routes/s3/authorize.ts";
 import { S3_OPERATIONS } from "../src/routes/s3/operations.ts";
-import { adminAuth, registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
+import { adminAuth, registerWithBuckets, s3, startTestRegion, TEST_GATEWAY_SECRET, type TestRegion } from "./harness.ts";
 import { xmlValue } from "./s3-write-helpers.ts";
 
 let fi: TestRegion;
@@ -52,6 +52,13 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
     if (err instanceof S3ServiceException) return err.name;
     throw err;
   }
+}
+
+/** A GET as the global router forwards it: the client address and protocol it saw, signed into its proof. */
+function viaRouter(path: string, forwardedFor: string, proto: "http" | "https"): Promise<Response> {
+  const fields = { method: "GET", pathAndQuery: `/s3${path}`, forwardedFor, forwardedHost: "s3.example.com", forwardedProto: proto, routedCustomerId: "acme-corp", sourceCountry: "" };
+  const proof = signForwardedRequest(TEST_GATEWAY_SECRET, fields, Date.now() / 1000);
+  return acme(path, { headers: { "x-forwarded-for": forwardedFor, "x-forwarded-host": fields.forwardedHost, "x-forwarded-proto": proto, [ROUTED_CUSTOMER_HEADER]: "acme-corp", [FORWARDED_PROOF_HEADER]: proof } });
 }
 
 async function put(client: ReturnType<typeof s3>, path: string, body = "bytes"): Promise<void> {
@@ -204,6 +211,9 @@ describe("evaluation for the customer's own keys", () => {
     expect((await acme("/tls?policy", { method: "PUT", body: p })).status).toBe(204);
     expect((await acme("/tls/sse")).status).toBe(403);
     expect((await acme("/tls/sse", { headers: { "x-forwarded-proto": "https" } })).status).toBe(403);
+    // The router's signed word that the client came over HTTPS counts.
+    expect((await viaRouter("/tls/sse", "192.0.2.1", "https")).status).toBe(200);
+    expect((await viaRouter("/tls/sse", "192.0.2.1", "http")).status).toBe(403);
   });
 
   it("aws:SourceIp is the socket peer: an X-Forwarded-For without the router's proof is ignored", async () => {
@@ -213,6 +223,9 @@ describe("evaluation for the customer's own keys", () => {
     expect((await acme("/ips/a.txt")).status).toBe(403);
     expect((await acme("/ips/a.txt", { headers: { "x-forwarded-for": "10.20.1.1" } })).status).toBe(403);
     expect(await codeOf(keys.a!.client.send(new GetObjectCommand({ Bucket: "ips", Key: "a.txt" })))).toBe("AccessDenied");
+    // Forwarded by the router with a valid proof: the last X-Forwarded-For entry (the peer the router saw) counts, earlier ones are the client's claim.
+    expect((await viaRouter("/ips/a.txt", "10.20.1.1", "http")).status).toBe(200);
+    expect((await viaRouter("/ips/a.txt", "10.20.1.1, 198.51.100.9", "http")).status).toBe(403);
     // The customer itself can still manage (here: remove) the policy that locks it out.
     expect((await acme("/ips?policy", { method: "DELETE" })).status).toBe(204);
     const loopback = policy("ips", { Effect: "Deny", Principal: "*", Action: "s3:*", Condition: { NotIpAddress: { "aws:SourceIp": ["127.0.0.0/8", "::1/128"] } } });

@@ -33,7 +33,8 @@ const OPERATORS: Record<string, { kind: Kind; negated: boolean; like: boolean }>
 
 const MAX_VALUES = 100;
 
-export type ConditionBlock = Record<string, Record<string, string[]>>;
+/** Operator -> key -> value(s), a single value kept single so the document is answered as written. */
+export type ConditionBlock = Record<string, Record<string, string | string[]>>;
 export type CompiledCondition = (ctx: ConditionContext) => boolean;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -50,7 +51,7 @@ export function validateConditions(raw: unknown): { ok: true; block: ConditionBl
     const op = OPERATORS[operator];
     if (!op) return { ok: false, reason: `Invalid Condition type : ${operator.slice(0, 64)}` };
     if (!isRecord(entries) || Object.keys(entries).length === 0) return { ok: false, reason: `Condition ${operator} must map condition keys to values` };
-    const keys: Record<string, string[]> = {};
+    const keys: Record<string, string | string[]> = {};
     for (const [key, value] of Object.entries(entries)) {
       const spec = KEYS[key.toLowerCase()];
       if (!spec) return { ok: false, reason: `Policy has an invalid condition key: ${key.slice(0, 64)}` };
@@ -66,7 +67,7 @@ export function validateConditions(raw: unknown): { ok: true; block: ConditionBl
         if (op.kind === "bool" && !/^(true|false)$/i.test(text)) return { ok: false, reason: `Condition ${operator} ${key} needs true or false` };
         values.push(text);
       }
-      keys[key] = values;
+      keys[key] = Array.isArray(value) ? values : values[0]!;
     }
     block[operator] = keys;
   }
@@ -80,7 +81,7 @@ export function compileConditions(block: ConditionBlock): CompiledCondition {
     const op = OPERATORS[operator]!;
     for (const [key, values] of Object.entries(entries)) {
       const { field } = KEYS[key.toLowerCase()]!;
-      const matches = matcher(op, values);
+      const matches = matcher(op, Array.isArray(values) ? values : [values]);
       tests.push((ctx) => {
         const actual = ctx[field];
         if (actual === undefined) return op.negated;
