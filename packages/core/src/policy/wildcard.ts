@@ -7,7 +7,8 @@ export function wildcardRegExp(pattern: string, opts: { ignoreCase?: boolean } =
   for (const ch of pattern) {
     if (ch === "*") source += "[\\s\\S]*";
     else if (ch === "?") source += "[\\s\\S]";
-    else source += ch.replace(/[.+^${}()|[\]\\/-]/g, "\\$&");
+    // Only syntax characters may be escaped under `u` (`\-` is a SyntaxError there); `-` is literal outside a class.
+    else source += ch.replace(/[.+^${}()|[\]\\/]/g, "\\$&");
   }
   // `u`: `?` is one code point, as a key's characters are counted; `s` is not needed with [\s\S].
   return new RegExp(`^${source}$`, opts.ignoreCase ? "iu" : "u");
