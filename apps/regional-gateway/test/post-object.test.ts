@@ -118,6 +118,24 @@ describe("POST object: the policy is checked as strictly as S3 does", () => {
     expect((await acme("/inbox/uploads/f.txt")).status).toBe(404);
   });
 
+  it("is judged by the bucket policy and the ACL rules like a PutObject", async () => {
+    const deny = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: "arn:aws:s3:::inbox/uploads/locked-*" }] });
+    // A hyphen in the resource: it once made the policy compiler throw (a 500 on every request).
+    const putPolicy = await acme("/inbox?policy", { method: "PUT", body: deny });
+    expect(`${putPolicy.status} ${await putPolicy.text()}`).toBe("204 ");
+    try {
+      const locked = await curlForm(postUrl(), form(), { name: "locked-1.txt", content: "x" });
+      expect(`${locked.status} ${code(locked.body)}`).toBe("403 AccessDenied");
+      expect(locked.body).toContain("bucket policy");
+      expect(await post(form())).toBe("204 undefined"); // uploads/f.txt: not matched by the Deny
+    } finally {
+      expect((await acme("/inbox?policy", { method: "DELETE" })).status).toBe(204);
+      expect((await acme("/inbox/uploads/f.txt", { method: "DELETE" })).status).toBe(204);
+    }
+    expect(await post(form({ fields: [...BASE_FIELDS, ["x-amz-grant-read", "uri=http://acs.amazonaws.com/groups/global/AllUsers"]], conditions: [...BASE_CONDITIONS, ["starts-with", "$x-amz-grant-read", ""]] }))).toBe("403 AccessDenied");
+    expect(await post(form({ fields: [...BASE_FIELDS, ["acl", "bucket-owner-full-control"]], conditions: [...BASE_CONDITIONS, { acl: "bucket-owner-full-control" }] }))).toBe("204 undefined");
+  });
+
   it("refuses malformed, oversized and unsigned forms with S3's 400s and 403s", async () => {
     expect(await post(BASE_FIELDS)).toBe("403 AccessDenied"); // anonymous: no policy
     expect(await post([...BASE_FIELDS, ["AWSAccessKeyId", key.access_key_id], ["policy", "e30="], ["signature", "x"]])).toBe("400 InvalidRequest");

@@ -1,10 +1,11 @@
 import { Transform } from "node:stream";
-import { assertObjectKey, checkPostPolicy, parseXml, S3_XMLNS, s3Error } from "@s3gw/core";
+import { assertAcceptableAcl, assertObjectKey, checkPostPolicy, parseXml, S3_XMLNS, s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { sourceCountryOf } from "../../source-country.ts";
 import { prepareObjectWrite, storeObject } from "../../services/objects/object-write.ts";
 import { validateTags, type Tags } from "../../services/objects/tags.ts";
+import { actionOf, assertBucketPolicyAllows } from "./authorize.ts";
 import { readObjectHeaders } from "./object-headers.ts";
 import { readPostForm } from "./post-form.ts";
 import { authenticatePostForm } from "./post-auth.ts";
@@ -13,8 +14,6 @@ import { elements, text } from "./xml-body.ts";
 
 /** Form fields that become object headers, as on a PutObject. */
 const HEADER_FIELDS = ["content-type", "cache-control", "content-disposition", "content-encoding", "content-language", "expires"];
-/** Canned ACLs that grant nothing beyond the owning customer (tenancy is absolute). */
-const OWNER_ONLY_ACLS = new Set(["private", "bucket-owner-read", "bucket-owner-full-control"]);
 
 /** The object headers the form names, through the same reader (and limits) as PutObject's headers. */
 function formHeaders(fields: ReadonlyMap<string, string>): Headers {
@@ -88,7 +87,7 @@ export async function postObjectHandler(c: Context<AppEnv>, bucketName: string):
   if (/^100-continue$/i.test(c.req.header("expect") ?? "") && !c.env.outgoing.headersSent) c.env.outgoing.writeContinue();
   const form = await readPostForm(c.env.incoming, c.req.header("content-type"));
   try {
-    const { policy } = await authenticatePostForm(c, form.fields, bucketName);
+    const { key: accessKey, policy } = await authenticatePostForm(c, form.fields, bucketName);
     const customer = c.var.customer;
     const rawKey = form.fields.get("key");
     if (rawKey === undefined || rawKey === "") throw s3Error("InvalidArgument", "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.");
@@ -97,8 +96,10 @@ export async function postObjectHandler(c: Context<AppEnv>, bucketName: string):
     op.key = key;
     const checked = new Map(form.fields).set("key", key).set("bucket", bucketName);
     const range = checkPostPolicy(policy, checked, deps.clock.now());
-    const acl = form.fields.get("acl");
-    if (acl !== undefined && !OWNER_ONLY_ACLS.has(acl)) throw s3Error("AccessDenied", `The canned ACL ${acl} is not supported: grants to other accounts or the public are refused (tenancy is absolute).`);
+    // The form's `acl` and `x-amz-grant-*` fields are the headers of a PutObject: owner-only, as there.
+    assertAcceptableAcl((name) => form.fields.get(name === "x-amz-acl" ? "acl" : name));
+    // The bucket policy judges a form upload as the PutObject it is, once its key is known.
+    await assertBucketPolicyAllows(c, { bucket: bucketName, key, action: actionOf(c.var.s3Operation), accessKeyId: accessKey.accessKeyId });
     const meta = { ...readObjectHeaders(formHeaders(form.fields), "utf8"), tags: formTags(form.fields.get("tagging")) };
     const spec = c.var.s3Operation.body;
     const maxBytes = Math.min(range.maxBytes, spec.kind === "bytes" ? spec.maxBytes : 0);
