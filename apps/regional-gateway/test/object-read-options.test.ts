@@ -14,10 +14,12 @@ const parts = [Buffer.alloc(5 * MiB, "a"), Buffer.alloc(5 * MiB + 3, "b"), Buffe
 const whole = Buffer.concat(parts);
 
 /** SHA-256 for smithy's signer, from node:crypto (an independent signer: none of the gateway's code). */
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+const bytes = (d: SourceData) => (typeof d === "string" ? d : ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d));
 class Sha256 {
   private readonly h;
-  constructor(secret?: string | Uint8Array) { this.h = secret === undefined ? createHash("sha256") : createHmac("sha256", secret); }
-  update(data: string | Uint8Array) { this.h.update(data); }
+  constructor(secret?: SourceData) { this.h = secret === undefined ? createHash("sha256") : createHmac("sha256", bytes(secret)); }
+  update(data: SourceData) { this.h.update(bytes(data)); }
   digest() { return Promise.resolve(new Uint8Array(this.h.digest())); }
 }
 

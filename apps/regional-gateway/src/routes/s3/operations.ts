@@ -7,6 +7,7 @@ import { listObjectVersionsHandler } from "./list-object-versions.ts";
 import { getObjectLockConfigurationHandler, putObjectLockConfigurationHandler } from "./bucket-object-lock.ts";
 import { LOCK_WRITE_HEADERS } from "./object-lock-headers.ts";
 import { deleteBucketLifecycleHandler, getBucketLifecycleHandler, putBucketLifecycleHandler } from "./bucket-lifecycle.ts";
+import { deleteBucketTaggingHandler, getBucketTaggingHandler, putBucketTaggingHandler } from "./bucket-tagging.ts";
 import { deleteBucketCorsHandler, getBucketCorsHandler, putBucketCorsHandler } from "./bucket-cors.ts";
 import { postObjectHandler } from "./post-object.ts";
 import { completeMultipartUploadHandler } from "./complete-multipart.ts";
@@ -91,7 +92,9 @@ export const S3_OPERATIONS: readonly S3Operation[] = [
   { name: "PutBucketLifecycleConfiguration", action: "s3:PutLifecycleConfiguration", method: "PUT", scope: "bucket", sub: "lifecycle", permission: "write", body: xmlBody(8 * 1024 * 1024), reads: [], handler: (c, b) => putBucketLifecycleHandler(c, b) },
   { name: "GetBucketLifecycleConfiguration", action: "s3:GetLifecycleConfiguration", method: "GET", scope: "bucket", sub: "lifecycle", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketLifecycleHandler(c, b) },
   { name: "DeleteBucketLifecycle", action: "s3:PutLifecycleConfiguration", method: "DELETE", scope: "bucket", sub: "lifecycle", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketLifecycleHandler(c, b) },
-  { name: "BucketTagging", method: "*", scope: "bucket", sub: "tagging", permission: "write", body: NONE, reads: [], handler: notImplemented("Bucket tagging") },
+  { name: "PutBucketTagging", method: "PUT", scope: "bucket", sub: "tagging", permission: "write", body: xmlBody(64 * 1024), reads: [], handler: (c, b) => putBucketTaggingHandler(c, b) },
+  { name: "GetBucketTagging", method: "GET", scope: "bucket", sub: "tagging", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketTaggingHandler(c, b) },
+  { name: "DeleteBucketTagging", method: "DELETE", scope: "bucket", sub: "tagging", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketTaggingHandler(c, b) },
   { name: "PutBucketCors", action: "s3:PutBucketCORS", method: "PUT", scope: "bucket", sub: "cors", permission: "write", body: xmlBody(64 * 1024), reads: [], handler: (c, b) => putBucketCorsHandler(c, b) },
   { name: "GetBucketCors", action: "s3:GetBucketCORS", method: "GET", scope: "bucket", sub: "cors", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketCorsHandler(c, b) },
   { name: "DeleteBucketCors", action: "s3:PutBucketCORS", method: "DELETE", scope: "bucket", sub: "cors", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketCorsHandler(c, b) },

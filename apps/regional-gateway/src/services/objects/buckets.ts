@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { assertBucketName, s3Error } from "@s3gw/core";
 import { buckets, objectDeleteMarkers, objectMetadata } from "@s3gw/schema-regional";
 import type { RegionalDb } from "../../env.ts";
@@ -26,10 +26,6 @@ export async function findBucket(from: DbOrDeps, customerId: string, name: strin
   const row = cache ? await cache.buckets.get(bucketCacheKey(customerId, name), load) : await load();
   if (!row) throw s3Error("NoSuchBucket", undefined, { resource: name });
   return row;
-}
-
-export function listBuckets(db: RegionalDb, customerId: string): Promise<Bucket[]> {
-  return db.select().from(buckets).where(eq(buckets.customerId, customerId)).orderBy(asc(buckets.bucketName));
 }
 
 /** `objectLock`: S3's `x-amz-bucket-object-lock-enabled: true`, which also turns versioning on for good. */
