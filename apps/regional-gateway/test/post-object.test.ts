@@ -63,6 +63,19 @@ describe("POST object: a browser form upload (curl -F)", () => {
     expect(await (await acme("/inbox/uploads/b%20c.txt")).text()).toBe("b");
   });
 
+  it("answers the new version's id in a versioned bucket", async () => {
+    expect((await acme("/inbox?versioning", { method: "PUT", body: "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>" })).status).toBe(200);
+    const fields = () => signedForm(key, { bucket: "inbox", fields: BASE_FIELDS, conditions: BASE_CONDITIONS });
+    const first = await curlForm(postUrl(), fields(), { name: "v.txt", content: "one" });
+    const second = await curlForm(postUrl(), fields(), { name: "v.txt", content: "two" });
+    expect(first.status).toBe(204);
+    expect(first.headers["x-amz-version-id"]).toBeTruthy();
+    expect(second.headers["x-amz-version-id"]).not.toBe(first.headers["x-amz-version-id"]);
+    expect(await (await acme(`/inbox/uploads/v.txt?versionId=${encodeURIComponent(first.headers["x-amz-version-id"]!)}`)).text()).toBe("one");
+    expect(await (await acme("/inbox/uploads/v.txt")).text()).toBe("two");
+    expect((await acme("/inbox?versioning", { method: "PUT", body: "<VersioningConfiguration><Status>Suspended</Status></VersioningConfiguration>" })).status).toBe(200);
+  });
+
   it("carries CORS headers for a browser's origin", async () => {
     expect((await acme("/inbox?cors", { method: "PUT", body: corsXml(["<AllowedOrigin>https://app.example.com</AllowedOrigin><AllowedMethod>POST</AllowedMethod>"]) })).status).toBe(200);
     const res = await curlForm(postUrl(), signedForm(key, { bucket: "inbox", fields: BASE_FIELDS, conditions: BASE_CONDITIONS }), { name: "cors.txt", content: "x" }, ["-H", "Origin: https://app.example.com"]);

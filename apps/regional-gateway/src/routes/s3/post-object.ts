@@ -9,6 +9,7 @@ import { actionOf, assertBucketPolicyAllows } from "./authorize.ts";
 import { readObjectHeaders } from "./object-headers.ts";
 import { readPostForm } from "./post-form.ts";
 import { authenticatePostForm } from "./post-auth.ts";
+import { versionResponseHeaders } from "./version-headers.ts";
 import { xml } from "./xml-response.ts";
 import { elements, text } from "./xml-body.ts";
 
@@ -112,24 +113,26 @@ export async function postObjectHandler(c: Context<AppEnv>, bucketName: string):
     const bytes = form.file.stream.pipe(sizeRange(range.minBytes, maxBytes));
     form.file.stream.on("error", (err) => bytes.destroy(err));
     const row = await storeObject({ ctx, prepared, input: { key, sourceCountry, meta, bytes: (tenant) => tenant.put(bytes, { maxSize: maxBytes }) } });
-    return answer(c, form.fields, { bucket: bucketName, key, etag: `"${row.etag}"` });
+    return answer(c, form.fields, { bucket: bucketName, key, etag: `"${row.etag}"` }, versionResponseHeaders(prepared.bucket, row));
   } finally {
     // Whatever happened, the rest of the form is read and dropped, never left to stall the socket.
     form.file.stream.resume();
   }
 }
 
-function answer(c: Context<AppEnv>, fields: ReadonlyMap<string, string>, done: { bucket: string; key: string; etag: string }): Response {
+function answer(c: Context<AppEnv>, fields: ReadonlyMap<string, string>, done: { bucket: string; key: string; etag: string }, version: Record<string, string>): Response {
   const location = `http://${c.req.header("host") ?? "localhost"}/${encodeURIComponent(done.bucket)}/${done.key.split("/").map(encodeURIComponent).join("/")}`;
   const redirect = redirectTarget(fields);
   if (redirect) {
     const query = Object.entries(done).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
     const base = redirect.href.replace(/#.*$/, "");
-    return c.body(null, 303, { location: `${base}${redirect.search ? "&" : "?"}${query}`, etag: done.etag, "content-length": "0" });
+    return c.body(null, 303, { ...version, location: `${base}${redirect.search ? "&" : "?"}${query}`, etag: done.etag, "content-length": "0" });
   }
   const status = fields.get("success_action_status");
   if (status === "201") {
-    return xml(c, { PostResponse: { "@_xmlns": S3_XMLNS, Location: location, Bucket: done.bucket, Key: done.key, ETag: done.etag } }, 201);
+    const res = xml(c, { PostResponse: { "@_xmlns": S3_XMLNS, Location: location, Bucket: done.bucket, Key: done.key, ETag: done.etag } }, 201);
+    for (const [k, v] of Object.entries(version)) res.headers.set(k, v);
+    return res;
   }
-  return c.body(null, status === "200" ? 200 : 204, { etag: done.etag, location, ...(status === "200" ? { "content-length": "0" } : {}) });
+  return c.body(null, status === "200" ? 200 : 204, { ...version, etag: done.etag, location, ...(status === "200" ? { "content-length": "0" } : {}) });
 }
