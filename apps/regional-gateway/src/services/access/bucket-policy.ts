@@ -3,6 +3,7 @@ import { accessKeys } from "@s3gw/schema-regional";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
 import type { Bucket } from "../objects/buckets.ts";
+import { bucketSettingCacheKey } from "../cache/regional-cache.ts";
 import { deleteBucketSetting, readBucketSetting, writeBucketSetting } from "../objects/bucket-settings.ts";
 
 /** The bucket_settings kind of a bucket policy; its document is the validated BucketPolicyDocument. */
@@ -11,6 +12,7 @@ export const POLICY_KIND = "policy";
 type PolicyDeps = Pick<Deps, "db" | "cache" | "clock" | "logger">;
 
 const scopeOf = (bucket: Bucket) => ({ customerId: bucket.customerId, bucket: bucket.bucketName });
+const cacheKey = (bucket: Bucket) => bucketSettingCacheKey(bucket.customerId, bucket.bucketId, POLICY_KIND);
 
 /**
  * Validates and stores a PutBucketPolicy body. Beyond the document's own rules (core/policy),
@@ -28,7 +30,11 @@ export async function putBucketPolicy(deps: PolicyDeps, bucket: Bucket, text: st
       .where(and(eq(accessKeys.customerId, bucket.customerId), inArray(accessKeys.accessKeyId, ids)));
     if (found.length !== ids.length) throw s3Error("MalformedPolicy", "Invalid principal in policy");
   }
-  await writeBucketSetting(deps, bucket, POLICY_KIND, doc);
+  try {
+    await writeBucketSetting(deps, bucket, POLICY_KIND, doc);
+  } finally {
+    deps.cache.bucketPolicies.invalidate(cacheKey(bucket));
+  }
   return doc;
 }
 
@@ -45,12 +51,22 @@ export async function getBucketPolicy(deps: PolicyDeps, bucket: Bucket): Promise
   }
 }
 
-/** The policy ready to evaluate (from the cached document: no SQL on the hot path while it is cached). */
+/**
+ * The policy ready to evaluate, compiled once per change: cached with its absence, forgotten by
+ * the same notifications as the document (no SQL and no compiling on the hot path while cached).
+ */
 export async function compiledBucketPolicy(deps: PolicyDeps, bucket: Bucket): Promise<CompiledPolicy | undefined> {
-  const doc = await getBucketPolicy(deps, bucket);
-  return doc && compileBucketPolicy(doc, scopeOf(bucket));
+  const entry = await deps.cache.bucketPolicies.get(cacheKey(bucket), async () => {
+    const doc = await getBucketPolicy(deps, bucket);
+    return { policy: doc ? compileBucketPolicy(doc, scopeOf(bucket)) : null };
+  });
+  return entry?.policy ?? undefined;
 }
 
-export function deleteBucketPolicy(deps: PolicyDeps, bucket: Bucket): Promise<boolean> {
-  return deleteBucketSetting(deps, bucket, POLICY_KIND);
+export async function deleteBucketPolicy(deps: PolicyDeps, bucket: Bucket): Promise<boolean> {
+  try {
+    return await deleteBucketSetting(deps, bucket, POLICY_KIND);
+  } finally {
+    deps.cache.bucketPolicies.invalidate(cacheKey(bucket));
+  }
 }
