@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { postgresClient } from "@s3gw/db";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -147,6 +148,36 @@ describe("POST object: the policy is checked as strictly as S3 does", () => {
     }
     expect(await post(form({ fields: [...BASE_FIELDS, ["x-amz-grant-read", "uri=http://acs.amazonaws.com/groups/global/AllUsers"]], conditions: [...BASE_CONDITIONS, ["starts-with", "$x-amz-grant-read", ""]] }))).toBe("403 AccessDenied");
     expect(await post(form({ fields: [...BASE_FIELDS, ["acl", "bucket-owner-full-control"]], conditions: [...BASE_CONDITIONS, { acl: "bucket-owner-full-control" }] }))).toBe("204 undefined");
+  });
+
+  it("keeps nothing of a file whose client leaves mid-upload", async () => {
+    const before = await tenantBlobCount(fi.storageDir, "acme-corp");
+    const boundary = "----s3gwLeaves";
+    const fields = form({ fields: [["key", "uploads/left.txt"], ["Content-Type", "text/plain"]] });
+    const head = fields.map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join("");
+    const part = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="left.txt"\r\nContent-Type: text/plain\r\n\r\n`;
+    const body = Buffer.from(head + part + "partial bytes");
+    const { port } = new URL(fi.url);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", () => {
+        socket.write(`POST /inbox HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${body.length + 1000}\r\n\r\n`);
+        socket.write(body, () => socket.destroy());
+      });
+      socket.on("close", () => resolve());
+      socket.on("error", reject);
+    });
+    // The gateway records the refused upload once it has noticed; wait for that row, not for a time.
+    for (let i = 0; i < 1000; i++) {
+      const [row] = await sql`select status_code from operations_log where operation_type = 'PostObject' and object_key = 'uploads/left.txt'`;
+      if (row) {
+        expect(row.status_code).toBe(400);
+        break;
+      }
+      await new Promise((r) => setImmediate(r));
+      if (i === 999) throw new Error("no audit row for the abandoned upload");
+    }
+    expect((await acme("/inbox/uploads/left.txt")).status).toBe(404);
+    expect(await tenantBlobCount(fi.storageDir, "acme-corp")).toBe(before);
   });
 
   it("refuses malformed, oversized and unsigned forms with S3's 400s and 403s", async () => {

@@ -69,6 +69,8 @@ export function readPostForm(incoming: IncomingMessage, contentType: string | un
       addField(name, value);
     });
     parser.on("file", (name, stream, info) => {
+      // A part cut short (the client leaving) errors its stream; that must never be an unhandled 'error'.
+      stream.on("error", () => {});
       if (file || settled) return void stream.resume();
       if (name.toLowerCase() !== "file") {
         // A field sent as a file part: read whole, within the same bound as every field.

@@ -1,4 +1,4 @@
-import { Transform } from "node:stream";
+import { pipeline, Transform } from "node:stream";
 import { assertAcceptableAcl, assertObjectKey, checkPostPolicy, parseXml, S3_XMLNS, s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
@@ -110,8 +110,9 @@ export async function postObjectHandler(c: Context<AppEnv>, bucketName: string):
       ctx,
       input: { bucketName, key, sourceCountry, contentType: meta.contentType, declaredSize: undefined, bypassGovernance: async () => false },
     });
-    const bytes = form.file.stream.pipe(sizeRange(range.minBytes, maxBytes));
-    form.file.stream.on("error", (err) => bytes.destroy(err));
+    // pipeline, not pipe: a file part that already failed (the client left) fails the write at once.
+    const bytes = sizeRange(range.minBytes, maxBytes);
+    pipeline(form.file.stream, bytes, () => {});
     const row = await storeObject({ ctx, prepared, input: { key, sourceCountry, meta, bytes: (tenant) => tenant.put(bytes, { maxSize: maxBytes }) } });
     return answer(c, form.fields, { bucket: bucketName, key, etag: `"${row.etag}"` }, versionResponseHeaders(prepared.bucket, row));
   } finally {
