@@ -58,6 +58,12 @@ describe("bucket policy documents", () => {
     ["a non-boolean Bool", doc(st({ Condition: { Bool: { "aws:SecureTransport": "yes" } } })), "true or false"],
     ["a nested condition value", doc(st({ Condition: { StringEquals: { "s3:prefix": [["a"]] } } })), "not a string"],
     ["an empty value list", doc(st({ Condition: { StringEquals: { "s3:prefix": [] } } })), "values"],
+    ["an inherited operator name", doc(st({ Condition: { constructor: { constructor: "x" } } })), "Invalid Condition type"],
+    ["an inherited key name", doc(st({ Condition: { StringEquals: { constructor: "x" } } })), "condition key"],
+    ["a __proto__ operator", `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::docs/*","Condition":{"__proto__":{"__proto__":["x"]}}}]}`, "Invalid Condition type"],
+    ["a __proto__ key", `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::docs/*","Condition":{"StringEquals":{"__proto__":"x"}}}]}`, "condition key"],
+    ["a __proto__ statement field", `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::docs/*","__proto__":{}}]}`, "Unknown field"],
+    ["a __proto__ principal type", doc(st({ Principal: JSON.parse('{"__proto__":{"AWS":"*"}}') })), "Invalid principal"],
   ])("refuses %s with MalformedPolicy", (_what, text, reason) => {
     const r = refusal(text);
     expect(r.code).toBe("MalformedPolicy");

@@ -6,7 +6,7 @@ import { wildcardRegExp } from "./wildcard.ts";
  * the list is a typo or a lookalike and is refused, as AWS refuses it.
  */
 export const S3_IAM_ACTIONS = [
-  "AbortMultipartUpload", "BypassGovernanceRetention", "CreateBucket", "DeleteBucket", "DeleteBucketOwnershipControls",
+  "AbortMultipartUpload", "BypassGovernanceRetention", "CreateBucket", "DeleteBucket",
   "DeleteBucketPolicy", "DeleteBucketWebsite", "DeleteObject", "DeleteObjectTagging", "DeleteObjectVersion",
   "DeleteObjectVersionTagging", "GetAccelerateConfiguration", "GetAnalyticsConfiguration", "GetBucketAcl", "GetBucketCORS",
   "GetBucketLocation", "GetBucketLogging", "GetBucketNotification", "GetBucketObjectLockConfiguration", "GetBucketOwnershipControls",

@@ -13,15 +13,16 @@ type Field = keyof ConditionContext;
 type Kind = "string" | "ip" | "bool";
 
 /** The condition keys this gateway evaluates (names are case-insensitive, as in IAM), and what their values are. */
-const KEYS: Record<string, { field: Field; kind: Kind }> = {
+// Maps, not object literals: a key like "constructor" or "__proto__" must be unknown, not inherited.
+const KEYS = new Map<string, { field: Field; kind: Kind }>(Object.entries({
   "aws:sourceip": { field: "sourceIp", kind: "ip" },
   "aws:securetransport": { field: "secureTransport", kind: "bool" },
   "s3:prefix": { field: "prefix", kind: "string" },
   "s3:x-amz-server-side-encryption": { field: "serverSideEncryption", kind: "string" },
-};
+} satisfies Record<string, { field: Field; kind: Kind }>));
 
 /** The operators, which kind of key each applies to, and whether it is negated (true when the key is absent). */
-const OPERATORS: Record<string, { kind: Kind; negated: boolean; like: boolean }> = {
+const OPERATORS = new Map<string, { kind: Kind; negated: boolean; like: boolean }>(Object.entries({
   StringEquals: { kind: "string", negated: false, like: false },
   StringNotEquals: { kind: "string", negated: true, like: false },
   StringLike: { kind: "string", negated: false, like: true },
@@ -29,7 +30,7 @@ const OPERATORS: Record<string, { kind: Kind; negated: boolean; like: boolean }>
   IpAddress: { kind: "ip", negated: false, like: false },
   NotIpAddress: { kind: "ip", negated: true, like: false },
   Bool: { kind: "bool", negated: false, like: false },
-};
+} satisfies Record<string, { kind: Kind; negated: boolean; like: boolean }>));
 
 const MAX_VALUES = 100;
 
@@ -46,14 +47,15 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "obj
  */
 export function validateConditions(raw: unknown): { ok: true; block: ConditionBlock } | { ok: false; reason: string } {
   if (!isRecord(raw)) return { ok: false, reason: "Condition must be an object" };
-  const block: ConditionBlock = {};
+  // Null prototypes: the names come from the document and are stored as own keys only.
+  const block: ConditionBlock = Object.create(null) as ConditionBlock;
   for (const [operator, entries] of Object.entries(raw)) {
-    const op = OPERATORS[operator];
+    const op = OPERATORS.get(operator);
     if (!op) return { ok: false, reason: `Invalid Condition type : ${operator.slice(0, 64)}` };
     if (!isRecord(entries) || Object.keys(entries).length === 0) return { ok: false, reason: `Condition ${operator} must map condition keys to values` };
-    const keys: Record<string, string | string[]> = {};
+    const keys = Object.create(null) as Record<string, string | string[]>;
     for (const [key, value] of Object.entries(entries)) {
-      const spec = KEYS[key.toLowerCase()];
+      const spec = KEYS.get(key.toLowerCase());
       if (!spec) return { ok: false, reason: `Policy has an invalid condition key: ${key.slice(0, 64)}` };
       if (spec.kind !== op.kind) return { ok: false, reason: `Condition operator ${operator} cannot be used with key ${key}` };
       const list = Array.isArray(value) ? value : [value];
@@ -78,9 +80,9 @@ export function validateConditions(raw: unknown): { ok: true; block: ConditionBl
 export function compileConditions(block: ConditionBlock): CompiledCondition {
   const tests: CompiledCondition[] = [];
   for (const [operator, entries] of Object.entries(block)) {
-    const op = OPERATORS[operator]!;
+    const op = OPERATORS.get(operator)!;
     for (const [key, values] of Object.entries(entries)) {
-      const { field } = KEYS[key.toLowerCase()]!;
+      const { field } = KEYS.get(key.toLowerCase())!;
       const matches = matcher(op, Array.isArray(values) ? values : [values]);
       tests.push((ctx) => {
         const actual = ctx[field];
