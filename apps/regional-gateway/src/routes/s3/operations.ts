@@ -15,6 +15,7 @@ import { copyObjectHandler } from "./copy-object.ts";
 import { deleteObjectHandler } from "./delete-object.ts";
 import { deleteObjectsHandler } from "./delete-objects.ts";
 import { getObjectHandler } from "./get-object.ts";
+import { getObjectAttributesHandler } from "./get-object-attributes.ts";
 import { listBucketsHandler } from "./list-buckets.ts";
 import { listObjectsHandler } from "./list-objects.ts";
 import { listMultipartUploadsHandler, listPartsHandler } from "./multipart-lists.ts";
@@ -138,6 +139,7 @@ export const S3_OPERATIONS: readonly S3Operation[] = [
   { name: "CompleteMultipartUpload", action: "s3:PutObject", method: "POST", scope: "object", sub: "uploadId", permission: "write", body: xmlBody(4 * 1024 * 1024), reads: LOCK, handler: completeMultipartUploadHandler },
   { name: "AbortMultipartUpload", method: "DELETE", scope: "object", sub: "uploadId", permission: "write", body: NONE, reads: [], handler: abortMultipartUploadHandler },
   { name: "ListParts", action: "s3:ListMultipartUploadParts", method: "GET", scope: "object", sub: "uploadId", permission: "read", body: NONE, reads: [], handler: listPartsHandler },
+  { name: "GetObjectAttributes", method: "GET", scope: "object", sub: "attributes", permission: "read", body: NONE, reads: ["x-amz-object-attributes", "x-amz-max-parts", "x-amz-part-number-marker"], handler: getObjectAttributesHandler },
   { name: "GetObject", method: "GET", scope: "object", permission: "read", body: NONE, reads: [], handler: getObjectHandler },
   { name: "HeadObject", action: "s3:GetObject", method: "HEAD", scope: "object", permission: "read", body: NONE, reads: [], handler: getObjectHandler },
   { name: "CopyObject", action: "s3:PutObject", method: "PUT", scope: "object", when: ({ copySource }) => copySource, permission: "write", copySource: "read", body: NONE, reads: [...COPY_HEADERS, ...WRITE_HEADERS, "x-amz-metadata-directive", "x-amz-tagging-directive"], handler: copyObjectHandler },
@@ -148,7 +150,7 @@ export const S3_OPERATIONS: readonly S3Operation[] = [
 /** Sub-resources S3 defines that this gateway does not serve: refused explicitly, never mistaken for a plain GET/PUT. */
 export const UNSUPPORTED_SUBRESOURCES = [
   "encryption", "website", "logging", "notification",
-  "replication", "restore", "select", "attributes", "torrent", "requestPayment", "accelerate",
+  "replication", "restore", "select", "torrent", "requestPayment", "accelerate",
   "analytics", "inventory", "metrics", "intelligent-tiering",
   "session", "metadataTable", "metadataConfiguration", "renameObject",
 ] as const;

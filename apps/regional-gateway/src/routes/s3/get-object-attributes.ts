@@ -1,0 +1,70 @@
+import { assertObjectKey, S3_XMLNS, s3Error, toXml } from "@s3gw/core";
+import type { Context } from "hono";
+import type { AppEnv } from "../../env.ts";
+import { checkRead } from "../../services/compliance/access-policy.ts";
+import { findBucket } from "../../services/objects/buckets.ts";
+import { objectPartsPage } from "../../services/objects/object-attributes.ts";
+import { findObject, renderEtag, type ObjectRow } from "../../services/objects/objects.ts";
+import { parseVersionId, versionHeader } from "../../services/objects/versions.ts";
+import { isCrossBorder, sourceCountryOf } from "../../source-country.ts";
+import { httpDate } from "./xml-response.ts";
+
+const ATTRIBUTES = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"] as const;
+type Attribute = (typeof ATTRIBUTES)[number];
+const MAX_PARTS = 1000;
+
+/** `x-amz-object-attributes`: a comma-separated list of S3's attribute names, at least one. */
+function requestedAttributes(header: string | undefined): Set<Attribute> {
+  const names = (header ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (names.length === 0) throw s3Error("InvalidArgument", "The x-amz-object-attributes header specifying the attributes to be retrieved is either missing or empty");
+  for (const n of names) if (!(ATTRIBUTES as readonly string[]).includes(n)) throw s3Error("InvalidArgument", "Invalid attribute name specified.");
+  return new Set(names as Attribute[]);
+}
+
+function integerHeader(c: Context<AppEnv>, name: string, fallback: number, max: number): number {
+  const raw = c.req.header(name);
+  if (raw === undefined) return fallback;
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) > max) throw s3Error("InvalidArgument", `${name} must be an integer between 0 and ${max}`);
+  return Number(raw);
+}
+
+/** The stored SHA-256 as S3 renders it: base64, and a multipart object's composite keeps its `-N`. */
+function checksumOf(row: ObjectRow): Record<string, string> {
+  const [hex, parts] = row.sha256.split("-");
+  const b64 = Buffer.from(hex!, "hex").toString("base64");
+  return parts === undefined ? { ChecksumSHA256: b64, ChecksumType: "FULL_OBJECT" } : { ChecksumSHA256: `${b64}-${parts}`, ChecksumType: "COMPOSITE" };
+}
+
+/** GetObjectAttributes (`GET ?attributes`): what x-amz-object-attributes asks for, with ObjectParts paged by x-amz-max-parts / x-amz-part-number-marker. */
+export async function getObjectAttributesHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
+  const { deps, customer, op } = c.var;
+  assertObjectKey(key);
+  const wanted = requestedAttributes(c.req.header("x-amz-object-attributes"));
+  const maxParts = integerHeader(c, "x-amz-max-parts", MAX_PARTS, MAX_PARTS);
+  const marker = integerHeader(c, "x-amz-part-number-marker", 0, 10_000);
+  const bucket = await findBucket(deps, customer.customerId, bucketName);
+  const row = await findObject(deps.db, bucket, key, parseVersionId(c.var.s3Target.query.get("versionId")));
+  const facts = { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) };
+  op.crossBorder = isCrossBorder(facts.sourceCountry, row.storageCountry, customer.country);
+  await checkRead(deps, customer, facts, row);
+
+  const result: Record<string, unknown> = { "@_xmlns": S3_XMLNS };
+  if (wanted.has("ETag")) result.ETag = renderEtag(row).slice(1, -1);
+  if (wanted.has("Checksum")) result.Checksum = checksumOf(row);
+  if (wanted.has("ObjectParts") && row.partsCount) {
+    const page = await objectPartsPage(deps.db, row, marker, maxParts);
+    const last = page.parts.at(-1);
+    result.ObjectParts = {
+      PartNumberMarker: marker,
+      ...(page.truncated && last ? { NextPartNumberMarker: last.partNumber } : {}),
+      MaxParts: maxParts,
+      IsTruncated: page.truncated,
+      PartsCount: row.partsCount,
+      Part: page.parts.map((p) => ({ PartNumber: p.partNumber, Size: p.size, ChecksumSHA256: Buffer.from(p.sha256Hex, "hex").toString("base64") })),
+    };
+  }
+  if (wanted.has("StorageClass")) result.StorageClass = "STANDARD";
+  if (wanted.has("ObjectSize")) result.ObjectSize = row.sizeBytes;
+  const headers = { "content-type": "application/xml", "last-modified": httpDate(row.lastModified), ...versionHeader(bucket.versioning, row.versionId) };
+  return c.body(toXml({ GetObjectAttributesResponse: result }), 200, headers);
+}
