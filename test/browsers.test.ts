@@ -190,4 +190,11 @@ describe("form uploads routed by the credential inside the form (curl)", () => {
     const garbage = await curl(["-X", "POST", "-H", "content-type: multipart/form-data; boundary=zz", "--data-binary", "--zz\r\nnot a part", `${stack.global.url}/uploads`]);
     expect(garbage.status).toBe(403);
   });
+
+  it("answers its own refusal of a large form (unknown key) and drops the rest of the upload", async () => {
+    const unknown = { access_key_id: "S3GWAAAAAAAAAAAAAAAA", secret_access_key: "x" };
+    const res = await curlForm(`${stack.global.url}/uploads`, form(unknown, "uploads"), { name: "u.bin", content: Buffer.alloc(5 * 1024 * 1024, 1) });
+    expect(res.status).toBe(403);
+    expect(res.body).toContain("<Code>InvalidAccessKeyId</Code>");
+  });
 });

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import busboy from "busboy";
 import { s3Error } from "@s3gw/core";
+import { drainUnread } from "../upstream/relay.ts";
 
 /**
  * The fields of a browser form upload precede its file; the region bounds them at 64 KiB. The
@@ -91,6 +92,9 @@ export function readFormPrefix(incoming: IncomingMessage, outgoing: ServerRespon
       if (!done && !incoming.complete) onError();
     };
     incoming.on("data", onData).on("end", finish).on("error", onError).on("close", onClose);
+    // Once answered (the region's answer, or the router's own refusal of this form), whatever the
+    // client still sends is read and dropped, bounded, so it sees the answer and not a stalled socket.
+    outgoing.once("finish", () => drainUnread(incoming));
     if (/^100-continue$/i.test(incoming.headers.expect ?? "") && !outgoing.headersSent) outgoing.writeContinue();
     incoming.resume();
   });
