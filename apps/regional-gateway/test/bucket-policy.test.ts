@@ -79,6 +79,7 @@ describe("PUT/GET/DELETE ?policy and ?policyStatus", () => {
   it("round-trips a policy through the AWS SDK, audits the change, and answers NoSuchBucketPolicy when there is none", async () => {
     const { client } = keys.a!;
     expect(await codeOf(client.send(new GetBucketPolicyCommand({ Bucket: "pol" })))).toBe("NoSuchBucketPolicy");
+    expect(await codeOf(client.send(new GetBucketPolicyStatusCommand({ Bucket: "pol" })))).toBe("NoSuchBucketPolicy");
     const text = policy("pol", { Sid: "NoDeletes", Effect: "Deny", Principal: "*", Action: ["s3:DeleteObject"] });
     await client.send(new PutBucketPolicyCommand({ Bucket: "pol", Policy: text }));
     const got = await client.send(new GetBucketPolicyCommand({ Bucket: "pol" }));

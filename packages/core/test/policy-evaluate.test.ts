@@ -137,6 +137,17 @@ describe("bucket policy conditions", () => {
     expect(evaluateBucketPolicy(sse, req({ action: "s3:PutObject", serverSideEncryption: undefined })).effect).toBe("Deny");
   });
 
+  it("…IfExists: holds when the request lacks the key, otherwise as the operator", () => {
+    const p = deny({ StringNotLikeIfExists: { "s3:prefix": "home/*" }, IpAddressIfExists: { "aws:SourceIp": "10.0.0.0/8" } });
+    expect(evaluateBucketPolicy(p, req({ prefix: undefined, sourceIp: undefined })).effect).toBe("Deny");
+    expect(evaluateBucketPolicy(p, req({ prefix: "etc/", sourceIp: "10.1.1.1" })).effect).toBe("Deny");
+    expect(evaluateBucketPolicy(p, req({ prefix: "home/x", sourceIp: "10.1.1.1" })).effect).toBe("None");
+    expect(evaluateBucketPolicy(p, req({ prefix: "etc/", sourceIp: "11.1.1.1" })).effect).toBe("None");
+    const eq = deny({ StringEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } });
+    expect(evaluateBucketPolicy(eq, req({ serverSideEncryption: undefined })).effect).toBe("Deny");
+    expect(evaluateBucketPolicy(eq, req({ serverSideEncryption: "AES256" })).effect).toBe("None");
+  });
+
   it("several operators and keys are AND, values of one key are OR", () => {
     const p = deny({ IpAddress: { "aws:SourceIp": "10.0.0.0/8" }, Bool: { "aws:SecureTransport": "false" } });
     expect(evaluateBucketPolicy(p, req({ sourceIp: "10.1.1.1", secureTransport: false })).effect).toBe("Deny");

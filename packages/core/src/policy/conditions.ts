@@ -34,6 +34,13 @@ const OPERATORS = new Map<string, { kind: Kind; negated: boolean; like: boolean 
 
 const MAX_VALUES = 100;
 
+/** An operator, or its `…IfExists` form (which holds when the request lacks the key). */
+function operatorOf(name: string): { kind: Kind; negated: boolean; like: boolean; ifExists: boolean } | undefined {
+  const ifExists = name.endsWith("IfExists");
+  const op = OPERATORS.get(ifExists ? name.slice(0, -"IfExists".length) : name);
+  return op && { ...op, ifExists };
+}
+
 /** Operator -> key -> value(s), a single value kept single so the document is answered as written. */
 export type ConditionBlock = Record<string, Record<string, string | string[]>>;
 export type CompiledCondition = (ctx: ConditionContext) => boolean;
@@ -50,7 +57,7 @@ export function validateConditions(raw: unknown): { ok: true; block: ConditionBl
   // Null prototypes: the names come from the document and are stored as own keys only.
   const block: ConditionBlock = Object.create(null) as ConditionBlock;
   for (const [operator, entries] of Object.entries(raw)) {
-    const op = OPERATORS.get(operator);
+    const op = operatorOf(operator);
     if (!op) return { ok: false, reason: `Invalid Condition type : ${operator.slice(0, 64)}` };
     if (!isRecord(entries) || Object.keys(entries).length === 0) return { ok: false, reason: `Condition ${operator} must map condition keys to values` };
     const keys = Object.create(null) as Record<string, string | string[]>;
@@ -80,13 +87,13 @@ export function validateConditions(raw: unknown): { ok: true; block: ConditionBl
 export function compileConditions(block: ConditionBlock): CompiledCondition {
   const tests: CompiledCondition[] = [];
   for (const [operator, entries] of Object.entries(block)) {
-    const op = OPERATORS.get(operator)!;
+    const op = operatorOf(operator)!;
     for (const [key, values] of Object.entries(entries)) {
       const { field } = KEYS.get(key.toLowerCase())!;
       const matches = matcher(op, Array.isArray(values) ? values : [values]);
       tests.push((ctx) => {
         const actual = ctx[field];
-        if (actual === undefined) return op.negated;
+        if (actual === undefined) return op.negated || op.ifExists;
         const hit = matches(actual);
         return op.negated ? !hit : hit;
       });

@@ -51,9 +51,12 @@ export async function deleteBucketPolicyHandler(c: Context<AppEnv>, bucketName: 
   return empty(c, 204);
 }
 
-/** Never public: a policy can only name the customer's own keys (public principals are refused at PUT). */
+/**
+ * Never public: a policy can only name the customer's own keys (public principals are refused
+ * at PUT). Without a policy there is no status, as in AWS: NoSuchBucketPolicy.
+ */
 export async function getBucketPolicyStatusHandler(c: Context<AppEnv>, bucketName: string): Promise<Response> {
   const { deps, customer } = c.var;
-  await findBucket(deps, customer.customerId, bucketName);
+  if (!(await getBucketPolicy(deps, await findBucket(deps, customer.customerId, bucketName)))) throw s3Error("NoSuchBucketPolicy", undefined, { resource: bucketName });
   return xml(c, { PolicyStatus: { "@_xmlns": S3_XMLNS, IsPublic: "false" } });
 }
