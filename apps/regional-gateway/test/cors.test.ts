@@ -3,6 +3,8 @@ import { postgresClient } from "@s3gw/db";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { corsXml, createAccessKey, curl, preflight, type TestKey } from "./browser-helpers.ts";
+import pino from "pino";
+import { bucketSettingCacheKey, RegionalCache } from "../src/services/cache/regional-cache.ts";
 import { registerWithBuckets, startTestRegion, type TestRegion } from "./harness.ts";
 
 let fi: TestRegion;
@@ -157,5 +159,30 @@ describe("CORS headers on actual responses", () => {
     expect((await acme("/web/hello.txt", { headers: { origin: APP } })).headers.get("access-control-allow-origin")).toBe(APP);
     const res = await curl(["-X", "GET", "-H", "x-customer-id: acme-corp", `${fi.url}/web?cors`]);
     expect(res.body).toContain("<AllowedOrigin>https://app.example.com</AllowedOrigin>");
+  });
+});
+
+describe("the bucket-settings cache", () => {
+  it("forgets only the notified customer's settings", async () => {
+    const cache = new RegionalCache(pino({ level: "silent" }));
+    cache.setLive(true);
+    const load = (v: string) => async () => ({ document: v });
+    await cache.bucketSettings.get(bucketSettingCacheKey("a", "b1", "cors"), load("a1"));
+    await cache.bucketSettings.get(bucketSettingCacheKey("ab", "b2", "cors"), load("ab1"));
+    cache.onNotification(JSON.stringify({ t: "bucket_settings", c: "a" }));
+    expect(await cache.bucketSettings.get(bucketSettingCacheKey("a", "b1", "cors"), load("a2"))).toEqual({ document: "a2" });
+    // "ab" shares a prefix with "a" but is another customer: still cached.
+    expect(await cache.bucketSettings.get(bucketSettingCacheKey("ab", "b2", "cors"), load("ab2"))).toEqual({ document: "ab1" });
+  });
+
+  it("a change made in the database directly reaches the preflight through the notification", async () => {
+    const url = `${fi.url}/web/n?${presignedQuery(acmeKey)}`;
+    const ask = async () => (await preflight(url, { Origin: APP, "Access-Control-Request-Method": "GET" })).status;
+    expect(await ask()).toBe(200); // cached now
+    await sql`delete from bucket_settings where customer_id = 'acme-corp' and kind = 'cors'`;
+    let status = 200;
+    for (let i = 0; i < 100 && status === 200; i++) status = await ask();
+    expect(status).toBe(403);
+    expect((await acme("/web?cors", { method: "PUT", body: RULES })).status).toBe(200);
   });
 });
