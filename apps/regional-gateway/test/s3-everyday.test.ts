@@ -187,3 +187,39 @@ describe("X-Amz-Expires", () => {
     expect((await errorOf(await fetch(tampered(url, "604800")))).code).toBe("SignatureDoesNotMatch");
   });
 });
+
+describe("x-amz-expiration from lifecycle", () => {
+  const NS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
+  const DAY = 86_400_000;
+  const midnightAfter = (from: number, days: number) => new Date(Math.ceil((from + days * DAY) / DAY) * DAY).toUTCString();
+
+  it("announces the earliest matching enabled rule on PUT and HEAD, as S3 does", async () => {
+    expect((await acme("/exp", { method: "PUT" })).status).toBe(200);
+    const body = `<LifecycleConfiguration ${NS}>`
+      + "<Rule><ID>rule1</ID><Filter><Prefix>days1/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule>"
+      + "<Rule><ID>long</ID><Filter><Prefix>days</Prefix></Filter><Status>Enabled</Status><Expiration><Days>30</Days></Expiration></Rule>"
+      + "<Rule><ID>off</ID><Filter><Prefix>days1/</Prefix></Filter><Status>Disabled</Status><Expiration><Days>0001</Days></Expiration></Rule>"
+      + "<Rule><ID>tmp \"q\" é</ID><Filter><Tag><Key>class</Key><Value>tmp</Value></Tag></Filter><Status>Enabled</Status><Expiration><Days>2</Days></Expiration></Rule>"
+      + "<Rule><ID>abort-only</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status><AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>"
+      + "</LifecycleConfiguration>";
+    expect((await acme("/exp?lifecycle", { method: "PUT", body })).status).toBe(200);
+
+    const put = await sdk.send(new PutObjectCommand({ Bucket: "exp", Key: "days1/a.txt", Body: "x" }));
+    const head = await sdk.send(new HeadObjectCommand({ Bucket: "exp", Key: "days1/a.txt" }));
+    const modified = head.LastModified!.getTime();
+    const expected = `expiry-date="${midnightAfter(modified, 1)}", rule-id="rule1"`;
+    expect(put.Expiration).toBe(expected);
+    expect(head.Expiration).toBe(expected);
+
+    const long = await acme("/exp/days30.txt", { method: "PUT", body: "y" });
+    expect(long.headers.get("x-amz-expiration")).toMatch(/rule-id="long"$/);
+    const tagged = await acme("/exp/other.txt", { method: "PUT", body: "z", headers: { "x-amz-tagging": "class=tmp" } });
+    expect(tagged.headers.get("x-amz-expiration")).toMatch(/, rule-id="tmp \\"q\\" %C3%A9"$/);
+    const none = await acme("/exp/other-untagged.txt", { method: "PUT", body: "z" });
+    expect(none.headers.get("x-amz-expiration")).toBeNull();
+    expect((await acme("/exp/other-untagged.txt", { method: "HEAD" })).headers.get("x-amz-expiration")).toBeNull();
+    // Without a configuration, never.
+    expect((await acme("/exp?lifecycle", { method: "DELETE" })).status).toBe(204);
+    expect((await acme("/exp/days1/a.txt", { method: "HEAD" })).headers.get("x-amz-expiration")).toBeNull();
+  });
+});

@@ -11,6 +11,7 @@ import { BlobNotFoundError } from "@s3gw/storage";
 import { checkPreconditions } from "./conditions.ts";
 import { objectResponseHeaders } from "./object-headers.ts";
 import { planRead, responseOverrides, type ReadPlan } from "./read-options.ts";
+import { expirationHeaders } from "../../services/objects/lifecycle-expiration.ts";
 import { versionResponseHeaders } from "./version-headers.ts";
 import { parseVersionId } from "../../services/objects/versions.ts";
 
@@ -31,7 +32,7 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
     await checkRead(deps, customer, facts, row);
     checkPreconditions(c.req.raw.headers, renderEtag(row), row.lastModified);
     const { range, headers: partHeaders } = await planRead(c, row);
-    const headers = { ...objectResponseHeaders(row), ...versionResponseHeaders(bucket, row), ...partHeaders, ...overrides };
+    const headers = { ...objectResponseHeaders(row), ...versionResponseHeaders(bucket, row), ...(await expirationHeaders(deps.db, bucket, row)), ...partHeaders, ...overrides };
     if (range) {
       headers["content-range"] = `bytes ${range.start}-${range.end}/${row.sizeBytes}`;
       delete headers["x-amz-checksum-sha256"]; // a whole-object checksum would not match the part sent

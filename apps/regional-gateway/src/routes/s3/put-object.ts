@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { sourceCountryOf } from "../../source-country.ts";
 import type { AppEnv } from "../../env.ts";
 import { empty } from "./xml-response.ts";
+import { expirationHeaders } from "../../services/objects/lifecycle-expiration.ts";
 import { prepareObjectWrite, storeObject } from "../../services/objects/object-write.ts";
 import { parseTaggingHeader } from "../../services/objects/tags.ts";
 import { declaredBodySize, requestBody } from "./body.ts";
@@ -41,5 +42,6 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
     etag: `"${row.etag}"`,
     "x-amz-checksum-sha256": Buffer.from(row.sha256, "hex").toString("base64"),
     ...versionResponseHeaders(prepared.bucket, row),
+    ...(await expirationHeaders(deps.db, prepared.bucket, row)),
   });
 }
