@@ -57,6 +57,7 @@ describe("POST object: a browser form upload (curl -F)", () => {
     const created = await curlForm(postUrl(), signedForm(key, { bucket: "inbox", fields: [...BASE_FIELDS, ["success_action_status", "201"]], conditions: [...BASE_CONDITIONS, { success_action_status: "201" }] }), { name: "a.txt", content: "a" });
     expect(created.status).toBe(201);
     expect(created.body).toContain("<Bucket>inbox</Bucket><Key>uploads/a.txt</Key><ETag>&quot;");
+    expect(created.body).toContain(`<Location>${fi.url}/inbox/uploads/a.txt</Location>`);
     const redirect = "https://app.example.com/done?from=form";
     const moved = await curlForm(postUrl(), signedForm(key, { bucket: "inbox", fields: [...BASE_FIELDS, ["success_action_redirect", redirect]], conditions: [...BASE_CONDITIONS, ["eq", "$success_action_redirect", redirect]] }), { name: "b c.txt", content: "b" });
     expect(moved.status).toBe(303);

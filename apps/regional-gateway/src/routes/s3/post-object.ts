@@ -1,4 +1,5 @@
 import { pipeline, Transform } from "node:stream";
+import type { TLSSocket } from "node:tls";
 import { assertAcceptableAcl, assertObjectKey, checkPostPolicy, parseXml, S3_XMLNS, s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
@@ -121,8 +122,14 @@ export async function postObjectHandler(c: Context<AppEnv>, bucketName: string):
   }
 }
 
+/** The scheme the client used: as the router signed it (x-forwarded-proto is in its proof), else our own socket's. */
+function schemeOf(c: Context<AppEnv>): string {
+  if (c.var.forwardedByRouter) return c.req.header("x-forwarded-proto") === "https" ? "https" : "http";
+  return (c.env.incoming.socket as Partial<TLSSocket>).encrypted ? "https" : "http";
+}
+
 function answer(c: Context<AppEnv>, fields: ReadonlyMap<string, string>, done: { bucket: string; key: string; etag: string }, version: Record<string, string>): Response {
-  const location = `http://${c.req.header("host") ?? "localhost"}/${encodeURIComponent(done.bucket)}/${done.key.split("/").map(encodeURIComponent).join("/")}`;
+  const location = `${schemeOf(c)}://${c.req.header("host") ?? "localhost"}/${encodeURIComponent(done.bucket)}/${done.key.split("/").map(encodeURIComponent).join("/")}`;
   const redirect = redirectTarget(fields);
   if (redirect) {
     const query = Object.entries(done).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
