@@ -191,6 +191,12 @@ describe("form uploads routed by the credential inside the form (curl)", () => {
     expect(garbage.status).toBe(403);
   });
 
+  it("replays a form read whole before routing (no file part): the region answers it", async () => {
+    const noFile = await curl([...form(key, "uploads").flatMap(([k, v]) => ["--form-string", `${k}=${v}`]), `${stack.global.url}/uploads`]);
+    expect(noFile.status).toBe(400);
+    expect(noFile.body).toContain("<Code>IncorrectNumberOfFilesInPostRequest</Code>");
+  });
+
   it("answers its own refusal of a large form (unknown key) and drops the rest of the upload", async () => {
     const unknown = { access_key_id: "S3GWAAAAAAAAAAAAAAAA", secret_access_key: "x" };
     const res = await curlForm(`${stack.global.url}/uploads`, form(unknown, "uploads"), { name: "u.bin", content: Buffer.alloc(5 * 1024 * 1024, 1) });
