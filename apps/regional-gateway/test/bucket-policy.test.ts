@@ -114,11 +114,15 @@ describe("PUT/GET/DELETE ?policy and ?policyStatus", () => {
     const other = JSON.stringify({ Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "arn:aws:s3:::open/*" }] });
     const big = policy("pol", { Sid: "x".repeat(100), Effect: "Deny", Principal: "*", Action: "s3:GetObject", Condition: { StringLike: { "s3:prefix": Array.from({ length: 100 }, (_, i) => `${i}${"p".repeat(200)}`) } } });
     expect(big.length).toBeGreaterThan(20 * 1024);
-    for (const body of [other, big, "", "{not json", "[]"]) {
+    const surrogate = String.raw`{"Statement":[{"Sid":"\ud800","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::pol/*"}]}`;
+    const deep = `{"Statement":${"[".repeat(5000)}${"]".repeat(5000)}}`;
+    for (const body of [other, big, "", "{not json", "[]", surrogate, deep]) {
       const res = await acme("/pol?policy", { method: "PUT", body });
       expect(res.status, body.slice(0, 40)).toBe(400);
       expect(xmlValue(await res.text(), "Code")).toBe("MalformedPolicy");
     }
+    const notUtf8 = await acme("/pol?policy", { method: "PUT", body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) });
+    expect([notUtf8.status, xmlValue(await notUtf8.text(), "Message")]).toEqual([400, "Policies must be UTF-8 text"]);
     // Far over the limit is refused before it is read.
     const huge = await acme("/pol?policy", { method: "PUT", body: "{".padEnd(200_000, " ") });
     expect(huge.status).toBe(400);

@@ -60,6 +60,8 @@ describe("bucket policy documents", () => {
     ["a non-boolean Bool", doc(st({ Condition: { Bool: { "aws:SecureTransport": "yes" } } })), "true or false"],
     ["a nested condition value", doc(st({ Condition: { StringEquals: { "s3:prefix": [["a"]] } } })), "not a string"],
     ["an empty value list", doc(st({ Condition: { StringEquals: { "s3:prefix": [] } } })), "values"],
+    ["a lone surrogate in a condition value", String.raw`{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::docs/*","Condition":{"StringLike":{"s3:prefix":"a\ud800"}}}]}`, "lone UTF-16 surrogate"],
+    ["a NUL in a resource", String.raw`{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::docs/a\u0000"}]}`, "NUL"],
     ["an inherited operator name", doc(st({ Condition: { constructor: { constructor: "x" } } })), "Invalid Condition type"],
     ["an inherited key name", doc(st({ Condition: { StringEquals: { constructor: "x" } } })), "condition key"],
     ["a __proto__ operator", `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::docs/*","Condition":{"__proto__":{"__proto__":["x"]}}}]}`, "Invalid Condition type"],

@@ -1,4 +1,5 @@
 import { s3Error } from "../errors.ts";
+import { findUnstorableText } from "../text.ts";
 import { isValidActionPattern } from "./actions.ts";
 import { validateConditions, type ConditionBlock } from "./conditions.ts";
 
@@ -133,6 +134,9 @@ function statement(raw: unknown, scope: PolicyScope): PolicyStatement {
  */
 export function validateBucketPolicy(raw: unknown, scope: PolicyScope): BucketPolicyDocument {
   if (!isRecord(raw)) throw malformed("Policies must be a JSON object");
+  // NUL or a lone surrogate (from a \u escape) could not be stored; nesting is bounded too.
+  const unstorable = findUnstorableText(raw);
+  if (unstorable) throw malformed(`The policy ${unstorable}`);
   for (const field of Object.keys(raw)) if (!["Version", "Id", "Statement"].includes(field)) throw malformed(`Unknown field ${field.slice(0, 64)}`);
   const out: BucketPolicyDocument = { Statement: [] };
   if (raw.Version !== undefined) {

@@ -24,7 +24,12 @@ async function readPolicyText(c: Context<AppEnv>): Promise<string> {
   }
   const bytes = Buffer.concat(chunks);
   if (contentMd5 && !createHash("md5").update(bytes).digest().equals(contentMd5)) throw s3Error("BadDigest");
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw s3Error("MalformedPolicy", "Policies must be UTF-8 text");
+  }
   if (text.trim() === "") throw s3Error("MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'");
   return text;
 }
