@@ -1,4 +1,4 @@
-import { wildcardRegExp } from "./wildcard.ts";
+import { hasWildcard, wildcardRegExp } from "./wildcard.ts";
 
 /**
  * The S3 action names a bucket policy may use (AWS's list for S3 buckets and objects). A policy
@@ -32,7 +32,7 @@ const ACTION_SHAPE = /^(?:\*|s3:[A-Za-z*?]+)$/i;
 /** Whether a policy's action (exact or wildcard, case-insensitive as in IAM) names at least one S3 action. */
 export function isValidActionPattern(pattern: string): boolean {
   if (!ACTION_SHAPE.test(pattern)) return false;
-  if (!pattern.includes("*") && !pattern.includes("?")) return KNOWN.has(pattern.toLowerCase());
+  if (!hasWildcard(pattern)) return KNOWN.has(pattern.toLowerCase());
   const re = wildcardRegExp(pattern, { ignoreCase: true });
   return S3_IAM_ACTIONS.some((a) => re.test(a));
 }

@@ -3,5 +3,3 @@ export * from "./acl.ts";
 export * from "./conditions.ts";
 export * from "./document.ts";
 export * from "./evaluate.ts";
-export { IpSet, parseCidr } from "./ip.ts";
-export { hasWildcard, wildcardRegExp } from "./wildcard.ts";
