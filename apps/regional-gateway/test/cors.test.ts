@@ -42,9 +42,9 @@ const presignedQuery = (key: TestKey) => `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz
 
 describe("PUT/GET/DELETE ?cors", () => {
   it("round-trips a configuration with the AWS SDK", async () => {
-    await sdk.send(new PutBucketCorsCommand({ Bucket: "plain", CORSConfiguration: { CORSRules: [{ ID: "r1", AllowedOrigins: ["https://*.example.org"], AllowedMethods: ["POST", "DELETE"], AllowedHeaders: ["*"], ExposeHeaders: ["x-amz-request-id"], MaxAgeSeconds: 30 }] } }));
+    await sdk.send(new PutBucketCorsCommand({ Bucket: "plain", CORSConfiguration: { CORSRules: [{ ID: "r1", AllowedOrigins: ["https://*.example.org"], AllowedMethods: ["POST", "DELETE"], AllowedHeaders: ["Content-Type", "X-Amz-*"], ExposeHeaders: ["x-amz-request-id"], MaxAgeSeconds: 30 }] } }));
     const got = await sdk.send(new GetBucketCorsCommand({ Bucket: "plain" }));
-    expect(got.CORSRules).toEqual([{ ID: "r1", AllowedOrigins: ["https://*.example.org"], AllowedMethods: ["POST", "DELETE"], AllowedHeaders: ["*"], ExposeHeaders: ["x-amz-request-id"], MaxAgeSeconds: 30 }]);
+    expect(got.CORSRules).toEqual([{ ID: "r1", AllowedOrigins: ["https://*.example.org"], AllowedMethods: ["POST", "DELETE"], AllowedHeaders: ["Content-Type", "X-Amz-*"], ExposeHeaders: ["x-amz-request-id"], MaxAgeSeconds: 30 }]);
     await sdk.send(new DeleteBucketCorsCommand({ Bucket: "plain" }));
     await expect(sdk.send(new GetBucketCorsCommand({ Bucket: "plain" }))).rejects.toMatchObject({ name: "NoSuchCORSConfiguration", $metadata: { httpStatusCode: 404 } });
   });

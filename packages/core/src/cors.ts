@@ -9,7 +9,7 @@ export interface CorsRule {
   id?: string;
   allowedOrigins: string[];
   allowedMethods: CorsMethod[];
-  /** Lower-cased; each may carry one `*`. */
+  /** As configured (matched case-insensitively); each may carry one `*`. */
   allowedHeaders: string[];
   exposeHeaders: string[];
   maxAgeSeconds?: number;
@@ -70,7 +70,7 @@ function parseRule(rule: unknown): CorsRule {
     ...(ids[0] === undefined ? {} : { id: ids[0] }),
     allowedOrigins: origins,
     allowedMethods: [...new Set(methods)] as CorsMethod[],
-    allowedHeaders: headers.map((h) => h.toLowerCase()),
+    allowedHeaders: headers,
     exposeHeaders: expose,
     ...(maxAge === undefined ? {} : { maxAgeSeconds: Number(maxAge) }),
   };
@@ -112,7 +112,7 @@ export function matchCorsRule(rules: readonly CorsRule[], req: CorsRequest): Cor
     (r) =>
       r.allowedOrigins.some((o) => wildcardMatch(o, req.origin)) &&
       (r.allowedMethods as readonly string[]).includes(req.method) &&
-      req.headers.every((h) => r.allowedHeaders.some((p) => wildcardMatch(p, h))),
+      req.headers.every((h) => r.allowedHeaders.some((p) => wildcardMatch(p.toLowerCase(), h))),
   );
 }
 

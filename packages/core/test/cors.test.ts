@@ -16,9 +16,9 @@ function code(fn: () => unknown): string {
 }
 
 describe("CORS configuration", () => {
-  it("parses every element of a rule, header names lower-cased", () => {
+  it("parses every element of a rule, header names as configured", () => {
     const [r] = parse(rule("<ID>web</ID><AllowedOrigin>https://*.example.com</AllowedOrigin><AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedHeader>Content-Type</AllowedHeader><AllowedHeader>x-amz-*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3000</MaxAgeSeconds>"));
-    expect(r).toEqual({ id: "web", allowedOrigins: ["https://*.example.com"], allowedMethods: ["PUT", "GET"], allowedHeaders: ["content-type", "x-amz-*"], exposeHeaders: ["ETag"], maxAgeSeconds: 3000 });
+    expect(r).toEqual({ id: "web", allowedOrigins: ["https://*.example.com"], allowedMethods: ["PUT", "GET"], allowedHeaders: ["Content-Type", "x-amz-*"], exposeHeaders: ["ETag"], maxAgeSeconds: 3000 });
   });
 
   it("refuses what S3 refuses", () => {
@@ -40,7 +40,7 @@ describe("CORS configuration", () => {
 describe("CORS matching", () => {
   const rules: CorsRule[] = [
     { allowedOrigins: ["https://app.example.com"], allowedMethods: ["PUT"], allowedHeaders: ["content-type"], exposeHeaders: ["ETag"], maxAgeSeconds: 60 },
-    { allowedOrigins: ["*suffix"], allowedMethods: ["GET"], allowedHeaders: ["x-amz-*"], exposeHeaders: [] },
+    { allowedOrigins: ["*suffix"], allowedMethods: ["GET"], allowedHeaders: ["X-Amz-*"], exposeHeaders: [] },
     { allowedOrigins: ["*"], allowedMethods: ["HEAD"], allowedHeaders: ["*"], exposeHeaders: [] },
   ];
 
