@@ -2,7 +2,7 @@ import type postgres from "postgres";
 import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
-import { legalHoldXml, md5B64, md5Hex, tenantBlobCount, xmlBlocks, xmlValue } from "./s3-write-helpers.ts";
+import { md5B64, md5Hex, tenantBlobCount, xmlBlocks, xmlValue } from "./s3-write-helpers.ts";
 
 let fi: TestRegion;
 let acme: ReturnType<typeof s3>;
@@ -123,7 +123,8 @@ describe("CopyObject", () => {
 
   it("refuses copying onto a held object and stores nothing", async () => {
     await putSource("/docs/held.md", "held original");
-    expect((await acme("/docs/held.md?legal-hold", { method: "PUT", body: legalHoldXml("ON") })).status).toBe(200);
+    // S3 object lock needs a lock-enabled (versioned) bucket; in this unversioned one the hold is placed as the compliance side places it.
+    await sql`update object_metadata set legal_hold = true where bucket_name = 'docs' and object_key = 'held.md'`;
     const before = await tenantBlobCount(fi.storageDir, "acme-corp");
     const res = await copy("/docs/held.md", "/docs/plan%20v1.md");
     expect(res.status).toBe(403);
@@ -151,7 +152,8 @@ describe("DeleteObjects", () => {
 
   it("in quiet mode reports only errors; a held object is an Error and stays; the audit row has the counts", async () => {
     for (const k of ["q1", "q2", "kept"]) expect((await acme(`/batch/${k}`, { method: "PUT", body: k })).status).toBe(200);
-    expect((await acme("/batch/kept?legal-hold", { method: "PUT", body: legalHoldXml("ON") })).status).toBe(200);
+    // S3 object lock needs a lock-enabled (versioned) bucket; in this unversioned one the hold is placed as the compliance side places it.
+    await sql`update object_metadata set legal_hold = true where bucket_name = 'batch' and object_key = 'kept'`;
     const res = await deleteObjects(deleteXml(["q1", "kept", "q2"], true));
     expect(res.status).toBe(200);
     const body = await res.text();

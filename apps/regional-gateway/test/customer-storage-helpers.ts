@@ -24,7 +24,8 @@ export interface Backend {
  * The "customer bucket": another regional gateway, whose SigV4 S3 API is a real
  * S3-compatible server. Its own customer owns the buckets the gateway under test writes to.
  */
-export async function startBackend(buckets: string[]): Promise<Backend> {
+/** `objectLock`: the buckets are created with S3 object lock (a lock-enforcing customer bucket). */
+export async function startBackend(buckets: string[], opts: { objectLock?: boolean } = {}): Promise<Backend> {
   const region = await startTestRegion("DE-FRA");
   expect((await register(region.url, BACKEND_CUSTOMER, { country: "Germany", data_residency_requirement: "strict" })).status).toBe(201);
   const newKey = async () => {
@@ -43,7 +44,7 @@ export async function startBackend(buckets: string[]): Promise<Backend> {
     region: "us-east-1",
     credentials: { accessKeyId: key.access_key_id, secretAccessKey: key.secret_access_key },
   });
-  for (const Bucket of buckets) await sdk.send(new CreateBucketCommand({ Bucket }));
+  for (const Bucket of buckets) await sdk.send(new CreateBucketCommand({ Bucket, ...(opts.objectLock ? { ObjectLockEnabledForBucket: true } : {}) }));
   const keys = async (Bucket: string) => ((await sdk.send(new ListObjectsV2Command({ Bucket }))).Contents ?? []).map((o) => o.Key!);
   return { region, url: region.url, key, sdk, keys, newKey };
 }

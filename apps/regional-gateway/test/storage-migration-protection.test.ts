@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectLegalHoldCommand, GetObjectRetentionCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectLegalHoldCommand, GetObjectRetentionCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import type postgres from "postgres";
 import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,11 +17,13 @@ let targetId: string;
 const until = new Date(Date.now() + 2 * 86_400_000);
 
 beforeAll(async () => {
-  backend = await startBackend(["keeper-vault"]);
+  backend = await startBackend(["keeper-vault"], { objectLock: true });
   gw = await startTestRegion("FI-HEL");
   sql = postgresClient(gw.databaseUrl, { max: 1 });
-  await registerWithBuckets(gw.url, "keeper", ["records"], { data_residency_requirement: "jurisdiction" });
+  await registerWithBuckets(gw.url, "keeper", [], { data_residency_requirement: "jurisdiction" });
   const c = s3(gw.url, "keeper");
+  // S3 object lock exists only in buckets created with it.
+  expect((await c("/records", { method: "PUT", headers: { "x-amz-bucket-object-lock-enabled": "true" } })).status).toBe(200);
   for (const k of ["held.txt", "retained.txt", "plain.txt"]) expect((await c(`/records/${k}`, { method: "PUT", body: `body of ${k}` })).status).toBe(200);
   expect((await c("/records/held.txt?legal-hold", { method: "PUT", body: "<LegalHold><Status>ON</Status></LegalHold>" })).status).toBe(200);
   const retention = `<Retention><Mode>COMPLIANCE</Mode><RetainUntilDate>${until.toISOString()}</RetainUntilDate></Retention>`;
@@ -60,9 +62,10 @@ describe("migration keeps protection", () => {
     expect(retained.Retention?.Mode).toBe("COMPLIANCE");
     expect(retained.Retention?.RetainUntilDate?.toISOString()).toBe(until.toISOString());
     await expect(backend.sdk.send(new GetObjectLegalHoldCommand({ Bucket, Key: await backendKey("plain.txt") }))).rejects.toThrow();
-    // The bucket owner's own credentials cannot remove the protected copies.
+    // The bucket owner's own credentials cannot remove the protected copies (a versioned lock bucket: only a delete by version destroys).
     for (const k of ["held.txt", "retained.txt"]) {
-      await expect(backend.sdk.send(new DeleteObjectCommand({ Bucket, Key: await backendKey(k) }))).rejects.toMatchObject({ name: "AccessDenied" });
+      const { VersionId } = await backend.sdk.send(new HeadObjectCommand({ Bucket, Key: await backendKey(k) }));
+      await expect(backend.sdk.send(new DeleteObjectCommand({ Bucket, Key: await backendKey(k), VersionId }))).rejects.toMatchObject({ name: "AccessDenied" });
     }
     // Only the three objects are there: the lock probe cleaned up after itself.
     expect((await backend.keys(Bucket)).sort()).toEqual((await Promise.all(["held.txt", "plain.txt", "retained.txt"].map(backendKey))).sort());
@@ -81,6 +84,7 @@ describe("migration keeps protection", () => {
     expect(`gw/${item!.source_key}`).toBe(left[0]);
     for (const k of ["held.txt", "retained.txt", "plain.txt"]) expect(await (await s3(gw.url, "keeper")(`/records/${k}`)).text()).toBe(`body of ${k}`);
     // Protection is the gateway's again, from the metadata row.
-    expect((await s3(gw.url, "keeper")("/records/held.txt", { method: "DELETE" })).status).toBe(403);
+    const version = (await s3(gw.url, "keeper")("/records/held.txt", { method: "HEAD" })).headers.get("x-amz-version-id");
+    expect((await s3(gw.url, "keeper")(`/records/held.txt?versionId=${version}`, { method: "DELETE" })).status).toBe(403);
   });
 });

@@ -43,7 +43,8 @@ beforeAll(async () => {
   sql = postgresClient(fi.databaseUrl, { max: 1 });
   await register(fi.url, "mover", { country: "FI", data_residency_requirement: "jurisdiction" });
   const acme = s3(fi.url, "mover");
-  await acme("/archive", { method: "PUT" });
+  // S3 object lock (the protected objects below) exists only in buckets created with it.
+  await acme("/archive", { method: "PUT", headers: { "x-amz-bucket-object-lock-enabled": "true" } });
   for (let i = 0; i < OBJECTS; i += 20) {
     await Promise.all(Array.from({ length: 20 }, (_, j) => acme(`/archive/doc-${String(i + j).padStart(4, "0")}.txt`, { method: "PUT", body: `document ${i + j}` })));
   }
@@ -222,8 +223,9 @@ describe("storage migration", () => {
     const [startRow] = await sql`select compliance_info from operations_log where operation_type = 'StartStorageMigration' and compliance_info->>'migration_id' = ${forced.migration_id}`;
     expect(startRow!.compliance_info.protection_override).toEqual({ reason });
     // The gateway still enforces both: the hold and the retention are on the row, wherever the bytes are.
-    expect((await acme("/archive/held.txt", { method: "DELETE" })).status).toBe(403);
-    expect((await acme("/archive/retained.txt", { method: "DELETE" })).status).toBe(403);
+    const version = async (key: string) => (await acme(`/archive/${key}`, { method: "HEAD" })).headers.get("x-amz-version-id");
+    expect((await acme(`/archive/held.txt?versionId=${await version("held.txt")}`, { method: "DELETE" })).status).toBe(403);
+    expect((await acme(`/archive/retained.txt?versionId=${await version("retained.txt")}`, { method: "DELETE" })).status).toBe(403);
     expect(await (await acme("/archive/retained.txt")).text()).toBe("retained");
     expect((await getMigration(fi.url, forced.migration_id)).status).toBe("completed");
   });

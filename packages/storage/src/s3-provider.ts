@@ -160,11 +160,30 @@ export class S3Provider implements StorageProvider {
     return stream;
   }
 
+  /**
+   * Removes the blob's bytes. In a versioned bucket (every bucket with object lock is one) a
+   * plain delete only adds a delete marker and the bytes stay, so then every version and marker
+   * of this exact key (ours alone: keys are unique) is deleted by version id; a version under
+   * the bucket's own lock refuses, and that failure is the caller's.
+   */
   async delete(storageKey: string): Promise<void> {
     const { s3, client } = await this.connected();
-    await client.send(new s3.DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(storageKey) })).catch((err: unknown) => {
+    const Key = this.keyOf(storageKey);
+    const done = await client.send(new s3.DeleteObjectCommand({ Bucket: this.bucket, Key })).catch((err: unknown) => {
       if ((err as Error).name !== "NoSuchKey") throw backendFailure(err);
+      return undefined;
     });
+    if (!done?.DeleteMarker) return;
+    const listed = await client.send(new s3.ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: Key })).catch((err: unknown) => {
+      throw backendFailure(err);
+    });
+    // Markers first: if a locked version refuses, the key is left as it was, visible, not hidden behind our marker.
+    for (const v of [...(listed.DeleteMarkers ?? []), ...(listed.Versions ?? [])]) {
+      if (v.Key !== Key || !v.VersionId) continue;
+      await client.send(new s3.DeleteObjectCommand({ Bucket: this.bucket, Key, VersionId: v.VersionId })).catch((err: unknown) => {
+        throw backendFailure(err);
+      });
+    }
   }
 
   async *list(prefix: string): AsyncIterable<{ storageKey: string; modifiedAt: Date }> {

@@ -5,15 +5,18 @@ import type { AppEnv } from "../../env.ts";
 import { findBucket } from "../../services/objects/buckets.ts";
 import { findObject } from "../../services/objects/objects.ts";
 import { setObjectTags, validateTags } from "../../services/objects/tags.ts";
+import { parseVersionId } from "../../services/objects/versions.ts";
 import { elements, readXmlDocument, text } from "./xml-body.ts";
 import { empty, xml } from "./xml-response.ts";
 
 
 const tagElement = z.object({ Key: z.string(), Value: z.string() });
 
+/** The bucket and the version addressed (`?versionId=`, else the latest). */
 async function target(c: Context<AppEnv>, bucketName: string, key: string) {
   assertObjectKey(key);
-  return findBucket(c.var.deps.db, c.var.customer.customerId, bucketName);
+  const versionId = parseVersionId(c.var.s3Target.query.get("versionId"));
+  return { bucket: await findBucket(c.var.deps.db, c.var.customer.customerId, bucketName), versionId };
 }
 
 /** `<Tagging><TagSet><Tag><Key/><Value/></Tag>…</TagSet></Tagging>`; keys and values are kept as sent, spaces included. */
@@ -32,21 +35,22 @@ async function readTagSet(c: Context<AppEnv>): Promise<[string, string][]> {
 }
 
 export async function putObjectTaggingHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
-  const bucket = await target(c, bucketName, key);
+  const { bucket, versionId } = await target(c, bucketName, key);
   const tags = validateTags(await readTagSet(c));
-  await setObjectTags(c.var.deps.db, bucket, key, tags);
+  await setObjectTags(c.var.deps.db, bucket, key, tags, versionId);
   c.var.op.info = { tags: Object.keys(tags).length };
   return empty(c, 200);
 }
 
 export async function getObjectTaggingHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
-  const row = await findObject(c.var.deps.db, await target(c, bucketName, key), key);
+  const { bucket, versionId } = await target(c, bucketName, key);
+  const row = await findObject(c.var.deps.db, bucket, key, versionId);
   const tags = Object.entries(row.tags).map(([Key, Value]) => ({ Key, Value }));
   return xml(c, { Tagging: { "@_xmlns": S3_XMLNS, TagSet: tags.length ? { Tag: tags } : "" } });
 }
 
 export async function deleteObjectTaggingHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
-  const bucket = await target(c, bucketName, key);
-  await setObjectTags(c.var.deps.db, bucket, key, {});
+  const { bucket, versionId } = await target(c, bucketName, key);
+  await setObjectTags(c.var.deps.db, bucket, key, {}, versionId);
   return empty(c, 204);
 }

@@ -30,7 +30,8 @@ export async function locate(db: RegionalDb, sel: { customerId: string; bucket?:
     if (!bucket) throw apiError.notFound(`customer ${customer.customerId} has no bucket ${sel.bucket}`);
   }
   if (bucket && sel.key !== undefined) {
-    [object] = await db.select().from(objectMetadata).where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, sel.key))).limit(1);
+    // The key's current version: a hold placed by key protects what the key serves now.
+    [object] = await db.select().from(objectMetadata).where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, sel.key), eq(objectMetadata.isLatest, true))).limit(1);
     if (!object) throw apiError.notFound(`no object ${sel.key} in bucket ${sel.bucket}`);
   }
   return { customer, bucket, object };

@@ -88,7 +88,8 @@ export async function enforceContentRules(deps: Deps, customer: Customer, req: F
   const [dup] = await deps.db
     .select({ key: objectMetadata.objectKey })
     .from(objectMetadata)
-    .where(and(eq(objectMetadata.bucketId, req.bucketId), eq(objectMetadata.sha256, req.sha256), ne(objectMetadata.objectKey, req.key)))
+    // Current versions only: a noncurrent version is history, not a second copy in use.
+    .where(and(eq(objectMetadata.bucketId, req.bucketId), eq(objectMetadata.sha256, req.sha256), ne(objectMetadata.objectKey, req.key), eq(objectMetadata.isLatest, true)))
     .limit(1);
   if (dup) {
     throw s3Error("DuplicateContent", `An object with the same SHA-256 already exists in bucket ${req.bucket}: ${dup.key}`, { resource: `/${req.bucket}/${req.key}` });

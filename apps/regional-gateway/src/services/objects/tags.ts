@@ -34,12 +34,16 @@ export function parseTaggingHeader(value: string | undefined): Tags | undefined 
   return validateTags([...new URLSearchParams(value)]);
 }
 
-/** Replaces an object's tags (an empty map removes them). Tags are metadata: object lock does not freeze them, as in S3. */
-export async function setObjectTags(db: RegionalDb, bucket: Bucket, key: string, tags: Tags): Promise<void> {
+/**
+ * Replaces the tags of the key's latest version or of the given one (an empty map removes them).
+ * Tags are metadata: object lock does not freeze them, as in S3.
+ */
+export async function setObjectTags(db: RegionalDb, bucket: Bucket, key: string, tags: Tags, versionId?: string): Promise<void> {
+  const which = versionId === undefined ? eq(objectMetadata.isLatest, true) : eq(objectMetadata.versionId, versionId);
   const updated = await db
     .update(objectMetadata)
     .set({ tags })
-    .where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key)))
+    .where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key), which))
     .returning({ id: objectMetadata.objectId });
-  if (updated.length === 0) throw s3Error("NoSuchKey", undefined, { resource: key });
+  if (updated.length === 0) throw versionId === undefined ? s3Error("NoSuchKey", undefined, { resource: key }) : s3Error("NoSuchVersion", undefined, { resource: key });
 }

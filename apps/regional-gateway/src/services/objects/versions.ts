@@ -35,20 +35,23 @@ export function versionHeader(versioning: Bucket["versioning"], versionId: strin
   return versioning === null && versionId === NULL_VERSION ? {} : { "x-amz-version-id": versionId };
 }
 
+/** What the key-level helpers need of a bucket. */
+type KeyOwner = Pick<Bucket, "bucketId">;
+
 /** Serialises every writer of one key (commits, deletes, version removal) for the rest of the transaction. */
-export async function lockKey(tx: RegionalTx, bucket: Bucket, key: string): Promise<void> {
+export async function lockKey(tx: RegionalTx, bucket: KeyOwner, key: string): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${bucket.bucketId + "/" + key}, 0))`);
 }
 
-const objectOf = (bucket: Bucket, key: string) => and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key));
-const markerOf = (bucket: Bucket, key: string) => and(eq(objectDeleteMarkers.bucketId, bucket.bucketId), eq(objectDeleteMarkers.objectKey, key));
+const objectOf = (bucket: KeyOwner, key: string) => and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key));
+const markerOf = (bucket: KeyOwner, key: string) => and(eq(objectDeleteMarkers.bucketId, bucket.bucketId), eq(objectDeleteMarkers.objectKey, key));
 
 /**
  * Under the key's lock: the stamp for a new version, strictly above every stamp the key has
  * (microseconds of `now`, or one past the newest when the clock has not moved on), so the
  * newest version is always the one written last.
  */
-export async function nextStamp(tx: RegionalTx, bucket: Bucket, key: string, now: Date): Promise<number> {
+export async function nextStamp(tx: RegionalTx, bucket: KeyOwner, key: string, now: Date): Promise<number> {
   const [obj] = await tx.select({ s: max(objectMetadata.versionStamp) }).from(objectMetadata).where(objectOf(bucket, key));
   const [marker] = await tx.select({ s: max(objectDeleteMarkers.versionStamp) }).from(objectDeleteMarkers).where(markerOf(bucket, key));
   const newest = Math.max(Number(obj?.s ?? -1), Number(marker?.s ?? -1));
@@ -56,13 +59,13 @@ export async function nextStamp(tx: RegionalTx, bucket: Bucket, key: string, now
 }
 
 /** Under the key's lock: no version of the key is latest any more (a new one is about to be). */
-export async function demoteLatest(tx: RegionalTx, bucket: Bucket, key: string): Promise<void> {
+export async function demoteLatest(tx: RegionalTx, bucket: KeyOwner, key: string): Promise<void> {
   await tx.update(objectMetadata).set({ isLatest: false }).where(and(objectOf(bucket, key), eq(objectMetadata.isLatest, true)));
   await tx.update(objectDeleteMarkers).set({ isLatest: false }).where(and(markerOf(bucket, key), eq(objectDeleteMarkers.isLatest, true)));
 }
 
 /** Under the key's lock, after the latest version was removed: the newest remaining one (version or marker) becomes latest. */
-export async function promoteNewest(tx: RegionalTx, bucket: Bucket, key: string): Promise<void> {
+export async function promoteNewest(tx: RegionalTx, bucket: KeyOwner, key: string): Promise<void> {
   const [obj] = await tx.select({ id: objectMetadata.objectId, stamp: objectMetadata.versionStamp }).from(objectMetadata)
     .where(objectOf(bucket, key)).orderBy(sql`${objectMetadata.versionStamp} desc`).limit(1);
   const [marker] = await tx.select({ id: objectDeleteMarkers.markerId, stamp: objectDeleteMarkers.versionStamp }).from(objectDeleteMarkers)
@@ -75,7 +78,7 @@ export async function promoteNewest(tx: RegionalTx, bucket: Bucket, key: string)
 }
 
 /** Under the key's lock: one version of the key, locked, as an object version or a delete marker. */
-export async function lockedVersion(tx: RegionalTx, bucket: Bucket, key: string, versionId: string): Promise<{ object?: ObjectRow; marker?: DeleteMarkerRow }> {
+export async function lockedVersion(tx: RegionalTx, bucket: KeyOwner, key: string, versionId: string): Promise<{ object?: ObjectRow; marker?: DeleteMarkerRow }> {
   const [object] = await tx.select().from(objectMetadata).where(and(objectOf(bucket, key), eq(objectMetadata.versionId, versionId))).for("update");
   if (object) return { object };
   const [marker] = await tx.select().from(objectDeleteMarkers).where(and(markerOf(bucket, key), eq(objectDeleteMarkers.versionId, versionId))).for("update");
