@@ -171,22 +171,23 @@ describe("erasure (Art. 17)", () => {
 
     const dsr = await newRequest("evan", "erasure");
     const done = await execute(dsr.request_id);
-    expect(done.status).toBe("completed");
+    // Protected versions remain: the request stays open, to be run again when the protections end.
+    expect(done.status).toBe("in_progress");
     expect(done.result!.outcome).toBe("partial");
     expect(done.result!.erased).toEqual([
-      { bucket: "records", key: "evan/a.txt", sha256: expect.stringMatching(/^[0-9a-f]{64}$/), size: 8 },
-      { bucket: "scans", key: "evan/b.png", sha256: expect.stringMatching(/^[0-9a-f]{64}$/), size: 12 },
+      { bucket: "records", key: "evan/a.txt", version_id: "null", sha256: expect.stringMatching(/^[0-9a-f]{64}$/), size: 8 },
+      { bucket: "scans", key: "evan/b.png", version_id: "null", sha256: expect.stringMatching(/^[0-9a-f]{64}$/), size: 12 },
     ]);
     expect(done.result!.kept).toEqual([
-      { bucket: "records", key: "evan/held.txt", reason: "legal hold: litigation" },
-      { bucket: "records", key: "evan/retained.txt", reason: expect.stringMatching(/^COMPLIANCE retention until /) },
+      { bucket: "records", key: "evan/held.txt", version_id: "null", reason: "legal hold: litigation" },
+      { bucket: "records", key: "evan/retained.txt", version_id: "null", reason: expect.stringMatching(/^COMPLIANCE retention until /) },
     ]);
     expect(done.result!.bytes_erased).toBe(20);
     expect(done.affected_objects).toEqual([
-      { bucket: "records", key: "evan/a.txt", action: "erased" },
-      { bucket: "scans", key: "evan/b.png", action: "erased" },
-      { bucket: "records", key: "evan/held.txt", action: "kept", reason: "legal hold: litigation" },
-      { bucket: "records", key: "evan/retained.txt", action: "kept", reason: expect.stringMatching(/^COMPLIANCE retention/) },
+      { bucket: "records", key: "evan/a.txt", version_id: "null", action: "erased" },
+      { bucket: "scans", key: "evan/b.png", version_id: "null", action: "erased" },
+      { bucket: "records", key: "evan/held.txt", version_id: "null", action: "kept", reason: "legal hold: litigation" },
+      { bucket: "records", key: "evan/retained.txt", version_id: "null", action: "kept", reason: expect.stringMatching(/^COMPLIANCE retention/) },
     ]);
 
     expect(await fileExists(keys.a)).toBe(false);
@@ -203,13 +204,23 @@ describe("erasure (Art. 17)", () => {
 
     // The request row says the same, the audit row counts it, and the hash chain is untouched.
     const [row] = await sql`select status, result, completed_at from data_subject_requests where request_id = ${dsr.request_id}`;
-    expect(row).toMatchObject({ status: "completed", result: { outcome: "partial", erased: done.result!.erased, kept: done.result!.kept } });
-    expect((await api(t.officer!, "POST", `/requests/${dsr.request_id}/execute`)).status).toBe(409);
+    expect(row).toMatchObject({ status: "in_progress", completed_at: null, result: { outcome: "partial", erased: done.result!.erased, kept: done.result!.kept } });
     const [exec] = await sql`select compliance_info from operations_log where operation_type = 'ExecuteDataSubjectRequest' and result = 'success' and compliance_info->>'request_id' = ${dsr.request_id}`;
     expect(exec!.compliance_info).toMatchObject({ request_type: "erasure", erased: 2, kept: 2, byte_deletes_failed: 0 });
     expect((await sql`select count(*)::int as n from operations_log where object_key = 'evan/a.txt'`)[0]!.n).toBeGreaterThan(0);
     const verify = await json<{ intact: boolean }>(await fetch(`${de.url}/api/audit/verify`, { headers: bearer(t.auditor!) }), 200);
     expect(verify.intact).toBe(true);
+
+    // Once the hold is lifted and the retention ends, running it again erases the rest and closes it.
+    await sql`update object_metadata set legal_hold = false where object_key = 'evan/held.txt'`;
+    await sql`update object_metadata set retention_until = now() - interval '1 second' where object_key = 'evan/retained.txt'`;
+    const again = await execute(dsr.request_id);
+    expect(again.status).toBe("completed");
+    expect(again.result).toMatchObject({ outcome: "complete", kept: [], runs: 2, bytes_erased: 20 + 8 + 16 });
+    expect((again.result!.erased as { key: string }[]).map((e) => e.key)).toEqual(["evan/a.txt", "evan/b.png", "evan/held.txt", "evan/retained.txt"]);
+    expect(await fileExists(keys.held)).toBe(false);
+    expect(await fileExists(keys.retained)).toBe(false);
+    expect((await api(t.officer!, "POST", `/requests/${dsr.request_id}/execute`)).status).toBe(409);
   });
 
   it("reports a complete erasure when nothing is protected", async () => {

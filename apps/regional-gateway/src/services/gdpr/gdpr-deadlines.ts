@@ -5,6 +5,7 @@ import { complianceEvents, dataSubjectRequests } from "@s3gw/schema-regional";
 import type { Deps, RegionalDb } from "../../env.ts";
 import { raiseComplianceEvent } from "../compliance/compliance-events.ts";
 import type { Tx } from "./gdpr.ts";
+import { rerunPartialErasures } from "./gdpr-erasure-rerun.ts";
 
 const dedupeKey = (requestId: string, state: "overdue" | "near") => `gdpr:${requestId}:${state}`;
 
@@ -23,6 +24,8 @@ export async function raiseDeadlineAlerts(deps: Pick<Deps, "db" | "clock">): Pro
     .where(and(inArray(dataSubjectRequests.status, [...OPEN_GDPR_STATUSES]), lt(dataSubjectRequests.responseDeadline, horizon)));
   let raised = 0;
   for (const r of due) {
+    // A partial erasure was answered (what could be erased was); it waits on holds and retention, not on the officer.
+    if (r.requestType === "erasure" && r.result?.outcome === "partial") continue;
     const state = gdprDeadlineState(r.status, r.responseDeadline, now);
     if (state !== "overdue" && state !== "near") continue;
     const overdue = state === "overdue";
@@ -54,10 +57,15 @@ export async function resolveNearDeadlineAlert(db: RegionalDb | Tx, requestId: s
     .where(and(eq(complianceEvents.dedupeKey, dedupeKey(requestId, "near")), isNull(complianceEvents.resolvedAt)));
 }
 
-/** Runs the deadline check now and every `intervalMs`; the returned function stops it. */
-export function startGdprDeadlineTimer(deps: Pick<Deps, "db" | "clock" | "logger">, intervalMs: number): () => void {
+/**
+ * Runs the deadline check, and the re-run of partial erasures whose protections ended, now and
+ * every `intervalMs`; the returned function stops it.
+ */
+export function startGdprDeadlineTimer(deps: Deps, intervalMs: number): () => void {
   return startPeriodic("GDPR deadline check", async () => {
     const { raised } = await raiseDeadlineAlerts(deps);
     if (raised) deps.logger.info({ raised }, "GDPR deadline alerts raised");
+    const { rerun, completed } = await rerunPartialErasures(deps);
+    if (rerun) deps.logger.info({ rerun, completed }, "partial GDPR erasures run again");
   }, intervalMs, deps.logger);
 }

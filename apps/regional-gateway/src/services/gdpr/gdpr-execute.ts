@@ -4,7 +4,7 @@ import { findDsr, type DsrRow } from "./gdpr.ts";
 import { executeErasure } from "./gdpr-erasure.ts";
 import { contentPolicy } from "./gdpr-export.ts";
 import { executeRestriction } from "./gdpr-restriction.ts";
-import { subjectObjectPage, subjectTotals, type Subject } from "./gdpr-subject.ts";
+import { subjectCursor, subjectObjectPage, subjectTotals, type Subject, type SubjectCursor } from "./gdpr-subject.ts";
 import { assertOpen, completeDsr, lockDsr } from "./gdpr-tracking.ts";
 
 export interface Execution { row: DsrRow; info: Record<string, unknown> }
@@ -32,12 +32,12 @@ async function prepareExport(deps: Deps, id: string, scope: string | undefined, 
     const s: Subject = { customerId: req.customerId, dataSubjectId: req.dataSubjectId };
     const totals = await subjectTotals(tx, s);
     const affected: { bucket: string; key: string; sha256: string; size: number }[] = [];
-    let after: { bucket: string; key: string } | undefined;
+    let after: SubjectCursor | undefined;
     for (;;) {
       const page = await subjectObjectPage(tx, s, after, 1000);
       for (const o of page) affected.push({ bucket: o.bucketName, key: o.objectKey, sha256: o.sha256, size: o.sizeBytes });
       if (page.length < 1000) break;
-      after = { bucket: page[page.length - 1]!.bucketName, key: page[page.length - 1]!.objectKey };
+      after = subjectCursor(page[page.length - 1]!);
     }
     const content = contentPolicy(req.requestType, totals.bytes);
     return completeDsr(

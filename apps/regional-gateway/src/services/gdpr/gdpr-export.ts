@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import type { Deps } from "../../env.ts";
 import type { DsrRow } from "./gdpr.ts";
-import { exportLogView, exportObjectView, SUBJECT_LINK, subjectLogPage, subjectObjectPage, subjectTotals, type Subject } from "./gdpr-subject.ts";
+import { exportLogView, exportObjectView, SUBJECT_LINK, subjectCursor, subjectLogPage, subjectObjectPage, subjectTotals, type Subject, type SubjectCursor } from "./gdpr-subject.ts";
 
 /** Portability exports carry object bytes (base64) only up to this total; beyond it, the bytes stay downloadable over S3. */
 export const PORTABILITY_CONTENT_LIMIT = 10 * 1024 * 1024;
@@ -41,7 +41,7 @@ export async function* exportDocument(deps: Deps, row: DsrRow): AsyncGenerator<B
 
   let objects = 0;
   let embedded = 0;
-  let after: { bucket: string; key: string } | undefined;
+  let after: SubjectCursor | undefined;
   for (;;) {
     const page = await subjectObjectPage(deps.db, s, after, PAGE);
     for (const o of page) {
@@ -59,8 +59,7 @@ export async function* exportDocument(deps: Deps, row: DsrRow): AsyncGenerator<B
       yield text(`"}`);
     }
     if (page.length < PAGE) break;
-    const last = page[page.length - 1]!;
-    after = { bucket: last.bucketName, key: last.objectKey };
+    after = subjectCursor(page[page.length - 1]!);
   }
 
   yield text(`],"operations_log":[`);

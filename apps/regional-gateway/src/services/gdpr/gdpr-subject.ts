@@ -15,14 +15,18 @@ export interface Subject { customerId: string; dataSubjectId: string }
 export const subjectObjects = (s: Subject): SQL =>
   and(eq(objectMetadata.customerId, s.customerId), eq(objectMetadata.dataSubjectId, s.dataSubjectId))!;
 
-/** One page of the subject's objects in (bucket, key) byte order, after `after`. */
-export function subjectObjectPage(db: RegionalDb | Tx, s: Subject, after: { bucket: string; key: string } | undefined, limit: number): Promise<ObjectRow[]> {
-  const seek = after ? sql`(${objectMetadata.bucketName}, ${objectMetadata.objectKey}) > (${after.bucket}, ${after.key})` : undefined;
+/** Where a page of the subject's object versions resumes. */
+export interface SubjectCursor { bucket: string; key: string; versionId: string }
+export const subjectCursor = (o: ObjectRow): SubjectCursor => ({ bucket: o.bucketName, key: o.objectKey, versionId: o.versionId });
+
+/** One page of the subject's object versions (every version: each holds personal data) in (bucket, key, version id) order, after `after`. */
+export function subjectObjectPage(db: RegionalDb | Tx, s: Subject, after: SubjectCursor | undefined, limit: number): Promise<ObjectRow[]> {
+  const seek = after ? sql`(${objectMetadata.bucketName}, ${objectMetadata.objectKey}, ${objectMetadata.versionId} collate "C") > (${after.bucket}, ${after.key}, ${after.versionId} collate "C")` : undefined;
   return db
     .select()
     .from(objectMetadata)
     .where(and(subjectObjects(s), seek))
-    .orderBy(asc(objectMetadata.bucketName), asc(objectMetadata.objectKey))
+    .orderBy(asc(objectMetadata.bucketName), asc(objectMetadata.objectKey), sql`${objectMetadata.versionId} collate "C"`)
     .limit(limit);
 }
 
@@ -58,6 +62,8 @@ export function exportObjectView(o: ObjectRow) {
   return {
     bucket: o.bucketName,
     key: o.objectKey,
+    version_id: o.versionId,
+    is_latest: o.isLatest,
     size: o.sizeBytes,
     etag: o.etag,
     sha256: o.sha256,

@@ -76,3 +76,18 @@ export async function completeDsr(tx: Tx, row: DsrRow, done: { affected: unknown
   await resolveNearDeadlineAlert(tx, row.requestId, now, by);
   return updated!;
 }
+
+/**
+ * Records a run that could not finish (an erasure with protected versions left): the request
+ * stays open as in_progress, with what was done so far, so it is run again rather than forgotten.
+ */
+export async function keepDsrOpen(tx: Tx, row: DsrRow, done: { affected: unknown[]; result: Record<string, unknown> }, by: string, now: Date): Promise<DsrRow> {
+  const history = ((row.result?.history as HistoryEntry[] | undefined) ?? []).slice();
+  if (row.status !== "in_progress") history.push({ at: now.toISOString(), by, from: row.status, to: "in_progress", note: "partially executed; run again when the protections end" });
+  const [updated] = await tx
+    .update(dataSubjectRequests)
+    .set({ status: "in_progress", affectedObjects: done.affected, result: { ...done.result, history }, updatedAt: now })
+    .where(eq(dataSubjectRequests.requestId, row.requestId))
+    .returning();
+  return updated!;
+}
