@@ -78,6 +78,17 @@ describe("POST object: a browser form upload (curl -F)", () => {
     expect((await acme("/inbox?versioning", { method: "PUT", body: "<VersioningConfiguration><Status>Suspended</Status></VersioningConfiguration>" })).status).toBe(200);
   });
 
+  it("takes fields sent as file parts (as python requests' files= does) for fields", async () => {
+    const boundary = "----s3gwFileParts";
+    const fields = signedForm(key, { bucket: "inbox", fields: BASE_FIELDS, conditions: BASE_CONDITIONS });
+    const part = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\n\r\n${value}\r\n`;
+    const body = fields.map(([k, v]) => part(k, v)).join("") + part("file", "as file parts") + `--${boundary}--\r\n`;
+    const res = await fetch(postUrl(), { method: "POST", headers: { "content-type": `multipart/form-data; boundary=${boundary}` }, body });
+    expect(res.status).toBe(204);
+    // ${filename} of the file part named "file" is "file".
+    expect(await (await acme("/inbox/uploads/file")).text()).toBe("as file parts");
+  });
+
   it("carries CORS headers for a browser's origin", async () => {
     expect((await acme("/inbox?cors", { method: "PUT", body: corsXml(["<AllowedOrigin>https://app.example.com</AllowedOrigin><AllowedMethod>POST</AllowedMethod>"]) })).status).toBe(200);
     const res = await curlForm(postUrl(), signedForm(key, { bucket: "inbox", fields: BASE_FIELDS, conditions: BASE_CONDITIONS }), { name: "cors.txt", content: "x" }, ["-H", "Origin: https://app.example.com"]);

@@ -54,7 +54,6 @@ export function readPostForm(incoming: IncomingMessage, contentType: string | un
     };
     const tooLarge = () => s3Error("MaxPostPreDataLengthExceeded", `Your POST request fields preceding the upload file were too large (at most ${POST_FORM_LIMITS.fieldBytes} bytes).`);
     const addField = (rawName: string, value: string) => {
-      if (file) return; // after the file: ignored
       const name = rawName.toLowerCase();
       fieldBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
       if (fieldBytes > POST_FORM_LIMITS.fieldBytes) return fail(tooLarge());
@@ -65,6 +64,7 @@ export function readPostForm(incoming: IncomingMessage, contentType: string | un
       fields.set(name, value);
     };
     parser.on("field", (name, value, info) => {
+      if (file) return; // after the file: ignored
       if (info.nameTruncated || info.valueTruncated) return fail(tooLarge());
       addField(name, value);
     });
