@@ -28,7 +28,7 @@ async function newKey(customer: string, body: Record<string, unknown> = {}): Pro
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
   sql = postgresClient(fi.databaseUrl, { max: 1 });
-  acme = await registerWithBuckets(fi.url, "acme-corp", ["pol", "src", "dst", "ips", "lists", "batch", "tls", "owner", "cache"]);
+  acme = await registerWithBuckets(fi.url, "acme-corp", ["pol", "src", "dst", "ips", "lists", "batch", "tls", "owner", "cache", "handoff"]);
   globex = await registerWithBuckets(fi.url, "globex", ["pol", "open"]);
   keys.a = await newKey("acme-corp");
   keys.b = await newKey("acme-corp");
@@ -209,6 +209,17 @@ describe("evaluation for the customer's own keys", () => {
     await keys.a!.client.send(new PutBucketPolicyCommand({ Bucket: "tls", Policy: policy("tls", { Effect: "Deny", Principal: "*", Action: "s3:PutObject", Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "AES256" } } }) }));
     expect(await codeOf(keys.a!.client.send(new PutObjectCommand({ Bucket: "tls", Key: "plain", Body: "x" })))).toBe("AccessDenied");
     expect(await codeOf(keys.a!.client.send(new PutObjectCommand({ Bucket: "tls", Key: "sse", Body: "x", ServerSideEncryption: "AES256" })))).toBe("ok");
+  });
+
+  it("Null and s3:x-amz-acl: uploads must be encrypted and hand the object to the owner", async () => {
+    const p = policy("handoff",
+      { Sid: "Encrypted", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Condition: { Null: { "s3:x-amz-server-side-encryption": "true" } } },
+      { Sid: "OwnerFull", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Condition: { StringNotEquals: { "s3:x-amz-acl": "bucket-owner-full-control" } } });
+    await keys.a!.client.send(new PutBucketPolicyCommand({ Bucket: "handoff", Policy: p }));
+    const { client } = keys.b!;
+    expect(await codeOf(client.send(new PutObjectCommand({ Bucket: "handoff", Key: "a", Body: "x", ACL: "bucket-owner-full-control" })))).toBe("AccessDenied");
+    expect(await codeOf(client.send(new PutObjectCommand({ Bucket: "handoff", Key: "a", Body: "x", ServerSideEncryption: "AES256" })))).toBe("AccessDenied");
+    expect(await codeOf(client.send(new PutObjectCommand({ Bucket: "handoff", Key: "a", Body: "x", ServerSideEncryption: "AES256", ACL: "bucket-owner-full-control" })))).toBe("ok");
   });
 
   it("aws:SecureTransport: plain HTTP to the region is not secure transport, and an unproven X-Forwarded-Proto does not make it so", async () => {

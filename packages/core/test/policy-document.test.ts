@@ -53,6 +53,8 @@ describe("bucket policy documents", () => {
     ["NotPrincipal *", doc(st({ Principal: undefined, NotPrincipal: "*" })), "Invalid principal"],
     ["an unknown condition operator", doc(st({ Condition: { DateGreaterThan: { "aws:CurrentTime": "2020-01-01" } } })), "Invalid Condition type"],
     ["IfExists on an unknown operator", doc(st({ Condition: { DateEqualsIfExists: { "s3:prefix": "x" } } })), "Invalid Condition type"],
+    ["NullIfExists", doc(st({ Condition: { NullIfExists: { "s3:prefix": "true" } } })), "Invalid Condition type"],
+    ["a non-boolean Null", doc(st({ Condition: { Null: { "s3:prefix": "maybe" } } })), "true or false"],
     ["IfExists alone", doc(st({ Condition: { IfExists: { "s3:prefix": "x" } } })), "Invalid Condition type"],
     ["an unknown condition key", doc(st({ Condition: { StringEquals: { "aws:username": "x" } } })), "condition key"],
     ["a mismatched operator and key", doc(st({ Condition: { StringEquals: { "aws:SourceIp": "10.0.0.1" } } })), "cannot be used"],

@@ -19,6 +19,7 @@ function req(over: Partial<PolicyRequest> = {}): PolicyRequest {
     secureTransport: false,
     prefix: undefined,
     serverSideEncryption: undefined,
+    cannedAcl: undefined,
     ...over,
   };
 }
@@ -146,6 +147,22 @@ describe("bucket policy conditions", () => {
     const eq = deny({ StringEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } });
     expect(evaluateBucketPolicy(eq, req({ serverSideEncryption: undefined })).effect).toBe("Deny");
     expect(evaluateBucketPolicy(eq, req({ serverSideEncryption: "AES256" })).effect).toBe("None");
+  });
+
+  it("Null: whether the request carries the key at all (AWS's deny-unencrypted-uploads form)", () => {
+    const p = deny({ Null: { "s3:x-amz-server-side-encryption": "true" } });
+    expect(evaluateBucketPolicy(p, req({ action: "s3:PutObject" })).effect).toBe("Deny");
+    expect(evaluateBucketPolicy(p, req({ action: "s3:PutObject", serverSideEncryption: "AES256" })).effect).toBe("None");
+    const present = deny({ Null: { "aws:SourceIp": false } });
+    expect(evaluateBucketPolicy(present, req()).effect).toBe("Deny");
+    expect(evaluateBucketPolicy(present, req({ sourceIp: undefined })).effect).toBe("None");
+  });
+
+  it("s3:x-amz-acl: require bucket-owner-full-control on writes", () => {
+    const p = deny({ StringNotEquals: { "s3:x-amz-acl": "bucket-owner-full-control" } });
+    expect(evaluateBucketPolicy(p, req({ action: "s3:PutObject", cannedAcl: "bucket-owner-full-control" })).effect).toBe("None");
+    expect(evaluateBucketPolicy(p, req({ action: "s3:PutObject", cannedAcl: "private" })).effect).toBe("Deny");
+    expect(evaluateBucketPolicy(p, req({ action: "s3:PutObject" })).effect).toBe("Deny");
   });
 
   it("several operators and keys are AND, values of one key are OR", () => {

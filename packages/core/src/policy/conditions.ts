@@ -7,10 +7,14 @@ export interface ConditionContext {
   secureTransport: boolean;
   prefix: string | undefined;
   serverSideEncryption: string | undefined;
+  /** The request's x-amz-acl (a canned ACL; only owner-only ones are ever accepted). */
+  cannedAcl: string | undefined;
 }
 
 type Field = keyof ConditionContext;
 type Kind = "string" | "ip" | "bool";
+/** `Null` tests whether a key is present at all, whatever its kind. */
+type OperatorKind = Kind | "null";
 
 /** The condition keys this gateway evaluates (names are case-insensitive, as in IAM), and what their values are. */
 // Maps, not object literals: a key like "constructor" or "__proto__" must be unknown, not inherited.
@@ -19,10 +23,11 @@ const KEYS = new Map<string, { field: Field; kind: Kind }>(Object.entries({
   "aws:securetransport": { field: "secureTransport", kind: "bool" },
   "s3:prefix": { field: "prefix", kind: "string" },
   "s3:x-amz-server-side-encryption": { field: "serverSideEncryption", kind: "string" },
+  "s3:x-amz-acl": { field: "cannedAcl", kind: "string" },
 } satisfies Record<string, { field: Field; kind: Kind }>));
 
 /** The operators, which kind of key each applies to, and whether it is negated (true when the key is absent). */
-const OPERATORS = new Map<string, { kind: Kind; negated: boolean; like: boolean }>(Object.entries({
+const OPERATORS = new Map<string, { kind: OperatorKind; negated: boolean; like: boolean }>(Object.entries({
   StringEquals: { kind: "string", negated: false, like: false },
   StringNotEquals: { kind: "string", negated: true, like: false },
   StringLike: { kind: "string", negated: false, like: true },
@@ -30,15 +35,17 @@ const OPERATORS = new Map<string, { kind: Kind; negated: boolean; like: boolean 
   IpAddress: { kind: "ip", negated: false, like: false },
   NotIpAddress: { kind: "ip", negated: true, like: false },
   Bool: { kind: "bool", negated: false, like: false },
-} satisfies Record<string, { kind: Kind; negated: boolean; like: boolean }>));
+  Null: { kind: "null", negated: false, like: false },
+} satisfies Record<string, { kind: OperatorKind; negated: boolean; like: boolean }>));
 
 const MAX_VALUES = 100;
 
 /** An operator, or its `…IfExists` form (which holds when the request lacks the key). */
-function operatorOf(name: string): { kind: Kind; negated: boolean; like: boolean; ifExists: boolean } | undefined {
+function operatorOf(name: string): { kind: OperatorKind; negated: boolean; like: boolean; ifExists: boolean } | undefined {
   const ifExists = name.endsWith("IfExists");
   const op = OPERATORS.get(ifExists ? name.slice(0, -"IfExists".length) : name);
-  return op && { ...op, ifExists };
+  // NullIfExists would say nothing: IAM has no such operator.
+  return op && !(ifExists && op.kind === "null") ? { ...op, ifExists } : undefined;
 }
 
 /** Operator -> key -> value(s), a single value kept single so the document is answered as written. */
@@ -64,7 +71,7 @@ export function validateConditions(raw: unknown): { ok: true; block: ConditionBl
     for (const [key, value] of Object.entries(entries)) {
       const spec = KEYS.get(key.toLowerCase());
       if (!spec) return { ok: false, reason: `Policy has an invalid condition key: ${key.slice(0, 64)}` };
-      if (spec.kind !== op.kind) return { ok: false, reason: `Condition operator ${operator} cannot be used with key ${key}` };
+      if (op.kind !== "null" && spec.kind !== op.kind) return { ok: false, reason: `Condition operator ${operator} cannot be used with key ${key}` };
       const list = Array.isArray(value) ? value : [value];
       if (list.length === 0 || list.length > MAX_VALUES) return { ok: false, reason: `Condition ${operator} ${key} needs 1 to ${MAX_VALUES} values` };
       const values: string[] = [];
@@ -73,7 +80,7 @@ export function validateConditions(raw: unknown): { ok: true; block: ConditionBl
         const text = String(v);
         if (text.length > 1024) return { ok: false, reason: `Condition ${operator} ${key} has a value over 1024 characters` };
         if (op.kind === "ip" && !parseCidr(text)) return { ok: false, reason: `Condition ${operator} ${key} has an invalid network: ${text.slice(0, 64)}` };
-        if (op.kind === "bool" && !/^(true|false)$/i.test(text)) return { ok: false, reason: `Condition ${operator} ${key} needs true or false` };
+        if ((op.kind === "bool" || op.kind === "null") && !/^(true|false)$/i.test(text)) return { ok: false, reason: `Condition ${operator} ${key} needs true or false` };
         values.push(text);
       }
       keys[key] = Array.isArray(value) ? values : values[0]!;
@@ -90,7 +97,13 @@ export function compileConditions(block: ConditionBlock): CompiledCondition {
     const op = operatorOf(operator)!;
     for (const [key, values] of Object.entries(entries)) {
       const { field } = KEYS.get(key.toLowerCase())!;
-      const matches = matcher(op, Array.isArray(values) ? values : [values]);
+      const list = Array.isArray(values) ? values : [values];
+      if (op.kind === "null") {
+        const absent = new Set(list.map((v) => v.toLowerCase() === "true"));
+        tests.push((ctx) => absent.has(ctx[field] === undefined));
+        continue;
+      }
+      const matches = matcher(op, list);
       tests.push((ctx) => {
         const actual = ctx[field];
         if (actual === undefined) return op.negated || op.ifExists;
@@ -102,7 +115,7 @@ export function compileConditions(block: ConditionBlock): CompiledCondition {
   return (ctx) => tests.every((t) => t(ctx));
 }
 
-function matcher(op: { kind: Kind; like: boolean }, values: string[]): (actual: string | boolean) => boolean {
+function matcher(op: { kind: OperatorKind; like: boolean }, values: string[]): (actual: string | boolean) => boolean {
   if (op.kind === "ip") {
     const set = new IpSet(values);
     return (actual) => typeof actual === "string" && set.has(actual);
