@@ -16,6 +16,7 @@ import { rulesRoutes } from "./routes/api/rules.ts";
 import { tokenRoutes } from "./routes/api/tokens.ts";
 import { customerRoutes } from "./routes/api/customers.ts";
 import { customerStorageRoutes } from "./routes/api/customer-storage.ts";
+import { bucketPolicyAdminRoutes } from "./routes/api/bucket-policy.ts";
 import { storageMigrationRoutes } from "./routes/api/storage-migrations.ts";
 import { gdprRoutes } from "./routes/api/gdpr.ts";
 import { holdRoutes } from "./routes/api/holds.ts";
@@ -44,6 +45,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/api/audit", auditVerifyRoutes());
   app.route("/api/customers", rulesRoutes());
   app.route("/api/customers", customerStorageRoutes());
+  app.route("/api/customers", bucketPolicyAdminRoutes());
   app.route("/api/storage-migrations", storageMigrationRoutes());
   app.route("/api/compliance", complianceAlertRoutes());
   app.route("/api/compliance", complianceValidateRoutes());

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FORWARDED_PROOF_HEADER, isKnownS3Action, ROUTED_CUSTOMER_HEADER, signForwardedRequest } from "@s3gw/core";
 import { actionOf } from "../src/routes/s3/authorize.ts";
 import { S3_OPERATIONS } from "../src/routes/s3/operations.ts";
-import { adminAuth, registerWithBuckets, s3, startTestRegion, TEST_GATEWAY_SECRET, type TestRegion } from "./harness.ts";
+import { adminAuth, bearer, mintToken, registerWithBuckets, s3, startTestRegion, TEST_GATEWAY_SECRET, type TestRegion } from "./harness.ts";
 import { xmlValue } from "./s3-write-helpers.ts";
 
 let fi: TestRegion;
@@ -28,7 +28,7 @@ async function newKey(customer: string, body: Record<string, unknown> = {}): Pro
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
   sql = postgresClient(fi.databaseUrl, { max: 1 });
-  acme = await registerWithBuckets(fi.url, "acme-corp", ["pol", "src", "dst", "ips", "lists", "batch", "tls", "owner", "cache", "handoff"]);
+  acme = await registerWithBuckets(fi.url, "acme-corp", ["pol", "src", "dst", "ips", "lists", "batch", "tls", "owner", "cache", "handoff", "locked"]);
   globex = await registerWithBuckets(fi.url, "globex", ["pol", "open"]);
   keys.a = await newKey("acme-corp");
   keys.b = await newKey("acme-corp");
@@ -256,6 +256,33 @@ describe("evaluation for the customer's own keys", () => {
     expect(await codeOf(keys.b!.client.send(new GetBucketPolicyCommand({ Bucket: "owner" })))).toBe("AccessDenied");
     expect(await codeOf(keys.a!.client.send(new GetBucketPolicyCommand({ Bucket: "owner" })))).toBe("ok");
     expect((await acme("/owner?policy", { method: "DELETE" })).status).toBe(204);
+  });
+
+  it("a policy that locks out every key is seen and removed through the management API (admin or an officer of that customer), audited", async () => {
+    await put(acme, "/locked/a.txt");
+    await keys.a!.client.send(new PutBucketPolicyCommand({ Bucket: "locked", Policy: policy("locked", { Sid: "Everything", Effect: "Deny", Principal: "*", Action: "s3:*" }) }));
+    expect(await codeOf(keys.a!.client.send(new DeleteBucketPolicyCommand({ Bucket: "locked" })))).toBe("AccessDenied");
+    expect(await codeOf(keys.a!.client.send(new GetObjectCommand({ Bucket: "locked", Key: "a.txt" })))).toBe("AccessDenied");
+    const path = `${fi.url}/api/customers/acme-corp/buckets/locked/policy`;
+    const auditor = await mintToken(fi.url, "auditor", "auditor");
+    const globexOfficer = await mintToken(fi.url, "globex officer", "compliance_officer", "globex");
+    const regionOfficer = await mintToken(fi.url, "region officer", "compliance_officer");
+    const acmeOfficer = await mintToken(fi.url, "acme officer", "compliance_officer", "acme-corp");
+    const seen = await fetch(path, { headers: bearer(auditor) });
+    expect(seen.status).toBe(200);
+    expect(((await seen.json()) as { Statement: { Sid: string }[] }).Statement[0]!.Sid).toBe("Everything");
+    expect((await fetch(path, { method: "DELETE", headers: bearer(auditor) })).status).toBe(403);
+    expect((await fetch(path, { headers: bearer(globexOfficer) })).status).toBe(403);
+    expect((await fetch(path, { method: "DELETE", headers: bearer(globexOfficer) })).status).toBe(403);
+    expect((await fetch(path, { method: "DELETE", headers: bearer(regionOfficer) })).status).toBe(403);
+    expect((await fetch(path, { method: "DELETE" })).status).toBe(401);
+    expect((await fetch(`${fi.url}/api/customers/globex/buckets/locked/policy`, { headers: adminAuth })).status).toBe(404);
+    expect((await fetch(path, { method: "DELETE", headers: bearer(acmeOfficer) })).status).toBe(204);
+    expect((await fetch(path, { headers: adminAuth })).status).toBe(404);
+    expect(await codeOf(keys.a!.client.send(new GetObjectCommand({ Bucket: "locked", Key: "a.txt" })))).toBe("ok");
+    const rows = await sql`select status_code, principal, compliance_info from operations_log where operation_type = 'DeleteBucketPolicyAdmin' order by created_at`;
+    expect(rows.map((r) => r.status_code)).toEqual([403, 403, 403, 401, 204]);
+    expect(rows.at(-1)!.compliance_info).toMatchObject({ removed: true });
   });
 
   it("takes effect at once on this instance, and a change made in the database directly reaches the cache by notification", async () => {
