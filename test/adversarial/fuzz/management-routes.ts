@@ -117,6 +117,9 @@ export const MANAGEMENT_ROUTES: MgmtRoute[] = [
   { name: "DELETE /api/customers/:id/storage", home: "region", method: "DELETE", build: (_rng, fx) => ({ region: fx.sidelined.region, path: `/api/customers/${fx.sidelined.id}/storage` }) },
   { name: "POST /api/customers/:id/storage/validate", home: "region", method: "POST", build: (_rng, fx) => ({ region: fx.sidelined.region, path: `/api/customers/${fx.sidelined.id}/storage/validate` }) },
   { name: "POST /api/customers/:id/storage/rotate", home: "region", method: "POST", build: (rng, fx) => ({ region: fx.sidelined.region, path: `/api/customers/${fx.sidelined.id}/storage/rotate`, body: { access_key_id: "AKIAFUZZ2", secret_access_key: "fuzz-secret-2", override_validation: rng.chance(0.3) } }) },
+  // Bucket policy, as the operator sees and removes it.
+  { name: "GET /api/customers/:id/buckets/:bucket/policy", home: "region", method: "GET", build: (rng, fx) => { const t = tenant(rng, fx); return { region: t.region, path: `/api/customers/${t.id}/buckets/${rng.pick([...t.buckets, "fz-nope"])}/policy` }; } },
+  { name: "DELETE /api/customers/:id/buckets/:bucket/policy", home: "region", method: "DELETE", build: (rng, fx) => { const t = tenant(rng, fx); return { region: t.region, path: `/api/customers/${t.id}/buckets/${rng.pick([...t.buckets, "fz-nope"])}/policy` }; } },
 
   // GDPR.
   { name: "POST /api/gdpr/requests", home: "region", method: "POST", build: (rng, fx) => { const t = tenant(rng, fx); return { region: t.region, path: "/api/gdpr/requests", body: { customer_id: t.id, data_subject_id: `subject@${t.id}.example`, request_type: rng.pick(["access", "erasure", "restriction", "portability", "objection", "rectification"]), notes: "fuzz" } }; } },
