@@ -138,9 +138,7 @@ describe("PUT/GET/DELETE ?lifecycle", () => {
       ["abort with a tag filter", lifecycle(rule("a", `<Filter>${tagXml("k", "v")}</Filter>`, abortAfter(1))), 400, "InvalidRequest"],
       ["duplicate tag keys", lifecycle(rule("a", `<Filter><And>${tagXml("k", "v")}${tagXml("k", "w")}</And></Filter>`, expireAfter(1))), 400, "InvalidRequest"],
       ["expiration date", lifecycle(rule("a", ok, "<Expiration><Date>2030-01-01T00:00:00Z</Date></Expiration>")), 501, "NotImplemented"],
-      ["delete markers", lifecycle(rule("a", ok, "<Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>")), 501, "NotImplemented"],
       ["transition", lifecycle(rule("a", ok, "<Transition><Days>30</Days><StorageClass>GLACIER</StorageClass></Transition>")), 501, "NotImplemented"],
-      ["noncurrent versions", lifecycle(rule("a", ok, "<NoncurrentVersionExpiration><NoncurrentDays>3</NoncurrentDays></NoncurrentVersionExpiration>")), 501, "NotImplemented"],
       ["size filter", lifecycle(rule("a", "<Filter><ObjectSizeGreaterThan>1024</ObjectSizeGreaterThan></Filter>", expireAfter(1))), 501, "NotImplemented"],
     ];
     for (const [name, body, status, code] of cases) {

@@ -8,6 +8,11 @@ export interface LifecycleRule {
   tags: Record<string, string>;
   expirationDays: number | null;
   abortIncompleteMultipartUploadDays: number | null;
+  /** NoncurrentVersionExpiration: days after a version became noncurrent, and how many newest noncurrent versions are always kept. */
+  noncurrentDays?: number | null;
+  newerNoncurrentVersions?: number | null;
+  /** Expiration ExpiredObjectDeleteMarker: a latest delete marker with no versions behind it is removed. */
+  expiredObjectDeleteMarker?: boolean;
   /**
    * How the filter was written, so GET returns it in that form: `legacy` is a top-level
    * `<Prefix>`, the others the element inside `<Filter>`. Absent in rules stored before it was kept.

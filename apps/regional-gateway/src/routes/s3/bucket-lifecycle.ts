@@ -28,6 +28,10 @@ function ruleXml(rule: LifecycleRule): Record<string, unknown> {
     ...(rule.filterForm === "legacy" ? { Prefix: rule.prefix } : { Filter: filterXml(rule) }),
     Status: rule.enabled ? "Enabled" : "Disabled",
     ...(rule.expirationDays === null ? {} : { Expiration: { Days: rule.expirationDays } }),
+    ...(rule.expiredObjectDeleteMarker ? { Expiration: { ExpiredObjectDeleteMarker: true } } : {}),
+    ...(rule.noncurrentDays == null ? {} : {
+      NoncurrentVersionExpiration: { NoncurrentDays: rule.noncurrentDays, ...(rule.newerNoncurrentVersions == null ? {} : { NewerNoncurrentVersions: rule.newerNoncurrentVersions }) },
+    }),
     ...(rule.abortIncompleteMultipartUploadDays === null ? {} : { AbortIncompleteMultipartUpload: { DaysAfterInitiation: rule.abortIncompleteMultipartUploadDays } }),
   };
 }

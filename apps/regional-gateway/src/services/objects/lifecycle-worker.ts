@@ -1,51 +1,22 @@
 import { randomUUID } from "node:crypto";
 import { startPeriodic } from "../ops/periodic.ts";
-import { and, asc, eq, gt, like, lt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, lt, sql } from "drizzle-orm";
 import { isAppError } from "@s3gw/core";
 import { bucketLifecycle, buckets, multipartUploads, objectMetadata } from "@s3gw/schema-regional";
 import type { Deps } from "../../env.ts";
-import type { OperationRow } from "../audit/audit.ts";
 import type { Bucket } from "./buckets.ts";
 import type { LifecycleRule } from "./lifecycle.ts";
+import { auditRow, cutoff, keep, likePrefix, type LifecycleReport, type Run, type WorkerDeps } from "./lifecycle-run.ts";
+import { applyVersionRules, expireCurrentVersion } from "./lifecycle-versions.ts";
 import { abortUpload } from "./multipart.ts";
 import { protectionOf } from "./object-lock.ts";
 import { removeBlob, type ObjectRow } from "./objects.ts";
 
-const DAY_MS = 86_400_000;
 const BUCKET_PAGE = 20;
 const OBJECT_PAGE = 500;
 const UPLOAD_PAGE = 100;
-/** The report lists at most this many kept objects (keptTotal counts them all), so a run's memory stays bounded. */
-const MAX_KEPT_LISTED = 1000;
 
-export interface KeptObject { bucket: string; key: string; reason: string }
-export interface LifecycleReport { expired: number; kept: KeptObject[]; keptTotal: number; uploadsAborted: number; failedBuckets: number }
-
-type WorkerDeps = Pick<Deps, "db" | "targets" | "audit" | "logger">;
-
-interface Run { requestId: string; now: Date; report: LifecycleReport }
-
-const likePrefix = (column: typeof objectMetadata.objectKey | typeof multipartUploads.objectKey, prefix: string) =>
-  like(column, `${prefix.replace(/[\\%_]/g, "\\$&")}%`);
-
-/** The moment before which a rule's N days have passed; undefined when it lies before any representable date. */
-function cutoff(now: Date, days: number): Date | undefined {
-  const at = new Date(now.getTime() - days * DAY_MS);
-  return Number.isNaN(at.getTime()) ? undefined : at;
-}
-
-function auditRow(run: Run, bucket: Bucket, operationType: string, key: string, info: Record<string, unknown>): OperationRow {
-  return {
-    requestId: run.requestId, customerId: bucket.customerId, operationType, bucketName: bucket.bucketName, objectKey: key,
-    result: "success", statusCode: 204, errorCode: null, bytesTransferred: 0, sourceIp: null, sourceCountry: null,
-    crossBorderTransfer: false, complianceInfo: info, durationMs: 0, principal: "lifecycle-worker", createdAt: run.now,
-  };
-}
-
-function keep(run: Run, bucket: Bucket, key: string, reason: string): void {
-  run.report.keptTotal++;
-  if (run.report.kept.length < MAX_KEPT_LISTED) run.report.kept.push({ bucket: bucket.bucketName, key, reason });
-}
+export type { KeptObject, LifecycleReport } from "./lifecycle-run.ts";
 
 /** What happened to a due object: deleted (its row), or kept (why). */
 type Expiry = { row: ObjectRow; reason?: undefined } | { row?: undefined; reason: string };
@@ -55,11 +26,13 @@ type Expiry = { row: ObjectRow; reason?: undefined } | { row?: undefined; reason
  * change since the scan saves it, and a legal hold or unexpired retention always does.
  */
 async function expireOne(deps: WorkerDeps, run: Run, bucket: Bucket, rule: LifecycleRule, key: string, before: Date): Promise<void> {
+  // In a versioned bucket the current version becomes noncurrent behind a delete marker, as in S3.
+  if (bucket.versioning !== null) return expireCurrentVersion(deps, run, bucket, rule, key, before);
   const outcome = await deps.db.transaction(async (tx): Promise<Expiry | undefined> => {
     const [row] = await tx
       .select()
       .from(objectMetadata)
-      .where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key)))
+      .where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key), eq(objectMetadata.isLatest, true)))
       .for("update");
     if (!row || row.lastModified >= before || Object.entries(rule.tags).some(([k, v]) => row.tags[k] !== v)) return undefined;
     const reason = protectionOf(row, run.now);
@@ -78,7 +51,7 @@ async function expireOne(deps: WorkerDeps, run: Run, bucket: Bucket, rule: Lifec
 }
 
 async function expireObjects(deps: WorkerDeps, run: Run, bucket: Bucket, rule: LifecycleRule, before: Date): Promise<void> {
-  const conds = [eq(objectMetadata.bucketId, bucket.bucketId), lt(objectMetadata.lastModified, before)];
+  const conds = [eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.isLatest, true), lt(objectMetadata.lastModified, before)];
   if (rule.prefix) conds.push(likePrefix(objectMetadata.objectKey, rule.prefix));
   if (Object.keys(rule.tags).length > 0) conds.push(sql`${objectMetadata.tags} @> ${JSON.stringify(rule.tags)}::jsonb`);
   let after: string | undefined;
@@ -131,6 +104,7 @@ async function applyRule(deps: WorkerDeps, run: Run, bucket: Bucket, rule: Lifec
   if (expireBefore) await expireObjects(deps, run, bucket, rule, expireBefore);
   const abortBefore = rule.abortIncompleteMultipartUploadDays === null ? undefined : cutoff(run.now, rule.abortIncompleteMultipartUploadDays);
   if (abortBefore) await abortStaleUploads(deps, run, bucket, rule, abortBefore);
+  await applyVersionRules(deps, run, bucket, rule);
 }
 
 /**
@@ -140,7 +114,8 @@ async function applyRule(deps: WorkerDeps, run: Run, bucket: Bucket, rule: Lifec
  * Every deletion and abort is an operations_log row; the run ends with one log line.
  */
 export async function runLifecycle(deps: WorkerDeps, now: Date): Promise<LifecycleReport> {
-  const run: Run = { requestId: `lifecycle-${randomUUID()}`, now, report: { expired: 0, kept: [], keptTotal: 0, uploadsAborted: 0, failedBuckets: 0 } };
+  const report: LifecycleReport = { expired: 0, noncurrentExpired: 0, markersRemoved: 0, kept: [], keptTotal: 0, uploadsAborted: 0, failedBuckets: 0 };
+  const run: Run = { requestId: `lifecycle-${randomUUID()}`, now, report };
   let scanned = 0;
   let after: string | undefined;
   for (;;) {
@@ -164,8 +139,8 @@ export async function runLifecycle(deps: WorkerDeps, now: Date): Promise<Lifecyc
     if (page.length < BUCKET_PAGE) break;
     after = page.at(-1)!.bucket.bucketId;
   }
-  const { expired, keptTotal, uploadsAborted, failedBuckets } = run.report;
-  deps.logger.info({ run: run.requestId, buckets: scanned, expired, kept: keptTotal, uploadsAborted, failedBuckets }, "lifecycle run");
+  const { expired, noncurrentExpired, markersRemoved, keptTotal, uploadsAborted, failedBuckets } = run.report;
+  deps.logger.info({ run: run.requestId, buckets: scanned, expired, noncurrentExpired, markersRemoved, kept: keptTotal, uploadsAborted, failedBuckets }, "lifecycle run");
   return run.report;
 }
 

@@ -18,8 +18,10 @@ const MAX_DAYS = 2_147_483_647;
  * Parts of S3's lifecycle language this gateway does not act on. Ignoring one silently would
  * change what a rule deletes (a size filter dropped widens it), so they are refused by name.
  */
-const UNSUPPORTED_RULE_PARTS = ["Transition", "Transitions", "NoncurrentVersionExpiration", "NoncurrentVersionTransition", "NoncurrentVersionTransitions"];
-const UNSUPPORTED_EXPIRATION_PARTS = ["Date", "ExpiredObjectDeleteMarker"];
+const UNSUPPORTED_RULE_PARTS = ["Transition", "Transitions", "NoncurrentVersionTransition", "NoncurrentVersionTransitions"];
+const UNSUPPORTED_EXPIRATION_PARTS = ["Date"];
+/** S3's bound on NewerNoncurrentVersions. */
+const MAX_NEWER_NONCURRENT = 100;
 const UNSUPPORTED_FILTER_PARTS = ["ObjectSizeGreaterThan", "ObjectSizeLessThan"];
 
 const tag = z.strictObject({ Key: z.string(), Value: z.string() });
@@ -38,14 +40,15 @@ const ruleSchema = z.strictObject({
       }),
     ])
     .optional(),
-  Expiration: z.strictObject({ Days: days }).optional(),
+  Expiration: z.strictObject({ Days: days.optional(), ExpiredObjectDeleteMarker: z.enum(["true", "false"]).optional() }).optional(),
+  NoncurrentVersionExpiration: z.strictObject({ NoncurrentDays: days, NewerNoncurrentVersions: days.optional() }).optional(),
   AbortIncompleteMultipartUpload: z.strictObject({ DaysAfterInitiation: days }).optional(),
 });
 const configSchema = z.strictObject({ LifecycleConfiguration: z.strictObject({ Rule: z.union([z.unknown().array().min(1), z.record(z.string(), z.unknown())]) }) });
 
 function unsupported(node: unknown, parts: string[], where: string): void {
   const found = typeof node === "object" && node !== null ? parts.find((p) => Object.hasOwn(node, p)) : undefined;
-  if (found) throw s3Error("NotImplemented", `Lifecycle ${where} ${found} is not supported by this gateway (supported: Expiration Days, AbortIncompleteMultipartUpload, Prefix and Tag filters)`);
+  if (found) throw s3Error("NotImplemented", `Lifecycle ${where} ${found} is not supported by this gateway (supported: Expiration Days or ExpiredObjectDeleteMarker, NoncurrentVersionExpiration, AbortIncompleteMultipartUpload, Prefix and Tag filters)`);
 }
 
 function daysOf(value: string | undefined, action: string): number | null {
@@ -87,11 +90,36 @@ function parseRule(node: unknown): LifecycleRule {
   const { prefix, tags, filterForm } = filterOf(rule);
   const expirationDays = daysOf(rule.Expiration?.Days, "Expiration");
   const abortDays = daysOf(rule.AbortIncompleteMultipartUpload?.DaysAfterInitiation, "AbortIncompleteMultipartUpload");
-  if (expirationDays === null && abortDays === null) throw s3Error("InvalidRequest", "At least one action needs to be specified in a rule");
+  const versions = versionActionsOf(rule, tags);
+  if (expirationDays === null && abortDays === null && versions.noncurrentDays === undefined && !versions.expiredObjectDeleteMarker) {
+    throw s3Error("InvalidRequest", "At least one action needs to be specified in a rule");
+  }
   if (abortDays !== null && Object.keys(tags).length > 0) {
     throw s3Error("InvalidRequest", "AbortIncompleteMultipartUpload cannot be specified with Tags");
   }
-  return { id, enabled: rule.Status === "Enabled", prefix, tags, expirationDays, abortIncompleteMultipartUploadDays: abortDays, filterForm };
+  return { id, enabled: rule.Status === "Enabled", prefix, tags, expirationDays, abortIncompleteMultipartUploadDays: abortDays, ...versions, filterForm };
+}
+
+/**
+ * The version actions: NoncurrentVersionExpiration (NoncurrentDays, NewerNoncurrentVersions
+ * 1-100) and Expiration's ExpiredObjectDeleteMarker, which S3 allows neither beside Days in one
+ * Expiration nor with a tag filter.
+ */
+function versionActionsOf(rule: z.infer<typeof ruleSchema>, tags: Record<string, string>): Pick<LifecycleRule, "noncurrentDays" | "newerNoncurrentVersions" | "expiredObjectDeleteMarker"> {
+  const exp = rule.Expiration;
+  if (exp && (exp.Days === undefined) === (exp.ExpiredObjectDeleteMarker === undefined)) throw s3Error("MalformedXML", "Expiration holds one of Days or ExpiredObjectDeleteMarker");
+  const expiredObjectDeleteMarker = exp?.ExpiredObjectDeleteMarker === "true";
+  if (expiredObjectDeleteMarker && Object.keys(tags).length > 0) throw s3Error("InvalidRequest", "ExpiredObjectDeleteMarker cannot be specified with Tags");
+  const nve = rule.NoncurrentVersionExpiration;
+  const noncurrentDays = daysOf(nve?.NoncurrentDays, "NoncurrentVersionExpiration");
+  const newer = nve?.NewerNoncurrentVersions === undefined ? null : Number(nve.NewerNoncurrentVersions);
+  if (newer !== null && (newer < 1 || newer > MAX_NEWER_NONCURRENT)) throw s3Error("InvalidArgument", `NewerNoncurrentVersions must be between 1 and ${MAX_NEWER_NONCURRENT}`);
+  // Only what a rule has is stored, so rules without version actions keep their earlier shape.
+  return {
+    ...(noncurrentDays === null ? {} : { noncurrentDays }),
+    ...(newer === null ? {} : { newerNoncurrentVersions: newer }),
+    ...(expiredObjectDeleteMarker ? { expiredObjectDeleteMarker } : {}),
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { objectDeleteMarkers, objectMetadata } from "@s3gw/schema-regional";
 import type { RegionalDb } from "../../env.ts";
 import type { StorageTargets } from "../storage/storage-targets.ts";
@@ -30,7 +30,12 @@ export async function deleteObject(
   bucket: Bucket,
   key: string,
   now: Date,
-  opts: { bypassGovernance?: boolean; versionId?: string | undefined } = {},
+  opts: {
+    bypassGovernance?: boolean;
+    versionId?: string | undefined;
+    /** Without versionId: judged under the key's lock on its latest version; false leaves the key as it is (lifecycle's re-check). */
+    onlyIf?: (latest: ObjectRow | undefined) => boolean;
+  } = {},
 ): Promise<DeleteOutcome> {
   let removed: ObjectRow | undefined;
   const outcome = await db.transaction(async (tx): Promise<DeleteOutcome> => {
@@ -44,6 +49,11 @@ export async function deleteObject(
       if (!gone) return { changed: false, versionId: opts.versionId, deleteMarker: false };
       if (gone.isLatest) await promoteNewest(tx, bucket, key);
       return { changed: true, versionId: opts.versionId, deleteMarker: found.marker !== undefined };
+    }
+    if (opts.onlyIf) {
+      const [latest] = await tx.select().from(objectMetadata)
+        .where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key), eq(objectMetadata.isLatest, true))).for("update");
+      if (!opts.onlyIf(latest)) return { changed: false, deleteMarker: false };
     }
     if (keepsVersions(state.versioning)) {
       await demoteLatest(tx, bucket, key);
