@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { dirname, join } from "node:path";
-import { MIN_SHARED_SECRET_LENGTH, parseTopology, type Topology, adminTokenFromEnv } from "@s3gw/core";
+import { MIN_SHARED_SECRET_LENGTH, parseTopology, type Topology, adminTokenFromEnv, VIRTUAL_HOST_DOMAIN_RE } from "@s3gw/core";
 import type { DatabaseConfig } from "@s3gw/db";
 import { z } from "zod";
 
@@ -37,6 +37,8 @@ export interface GlobalRouterConfig {
   trustedCustomerHeader?: boolean | undefined;
   /** Where the client's country comes from: a header the deployment's proxy sets, believed only from these peers. */
   sourceCountry?: SourceCountryConfig | undefined;
+  /** Virtual-hosted-style S3 under this domain (S3_VIRTUAL_HOST_DOMAIN): any request to `<bucket>.<domain>` is S3. */
+  virtualHostDomain?: string | undefined;
   /** Per-region circuit breaker; defaults in region-circuits.ts. */
   circuit?: Partial<CircuitConfig> | undefined;
   /** Local copy of the routing and access-key maps, so the router starts with its database down. Unset: none. */
@@ -85,6 +87,7 @@ const envSchema = z
     GATEWAY_SHARED_SECRET: z.preprocess(emptyToUndefined, z.string().min(MIN_SHARED_SECRET_LENGTH, `must be at least ${MIN_SHARED_SECRET_LENGTH} characters`).optional()),
     TRUSTED_CUSTOMER_HEADER: z.preprocess(emptyToUndefined, z.enum(["true", "false"]).default("false")),
     SOURCE_COUNTRY_HEADER: z.preprocess(emptyToUndefined, z.string().regex(/^[a-z0-9-]+$/i, "must be a header name").default("x-source-country")),
+    S3_VIRTUAL_HOST_DOMAIN: z.preprocess(emptyToUndefined, z.string().transform((v) => v.toLowerCase()).pipe(z.string().regex(VIRTUAL_HOST_DOMAIN_RE, "must be a DNS name")).optional()),
     TRUSTED_PROXIES: z.preprocess(
       emptyToUndefined,
       z
@@ -138,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     gatewaySharedSecret: e.GATEWAY_SHARED_SECRET,
     trustedCustomerHeader: e.TRUSTED_CUSTOMER_HEADER === "true",
     sourceCountry: { header: e.SOURCE_COUNTRY_HEADER.toLowerCase(), trustedProxies: e.TRUSTED_PROXIES },
+    virtualHostDomain: e.S3_VIRTUAL_HOST_DOMAIN,
     circuit: {
       failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD,
       slowRequestMs: e.CIRCUIT_SLOW_REQUEST_MS,

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { MasterKeyRing, MIN_SHARED_SECRET_LENGTH, parseTopology, REGION_ID_RE, type RegionSpec, adminTokenFromEnv } from "@s3gw/core";
+import { MasterKeyRing, MIN_SHARED_SECRET_LENGTH, parseTopology, REGION_ID_RE, type RegionSpec, adminTokenFromEnv, VIRTUAL_HOST_DOMAIN_RE } from "@s3gw/core";
 import type { DatabaseTimeouts } from "@s3gw/db";
 import { z } from "zod";
 import { AuditSigner } from "./services/audit/audit-signing.ts";
@@ -37,6 +37,8 @@ const envSchema = z
     ADMIN_TOKEN: z.string().min(16, "ADMIN_TOKEN must be at least 16 characters").optional(),
     ADMIN_TOKEN_SHA256: z.string().regex(/^[0-9a-f]{64}$/, "ADMIN_TOKEN_SHA256 must be 64 hex digits").optional(),
     SOURCE_COUNTRY_HEADER: z.string().regex(/^[a-z0-9-]+$/i).default("x-source-country"),
+    // Virtual-hosted-style S3: `<bucket>.<this domain>` names the bucket (path-style keeps working).
+    S3_VIRTUAL_HOST_DOMAIN: z.string().transform((v) => v.toLowerCase()).pipe(z.string().regex(VIRTUAL_HOST_DOMAIN_RE, "S3_VIRTUAL_HOST_DOMAIN must be a DNS name")).optional(),
     // Peers (the deployment's own proxy) whose source-country header is believed on direct requests.
     TRUSTED_PROXIES: z.string().default("").transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean)),
     STRAY_GRACE_MS: z.coerce.number().int().min(0).default(15 * 60_000),
@@ -98,6 +100,8 @@ export interface RegionalConfig {
   adminToken: { sha256: string } | undefined;
   /** Header the deployment's edge sets to the client's ISO country code. */
   sourceCountryHeader: string;
+  /** Virtual-hosted-style S3 under this domain (S3_VIRTUAL_HOST_DOMAIN), if set. */
+  virtualHostDomain?: string | undefined;
   /** Socket peers whose source-country header is believed without a router proof (the deployment's proxy). */
   trustedProxies: string[];
   strayGraceMs: number;
@@ -199,6 +203,7 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
     trustedCustomerHeader: e.TRUSTED_CUSTOMER_HEADER,
     adminToken: adminTokenFromEnv(e.ADMIN_TOKEN, e.ADMIN_TOKEN_SHA256),
     sourceCountryHeader: e.SOURCE_COUNTRY_HEADER.toLowerCase(),
+    virtualHostDomain: e.S3_VIRTUAL_HOST_DOMAIN,
     trustedProxies: e.TRUSTED_PROXIES,
     strayGraceMs: e.STRAY_GRACE_MS,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,

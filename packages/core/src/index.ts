@@ -14,6 +14,7 @@ export * from "./secret-box.ts";
 export * from "./gateway-signatures.ts";
 export * from "./sigv4/index.ts";
 export * from "./cloud-regions.ts";
+export * from "./virtual-host.ts";
 export * from "./admin-token.ts";
 export * from "./text.ts";
 export * from "./policy/index.ts";

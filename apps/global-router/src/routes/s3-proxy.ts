@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import { AppError, CUSTOMER_ID_RE, s3Error, sigv4AccessKeyId } from "@s3gw/core";
+import { AppError, CUSTOMER_ID_RE, s3Error, sigv4AccessKeyId, virtualHostBucket } from "@s3gw/core";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { AppDeps } from "../app.ts";
 import { isManagementPath, nodeBindings, rawPathOf, type AppEnv } from "../env.ts";
@@ -204,6 +204,8 @@ export function s3ProxyRoutes(deps: AppDeps): { routes: Hono<AppEnv>; rawTarget:
     const raw = rawPathOf(c);
     // Absolute-form or `*` targets have no S3 meaning here, and must not reach a region as a "path".
     if (!raw.startsWith("/")) throw s3Error("InvalidURI");
+    // A virtual-hosted request (`<bucket>.<domain>`) is S3 whatever its path: `/health` there is a key.
+    if (virtualHostBucket(c.req.header("host"), deps.config.virtualHostDomain) !== undefined) return handler(c);
     if (!isManagementPath(raw)) return handler(c);
     if (DOT_SEGMENT_RE.test(raw)) throw new AppError("NOT_FOUND", 404, "no route for a management path with dot segments");
     await next();

@@ -9,7 +9,7 @@ import { s3Auth } from "../../middleware/s3-auth.ts";
 import { authorizeByBucketPolicy, authorizeS3 } from "./authorize.ts";
 import { copySourceBucket, resolveS3Operation } from "./dispatch.ts";
 import { preflightHandler } from "./preflight.ts";
-import { parseS3Target, rawTargetOf } from "./request-target.ts";
+import { parseS3Target, rawTargetOf, type RawTarget } from "./request-target.ts";
 
 /**
  * The S3 edge. Whether a request is S3 is decided on the raw path as received, never on the
@@ -20,7 +20,8 @@ import { parseS3Target, rawTargetOf } from "./request-target.ts";
  */
 export const s3Edge = createMiddleware<AppEnv>(async (c, next) => {
   const raw = rawTargetOf(c);
-  if (isManagementPath(raw.rawPath)) return next();
+  // A virtual-hosted request is S3 whatever its path (`bucket.domain/api/x` is the key `api/x`).
+  if (raw.virtualBucket === undefined && isManagementPath(raw.rawPath)) return next();
   c.set("s3", true);
   await audit(c, async () => {
     try {
@@ -32,9 +33,9 @@ export const s3Edge = createMiddleware<AppEnv>(async (c, next) => {
   });
 });
 
-async function serveS3(c: Context<AppEnv>, raw: { rawPath: string; rawQuery: string }): Promise<Response> {
+async function serveS3(c: Context<AppEnv>, raw: RawTarget): Promise<Response> {
   const { op } = c.var;
-  const target = parseS3Target(raw.rawPath, raw.rawQuery);
+  const target = parseS3Target(raw.rawPath, raw.rawQuery, raw.virtualBucket);
   if (target.bucket !== undefined) op.bucket = target.bucket;
   if (target.key !== undefined) op.key = target.key;
   // A CORS preflight is no operation of the table and carries no credentials (preflight.ts).

@@ -1,4 +1,4 @@
-import { MAX_QUERY_PARAMETERS, s3Error, unstorableTextReason } from "@s3gw/core";
+import { MAX_QUERY_PARAMETERS, s3Error, unstorableTextReason, virtualHostBucket } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 
@@ -11,19 +11,23 @@ export interface S3Target {
   rawQuery: string;
 }
 
+/** The request target as sent, and the bucket a virtual-hosted-style Host names (S3_VIRTUAL_HOST_DOMAIN), if any. */
+export interface RawTarget { rawPath: string; rawQuery: string; virtualBucket: string | undefined }
+
 /**
  * The request target as received on the socket. `c.req.url` is not used for S3: the WHATWG
  * URL parser behind it resolves `..` and `.` segments, which would turn `uploads/../victim`
  * (a literal key on S3) into `victim` after the signature was checked.
  */
-export function rawTargetOf(c: Context<AppEnv>): { rawPath: string; rawQuery: string } {
+export function rawTargetOf(c: Context<AppEnv>): RawTarget {
   let target = c.env?.incoming?.url;
   if (target === undefined) {
     const url = c.req.url;
     target = url.slice(url.indexOf("/", url.indexOf("//") + 2));
   }
+  const virtualBucket = virtualHostBucket(c.req.header("host"), c.var.deps.config.virtualHostDomain);
   const q = target.indexOf("?");
-  return q < 0 ? { rawPath: target, rawQuery: "" } : { rawPath: target.slice(0, q), rawQuery: target.slice(q + 1) };
+  return q < 0 ? { rawPath: target, rawQuery: "", virtualBucket } : { rawPath: target.slice(0, q), rawQuery: target.slice(q + 1), virtualBucket };
 }
 
 /** Decodes one percent-encoded component once; invalid escapes and invalid UTF-8 are refused, never replaced. */
@@ -60,11 +64,16 @@ export function parseRawQuery(rawQuery: string): URLSearchParams {
 /**
  * S3 is served at /s3/... and at the root; "s3" is a reserved bucket name, so a leading /s3
  * segment always means the request came in under /s3 (while /s3bucket is a bucket). The key
- * is everything after the bucket's slash, percent-decoded once and never normalised.
+ * is everything after the bucket's slash, percent-decoded once and never normalised. With a
+ * virtual-hosted bucket (from the Host), the whole path after its first slash is the key.
  */
-export function parseS3Target(rawPath: string, rawQuery: string): S3Target {
-  const rest = rawPath === "/s3" || rawPath.startsWith("/s3/") ? rawPath.slice(4) : rawPath.slice(1);
+export function parseS3Target(rawPath: string, rawQuery: string, virtualBucket?: string): S3Target {
   const query = parseRawQuery(rawQuery);
+  if (virtualBucket !== undefined) {
+    const key = rawPath.length <= 1 ? undefined : storable(decodeOnce(rawPath.slice(1), false), "object key");
+    return { bucket: storable(virtualBucket, "bucket name"), key, query, rawPath, rawQuery };
+  }
+  const rest = rawPath === "/s3" || rawPath.startsWith("/s3/") ? rawPath.slice(4) : rawPath.slice(1);
   if (rest === "") return { bucket: undefined, key: undefined, query, rawPath, rawQuery };
   const slash = rest.indexOf("/");
   const bucket = storable(decodeOnce(slash < 0 ? rest : rest.slice(0, slash), false), "bucket name");
