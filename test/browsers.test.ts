@@ -171,6 +171,12 @@ describe("form uploads routed by the credential inside the form (curl)", () => {
     expect(got.equals(content)).toBe(true);
   });
 
+  it("relays a chunked form too", async () => {
+    const res = await curlForm(`${stack.global.url}/uploads`, form(key, "uploads"), { name: "chunked.bin", content: "sent in chunks" }, ["-H", "Transfer-Encoding: chunked"]);
+    expect(res.status).toBe(204);
+    expect(await (await via("/uploads/big/chunked.bin")).text()).toBe("sent in chunks");
+  });
+
   it("enforces the policy's size through the router and routes another customer's form to that customer", async () => {
     const tooBig = await curlForm(`${stack.global.url}/uploads`, form(key, "uploads", 1024), { name: "b.bin", content: Buffer.alloc(2048) });
     expect(tooBig.status).toBe(400);
