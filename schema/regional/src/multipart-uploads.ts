@@ -16,6 +16,8 @@ export const multipartUploads = pgTable("multipart_uploads", {
   userMetadata: jsonb("user_metadata").$type<Record<string, string>>().notNull().default({}),
   systemMetadata: jsonb("system_metadata").$type<Record<string, string>>().notNull().default({}),
   tags: jsonb("tags").$type<Record<string, string>>().notNull().default({}),
+  /** The x-amz-checksum-algorithm given at create (CRC32, CRC32C, SHA1, SHA256): every part then has one, and the object a COMPOSITE one. */
+  checksumAlgorithm: text("checksum_algorithm"),
   initiatedAt: timestamp("initiated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
@@ -28,6 +30,8 @@ export const multipartParts = pgTable(
     sizeBytes: bigint("size_bytes", { mode: "number" }).notNull(),
     etag: text("etag").notNull(),
     sha256: text("sha256").notNull(),
+    /** Base64 of the part's checksum in its upload's checksum algorithm; null when the upload has none. */
+    checksum: text("checksum"),
     uploadedAt: timestamp("uploaded_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.uploadId, t.partNumber] })],
