@@ -81,6 +81,45 @@ export async function commitObject(
       const [latest] = await tx.select().from(objectMetadata).where(and(keyOf(bucket, key), eq(objectMetadata.isLatest, true))).for("update");
       assertWriteCondition(latest, opts.condition, key);
       if (opts.inTransaction) await opts.inTransaction(tx);
+      const lock = meta.lock ?? { retentionMode: null, retentionUntil: null, legalHold: false };
+      // What a previous version was marked with by the compliance side stays with the key.
+      const carried = latest && { processingRestricted: latest.processingRestricted, dataClassification: latest.dataClassification };
+      const values = {
+        customerId: bucket.customerId,
+        bucketId: bucket.bucketId,
+        bucketName: bucket.bucketName,
+        objectKey: key,
+        isLatest: true,
+        regionId: provider.location.regionId,
+        storageProviderId: provider.location.providerId,
+        storageCountry: provider.location.country,
+        storageKey: blob.storageKey,
+        sizeBytes: blob.size,
+        etag: opts.multipart?.etag ?? blob.md5Hex,
+        partsCount: opts.multipart?.partsCount ?? null,
+        sha256: blob.sha256Hex,
+        contentType: meta.contentType,
+        dataSubjectId: meta.userMetadata["data-subject-id"] ?? null,
+        userMetadata: meta.userMetadata,
+        systemMetadata: meta.systemMetadata,
+        tags: meta.tags ?? {},
+        ...lock,
+        ...(carried ?? {}),
+        complianceStatus: "compliant",
+        lastModified: now,
+      };
+      if (state.versioning === null) {
+        // A bucket never versioned holds one null version per key at most: replaced in place, as before versioning existed.
+        if (latest) assertMutable(latest, now, key, opts);
+        replaced = latest && { storageKey: latest.storageKey, providerId: latest.storageProviderId };
+        const fresh = { ...values, versionId: NULL_VERSION, versionStamp: now.getTime() * 1000 };
+        const [written] = await tx
+          .insert(objectMetadata)
+          .values({ ...fresh, createdAt: now })
+          .onConflictDoUpdate({ target: [objectMetadata.bucketId, objectMetadata.objectKey, objectMetadata.versionId], set: fresh })
+          .returning();
+        return written!;
+      }
       const versionId = keepsVersions(state.versioning) ? newVersionId() : NULL_VERSION;
       if (versionId === NULL_VERSION) {
         const [old] = await tx.delete(objectMetadata).where(and(keyOf(bucket, key), eq(objectMetadata.versionId, NULL_VERSION))).returning();
@@ -89,38 +128,10 @@ export async function commitObject(
         replaced = old && { storageKey: old.storageKey, providerId: old.storageProviderId };
         await tx.delete(objectDeleteMarkers).where(and(eq(objectDeleteMarkers.bucketId, bucket.bucketId), eq(objectDeleteMarkers.objectKey, key), eq(objectDeleteMarkers.versionId, NULL_VERSION)));
       }
-      // What a previous version was marked with by the compliance side stays with the key.
-      const carried = latest && { processingRestricted: latest.processingRestricted, dataClassification: latest.dataClassification };
       await demoteLatest(tx, bucket, key);
       const [written] = await tx
         .insert(objectMetadata)
-        .values({
-          customerId: bucket.customerId,
-          bucketId: bucket.bucketId,
-          bucketName: bucket.bucketName,
-          objectKey: key,
-          versionId,
-          versionStamp: await nextStamp(tx, bucket, key, now),
-          isLatest: true,
-          regionId: provider.location.regionId,
-          storageProviderId: provider.location.providerId,
-          storageCountry: provider.location.country,
-          storageKey: blob.storageKey,
-          sizeBytes: blob.size,
-          etag: opts.multipart?.etag ?? blob.md5Hex,
-          partsCount: opts.multipart?.partsCount ?? null,
-          sha256: blob.sha256Hex,
-          contentType: meta.contentType,
-          dataSubjectId: meta.userMetadata["data-subject-id"] ?? null,
-          userMetadata: meta.userMetadata,
-          systemMetadata: meta.systemMetadata,
-          tags: meta.tags ?? {},
-          ...(meta.lock ?? {}),
-          ...(carried ?? {}),
-          complianceStatus: "compliant",
-          createdAt: now,
-          lastModified: now,
-        })
+        .values({ ...values, versionId, versionStamp: await nextStamp(tx, bucket, key, now), createdAt: now })
         .returning();
       return written!;
     });
