@@ -194,6 +194,19 @@ describe("cache invalidation across two gateways of one region", () => {
     await convergesOnB("customer storage removed", performance.now(), "200", () => put(b, "/docs/after.txt", "x", { "content-type": "text/plain" }));
   });
 
+  it("lifecycle rules put on A are announced by B (x-amz-expiration on PUT); deleted on A, B stops announcing them", async () => {
+    const expiration = async () => (await put(b, "/docs/expiring.txt", "x", { "content-type": "text/plain" })).headers["x-amz-expiration"];
+    expect(await expiration()).toBeUndefined(); // B has cached "no rules" for the bucket
+    const lifecycle = `<LifecycleConfiguration><Rule><ID>tmp</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status><Expiration><Days>3</Days></Expiration></Rule></LifecycleConfiguration>`;
+    const warmedAt = performance.now();
+    expect((await rawSigned(a.url, { method: "PUT", path: "/s3/docs?lifecycle", creds, body: lifecycle })).status).toBe(200);
+    const elapsed = await until("lifecycle rules on B", warmedAt, NOTIFIED_DEADLINE_MS, async () => String(await expiration()).includes('rule-id="tmp"'));
+    expect(elapsed).toBeLessThan(CACHE_TTL_MS);
+    const removedAt = performance.now();
+    expect((await rawSigned(a.url, { method: "DELETE", path: "/s3/docs?lifecycle", creds })).status).toBe(204);
+    expect(await until("lifecycle rules gone on B", removedAt, NOTIFIED_DEADLINE_MS, async () => (await expiration()) === undefined)).toBeLessThan(CACHE_TTL_MS);
+  });
+
   it("a bucket deleted on A is NoSuchBucket on B; recreated on A, B finds it at once", async () => {
     expect((await put(a, "/scratch")).status).toBe(200);
     expect(code(await get(b, "/scratch?location"))).toBe("200");

@@ -40,21 +40,21 @@ export async function putBucketLifecycleHandler(c: Context<AppEnv>, bucketName: 
   const { deps, customer, op } = c.var;
   const bucket = await findBucket(deps.db, customer.customerId, bucketName);
   const rules = parseLifecycleConfiguration(await readXmlDocument(c));
-  await putLifecycle(deps.db, bucket, rules, deps.clock.now());
+  await putLifecycle(deps, bucket, rules, deps.clock.now());
   op.info = { rules: rules.length, enabled: rules.filter((r) => r.enabled).length };
   return empty(c, 200);
 }
 
 export async function getBucketLifecycleHandler(c: Context<AppEnv>, bucketName: string): Promise<Response> {
   const { deps, customer } = c.var;
-  const rules = await getLifecycle(deps.db, await findBucket(deps.db, customer.customerId, bucketName));
+  const rules = await getLifecycle(deps, await findBucket(deps.db, customer.customerId, bucketName));
   if (!rules) throw s3Error("NoSuchLifecycleConfiguration", undefined, { resource: bucketName });
   return xml(c, { LifecycleConfiguration: { "@_xmlns": S3_XMLNS, Rule: rules.map(ruleXml) } });
 }
 
 export async function deleteBucketLifecycleHandler(c: Context<AppEnv>, bucketName: string): Promise<Response> {
   const { deps, customer, op } = c.var;
-  const removed = await deleteLifecycle(deps.db, await findBucket(deps.db, customer.customerId, bucketName));
+  const removed = await deleteLifecycle(deps, await findBucket(deps.db, customer.customerId, bucketName));
   op.info = { removed };
   return empty(c, 204);
 }

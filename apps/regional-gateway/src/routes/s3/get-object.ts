@@ -32,7 +32,7 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
     await checkRead(deps, customer, facts, row);
     checkPreconditions(c.req.raw.headers, renderEtag(row), row.lastModified);
     const { range, headers: partHeaders } = await planRead(c, row);
-    const headers = { ...objectResponseHeaders(row), ...versionResponseHeaders(bucket, row), ...(await expirationHeaders(deps.db, bucket, row)), ...partHeaders, ...overrides };
+    const headers = { ...objectResponseHeaders(row), ...versionResponseHeaders(bucket, row), ...(await expirationHeaders(deps, bucket, row)), ...partHeaders, ...overrides };
     if (range) {
       headers["content-range"] = `bytes ${range.start}-${range.end}/${row.sizeBytes}`;
       delete headers["x-amz-checksum-sha256"]; // a whole-object checksum would not match the part sent

@@ -42,6 +42,6 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
     etag: `"${row.etag}"`,
     "x-amz-checksum-sha256": Buffer.from(row.sha256, "hex").toString("base64"),
     ...versionResponseHeaders(prepared.bucket, row),
-    ...(await expirationHeaders(deps.db, prepared.bucket, row)),
+    ...(await expirationHeaders(deps, prepared.bucket, row)),
   });
 }

@@ -6,6 +6,7 @@ import type { Customer } from "../access/customers.ts";
 import type { CustomerRules } from "../compliance/rules.ts";
 import type { Bucket } from "../objects/buckets.ts";
 import type { StorageConfigRow } from "../storage/customer-storage.ts";
+import type { LifecycleRule } from "@s3gw/schema-regional";
 import { TtlCache } from "./ttl-cache.ts";
 
 /** The channel migration 0004's triggers notify on every change to a cached table. */
@@ -24,6 +25,8 @@ const notification = z.object({
   c: z.string().nullish(),
   k: z.string().nullish(),
   b: z.string().nullish(),
+  /** bucket_id, for rows that name their bucket only by id (bucket_lifecycle; migration 0011) */
+  i: z.string().nullish(),
 });
 
 export const bucketCacheKey = (customerId: string, bucketName: string): string => `${customerId}\u0000${bucketName}`;
@@ -48,6 +51,8 @@ export class RegionalCache {
   readonly bucketPolicies: TtlCache<{ policy: CompiledPolicy | null }>;
   /** A customer's storage configuration as the write path sees it; `config` absent: hosted storage. */
   readonly storageConfigs: TtlCache<{ config?: StorageConfigRow }>;
+  /** A bucket's lifecycle rules by bucket id (PUT and HEAD announce expiry); `rules` absent: none. */
+  readonly lifecycles: TtlCache<{ rules?: LifecycleRule[] }>;
 
   private readonly logger: Logger;
 
@@ -61,10 +66,11 @@ export class RegionalCache {
     this.bucketSettings = new TtlCache(o);
     this.bucketPolicies = new TtlCache(o);
     this.storageConfigs = new TtlCache(o);
+    this.lifecycles = new TtlCache(o);
   }
 
   private all() {
-    return [this.accessKeys, this.customers, this.buckets, this.rules, this.bucketSettings, this.bucketPolicies, this.storageConfigs] as const;
+    return [this.accessKeys, this.customers, this.buckets, this.rules, this.bucketSettings, this.bucketPolicies, this.storageConfigs, this.lifecycles] as const;
   }
 
   /**
@@ -88,7 +94,7 @@ export class RegionalCache {
       this.logger.warn({ payload: payload.slice(0, 200) }, "unreadable cache notification: dropping the whole cache");
       return this.clear();
     }
-    const { t, c, k, b } = parsed;
+    const { t, c, k, b, i } = parsed;
     if (t === "access_keys" && k) this.accessKeys.invalidate(k);
     else if (t === "customers" && c) this.customers.invalidate(c);
     else if (t === "buckets" && c && b) this.buckets.invalidate(bucketCacheKey(c, b));
@@ -98,6 +104,7 @@ export class RegionalCache {
       this.bucketPolicies.invalidatePrefix(`${c}\u0000`);
     }
     else if (t === "customer_storage" && c) this.storageConfigs.invalidate(c);
+    else if (t === "bucket_lifecycle" && i) this.lifecycles.invalidate(i);
     else this.clear(); // TRUNCATE ('*'), or a shape this version does not know
   }
 }

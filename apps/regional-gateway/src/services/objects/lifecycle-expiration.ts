@@ -1,4 +1,4 @@
-import type { RegionalDb } from "../../env.ts";
+import type { Deps } from "../../env.ts";
 import type { Bucket } from "./buckets.ts";
 import { getLifecycle, type LifecycleRule } from "./lifecycle.ts";
 
@@ -28,8 +28,8 @@ export function expirationOf(rules: readonly LifecycleRule[], obj: { key: string
 }
 
 /** `x-amz-expiration` for a PUT or HEAD answer, or nothing when no rule expires the object. */
-export async function expirationHeaders(db: RegionalDb, bucket: Bucket, obj: { objectKey: string; tags: Record<string, string>; lastModified: Date }): Promise<Record<string, string>> {
-  const rules = await getLifecycle(db, bucket);
+export async function expirationHeaders(deps: Pick<Deps, "db" | "cache">, bucket: Bucket, obj: { objectKey: string; tags: Record<string, string>; lastModified: Date }): Promise<Record<string, string>> {
+  const rules = await getLifecycle(deps, bucket);
   const exp = rules && expirationOf(rules, { key: obj.objectKey, tags: obj.tags, lastModified: obj.lastModified });
   if (!exp) return {};
   return { "x-amz-expiration": `expiry-date="${exp.date.toUTCString()}", rule-id="${headerParameter(exp.ruleId)}"` };

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { s3Error } from "@s3gw/core";
 import { bucketLifecycle, type LifecycleRule } from "@s3gw/schema-regional";
 import { z } from "zod";
-import type { RegionalDb } from "../../env.ts";
+import type { Deps } from "../../env.ts";
 import type { Bucket } from "./buckets.ts";
 import { validateTags } from "./tags.ts";
 
@@ -138,20 +138,29 @@ export function parseLifecycleConfiguration(doc: Record<string, unknown>): Lifec
   return rules;
 }
 
-export async function getLifecycle(db: RegionalDb, bucket: Bucket): Promise<LifecycleRule[] | undefined> {
-  const [row] = await db.select({ rules: bucketLifecycle.rules }).from(bucketLifecycle).where(eq(bucketLifecycle.bucketId, bucket.bucketId)).limit(1);
-  return row?.rules;
+/**
+ * The bucket's rules, through this instance's cache: PUT and HEAD read them for every answer.
+ * Kept current by migration 0011's notifications, and at once for changes made here.
+ */
+export async function getLifecycle(deps: Pick<Deps, "db" | "cache">, bucket: Bucket): Promise<LifecycleRule[] | undefined> {
+  const cached = await deps.cache.lifecycles.get(bucket.bucketId, async () => {
+    const [row] = await deps.db.select({ rules: bucketLifecycle.rules }).from(bucketLifecycle).where(eq(bucketLifecycle.bucketId, bucket.bucketId)).limit(1);
+    return row ? { rules: row.rules } : {};
+  });
+  return cached?.rules;
 }
 
 /** Replaces the bucket's whole configuration, as S3's PUT does. */
-export async function putLifecycle(db: RegionalDb, bucket: Bucket, rules: LifecycleRule[], now: Date): Promise<void> {
-  await db
+export async function putLifecycle(deps: Pick<Deps, "db" | "cache">, bucket: Bucket, rules: LifecycleRule[], now: Date): Promise<void> {
+  await deps.db
     .insert(bucketLifecycle)
     .values({ bucketId: bucket.bucketId, rules, updatedAt: now })
     .onConflictDoUpdate({ target: bucketLifecycle.bucketId, set: { rules, updatedAt: now } });
+  deps.cache.lifecycles.invalidate(bucket.bucketId);
 }
 
-export async function deleteLifecycle(db: RegionalDb, bucket: Bucket): Promise<boolean> {
-  const removed = await db.delete(bucketLifecycle).where(eq(bucketLifecycle.bucketId, bucket.bucketId)).returning({ id: bucketLifecycle.bucketId });
+export async function deleteLifecycle(deps: Pick<Deps, "db" | "cache">, bucket: Bucket): Promise<boolean> {
+  const removed = await deps.db.delete(bucketLifecycle).where(eq(bucketLifecycle.bucketId, bucket.bucketId)).returning({ id: bucketLifecycle.bucketId });
+  deps.cache.lifecycles.invalidate(bucket.bucketId);
   return removed.length > 0;
 }
