@@ -15,6 +15,7 @@ export * from "./gateway-signatures.ts";
 export * from "./sigv4/index.ts";
 export * from "./cloud-regions.ts";
 export * from "./virtual-host.ts";
+export * from "./checksums.ts";
 export * from "./admin-token.ts";
 export * from "./text.ts";
 export * from "./policy/index.ts";

@@ -4,7 +4,8 @@ import { z } from "zod";
 import type { AppEnv } from "../../env.ts";
 import { sourceCountryOf } from "../../source-country.ts";
 import { findBucket } from "../../services/objects/buckets.ts";
-import { findUpload } from "../../services/objects/multipart.ts";
+import { allParts, findUpload } from "../../services/objects/multipart.ts";
+import { checkListedChecksums, checksumResultElements, listedPartChecksums } from "../../services/objects/multipart-checksums.ts";
 import { completeUpload, type RequestedPart } from "../../services/objects/multipart-complete.ts";
 import { renderEtag } from "../../services/objects/objects.ts";
 import { versionHeader } from "../../services/objects/versions.ts";
@@ -19,14 +20,14 @@ const partElement = z.object({
   ETag: z.string().trim().min(1),
 });
 
-async function requestedParts(c: Context<AppEnv>): Promise<RequestedPart[]> {
+async function requestedParts(c: Context<AppEnv>): Promise<(RequestedPart & { checksums: Record<string, string> })[]> {
   const doc = await readXmlDocument(c);
   const root = elements(doc.CompleteMultipartUpload)[0];
   if (!root) throw s3Error("MalformedXML");
   return elements(root.Part).map((p) => {
     const parsed = partElement.safeParse({ PartNumber: text(p.PartNumber), ETag: text(p.ETag) });
     if (!parsed.success) throw s3Error("MalformedXML", "Each Part needs a PartNumber and an ETag");
-    return { partNumber: parsed.data.PartNumber, etag: parsed.data.ETag };
+    return { partNumber: parsed.data.PartNumber, etag: parsed.data.ETag, checksums: listedPartChecksums(p) };
   });
 }
 
@@ -43,6 +44,7 @@ export async function completeMultipartUploadHandler(c: Context<AppEnv>, bucketN
   const upload = await findUpload(deps.db, bucket, key, c.var.s3Target.query.get("uploadId") ?? "");
   op.info = { ...op.info, upload_id: upload.uploadId };
   const parts = await requestedParts(c);
+  checkListedChecksums(upload, parts, await allParts(deps.db, upload.uploadId));
   const row = await completeUpload(deps, customer, bucket, upload, parts, {
     facts: { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) },
     condition,
@@ -53,6 +55,6 @@ export async function completeMultipartUploadHandler(c: Context<AppEnv>, bucketN
   const url = new URL(c.req.url);
   for (const [name, value] of Object.entries(versionHeader(bucket.versioning, row.versionId))) c.header(name, value);
   return xml(c, {
-    CompleteMultipartUploadResult: { "@_xmlns": S3_XMLNS, Location: `${url.origin}${c.var.s3Target.rawPath}`, Bucket: bucketName, Key: key, ETag: renderEtag(row) },
+    CompleteMultipartUploadResult: { "@_xmlns": S3_XMLNS, Location: `${url.origin}${c.var.s3Target.rawPath}`, Bucket: bucketName, Key: key, ETag: renderEtag(row), ...checksumResultElements(row.systemMetadata) },
   });
 }

@@ -57,7 +57,11 @@ export async function listPartsHandler(c: Context<AppEnv>, bucketName: string, k
       NextPartNumberMarker: page.at(-1)?.partNumber ?? marker,
       MaxParts: maxParts,
       IsTruncated: rows.length > maxParts,
-      Part: page.map((p) => ({ PartNumber: p.partNumber, LastModified: isoDate(p.uploadedAt), ETag: `"${p.etag}"`, Size: p.sizeBytes })),
+      Part: page.map((p) => ({
+        PartNumber: p.partNumber, LastModified: isoDate(p.uploadedAt), ETag: `"${p.etag}"`, Size: p.sizeBytes,
+        ...(upload.checksumAlgorithm && p.checksum ? { [`Checksum${upload.checksumAlgorithm}`]: p.checksum } : {}),
+      })),
+      ...(upload.checksumAlgorithm ? { ChecksumAlgorithm: upload.checksumAlgorithm, ChecksumType: "COMPOSITE" } : {}),
       Initiator: owner,
       Owner: owner,
       StorageClass: "STANDARD",

@@ -63,7 +63,8 @@ export function objectResponseHeaders(row: ObjectRow): Record<string, string> {
     "x-amz-checksum-sha256": sha256Checksum(row.sha256),
   };
   if (row.sha256.includes("-")) h["x-amz-checksum-type"] = "COMPOSITE";
-  for (const [k, v] of Object.entries(row.systemMetadata)) h[k] = v;
+  // A stored flexible checksum is answered only when asked for (x-amz-checksum-mode, see read-options.ts).
+  for (const [k, v] of Object.entries(row.systemMetadata)) if (!k.startsWith("x-amz-checksum-")) h[k] = v;
   for (const [k, v] of Object.entries(row.userMetadata)) h[`x-amz-meta-${k}`] = mailSafe(v);
   const tagCount = Object.keys(row.tags).length;
   if (tagCount > 0) h["x-amz-tagging-count"] = String(tagCount);

@@ -7,6 +7,7 @@ import { expirationHeaders } from "../../services/objects/lifecycle-expiration.t
 import { prepareObjectWrite, storeObject } from "../../services/objects/object-write.ts";
 import { parseTaggingHeader } from "../../services/objects/tags.ts";
 import { declaredBodySize, requestBody } from "./body.ts";
+import { bodyChecksumSpec, checksummed, checksumResponseHeader } from "./body-checksum.ts";
 import { writeCondition } from "./conditions.ts";
 import { parseContentMd5, readObjectHeaders } from "./object-headers.ts";
 import { governanceBypass } from "./object-lock.ts";
@@ -19,6 +20,7 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
   const spec = c.var.s3Operation.body;
   const maxSize = spec.kind === "bytes" ? spec.maxBytes : 0;
   const contentMd5 = parseContentMd5(c.req.header("content-md5"));
+  const checksum = bodyChecksumSpec(c);
   const meta = { ...readObjectHeaders(c.req.raw.headers, c.var.s3Auth?.verified.headerText), tags: parseTaggingHeader(c.req.header("x-amz-tagging")) ?? {} };
   // An oversized upload is refused before residency, rules or locks are even looked at.
   const declaredSize = declaredBodySize(c);
@@ -30,12 +32,13 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
   });
   // The body is read (and `100 Continue` sent) only once every check above passed.
   const body = requestBody(c);
+  const checked = checksum && checksummed(body.stream, checksum);
   const row = await storeObject({
     ctx,
     prepared,
     input: {
       key, sourceCountry, meta,
-      bytes: (tenant) => tenant.put(body.stream, { ...(body.size === undefined ? {} : { expectedSize: body.size }), ...(contentMd5 ? { contentMd5 } : {}), maxSize }),
+      bytes: (tenant) => tenant.put(checked?.stream ?? body.stream, { ...(body.size === undefined ? {} : { expectedSize: body.size }), ...(contentMd5 ? { contentMd5 } : {}), maxSize }),
     },
   });
   return empty(c, 200, {
@@ -43,5 +46,6 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
     "x-amz-checksum-sha256": Buffer.from(row.sha256, "hex").toString("base64"),
     ...versionResponseHeaders(prepared.bucket, row),
     ...(await expirationHeaders(deps, prepared.bucket, row)),
+    ...(checksum && checked ? checksumResponseHeader(checksum, checked.value()) : {}),
   });
 }

@@ -44,6 +44,15 @@ function isAnonymous(c: Context<AppEnv>): boolean {
   return c.var.s3Auth === undefined && c.req.header("x-customer-id") === undefined;
 }
 
+/**
+ * The object's stored flexible checksum (a multipart upload's COMPOSITE), answered as S3 does:
+ * only to a request with `x-amz-checksum-mode: ENABLED`, and only for the whole object.
+ */
+function storedChecksums(c: Context<AppEnv>, row: ObjectRow): Record<string, string> {
+  if (c.req.header("x-amz-checksum-mode")?.toUpperCase() !== "ENABLED") return {};
+  return Object.fromEntries(Object.entries(row.systemMetadata).filter(([k]) => k.startsWith("x-amz-checksum-")));
+}
+
 /** What a GET/HEAD reads: all of the object, a Range, or one part (`partNumber`), and the headers that go with it. */
 export interface ReadPlan {
   range: { start: number; end: number } | undefined;
@@ -68,7 +77,10 @@ function partNumberOf(c: Context<AppEnv>): number | undefined {
  */
 export async function planRead(c: Context<AppEnv>, row: ObjectRow): Promise<ReadPlan> {
   const partNumber = partNumberOf(c);
-  if (partNumber === undefined) return { range: parseRange(c.req.header("range"), row.sizeBytes), headers: {} };
+  if (partNumber === undefined) {
+    const range = parseRange(c.req.header("range"), row.sizeBytes);
+    return { range, headers: range ? {} : storedChecksums(c, row) };
+  }
   const part = await partOfObject(c.var.deps.db, row, partNumber);
   if (!part) throw s3Error("InvalidPartNumber", undefined, { headers: { "content-range": `bytes */${row.sizeBytes}` } });
   const headers: Record<string, string> = row.partsCount ? { "x-amz-mp-parts-count": String(row.partsCount) } : {};

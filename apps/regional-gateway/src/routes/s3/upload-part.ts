@@ -1,4 +1,4 @@
-import { assertObjectKey, s3Error } from "@s3gw/core";
+import { assertObjectKey, s3Error, type ChecksumAlgorithm } from "@s3gw/core";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env.ts";
@@ -6,6 +6,7 @@ import { isCrossBorder, sourceCountryOf } from "../../source-country.ts";
 import { findBucket } from "../../services/objects/buckets.ts";
 import { findUpload, MAX_PART_SIZE, MAX_PARTS, recordPart, type UploadRow } from "../../services/objects/multipart.ts";
 import { requestBody } from "./body.ts";
+import { bodyChecksumSpec, checksummed, checksumResponseHeader } from "./body-checksum.ts";
 import { parseContentMd5 } from "./object-headers.ts";
 import { empty } from "./xml-response.ts";
 
@@ -28,20 +29,28 @@ export async function partTarget(c: Context<AppEnv>, bucketName: string, key: st
   return { upload, partNumber: q.data.partNumber };
 }
 
-/** UploadPart (`PUT /bucket/key?partNumber=N&uploadId=`): the part streams to its own blob. */
+/**
+ * UploadPart (`PUT /bucket/key?partNumber=N&uploadId=`): the part streams to its own blob. Its
+ * flexible checksum (header or trailer; the upload's algorithm, computed here if not sent) is
+ * checked on the way and kept with the part. Uploading a part number again replaces the part.
+ */
 export async function uploadPartHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { deps, customer, op } = c.var;
   const body = requestBody(c);
   if (body.size !== undefined && body.size > MAX_PART_SIZE) throw s3Error("EntityTooLarge");
   const contentMd5 = parseContentMd5(c.req.header("content-md5"));
   const { upload, partNumber } = await partTarget(c, bucketName, key);
+  const spec = bodyChecksumSpec(c, upload.checksumAlgorithm as ChecksumAlgorithm | null);
+  const checked = spec && checksummed(body.stream, spec);
   const tenant = await deps.targets.recorded(customer.customerId, upload.storageProviderId);
-  const blob = await tenant.put(body.stream, {
+  const blob = await tenant.put(checked?.stream ?? body.stream, {
     ...(body.size === undefined ? {} : { expectedSize: body.size }),
     ...(contentMd5 ? { contentMd5 } : {}),
     maxSize: MAX_PART_SIZE,
   });
-  const part = await recordPart(deps.db, tenant, upload, partNumber, blob, deps.clock.now());
+  // Only the upload's own algorithm is kept: the object's composite checksum is made of those.
+  const checksum = checked && upload.checksumAlgorithm ? checked.value() : null;
+  const part = await recordPart(deps.db, tenant, upload, partNumber, blob, deps.clock.now(), checksum);
   op.bytes = blob.size;
-  return empty(c, 200, { etag: `"${part.etag}"` });
+  return empty(c, 200, { etag: `"${part.etag}"`, ...(spec && checked ? checksumResponseHeader(spec, checked.value()) : {}) });
 }

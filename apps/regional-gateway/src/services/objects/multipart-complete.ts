@@ -11,6 +11,7 @@ import { allParts, MAX_PARTS, MIN_PART_SIZE, type PartRow, type UploadRow } from
 import { recordManifest, type ManifestEntry } from "./multipart-manifest.ts";
 import { commitObject, type ObjectRow, type WriteCondition } from "./objects.ts";
 import { takeUploadLock } from "./upload-lock.ts";
+import { compositeChecksumHeaders } from "./multipart-checksums.ts";
 
 /** S3's largest object. */
 const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
@@ -77,7 +78,9 @@ export async function completeUpload(
   await checkContent(deps, customer, { ...opts.facts, sha256: blob.sha256Hex, size, bucketId: bucket.bucketId });
   let unused: string[] = [];
   const { systemMetadata, lock } = takeUploadLock(upload.systemMetadata);
-  const meta = { contentType: upload.contentType, userMetadata: upload.userMetadata, systemMetadata, tags: upload.tags, ...(lock ? { lock } : {}) };
+  // The object's flexible checksum is a stored header, answered under x-amz-checksum-mode (object-headers.ts).
+  const checksum = await compositeChecksumHeaders(upload, parts);
+  const meta = { contentType: upload.contentType, userMetadata: upload.userMetadata, systemMetadata: { ...systemMetadata, ...checksum }, tags: upload.tags, ...(lock ? { lock } : {}) };
   const now = deps.clock.now();
   const row = await commitObject(deps.db, deps.targets, { provider, tenant }, bucket, upload.objectKey, blob, meta, now, {
     bypassGovernance: opts.bypassGovernance,

@@ -43,7 +43,7 @@ export async function findUpload(db: RegionalDb, bucket: Bucket, key: string, up
  * replaced blob is removed after the commit. If the upload was completed or aborted while
  * the bytes streamed, the new blob is removed and the part refused.
  */
-export async function recordPart(db: RegionalDb, tenant: TenantStorage, upload: UploadRow, partNumber: number, blob: StoredBlob, now: Date): Promise<PartRow> {
+export async function recordPart(db: RegionalDb, tenant: TenantStorage, upload: UploadRow, partNumber: number, blob: StoredBlob, now: Date, checksum: string | null = null): Promise<PartRow> {
   let replaced: string | undefined;
   let row: PartRow;
   try {
@@ -56,7 +56,7 @@ export async function recordPart(db: RegionalDb, tenant: TenantStorage, upload: 
         .where(and(eq(multipartParts.uploadId, upload.uploadId), eq(multipartParts.partNumber, partNumber)))
         .for("update");
       replaced = old?.storageKey;
-      const values = { storageKey: blob.storageKey, sizeBytes: blob.size, etag: blob.md5Hex, sha256: blob.sha256Hex, uploadedAt: now };
+      const values = { storageKey: blob.storageKey, sizeBytes: blob.size, etag: blob.md5Hex, sha256: blob.sha256Hex, checksum, uploadedAt: now };
       const [written] = await tx
         .insert(multipartParts)
         .values({ uploadId: upload.uploadId, partNumber, ...values })

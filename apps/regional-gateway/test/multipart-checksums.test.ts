@@ -1,0 +1,147 @@
+import { createHash } from "node:crypto";
+import { crc32 } from "node:zlib";
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListPartsCommand, PutObjectCommand, S3Client, UploadPartCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adminAuth, registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
+import { completeXml, xmlValue, xmlValues } from "./s3-write-helpers.ts";
+
+const MiB = 1024 * 1024;
+let fi: TestRegion;
+let acme: ReturnType<typeof s3>;
+let sdk: S3Client;
+
+// An independent CRC32 (zlib's), as S3 renders it: the big-endian 4 bytes, base64.
+const crc32Bytes = (b: Buffer) => {
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE(crc32(b));
+  return out;
+};
+const crc32B64 = (b: Buffer | string) => crc32Bytes(Buffer.from(b)).toString("base64");
+const composite = (parts: Buffer[]) => `${crc32B64(Buffer.concat(parts.map(crc32Bytes)))}-${parts.length}`;
+
+async function errorOf(res: Response) {
+  const body = await res.text();
+  return { status: res.status, code: xmlValue(body, "Code") };
+}
+
+beforeAll(async () => {
+  fi = await startTestRegion("FI-HEL");
+  acme = await registerWithBuckets(fi.url, "acme-corp", ["sums"]);
+  const res = await fetch(`${fi.url}/api/customers/acme-corp/access-keys`, { method: "POST", headers: { "content-type": "application/json", ...adminAuth }, body: "{}" });
+  const k = (await res.json()) as { access_key_id: string; secret_access_key: string };
+  sdk = new S3Client({ endpoint: fi.url, region: "us-east-1", forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: k.access_key_id, secretAccessKey: k.secret_access_key } });
+});
+afterAll(async () => {
+  sdk?.destroy();
+  await fi?.destroy();
+});
+
+describe("flexible checksums on PutObject", () => {
+  it("checks an x-amz-checksum-* header against the bytes, and answers with the checksum", async () => {
+    const ok = await acme("/sums/ok.txt", { method: "PUT", body: "hello", headers: { "x-amz-checksum-crc32": crc32B64("hello") } });
+    expect([ok.status, ok.headers.get("x-amz-checksum-crc32")]).toEqual([200, crc32B64("hello")]);
+    const sha1 = createHash("sha1").update("hello").digest("base64");
+    expect((await acme("/sums/ok.txt", { method: "PUT", body: "hello", headers: { "x-amz-checksum-sha1": sha1 } })).headers.get("x-amz-checksum-sha1")).toBe(sha1);
+    const put = await sdk.send(new PutObjectCommand({ Bucket: "sums", Key: "sdk.txt", Body: "from the sdk", ChecksumAlgorithm: "CRC32C" }));
+    expect(put.ChecksumCRC32C).toBeTruthy();
+  });
+
+  it("refuses a wrong, malformed, doubled or unsupported checksum, storing nothing", async () => {
+    const cases: [Record<string, string>, number, string][] = [
+      [{ "x-amz-checksum-crc32": crc32B64("other") }, 400, "BadDigest"],
+      [{ "x-amz-checksum-sha256": createHash("sha256").update("other").digest("base64") }, 400, "BadDigest"],
+      [{ "x-amz-checksum-crc32": "not base64!" }, 400, "InvalidRequest"],
+      [{ "x-amz-checksum-crc32": Buffer.alloc(8).toString("base64") }, 400, "InvalidRequest"],
+      [{ "x-amz-checksum-crc32": crc32B64("hello"), "x-amz-checksum-crc32c": crc32B64("hello") }, 400, "InvalidRequest"],
+      [{ "x-amz-checksum-md5": "AAAA" }, 400, "InvalidRequest"],
+      [{ "x-amz-checksum-crc64nvme": "AAAAAAAAAAA=" }, 501, "NotImplemented"],
+    ];
+    for (const [headers, status, code] of cases) {
+      expect(await errorOf(await acme("/sums/refused.txt", { method: "PUT", body: "hello", headers })), JSON.stringify(headers)).toEqual({ status, code });
+    }
+    expect((await acme("/sums/refused.txt", { method: "HEAD" })).status).toBe(404);
+  });
+});
+
+describe("multipart checksums", () => {
+  const parts = [Buffer.alloc(5 * MiB, "p"), Buffer.from("last part")];
+
+  it("CRC32 on create, per part, ListParts, and the COMPOSITE on Complete and under x-amz-checksum-mode", async () => {
+    const created = await sdk.send(new CreateMultipartUploadCommand({ Bucket: "sums", Key: "multi.bin", ChecksumAlgorithm: "CRC32" }));
+    expect([created.ChecksumAlgorithm, created.ChecksumType]).toEqual(["CRC32", "COMPOSITE"]);
+    const UploadId = created.UploadId!;
+    const uploaded = [];
+    for (const [i, Body] of parts.entries()) {
+      const part = await sdk.send(new UploadPartCommand({ Bucket: "sums", Key: "multi.bin", UploadId, PartNumber: i + 1, Body, ChecksumAlgorithm: "CRC32" }));
+      expect(part.ChecksumCRC32).toBe(crc32B64(Body));
+      uploaded.push({ PartNumber: i + 1, ETag: part.ETag!, ChecksumCRC32: part.ChecksumCRC32! });
+    }
+    const listed = await sdk.send(new ListPartsCommand({ Bucket: "sums", Key: "multi.bin", UploadId }));
+    expect(listed.Parts?.map((p) => p.ChecksumCRC32)).toEqual(parts.map(crc32B64));
+    expect(listed.ChecksumAlgorithm).toBe("CRC32");
+
+    const done = await sdk.send(new CompleteMultipartUploadCommand({ Bucket: "sums", Key: "multi.bin", UploadId, MultipartUpload: { Parts: uploaded } }));
+    expect([done.ChecksumCRC32, done.ChecksumType]).toEqual([composite(parts), "COMPOSITE"]);
+
+    const asked = await sdk.send(new HeadObjectCommand({ Bucket: "sums", Key: "multi.bin", ChecksumMode: "ENABLED" }));
+    expect([asked.ChecksumCRC32, asked.ChecksumType]).toEqual([composite(parts), "COMPOSITE"]);
+    const plain = await acme("/sums/multi.bin", { method: "HEAD" });
+    expect(plain.headers.get("x-amz-checksum-crc32")).toBeNull();
+    const got = await sdk.send(new GetObjectCommand({ Bucket: "sums", Key: "multi.bin", ChecksumMode: "ENABLED" }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(parts))).toBe(true);
+    // A range is not the whole object: no whole-object checksum with it.
+    expect((await acme("/sums/multi.bin", { headers: { range: "bytes=0-9", "x-amz-checksum-mode": "ENABLED" } })).headers.get("x-amz-checksum-crc32")).toBeNull();
+  });
+
+  it("a part number uploaded again is replaced: the last one wins, in bytes, ETag and checksum", async () => {
+    const { UploadId } = await sdk.send(new CreateMultipartUploadCommand({ Bucket: "sums", Key: "again.bin", ChecksumAlgorithm: "CRC32" }));
+    await sdk.send(new UploadPartCommand({ Bucket: "sums", Key: "again.bin", UploadId, PartNumber: 1, Body: Buffer.alloc(5 * MiB, "a"), ChecksumAlgorithm: "CRC32" }));
+    const second = await sdk.send(new UploadPartCommand({ Bucket: "sums", Key: "again.bin", UploadId, PartNumber: 1, Body: Buffer.alloc(5 * MiB, "b"), ChecksumAlgorithm: "CRC32" }));
+    const tail = await sdk.send(new UploadPartCommand({ Bucket: "sums", Key: "again.bin", UploadId, PartNumber: 2, Body: Buffer.from("t"), ChecksumAlgorithm: "CRC32" }));
+    const listed = await sdk.send(new ListPartsCommand({ Bucket: "sums", Key: "again.bin", UploadId }));
+    expect(listed.Parts?.map((p) => [p.PartNumber, p.ETag])).toEqual([[1, second.ETag], [2, tail.ETag]]);
+    const done = await sdk.send(new CompleteMultipartUploadCommand({ Bucket: "sums", Key: "again.bin", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: second.ETag }, { PartNumber: 2, ETag: tail.ETag }] } }));
+    expect(done.ChecksumCRC32).toBe(composite([Buffer.alloc(5 * MiB, "b"), Buffer.from("t")]));
+    const body = Buffer.from(await (await sdk.send(new GetObjectCommand({ Bucket: "sums", Key: "again.bin" }))).Body!.transformToByteArray());
+    expect([body[0], body.length]).toEqual(["b".charCodeAt(0), 5 * MiB + 1]);
+  });
+
+  it("refuses forged and mismatched checksums on parts and on Complete", async () => {
+    const created = await acme("/sums/forged.bin?uploads", { method: "POST", headers: { "x-amz-checksum-algorithm": "crc32" } });
+    const uploadId = xmlValue(await created.text(), "UploadId")!;
+    const partPath = (n: number) => `/sums/forged.bin?partNumber=${n}&uploadId=${encodeURIComponent(uploadId)}`;
+    const big = Buffer.alloc(5 * MiB, "f");
+    expect(await errorOf(await acme(partPath(1), { method: "PUT", body: big, headers: { "x-amz-checksum-crc32": crc32B64("not it") } }))).toEqual({ status: 400, code: "BadDigest" });
+    expect(await errorOf(await acme(partPath(1), { method: "PUT", body: big, headers: { "x-amz-checksum-sha256": createHash("sha256").update(big).digest("base64") } }))).toEqual({ status: 400, code: "InvalidRequest" });
+    expect(xmlValues(await (await acme(`/sums/forged.bin?uploadId=${encodeURIComponent(uploadId)}`)).text(), "PartNumber")).toEqual([]);
+    // No checksum sent: the gateway computes the upload's own.
+    const p1 = await acme(partPath(1), { method: "PUT", body: big });
+    expect(p1.headers.get("x-amz-checksum-crc32")).toBe(crc32B64(big));
+    const p2 = await acme(partPath(2), { method: "PUT", body: "end", headers: { "x-amz-checksum-crc32": crc32B64("end") } });
+    const etags = [p1.headers.get("etag")!, p2.headers.get("etag")!];
+    const complete = (extra: string[]) => acme(`/sums/forged.bin?uploadId=${encodeURIComponent(uploadId)}`, {
+      method: "POST",
+      body: completeXml(etags.map((etag, i) => ({ n: i + 1, etag }))).replace(/<\/ETag>/g, () => `</ETag>${extra.shift() ?? ""}`),
+    });
+    expect(await errorOf(await complete([`<ChecksumCRC32>${crc32B64("forged")}</ChecksumCRC32>`]))).toEqual({ status: 400, code: "InvalidPart" });
+    expect(await errorOf(await complete([`<ChecksumSHA256>${createHash("sha256").update(big).digest("base64")}</ChecksumSHA256>`]))).toEqual({ status: 400, code: "InvalidRequest" });
+    expect(await errorOf(await complete(["<ChecksumMD5>x</ChecksumMD5>"]))).toEqual({ status: 400, code: "InvalidRequest" });
+    const done = await complete([`<ChecksumCRC32>${crc32B64(big)}</ChecksumCRC32>`, `<ChecksumCRC32>${crc32B64("end")}</ChecksumCRC32>`]);
+    expect(done.status).toBe(200);
+    expect(xmlValue(await done.text(), "ChecksumCRC32")).toBe(composite([big, Buffer.from("end")]));
+  });
+
+  it("refuses checksum types and algorithms it does not serve at create", async () => {
+    const cases: [Record<string, string>, number, string][] = [
+      [{ "x-amz-checksum-algorithm": "CRC64NVME" }, 501, "NotImplemented"],
+      [{ "x-amz-checksum-algorithm": "CRC32", "x-amz-checksum-type": "FULL_OBJECT" }, 501, "NotImplemented"],
+      [{ "x-amz-checksum-algorithm": "MD5" }, 400, "InvalidRequest"],
+      [{ "x-amz-checksum-algorithm": "CRC32", "x-amz-checksum-type": "PARTIAL" }, 400, "InvalidRequest"],
+      [{ "x-amz-checksum-type": "COMPOSITE" }, 400, "InvalidRequest"],
+    ];
+    for (const [headers, status, code] of cases) {
+      expect(await errorOf(await acme("/sums/refused.bin?uploads", { method: "POST", headers })), JSON.stringify(headers)).toEqual({ status, code });
+    }
+    expect(xmlValues(await (await acme("/sums?uploads")).text(), "Key")).not.toContain("refused.bin");
+  });
+});
