@@ -8,7 +8,7 @@ import { allParts, findUpload } from "../../services/objects/multipart.ts";
 import { checkListedChecksums, checksumResultElements, listedPartChecksums } from "../../services/objects/multipart-checksums.ts";
 import { completeUpload, type RequestedPart } from "../../services/objects/multipart-complete.ts";
 import { renderEtag } from "../../services/objects/objects.ts";
-import { versionHeader } from "../../services/objects/versions.ts";
+import { writtenVersionHeader } from "../../services/objects/versions.ts";
 import { writeCondition } from "./conditions.ts";
 import { governanceBypass } from "./object-lock.ts";
 import { elements, readXmlDocument, text } from "./xml-body.ts";
@@ -53,7 +53,7 @@ export async function completeMultipartUploadHandler(c: Context<AppEnv>, bucketN
   // The bytes arrived with the parts (and were counted there); this request only assembles them.
   op.info = { ...op.info, parts: parts.length, size: row.sizeBytes, storage_provider: row.storageProviderId, storage_country: row.storageCountry, sha256: row.sha256 };
   const url = new URL(c.req.url);
-  for (const [name, value] of Object.entries(versionHeader(bucket.versioning, row.versionId))) c.header(name, value);
+  for (const [name, value] of Object.entries(writtenVersionHeader(row.versionId))) c.header(name, value);
   return xml(c, {
     CompleteMultipartUploadResult: { "@_xmlns": S3_XMLNS, Location: `${url.origin}${c.var.s3Target.rawPath}`, Bucket: bucketName, Key: key, ETag: renderEtag(row), ...checksumResultElements(row.systemMetadata) },
   });

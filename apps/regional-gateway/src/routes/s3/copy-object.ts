@@ -13,7 +13,7 @@ import { governanceBypass } from "./object-lock.ts";
 import { parseLockHeaders } from "./object-lock-headers.ts";
 import { isoDate, xml } from "./xml-response.ts";
 import { findBucket } from "../../services/objects/buckets.ts";
-import { versionHeader } from "../../services/objects/versions.ts";
+import { versionHeader, writtenVersionHeader } from "../../services/objects/versions.ts";
 
 /** The source version's id goes out as `x-amz-copy-source-version-id`. */
 const renameVersionHeader = (h: Record<string, string>): Record<string, string> =>
@@ -73,7 +73,7 @@ export async function copyObjectHandler(c: Context<AppEnv>, bucketName: string, 
     op.info = { ...op.info, size: row.sizeBytes, ...(row.versionId !== "null" ? { version_id: row.versionId } : {}) };
     const sourceBucket = await findBucket(deps, customer.customerId, src.bucket);
     const versionHeaders = {
-      ...versionHeader(prepared.bucket.versioning, row.versionId),
+      ...writtenVersionHeader(row.versionId),
       ...renameVersionHeader(versionHeader(sourceBucket.versioning, source.row.versionId)),
     };
     for (const [name, value] of Object.entries(versionHeaders)) c.header(name, value);

@@ -12,7 +12,7 @@ import { writeCondition } from "./conditions.ts";
 import { parseContentMd5, readObjectHeaders } from "./object-headers.ts";
 import { governanceBypass } from "./object-lock.ts";
 import { parseLockHeaders } from "./object-lock-headers.ts";
-import { versionResponseHeaders } from "./version-headers.ts";
+import { writtenVersionHeader } from "../../services/objects/versions.ts";
 
 export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { deps, customer, op } = c.var;
@@ -44,7 +44,7 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
   return empty(c, 200, {
     etag: `"${row.etag}"`,
     "x-amz-checksum-sha256": Buffer.from(row.sha256, "hex").toString("base64"),
-    ...versionResponseHeaders(prepared.bucket, row),
+    ...writtenVersionHeader(row.versionId),
     ...(await expirationHeaders(deps, prepared.bucket, row)),
     ...(checksum && checked ? checksumResponseHeader(checksum, checked.value()) : {}),
   });

@@ -38,6 +38,11 @@ export function versionHeader(versioning: Bucket["versioning"], versionId: strin
 /** What the key-level helpers need of a bucket. */
 type KeyOwner = Pick<Bucket, "bucketId">;
 
+/** The `x-amz-version-id` of a write's answer: S3 sends none for a null version (unversioned or suspended bucket). */
+export function writtenVersionHeader(versionId: string): Record<string, string> {
+  return versionId === NULL_VERSION ? {} : { "x-amz-version-id": versionId };
+}
+
 /** Serialises every writer of one key (commits, deletes, version removal) for the rest of the transaction. */
 export async function lockKey(tx: RegionalTx, bucket: KeyOwner, key: string): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${bucket.bucketId + "/" + key}, 0))`);
