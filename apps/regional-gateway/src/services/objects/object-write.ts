@@ -4,7 +4,7 @@ import { checkContent, checkWrite } from "../compliance/access-policy.ts";
 import { findBucket, type Bucket } from "./buckets.ts";
 import type { Customer } from "../access/customers.ts";
 import { assertMutable } from "./object-lock.ts";
-import { assertWriteCondition, commitObject, findObject, type NewObject, type ObjectRow, type WriteCondition } from "./objects.ts";
+import { assertWriteCondition, commitObject, lookupObject, type NewObject, type ObjectRow, type WriteCondition } from "./objects.ts";
 import { residencyGate } from "../compliance/residency-gate.ts";
 import { keepsVersions, NULL_VERSION } from "./versions.ts";
 import { resolveVersionLock, type RequestedLock, type VersionLock } from "./object-lock-config.ts";
@@ -46,10 +46,15 @@ export async function prepareObjectWrite({ ctx, input }: { ctx: Ctx; input: Obje
   const facts = { bucket: input.bucketName, key: input.key, sourceCountry: input.sourceCountry };
   const write = await residencyGate(deps, customer, op, facts);
   await checkWrite(deps, customer, { ...facts, contentType: input.contentType, declaredSize: input.declaredSize, storageCountry: write.provider.location.country });
-  const existing = await findObject(deps.db, bucket, input.key).catch(() => undefined);
+  const existing = await lookupObject(deps.db, bucket, input.key);
   assertWriteCondition(existing, input.condition, input.key);
-  // Only a write that replaces the `null` version destroys one; in a versioned bucket nothing is replaced.
-  const replaced = keepsVersions(bucket.versioning) ? undefined : existing?.versionId === NULL_VERSION ? existing : await findObject(deps.db, bucket, input.key, NULL_VERSION).catch(() => undefined);
+  // Only a write that replaces the `null` version destroys one; in a versioned bucket nothing is
+  // replaced, and in a bucket never versioned the latest version is the only one, the null one.
+  const replaced = keepsVersions(bucket.versioning)
+    ? undefined
+    : existing?.versionId === NULL_VERSION || bucket.versioning === null
+      ? existing
+      : await lookupObject(deps.db, bucket, input.key, NULL_VERSION);
   const lock = { bypassGovernance: replaced ? await input.bypassGovernance() : false };
   if (replaced) assertMutable(replaced, deps.clock.now(), input.key, lock);
   return { bucket, write, lock, condition: input.condition, objectLock };

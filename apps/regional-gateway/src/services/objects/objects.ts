@@ -154,12 +154,10 @@ const keyOf = (bucket: Bucket, key: string) => and(eq(objectMetadata.bucketId, b
  * 405 MethodNotAllowed (a marker has no body), one naming nothing is 404 NoSuchVersion.
  */
 export async function findObject(db: RegionalDb, bucket: Bucket, key: string, versionId?: string): Promise<ObjectRow> {
-  const [row] = await db
-    .select()
-    .from(objectMetadata)
-    .where(and(keyOf(bucket, key), versionId === undefined ? eq(objectMetadata.isLatest, true) : eq(objectMetadata.versionId, versionId)))
-    .limit(1);
+  const row = await lookupObject(db, bucket, key, versionId);
   if (row) return row;
+  // A bucket never versioned has no delete markers (versioning is never switched off again).
+  if (bucket.versioning === null && versionId === undefined) throw s3Error("NoSuchKey", undefined, { resource: key });
   const markerCond = versionId === undefined ? eq(objectDeleteMarkers.isLatest, true) : eq(objectDeleteMarkers.versionId, versionId);
   const [marker] = await db.select().from(objectDeleteMarkers)
     .where(and(eq(objectDeleteMarkers.bucketId, bucket.bucketId), eq(objectDeleteMarkers.objectKey, key), markerCond)).limit(1);
@@ -167,6 +165,16 @@ export async function findObject(db: RegionalDb, bucket: Bucket, key: string, ve
   if (marker && versionId !== undefined) throw s3Error("MethodNotAllowed", undefined, { resource: key, headers: { ...headers, "last-modified": marker.lastModified.toUTCString() } });
   if (versionId !== undefined) throw s3Error("NoSuchVersion", undefined, { resource: key });
   throw s3Error("NoSuchKey", undefined, { resource: key, headers });
+}
+
+/** The key's latest version (or the given one) if it is an object, without asking why not otherwise. */
+export async function lookupObject(db: RegionalDb, bucket: Bucket, key: string, versionId?: string): Promise<ObjectRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(objectMetadata)
+    .where(and(keyOf(bucket, key), versionId === undefined ? eq(objectMetadata.isLatest, true) : eq(objectMetadata.versionId, versionId)))
+    .limit(1);
+  return row;
 }
 
 /** An object opened for reading; `parts`: a multipart object's manifest (those `range` touches), for verifying what is read. */
