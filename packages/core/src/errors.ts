@@ -84,6 +84,7 @@ const S3_CODES = {
   SignatureDoesNotMatch: [403, "The request signature we calculated does not match the signature you provided. Check your key and signing method."],
   ServiceUnavailable: [503, "Please reduce your request rate."],
   SlowDown: [503, "Please reduce your request rate."],
+  UnresolvableGrantByEmailAddress: [400, "The email address you provided does not match any account on record."],
   XAmzContentSHA256Mismatch: [400, "The provided 'x-amz-content-sha256' header does not match what was computed."],
   // The everyday API: CreateBucket location constraints, partNumber reads, bucket tagging.
   IllegalLocationConstraintException: [400, "The location constraint is incompatible for the region specific endpoint this request was sent to."],

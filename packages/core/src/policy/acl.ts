@@ -1,4 +1,5 @@
 import { s3Error } from "../errors.ts";
+import { CUSTOMER_ID_RE } from "../naming.ts";
 
 /**
  * ACLs within one customer. Every bucket and object is owned by its customer, who alone has
@@ -52,8 +53,10 @@ export function assertOwnerOnlyAccessControlPolicy(doc: Record<string, unknown>,
     if (!isRecord(grant) || !isRecord(grant.Grantee)) throw s3Error("MalformedACLError");
     const grantee = grant.Grantee;
     if (grantee.URI !== undefined) throw denied(`A grant to the group ${String(grantee.URI).slice(0, 128)} is refused`);
-    if (grantee.EmailAddress !== undefined) throw denied("A grant by e-mail address is refused");
-    if (grantee.ID !== customerId) throw denied(`A grant to ${String(grantee.ID ?? "an unnamed grantee").slice(0, 128)} is refused`);
+    // No e-mail address names an account here; saying so reveals nothing about other customers.
+    if (grantee.EmailAddress !== undefined) throw s3Error("UnresolvableGrantByEmailAddress", `Grants by e-mail address cannot be resolved: ${TENANCY_REASON}`);
+    if (typeof grantee.ID !== "string" || !CUSTOMER_ID_RE.test(grantee.ID)) throw s3Error("InvalidArgument", "Invalid id");
+    if (grantee.ID !== customerId) throw denied(`A grant to ${grantee.ID} is refused`);
     if (grant.Permission !== "FULL_CONTROL") throw denied(`A ${String(grant.Permission ?? "missing").slice(0, 32)} grant is refused; the owner always has FULL_CONTROL and nobody else has anything`);
   }
 }
