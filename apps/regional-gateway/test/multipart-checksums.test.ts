@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { crc32 } from "node:zlib";
-import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListPartsCommand, PutObjectCommand, S3Client, UploadPartCommand } from "@aws-sdk/client-s3";
+import { CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, GetObjectAttributesCommand, GetObjectCommand, HeadObjectCommand, ListPartsCommand, PutObjectCommand, S3Client, UploadPartCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth, registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
 import { completeXml, xmlValue, xmlValues } from "./s3-write-helpers.ts";
@@ -143,5 +143,21 @@ describe("multipart checksums", () => {
       expect(await errorOf(await acme("/sums/refused.bin?uploads", { method: "POST", headers })), JSON.stringify(headers)).toEqual({ status, code });
     }
     expect(xmlValues(await (await acme("/sums?uploads")).text(), "Key")).not.toContain("refused.bin");
+  });
+});
+
+describe("checksums of a completed upload elsewhere", () => {
+  it("GetObjectAttributes reports the COMPOSITE flexible checksum with the SHA-256", async () => {
+    const got = await sdk.send(new GetObjectAttributesCommand({ Bucket: "sums", Key: "multi.bin", ObjectAttributes: ["Checksum"] }));
+    expect(got.Checksum?.ChecksumCRC32).toMatch(/-2$/);
+    expect(got.Checksum?.ChecksumType).toBe("COMPOSITE");
+    expect(got.Checksum?.ChecksumSHA256).toMatch(/-2$/);
+  });
+
+  it("a copy of a multipart object does not answer its source's composite checksum", async () => {
+    await sdk.send(new CopyObjectCommand({ Bucket: "sums", Key: "copied.bin", CopySource: "sums/multi.bin" }));
+    const head = await acme("/sums/copied.bin", { method: "HEAD", headers: { "x-amz-checksum-mode": "ENABLED" } });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("x-amz-checksum-crc32")).toBeNull();
   });
 });

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { checkRead } from "../../services/compliance/access-policy.ts";
 import { findBucket } from "../../services/objects/buckets.ts";
+import { checksumResultElements } from "../../services/objects/multipart-checksums.ts";
 import { objectPartsPage } from "../../services/objects/object-attributes.ts";
 import { findObject, renderEtag, type ObjectRow } from "../../services/objects/objects.ts";
 import { parseVersionId, versionHeader } from "../../services/objects/versions.ts";
@@ -50,7 +51,8 @@ export async function getObjectAttributesHandler(c: Context<AppEnv>, bucketName:
 
   const result: Record<string, unknown> = { "@_xmlns": S3_XMLNS };
   if (wanted.has("ETag")) result.ETag = renderEtag(row).slice(1, -1);
-  if (wanted.has("Checksum")) result.Checksum = checksumOf(row);
+  // A multipart upload's COMPOSITE flexible checksum too, if it had one (a copy's stored headers are not its own).
+  if (wanted.has("Checksum")) result.Checksum = { ...checksumOf(row), ...(row.partsCount ? checksumResultElements(row.systemMetadata) : {}) };
   if (wanted.has("ObjectParts") && row.partsCount) {
     const page = await objectPartsPage(deps.db, row, marker, maxParts);
     const last = page.parts.at(-1);

@@ -46,10 +46,11 @@ function isAnonymous(c: Context<AppEnv>): boolean {
 
 /**
  * The object's stored flexible checksum (a multipart upload's COMPOSITE), answered as S3 does:
- * only to a request with `x-amz-checksum-mode: ENABLED`, and only for the whole object.
+ * only to a request with `x-amz-checksum-mode: ENABLED`, and only for the whole object. Only a
+ * multipart object has one: a copy of it (its stored headers copied) is no longer made of those parts.
  */
 function storedChecksums(c: Context<AppEnv>, row: ObjectRow): Record<string, string> {
-  if (c.req.header("x-amz-checksum-mode")?.toUpperCase() !== "ENABLED") return {};
+  if (c.req.header("x-amz-checksum-mode")?.toUpperCase() !== "ENABLED" || !row.partsCount) return {};
   return Object.fromEntries(Object.entries(row.systemMetadata).filter(([k]) => k.startsWith("x-amz-checksum-")));
 }
 
