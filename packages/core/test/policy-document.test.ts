@@ -41,7 +41,10 @@ describe("bucket policy documents", () => {
     ["an action that is not a string", doc(st({ Action: [{}] })), "non-empty strings"],
     ["another bucket", doc(st({ Resource: "arn:aws:s3:::other/*" })), "invalid resource"],
     ["a bucket name prefix", doc(st({ Resource: "arn:aws:s3:::docs2/*" })), "invalid resource"],
-    ["a wildcard bucket", doc(st({ Resource: "arn:aws:s3:::*" })), "invalid resource"],
+    ["a wildcard that does not match this bucket", doc(st({ Resource: "arn:aws:s3:::oth*" })), "invalid resource"],
+    ["a wildcard bucket of the wrong length", doc(st({ Resource: "arn:aws:s3:::???/*" })), "invalid resource"],
+    ["an empty bucket part", doc(st({ Resource: "arn:aws:s3:::/docs" })), "invalid resource"],
+    ["another partition", doc(st({ Resource: "arn:aws-cn:s3:::docs/*" })), "invalid resource"],
     ["a resource *", doc(st({ Resource: "*" })), "invalid resource"],
     ["policy variables", doc(st({ Resource: "arn:aws:s3:::docs/${aws:username}/*" })), "variables"],
     ["another customer's root", doc(st({ Principal: { AWS: "arn:aws:iam::globex:root" } })), "Invalid principal"],
@@ -74,6 +77,12 @@ describe("bucket policy documents", () => {
     const r = refusal(text);
     expect(r.code).toBe("MalformedPolicy");
     expect(r.message).toContain(reason);
+  });
+
+  it("accepts a wildcard bucket part that matches this bucket, as AWS does", () => {
+    for (const Resource of ["arn:aws:s3:::*", "arn:aws:s3:::*/*", "arn:aws:s3:::do*/private/*", "arn:aws:s3:::d?cs"]) {
+      expect(parseBucketPolicy(doc(st({ Resource })), scope).Statement[0]!.Resource).toBe(Resource);
+    }
   });
 
   it("refuses documents over 20 KiB, also when the excess is multi-byte characters", () => {

@@ -69,6 +69,12 @@ describe("bucket policy evaluation", () => {
     expect(at("lit.xx")).toBe("None");
   });
 
+  it("arn:aws:s3:::* covers this bucket and its objects (and can only ever be matched against them)", () => {
+    const p = policy({ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "arn:aws:s3:::*" });
+    expect(evaluateBucketPolicy(p, req()).effect).toBe("Deny");
+    expect(evaluateBucketPolicy(p, req({ action: "s3:ListBucket", resource: "arn:aws:s3:::docs" })).effect).toBe("Deny");
+  });
+
   it("the bucket ARN is not the objects' ARN", () => {
     const p = policy({ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "arn:aws:s3:::docs" });
     expect(evaluateBucketPolicy(p, req()).effect).toBe("None");

@@ -2,6 +2,7 @@ import { s3Error } from "../errors.ts";
 import { findUnstorableText } from "../text.ts";
 import { isValidActionPattern } from "./actions.ts";
 import { validateConditions, type ConditionBlock } from "./conditions.ts";
+import { hasWildcard, wildcardRegExp } from "./wildcard.ts";
 
 /** AWS's limit for a bucket policy. */
 export const MAX_POLICY_BYTES = 20 * 1024;
@@ -79,11 +80,20 @@ function principal(value: unknown, field: string, scope: PolicyScope): PolicyPri
   return out;
 }
 
-/** `arn:aws:s3:::<this bucket>` or `arn:aws:s3:::<this bucket>/<key pattern>`; anything else names some other resource. */
+const S3_ARN = "arn:aws:s3:::";
+
+/**
+ * `arn:aws:s3:::<bucket>` or `arn:aws:s3:::<bucket>/<key pattern>`, where the bucket part is this
+ * bucket, or a wildcard that matches it (`arn:aws:s3:::*`, as AWS accepts): the pattern is only
+ * ever matched against this bucket's own ARNs, so it cannot reach another bucket, let alone
+ * another customer's. A bucket part that does not match this bucket names some other resource.
+ */
 function resources(value: unknown, field: string, scope: PolicyScope): StringList {
-  const bucketArn = `arn:aws:s3:::${scope.bucket}`;
   for (const r of list(value, field)) {
-    if (r !== bucketArn && !r.startsWith(`${bucketArn}/`)) throw malformed("Policy has invalid resource");
+    const rest = r.startsWith(S3_ARN) ? r.slice(S3_ARN.length) : undefined;
+    const bucketPart = rest?.split("/", 1)[0];
+    const thisBucket = bucketPart === scope.bucket || (bucketPart !== undefined && hasWildcard(bucketPart) && wildcardRegExp(bucketPart).test(scope.bucket));
+    if (!thisBucket) throw malformed("Policy has invalid resource");
     // IAM would substitute ${aws:username} and the like; read literally it would mean something else.
     if (r.includes("${")) throw malformed("Policy variables are not supported in resources");
   }
