@@ -15,3 +15,4 @@ export * from "./audit-checkpoints.ts";
 export * from "./storage-migrations.ts";
 export * from "./object-parts.ts";
 export * from "./bucket-settings.ts";
+export * from "./completed-uploads.ts";
