@@ -111,12 +111,13 @@ describe("every body is covered by the payload hash", () => {
   const retention = (mode: string) => `<Retention><Mode>${mode}</Mode><RetainUntilDate>2099-01-01T00:00:00Z</RetainUntilDate></Retention>`;
   const cases: { name: string; method: string; path: string; body: string; swapped: string; unchanged: () => Promise<void> }[] = [
     {
-      name: "PutObjectRetention", method: "PUT", path: "/lit/body-target?retention", body: retention("GOVERNANCE").replace("2099", "2000"), swapped: retention("COMPLIANCE"),
-      unchanged: async () => expect((await get(stack.global.url, "/lit/body-target?retention")).status).toBe(404),
+      // Retention and legal hold exist only in a bucket with object lock (lit-lock).
+      name: "PutObjectRetention", method: "PUT", path: "/lit-lock/body-target?retention", body: retention("GOVERNANCE").replace("2099", "2000"), swapped: retention("COMPLIANCE"),
+      unchanged: async () => expect((await get(stack.global.url, "/lit-lock/body-target?retention")).status).toBe(404),
     },
     {
-      name: "PutObjectLegalHold", method: "PUT", path: "/lit/body-target?legal-hold", body: "<LegalHold><Status>OFF</Status></LegalHold>", swapped: "<LegalHold><Status>ON</Status> </LegalHold>",
-      unchanged: async () => expect((await get(stack.global.url, "/lit/body-target?legal-hold")).status).toBe(404),
+      name: "PutObjectLegalHold", method: "PUT", path: "/lit-lock/body-target?legal-hold", body: "<LegalHold><Status>OFF</Status></LegalHold>", swapped: "<LegalHold><Status>ON</Status> </LegalHold>",
+      unchanged: async () => expect((await get(stack.global.url, "/lit-lock/body-target?legal-hold")).status).toBe(404),
     },
     {
       name: "PutObjectTagging", method: "PUT", path: "/lit/body-target?tagging", body: "<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag></TagSet></Tagging>", swapped: "<Tagging><TagSet><Tag><Key>b</Key><Value>2</Value></Tag></TagSet></Tagging>",
@@ -144,6 +145,8 @@ describe("every body is covered by the payload hash", () => {
   beforeAll(async () => {
     expect((await put(stack.global.url, "/lit/body-target", "t")).status).toBe(200);
     expect((await put(stack.global.url, "/lit/body-target.k", "k")).status).toBe(200);
+    expect((await rawSigned(stack.global.url, { method: "PUT", path: "/lit-lock", creds: full, headers: { "x-amz-bucket-object-lock-enabled": "true" } })).status).toBe(200);
+    expect((await put(stack.global.url, "/lit-lock/body-target", "t")).status).toBe(200);
   });
 
   it.each(cases)("$name: a body swapped after signing is refused and changes nothing", async (c) => {
@@ -170,7 +173,7 @@ describe("every body is covered by the payload hash", () => {
 
   it("a body over the operation's limit is refused", async () => {
     const big = `<Retention>${" ".repeat(20_000)}</Retention>`;
-    const res = await rawSigned(stack.global.url, { method: "PUT", path: "/lit/body-target?retention", creds: full, body: big });
+    const res = await rawSigned(stack.global.url, { method: "PUT", path: "/lit-lock/body-target?retention", creds: full, body: big });
     expect(res.status).toBe(400);
     expect(res.text).toContain("MalformedXML");
     expect(sha256hex(big)).toHaveLength(64);
