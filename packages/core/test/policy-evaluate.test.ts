@@ -20,6 +20,8 @@ function req(over: Partial<PolicyRequest> = {}): PolicyRequest {
     prefix: undefined,
     serverSideEncryption: undefined,
     cannedAcl: undefined,
+    sseCustomerAlgorithm: undefined,
+    sseKmsKeyId: undefined,
     ...over,
   };
 }
@@ -162,6 +164,17 @@ describe("bucket policy conditions", () => {
     const present = deny({ Null: { "aws:SourceIp": false } });
     expect(evaluateBucketPolicy(present, req()).effect).toBe("Deny");
     expect(evaluateBucketPolicy(present, req({ sourceIp: undefined })).effect).toBe("None");
+  });
+
+  it("SSE-C and KMS keys: Null on the customer algorithm, StringEquals on the KMS key id", () => {
+    const ssec = deny({ Null: { "s3:x-amz-server-side-encryption-customer-algorithm": "true" } });
+    expect(evaluateBucketPolicy(ssec, req({ action: "s3:PutObject" })).effect).toBe("Deny");
+    expect(evaluateBucketPolicy(ssec, req({ action: "s3:PutObject", sseCustomerAlgorithm: "AES256" })).effect).toBe("None");
+    const kms = deny({ StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "arn:aws:kms:eu-north-1:1:key/k" } });
+    expect(evaluateBucketPolicy(kms, req({ sseKmsKeyId: "arn:aws:kms:eu-north-1:1:key/other" })).effect).toBe("Deny");
+    expect(evaluateBucketPolicy(kms, req({ sseKmsKeyId: "arn:aws:kms:eu-north-1:1:key/k" })).effect).toBe("None");
+    // Negated operators (IfExists or not) hold when the key is absent.
+    expect(evaluateBucketPolicy(kms, req()).effect).toBe("Deny");
   });
 
   it("s3:x-amz-acl: require bucket-owner-full-control on writes", () => {

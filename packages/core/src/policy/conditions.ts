@@ -7,6 +7,8 @@ export interface ConditionContext {
   secureTransport: boolean;
   prefix: string | undefined;
   serverSideEncryption: string | undefined;
+  sseCustomerAlgorithm: string | undefined;
+  sseKmsKeyId: string | undefined;
   /** The request's x-amz-acl (a canned ACL; only owner-only ones are ever accepted). */
   cannedAcl: string | undefined;
 }
@@ -23,6 +25,8 @@ const KEYS = new Map<string, { field: Field; kind: Kind }>(Object.entries({
   "aws:securetransport": { field: "secureTransport", kind: "bool" },
   "s3:prefix": { field: "prefix", kind: "string" },
   "s3:x-amz-server-side-encryption": { field: "serverSideEncryption", kind: "string" },
+  "s3:x-amz-server-side-encryption-customer-algorithm": { field: "sseCustomerAlgorithm", kind: "string" },
+  "s3:x-amz-server-side-encryption-aws-kms-key-id": { field: "sseKmsKeyId", kind: "string" },
   "s3:x-amz-acl": { field: "cannedAcl", kind: "string" },
 } satisfies Record<string, { field: Field; kind: Kind }>));
 

@@ -113,6 +113,8 @@ export async function assertBucketPolicyAllows(
     secureTransport: secureTransport(c),
     prefix: LIST_ACTIONS.has(req.action) ? (c.var.s3Target?.query.get("prefix") ?? undefined) : undefined,
     serverSideEncryption: c.req.header("x-amz-server-side-encryption"),
+    sseCustomerAlgorithm: c.req.header("x-amz-server-side-encryption-customer-algorithm"),
+    sseKmsKeyId: c.req.header("x-amz-server-side-encryption-aws-kms-key-id"),
     cannedAcl: c.req.header("x-amz-acl"),
   };
   for (const action of withVersionAction(req.action, req.versioned === true)) {
