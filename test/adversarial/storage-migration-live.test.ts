@@ -85,10 +85,16 @@ describe("storage migration beside live traffic", () => {
         await new Promise((r) => setTimeout(r, 40));
       }
     };
+    // The bucket is unversioned, where S3 object lock does not exist: holds come from the compliance API.
+    const officer = bearer(await mintToken(fi.url, "live hold officer", "compliance_officer"));
     const holder = async () => {
       for (const i of [5, 23, 47]) {
         if (!running) break;
-        const res = await c(`/live/${key(i)}?legal-hold`, { method: "PUT", body: "<LegalHold><Status>ON</Status></LegalHold>" });
+        const res = await fetch(`${fi.url}/api/holds`, {
+          method: "PUT",
+          headers: { "content-type": "application/json", ...officer },
+          body: JSON.stringify({ customer_id: "busy", bucket: "live", key: key(i), reason: "raced during migration" }),
+        });
         if (res.status !== 200 && !deleted.has(key(i))) bad.push(`hold ${key(i)}: ${res.status}`);
         await new Promise((r) => setTimeout(r, 60));
       }
