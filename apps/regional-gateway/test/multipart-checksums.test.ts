@@ -161,3 +161,32 @@ describe("checksums of a completed upload elsewhere", () => {
     expect(head.headers.get("x-amz-checksum-crc32")).toBeNull();
   });
 });
+
+describe("CompleteMultipartUpload retried", () => {
+  it("the same part list is answered again as the first time; anything else is NoSuchUpload", async () => {
+    const { UploadId } = await sdk.send(new CreateMultipartUploadCommand({ Bucket: "sums", Key: "retried.bin", ChecksumAlgorithm: "CRC32" }));
+    const p1 = await sdk.send(new UploadPartCommand({ Bucket: "sums", Key: "retried.bin", UploadId, PartNumber: 1, Body: Buffer.alloc(5 * MiB, "r"), ChecksumAlgorithm: "CRC32" }));
+    const p2 = await sdk.send(new UploadPartCommand({ Bucket: "sums", Key: "retried.bin", UploadId, PartNumber: 2, Body: Buffer.from("end"), ChecksumAlgorithm: "CRC32" }));
+    const Parts = [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.ETag }];
+    const first = await sdk.send(new CompleteMultipartUploadCommand({ Bucket: "sums", Key: "retried.bin", UploadId, MultipartUpload: { Parts } }));
+    const again = await sdk.send(new CompleteMultipartUploadCommand({ Bucket: "sums", Key: "retried.bin", UploadId, MultipartUpload: { Parts } }));
+    expect([again.ETag, again.ChecksumCRC32, again.Key]).toEqual([first.ETag, first.ChecksumCRC32, "retried.bin"]);
+    // ETags compare as S3 compares them: quotes and case do not matter.
+    const path = `/sums/retried.bin?uploadId=${encodeURIComponent(UploadId!)}`;
+    const unquoted = completeXml(Parts.map((p) => ({ n: p.PartNumber, etag: p.ETag!.replace(/"/g, "").toUpperCase() })));
+    expect((await acme(path, { method: "POST", body: unquoted })).status).toBe(200);
+
+    const others: [string, string][] = [
+      ["another list", completeXml([{ n: 1, etag: p1.ETag! }])],
+      ["another order", completeXml([{ n: 2, etag: p2.ETag! }, { n: 1, etag: p1.ETag! }])],
+    ];
+    for (const [name, body] of others) expect(await errorOf(await acme(path, { method: "POST", body })), name).toEqual({ status: 404, code: "NoSuchUpload" });
+    // Another key, another customer: never this upload.
+    expect(await errorOf(await acme(`/sums/other.bin?uploadId=${encodeURIComponent(UploadId!)}`, { method: "POST", body: unquoted }))).toEqual({ status: 404, code: "NoSuchUpload" });
+    const globex = await registerWithBuckets(fi.url, "globex", ["sums-g"]);
+    expect(await errorOf(await globex(`/sums-g/retried.bin?uploadId=${encodeURIComponent(UploadId!)}`, { method: "POST", body: unquoted }))).toEqual({ status: 404, code: "NoSuchUpload" });
+    // Once the object is gone, the completion is not answered again.
+    expect((await acme("/sums/retried.bin", { method: "DELETE" })).status).toBe(204);
+    expect(await errorOf(await acme(path, { method: "POST", body: unquoted }))).toEqual({ status: 404, code: "NoSuchUpload" });
+  });
+});

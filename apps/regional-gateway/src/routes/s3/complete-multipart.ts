@@ -1,4 +1,4 @@
-import { assertObjectKey, S3_XMLNS, s3Error } from "@s3gw/core";
+import { assertObjectKey, isAppError, S3_XMLNS, s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env.ts";
@@ -7,7 +7,8 @@ import { findBucket } from "../../services/objects/buckets.ts";
 import { allParts, findUpload } from "../../services/objects/multipart.ts";
 import { checkListedChecksums, checksumResultElements, listedPartChecksums } from "../../services/objects/multipart-checksums.ts";
 import { completeUpload, type RequestedPart } from "../../services/objects/multipart-complete.ts";
-import { renderEtag } from "../../services/objects/objects.ts";
+import { renderEtag, type ObjectRow } from "../../services/objects/objects.ts";
+import { findRetriedCompletion } from "../../services/objects/completed-uploads.ts";
 import { writtenVersionHeader } from "../../services/objects/versions.ts";
 import { writeCondition } from "./conditions.ts";
 import { governanceBypass } from "./object-lock.ts";
@@ -41,7 +42,18 @@ export async function completeMultipartUploadHandler(c: Context<AppEnv>, bucketN
   assertObjectKey(key);
   const condition = writeCondition(c.req.raw.headers);
   const bucket = await findBucket(deps.db, customer.customerId, bucketName);
-  const upload = await findUpload(deps.db, bucket, key, c.var.s3Target.query.get("uploadId") ?? "");
+  const uploadId = c.var.s3Target.query.get("uploadId") ?? "";
+  const upload = await findUpload(deps.db, bucket, key, uploadId).catch((err: unknown) => {
+    if (isAppError(err) && err.code === "NoSuchUpload") return undefined;
+    throw err;
+  });
+  if (!upload) {
+    // Completed already? The same part list is answered again, as S3 answers a retried Complete.
+    const done = await findRetriedCompletion(deps.db, bucket, key, uploadId, await requestedParts(c));
+    if (!done) throw s3Error("NoSuchUpload", undefined, { resource: uploadId });
+    op.info = { ...op.info, upload_id: uploadId, retried: true };
+    return completeResult(c, bucketName, key, done);
+  }
   op.info = { ...op.info, upload_id: upload.uploadId };
   const parts = await requestedParts(c);
   checkListedChecksums(upload, parts, await allParts(deps.db, upload.uploadId));
@@ -52,6 +64,10 @@ export async function completeMultipartUploadHandler(c: Context<AppEnv>, bucketN
   });
   // The bytes arrived with the parts (and were counted there); this request only assembles them.
   op.info = { ...op.info, parts: parts.length, size: row.sizeBytes, storage_provider: row.storageProviderId, storage_country: row.storageCountry, sha256: row.sha256 };
+  return completeResult(c, bucketName, key, row);
+}
+
+function completeResult(c: Context<AppEnv>, bucketName: string, key: string, row: ObjectRow): Response {
   const url = new URL(c.req.url);
   for (const [name, value] of Object.entries(writtenVersionHeader(row.versionId))) c.header(name, value);
   return xml(c, {

@@ -12,6 +12,7 @@ import { recordManifest, type ManifestEntry } from "./multipart-manifest.ts";
 import { commitObject, type ObjectRow, type WriteCondition } from "./objects.ts";
 import { takeUploadLock } from "./upload-lock.ts";
 import { compositeChecksumHeaders } from "./multipart-checksums.ts";
+import { recordCompletion } from "./completed-uploads.ts";
 
 /** S3's largest object. */
 const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
@@ -96,6 +97,7 @@ export async function completeUpload(
       unused = [...current.values()].filter((k) => !kept.has(k));
       // The parts' blobs pass from the upload to the object in this one transaction: never unowned, never owned twice.
       await recordManifest(tx, blob.storageKey, { customerId: customer.customerId, providerId: provider.location.providerId }, entries, now);
+      await recordCompletion(tx, upload, requested, blob.storageKey, now);
       await tx.delete(multipartUploads).where(eq(multipartUploads.uploadId, upload.uploadId));
     },
   });

@@ -5,6 +5,7 @@ import { multipartParts, multipartUploads } from "@s3gw/schema-regional";
 import { TenantStorage, type StoredBlob } from "@s3gw/storage";
 import type { Deps, RegionalDb } from "../../env.ts";
 import type { Bucket } from "./buckets.ts";
+import { sweepCompletions } from "./completed-uploads.ts";
 
 export type UploadRow = typeof multipartUploads.$inferSelect;
 export type PartRow = typeof multipartParts.$inferSelect;
@@ -118,7 +119,10 @@ export async function abortUpload(db: RegionalDb, tenant: TenantStorage, uploadI
   return keys.length;
 }
 
-/** Aborts every upload initiated before `olderThan` (S3's lifecycle rule for incomplete uploads); returns how many. */
+/**
+ * Aborts every upload initiated before `olderThan` (S3's lifecycle rule for incomplete uploads),
+ * and forgets completions as old (a Complete is retried within seconds); returns how many aborted.
+ */
 export async function sweepStaleUploads(deps: Deps, olderThan: Date): Promise<number> {
   let aborted = 0;
   for (;;) {
@@ -136,8 +140,10 @@ export async function sweepStaleUploads(deps: Deps, olderThan: Date): Promise<nu
         if (!(isAppError(err) && err.code === "NoSuchUpload")) throw err;
       }
     }
-    if (stale.length < 100) return aborted;
+    if (stale.length < 100) break;
   }
+  await sweepCompletions(deps.db, olderThan);
+  return aborted;
 }
 
 /** Which of these backend keys hold parts of uploads in progress (the stray sweeper must keep them). */
