@@ -268,6 +268,27 @@ describe("ListObjectVersions", () => {
   });
 });
 
+describe("ListObjectVersions under hostile parameters", () => {
+  it("treats prefixes and markers literally and answers malformed ones with 400, never 5xx", async () => {
+    await enable(acme, "other");
+    for (const key of ["100%", "1_0", "10", "a\u{1F600}b", "a\u{1F600}c", "q'; drop table x;--"]) await put(acme, `/other/${encodeURIComponent(key)}`, key);
+    expect((await versions(acme, "other", "&prefix=100%25")).entries.map((e) => e[1])).toEqual(["100%"]);
+    expect((await versions(acme, "other", "&prefix=1_")).entries.map((e) => e[1])).toEqual(["1_0"]);
+    const astral = await versions(acme, "other", `&key-marker=${encodeURIComponent("a\u{1F600}b")}&prefix=a`);
+    expect(astral.entries.map((e) => e[1])).toEqual(["a\u{1F600}c"]);
+    expect((await versions(acme, "other", `&prefix=${encodeURIComponent("q'")}`)).entries).toHaveLength(1);
+    const none = await versions(acme, "other", "&max-keys=0");
+    expect(none.entries).toEqual([]);
+    expect(none.xml).toContain("<IsTruncated>false</IsTruncated>");
+    const url = await versions(acme, "other", "&encoding-type=url&prefix=a");
+    expect(url.xml).toContain(`<Key>${encodeURIComponent("a\u{1F600}b")}</Key>`);
+    for (const bad of [`&key-marker=${"k".repeat(1025)}`, `&version-id-marker=${"v".repeat(65)}&key-marker=a`, "&max-keys=1e3", "&delimiter=" + "/".repeat(65), `&key-marker=10&version-id-marker=${encodeURIComponent("' or 1=1 --")}`]) {
+      const res = await acme(`/other?versions${bad}`);
+      expect(res.status, bad).toBe(400);
+    }
+  });
+});
+
 describe("versions across tenants and under contention", () => {
   it("a version id never reaches another customer's or another bucket's object", async () => {
     const v = await put(acme, "/ver/secret.txt", "acme secret");
