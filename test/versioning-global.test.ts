@@ -1,3 +1,5 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -65,6 +67,30 @@ describe("versioning through the global endpoint", () => {
       no_such_version: "NoSuchVersion",
     });
   }, 60_000);
+
+  it.skipIf(!clientAvailable("aws cli"))("aws cli: lock bucket, versions, a marker, a held version that only the delete by id protects", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "s3gw-awscli-"));
+    try {
+      const config = join(dir, "aws-config");
+      await writeFile(config, "[default]\nregion = us-east-1\ns3 =\n  addressing_style = path\n");
+      await writeFile(join(dir, "body.txt"), "cli body");
+      const env = { AWS_ACCESS_KEY_ID: plainKey.accessKeyId, AWS_SECRET_ACCESS_KEY: plainKey.secretAccessKey, AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: "/dev/null", AWS_PAGER: "" };
+      const aws = async (...args: string[]) => JSON.parse((await runClient(CLIENT_BINARIES["aws cli"], ["--endpoint-url", stack.global.url, "--output", "json", ...args], env, dir)) || "{}");
+      await aws("s3api", "create-bucket", "--bucket", "cli-lock", "--object-lock-enabled-for-bucket");
+      expect(await aws("s3api", "get-bucket-versioning", "--bucket", "cli-lock")).toMatchObject({ Status: "Enabled" });
+      const v1 = (await aws("s3api", "put-object", "--bucket", "cli-lock", "--key", "f.txt", "--body", "body.txt")).VersionId as string;
+      await aws("s3api", "put-object", "--bucket", "cli-lock", "--key", "f.txt", "--body", "body.txt");
+      await aws("s3api", "put-object-legal-hold", "--bucket", "cli-lock", "--key", "f.txt", "--version-id", v1, "--legal-hold", "Status=ON");
+      expect(await aws("s3api", "delete-object", "--bucket", "cli-lock", "--key", "f.txt")).toMatchObject({ DeleteMarker: true });
+      const listed = await aws("s3api", "list-object-versions", "--bucket", "cli-lock");
+      expect(listed.Versions).toHaveLength(2);
+      expect(listed.DeleteMarkers).toEqual([expect.objectContaining({ Key: "f.txt", IsLatest: true })]);
+      await expect(aws("s3api", "delete-object", "--bucket", "cli-lock", "--key", "f.txt", "--version-id", v1)).rejects.toThrow(/AccessDenied/);
+      expect(await aws("s3api", "get-object-legal-hold", "--bucket", "cli-lock", "--key", "f.txt", "--version-id", v1)).toMatchObject({ LegalHold: { Status: "ON" } });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it("AWS SDK: pages versions with markers, copies a version, deletes versions in a batch", async () => {
     await sdk.send(new CreateBucketCommand({ Bucket: "sdk-ver" }));
