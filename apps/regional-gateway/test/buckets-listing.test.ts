@@ -1,3 +1,6 @@
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
 
@@ -40,6 +43,46 @@ describe("buckets", () => {
     expect((await acme("/scratch", { method: "DELETE" })).status).toBe(204);
     expect((await acme("/scratch", { method: "HEAD" })).status).toBe(404);
     expect(await (await acme("/photos?location")).text()).toContain(">FI-HEL</LocationConstraint>");
+  });
+});
+
+describe("DeleteBucket with uploads in progress", () => {
+  /** Every file under the region's storage directory. */
+  const storedFiles = async (): Promise<string[]> => (await readdir(fi.storageDir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+
+  it("deletes the bucket as AWS does, aborting its uploads and removing their parts' bytes", async () => {
+    expect((await acme("/half-done", { method: "PUT" })).status).toBe(200);
+    const before = new Set(await storedFiles());
+    const created = await (await acme("/half-done/big.bin?uploads", { method: "POST" })).text();
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created)![1]!;
+    expect((await acme(`/half-done/big.bin?partNumber=1&uploadId=${encodeURIComponent(uploadId)}`, { method: "PUT", body: Buffer.alloc(64 * 1024, 1) })).status).toBe(200);
+    const partFiles = (await storedFiles()).filter((f) => !before.has(f));
+    expect(partFiles.length).toBeGreaterThan(0);
+
+    expect((await acme("/half-done", { method: "DELETE" })).status).toBe(204);
+    expect((await acme("/half-done", { method: "HEAD" })).status).toBe(404);
+    const sql = postgresClient(fi.databaseUrl, { max: 1 });
+    try {
+      expect((await sql`select count(*)::int as n from multipart_uploads where upload_id = ${uploadId}`)[0]!.n).toBe(0);
+    } finally {
+      await sql.end();
+    }
+    const left = new Set(await storedFiles());
+    expect(partFiles.filter((f) => left.has(f))).toEqual([]);
+    // The upload is gone with its bucket: a late part or a Complete finds nothing to add to.
+    expect((await acme("/half-done", { method: "PUT" })).status).toBe(200);
+    const late = await acme(`/half-done/big.bin?partNumber=2&uploadId=${encodeURIComponent(uploadId)}`, { method: "PUT", body: "late" });
+    expect(late.status).toBe(404);
+    expect(await late.text()).toContain("<Code>NoSuchUpload</Code>");
+  });
+
+  it("still refuses a bucket that holds an object, whatever uploads it has", async () => {
+    expect((await acme("/still-full", { method: "PUT" })).status).toBe(200);
+    await acme("/still-full/kept", { method: "PUT", body: "x" });
+    await acme("/still-full/pending?uploads", { method: "POST" });
+    const res = await acme("/still-full", { method: "DELETE" });
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain("<Code>BucketNotEmpty</Code>");
   });
 });
 

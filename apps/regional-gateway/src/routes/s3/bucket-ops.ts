@@ -33,8 +33,14 @@ export async function headBucketHandler(c: Context<AppEnv>, bucket: string): Pro
 }
 
 export async function deleteBucketHandler(c: Context<AppEnv>, bucket: string): Promise<Response> {
-  const { deps, customer } = c.var;
-  await deleteBucket(deps, customer.customerId, bucket);
+  const { deps, customer, op } = c.var;
+  const aborted = await deleteBucket(deps, customer.customerId, bucket);
+  if (aborted.length > 0) op.info = { aborted_uploads: aborted.length };
+  // After the commit; bytes a failure leaves behind are unreferenced, and the stray sweeper removes them.
+  for (const upload of aborted) {
+    const tenant = await deps.targets.recorded(customer.customerId, upload.providerId).catch(() => undefined);
+    for (const key of upload.storageKeys) await tenant?.delete(key).catch(() => {});
+  }
   return empty(c, 204);
 }
 

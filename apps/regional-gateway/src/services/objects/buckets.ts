@@ -1,6 +1,6 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { assertBucketName, s3Error } from "@s3gw/core";
-import { buckets, objectDeleteMarkers, objectMetadata } from "@s3gw/schema-regional";
+import { buckets, multipartParts, multipartUploads, objectDeleteMarkers, objectMetadata } from "@s3gw/schema-regional";
 import type { RegionalDb } from "../../env.ts";
 import { dbAndCache, type DbOrDeps } from "../cache/cache-deps.ts";
 import { bucketCacheKey } from "../cache/regional-cache.ts";
@@ -49,21 +49,36 @@ export async function createBucket(from: DbOrDeps, customerId: string, regionId:
  * lock on it (see `lockBucketForCommit`), so a commit in flight finishes before the emptiness
  * check (which then sees its object: 409), and a commit that comes after finds no bucket (404).
  */
-export async function deleteBucket(from: DbOrDeps, customerId: string, name: string): Promise<void> {
+/** The bytes of multipart uploads a DeleteBucket aborted, to be removed once it committed. */
+export interface AbortedUploadParts { providerId: string; storageKeys: string[] }
+
+/**
+ * Deletes an empty bucket. As on AWS, uploads still in progress do not keep a bucket alive:
+ * they are aborted with it (their rows in the same transaction; their parts' bytes are returned
+ * for the caller to delete after the commit).
+ */
+export async function deleteBucket(from: DbOrDeps, customerId: string, name: string): Promise<AbortedUploadParts[]> {
   const { db, cache } = dbAndCache(from);
   const bucket = await findBucket(db, customerId, name);
   try {
-    await db.transaction(async (tx) => {
+    return await db.transaction(async (tx) => {
       const [locked] = await tx.select({ id: buckets.bucketId }).from(buckets).where(eq(buckets.bucketId, bucket.bucketId)).for("update");
       if (!locked) throw s3Error("NoSuchBucket", undefined, { resource: name });
       // Noncurrent versions and delete markers count, as in S3: a bucket is empty only without any.
       const [anyObject] = await tx.select({ id: objectMetadata.objectId }).from(objectMetadata).where(eq(objectMetadata.bucketId, bucket.bucketId)).limit(1);
       const [anyMarker] = anyObject ? [] : await tx.select({ id: objectDeleteMarkers.markerId }).from(objectDeleteMarkers).where(eq(objectDeleteMarkers.bucketId, bucket.bucketId)).limit(1);
       if (anyObject || anyMarker) throw s3Error("BucketNotEmpty", undefined, { resource: name });
+      // Locked, so a part being added meanwhile waits for this commit and then finds no upload.
+      const uploads = await tx.select({ id: multipartUploads.uploadId, providerId: multipartUploads.storageProviderId }).from(multipartUploads)
+        .where(eq(multipartUploads.bucketId, bucket.bucketId)).for("update");
+      const parts = uploads.length === 0 ? [] : await tx.select({ uploadId: multipartParts.uploadId, storageKey: multipartParts.storageKey }).from(multipartParts)
+        .where(inArray(multipartParts.uploadId, uploads.map((u) => u.id)));
+      if (uploads.length > 0) await tx.delete(multipartUploads).where(eq(multipartUploads.bucketId, bucket.bucketId));
       await tx.delete(buckets).where(eq(buckets.bucketId, bucket.bucketId));
+      return uploads.map((u) => ({ providerId: u.providerId, storageKeys: parts.filter((p) => p.uploadId === u.id).map((p) => p.storageKey) }));
     });
   } catch (err) {
-    // Anything else still referencing the bucket (an upload in progress) trips the foreign key.
+    // Anything else still referencing the bucket (an upload begun meanwhile) trips the foreign key.
     if (isForeignKeyViolation(err)) throw s3Error("BucketNotEmpty", undefined, { resource: name });
     throw err;
   } finally {
