@@ -44,7 +44,7 @@ export async function putObjectLockConfigurationHandler(c: Context<AppEnv>, buck
 export async function getObjectLockConfigurationHandler(c: Context<AppEnv>, bucketName: string): Promise<Response> {
   const { deps, customer } = c.var;
   const bucket = await findBucket(deps, customer.customerId, bucketName);
-  const { rule } = await readLockConfiguration(deps.db, bucket);
+  const { rule } = await readLockConfiguration(deps, bucket);
   const retention = rule && { Mode: rule.mode, ...(rule.days !== undefined ? { Days: rule.days } : { Years: rule.years }) };
   return xml(c, { ObjectLockConfiguration: { "@_xmlns": S3_XMLNS, ObjectLockEnabled: "Enabled", ...(retention ? { Rule: { DefaultRetention: retention } } : {}) } });
 }

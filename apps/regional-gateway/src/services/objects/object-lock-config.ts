@@ -1,9 +1,10 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { s3Error } from "@s3gw/core";
 import { bucketSettings, buckets } from "@s3gw/schema-regional";
 import { z } from "zod";
-import type { Deps, RegionalDb } from "../../env.ts";
-import { bucketCacheKey } from "../cache/regional-cache.ts";
+import type { Deps } from "../../env.ts";
+import { bucketCacheKey, bucketSettingCacheKey } from "../cache/regional-cache.ts";
+import { readBucketSetting } from "./bucket-settings.ts";
 import type { Bucket } from "./buckets.ts";
 import type { Retention, RetentionMode } from "./object-lock.ts";
 
@@ -25,12 +26,12 @@ export function assertLockEnabled(bucket: Pick<Bucket, "objectLockEnabled" | "bu
   if (!bucket.objectLockEnabled) throw s3Error("InvalidRequest", "Bucket is missing Object Lock Configuration", { resource: bucket.bucketName });
 }
 
-/** The bucket's configuration, or S3's 404 for a bucket without object lock. */
-export async function readLockConfiguration(db: RegionalDb, bucket: Bucket): Promise<LockDocument> {
+type ConfigDeps = Pick<Deps, "db" | "cache" | "clock">;
+
+/** The bucket's configuration (through the instance's bucket-settings cache), or S3's 404 for a bucket without object lock. */
+export async function readLockConfiguration(deps: ConfigDeps, bucket: Bucket): Promise<LockDocument> {
   if (!bucket.objectLockEnabled) throw s3Error("ObjectLockConfigurationNotFoundError", undefined, { resource: bucket.bucketName });
-  const [row] = await db.select({ document: bucketSettings.document }).from(bucketSettings)
-    .where(and(eq(bucketSettings.bucketId, bucket.bucketId), eq(bucketSettings.kind, OBJECT_LOCK_KIND))).limit(1);
-  const parsed = lockDocument.safeParse(row?.document);
+  const parsed = lockDocument.safeParse(await readBucketSetting(deps, bucket, OBJECT_LOCK_KIND));
   // A document that no longer validates (edited by hand) grants no default rather than failing every write.
   return parsed.success ? parsed.data : { rule: null };
 }
@@ -41,7 +42,7 @@ export async function readLockConfiguration(db: RegionalDb, bucket: Bucket): Pro
  * InvalidBucketState. Object lock, once on, cannot be turned off: the document only sets or
  * clears the default rule.
  */
-export async function writeLockConfiguration(deps: Pick<Deps, "db" | "cache" | "clock">, bucket: Bucket, doc: LockDocument): Promise<void> {
+export async function writeLockConfiguration(deps: ConfigDeps, bucket: Bucket, doc: LockDocument): Promise<void> {
   await deps.db.transaction(async (tx) => {
     const [row] = await tx.select({ versioning: buckets.versioning, objectLockEnabled: buckets.objectLockEnabled }).from(buckets)
       .where(eq(buckets.bucketId, bucket.bucketId)).for("update");
@@ -54,7 +55,9 @@ export async function writeLockConfiguration(deps: Pick<Deps, "db" | "cache" | "
     await tx.insert(bucketSettings)
       .values({ bucketId: bucket.bucketId, customerId: bucket.customerId, kind: OBJECT_LOCK_KIND, document: doc, updatedAt: now })
       .onConflictDoUpdate({ target: [bucketSettings.bucketId, bucketSettings.kind], set: { document: doc, updatedAt: now } });
+    // Both in one transaction (lock on, and its rule); this instance forgets both entries at once, others on the notifications.
     deps.cache?.buckets.invalidate(bucketCacheKey(bucket.customerId, bucket.bucketName));
+    deps.cache?.bucketSettings.invalidate(bucketSettingCacheKey(bucket.customerId, bucket.bucketId, OBJECT_LOCK_KIND));
   });
 }
 
@@ -74,17 +77,17 @@ export interface VersionLock { retentionMode: RetentionMode | null; retentionUnt
  * Asking for any lock in a bucket without object lock is S3's 400 InvalidRequest (it would
  * leave an object behind that nobody could delete in a bucket that does not support locks).
  */
-export async function resolveVersionLock(db: RegionalDb, bucket: Bucket, requested: RequestedLock, now: Date): Promise<VersionLock | undefined> {
+export async function resolveVersionLock(deps: ConfigDeps, bucket: Bucket, requested: RequestedLock, now: Date): Promise<VersionLock | undefined> {
   const asks = requested.retention !== undefined || requested.legalHold !== undefined;
   if (!bucket.objectLockEnabled) {
     if (asks) assertLockEnabled(bucket);
     return undefined;
   }
-  const retention = requested.retention ?? (await defaultFor(db, bucket, now));
+  const retention = requested.retention ?? (await defaultFor(deps, bucket, now));
   return { retentionMode: retention?.mode ?? null, retentionUntil: retention?.until ?? null, legalHold: requested.legalHold ?? false };
 }
 
-async function defaultFor(db: RegionalDb, bucket: Bucket, now: Date): Promise<Retention | undefined> {
-  const { rule } = await readLockConfiguration(db, bucket);
+async function defaultFor(deps: ConfigDeps, bucket: Bucket, now: Date): Promise<Retention | undefined> {
+  const { rule } = await readLockConfiguration(deps, bucket);
   return rule ? defaultRetention(rule, now) : undefined;
 }

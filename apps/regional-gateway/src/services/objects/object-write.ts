@@ -42,7 +42,7 @@ interface Ctx { deps: Deps; customer: Customer; op: OperationRecord }
 export async function prepareObjectWrite({ ctx, input }: { ctx: Ctx; input: ObjectWriteInput }): Promise<PreparedWrite> {
   const { deps, customer, op } = ctx;
   const bucket = await findBucket(deps, customer.customerId, input.bucketName);
-  const objectLock = await resolveVersionLock(deps.db, bucket, input.lock ?? {}, deps.clock.now());
+  const objectLock = await resolveVersionLock(deps, bucket, input.lock ?? {}, deps.clock.now());
   const facts = { bucket: input.bucketName, key: input.key, sourceCountry: input.sourceCountry };
   const write = await residencyGate(deps, customer, op, facts);
   await checkWrite(deps, customer, { ...facts, contentType: input.contentType, declaredSize: input.declaredSize, storageCountry: write.provider.location.country });
