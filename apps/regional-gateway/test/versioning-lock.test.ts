@@ -1,7 +1,7 @@
 import type postgres from "postgres";
 import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, bearer, registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
+import { ADMIN_TOKEN, bearer, mintToken, registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
 
 let fi: TestRegion;
 let sql: postgres.Sql;
@@ -212,5 +212,21 @@ describe("locks per version", () => {
     const missing = await acme(`/locked/pick?retention&versionId=${"Z".repeat(32)}`, { method: "PUT", body: retentionXml("GOVERNANCE", inDays(1)) });
     expect(missing.status).toBe(404);
     expect(await code(missing)).toBe("NoSuchVersion");
+  });
+
+  it("the compliance API's hold listing pages through every held version of one key", async () => {
+    const a = await put("/locked/twice-held", "a", { "x-amz-object-lock-legal-hold": "ON" });
+    const b = await put("/locked/twice-held", "b", { "x-amz-object-lock-legal-hold": "ON" });
+    const auditor = bearer(await mintToken(fi.url, "hold auditor", "auditor"));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await fetch(`${fi.url}/api/holds?customer_id=acme-corp&bucket=locked&limit=1${cursor ? `&cursor=${cursor}` : ""}`, { headers: auditor });
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as { items: { key: string; version_id: string }[]; next_cursor: string | null };
+      seen.push(...page.items.filter((i) => i.key === "twice-held").map((i) => i.version_id));
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual([a, b].sort());
   });
 });

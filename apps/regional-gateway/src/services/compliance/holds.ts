@@ -61,9 +61,10 @@ async function mapS3Errors<T>(p: Promise<T>): Promise<T> {
   }
 }
 
-const cursorSchema = z.tuple([z.string(), z.string(), z.string()]);
+/** (customer, bucket, key, version id): several versions of one key may each be held. */
+const cursorSchema = z.tuple([z.string(), z.string(), z.string(), z.string()]);
 
-function decodeHoldCursor(raw: string | undefined): [string, string, string] | undefined {
+function decodeHoldCursor(raw: string | undefined): [string, string, string, string] | undefined {
   if (raw === undefined) return undefined;
   try {
     return cursorSchema.parse(JSON.parse(Buffer.from(raw, "base64url").toString("utf8")));
@@ -72,27 +73,27 @@ function decodeHoldCursor(raw: string | undefined): [string, string, string] | u
   }
 }
 
-/** Objects under legal hold or unexpired retention, in (customer, bucket, key) order. */
+/** Object versions under legal hold or unexpired retention, in (customer, bucket, key, version id) order. */
 export async function listHolds(db: RegionalDb, q: { customerId?: string; bucket?: string; limit: number; cursor?: string }, now: Date) {
   const after = decodeHoldCursor(q.cursor);
   const conds: (SQL | undefined)[] = [or(eq(objectMetadata.legalHold, true), gt(objectMetadata.retentionUntil, now))];
   if (q.customerId) conds.push(eq(objectMetadata.customerId, q.customerId));
   if (q.bucket) conds.push(eq(objectMetadata.bucketName, q.bucket));
   if (after) {
-    conds.push(sql`(${objectMetadata.customerId}, ${objectMetadata.bucketName}, ${objectMetadata.objectKey}) > (${after[0]}, ${after[1]}, ${after[2]})`);
+    conds.push(sql`(${objectMetadata.customerId}, ${objectMetadata.bucketName}, ${objectMetadata.objectKey}, ${objectMetadata.versionId} collate "C") > (${after[0]}, ${after[1]}, ${after[2]}, ${after[3]} collate "C")`);
   }
   const rows = await db
     .select()
     .from(objectMetadata)
     .where(and(...conds))
-    .orderBy(asc(objectMetadata.customerId), asc(objectMetadata.bucketName), asc(objectMetadata.objectKey))
+    .orderBy(asc(objectMetadata.customerId), asc(objectMetadata.bucketName), asc(objectMetadata.objectKey), sql`${objectMetadata.versionId} collate "C"`)
     .limit(q.limit + 1);
   const page = rows.slice(0, q.limit);
   const last = page.at(-1);
   return {
     items: page.map((r) => holdView(r, now)),
     next_cursor: rows.length > q.limit && last
-      ? Buffer.from(JSON.stringify([last.customerId, last.bucketName, last.objectKey])).toString("base64url")
+      ? Buffer.from(JSON.stringify([last.customerId, last.bucketName, last.objectKey, last.versionId])).toString("base64url")
       : null,
   };
 }
@@ -104,6 +105,7 @@ export function holdView(r: ObjectRow, now: Date) {
     customer_id: r.customerId,
     bucket: r.bucketName,
     key: r.objectKey,
+    version_id: r.versionId,
     size_bytes: r.sizeBytes,
     legal_hold: r.legalHold,
     reason: r.legalHold ? r.legalHoldReason : null,
