@@ -1,4 +1,4 @@
-import { s3Error } from "../errors.ts";
+import { AppError, s3Error } from "../errors.ts";
 import type { AuthKind, IncomingS3Request } from "./types.ts";
 
 export const ALGORITHM = "AWS4-HMAC-SHA256";
@@ -130,13 +130,17 @@ function decode(value: string): string {
 const single = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
 /**
- * X-Amz-Expires as AWS checks it: a number of seconds, not negative, at most a week. Zero is
- * well-formed and already expired (see checkTime), as on AWS.
+ * X-Amz-Expires as AWS checks it: a number of seconds (else 400), at most a week. A negative
+ * one has expired before it was signed, and one beyond a week is refused: both are 403s on
+ * AWS (the conformance suite's presigned-URL tests expect exactly that). Zero is well-formed
+ * and already expired (see checkTime).
  */
 function checkExpires(expires: string, bad: (why: string) => Error): void {
-  if (/^-\d+$/.test(expires)) throw bad("X-Amz-Expires must be non-negative");
+  if (/^-\d+$/.test(expires)) throw s3Error("AccessDenied", `Request has expired (X-Amz-Expires: ${expires.slice(0, 20)}).`);
   if (!/^\d+$/.test(expires)) throw bad("X-Amz-Expires should be a number");
-  if (Number(expires) > MAX_PRESIGN_SECONDS) throw bad(`X-Amz-Expires must be less than a week (in seconds) that is; ${MAX_PRESIGN_SECONDS} seconds`);
+  if (Number(expires) > MAX_PRESIGN_SECONDS) {
+    throw new AppError("AuthorizationQueryParametersError", 403, `X-Amz-Expires must be less than a week (in seconds) that is; ${MAX_PRESIGN_SECONDS} seconds.`);
+  }
 }
 
 /** Query-string authentication (presigned URLs). */

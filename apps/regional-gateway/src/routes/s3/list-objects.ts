@@ -56,7 +56,9 @@ export async function listObjectsHandler(c: Context<AppEnv>, bucketName: string)
   const result: Record<string, unknown> = {
     "@_xmlns": "http://s3.amazonaws.com/doc/2006-03-01/",
     Name: bucketName,
-    Prefix: enc(q.prefix),
+    // ListObjects (v1) answers Prefix as sent even with encoding-type=url, as S3 does (botocore
+    // decodes only Delimiter, Marker and NextMarker there; v2 encodes it and botocore decodes it).
+    Prefix: v2 ? enc(q.prefix) : q.prefix,
   };
   if (v2) {
     if (q["start-after"]) result.StartAfter = enc(q["start-after"]);
