@@ -124,6 +124,7 @@ describe("erasure across versions", () => {
     const b = await put(acme, "/shared/letter.txt", "final", "ivy");
     const done = await execute((await newRequest("acme-corp", "ivy", "access")).request_id);
     expect(done.result!.export).toMatchObject({ objects: 2 });
+    expect(done.affected_objects.map((o) => o.version_id).sort()).toEqual([a, b].sort());
     const file = (await (await fetch(`${de.url}/api/gdpr/requests/${done.request_id}/export`, { headers: { authorization: `Bearer ${officer}` } })).json()) as { objects: { version_id: string; is_latest: boolean }[] };
     expect(file.objects.map((o) => [o.version_id, o.is_latest]).sort()).toEqual([[a, false], [b, true]].sort());
   });

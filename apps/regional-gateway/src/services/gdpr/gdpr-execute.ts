@@ -31,11 +31,11 @@ async function prepareExport(deps: Deps, id: string, scope: string | undefined, 
     assertOpen(req);
     const s: Subject = { customerId: req.customerId, dataSubjectId: req.dataSubjectId };
     const totals = await subjectTotals(tx, s);
-    const affected: { bucket: string; key: string; sha256: string; size: number }[] = [];
+    const affected: { bucket: string; key: string; version_id: string; sha256: string; size: number }[] = [];
     let after: SubjectCursor | undefined;
     for (;;) {
       const page = await subjectObjectPage(tx, s, after, 1000);
-      for (const o of page) affected.push({ bucket: o.bucketName, key: o.objectKey, sha256: o.sha256, size: o.sizeBytes });
+      for (const o of page) affected.push({ bucket: o.bucketName, key: o.objectKey, version_id: o.versionId, sha256: o.sha256, size: o.sizeBytes });
       if (page.length < 1000) break;
       after = subjectCursor(page[page.length - 1]!);
     }
