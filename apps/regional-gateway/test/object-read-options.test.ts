@@ -83,7 +83,7 @@ describe("GET and HEAD with partNumber", () => {
     expect((await sdk.send(new HeadObjectCommand({ Bucket: "media", Key: "big.bin", PartNumber: 3 }))).PartsCount).toBe(3);
   });
 
-  it("an object uploaded whole is its own part 1; part 2 of it, or past the last part, is InvalidPartNumber", async () => {
+  it("an object uploaded whole is its own part 1; part 2 of it, or past the last part, is InvalidPart", async () => {
     const one = await acme("/media/small.txt?partNumber=1");
     expect(await one.text()).toBe("small body");
     expect(one.headers.get("x-amz-mp-parts-count")).toBeNull();
@@ -91,9 +91,9 @@ describe("GET and HEAD with partNumber", () => {
     for (const path of ["/media/small.txt?partNumber=2", "/media/big.bin?partNumber=4", "/media/big.bin?partNumber=10000"]) {
       const res = await acme(path);
       expect(res.headers.get("content-range"), path).toMatch(/^bytes \*\/\d+$/);
-      expect(await errorOf(res), path).toEqual({ status: 416, code: "InvalidPartNumber" });
+      expect(await errorOf(res), path).toEqual({ status: 400, code: "InvalidPart" });
     }
-    await expect(sdk.send(new GetObjectCommand({ Bucket: "media", Key: "big.bin", PartNumber: 9 }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 416 } });
+    await expect(sdk.send(new GetObjectCommand({ Bucket: "media", Key: "big.bin", PartNumber: 9 }))).rejects.toMatchObject({ name: "InvalidPart", $metadata: { httpStatusCode: 400 } });
   });
 
   it("refuses forged and malformed part numbers, and a Range with a partNumber", async () => {

@@ -86,10 +86,9 @@ const S3_CODES = {
   SlowDown: [503, "Please reduce your request rate."],
   UnresolvableGrantByEmailAddress: [400, "The email address you provided does not match any account on record."],
   XAmzContentSHA256Mismatch: [400, "The provided 'x-amz-content-sha256' header does not match what was computed."],
-  // The everyday API: CreateBucket location constraints, partNumber reads, bucket tagging.
+  // The everyday API: CreateBucket location constraints, bucket tagging.
   IllegalLocationConstraintException: [400, "The location constraint is incompatible for the region specific endpoint this request was sent to."],
   InvalidLocationConstraint: [400, "The specified location-constraint is not valid"],
-  InvalidPartNumber: [416, "The requested partnumber is not satisfiable"],
   NoSuchTagSet: [404, "The TagSet does not exist"],
 } as const satisfies Record<string, readonly [number, string]>;
 
