@@ -18,6 +18,8 @@ export const multipartUploads = pgTable("multipart_uploads", {
   tags: jsonb("tags").$type<Record<string, string>>().notNull().default({}),
   /** The x-amz-checksum-algorithm given at create (CRC32, CRC32C, SHA1, SHA256): every part then has one, and the object a COMPOSITE one. */
   checksumAlgorithm: text("checksum_algorithm"),
+  /** COMPOSITE (a checksum of the parts' checksums, `-N`) or FULL_OBJECT (the CRC of the whole, combined from the parts'). */
+  checksumType: text("checksum_type").$type<"COMPOSITE" | "FULL_OBJECT">(),
   initiatedAt: timestamp("initiated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 

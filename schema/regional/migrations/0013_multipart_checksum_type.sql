@@ -1,0 +1,1 @@
+ALTER TABLE "multipart_uploads" ADD COLUMN "checksum_type" text;
