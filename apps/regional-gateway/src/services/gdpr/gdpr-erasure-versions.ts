@@ -1,5 +1,5 @@
 import { and, asc, count, eq, inArray } from "drizzle-orm";
-import { objectDeleteMarkers, objectMetadata } from "@s3gw/schema-regional";
+import { buckets, objectDeleteMarkers, objectMetadata } from "@s3gw/schema-regional";
 import type { ObjectRow } from "../objects/objects.ts";
 import { protectionOf } from "../objects/object-lock.ts";
 import { lockKey, promoteNewest } from "../objects/versions.ts";
@@ -20,20 +20,23 @@ export interface VersionErasure {
 /**
  * Inside the erasure's transaction: removes every version of the subject's objects that no
  * legal hold or retention protects, and every delete marker of a key left without versions
- * (a marker of a key that keeps versions still hides them, so it stays). The keys are locked
- * first, in one order, exactly as writers lock them, so an erasure never deadlocks a writer and
- * a key's latest version is settled again under its lock.
+ * (a marker of a key that keeps versions still hides them, so it stays). Keys in versioned
+ * buckets are locked first, in one order, exactly as writers lock them, so a key's latest version
+ * is settled again under its lock without deadlocking a writer. A bucket never versioned holds
+ * one null version per key and no markers: its row lock suffices (a writer waits for it), so a
+ * subject with many objects there does not hold a lock per key.
  */
 export async function eraseSubjectVersions(tx: Tx, s: Subject, now: Date): Promise<VersionErasure> {
   const keys = await tx
-    .selectDistinct({ bucketId: objectMetadata.bucketId, bucketName: objectMetadata.bucketName, key: objectMetadata.objectKey })
+    .selectDistinct({ bucketId: objectMetadata.bucketId, bucketName: objectMetadata.bucketName, key: objectMetadata.objectKey, versioning: buckets.versioning })
     .from(objectMetadata)
+    .innerJoin(buckets, eq(buckets.bucketId, objectMetadata.bucketId))
     .where(subjectObjects(s))
     .orderBy(asc(objectMetadata.bucketName), asc(objectMetadata.objectKey));
   const out: VersionErasure = { erased: [], kept: [], markersRemoved: 0, blobs: [] };
   for (const k of keys) {
     const bucket = { bucketId: k.bucketId };
-    await lockKey(tx, bucket, k.key);
+    if (k.versioning !== null) await lockKey(tx, bucket, k.key);
     const versions: ObjectRow[] = await tx
       .select()
       .from(objectMetadata)
