@@ -84,14 +84,22 @@ export function acquireDataDirLock(dataDir: string, pid = process.pid): { releas
   throw new Error(`could not take the lock file ${path}: it keeps reappearing`);
 }
 
-/** Directories 0700, files 0600, all the way down (symlinks are left alone, never followed). */
+/**
+ * Directories 0700, files 0600, all the way down (symlinks are left alone, never followed).
+ * The apps are running while this walks: a file may vanish between listing and chmod (a
+ * temp file renamed into place, such as the router's routing snapshot), and is then skipped.
+ */
 export function makePrivate(dir: string): void {
-  const stat = lstatSync(dir);
-  if (stat.isSymbolicLink()) return;
-  if (stat.isDirectory()) {
-    if ((stat.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
-    for (const entry of readdirSync(dir)) makePrivate(join(dir, entry));
-  } else if (stat.isFile() && (stat.mode & 0o777) !== 0o600) {
-    chmodSync(dir, 0o600);
+  try {
+    const stat = lstatSync(dir);
+    if (stat.isSymbolicLink()) return;
+    if (stat.isDirectory()) {
+      if ((stat.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
+      for (const entry of readdirSync(dir)) makePrivate(join(dir, entry));
+    } else if (stat.isFile() && (stat.mode & 0o777) !== 0o600) {
+      chmodSync(dir, 0o600);
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
 }
