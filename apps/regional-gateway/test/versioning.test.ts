@@ -77,7 +77,10 @@ describe("versions and delete markers", () => {
     const del = await acme("/plain/a.txt", { method: "DELETE" });
     expect(del.status).toBe(204);
     expect(del.headers.get("x-amz-delete-marker")).toBeNull();
-    expect((await acme("/plain/a.txt")).status).toBe(404);
+    const missing = await acme("/plain/a.txt", { method: "HEAD" });
+    expect(missing.status).toBe(404);
+    // Absent, not hidden: S3 says `false` on the 404.
+    expect(missing.headers.get("x-amz-delete-marker")).toBe("false");
   });
 
   it("keeps every version, serves each by id, and hides a key behind a delete marker", async () => {

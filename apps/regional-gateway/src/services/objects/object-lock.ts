@@ -36,9 +36,10 @@ export function assertReadable(obj: { processingRestricted: boolean }, key: stri
 }
 
 /**
- * S3's rule for replacing a retention (`next` null removes it): strengthening is always
- * allowed; weakening an active GOVERNANCE retention needs the bypass; weakening an active
- * COMPLIANCE retention is never allowed. Returns why the change is refused, or undefined.
+ * S3's rule for replacing a retention (`next` null removes it): an active COMPLIANCE retention
+ * may only be extended; an active GOVERNANCE one may be extended freely, and any other change
+ * (shorter, removed, or its mode changed, to COMPLIANCE too) needs the bypass. Returns why the
+ * change is refused, or undefined.
  */
 export function retentionChangeRefusal(
   current: LockState,
@@ -48,12 +49,12 @@ export function retentionChangeRefusal(
 ): string | undefined {
   if (!current.retentionUntil || current.retentionUntil <= now) return undefined;
   const mode = current.retentionMode ?? "GOVERNANCE";
-  const weakens = next === null || next.until < current.retentionUntil || (mode === "COMPLIANCE" && next.mode === "GOVERNANCE");
+  const weakens = next === null || next.until < current.retentionUntil || next.mode !== mode;
   if (!weakens) return undefined;
   const until = current.retentionUntil.toISOString();
   if (mode === "COMPLIANCE") return `COMPLIANCE retention until ${until} cannot be shortened, removed or relaxed`;
   if (opts.bypassGovernance) return undefined;
-  return `GOVERNANCE retention until ${until} can only be shortened or removed by an admin with x-amz-bypass-governance-retention: true`;
+  return `GOVERNANCE retention until ${until} can only be shortened, removed or changed to another mode with x-amz-bypass-governance-retention: true and the permission to bypass`;
 }
 
 /** The key's latest version or the given one, locked; the lock of each version is its own. */

@@ -157,11 +157,13 @@ export async function findObject(db: RegionalDb, bucket: Bucket, key: string, ve
   const row = await lookupObject(db, bucket, key, versionId);
   if (row) return row;
   // A bucket never versioned has no delete markers (versioning is never switched off again).
-  if (bucket.versioning === null && versionId === undefined) throw s3Error("NoSuchKey", undefined, { resource: key });
+  // S3 says so on a missing key's 404 (`x-amz-delete-marker: false`): absent, not hidden by a marker.
+  const absent = { "x-amz-delete-marker": "false" };
+  if (bucket.versioning === null && versionId === undefined) throw s3Error("NoSuchKey", undefined, { resource: key, headers: absent });
   const markerCond = versionId === undefined ? eq(objectDeleteMarkers.isLatest, true) : eq(objectDeleteMarkers.versionId, versionId);
   const [marker] = await db.select().from(objectDeleteMarkers)
     .where(and(eq(objectDeleteMarkers.bucketId, bucket.bucketId), eq(objectDeleteMarkers.objectKey, key), markerCond)).limit(1);
-  const headers: Record<string, string> = marker ? { "x-amz-delete-marker": "true", "x-amz-version-id": marker.versionId } : {};
+  const headers: Record<string, string> = marker ? { "x-amz-delete-marker": "true", "x-amz-version-id": marker.versionId } : absent;
   if (marker && versionId !== undefined) throw s3Error("MethodNotAllowed", undefined, { resource: key, headers: { ...headers, "last-modified": marker.lastModified.toUTCString() } });
   if (versionId !== undefined) throw s3Error("NoSuchVersion", undefined, { resource: key });
   throw s3Error("NoSuchKey", undefined, { resource: key, headers });
