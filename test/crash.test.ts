@@ -86,7 +86,7 @@ it("keeps every object whole and matching its SHA-256 after kill -9 during concu
   try {
     await waitForHealth(base);
     for (const key of KEYS) {
-      const res = await fetch(`${base}/s3/docs/${key}`, { headers: { "x-customer-id": "acme-corp" } });
+      const res = await fetch(`${base}/s3/docs/${key}`, { headers: { "x-customer-id": "acme-corp", "x-amz-checksum-mode": "ENABLED" } });
       if (acknowledged.has(key)) expect(res.status, key).toBe(200);
       if (res.status !== 200) continue;
       const bytes = Buffer.from(await res.arrayBuffer());

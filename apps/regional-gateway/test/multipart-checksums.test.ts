@@ -37,9 +37,19 @@ afterAll(async () => {
 });
 
 describe("flexible checksums on PutObject", () => {
-  it("checks an x-amz-checksum-* header against the bytes, and answers with the checksum", async () => {
+  it("checks an x-amz-checksum-* header against the bytes, answers with it, and keeps it for x-amz-checksum-mode", async () => {
     const ok = await acme("/sums/ok.txt", { method: "PUT", body: "hello", headers: { "x-amz-checksum-crc32": crc32B64("hello") } });
     expect([ok.status, ok.headers.get("x-amz-checksum-crc32")]).toEqual([200, crc32B64("hello")]);
+    const asked = await acme("/sums/ok.txt", { method: "HEAD", headers: { "x-amz-checksum-mode": "ENABLED" } });
+    expect([asked.headers.get("x-amz-checksum-crc32"), asked.headers.get("x-amz-checksum-sha256"), asked.headers.get("x-amz-checksum-type")])
+      .toEqual([crc32B64("hello"), null, "FULL_OBJECT"]);
+    // Without a flexible checksum of its own, an object answers with its SHA-256.
+    expect((await acme("/sums/plain.txt", { method: "PUT", body: "plain" })).status).toBe(200);
+    expect((await acme("/sums/plain.txt", { method: "HEAD", headers: { "x-amz-checksum-mode": "ENABLED" } })).headers.get("x-amz-checksum-sha256"))
+      .toBe(createHash("sha256").update("plain").digest("base64"));
+    // Not asked for: no checksum at all, as S3.
+    const plain = await acme("/sums/ok.txt", { method: "HEAD" });
+    expect([plain.headers.get("x-amz-checksum-crc32"), plain.headers.get("x-amz-checksum-sha256")]).toEqual([null, null]);
     const sha1 = createHash("sha1").update("hello").digest("base64");
     expect((await acme("/sums/ok.txt", { method: "PUT", body: "hello", headers: { "x-amz-checksum-sha1": sha1 } })).headers.get("x-amz-checksum-sha1")).toBe(sha1);
     const put = await sdk.send(new PutObjectCommand({ Bucket: "sums", Key: "sdk.txt", Body: "from the sdk", ChecksumAlgorithm: "CRC32C" }));
@@ -50,8 +60,8 @@ describe("flexible checksums on PutObject", () => {
     const cases: [Record<string, string>, number, string][] = [
       [{ "x-amz-checksum-crc32": crc32B64("other") }, 400, "BadDigest"],
       [{ "x-amz-checksum-sha256": createHash("sha256").update("other").digest("base64") }, 400, "BadDigest"],
-      [{ "x-amz-checksum-crc32": "not base64!" }, 400, "InvalidRequest"],
-      [{ "x-amz-checksum-crc32": Buffer.alloc(8).toString("base64") }, 400, "InvalidRequest"],
+      [{ "x-amz-checksum-crc32": "not base64!" }, 400, "BadDigest"],
+      [{ "x-amz-checksum-crc32": Buffer.alloc(8).toString("base64") }, 400, "BadDigest"],
       [{ "x-amz-checksum-crc32": crc32B64("hello"), "x-amz-checksum-crc32c": crc32B64("hello") }, 400, "InvalidRequest"],
       [{ "x-amz-checksum-md5": "AAAA" }, 400, "InvalidRequest"],
       [{ "x-amz-checksum-crc64nvme": "AAAAAAAAAAA=" }, 501, "NotImplemented"],
@@ -134,7 +144,7 @@ describe("multipart checksums", () => {
   it("refuses checksum types and algorithms it does not serve at create", async () => {
     const cases: [Record<string, string>, number, string][] = [
       [{ "x-amz-checksum-algorithm": "CRC64NVME" }, 501, "NotImplemented"],
-      [{ "x-amz-checksum-algorithm": "CRC32", "x-amz-checksum-type": "FULL_OBJECT" }, 501, "NotImplemented"],
+      [{ "x-amz-checksum-algorithm": "SHA256", "x-amz-checksum-type": "FULL_OBJECT" }, 400, "InvalidRequest"],
       [{ "x-amz-checksum-algorithm": "MD5" }, 400, "InvalidRequest"],
       [{ "x-amz-checksum-algorithm": "CRC32", "x-amz-checksum-type": "PARTIAL" }, 400, "InvalidRequest"],
       [{ "x-amz-checksum-type": "COMPOSITE" }, 400, "InvalidRequest"],
@@ -188,5 +198,30 @@ describe("CompleteMultipartUpload retried", () => {
     // Once the object is gone, the completion is not answered again.
     expect((await acme("/sums/retried.bin", { method: "DELETE" })).status).toBe(204);
     expect(await errorOf(await acme(path, { method: "POST", body: unquoted }))).toEqual({ status: 404, code: "NoSuchUpload" });
+  });
+});
+
+describe("FULL_OBJECT CRCs and the Complete's own checksum", () => {
+  it("a FULL_OBJECT CRC32 is the CRC of the whole object, combined from the parts' without reading them again", async () => {
+    const parts = [Buffer.alloc(5 * MiB, "x"), Buffer.alloc(5 * MiB + 17, "y"), Buffer.from("z")];
+    const created = await sdk.send(new CreateMultipartUploadCommand({ Bucket: "sums", Key: "full.bin", ChecksumAlgorithm: "CRC32", ChecksumType: "FULL_OBJECT" }));
+    expect([created.ChecksumAlgorithm, created.ChecksumType]).toEqual(["CRC32", "FULL_OBJECT"]);
+    const UploadId = created.UploadId!;
+    const listed = [];
+    for (const [i, Body] of parts.entries()) {
+      const p = await sdk.send(new UploadPartCommand({ Bucket: "sums", Key: "full.bin", UploadId, PartNumber: i + 1, Body, ChecksumAlgorithm: "CRC32" }));
+      listed.push({ PartNumber: i + 1, ETag: p.ETag!, ChecksumCRC32: p.ChecksumCRC32! });
+    }
+    const whole = crc32B64(Buffer.concat(parts));
+    // The client's expectation of the whole is checked before anything is completed.
+    await expect(sdk.send(new CompleteMultipartUploadCommand({ Bucket: "sums", Key: "full.bin", UploadId, ChecksumCRC32: crc32B64("wrong"), MultipartUpload: { Parts: listed } })))
+      .rejects.toMatchObject({ name: "BadDigest" });
+    const done = await sdk.send(new CompleteMultipartUploadCommand({ Bucket: "sums", Key: "full.bin", UploadId, ChecksumCRC32: whole, MultipartUpload: { Parts: listed } }));
+    expect([done.ChecksumCRC32, done.ChecksumType]).toEqual([whole, "FULL_OBJECT"]);
+    const head = await sdk.send(new HeadObjectCommand({ Bucket: "sums", Key: "full.bin", ChecksumMode: "ENABLED" }));
+    expect([head.ChecksumCRC32, head.ChecksumType]).toEqual([whole, "FULL_OBJECT"]);
+    // The SDK checks a full-object CRC32 on GET itself.
+    const got = await sdk.send(new GetObjectCommand({ Bucket: "sums", Key: "full.bin", ChecksumMode: "ENABLED" }));
+    expect((await got.Body!.transformToByteArray()).length).toBe(10 * MiB + 18);
   });
 });

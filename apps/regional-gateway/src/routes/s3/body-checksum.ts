@@ -67,3 +67,11 @@ export function checksummed(body: Readable, spec: BodyChecksumSpec): { stream: R
 
 /** The response header naming a body's checksum (PutObject, UploadPart answer with it). */
 export const checksumResponseHeader = (spec: BodyChecksumSpec, value: string): Record<string, string> => ({ [checksumHeader(spec.algorithm)]: value });
+
+/**
+ * Keeps a PutObject's flexible checksum with the object, as a stored header answered under
+ * x-amz-checksum-mode (a SHA-256 is the object's own digest already). Called once the bytes are stored.
+ */
+export function keepChecksum(systemMetadata: Record<string, string>, spec: BodyChecksumSpec | undefined, checked: { value: () => string } | undefined): void {
+  if (spec && checked && spec.algorithm !== "SHA256") systemMetadata[checksumHeader(spec.algorithm)] = checked.value();
+}

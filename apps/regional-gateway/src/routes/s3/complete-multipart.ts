@@ -5,7 +5,7 @@ import type { AppEnv } from "../../env.ts";
 import { sourceCountryOf } from "../../source-country.ts";
 import { findBucket } from "../../services/objects/buckets.ts";
 import { allParts, findUpload } from "../../services/objects/multipart.ts";
-import { checkListedChecksums, checksumResultElements, listedPartChecksums } from "../../services/objects/multipart-checksums.ts";
+import { checkExpectedChecksum, checkListedChecksums, checksumResultElements, listedPartChecksums } from "../../services/objects/multipart-checksums.ts";
 import { completeUpload, type RequestedPart } from "../../services/objects/multipart-complete.ts";
 import { renderEtag, type ObjectRow } from "../../services/objects/objects.ts";
 import { findRetriedCompletion } from "../../services/objects/completed-uploads.ts";
@@ -56,7 +56,9 @@ export async function completeMultipartUploadHandler(c: Context<AppEnv>, bucketN
   }
   op.info = { ...op.info, upload_id: upload.uploadId };
   const parts = await requestedParts(c);
-  checkListedChecksums(upload, parts, await allParts(deps.db, upload.uploadId));
+  const stored = await allParts(deps.db, upload.uploadId);
+  checkListedChecksums(upload, parts, stored);
+  await checkExpectedChecksum(upload, parts, stored, (name) => c.req.header(name));
   const row = await completeUpload(deps, customer, bucket, upload, parts, {
     facts: { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) },
     condition,

@@ -62,7 +62,8 @@ export async function getObjectAttributesHandler(c: Context<AppEnv>, bucketName:
       MaxParts: maxParts,
       IsTruncated: page.truncated,
       PartsCount: row.partsCount,
-      Part: page.parts.map((p) => ({ PartNumber: p.partNumber, Size: p.size, ChecksumSHA256: Buffer.from(p.sha256Hex, "hex").toString("base64") })),
+      // The parts' SHA-256s are the gateway's own integrity digests, not checksums the client asked for: not listed.
+      Part: page.parts.map((p) => ({ PartNumber: p.partNumber, Size: p.size })),
     };
   }
   if (wanted.has("StorageClass")) result.StorageClass = "STANDARD";

@@ -61,7 +61,7 @@ export async function listPartsHandler(c: Context<AppEnv>, bucketName: string, k
         PartNumber: p.partNumber, LastModified: isoDate(p.uploadedAt), ETag: `"${p.etag}"`, Size: p.sizeBytes,
         ...(upload.checksumAlgorithm && p.checksum ? { [`Checksum${upload.checksumAlgorithm}`]: p.checksum } : {}),
       })),
-      ...(upload.checksumAlgorithm ? { ChecksumAlgorithm: upload.checksumAlgorithm, ChecksumType: "COMPOSITE" } : {}),
+      ...(upload.checksumAlgorithm ? { ChecksumAlgorithm: upload.checksumAlgorithm, ChecksumType: upload.checksumType ?? "COMPOSITE" } : {}),
       Initiator: owner,
       Owner: owner,
       StorageClass: "STANDARD",

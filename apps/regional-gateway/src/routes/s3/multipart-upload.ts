@@ -22,7 +22,7 @@ export async function createMultipartUploadHandler(c: Context<AppEnv>, bucketNam
   const { deps, customer, op } = c.var;
   assertObjectKey(key);
   const meta = readObjectHeaders(c.req.raw.headers, c.var.s3Auth?.verified.headerText);
-  const checksumAlgorithm = requestedUploadChecksum(c.req.header("x-amz-checksum-algorithm"), c.req.header("x-amz-checksum-type"));
+  const checksum = requestedUploadChecksum(c.req.header("x-amz-checksum-algorithm"), c.req.header("x-amz-checksum-type"));
   const tags = parseTaggingHeader(c.req.header("x-amz-tagging")) ?? {};
   const { bucket, write, objectLock } = await prepareObjectWrite({
     ctx: { deps, customer, op },
@@ -41,12 +41,13 @@ export async function createMultipartUploadHandler(c: Context<AppEnv>, bucketNam
     userMetadata: meta.userMetadata,
     systemMetadata: withUploadLock(meta.systemMetadata, objectLock),
     tags,
-    checksumAlgorithm,
+    checksumAlgorithm: checksum?.algorithm ?? null,
+    checksumType: checksum?.type ?? null,
     initiatedAt: deps.clock.now(),
   });
-  if (checksumAlgorithm) {
-    c.header("x-amz-checksum-algorithm", checksumAlgorithm);
-    c.header("x-amz-checksum-type", "COMPOSITE");
+  if (checksum) {
+    c.header("x-amz-checksum-algorithm", checksum.algorithm);
+    c.header("x-amz-checksum-type", checksum.type);
   }
   op.info = { ...op.info, upload_id: upload.uploadId, residency: "ok", storage_provider: target.providerId, storage_country: target.country };
   return xml(c, { InitiateMultipartUploadResult: { "@_xmlns": S3_XMLNS, Bucket: bucketName, Key: key, UploadId: upload.uploadId } });

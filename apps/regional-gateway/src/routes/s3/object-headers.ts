@@ -60,15 +60,28 @@ export function objectResponseHeaders(row: ObjectRow): Record<string, string> {
     etag: renderEtag(row),
     "last-modified": httpDate(row.lastModified),
     "accept-ranges": "bytes",
-    "x-amz-checksum-sha256": sha256Checksum(row.sha256),
   };
-  if (row.sha256.includes("-")) h["x-amz-checksum-type"] = "COMPOSITE";
-  // A stored flexible checksum is answered only when asked for (x-amz-checksum-mode, see read-options.ts).
+  // Checksums are answered only when asked for (x-amz-checksum-mode, see checksumHeaders).
   for (const [k, v] of Object.entries(row.systemMetadata)) if (!k.startsWith("x-amz-checksum-")) h[k] = v;
   for (const [k, v] of Object.entries(row.userMetadata)) h[`x-amz-meta-${k}`] = mailSafe(v);
   const tagCount = Object.keys(row.tags).length;
   if (tagCount > 0) h["x-amz-tagging-count"] = String(tagCount);
   return h;
+}
+
+/**
+ * The object's checksum as S3 answers it under `x-amz-checksum-mode: ENABLED`: the flexible
+ * checksum it was written with (a stored header: a PutObject's CRC or SHA-1, or a multipart
+ * upload's COMPOSITE or FULL_OBJECT one) with its type, else its SHA-256. Only one: clients
+ * check what they get against the body. A COMPOSITE stored on an object that is not multipart
+ * (a copy, its stored headers copied) describes parts it does not have, and is left out.
+ */
+export function checksumHeaders(row: ObjectRow): Record<string, string> {
+  const own = { "x-amz-checksum-sha256": sha256Checksum(row.sha256), "x-amz-checksum-type": row.sha256.includes("-") ? "COMPOSITE" : "FULL_OBJECT" };
+  const stored = Object.entries(row.systemMetadata).filter(([k]) => k.startsWith("x-amz-checksum-"));
+  const type = stored.find(([k]) => k === "x-amz-checksum-type")?.[1] ?? "FULL_OBJECT";
+  if (!stored.some(([k]) => k !== "x-amz-checksum-type") || (!row.partsCount && type === "COMPOSITE")) return own;
+  return { ...Object.fromEntries(stored), "x-amz-checksum-type": type };
 }
 
 /**

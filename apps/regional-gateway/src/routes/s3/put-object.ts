@@ -7,7 +7,7 @@ import { expirationHeaders } from "../../services/objects/lifecycle-expiration.t
 import { prepareObjectWrite, storeObject } from "../../services/objects/object-write.ts";
 import { parseTaggingHeader } from "../../services/objects/tags.ts";
 import { declaredBodySize, requestBody } from "./body.ts";
-import { bodyChecksumSpec, checksummed, checksumResponseHeader } from "./body-checksum.ts";
+import { bodyChecksumSpec, checksummed, checksumResponseHeader, keepChecksum } from "./body-checksum.ts";
 import { writeCondition } from "./conditions.ts";
 import { parseContentMd5, readObjectHeaders } from "./object-headers.ts";
 import { governanceBypass } from "./object-lock.ts";
@@ -38,7 +38,11 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
     prepared,
     input: {
       key, sourceCountry, meta,
-      bytes: (tenant) => tenant.put(checked?.stream ?? body.stream, { ...(body.size === undefined ? {} : { expectedSize: body.size }), ...(contentMd5 ? { contentMd5 } : {}), maxSize }),
+      bytes: async (tenant) => {
+        const blob = await tenant.put(checked?.stream ?? body.stream, { ...(body.size === undefined ? {} : { expectedSize: body.size }), ...(contentMd5 ? { contentMd5 } : {}), maxSize });
+        keepChecksum(meta.systemMetadata, checksum, checked);
+        return blob;
+      },
     },
   });
   return empty(c, 200, {

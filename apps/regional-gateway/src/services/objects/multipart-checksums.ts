@@ -1,21 +1,25 @@
-import { checksumHeader, compositeChecksum, parseChecksumAlgorithm, s3Error, type ChecksumAlgorithm } from "@s3gw/core";
+import { checksumHeader, combineCrcs, compositeChecksum, parseChecksumAlgorithm, s3Error, type ChecksumAlgorithm } from "@s3gw/core";
 import type { PartRow, UploadRow } from "./multipart.ts";
 
+export type UploadChecksumType = "COMPOSITE" | "FULL_OBJECT";
+
 /**
- * The checksum a CreateMultipartUpload asks for (x-amz-checksum-algorithm, and
- * x-amz-checksum-type, which may only be COMPOSITE here: a FULL_OBJECT CRC of the whole would
- * need the parts' CRCs combined, which this gateway does not do). Null when none is asked for.
+ * The checksum a CreateMultipartUpload asks for: x-amz-checksum-algorithm, and
+ * x-amz-checksum-type, COMPOSITE (the default; a checksum of the parts' checksums) or, for the
+ * CRCs, FULL_OBJECT (the CRC of the whole, combined from the parts'). Null when none is asked for.
  */
-export function requestedUploadChecksum(algorithm: string | undefined, type: string | undefined): ChecksumAlgorithm | null {
-  if (type !== undefined && type.toUpperCase() !== "COMPOSITE") {
-    if (type.toUpperCase() === "FULL_OBJECT") throw s3Error("NotImplemented", "The FULL_OBJECT checksum type is not supported for multipart uploads; use COMPOSITE.");
-    throw s3Error("InvalidRequest", "Value for x-amz-checksum-type header is invalid.");
-  }
+export function requestedUploadChecksum(algorithm: string | undefined, type: string | undefined): { algorithm: ChecksumAlgorithm; type: UploadChecksumType } | null {
+  const upperType = type?.toUpperCase();
+  if (upperType !== undefined && upperType !== "COMPOSITE" && upperType !== "FULL_OBJECT") throw s3Error("InvalidRequest", "Value for x-amz-checksum-type header is invalid.");
   if (algorithm === undefined) {
     if (type !== undefined) throw s3Error("InvalidRequest", "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.");
     return null;
   }
-  return parseChecksumAlgorithm(algorithm);
+  const parsed = parseChecksumAlgorithm(algorithm);
+  if (upperType === "FULL_OBJECT" && parsed !== "CRC32" && parsed !== "CRC32C") {
+    throw s3Error("InvalidRequest", `The FULL_OBJECT checksum type cannot be used with the ${parsed.toLowerCase()} checksum algorithm.`);
+  }
+  return { algorithm: parsed, type: (upperType ?? "COMPOSITE") as UploadChecksumType };
 }
 
 /** The upload's algorithm, as stored (only values requestedUploadChecksum returned are). */
@@ -38,15 +42,37 @@ export function checkListedChecksums(upload: UploadRow, listed: { partNumber: nu
   }
 }
 
+/** The object's checksum from its parts (in order): COMPOSITE `<base64>-N`, or the FULL_OBJECT CRC; undefined without one (a copied part has none). */
+async function objectChecksumOf(upload: UploadRow, parts: PartRow[]): Promise<string | undefined> {
+  const algorithm = uploadAlgorithm(upload);
+  if (!algorithm || parts.some((p) => p.checksum === null)) return undefined;
+  if (upload.checksumType === "FULL_OBJECT" && (algorithm === "CRC32" || algorithm === "CRC32C")) {
+    return combineCrcs(algorithm, parts.map((p) => ({ crcBase64: p.checksum!, length: p.sizeBytes })));
+  }
+  return compositeChecksum(algorithm, parts.map((p) => p.checksum!));
+}
+
 /**
- * The object's flexible checksum from its parts: the COMPOSITE of their checksums in the
- * upload's algorithm, as the stored headers GET/HEAD answer with under x-amz-checksum-mode.
- * Nothing when the upload has no algorithm, or a part has no checksum (a copied part).
+ * The object's flexible checksum from its parts, as the stored headers GET/HEAD answer with
+ * under x-amz-checksum-mode. Nothing when the upload has no algorithm, or a part has no checksum.
  */
 export async function compositeChecksumHeaders(upload: UploadRow, parts: PartRow[]): Promise<Record<string, string>> {
+  const value = await objectChecksumOf(upload, parts);
+  if (value === undefined) return {};
+  return { [checksumHeader(uploadAlgorithm(upload)!)]: value, "x-amz-checksum-type": upload.checksumType ?? "COMPOSITE" };
+}
+
+/**
+ * A Complete's own x-amz-checksum-<algorithm> header: the object checksum the client expects.
+ * One that is not what the listed parts make is BadDigest, and nothing is completed.
+ */
+export async function checkExpectedChecksum(upload: UploadRow, listed: readonly { partNumber: number }[], stored: PartRow[], header: (name: string) => string | undefined): Promise<void> {
   const algorithm = uploadAlgorithm(upload);
-  if (!algorithm || parts.some((p) => p.checksum === null)) return {};
-  return { [checksumHeader(algorithm)]: await compositeChecksum(algorithm, parts.map((p) => p.checksum!)), "x-amz-checksum-type": "COMPOSITE" };
+  const expected = algorithm ? header(checksumHeader(algorithm)) : undefined;
+  if (!algorithm || expected === undefined) return;
+  const byNumber = new Map(stored.map((p) => [p.partNumber, p]));
+  const parts = listed.map((l) => byNumber.get(l.partNumber)).filter((p): p is PartRow => p !== undefined);
+  if ((await objectChecksumOf(upload, parts)) !== expected.trim()) throw s3Error("BadDigest", `The ${algorithm} you specified did not match the calculated checksum.`);
 }
 
 /** The checksum elements of one `<Part>` of a CompleteMultipartUpload, by algorithm (`ChecksumCRC32` → CRC32). */

@@ -3,7 +3,7 @@ import { objectParts } from "@s3gw/schema-regional";
 import type { RegionalDb } from "../../env.ts";
 import type { ObjectRow } from "./objects.ts";
 
-export interface AttributePart { partNumber: number; size: number; sha256Hex: string }
+export interface AttributePart { partNumber: number; size: number }
 export interface AttributePartsPage { parts: AttributePart[]; truncated: boolean }
 
 /**
@@ -13,7 +13,7 @@ export interface AttributePartsPage { parts: AttributePart[]; truncated: boolean
  */
 export async function objectPartsPage(db: RegionalDb, row: ObjectRow, marker: number, maxParts: number): Promise<AttributePartsPage> {
   const rows = await db
-    .select({ partNumber: objectParts.partNumber, size: objectParts.sizeBytes, sha256Hex: objectParts.sha256 })
+    .select({ partNumber: objectParts.partNumber, size: objectParts.sizeBytes })
     .from(objectParts)
     .where(and(eq(objectParts.manifestKey, row.storageKey), gt(objectParts.partNumber, marker)))
     .orderBy(asc(objectParts.partNumber))
