@@ -92,9 +92,10 @@ async function main(): Promise<void> {
     const { conf, target } = process.env.S3TESTS_CONF
       ? { conf: process.env.S3TESTS_CONF, target: process.env.S3TESTS_TARGET ?? "external endpoint" }
       : await gatewayConf(workDir, cleanups);
-    // pytest's own output and junit file stay after the run (outside the tree), for diagnosis.
-    const junit = join(tmpdir(), "s3gw-conformance-last-junit.xml");
-    const log = join(tmpdir(), "s3gw-conformance-last-pytest.log");
+    // pytest's own output and junit file stay after the run (outside the tree), for diagnosis;
+    // named by this process so that two runs at once (a shared machine) do not write one file.
+    const junit = join(tmpdir(), `s3gw-conformance-${process.pid}-junit.xml`);
+    const log = join(tmpdir(), `s3gw-conformance-${process.pid}-pytest.log`);
     await unlink(junit).catch(() => {});
     say(`running ${TEST_FILE} (one worker, ${TEST_TIMEOUT_S} s per test, ${TOTAL_MS / 60_000} min in all); pytest output: ${log}`);
     const { code, cut } = await runPytest(conf, junit, log);
