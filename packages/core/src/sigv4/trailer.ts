@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { AwsCrc32 } from "@aws-crypto/crc32";
 import { AwsCrc32c } from "@aws-crypto/crc32c";
+import { Crc64Nvme } from "@aws-sdk/crc64-nvme";
 import { s3Error } from "../errors.ts";
 
 /** A running checksum of the decoded payload, compared with the base64 value the client sends in its trailer. */
@@ -16,13 +17,14 @@ function nodeHash(algorithm: "sha256" | "sha1"): PayloadChecksum {
   return { update: (data) => void hash.update(data), base64: async () => hash.digest("base64") };
 }
 
-function awsCrc(crc: AwsCrc32 | AwsCrc32c): PayloadChecksum {
+function awsCrc(crc: AwsCrc32 | AwsCrc32c | Crc64Nvme): PayloadChecksum {
   return { update: (data) => crc.update(data), base64: async () => toBase64(await crc.digest()) };
 }
 
 const ALGORITHMS: Record<string, () => PayloadChecksum> = {
   "x-amz-checksum-crc32": () => awsCrc(new AwsCrc32()),
   "x-amz-checksum-crc32c": () => awsCrc(new AwsCrc32c()),
+  "x-amz-checksum-crc64nvme": () => awsCrc(new Crc64Nvme()),
   "x-amz-checksum-sha256": () => nodeHash("sha256"),
   "x-amz-checksum-sha1": () => nodeHash("sha1"),
 };
@@ -33,7 +35,6 @@ export function announcedTrailers(headers: Record<string, string>): Map<string, 
   const checksums = new Map<string, PayloadChecksum>();
   for (const name of names) {
     const make = ALGORITHMS[name];
-    if (name === "x-amz-checksum-crc64nvme") throw s3Error("NotImplemented", "The CRC64NVME checksum is not supported; use CRC32, CRC32C, SHA1 or SHA256.");
     if (!make) throw s3Error("InvalidRequest", `The trailer "${name}" announced in x-amz-trailer is not supported.`);
     checksums.set(name, make());
   }

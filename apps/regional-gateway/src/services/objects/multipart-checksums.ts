@@ -1,12 +1,13 @@
-import { checksumHeader, combineCrcs, compositeChecksum, parseChecksumAlgorithm, s3Error, type ChecksumAlgorithm } from "@s3gw/core";
+import { checksumHeader, combineCrcs, compositeChecksum, isCombinableCrc, parseChecksumAlgorithm, s3Error, type ChecksumAlgorithm } from "@s3gw/core";
 import type { PartRow, UploadRow } from "./multipart.ts";
 
 export type UploadChecksumType = "COMPOSITE" | "FULL_OBJECT";
 
 /**
  * The checksum a CreateMultipartUpload asks for: x-amz-checksum-algorithm, and
- * x-amz-checksum-type, COMPOSITE (the default; a checksum of the parts' checksums) or, for the
- * CRCs, FULL_OBJECT (the CRC of the whole, combined from the parts'). Null when none is asked for.
+ * x-amz-checksum-type, COMPOSITE (a checksum of the parts' checksums; the default but for
+ * CRC64NVME) or, for the CRCs, FULL_OBJECT (the CRC of the whole, combined from the parts';
+ * CRC64NVME's only type, as on S3). Null when none is asked for.
  */
 export function requestedUploadChecksum(algorithm: string | undefined, type: string | undefined): { algorithm: ChecksumAlgorithm; type: UploadChecksumType } | null {
   const upperType = type?.toUpperCase();
@@ -16,10 +17,10 @@ export function requestedUploadChecksum(algorithm: string | undefined, type: str
     return null;
   }
   const parsed = parseChecksumAlgorithm(algorithm);
-  if (upperType === "FULL_OBJECT" && parsed !== "CRC32" && parsed !== "CRC32C") {
-    throw s3Error("InvalidRequest", `The FULL_OBJECT checksum type cannot be used with the ${parsed.toLowerCase()} checksum algorithm.`);
-  }
-  return { algorithm: parsed, type: (upperType ?? "COMPOSITE") as UploadChecksumType };
+  const chosen = (upperType ?? (parsed === "CRC64NVME" ? "FULL_OBJECT" : "COMPOSITE")) as UploadChecksumType;
+  if (chosen === "FULL_OBJECT" && !isCombinableCrc(parsed)) throw s3Error("InvalidRequest", `The FULL_OBJECT checksum type cannot be used with the ${parsed.toLowerCase()} checksum algorithm.`);
+  if (chosen === "COMPOSITE" && parsed === "CRC64NVME") throw s3Error("InvalidRequest", "The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm.");
+  return { algorithm: parsed, type: chosen };
 }
 
 /** The upload's algorithm, as stored (only values requestedUploadChecksum returned are). */
@@ -46,7 +47,7 @@ export function checkListedChecksums(upload: UploadRow, listed: { partNumber: nu
 async function objectChecksumOf(upload: UploadRow, parts: PartRow[]): Promise<string | undefined> {
   const algorithm = uploadAlgorithm(upload);
   if (!algorithm || parts.some((p) => p.checksum === null)) return undefined;
-  if (upload.checksumType === "FULL_OBJECT" && (algorithm === "CRC32" || algorithm === "CRC32C")) {
+  if (upload.checksumType === "FULL_OBJECT" && isCombinableCrc(algorithm)) {
     return combineCrcs(algorithm, parts.map((p) => ({ crcBase64: p.checksum!, length: p.sizeBytes })));
   }
   return compositeChecksum(algorithm, parts.map((p) => p.checksum!));
