@@ -5,9 +5,10 @@ import { checkRead } from "../../services/compliance/access-policy.ts";
 import { findBucket } from "../../services/objects/buckets.ts";
 import { checksumResultElements } from "../../services/objects/multipart-checksums.ts";
 import { objectPartsPage } from "../../services/objects/object-attributes.ts";
-import { findObject, renderEtag, type ObjectRow } from "../../services/objects/objects.ts";
+import { findObject, renderEtag } from "../../services/objects/objects.ts";
 import { parseVersionId, versionHeader } from "../../services/objects/versions.ts";
 import { isCrossBorder, sourceCountryOf } from "../../source-country.ts";
+import { checksumHeaders } from "./object-headers.ts";
 import { httpDate } from "./xml-response.ts";
 
 const ATTRIBUTES = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"] as const;
@@ -29,13 +30,6 @@ function integerHeader(c: Context<AppEnv>, name: string, fallback: number, max: 
   return Number(raw);
 }
 
-/** The stored SHA-256 as S3 renders it: base64, and a multipart object's composite keeps its `-N`. */
-function checksumOf(row: ObjectRow): Record<string, string> {
-  const [hex, parts] = row.sha256.split("-");
-  const b64 = Buffer.from(hex!, "hex").toString("base64");
-  return parts === undefined ? { ChecksumSHA256: b64, ChecksumType: "FULL_OBJECT" } : { ChecksumSHA256: `${b64}-${parts}`, ChecksumType: "COMPOSITE" };
-}
-
 /** GetObjectAttributes (`GET ?attributes`): what x-amz-object-attributes asks for, with ObjectParts paged by x-amz-max-parts / x-amz-part-number-marker. */
 export async function getObjectAttributesHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { deps, customer, op } = c.var;
@@ -51,8 +45,8 @@ export async function getObjectAttributesHandler(c: Context<AppEnv>, bucketName:
 
   const result: Record<string, unknown> = { "@_xmlns": S3_XMLNS };
   if (wanted.has("ETag")) result.ETag = renderEtag(row).slice(1, -1);
-  // A multipart upload's COMPOSITE flexible checksum too, if it had one (a copy's stored headers are not its own).
-  if (wanted.has("Checksum")) result.Checksum = { ...checksumOf(row), ...(row.partsCount ? checksumResultElements(row.systemMetadata) : {}) };
+  // The checksum GET/HEAD answer under x-amz-checksum-mode: the flexible one it was written with, else its SHA-256.
+  if (wanted.has("Checksum")) result.Checksum = checksumResultElements(checksumHeaders(row));
   if (wanted.has("ObjectParts") && row.partsCount) {
     const page = await objectPartsPage(deps.db, row, marker, maxParts);
     const last = page.parts.at(-1);
