@@ -1,4 +1,3 @@
-import { s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { createBucketHandler, deleteBucketHandler, getBucketLocationHandler, headBucketHandler } from "./bucket-ops.ts";
@@ -67,8 +66,6 @@ export interface S3Operation {
 const GiB = 1024 ** 3;
 const NONE: BodySpec = { kind: "none" };
 const xmlBody = (maxBytes: number): BodySpec => ({ kind: "xml", maxBytes });
-const refuse = (err: () => Error): S3Handler => () => Promise.reject(err());
-const notImplemented = (what: string) => refuse(() => s3Error("NotImplemented", `${what} is not implemented by this gateway`));
 
 const LOCK = ["x-amz-bypass-governance-retention"];
 /** Validated for every operation that reads them (authorize.ts): nothing may grant beyond the owner. */
