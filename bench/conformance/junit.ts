@@ -7,6 +7,8 @@ export type Outcome = "passed" | "failed" | "errored" | "skipped";
 
 export interface TestResult {
   name: string;
+  /** the suite file's module, e.g. "test_s3" or "test_headers" (from the junit classname) */
+  file: string;
   outcome: Outcome;
   seconds: number;
   /** e.g. "NotImplemented", "assert 501 == 200", "Timeout" — empty for passes */
@@ -49,10 +51,11 @@ export function parseJunit(xml: string): TestResult[] {
     const head = m[1]!;
     const body = m[3] ?? "";
     const name = attr(head, "name");
+    const file = attr(head, "classname").replace(/^.*\./, "");
     const seconds = Number(attr(head, "time") || 0);
     const child = /<(failure|error|skipped)\b([^>]*?)(?:\/>|>([\s\S]*?)<\/\1>)/.exec(body);
     if (!child) {
-      results.push({ name, outcome: "passed", seconds, cause: "", message: "" });
+      results.push({ name, file, outcome: "passed", seconds, cause: "", message: "" });
       continue;
     }
     const kind = child[1]!;
@@ -60,7 +63,7 @@ export function parseJunit(xml: string): TestResult[] {
     const detail = unescapeXml(child[3] ?? "");
     const outcome: Outcome = kind === "failure" ? "failed" : kind === "error" ? "errored" : "skipped";
     const first = (message.split("\n")[0] ?? "").trim().slice(0, 200);
-    results.push({ name, outcome, seconds, cause: outcome === "skipped" ? "skipped" : causeOf(message, detail), message: first });
+    results.push({ name, file, outcome, seconds, cause: outcome === "skipped" ? "skipped" : causeOf(message, detail), message: first });
   }
   return results;
 }
@@ -94,7 +97,8 @@ const FEATURES: [string, RegExp][] = [
   ["object get/put/delete", /object/],
 ];
 
-export function featureOf(name: string): string {
+export function featureOf(name: string, file = "test_s3"): string {
+  if (file === "test_headers") return "headers / SigV2 (test_headers.py)";
   const bare = name.replace(/\[.*$/, "");
   for (const [feature, re] of FEATURES) if (re.test(bare)) return feature;
   return "other";

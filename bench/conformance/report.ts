@@ -48,7 +48,7 @@ export function renderReport(facts: RunFacts, results: TestResult[], opts: { per
     "| --- | ---: | ---: | ---: |",
   ];
   const byFeature = new Map<string, TestResult[]>();
-  for (const r of results) byFeature.set(featureOf(r.name), [...(byFeature.get(featureOf(r.name)) ?? []), r]);
+  for (const r of results) byFeature.set(featureOf(r.name, r.file), [...(byFeature.get(featureOf(r.name, r.file)) ?? []), r]);
   const features = [...byFeature.entries()].sort((a, b) => totals(b[1]).failed + totals(b[1]).errored - (totals(a[1]).failed + totals(a[1]).errored));
   for (const [feature, rs] of features) {
     const ft = totals(rs);
@@ -63,8 +63,8 @@ export function renderReport(facts: RunFacts, results: TestResult[], opts: { per
   }
   if (opts.perTest) {
     lines.push("", "## Every failing test", "", "test — outcome — cause — first line of the message", "");
-    for (const r of [...bad].sort((a, b) => featureOf(a.name).localeCompare(featureOf(b.name)) || a.name.localeCompare(b.name))) {
-      lines.push(`- [${featureOf(r.name)}] ${r.name} — ${r.outcome} — ${r.cause} — ${r.message.replace(/\s+/g, " ").slice(0, 160)}`);
+    for (const r of [...bad].sort((a, b) => featureOf(a.name, a.file).localeCompare(featureOf(b.name, b.file)) || a.name.localeCompare(b.name))) {
+      lines.push(`- [${featureOf(r.name, r.file)}] ${r.name} — ${r.outcome} — ${r.cause} — ${r.message.replace(/\s+/g, " ").slice(0, 160)}`);
     }
   }
   return `${lines.join("\n")}\n`;

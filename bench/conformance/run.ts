@@ -22,6 +22,11 @@ import { renderReport, summaryLine } from "./report.ts";
 const SUITE_DIR = process.env.S3TESTS_DIR ?? "/tmp/s3-tests";
 const PYTHON = process.env.S3TESTS_PYTHON ?? "/tmp/s3tests-venv/bin/python";
 const TEST_FILE = "s3tests_boto3/functional/test_s3.py";
+// test_headers.py (malformed headers, SigV2) counts too when the checkout has it; S3TESTS_FILES
+// (space-separated, relative to the checkout) picks the files instead.
+const TEST_FILES = process.env.S3TESTS_FILES?.trim()
+  ? process.env.S3TESTS_FILES.trim().split(/\s+/)
+  : [TEST_FILE, "s3tests_boto3/functional/test_headers.py"].filter((f) => f === TEST_FILE || existsSync(join(SUITE_DIR, f)));
 // AWS-applicable: everything but what AWS itself fails and RGW-only features (STS/IAM/web
 // identity, append, S3 Select, SNS, SSE-S3 via RGW's KMS, lifecycle that needs RGW's debug clock).
 export const AWS_MARKERS = [
@@ -51,7 +56,7 @@ async function gatewayConf(workDir: string, cleanups: Cleanups): Promise<{ conf:
 
 /** pytest in the suite's checkout; SIGINT at the total bound (pytest still writes its junit file), SIGKILL 60 s later. */
 function runPytest(conf: string, junit: string, log: string): Promise<{ code: number | null; cut: boolean }> {
-  const args = ["-m", "pytest", TEST_FILE, "-n0", "-p", "no:cacheprovider", "-q", "-rN", "-m", MARKERS, `--timeout=${TEST_TIMEOUT_S}`, `--junitxml=${junit}`, "-o", "junit_family=xunit1"];
+  const args = ["-m", "pytest", ...TEST_FILES, "-n0", "-p", "no:cacheprovider", "-q", "-rN", "-m", MARKERS, `--timeout=${TEST_TIMEOUT_S}`, `--junitxml=${junit}`, "-o", "junit_family=xunit1"];
   if (process.env.S3TESTS_K) args.push("-k", process.env.S3TESTS_K);
   return new Promise((resolve, reject) => {
     const child = spawn(PYTHON, args, { cwd: SUITE_DIR, env: { ...process.env, S3TEST_CONF: conf, PYTHONDONTWRITEBYTECODE: "1" }, stdio: ["ignore", "pipe", "pipe"] });
@@ -75,8 +80,9 @@ function runPytest(conf: string, junit: string, log: string): Promise<{ code: nu
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(join(SUITE_DIR, TEST_FILE))) {
-    process.stderr.write(`s3-tests not found: ${join(SUITE_DIR, TEST_FILE)} does not exist.\nSet S3TESTS_DIR to a checkout of ceph/s3-tests (see the README's conformance section).\n`);
+  const missing = TEST_FILES.find((f) => !existsSync(join(SUITE_DIR, f)));
+  if (missing) {
+    process.stderr.write(`s3-tests not found: ${join(SUITE_DIR, missing)} does not exist.\nSet S3TESTS_DIR to a checkout of ceph/s3-tests (see the README's conformance section).\n`);
     process.exit(2);
   }
   if (!existsSync(PYTHON)) {
@@ -97,7 +103,7 @@ async function main(): Promise<void> {
     const junit = join(tmpdir(), `s3gw-conformance-${process.pid}-junit.xml`);
     const log = join(tmpdir(), `s3gw-conformance-${process.pid}-pytest.log`);
     await unlink(junit).catch(() => {});
-    say(`running ${TEST_FILE} (one worker, ${TEST_TIMEOUT_S} s per test, ${TOTAL_MS / 60_000} min in all); pytest output: ${log}`);
+    say(`running ${TEST_FILES.join(" ")} (one worker, ${TEST_TIMEOUT_S} s per test, ${TOTAL_MS / 60_000} min in all); pytest output: ${log}`);
     const { code, cut } = await runPytest(conf, junit, log);
     const xml = await readFile(junit, "utf8").catch(() => "");
     if (!xml) throw new Error(`pytest (exit ${code}) wrote no junit file; see ${log}`);
@@ -105,7 +111,7 @@ async function main(): Promise<void> {
     const facts = {
       target: process.env.S3TESTS_TARGET ?? target,
       revision: revision(),
-      suite: `ceph/s3-tests ${TEST_FILE} (${SUITE_DIR}${process.env.S3TESTS_SUITE_REV ? `, ${process.env.S3TESTS_SUITE_REV}` : ""})`,
+      suite: `ceph/s3-tests ${TEST_FILES.map((f) => f.replace(/^.*\//, "")).join(" + ")} (${SUITE_DIR}${process.env.S3TESTS_SUITE_REV ? `, ${process.env.S3TESTS_SUITE_REV}` : ""})`,
       markers: MARKERS,
       started,
       seconds: (Date.now() - started.getTime()) / 1000,
