@@ -63,8 +63,10 @@ describe("object tagging", () => {
     const missing = await acme("/tags/missing?tagging", { method: "PUT", body: taggingXml([["a", "b"]]) });
     expect(missing.status).toBe(404);
     expect(await code(missing)).toBe("NoSuchKey");
+    // The bucket's own tag set is another sub-resource (bucket-tagging.test.ts): none here.
     const bucketLevel = await acme("/tags?tagging");
-    expect(bucketLevel.status).toBe(501);
+    expect(bucketLevel.status).toBe(404);
+    expect(await code(bucketLevel)).toBe("NoSuchTagSet");
   });
 
   it("takes tags from x-amz-tagging on PutObject; an overwrite without it clears them", async () => {

@@ -21,20 +21,22 @@ function awsCrc(crc: AwsCrc32 | AwsCrc32c | Crc64Nvme): PayloadChecksum {
   return { update: (data) => crc.update(data), base64: async () => toBase64(await crc.digest()) };
 }
 
-const ALGORITHMS: Record<string, () => PayloadChecksum> = {
-  "x-amz-checksum-crc32": () => awsCrc(new AwsCrc32()),
-  "x-amz-checksum-crc32c": () => awsCrc(new AwsCrc32c()),
-  "x-amz-checksum-crc64nvme": () => awsCrc(new Crc64Nvme()),
-  "x-amz-checksum-sha256": () => nodeHash("sha256"),
-  "x-amz-checksum-sha1": () => nodeHash("sha1"),
-};
+// A Map, not an object literal: a client's x-amz-trailer of "constructor" or "__proto__" must
+// not find an inherited property.
+const ALGORITHMS = new Map<string, () => PayloadChecksum>([
+  ["x-amz-checksum-crc32", () => awsCrc(new AwsCrc32())],
+  ["x-amz-checksum-crc32c", () => awsCrc(new AwsCrc32c())],
+  ["x-amz-checksum-crc64nvme", () => awsCrc(new Crc64Nvme())],
+  ["x-amz-checksum-sha256", () => nodeHash("sha256")],
+  ["x-amz-checksum-sha1", () => nodeHash("sha1")],
+]);
 
 /** The trailers announced in x-amz-trailer, each with the checksum that will verify it. */
 export function announcedTrailers(headers: Record<string, string>): Map<string, PayloadChecksum> {
   const names = (headers["x-amz-trailer"] ?? "").split(",").map((n) => n.trim().toLowerCase()).filter(Boolean);
   const checksums = new Map<string, PayloadChecksum>();
   for (const name of names) {
-    const make = ALGORITHMS[name];
+    const make = ALGORITHMS.get(name);
     if (!make) throw s3Error("InvalidRequest", `The trailer "${name}" announced in x-amz-trailer is not supported.`);
     checksums.set(name, make());
   }
