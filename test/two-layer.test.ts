@@ -36,7 +36,7 @@ describe("two layers, end to end", () => {
     const sql = postgresClient(stack.globalDatabaseUrl, { max: 1 });
     try {
       const tables = await sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`;
-      expect(tables.map((t) => t.table_name)).toEqual(["access_key_routing", "customer_routing", "providers", "regions", "routing_log"]);
+      expect(tables.map((t) => t.table_name)).toEqual(["access_key_routing", "customer_routing", "providers", "public_bucket_routing", "regions", "routing_log"]);
       const text = JSON.stringify(await sql`select * from customer_routing`);
       expect(text).not.toMatch(/Acme Corporation|contact@|dpo@|Finland|strict/);
     } finally {

@@ -17,10 +17,12 @@ import { providerRoutes } from "./routes/providers.ts";
 import { regionRoutes } from "./routes/regions.ts";
 import { routingRoutes } from "./routes/routing.ts";
 import { internalAccessKeyRoutes } from "./routes/internal-access-keys.ts";
+import { internalPublicBucketRoutes } from "./routes/internal-public-buckets.ts";
 import { internalRoutingRoutes } from "./routes/internal-routing.ts";
 import { s3ProxyRoutes } from "./routes/s3-proxy.ts";
 import type { RoutingLogBuffer, RoutingLogSink } from "./routing-log.ts";
 import type { AccessKeyCache, AccessKeyStore } from "./routing/access-keys.ts";
+import type { PublicBucketCache, PublicBucketStore } from "./routing/public-buckets.ts";
 import type { RoutingCache } from "./routing/cache.ts";
 import type { RoutingStore } from "./routing/store.ts";
 import type { UpstreamClient } from "./upstream/client.ts";
@@ -36,6 +38,9 @@ export interface AppDeps {
   /** access key id → customer, for routing SigV4 requests. */
   accessKeys: AccessKeyCache;
   accessKeyStore: AccessKeyStore;
+  /** public bucket name → customer, for routing anonymous reads. */
+  publicBuckets: PublicBucketCache;
+  publicBucketStore: PublicBucketStore;
   routingLog: RoutingLogSink & Pick<RoutingLogBuffer, "stats">;
   upstream: Pick<UpstreamClient, "request" | "dispatch">;
   /** Per-region circuit breakers (fail fast while a region hangs). */
@@ -62,6 +67,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", providerRoutes(deps));
   app.route("/", routingRoutes(deps));
   app.route("/", internalAccessKeyRoutes(deps));
+  app.route("/", internalPublicBucketRoutes(deps));
   app.route("/", internalRoutingRoutes(deps));
   // Last: S3 at /s3 and at the root takes whatever no management route answered.
   app.route("/", s3.routes);

@@ -19,6 +19,7 @@ import { RoutingSnapshot } from "./routing/snapshot.ts";
 import { RegionCircuits } from "./upstream/region-circuits.ts";
 import { RoutingCache } from "./routing/cache.ts";
 import { AccessKeyCache, createAccessKeyStore } from "./routing/access-keys.ts";
+import { createPublicBucketStore, PublicBucketCache } from "./routing/public-buckets.ts";
 import { createRoutingStore } from "./routing/store.ts";
 import { UpstreamClient } from "./upstream/client.ts";
 
@@ -88,6 +89,8 @@ export async function startGlobalRouter(config: GlobalRouterConfig, options: Sta
     const onChange = () => snapshot?.changed();
     const routing = new RoutingCache({ store: routingStore, clock, logger, onChange });
     const accessKeys = new AccessKeyCache({ store: accessKeyStore, clock, logger, onChange });
+    const publicBucketStore = createPublicBucketStore(database.db);
+    const publicBuckets = new PublicBucketCache({ store: publicBucketStore, clock, logger });
     if (config.snapshotFile) {
       snapshot = new RoutingSnapshot({ file: config.snapshotFile, logger, collect: () => ({ routes: routing.entries(), accessKeys: accessKeys.entries() }) });
     }
@@ -96,6 +99,7 @@ export async function startGlobalRouter(config: GlobalRouterConfig, options: Sta
       await syncTopology(database.db, config.topology);
       await routing.reload();
       await accessKeys.reload();
+      await publicBuckets.reload();
     };
     try {
       await prepare();
@@ -134,6 +138,8 @@ export async function startGlobalRouter(config: GlobalRouterConfig, options: Sta
       routingStore,
       accessKeys,
       accessKeyStore,
+      publicBuckets,
+      publicBucketStore,
       routingLog,
       upstream,
       circuits,
@@ -149,6 +155,7 @@ export async function startGlobalRouter(config: GlobalRouterConfig, options: Sta
     });
     routing.startRefresh(config.routingRefreshMs);
     accessKeys.startRefresh(config.routingRefreshMs);
+    publicBuckets.startRefresh(config.routingRefreshMs);
     const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
     logger.info(
       { url, database: database.kind, regions: regions.ids(), routes: routing.stats().entries, accessKeys: accessKeys.stats().entries },
@@ -166,6 +173,7 @@ export async function startGlobalRouter(config: GlobalRouterConfig, options: Sta
       (closing ??= (async () => {
         routing.stopRefresh();
         accessKeys.stopRefresh();
+        publicBuckets.stopRefresh();
         if (recovery) clearInterval(recovery);
         breakers.stop();
         await closeServer(server, options.shutdownGraceMs ?? 10_000);

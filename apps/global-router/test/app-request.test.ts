@@ -7,6 +7,7 @@ import { RegionTraffic } from "../src/ops/traffic.ts";
 import { RegionDirectory } from "../src/regions.ts";
 import type { RoutingLogEntry } from "../src/routing-log.ts";
 import { AccessKeyCache, type AccessKeyStore } from "../src/routing/access-keys.ts";
+import { PublicBucketCache, type PublicBucketStore } from "../src/routing/public-buckets.ts";
 import { RoutingCache } from "../src/routing/cache.ts";
 import type { RoutingStore } from "../src/routing/store.ts";
 import { UpstreamClient } from "../src/upstream/client.ts";
@@ -41,6 +42,8 @@ describe("createApp driven with app.request()", () => {
     };
     const accessKeys = new AccessKeyCache({ store: accessKeyStore, clock: { now: () => Date.now() }, logger });
     await accessKeys.reload();
+    const publicBucketStore: PublicBucketStore = { loadAll: async () => [], find: async () => undefined, put: async () => "created", remove: async () => true };
+    const publicBuckets = new PublicBucketCache({ store: publicBucketStore, clock: { now: () => Date.now() }, logger });
     upstream = new UpstreamClient(regions, { connectTimeoutMs: 1_000, headersTimeoutMs: 5_000, bodyTimeoutMs: 5_000 });
     const routingLog = { record: (e: RoutingLogEntry) => void logged.push(e), stats: () => ({ buffered: 0, written: logged.length, dropped: 0, spooled: 0 }) };
     const regionHealth = { statuses: async () => [] };
@@ -64,6 +67,8 @@ describe("createApp driven with app.request()", () => {
       routingStore: store,
       accessKeys,
       accessKeyStore,
+      publicBuckets,
+      publicBucketStore,
       routingLog,
       upstream,
       circuits: new RegionCircuits({ regionIds: regions.ids(), reachable: async () => true, logger }),

@@ -12,6 +12,7 @@ import { CLIENT_CLOSED_STATUS, relayWeb, type RelayOutcome } from "../upstream/r
 import { relayNode } from "../upstream/relay-node.ts";
 import { DEFAULT_SOURCE_COUNTRY } from "../upstream/source-country.ts";
 import { isFormUpload, readFormPrefix, type FormPrefix } from "./form-credential.ts";
+import { publicReadOwner } from "./public-read.ts";
 
 /**
  * Home region of the caller. Unknown and malformed customer ids get the same answer, so
@@ -61,8 +62,12 @@ async function resolveCustomer(deps: AppDeps, c: Context<AppEnv>, formKeyId: str
     // URL's key id (or X-Customer-ID in trusted-header mode) no region can be chosen.
     if (c.req.method === "OPTIONS" && !(deps.config.trustedCustomerHeader && headerCustomer !== undefined)) throw preflightRefused();
     // Without credentials X-Customer-ID is only a claim: believed in trusted-header mode alone.
+    if (deps.config.trustedCustomerHeader && headerCustomer !== undefined) return headerCustomer;
+    // An anonymous read of a public bucket goes to its owner's region (which checks its own rule).
+    const publicOwner = await publicReadOwner(deps, c, headers);
+    if (publicOwner !== undefined) return publicOwner;
     if (!deps.config.trustedCustomerHeader) throw s3Error("AccessDenied", "Signed requests (AWS Signature Version 4) are required");
-    return headerCustomer;
+    return undefined;
   }
   let owner: string | undefined;
   if (ACCESS_KEY_ID_RE.test(accessKeyId)) {
