@@ -17,7 +17,7 @@ export interface TestStack {
  * The whole topology on loopback: three regional gateways, each with its own fresh Postgres
  * database and storage directory, and a global router whose registry points at them.
  */
-export async function startStack(opts: { virtualHostDomain?: string } = {}): Promise<TestStack> {
+export async function startStack(opts: { virtualHostDomain?: string; trustedCustomerHeader?: boolean } = {}): Promise<TestStack> {
   const ids: RegionId[] = ["FI-HEL", "DE-FRA", "US-EAST"];
   const started = await Promise.all(ids.map((id) => startTestRegion(id)));
   const regions = Object.fromEntries(ids.map((id, i) => [id, started[i]!])) as Record<RegionId, TestRegion>;
@@ -37,7 +37,7 @@ export async function startStack(opts: { virtualHostDomain?: string } = {}): Pro
       // The regions' secret (the harness default): forwarding proofs and /internal calls verify.
       gatewaySharedSecret: TEST_GATEWAY_SECRET,
       // Suites speak X-Customer-ID through the router too (trusted-header mode, loopback only).
-      trustedCustomerHeader: true,
+      trustedCustomerHeader: opts.trustedCustomerHeader ?? true,
       virtualHostDomain: opts.virtualHostDomain,
     },
     { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), shutdownGraceMs: 2000 },
@@ -48,6 +48,7 @@ export async function startStack(opts: { virtualHostDomain?: string } = {}): Pro
     region.deps.config.globalRouterUrl = global.url;
     region.deps.config.publicS3Endpoint = global.url;
     region.deps.config.virtualHostDomain = opts.virtualHostDomain;
+    region.deps.config.trustedCustomerHeader = opts.trustedCustomerHeader ?? true;
   }
   return {
     global,

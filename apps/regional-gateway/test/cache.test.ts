@@ -94,7 +94,7 @@ describe("RegionalCache notifications", () => {
     cache.setLive(true);
     const fill = async () => {
       await cache.accessKeys.get("AK", async () => ({ accessKeyId: "AK", customerId: "c", secretAccessKey: "s", permission: "read-write", allowedBuckets: null, bypassGovernance: false }));
-      await cache.rules.get("c", async () => ({ allowedContentTypes: null, maxObjectSizeBytes: null, rejectDuplicateContent: false, blockCrossBorderAccess: false, unknownSourceCountry: "deny", anomalyThresholdPerHour: 1 }));
+      await cache.rules.get("c", async () => ({ allowedContentTypes: null, maxObjectSizeBytes: null, rejectDuplicateContent: false, blockCrossBorderAccess: false, unknownSourceCountry: "deny", anomalyThresholdPerHour: 1, publicReadBuckets: [] }));
     };
     await fill();
     cache.onNotification(JSON.stringify({ t: "access_keys", c: "c", k: "AK", b: null }));

@@ -17,6 +17,7 @@ const DEFAULTS = {
   block_cross_border_access: false,
   unknown_source_country: "deny",
   anomaly_threshold_per_hour: 100,
+  public_read_buckets: [],
 };
 
 function putRules(customerId: string, rules: Record<string, unknown>, auth: Record<string, string> = adminAuth) {
@@ -101,7 +102,7 @@ describe("rules API", () => {
     };
     const res = await putRules("rules-co", rules, bearer(tokens.officer!));
     expect(res.status).toBe(200);
-    const stored = { ...rules, allowed_content_types: ["application/pdf", "image/*"], unknown_source_country: "deny" };
+    const stored = { ...rules, allowed_content_types: ["application/pdf", "image/*"], unknown_source_country: "deny", public_read_buckets: [] };
     expect(await res.json()).toEqual({
       customer_id: "rules-co",
       rules: stored,
@@ -110,7 +111,7 @@ describe("rules API", () => {
     expect(await (await getRules("rules-co", bearer(tokens.auditor!))).json()).toEqual({ customer_id: "rules-co", rules: stored });
     const rows = await sql`select rule_type, enabled from compliance_rules where customer_id = 'rules-co' order by rule_type`;
     expect(rows.map((r) => `${r.rule_type}:${r.enabled}`)).toEqual([
-      "allowed_content_types:true", "anomaly_threshold:true", "block_cross_border_access:false", "max_object_size:true", "reject_duplicate_content:true",
+      "allowed_content_types:true", "anomaly_threshold:true", "block_cross_border_access:false", "max_object_size:true", "public_read_buckets:false", "reject_duplicate_content:true",
     ]);
     const [logged] = await sql`select compliance_info, principal from operations_log where operation_type = 'PutComplianceRules' and customer_id = 'rules-co' and result = 'success'`;
     expect(logged!.principal).toContain("compliance_officer");

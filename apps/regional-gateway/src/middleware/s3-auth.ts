@@ -4,6 +4,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { findActiveAccessKey, type ActiveAccessKey } from "../services/access/access-keys.ts";
 import { findCustomer, unservedCustomerReason } from "../services/access/customers.ts";
+import { admitAnonymous } from "./anonymous-read.ts";
 
 /** What a SigV4-authenticated request carries to the handlers (payload decoding, permissions). */
 export interface S3Auth {
@@ -50,9 +51,16 @@ export const s3Auth = createMiddleware<AppEnv>(async (c, next) => {
     }
     c.set("s3Auth", { key, credentials, verified, request });
     customerId = key.customerId;
+  } else if (!deps.config.trustedCustomerHeader || !claimed) {
+    // No credentials and no operator-vouched X-Customer-ID: anonymous (a public bucket's objects at most).
+    await admitAnonymous(c, () =>
+      deps.config.trustedCustomerHeader
+        ? s3Error("AccessDenied", "Missing credentials: sign the request with an access key, or send X-Customer-ID in trusted-header mode")
+        : s3Error("AccessDenied", "Signed requests (AWS Signature Version 4) are required"),
+    );
+    await next();
+    return;
   } else {
-    if (!deps.config.trustedCustomerHeader) throw s3Error("AccessDenied", "Signed requests (AWS Signature Version 4) are required");
-    if (!claimed) throw s3Error("AccessDenied", "Missing credentials: sign the request with an access key, or send X-Customer-ID in trusted-header mode");
     if (!CUSTOMER_ID_RE.test(claimed)) throw s3Error("AccessDenied", "Malformed X-Customer-ID header");
     op.principal = `customer:${claimed}`;
     customerId = claimed;

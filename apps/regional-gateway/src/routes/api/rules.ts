@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts";
 import { findCustomer } from "../../services/access/customers.ts";
+import { registerPublicBuckets, unregisterPublicBuckets } from "../../services/access/public-bucket-registration.ts";
 import { parseInput } from "../../services/paging.ts";
 import { loadRules, rulesBodySchema, rulesFromBody, rulesView, saveRules } from "../../services/compliance/rules.ts";
 
@@ -33,8 +34,12 @@ export function rulesRoutes(): Hono<AppEnv> {
     const id = await registeredCustomer(c);
     const body = parseInput(rulesBodySchema, await c.req.json().catch(() => undefined), "body");
     const rules = rulesFromBody(body);
+    // Claimed at the router first: a name another customer holds refuses the whole change (409).
+    await registerPublicBuckets(c.var.deps, id, rules.publicReadBuckets);
     const changed = await saveRules(c.var.deps, id, rules);
-    c.var.op.info = { changed };
+    const dropped = ((changed.public_read_buckets?.from ?? []) as string[]).filter((b) => !rules.publicReadBuckets.includes(b));
+    const unreleased = await unregisterPublicBuckets(c.var.deps, id, dropped);
+    c.var.op.info = { changed, ...(unreleased.length > 0 ? { public_buckets_not_released: unreleased } : {}) };
     return c.json({ customer_id: id, rules: rulesView(rules), changed: Object.keys(changed) });
   });
 

@@ -1,5 +1,6 @@
 import { complianceRules } from "@s3gw/schema-regional";
-import { eq, sql } from "drizzle-orm";
+import { apiError, bucketNameProblem } from "@s3gw/core";
+import { and, eq, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Deps, RegionalDb } from "../../env.ts";
 
@@ -13,6 +14,8 @@ export interface CustomerRules {
   /** With the cross-border block on: what a request whose source country no trusted edge reported gets. */
   unknownSourceCountry: "deny" | "allow";
   anomalyThresholdPerHour: number;
+  /** Buckets whose objects anyone may read without credentials (GetObject/HeadObject only). */
+  publicReadBuckets: string[];
 }
 
 export const DEFAULT_RULES: CustomerRules = {
@@ -23,6 +26,7 @@ export const DEFAULT_RULES: CustomerRules = {
   unknownSourceCountry: "deny",
   // The seed flags more than 100 API calls per hour per tenant.
   anomalyThresholdPerHour: 100,
+  publicReadBuckets: [],
 };
 
 const TOKEN = "[a-z0-9][a-z0-9!#$&^_.+-]*";
@@ -41,6 +45,14 @@ export const rulesBodySchema = z.strictObject({
   // Optional so that existing clients keep working; unknown origins are denied unless allowed here.
   unknown_source_country: z.enum(["deny", "allow"]).default("deny"),
   anomaly_threshold_per_hour: z.number().int().min(1).max(10_000_000),
+  // Optional for existing clients; left out means no bucket is public (the safe side).
+  public_read_buckets: z
+    .array(z.string().superRefine((name, ctx) => {
+      const problem = bucketNameProblem(name);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }))
+    .max(100)
+    .default([]),
 });
 export type RulesBody = z.infer<typeof rulesBodySchema>;
 
@@ -51,6 +63,7 @@ const configs = {
   reject_duplicate_content: z.object({}),
   block_cross_border_access: z.object({ unknown_source_country: z.enum(["deny", "allow"]).default("deny") }),
   anomaly_threshold: z.object({ operations_per_hour: z.number().int().min(1) }),
+  public_read_buckets: z.object({ buckets: z.array(z.string()).min(1) }),
 };
 type RuleType = keyof typeof configs;
 
@@ -69,6 +82,7 @@ function rowsToRules(rows: { ruleType: string; ruleConfig: Record<string, unknow
       rules.unknownSourceCountry = v.unknown_source_country as "deny" | "allow";
     }
     else if (r.ruleType === "anomaly_threshold") rules.anomalyThresholdPerHour = v.operations_per_hour as number;
+    else if (r.ruleType === "public_read_buckets") rules.publicReadBuckets = v.buckets as string[];
   }
   return rules;
 }
@@ -80,6 +94,7 @@ function rulesToRows(b: CustomerRules): { ruleType: RuleType; ruleConfig: Record
     { ruleType: "reject_duplicate_content", ruleConfig: {}, enabled: b.rejectDuplicateContent },
     { ruleType: "block_cross_border_access", ruleConfig: { unknown_source_country: b.unknownSourceCountry }, enabled: b.blockCrossBorderAccess },
     { ruleType: "anomaly_threshold", ruleConfig: { operations_per_hour: b.anomalyThresholdPerHour }, enabled: true },
+    { ruleType: "public_read_buckets", ruleConfig: b.publicReadBuckets.length > 0 ? { buckets: b.publicReadBuckets } : {}, enabled: b.publicReadBuckets.length > 0 },
   ];
 }
 
@@ -91,6 +106,7 @@ export function rulesFromBody(b: RulesBody): CustomerRules {
     blockCrossBorderAccess: b.block_cross_border_access,
     unknownSourceCountry: b.unknown_source_country,
     anomalyThresholdPerHour: b.anomaly_threshold_per_hour,
+    publicReadBuckets: [...new Set(b.public_read_buckets)].sort(),
   };
 }
 
@@ -102,6 +118,7 @@ export function rulesView(r: CustomerRules) {
     block_cross_border_access: r.blockCrossBorderAccess,
     unknown_source_country: r.unknownSourceCountry,
     anomaly_threshold_per_hour: r.anomalyThresholdPerHour,
+    public_read_buckets: r.publicReadBuckets,
   };
 }
 
@@ -115,6 +132,7 @@ export async function saveRules(deps: Deps, customerId: string, next: CustomerRu
   const before = await deps.db.transaction(async (tx) => {
     // Serialises concurrent PUTs of one customer so each reports what it really changed.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`rules:${customerId}`}, 0))`);
+    if (next.publicReadBuckets.length > 0) await assertPublicNamesFree(tx, customerId, next.publicReadBuckets);
     const old = rowsToRules(await tx.select().from(complianceRules).where(eq(complianceRules.customerId, customerId)));
     for (const row of rulesToRows(next)) {
       await tx
@@ -135,6 +153,22 @@ export async function saveRules(deps: Deps, customerId: string, next: CustomerRu
     if (JSON.stringify(old) !== JSON.stringify(v)) changed[k] = { from: old, to: v };
   }
   return changed;
+}
+
+/**
+ * A public bucket name names one customer, so an anonymous read knows whose bucket it is. The
+ * global router enforces this across regions; this keeps it within the region (a lone region,
+ * or a router that lost the claim), under one lock for every customer's public names.
+ */
+async function assertPublicNamesFree(tx: Parameters<Parameters<RegionalDb["transaction"]>[0]>[0], customerId: string, names: string[]): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('rules:public_read_buckets', 0))`);
+  const taken = await tx
+    .select({ config: complianceRules.ruleConfig })
+    .from(complianceRules)
+    .where(and(eq(complianceRules.ruleType, "public_read_buckets"), eq(complianceRules.enabled, true), ne(complianceRules.customerId, customerId), sql`${complianceRules.ruleConfig}->'buckets' ?| array(select jsonb_array_elements_text(${JSON.stringify(names)}::jsonb))`));
+  const held = new Set(taken.flatMap((r) => ((r.config as { buckets?: unknown }).buckets as string[] | undefined) ?? []));
+  const clash = names.filter((n) => held.has(n));
+  if (clash.length > 0) throw apiError.conflict(`the public bucket name ${clash.join(", ")} is taken by another customer; public bucket names are unique across customers`);
 }
 
 /**
