@@ -172,6 +172,26 @@ describe("public reads by compliance rule, through the global router", () => {
     }
   });
 
+  it("applies the owner's GDPR restriction and cross-border rule to anonymous reads", async () => {
+    await sdk["pub-oy"]!.send(new PutObjectCommand({ Bucket: "site-assets", Key: "team/jane.txt", Body: "jane", Metadata: { "data-subject-id": "jane@pub-oy.example" } }));
+    expect(await (await anon("/site-assets/team/jane.txt")).text()).toBe("jane");
+    const gdpr = (path: string, body?: object) => fetch(`${stack.regions["FI-HEL"].url}/api/gdpr${path}`, { method: "POST", headers: { "content-type": "application/json", ...adminAuth }, body: body ? JSON.stringify(body) : undefined });
+    const dsr = (await (await gdpr("/requests", { customer_id: "pub-oy", data_subject_id: "jane@pub-oy.example", request_type: "restriction" })).json()) as { request_id: string };
+    expect((await gdpr(`/requests/${dsr.request_id}/execute`)).status).toBe(200);
+    for (const init of [{}, { method: "HEAD" }]) expect((await anon("/site-assets/team/jane.txt", init)).status).toBe(403);
+    expect((await direct("FI-HEL", "/site-assets/team/jane.txt")).status).toBe(403);
+    expect(await (await anon("/site-assets/index.html")).text()).toBe("hello public");
+
+    // Cross-border block, unknown origins denied: straight to the region no trusted edge names the source.
+    const rules = (extra: object) => fetch(`${stack.regions["FI-HEL"].url}/api/customers/pub-oy/rules`, { method: "PUT", headers: { "content-type": "application/json", ...adminAuth }, body: JSON.stringify({ ...RULES, public_read_buckets: ["site-assets"], ...extra }) });
+    expect((await rules({ block_cross_border_access: true, unknown_source_country: "deny" })).status).toBe(200);
+    const refused = await direct("FI-HEL", "/site-assets/index.html");
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).not.toContain("hello public");
+    expect((await rules({})).status).toBe(200);
+    expect(await (await direct("FI-HEL", "/site-assets/index.html")).text()).toBe("hello public");
+  });
+
   it("rule removed: anonymous reads are refused at once through this router and region; the name is free again", async () => {
     expect((await putRules("pub-oy", [])).status).toBe(200);
     const res = await anon("/site-assets/index.html");
