@@ -1,4 +1,5 @@
 import { CreateBucketCommand, DeleteObjectCommand, GetPublicAccessBlockCommand, PutObjectCommand, PutPublicAccessBlockCommand, S3Client } from "@aws-sdk/client-s3";
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth } from "../apps/regional-gateway/test/harness.ts";
 import { onboard, startStack, type RegionId, type TestStack } from "./support/stack.ts";
@@ -10,8 +11,20 @@ let stack: TestStack;
 const sdk: Record<string, S3Client> = {};
 const HOME: Record<string, RegionId> = { "pub-oy": "FI-HEL", "other-gmbh": "DE-FRA" };
 
+const DOMAIN = "s3.public.test";
 const anon = (path: string, init: RequestInit = {}) => fetch(`${stack.global.url}${path}`, init);
 const direct = (region: RegionId, path: string, init: RequestInit = {}) => fetch(`${stack.regions[region].url}${path}`, init);
+/** An unsigned request to the router with the Host naming a bucket (virtual-hosted style), over a plain socket. */
+function virtualHosted(method: string, host: string, path: string): Promise<{ status: number; body: string }> {
+  const port = Number(new URL(stack.global.url).port);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, method, path, headers: { host: `${host}:${port}` } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (d: string) => (body += d)).on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject).end();
+  });
+}
 const codeOf = async (res: Response) => /<Code>([^<]+)<\/Code>/.exec(await res.text())?.[1];
 
 const RULES = { allowed_content_types: null, max_object_size_bytes: null, reject_duplicate_content: false, block_cross_border_access: false, anomaly_threshold_per_hour: 100_000 };
@@ -31,7 +44,7 @@ async function auditRows(customer: string, operation: string): Promise<AuditRow[
 }
 
 beforeAll(async () => {
-  stack = await startStack({ trustedCustomerHeader: false });
+  stack = await startStack({ trustedCustomerHeader: false, virtualHostDomain: DOMAIN });
   for (const [customer, region] of Object.entries(HOME)) {
     await onboard(stack, customer, region, { customer_name: customer, country: region === "FI-HEL" ? "FI" : "DE", data_residency_requirement: "strict" });
     const res = await fetch(`${stack.regions[region].url}/api/customers/${customer}/access-keys`, { method: "POST", headers: { "content-type": "application/json", ...adminAuth }, body: JSON.stringify({ permission: "read-write" }) });
@@ -67,6 +80,16 @@ describe("public reads by compliance rule, through the global router", () => {
     expect(rows.length).toBe(3);
     expect(rows.every((r) => r.result === "success" && r.compliance_info.access === "public_read")).toBe(true);
     expect((await auditRows("pub-oy", "HeadObject")).some((r) => r.principal === "anonymous" && r.result === "success")).toBe(true);
+  });
+
+  it("serves the public bucket virtual-hosted style too, and nothing else that way", async () => {
+    expect(await virtualHosted("GET", `site-assets.${DOMAIN}`, "/index.html")).toEqual({ status: 200, body: "hello public" });
+    expect((await virtualHosted("HEAD", `site-assets.${DOMAIN}`, "/index.html")).status).toBe(200);
+    for (const [method, host, path] of [["GET", `site-assets.${DOMAIN}`, "/"], ["PUT", `site-assets.${DOMAIN}`, "/x"], ["GET", `private-stuff.${DOMAIN}`, "/a.txt"], ["GET", `site-assets.${DOMAIN}`, "/index.html?acl"]] as const) {
+      const res = await virtualHosted(method, host, path);
+      expect([host, path, res.status]).toEqual([host, path, 403]);
+      expect(res.body).not.toContain("pub-oy private");
+    }
   });
 
   it("refuses the same customer's other bucket, and a missing key answers as S3 does", async () => {
