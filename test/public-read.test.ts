@@ -189,6 +189,17 @@ describe("public reads by compliance rule, through the global router", () => {
     expect((await sdk["other-gmbh"]!.send(new GetPublicAccessBlockCommand({ Bucket: "site-assets" }))).PublicAccessBlockConfiguration?.RestrictPublicBuckets).toBe(true);
   });
 
+  it("refuses an unsigned or wrongly signed claim of a public name at the router", async () => {
+    const body = JSON.stringify({ customer_id: "other-gmbh" });
+    for (const headers of [{ "content-type": "application/json" }, { "content-type": "application/json", "x-s3gw-internal-signature": "t=1,v1=00" }]) {
+      for (const method of ["PUT", "DELETE"]) {
+        const res = await fetch(`${stack.global.url}/internal/public-buckets/site-assets`, { method, headers, body });
+        expect([method, res.status]).toEqual([method, 401]);
+      }
+    }
+    expect(await (await anon("/site-assets/index.html")).text()).toBe("hello public");
+  });
+
   it("validates the rule: malformed or reserved names and non-arrays are 400, nothing saved", async () => {
     for (const bad of [["Site_Assets"], ["ab"], ["api"], "site-assets", [1], Array.from({ length: 101 }, (_, i) => `bucket-${i}`)]) {
       expect((await putRules("other-gmbh", bad)).status).toBe(400);
