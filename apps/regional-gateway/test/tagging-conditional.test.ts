@@ -93,8 +93,33 @@ describe("conditional writes", () => {
     expect(await code(second)).toBe("PreconditionFailed");
     expect(await (await acme("/cond/once.txt")).text()).toBe("first");
     expect(await tenantBlobCount(fi.storageDir, "acme-corp")).toBe(before);
-    const etagValue = await acme("/cond/once.txt", { method: "PUT", body: "x", headers: { "if-none-match": `"${md5Hex("first")}"` } });
-    expect(etagValue.status).toBe(501);
+    const current = await acme("/cond/once.txt", { method: "PUT", body: "x", headers: { "if-none-match": `"${md5Hex("first")}"` } });
+    expect(current.status).toBe(412);
+    expect(await code(current)).toBe("PreconditionFailed");
+    const other = await acme("/cond/once.txt", { method: "PUT", body: "third", headers: { "if-none-match": `"${md5Hex("other")}", W/"nope"` } });
+    expect(other.status).toBe(200);
+    expect(await (await acme("/cond/once.txt")).text()).toBe("third");
+    // An ETag that is not there never blocks creating a key.
+    expect((await acme("/cond/fresh.txt", { method: "PUT", body: "x", headers: { "if-none-match": `"${md5Hex("x")}"` } })).status).toBe(200);
+  });
+
+  it("If-Match lets exactly one of two racing writers replace the version both saw", async () => {
+    const seen = (await acme("/cond/race-match.txt", { method: "PUT", body: "base" })).headers.get("etag")!;
+    const race = await Promise.all(["a", "b"].map((body) => acme("/cond/race-match.txt", { method: "PUT", body, headers: { "if-match": seen } })));
+    expect(race.map((r) => r.status).sort()).toEqual([200, 412]);
+    const winner = race.findIndex((r) => r.status === 200);
+    expect(await (await acme("/cond/race-match.txt")).text()).toBe(["a", "b"][winner]);
+  });
+
+  it("If-Match: * needs a current version (404 NoSuchKey without one); malformed lists are refused", async () => {
+    expect(await code(await acme("/cond/star.txt", { method: "PUT", body: "x", headers: { "if-match": "*" } }))).toBe("NoSuchKey");
+    expect((await acme("/cond/star.txt", { method: "PUT", body: "x" })).status).toBe(200);
+    expect((await acme("/cond/star.txt", { method: "PUT", body: "y", headers: { "if-match": "*" } })).status).toBe(200);
+    expect((await acme("/cond/star.txt", { method: "DELETE" })).status).toBe(204);
+    expect((await acme("/cond/star.txt", { method: "PUT", body: "z", headers: { "if-match": "*" } })).status).toBe(404);
+    const huge = await acme("/cond/star.txt", { method: "PUT", body: "z", headers: { "if-none-match": `"${"a".repeat(2000)}"` } });
+    expect(huge.status).toBe(400);
+    expect(await code(huge)).toBe("InvalidArgument");
   });
 
   it("If-None-Match: * lets exactly one of two racing writers create the key", async () => {

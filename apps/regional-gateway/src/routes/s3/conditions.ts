@@ -1,5 +1,5 @@
 import { AppError, s3Error } from "@s3gw/core";
-import type { WriteCondition } from "../../services/objects/objects.ts";
+import { etagListMatches, type WriteCondition } from "../../services/objects/objects.ts";
 
 /** The four RFC 7232 preconditions S3 honours, under whatever header names the operation uses. */
 interface Preconditions { ifMatch: string | null; ifNoneMatch: string | null; ifModifiedSince: string | null; ifUnmodifiedSince: string | null }
@@ -42,21 +42,17 @@ export function checkCopySourcePreconditions(headers: Headers, etag: string, las
 
 /**
  * Conditional writes (PutObject, CompleteMultipartUpload, CopyObject): `If-None-Match` takes
- * only `*`, as in S3; `If-Match` takes an ETag.
+ * `*` or ETags, `If-Match` takes ETags or `*` (AWS, 2024). Both are judged against the key's
+ * current version only, at commit time under the key's lock.
  */
 export function writeCondition(headers: Headers): WriteCondition | undefined {
   const ifNoneMatch = headers.get("if-none-match");
   const ifMatch = headers.get("if-match");
   if (ifNoneMatch === null && ifMatch === null) return undefined;
-  if (ifNoneMatch !== null && ifNoneMatch.trim() !== "*") throw s3Error("NotImplemented", "If-None-Match on a write supports only *", { resource: "If-None-Match" });
-  return { ...(ifNoneMatch !== null ? { ifNoneMatch: true } : {}), ...(ifMatch !== null ? { ifMatch } : {}) };
-}
-
-function etagListMatches(list: string, quoted: string): boolean {
-  return list.split(",").some((t) => {
-    const v = t.trim().replace(/^W\//, "");
-    return v === "*" || v === quoted || `"${v}"` === quoted;
-  });
+  for (const [name, v] of [["If-None-Match", ifNoneMatch], ["If-Match", ifMatch]] as const) {
+    if (v !== null && (v.trim() === "" || v.length > 1024)) throw s3Error("InvalidArgument", `${name} must name an ETag or *`, { resource: name });
+  }
+  return { ...(ifNoneMatch !== null ? { ifNoneMatch } : {}), ...(ifMatch !== null ? { ifMatch } : {}) };
 }
 
 function parseDate(v: string | null): number | undefined {

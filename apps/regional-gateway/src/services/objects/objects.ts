@@ -23,8 +23,11 @@ export interface NewObject {
   lock?: { retentionMode: "GOVERNANCE" | "COMPLIANCE" | null; retentionUntil: Date | null; legalHold: boolean };
 }
 
-/** S3's conditional writes: `If-None-Match: *` (only if absent) and `If-Match: <etag>` (only that version). */
-export interface WriteCondition { ifNoneMatch?: boolean; ifMatch?: string }
+/**
+ * S3's conditional writes, as the raw header lists: `If-None-Match` (`*`: only if absent; ETags:
+ * not over a current version with one of them) and `If-Match` (`*` or ETags: only over that version).
+ */
+export interface WriteCondition { ifNoneMatch?: string; ifMatch?: string }
 
 export interface CommitOptions {
   bypassGovernance?: boolean;
@@ -43,13 +46,21 @@ export function renderEtag(row: { etag: string; partsCount: number | null }): st
 /** Throws 412 (or 404 for If-Match on a missing key) unless the write's condition holds for what is there now. */
 export function assertWriteCondition(existing: { etag: string; partsCount: number | null } | undefined, cond: WriteCondition | undefined, key: string): void {
   if (!cond) return;
-  if (cond.ifNoneMatch && existing) throw s3Error("PreconditionFailed", undefined, { resource: "If-None-Match" });
+  if (cond.ifNoneMatch !== undefined && existing && etagListMatches(cond.ifNoneMatch, renderEtag(existing))) {
+    throw s3Error("PreconditionFailed", undefined, { resource: "If-None-Match" });
+  }
   if (cond.ifMatch !== undefined) {
     if (!existing) throw s3Error("NoSuchKey", undefined, { resource: key });
-    const wanted = cond.ifMatch.split(",").map((t) => t.trim());
-    const rendered = renderEtag(existing);
-    if (!wanted.some((t) => t === "*" || t === rendered || `"${t}"` === rendered)) throw s3Error("PreconditionFailed", undefined, { resource: "If-Match" });
+    if (!etagListMatches(cond.ifMatch, renderEtag(existing))) throw s3Error("PreconditionFailed", undefined, { resource: "If-Match" });
   }
+}
+
+/** Whether a comma-separated ETag list (`*`, quoted, unquoted or weak) names the rendered ETag. */
+export function etagListMatches(list: string, quoted: string): boolean {
+  return list.split(",").some((t) => {
+    const v = t.trim().replace(/^W\//, "");
+    return v === "*" || v === quoted || `"${v}"` === quoted;
+  });
 }
 
 /**
