@@ -235,7 +235,12 @@ describe("multipart upload", () => {
       etags.push(xmlValue(await res.text(), "ETag")!);
     }
     const outside = await acme(`${path}?partNumber=3&uploadId=${uploadId}`, { method: "PUT", headers: { "x-amz-copy-source": "/misc/source.bin", "x-amz-copy-source-range": `bytes=0-${6 * MiB}` } });
-    expect(outside.status).toBe(400);
+    expect(outside.status).toBe(416);
+    expect(xmlValue(await outside.text(), "Code")).toBe("InvalidRange");
+    for (const range of ["0-2", "bytes=0", "bytes=hello-world", "bytes=0-bar", "bytes=hello-", "bytes=0-2,3-5", "bytes=5-2"]) {
+      const malformed = await acme(`${path}?partNumber=3&uploadId=${uploadId}`, { method: "PUT", headers: { "x-amz-copy-source": "/misc/source.bin", "x-amz-copy-source-range": range } });
+      expect([range, malformed.status, xmlValue(await malformed.text(), "Code")]).toEqual([range, 400, "InvalidArgument"]);
+    }
     expect((await complete(path, uploadId, etags.map((etag, i) => ({ n: i + 1, etag })))).status).toBe(200);
     expect(Buffer.from(await (await acme(path)).arrayBuffer()).equals(source)).toBe(true);
   });

@@ -13,7 +13,9 @@ function copyRange(header: string | undefined, size: number): { start: number; e
   if (!m) throw s3Error("InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy");
   const start = Number(m[1]);
   const end = Number(m[2]);
-  if (start > end || end >= size) throw s3Error("InvalidArgument", `Range specified is not valid for source object of size: ${size}`);
+  if (start > end) throw s3Error("InvalidArgument", `Range specified is not valid for source object of size: ${size}`);
+  // Well-formed but past the source's end: S3's InvalidRange, as for a GET.
+  if (end >= size) throw s3Error("InvalidRange", `Range specified is not valid for source object of size: ${size}`);
   return { start, end };
 }
 
