@@ -209,6 +209,25 @@ describe("Expect: 100-continue", () => {
   });
 });
 
+describe("Expect values other than 100-continue", () => {
+  it("reach the router's S3 handling (S3 ignores them) instead of Node's own 417", async () => {
+    const off = await startRouter(topologyOf([{ regionId: "FI-HEL", url: region.url, country: "FI" }]), { trustedCustomerHeader: false });
+    try {
+      const host = new URL(off.router.url).host;
+      for (const expectation of ["200", "", "something-else"]) {
+        const res = await rawRequest(off.router.url, `GET /bucket/k HTTP/1.1\nHost: ${host}\nexpect: ${expectation}\n`);
+        expect(res.startsWith("HTTP/1.1 417"), `expect: "${expectation}"`).toBe(false);
+      }
+      // The request got its ordinary S3 answer (signed requests are required here).
+      const routed = await rawRequest(off.router.url, `PUT /bucket/k HTTP/1.1\nHost: ${new URL(off.router.url).host}\ncontent-length: 0\nexpect: 200\n`);
+      expect(routed.startsWith("HTTP/1.1 403"), routed.slice(0, 80)).toBe(true);
+      expect(routed).toContain("<Code>AccessDenied</Code>");
+    } finally {
+      await off.stop();
+    }
+  });
+});
+
 describe("trusted-header mode (X-Customer-ID without credentials)", () => {
   it("is off unless configured, and then X-Customer-ID alone is refused and forwards nothing", async () => {
     const env = { DATABASE_URL: "postgres://x@127.0.0.1/x", TOPOLOGY_JSON: JSON.stringify(topologyOf([{ regionId: "FI-HEL", url: region.url, country: "FI" }])) };

@@ -54,6 +54,8 @@ function listen(app: { fetch: (req: Request, env: never) => Response | Promise<R
     // Without this listener Node answers `Expect: 100-continue` itself, before anyone looked
     // at the request; the relay tells the client to go on only when the region reads the body.
     server.on("checkContinue", (req, res) => server.emit("request", req, res));
+    // Any other Expect value: Node would answer 417 itself; S3 ignores what it does not know.
+    server.on("checkExpectation", (req, res) => server.emit("request", req, res));
   });
 }
 

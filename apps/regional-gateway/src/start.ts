@@ -54,6 +54,8 @@ export async function startRegionalGateway(
   // Node would answer `Expect: 100-continue` itself before the app ran; the S3 body reader sends
   // `100 Continue` only once authentication and the operation's checks passed.
   server.on("checkContinue", (req, res) => server.emit("request", req, res));
+  // Any other Expect value: Node would answer 417 itself; S3 ignores what it does not know.
+  server.on("checkExpectation", (req, res) => server.emit("request", req, res));
   // Large uploads can legitimately take long; only idle sockets are reaped.
   if ("requestTimeout" in server) server.requestTimeout = 0;
   const port = (server.address() as AddressInfo).port;
