@@ -11,24 +11,68 @@ export interface ConditionContext {
   sseKmsKeyId: string | undefined;
   /** The request's x-amz-acl (a canned ACL; only owner-only ones are ever accepted). */
   cannedAcl: string | undefined;
+  /** The request's x-amz-copy-source, x-amz-metadata-directive and x-amz-grant-* headers, as sent. */
+  copySource?: string | undefined;
+  metadataDirective?: string | undefined;
+  grantRead?: string | undefined;
+  grantWrite?: string | undefined;
+  grantReadAcp?: string | undefined;
+  grantWriteAcp?: string | undefined;
+  grantFullControl?: string | undefined;
+  /** The tags the request sets (x-amz-tagging), for s3:RequestObjectTag/<key>. */
+  requestObjectTags?: Readonly<Record<string, string>> | undefined;
+  /** The addressed object's current tags, for s3:ExistingObjectTag/<key>; looked up only when the policy uses that key. */
+  existingObjectTags?: Readonly<Record<string, string>> | undefined;
 }
 
-type Field = keyof ConditionContext;
 type Kind = "string" | "ip" | "bool";
 /** `Null` tests whether a key is present at all, whatever its kind. */
 type OperatorKind = Kind | "null";
+type Getter = (ctx: ConditionContext) => string | boolean | undefined;
+type Field = Exclude<keyof ConditionContext, "requestObjectTags" | "existingObjectTags">;
+
+const field = (f: Field, kind: Kind) => ({ get: ((ctx) => ctx[f]) as Getter, kind });
 
 /** The condition keys this gateway evaluates (names are case-insensitive, as in IAM), and what their values are. */
 // Maps, not object literals: a key like "constructor" or "__proto__" must be unknown, not inherited.
-const KEYS = new Map<string, { field: Field; kind: Kind }>(Object.entries({
-  "aws:sourceip": { field: "sourceIp", kind: "ip" },
-  "aws:securetransport": { field: "secureTransport", kind: "bool" },
-  "s3:prefix": { field: "prefix", kind: "string" },
-  "s3:x-amz-server-side-encryption": { field: "serverSideEncryption", kind: "string" },
-  "s3:x-amz-server-side-encryption-customer-algorithm": { field: "sseCustomerAlgorithm", kind: "string" },
-  "s3:x-amz-server-side-encryption-aws-kms-key-id": { field: "sseKmsKeyId", kind: "string" },
-  "s3:x-amz-acl": { field: "cannedAcl", kind: "string" },
-} satisfies Record<string, { field: Field; kind: Kind }>));
+const KEYS = new Map<string, { get: Getter; kind: Kind }>(Object.entries({
+  "aws:sourceip": field("sourceIp", "ip"),
+  "aws:securetransport": field("secureTransport", "bool"),
+  "s3:prefix": field("prefix", "string"),
+  "s3:x-amz-server-side-encryption": field("serverSideEncryption", "string"),
+  "s3:x-amz-server-side-encryption-customer-algorithm": field("sseCustomerAlgorithm", "string"),
+  "s3:x-amz-server-side-encryption-aws-kms-key-id": field("sseKmsKeyId", "string"),
+  "s3:x-amz-acl": field("cannedAcl", "string"),
+  "s3:x-amz-copy-source": field("copySource", "string"),
+  "s3:x-amz-metadata-directive": field("metadataDirective", "string"),
+  "s3:x-amz-grant-read": field("grantRead", "string"),
+  "s3:x-amz-grant-write": field("grantWrite", "string"),
+  "s3:x-amz-grant-read-acp": field("grantReadAcp", "string"),
+  "s3:x-amz-grant-write-acp": field("grantWriteAcp", "string"),
+  "s3:x-amz-grant-full-control": field("grantFullControl", "string"),
+}));
+
+/** Tag-valued keys: the prefix is case-insensitive, the tag key after the slash is literal (as tag keys are). */
+const TAG_KEYS: ReadonlyArray<readonly [string, "requestObjectTags" | "existingObjectTags"]> = [
+  ["s3:requestobjecttag/", "requestObjectTags"],
+  ["s3:existingobjecttag/", "existingObjectTags"],
+];
+
+function keySpec(name: string): { get: Getter; kind: Kind } | undefined {
+  const lower = name.toLowerCase();
+  for (const [prefix, f] of TAG_KEYS) {
+    if (!lower.startsWith(prefix) || name.length === prefix.length || name.length > prefix.length + 128) continue;
+    const tag = name.slice(prefix.length);
+    // Own properties only: a tag named "__proto__" or "constructor" is just a tag key.
+    return { get: (ctx) => { const tags = ctx[f]; return tags && Object.hasOwn(tags, tag) ? tags[tag] : undefined; }, kind: "string" };
+  }
+  return KEYS.get(lower);
+}
+
+/** Whether a validated condition block names s3:ExistingObjectTag/<key> (the only key that costs a lookup). */
+export function usesExistingObjectTags(block: ConditionBlock): boolean {
+  return Object.values(block).some((entries) => Object.keys(entries).some((k) => k.toLowerCase().startsWith("s3:existingobjecttag/")));
+}
 
 /** The operators, which kind of key each applies to, and whether it is negated (true when the key is absent). */
 const OPERATORS = new Map<string, { kind: OperatorKind; negated: boolean; like: boolean }>(Object.entries({
@@ -73,7 +117,7 @@ export function validateConditions(raw: unknown): { ok: true; block: ConditionBl
     if (!isRecord(entries) || Object.keys(entries).length === 0) return { ok: false, reason: `Condition ${operator} must map condition keys to values` };
     const keys = Object.create(null) as Record<string, string | string[]>;
     for (const [key, value] of Object.entries(entries)) {
-      const spec = KEYS.get(key.toLowerCase());
+      const spec = keySpec(key);
       if (!spec) return { ok: false, reason: `Policy has an invalid condition key: ${key.slice(0, 64)}` };
       if (op.kind !== "null" && spec.kind !== op.kind) return { ok: false, reason: `Condition operator ${operator} cannot be used with key ${key}` };
       const list = Array.isArray(value) ? value : [value];
@@ -100,16 +144,16 @@ export function compileConditions(block: ConditionBlock): CompiledCondition {
   for (const [operator, entries] of Object.entries(block)) {
     const op = operatorOf(operator)!;
     for (const [key, values] of Object.entries(entries)) {
-      const { field } = KEYS.get(key.toLowerCase())!;
+      const { get } = keySpec(key)!;
       const list = Array.isArray(values) ? values : [values];
       if (op.kind === "null") {
         const absent = new Set(list.map((v) => v.toLowerCase() === "true"));
-        tests.push((ctx) => absent.has(ctx[field] === undefined));
+        tests.push((ctx) => absent.has(get(ctx) === undefined));
         continue;
       }
       const matches = matcher(op, list);
       tests.push((ctx) => {
-        const actual = ctx[field];
+        const actual = get(ctx);
         if (actual === undefined) return op.negated || op.ifExists;
         const hit = matches(actual);
         return op.negated ? !hit : hit;

@@ -1,4 +1,4 @@
-import { compileConditions, type CompiledCondition, type ConditionContext } from "./conditions.ts";
+import { compileConditions, usesExistingObjectTags, type CompiledCondition, type ConditionContext } from "./conditions.ts";
 import { principalTarget, type BucketPolicyDocument, type PolicyPrincipal, type PolicyScope, type StringList } from "./document.ts";
 import { wildcardRegExp } from "./wildcard.ts";
 
@@ -26,6 +26,8 @@ interface CompiledStatement {
 export interface CompiledPolicy {
   readonly document: BucketPolicyDocument;
   readonly statements: readonly CompiledStatement[];
+  /** Whether a statement names s3:ExistingObjectTag/<key>: only then is the addressed object's tag set looked up. */
+  readonly usesExistingObjectTags: boolean;
 }
 
 const asList = (v: StringList): string[] => (Array.isArray(v) ? v : [v]);
@@ -61,7 +63,7 @@ export function compileBucketPolicy(document: BucketPolicyDocument, scope: Polic
     const resource = st.Resource !== undefined ? anyOf(asList(st.Resource), false) : negate(anyOf(asList(st.NotResource!), false));
     return { sid: st.Sid, effect: st.Effect, principal, action, resource, condition: compileConditions(st.Condition ?? {}) };
   });
-  return { document, statements };
+  return { document, statements, usesExistingObjectTags: document.Statement.some((st) => usesExistingObjectTags(st.Condition ?? {})) };
 }
 
 function negate<T>(f: (x: T) => boolean): (x: T) => boolean {

@@ -6,6 +6,7 @@ import type { ActiveAccessKey } from "../../services/access/access-keys.ts";
 import { compiledBucketPolicy } from "../../services/access/bucket-policy.ts";
 import { findBucket, type Bucket } from "../../services/objects/buckets.ts";
 import { parseCopySource } from "./copy-source.ts";
+import { existingTagFacts, headerFacts } from "./policy-facts.ts";
 import type { Permission, S3Operation } from "./operations.ts";
 import type { S3Target } from "./request-target.ts";
 
@@ -51,10 +52,11 @@ export async function authorizeByBucketPolicy(c: Context<AppEnv>, operation: S3O
   if (target.bucket === undefined || operation.scope === "*" || operation.name === "CreateBucket" || operation.name === "DeleteObjects") return;
   const accessKeyId = c.var.s3Auth?.key.accessKeyId;
   const action = actionOf(operation);
-  await assertBucketPolicyAllows(c, { bucket: target.bucket, key: target.key, action, versioned: target.query.has("versionId"), accessKeyId });
+  const versionId = target.query.get("versionId") ?? undefined;
+  await assertBucketPolicyAllows(c, { bucket: target.bucket, key: target.key, action, versioned: versionId !== undefined, versionId, accessKeyId });
   if (operation.copySource && copySource !== undefined) {
     const source = parseCopySource(c);
-    await assertBucketPolicyAllows(c, { bucket: source.bucket, key: source.key, action: "s3:GetObject", versioned: source.versionId !== undefined, accessKeyId });
+    await assertBucketPolicyAllows(c, { bucket: source.bucket, key: source.key, action: "s3:GetObject", versioned: source.versionId !== undefined, versionId: source.versionId, accessKeyId });
   }
 }
 
@@ -99,7 +101,7 @@ async function bucketOrUndefined(c: Context<AppEnv>, name: string): Promise<Buck
  */
 export async function assertBucketPolicyAllows(
   c: Context<AppEnv>,
-  req: { bucket: string; key: string | undefined; action: string; versioned?: boolean; accessKeyId: string | undefined },
+  req: { bucket: string; key: string | undefined; action: string; versioned?: boolean; versionId?: string | undefined; accessKeyId: string | undefined },
 ): Promise<void> {
   const bucket = await bucketOrUndefined(c, req.bucket);
   if (!bucket) return;
@@ -116,6 +118,8 @@ export async function assertBucketPolicyAllows(
     sseCustomerAlgorithm: c.req.header("x-amz-server-side-encryption-customer-algorithm"),
     sseKmsKeyId: c.req.header("x-amz-server-side-encryption-aws-kms-key-id"),
     cannedAcl: c.req.header("x-amz-acl"),
+    ...headerFacts(c),
+    ...(await existingTagFacts(c, bucket, { key: req.key, action: req.action, versionId: req.versionId }, policy.usesExistingObjectTags)),
   };
   for (const action of withVersionAction(req.action, req.versioned === true)) {
     const decision = evaluateBucketPolicy(policy, { ...context, action });
