@@ -137,7 +137,7 @@ describe("PUT/GET/DELETE ?lifecycle", () => {
       ["unknown element", lifecycle(rule("a", ok, expireAfter(1) + "<Colour>red</Colour>")), 400, "MalformedXML"],
       ["abort with a tag filter", lifecycle(rule("a", `<Filter>${tagXml("k", "v")}</Filter>`, abortAfter(1))), 400, "InvalidRequest"],
       ["duplicate tag keys", lifecycle(rule("a", `<Filter><And>${tagXml("k", "v")}${tagXml("k", "w")}</And></Filter>`, expireAfter(1))), 400, "InvalidRequest"],
-      ["expiration date", lifecycle(rule("a", ok, "<Expiration><Date>2030-01-01T00:00:00Z</Date></Expiration>")), 501, "NotImplemented"],
+      ["expiration date not at midnight", lifecycle(rule("a", ok, "<Expiration><Date>2030-01-01T12:00:00Z</Date></Expiration>")), 400, "InvalidArgument"],
       ["transition", lifecycle(rule("a", ok, "<Transition><Days>30</Days><StorageClass>GLACIER</StorageClass></Transition>")), 501, "NotImplemented"],
       ["size filter", lifecycle(rule("a", "<Filter><ObjectSizeGreaterThan>1024</ObjectSizeGreaterThan></Filter>", expireAfter(1))), 501, "NotImplemented"],
     ];
@@ -146,7 +146,7 @@ describe("PUT/GET/DELETE ?lifecycle", () => {
       expect({ name, status: err.status, code: err.code }).toEqual({ name, status, code });
     }
     const expiryDate = await errorOf(await acme("/config?lifecycle", { method: "PUT", body: cases[16]![1] }));
-    expect(expiryDate.message).toMatch(/Expiration Date is not supported/);
+    expect(expiryDate.message).toMatch(/must be at midnight GMT/);
 
     const badDigest = await acme("/config?lifecycle", { method: "PUT", body: lifecycle(rule("a", ok, expireAfter(1))), headers: { "content-md5": md5B64("other") } });
     expect((await errorOf(badDigest)).code).toBe("BadDigest");

@@ -7,6 +7,8 @@ export interface LifecycleRule {
   prefix: string;
   tags: Record<string, string>;
   expirationDays: number | null;
+  /** Expiration Date (ISO 8601, midnight UTC): from then on every matching current object expires. */
+  expirationDate?: string | null;
   abortIncompleteMultipartUploadDays: number | null;
   /** NoncurrentVersionExpiration: days after a version became noncurrent, and how many newest noncurrent versions are always kept. */
   noncurrentDays?: number | null;

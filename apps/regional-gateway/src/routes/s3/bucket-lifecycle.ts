@@ -28,6 +28,7 @@ function ruleXml(rule: LifecycleRule): Record<string, unknown> {
     ...(rule.filterForm === "legacy" ? { Prefix: rule.prefix } : { Filter: filterXml(rule) }),
     Status: rule.enabled ? "Enabled" : "Disabled",
     ...(rule.expirationDays === null ? {} : { Expiration: { Days: rule.expirationDays } }),
+    ...(rule.expirationDate ? { Expiration: { Date: rule.expirationDate } } : {}),
     ...(rule.expiredObjectDeleteMarker ? { Expiration: { ExpiredObjectDeleteMarker: true } } : {}),
     ...(rule.noncurrentDays == null ? {} : {
       NoncurrentVersionExpiration: { NoncurrentDays: rule.noncurrentDays, ...(rule.newerNoncurrentVersions == null ? {} : { NewerNoncurrentVersions: rule.newerNoncurrentVersions }) },

@@ -7,21 +7,22 @@ const DAY_MS = 86_400_000;
 export interface Expiration { date: Date; ruleId: string }
 
 function matches(rule: LifecycleRule, obj: { key: string; tags: Record<string, string> }): boolean {
-  if (!rule.enabled || rule.expirationDays === null || !obj.key.startsWith(rule.prefix)) return false;
+  if (!rule.enabled || (rule.expirationDays === null && !rule.expirationDate) || !obj.key.startsWith(rule.prefix)) return false;
   return Object.entries(rule.tags).every(([k, v]) => Object.hasOwn(obj.tags, k) && obj.tags[k] === v);
 }
 
 /**
  * When a lifecycle rule will expire an object, as S3 announces it: its last modification plus
- * the rule's days, rounded up to the next midnight UTC; of several matching rules, the
- * earliest (ties: the first rule).
+ * the rule's days, rounded up to the next midnight UTC, or the rule's Date; of several
+ * matching rules, the earliest (ties: the first rule).
  */
 export function expirationOf(rules: readonly LifecycleRule[], obj: { key: string; tags: Record<string, string>; lastModified: Date }): Expiration | undefined {
   let best: Expiration | undefined;
   for (const rule of rules) {
     if (!matches(rule, obj)) continue;
-    const due = obj.lastModified.getTime() + rule.expirationDays! * DAY_MS;
-    const date = new Date(Math.ceil(due / DAY_MS) * DAY_MS);
+    const date = rule.expirationDate
+      ? new Date(rule.expirationDate)
+      : new Date(Math.ceil((obj.lastModified.getTime() + rule.expirationDays! * DAY_MS) / DAY_MS) * DAY_MS);
     if (!best || date < best.date) best = { date, ruleId: rule.id };
   }
   return best;

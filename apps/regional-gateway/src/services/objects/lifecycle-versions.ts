@@ -35,7 +35,7 @@ export async function expireCurrentVersion(deps: WorkerDeps, run: Run, bucket: B
   const done = await deleteOrKeep(deps, run, bucket, key, { onlyIf: due });
   if (!done?.changed) return;
   run.report.expired++;
-  await deps.audit.record(auditRow(run, bucket, "LifecycleExpiration", key, { rule_id: rule.id, expiration_days: rule.expirationDays, delete_marker_version_id: done.versionId }));
+  await deps.audit.record(auditRow(run, bucket, "LifecycleExpiration", key, { rule_id: rule.id, expiration_days: rule.expirationDays, ...(rule.expirationDate ? { expiration_date: rule.expirationDate } : {}), delete_marker_version_id: done.versionId }));
 }
 
 /** NoncurrentVersionExpiration and ExpiredObjectDeleteMarker; a bucket never versioned has neither noncurrent versions nor markers. */

@@ -46,7 +46,7 @@ async function expireOne(deps: WorkerDeps, run: Run, bucket: Bucket, rule: Lifec
   await removeBlob(deps.targets, row.customerId, row.storageProviderId, row.storageKey);
   run.report.expired++;
   await deps.audit.record(auditRow(run, bucket, "LifecycleExpiration", key, {
-    rule_id: rule.id, expiration_days: rule.expirationDays, last_modified: row.lastModified.toISOString(), size_bytes: row.sizeBytes,
+    rule_id: rule.id, expiration_days: rule.expirationDays, ...(rule.expirationDate ? { expiration_date: rule.expirationDate } : {}), last_modified: row.lastModified.toISOString(), size_bytes: row.sizeBytes,
   }));
 }
 
@@ -99,8 +99,17 @@ async function abortStaleUploads(deps: WorkerDeps, run: Run, bucket: Bucket, rul
   }
 }
 
+/**
+ * Objects last modified before this instant are due: `now` less the rule's Days, or, on and after
+ * a rule's Date, every current object (written before this run); nothing before that Date.
+ */
+function expirationCutoff(now: Date, rule: LifecycleRule): Date | undefined {
+  if (rule.expirationDate) return now.getTime() >= Date.parse(rule.expirationDate) ? now : undefined;
+  return rule.expirationDays === null ? undefined : cutoff(now, rule.expirationDays);
+}
+
 async function applyRule(deps: WorkerDeps, run: Run, bucket: Bucket, rule: LifecycleRule): Promise<void> {
-  const expireBefore = rule.expirationDays === null ? undefined : cutoff(run.now, rule.expirationDays);
+  const expireBefore = expirationCutoff(run.now, rule);
   if (expireBefore) await expireObjects(deps, run, bucket, rule, expireBefore);
   const abortBefore = rule.abortIncompleteMultipartUploadDays === null ? undefined : cutoff(run.now, rule.abortIncompleteMultipartUploadDays);
   if (abortBefore) await abortStaleUploads(deps, run, bucket, rule, abortBefore);
@@ -109,7 +118,7 @@ async function applyRule(deps: WorkerDeps, run: Run, bucket: Bucket, rule: Lifec
 
 /**
  * One pass over every bucket with lifecycle rules, as of `now`: expires objects older than a
- * rule's Expiration Days (never one under legal hold or unexpired retention: those are kept and
+ * rule's Expiration Days or, from its Expiration Date on, all it matches (never one under legal hold or unexpired retention: those are kept and
  * reported) and aborts multipart uploads older than its AbortIncompleteMultipartUpload days.
  * Every deletion and abort is an operations_log row; the run ends with one log line.
  */

@@ -19,7 +19,6 @@ const MAX_DAYS = 2_147_483_647;
  * change what a rule deletes (a size filter dropped widens it), so they are refused by name.
  */
 const UNSUPPORTED_RULE_PARTS = ["Transition", "Transitions", "NoncurrentVersionTransition", "NoncurrentVersionTransitions"];
-const UNSUPPORTED_EXPIRATION_PARTS = ["Date"];
 /** S3's bound on NewerNoncurrentVersions. */
 const MAX_NEWER_NONCURRENT = 100;
 const UNSUPPORTED_FILTER_PARTS = ["ObjectSizeGreaterThan", "ObjectSizeLessThan"];
@@ -40,7 +39,7 @@ const ruleSchema = z.strictObject({
       }),
     ])
     .optional(),
-  Expiration: z.strictObject({ Days: days.optional(), ExpiredObjectDeleteMarker: z.enum(["true", "false"]).optional() }).optional(),
+  Expiration: z.strictObject({ Days: days.optional(), Date: z.string().optional(), ExpiredObjectDeleteMarker: z.enum(["true", "false"]).optional() }).optional(),
   NoncurrentVersionExpiration: z.strictObject({ NoncurrentDays: days, NewerNoncurrentVersions: days.optional() }).optional(),
   AbortIncompleteMultipartUpload: z.strictObject({ DaysAfterInitiation: days }).optional(),
 });
@@ -48,7 +47,30 @@ const configSchema = z.strictObject({ LifecycleConfiguration: z.strictObject({ R
 
 function unsupported(node: unknown, parts: string[], where: string): void {
   const found = typeof node === "object" && node !== null ? parts.find((p) => Object.hasOwn(node, p)) : undefined;
-  if (found) throw s3Error("NotImplemented", `Lifecycle ${where} ${found} is not supported by this gateway (supported: Expiration Days or ExpiredObjectDeleteMarker, NoncurrentVersionExpiration, AbortIncompleteMultipartUpload, Prefix and Tag filters)`);
+  if (found) throw s3Error("NotImplemented", `Lifecycle ${where} ${found} is not supported by this gateway (supported: Expiration Days, Date or ExpiredObjectDeleteMarker, NoncurrentVersionExpiration, AbortIncompleteMultipartUpload, Prefix and Tag filters)`);
+}
+
+/**
+ * S3's `Date`: ISO 8601 at midnight UTC (`2017-09-27T00:00:00Z`, `…T00:00:00.000Z`, `+00:00`, or a
+ * bare `2017-09-27`); any other instant is InvalidArgument, as S3 answers. Returned normalised.
+ */
+export function midnightDate(value: unknown, action: string): string {
+  const text = typeof value === "string" ? value.trim() : "";
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2}))?$/.exec(text);
+  const date = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
+  // Date.UTC rolls 2017-02-30 over to March: the fields must survive the round trip.
+  if (!m || !date || date.getUTCFullYear() !== Number(m[1]) || date.getUTCMonth() !== Number(m[2]) - 1 || date.getUTCDate() !== Number(m[3])) {
+    throw s3Error("InvalidArgument", `Invalid date in ${action}: it must be in ISO 8601 format`);
+  }
+  const atMidnight = m[4] === undefined || (m[4] === "00" && m[5] === "00" && m[6] === "00" && !/[1-9]/.test(m[7] ?? "") && (m[8] === "Z" || /^[+-]00:00$/.test(m[8]!)));
+  if (!atMidnight) throw s3Error("InvalidArgument", `'Date' must be at midnight GMT in ${action}`);
+  return date.toISOString();
+}
+
+function transitionDates(node: unknown): unknown[] {
+  if (typeof node !== "object" || node === null) return [];
+  const raw = node as Record<string, unknown>;
+  return ["Transition", "Transitions"].flatMap((k) => [raw[k] ?? []].flat()).flatMap((t) => (typeof t === "object" && t !== null && Object.hasOwn(t, "Date") ? [(t as Record<string, unknown>).Date] : []));
 }
 
 function daysOf(value: string | undefined, action: string): number | null {
@@ -77,9 +99,10 @@ function filterOf(rule: z.infer<typeof ruleSchema>): RuleFilter {
 }
 
 function parseRule(node: unknown): LifecycleRule {
+  // A malformed transition date is the caller's 400 even though transitions themselves are refused.
+  transitionDates(node).forEach((d) => midnightDate(d, "Transition"));
   unsupported(node, UNSUPPORTED_RULE_PARTS, "action");
   const raw = node as Record<string, unknown>;
-  unsupported(raw.Expiration, UNSUPPORTED_EXPIRATION_PARTS, "Expiration");
   unsupported(raw.Filter, UNSUPPORTED_FILTER_PARTS, "filter");
   unsupported((raw.Filter as Record<string, unknown> | undefined)?.And, UNSUPPORTED_FILTER_PARTS, "filter");
   const parsed = ruleSchema.safeParse(node);
@@ -89,15 +112,17 @@ function parseRule(node: unknown): LifecycleRule {
   if (id.length > MAX_RULE_ID) throw s3Error("InvalidArgument", `ID length should not exceed allowed limit of ${MAX_RULE_ID}`);
   const { prefix, tags, filterForm } = filterOf(rule);
   const expirationDays = daysOf(rule.Expiration?.Days, "Expiration");
+  const expirationDate = rule.Expiration?.Date === undefined ? null : midnightDate(rule.Expiration.Date, "Expiration");
   const abortDays = daysOf(rule.AbortIncompleteMultipartUpload?.DaysAfterInitiation, "AbortIncompleteMultipartUpload");
   const versions = versionActionsOf(rule, tags);
-  if (expirationDays === null && abortDays === null && versions.noncurrentDays === undefined && !versions.expiredObjectDeleteMarker) {
+  if (expirationDays === null && expirationDate === null && abortDays === null && versions.noncurrentDays === undefined && !versions.expiredObjectDeleteMarker) {
     throw s3Error("InvalidRequest", "At least one action needs to be specified in a rule");
   }
   if (abortDays !== null && Object.keys(tags).length > 0) {
     throw s3Error("InvalidRequest", "AbortIncompleteMultipartUpload cannot be specified with Tags");
   }
-  return { id, enabled: rule.Status === "Enabled", prefix, tags, expirationDays, abortIncompleteMultipartUploadDays: abortDays, ...versions, filterForm };
+  // Only a rule with a Date stores one, so rules without keep their earlier shape.
+  return { id, enabled: rule.Status === "Enabled", prefix, tags, expirationDays, ...(expirationDate === null ? {} : { expirationDate }), abortIncompleteMultipartUploadDays: abortDays, ...versions, filterForm };
 }
 
 /**
@@ -107,7 +132,7 @@ function parseRule(node: unknown): LifecycleRule {
  */
 function versionActionsOf(rule: z.infer<typeof ruleSchema>, tags: Record<string, string>): Pick<LifecycleRule, "noncurrentDays" | "newerNoncurrentVersions" | "expiredObjectDeleteMarker"> {
   const exp = rule.Expiration;
-  if (exp && (exp.Days === undefined) === (exp.ExpiredObjectDeleteMarker === undefined)) throw s3Error("MalformedXML", "Expiration holds one of Days or ExpiredObjectDeleteMarker");
+  if (exp && [exp.Days, exp.Date, exp.ExpiredObjectDeleteMarker].filter((v) => v !== undefined).length !== 1) throw s3Error("MalformedXML", "Expiration holds one of Days, Date or ExpiredObjectDeleteMarker");
   const expiredObjectDeleteMarker = exp?.ExpiredObjectDeleteMarker === "true";
   if (expiredObjectDeleteMarker && Object.keys(tags).length > 0) throw s3Error("InvalidRequest", "ExpiredObjectDeleteMarker cannot be specified with Tags");
   const nve = rule.NoncurrentVersionExpiration;
