@@ -1,4 +1,4 @@
-import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand } from "@aws-sdk/client-s3";
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, GetObjectTaggingCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth, registerWithBuckets, startTestRegion, type TestRegion } from "./harness.ts";
 
@@ -85,5 +85,12 @@ describe("conditional CompleteMultipartUpload with ETags", () => {
     expect(await read("plain", "mp")).toBe("before");
     expect(await outcome(complete({ IfMatch: current }))).toBe("ok");
     expect(await read("plain", "mp")).toBe("after");
+  });
+
+  it("CreateMultipartUpload's x-amz-tagging lands on the completed object", async () => {
+    const { UploadId } = await sdk.send(new CreateMultipartUploadCommand({ Bucket: "plain", Key: "mp-tagged", Tagging: "Hello=World&foo=bar" }));
+    const { ETag } = await sdk.send(new UploadPartCommand({ Bucket: "plain", Key: "mp-tagged", UploadId, PartNumber: 1, Body: "x" }));
+    await sdk.send(new CompleteMultipartUploadCommand({ Bucket: "plain", Key: "mp-tagged", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } }));
+    expect((await sdk.send(new GetObjectTaggingCommand({ Bucket: "plain", Key: "mp-tagged" }))).TagSet).toEqual([{ Key: "Hello", Value: "World" }, { Key: "foo", Value: "bar" }]);
   });
 });

@@ -81,6 +81,11 @@ describe("object tagging", () => {
     expect((await acme("/tags/headed.txt", { method: "PUT", body: "h2" })).status).toBe(200);
     expect(await tagsOf("/tags/headed.txt")).toEqual([]);
   });
+
+  it("answers GetObjectTagging sorted by key, whatever order jsonb keeps", async () => {
+    expect((await acme("/tags/order.txt", { method: "PUT", body: "o", headers: { "x-amz-tagging": "zeta=1&Hello=World&foo=bar" } })).status).toBe(200);
+    expect(await tagsOf("/tags/order.txt")).toEqual([["Hello", "World"], ["foo", "bar"], ["zeta", "1"]]);
+  });
 });
 
 describe("conditional writes", () => {

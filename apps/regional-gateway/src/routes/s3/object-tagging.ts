@@ -45,7 +45,8 @@ export async function putObjectTaggingHandler(c: Context<AppEnv>, bucketName: st
 export async function getObjectTaggingHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { bucket, versionId } = await target(c, bucketName, key);
   const row = await findObject(c.var.deps.db, bucket, key, versionId);
-  const tags = Object.entries(row.tags).map(([Key, Value]) => ({ Key, Value }));
+  // jsonb keeps no order (shorter keys first): answered sorted by key, a stable order as S3 gives.
+  const tags = Object.entries(row.tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([Key, Value]) => ({ Key, Value }));
   return xml(c, { Tagging: { "@_xmlns": S3_XMLNS, TagSet: tags.length ? { Tag: tags } : "" } });
 }
 
