@@ -1,4 +1,4 @@
-import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, GetObjectTaggingCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand } from "@aws-sdk/client-s3";
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, GetObjectTaggingCommand, GetObjectTorrentCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth, registerWithBuckets, startTestRegion, type TestRegion } from "./harness.ts";
 
@@ -92,5 +92,16 @@ describe("conditional CompleteMultipartUpload with ETags", () => {
     const { ETag } = await sdk.send(new UploadPartCommand({ Bucket: "plain", Key: "mp-tagged", UploadId, PartNumber: 1, Body: "x" }));
     await sdk.send(new CompleteMultipartUploadCommand({ Bucket: "plain", Key: "mp-tagged", UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] } }));
     expect((await sdk.send(new GetObjectTaggingCommand({ Bucket: "plain", Key: "mp-tagged" }))).TagSet).toEqual([{ Key: "Hello", Value: "World" }, { Key: "foo", Value: "bar" }]);
+  });
+});
+
+describe("GetObjectTorrent", () => {
+  it("is 404 NoSuchKey (no torrents are served), NoSuchBucket for a bucket the caller does not have", async () => {
+    await put(sdk, "plain", "movie.mpg", "A".repeat(1024));
+    expect(await outcome(sdk.send(new GetObjectTorrentCommand({ Bucket: "plain", Key: "movie.mpg" })))).toBe("404 NoSuchKey");
+    expect(await outcome(sdk.send(new GetObjectTorrentCommand({ Bucket: "plain", Key: "absent" })))).toBe("404 NoSuchKey");
+    expect(await outcome(sdk.send(new GetObjectTorrentCommand({ Bucket: "versioned-nope", Key: "movie.mpg" })))).toBe("404 NoSuchBucket");
+    // globex has a bucket of the same name but never sees acme's object through it.
+    expect(await outcome(other.send(new GetObjectTorrentCommand({ Bucket: "plain", Key: "movie.mpg" })))).toBe("404 NoSuchKey");
   });
 });

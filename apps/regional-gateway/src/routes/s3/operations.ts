@@ -21,6 +21,7 @@ import { listMultipartUploadsHandler, listPartsHandler } from "./multipart-lists
 import { abortMultipartUploadHandler, createMultipartUploadHandler } from "./multipart-upload.ts";
 import { getObjectLegalHoldHandler, getObjectRetentionHandler, putObjectLegalHoldHandler, putObjectRetentionHandler } from "./object-lock.ts";
 import { deleteObjectTaggingHandler, getObjectTaggingHandler, putObjectTaggingHandler } from "./object-tagging.ts";
+import { getObjectTorrentHandler } from "./object-torrent.ts";
 import { putObjectHandler } from "./put-object.ts";
 import { uploadPartCopyHandler } from "./upload-part-copy.ts";
 import { uploadPartHandler } from "./upload-part.ts";
@@ -128,6 +129,7 @@ export const S3_OPERATIONS: readonly S3Operation[] = [
   { name: "GetObjectRetention", method: "GET", scope: "object", sub: "retention", permission: "read", body: NONE, reads: [], handler: getObjectRetentionHandler },
   { name: "PutObjectRetention", method: "PUT", scope: "object", sub: "retention", permission: "write", body: xmlBody(16 * 1024), reads: LOCK, handler: putObjectRetentionHandler },
   { name: "GetObjectTagging", method: "GET", scope: "object", sub: "tagging", permission: "read", body: NONE, reads: [], handler: getObjectTaggingHandler },
+  { name: "GetObjectTorrent", method: "GET", scope: "object", sub: "torrent", permission: "read", body: NONE, reads: [], handler: getObjectTorrentHandler },
   { name: "PutObjectTagging", method: "PUT", scope: "object", sub: "tagging", permission: "write", body: xmlBody(64 * 1024), reads: [], handler: putObjectTaggingHandler },
   { name: "DeleteObjectTagging", method: "DELETE", scope: "object", sub: "tagging", permission: "write", body: NONE, reads: [], handler: deleteObjectTaggingHandler },
   { name: "CreateMultipartUpload", action: "s3:PutObject", method: "POST", scope: "object", sub: "uploads", permission: "write", body: NONE, reads: [...WRITE_HEADERS, "x-amz-checksum-algorithm", "x-amz-checksum-type"], handler: createMultipartUploadHandler },
@@ -147,7 +149,7 @@ export const S3_OPERATIONS: readonly S3Operation[] = [
 /** Sub-resources S3 defines that this gateway does not serve: refused explicitly, never mistaken for a plain GET/PUT. */
 export const UNSUPPORTED_SUBRESOURCES = [
   "encryption", "website", "logging", "notification",
-  "replication", "restore", "select", "torrent", "requestPayment", "accelerate",
+  "replication", "restore", "select", "requestPayment", "accelerate",
   "analytics", "inventory", "metrics", "intelligent-tiering",
   "session", "metadataTable", "metadataConfiguration", "renameObject",
 ] as const;
