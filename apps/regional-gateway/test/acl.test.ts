@@ -7,6 +7,7 @@ import type postgres from "postgres";
 import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth, registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
+import { sdkClient } from "./sdk-client.ts";
 import { xmlValue, xmlValues } from "./s3-write-helpers.ts";
 
 let fi: TestRegion;
@@ -28,7 +29,7 @@ beforeAll(async () => {
   await registerWithBuckets(fi.url, "globex", ["theirs"]);
   const res = await fetch(`${fi.url}/api/customers/acme-corp/access-keys`, { method: "POST", headers: { "content-type": "application/json", ...adminAuth }, body: JSON.stringify({ permission: "read-write" }) });
   const k = (await res.json()) as { access_key_id: string; secret_access_key: string };
-  client = new S3Client({ endpoint: fi.url, region: "us-east-1", forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: k.access_key_id, secretAccessKey: k.secret_access_key } });
+  client = sdkClient(fi.url, k);
   expect((await acme("/docs/a.txt", { method: "PUT", body: "a" })).status).toBe(200);
 });
 afterAll(async () => {
@@ -131,7 +132,7 @@ describe("ACLs", () => {
     expect((await refusal(client.send(new GetBucketAclCommand({ Bucket: "theirs" })))).code).toBe("NoSuchBucket");
     const res = await fetch(`${fi.url}/api/customers/acme-corp/access-keys`, { method: "POST", headers: { "content-type": "application/json", ...adminAuth }, body: JSON.stringify({ permission: "read-only" }) });
     const k = (await res.json()) as { access_key_id: string; secret_access_key: string };
-    const ro = new S3Client({ endpoint: fi.url, region: "us-east-1", forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: k.access_key_id, secretAccessKey: k.secret_access_key } });
+    const ro = sdkClient(fi.url, k);
     expect((await refusal(ro.send(new PutBucketAclCommand({ Bucket: "docs", ACL: "private" })))).code).toBe("AccessDenied");
     expect((await refusal(ro.send(new GetBucketAclCommand({ Bucket: "docs" })))).code).toBe("ok");
     ro.destroy();

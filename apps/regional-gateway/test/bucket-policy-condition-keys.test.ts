@@ -1,25 +1,20 @@
-import { CopyObjectCommand, GetObjectCommand, GetObjectTaggingCommand, PutBucketPolicyCommand, PutObjectCommand, PutObjectTaggingCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { CopyObjectCommand, GetObjectCommand, GetObjectTaggingCommand, PutBucketPolicyCommand, PutObjectCommand, PutObjectTaggingCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminAuth, registerWithBuckets, startTestRegion, type TestRegion } from "./harness.ts";
+import { registerWithBuckets, startTestRegion, type TestRegion } from "./harness.ts";
+import { s3Outcome as outcome, sdkFor } from "./sdk-client.ts";
 
 // Bucket-policy condition keys on headers and tags, end to end with the AWS SDK.
 let fi: TestRegion;
 let sdk: S3Client;
 let globex: S3Client;
 
-async function sdkFor(customerId: string, buckets: string[]): Promise<S3Client> {
-  await registerWithBuckets(fi.url, customerId, buckets);
-  const res = await fetch(`${fi.url}/api/customers/${customerId}/access-keys`, { method: "POST", headers: { "content-type": "application/json", ...adminAuth }, body: "{}" });
-  const k = (await res.json()) as { access_key_id: string; secret_access_key: string };
-  return new S3Client({ endpoint: fi.url, region: "us-east-1", forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: k.access_key_id, secretAccessKey: k.secret_access_key } });
-}
 
 const deny = (Sid: string, Action: string, Condition: Record<string, unknown>) => ({ Sid, Effect: "Deny", Principal: "*", Action, Resource: "arn:aws:s3:::tagged/*", Condition });
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
-  sdk = await sdkFor("acme-corp", ["tagged"]);
-  globex = await sdkFor("globex", ["tagged"]);
+  sdk = await sdkFor(fi.url, "acme-corp", ["tagged"]);
+  globex = await sdkFor(fi.url, "globex", ["tagged"]);
   const Policy = JSON.stringify({
     Version: "2012-10-17",
     Statement: [
@@ -33,15 +28,6 @@ beforeAll(async () => {
 });
 afterAll(() => fi?.destroy());
 
-async function outcome(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "ok";
-  } catch (e) {
-    if (e instanceof S3ServiceException) return `${e.$metadata.httpStatusCode} ${e.name}`;
-    throw e;
-  }
-}
 
 describe("bucket policy condition keys", () => {
   it("s3:ExistingObjectTag follows the object's current tags; s3:RequestObjectTag the x-amz-tagging sent", async () => {

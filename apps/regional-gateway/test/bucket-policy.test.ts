@@ -9,6 +9,7 @@ import { FORWARDED_PROOF_HEADER, isKnownS3Action, ROUTED_CUSTOMER_HEADER, signFo
 import { actionOf } from "../src/routes/s3/authorize.ts";
 import { S3_OPERATIONS } from "../src/routes/s3/operations.ts";
 import { adminAuth, bearer, mintToken, registerWithBuckets, s3, startTestRegion, TEST_GATEWAY_SECRET, type TestRegion } from "./harness.ts";
+import { sdkClient } from "./sdk-client.ts";
 import { xmlValue } from "./s3-write-helpers.ts";
 
 let fi: TestRegion;
@@ -21,7 +22,7 @@ async function newKey(customer: string, body: Record<string, unknown> = {}): Pro
   const res = await fetch(`${fi.url}/api/customers/${customer}/access-keys`, { method: "POST", headers: { "content-type": "application/json", ...adminAuth }, body: JSON.stringify({ permission: "read-write", ...body }) });
   expect(res.status).toBe(201);
   const k = (await res.json()) as { access_key_id: string; secret_access_key: string };
-  const client = new S3Client({ endpoint: fi.url, region: "us-east-1", forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: k.access_key_id, secretAccessKey: k.secret_access_key } });
+  const client = sdkClient(fi.url, k);
   return { id: k.access_key_id, client };
 }
 

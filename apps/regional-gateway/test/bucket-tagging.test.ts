@@ -3,6 +3,7 @@ import type postgres from "postgres";
 import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth, registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
+import { sdkClient } from "./sdk-client.ts";
 import { xmlValue, xmlValues } from "./s3-write-helpers.ts";
 
 let fi: TestRegion;
@@ -26,7 +27,7 @@ beforeAll(async () => {
   globex = await registerWithBuckets(fi.url, "globex", ["beta-0", "globex-only"]);
   const res = await fetch(`${fi.url}/api/customers/acme-corp/access-keys`, { method: "POST", headers: { "content-type": "application/json", ...adminAuth }, body: "{}" });
   const k = (await res.json()) as { access_key_id: string; secret_access_key: string };
-  sdk = new S3Client({ endpoint: fi.url, region: "us-east-1", forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: k.access_key_id, secretAccessKey: k.secret_access_key } });
+  sdk = sdkClient(fi.url, k);
 });
 afterAll(async () => {
   sdk?.destroy();

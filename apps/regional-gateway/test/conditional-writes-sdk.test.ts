@@ -1,37 +1,22 @@
-import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, GetObjectTaggingCommand, GetObjectTorrentCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand } from "@aws-sdk/client-s3";
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, GetObjectTaggingCommand, GetObjectTorrentCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client, UploadPartCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminAuth, registerWithBuckets, startTestRegion, type TestRegion } from "./harness.ts";
+import { registerWithBuckets, startTestRegion, type TestRegion } from "./harness.ts";
+import { s3Outcome as outcome, sdkFor } from "./sdk-client.ts";
 
 // Conditional writes with ETags (AWS, 2024), driven by the AWS SDK as a customer would.
 let fi: TestRegion;
 let sdk: S3Client;
 let other: S3Client;
 
-async function sdkFor(customerId: string, buckets: string[]): Promise<S3Client> {
-  await registerWithBuckets(fi.url, customerId, buckets);
-  const res = await fetch(`${fi.url}/api/customers/${customerId}/access-keys`, { method: "POST", headers: { "content-type": "application/json", ...adminAuth }, body: "{}" });
-  const k = (await res.json()) as { access_key_id: string; secret_access_key: string };
-  return new S3Client({ endpoint: fi.url, region: "us-east-1", forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: k.access_key_id, secretAccessKey: k.secret_access_key } });
-}
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
-  sdk = await sdkFor("acme-corp", ["plain", "versioned"]);
-  other = await sdkFor("globex", ["plain"]);
+  sdk = await sdkFor(fi.url, "acme-corp", ["plain", "versioned"]);
+  other = await sdkFor(fi.url, "globex", ["plain"]);
   await sdk.send(new PutBucketVersioningCommand({ Bucket: "versioned", VersioningConfiguration: { Status: "Enabled" } }));
 });
 afterAll(() => fi?.destroy());
 
-/** The S3 error's HTTP status and code, or "ok". */
-async function outcome(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "ok";
-  } catch (e) {
-    if (e instanceof S3ServiceException) return `${e.$metadata.httpStatusCode} ${e.name}`;
-    throw e;
-  }
-}
 
 const put = (client: S3Client, Bucket: string, Key: string, Body: string, cond: { IfMatch?: string; IfNoneMatch?: string } = {}) =>
   client.send(new PutObjectCommand({ Bucket, Key, Body, ...cond }));

@@ -1,9 +1,10 @@
-import { GetBucketLifecycleConfigurationCommand, HeadObjectCommand, PutBucketLifecycleConfigurationCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client, S3ServiceException, type LifecycleRule } from "@aws-sdk/client-s3";
+import { GetBucketLifecycleConfigurationCommand, HeadObjectCommand, PutBucketLifecycleConfigurationCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client, type LifecycleRule } from "@aws-sdk/client-s3";
 import type postgres from "postgres";
 import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLifecycle } from "../src/services/objects/lifecycle-worker.ts";
-import { adminAuth, registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
+import { registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
+import { s3Outcome as outcome, createAccessKey, sdkClient } from "./sdk-client.ts";
 import { xmlValue } from "./s3-write-helpers.ts";
 
 // Lifecycle Expiration with a Date: validated as S3 does, announced, and acted on from that day on.
@@ -18,9 +19,7 @@ beforeAll(async () => {
   sql = postgresClient(fi.databaseUrl, { max: 1 });
   acme = await registerWithBuckets(fi.url, "acme-corp", ["dated", "dated-versions", "config"]);
   await registerWithBuckets(fi.url, "globex", ["dated"]);
-  const res = await fetch(`${fi.url}/api/customers/acme-corp/access-keys`, { method: "POST", headers: { "content-type": "application/json", ...adminAuth }, body: "{}" });
-  const k = (await res.json()) as { access_key_id: string; secret_access_key: string };
-  sdk = new S3Client({ endpoint: fi.url, region: "us-east-1", forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: k.access_key_id, secretAccessKey: k.secret_access_key } });
+  sdk = sdkClient(fi.url, await createAccessKey(fi.url, "acme-corp"));
 });
 afterAll(async () => {
   await sql?.end();
@@ -32,15 +31,6 @@ const midnight = (offsetDays: number) => new Date(Math.floor(Date.now() / DAY) *
 const keys = async (customer: string, bucket: string) =>
   (await sql`select object_key from object_metadata where customer_id = ${customer} and bucket_name = ${bucket} and is_latest order by object_key`).map((r) => r.object_key as string);
 
-async function outcome(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "ok";
-  } catch (e) {
-    if (e instanceof S3ServiceException) return `${e.$metadata.httpStatusCode} ${e.name}`;
-    throw e;
-  }
-}
 
 describe("lifecycle Expiration Date", () => {
   it("round-trips a midnight date and announces it in x-amz-expiration", async () => {
