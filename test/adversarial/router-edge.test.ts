@@ -3,6 +3,7 @@ import { INTERNAL_SIGNATURE_HEADER, signInternalRequest } from "@s3gw/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../apps/global-router/src/config.ts";
 import { startGlobalRouter } from "../../apps/global-router/src/start.ts";
+import { rawRequest } from "../support/http.ts";
 import { adminAuth, GATEWAY_SECRET, register, startRouter, topologyOf, type RouterHarness } from "../../apps/global-router/test/helpers.ts";
 
 // The router's edge tried as an attacker would: request targets that normalise somewhere
@@ -42,27 +43,6 @@ async function rawRegion(): Promise<{ url: string; seen: Seen[]; close(): Promis
   };
 }
 
-/** One request written byte for byte (fetch and node:http would normalise or validate the target). */
-function rawRequest(url: string, head: string, opts: { localAddress?: string; body?: string } = {}): Promise<string> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: u.hostname, port: Number(u.port), ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) }, () => {
-      sock.write(`${head.replace(/\n/g, "\r\n")}\r\n`);
-      if (opts.body) sock.write(opts.body);
-    });
-    let out = "";
-    sock.on("data", (d: Buffer) => {
-      out += d.toString("latin1");
-      // One complete response is enough (Content-Length framed, as the router's are).
-      const end = out.indexOf("\r\n\r\n");
-      const len = /content-length: (\d+)/i.exec(out.slice(0, end))?.[1];
-      if (end >= 0 && len !== undefined && out.length >= end + 4 + Number(len)) sock.destroy();
-    });
-    sock.on("close", () => resolve(out));
-    sock.on("error", reject);
-    setTimeout(() => sock.destroy(), 5_000).unref();
-  });
-}
 
 let region: Awaited<ReturnType<typeof rawRegion>>;
 let h: RouterHarness;
