@@ -21,3 +21,4 @@ export * from "./text.ts";
 export * from "./policy/index.ts";
 export * from "./cors.ts";
 export * from "./post-policy.ts";
+export * from "./kms/index.ts";

@@ -4,3 +4,4 @@ import * as regionalSchema from "./tables.ts";
 export * from "./tables.ts";
 export { regionalSchema };
 export const regionalMigrationsFolder = fileURLToPath(new URL("../migrations", import.meta.url));
+export type { EncryptionDocument } from "./columns.ts";

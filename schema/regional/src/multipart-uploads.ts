@@ -1,5 +1,5 @@
 import { bigint, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
-import { binaryText } from "./columns.ts";
+import { binaryText, type EncryptionDocument } from "./columns.ts";
 import { buckets } from "./buckets.ts";
 import { customers } from "./customers.ts";
 
@@ -20,6 +20,8 @@ export const multipartUploads = pgTable("multipart_uploads", {
   checksumAlgorithm: text("checksum_algorithm"),
   /** COMPOSITE (a checksum of the parts' checksums, `-N`) or FULL_OBJECT (the CRC of the whole, combined from the parts'). */
   checksumType: text("checksum_type").$type<"COMPOSITE" | "FULL_OBJECT">(),
+  /** The SSE selection made at create; every part is encrypted under it. */
+  encryption: jsonb("encryption").$type<EncryptionDocument>(),
   initiatedAt: timestamp("initiated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
@@ -34,6 +36,8 @@ export const multipartParts = pgTable(
     sha256: text("sha256").notNull(),
     /** Base64 of the part's checksum in its upload's checksum algorithm; null when the upload has none. */
     checksum: text("checksum"),
+    /** The part blob's encryption (its own data key). */
+    encryption: jsonb("encryption").$type<EncryptionDocument>(),
     uploadedAt: timestamp("uploaded_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.uploadId, t.partNumber] })],

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { binaryText } from "./columns.ts";
+import { binaryText, type EncryptionDocument } from "./columns.ts";
 import { buckets } from "./buckets.ts";
 import { customers } from "./customers.ts";
 
@@ -57,6 +57,8 @@ export const objectMetadata = pgTable(
     lastVerifiedAt: timestamp("last_verified_at", { withTimezone: true }),
     dataClassification: text("data_classification").notNull().default("internal"),
     retentionUntil: timestamp("retention_until", { withTimezone: true }),
+    /** Null only for objects written before encryption at rest (plaintext). */
+    encryption: jsonb("encryption").$type<EncryptionDocument>(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     lastModified: timestamp("last_modified", { withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,4 +1,5 @@
-import { bigint, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import type { EncryptionDocument } from "./columns.ts";
 
 /**
  * The part manifest of an object completed from a multipart upload. Such an object keeps its
@@ -28,6 +29,8 @@ export const objectParts = pgTable(
     /** Hex MD5 (the part's ETag) and hex SHA-256 of the part's bytes. */
     etag: text("etag").notNull(),
     sha256: text("sha256").notNull(),
+    /** The part blob's encryption (its own data key); null for parts written before encryption at rest. */
+    encryption: jsonb("encryption").$type<EncryptionDocument>(),
     /** Owner and target of the bytes, so a manifest whose object is gone can still have its bytes removed. */
     customerId: text("customer_id").notNull(),
     storageProviderId: text("storage_provider_id").notNull(),

@@ -1,0 +1,2 @@
+export * from "./key-provider.ts";
+export * from "./kms-errors.ts";
