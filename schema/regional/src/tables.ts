@@ -16,3 +16,4 @@ export * from "./storage-migrations.ts";
 export * from "./object-parts.ts";
 export * from "./bucket-settings.ts";
 export * from "./completed-uploads.ts";
+export * from "./customer-keys.ts";
