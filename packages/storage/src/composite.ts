@@ -26,6 +26,8 @@ export interface ComposedPart {
   size: number;
   md5Hex: string;
   sha256Hex: string;
+  /** How the part's blob is encrypted, as its manifest row records it (opaque here; null: plaintext). */
+  encryption: unknown;
 }
 
 /**

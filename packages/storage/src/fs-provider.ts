@@ -53,7 +53,8 @@ export class FsProvider implements StorageProvider {
     const counter = new HashingCounter(opts, this.digests?.digester(opts.expectedSize));
     try {
       // A deeper write queue than the default 16 KiB: chunks that pile up while a write is in flight go out as one writev.
-      await pipeline(body, counter, createWriteStream(tmp, { flags: "wx", flush: true, highWaterMark: WRITE_QUEUE_BYTES }));
+      const file = createWriteStream(tmp, { flags: "wx", flush: true, highWaterMark: WRITE_QUEUE_BYTES });
+      await (opts.transform ? pipeline(body, counter, opts.transform(), file) : pipeline(body, counter, file));
       const digests = await counter.finish(opts.contentMd5);
       const dest = this.pathOf(storageKey);
       await mkdir(dirname(dest), { recursive: true });

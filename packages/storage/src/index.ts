@@ -7,3 +7,4 @@ export * from "./s3-provider.ts";
 export * from "./backend-errors.ts";
 export * from "./storage-errors.ts";
 export * from "./digest-workers.ts";
+export * from "./sealing/index.ts";

@@ -1,4 +1,4 @@
-import type { Readable } from "node:stream";
+import type { Readable, Transform } from "node:stream";
 import type { StorageLocation } from "@s3gw/core";
 
 export interface StoredBlob {
@@ -15,6 +15,8 @@ export interface PutOptions {
   contentMd5?: Buffer;
   /** Upper bound on the body, refused with EntityTooLarge beyond it. */
   maxSize?: number;
+  /** Applied to the bytes after they are counted and hashed, before they are stored (sealing). */
+  transform?: () => Transform;
 }
 
 export interface ReadRange { start: number; end: number }

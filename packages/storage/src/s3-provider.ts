@@ -113,7 +113,13 @@ export class S3Provider implements StorageProvider {
       source.destroy(err);
     });
     pipeline(body, counter, () => {});
-    counter.pipe(source);
+    if (opts.transform) {
+      const transform = opts.transform();
+      transform.on("error", (err) => source.destroy(err));
+      counter.pipe(transform).pipe(source);
+    } else {
+      counter.pipe(source);
+    }
     const upload = new sdk.Upload({
       client: sdk.client,
       params: { ...this.writeParams, Bucket: this.bucket, Key, Body: source, Tagging: `tenant_id=${encodeURIComponent(prefix.slice(7, -1))}` },

@@ -3,6 +3,10 @@ import { AppError, CUSTOMER_ID_RE } from "@s3gw/core";
 import { isCompositeKey, newCompositeKey, partRanges, type ComposedPart, type PartManifests } from "./composite.ts";
 import { readSequence } from "./part-sequence.ts";
 import { BlobNotFoundError, type PutOptions, type ReadRange, type StorageProvider, type StoredBlob } from "./provider.ts";
+import { openSealed, SealStream } from "./sealing/index.ts";
+
+/** The data key of a part blob from the encryption its manifest row records; undefined for a plaintext part. */
+export type PartKeyOf = (part: ComposedPart) => Promise<Buffer | undefined>;
 
 /** Parts opened ahead of the one read, on a filesystem (file descriptors are cheap, and an open file survives an unlink). */
 const FS_PIN_WINDOW = 1024;
@@ -35,14 +39,20 @@ export class TenantStorage {
     this.manifests = manifests;
   }
 
-  put(body: Readable, opts: PutOptions): Promise<StoredBlob> {
-    return this.provider.put(this.prefix, body, opts);
+  /** Stores `body`, sealed under `dataKey` when given (the digests and size are of the plaintext). */
+  put(body: Readable, opts: PutOptions, dataKey?: Buffer): Promise<StoredBlob> {
+    return this.provider.put(this.prefix, body, dataKey ? { ...opts, transform: () => new SealStream(dataKey) } : opts);
   }
 
-  get(storageKey: string, range?: ReadRange): Promise<Readable> {
+  /**
+   * The plaintext of a blob (or `range` of it). `sealed`: the blob's data key and plaintext size
+   * when it is sealed; a sealed blob that does not authenticate fails the stream (SealedBlobError).
+   */
+  get(storageKey: string, range?: ReadRange, sealed?: { dataKey: Buffer; size: number }): Promise<Readable> {
     const key = this.own(storageKey);
-    if (isCompositeKey(key)) return this.partsOf(key, range).then((parts) => this.readParts(parts, range));
-    return this.provider.get(key, range);
+    if (isCompositeKey(key)) throw new Error("a composite key is read with partsOf and readParts");
+    if (!sealed) return this.provider.get(key, range);
+    return openSealed((r) => this.provider.get(key, r), sealed.dataKey, sealed.size, range);
   }
 
   delete(storageKey: string): Promise<void> {
@@ -66,9 +76,12 @@ export class TenantStorage {
     return parts;
   }
 
-  /** The bytes of `parts` (as partsOf returned them for `range`) in order, as one stream. */
-  readParts(parts: ComposedPart[], range?: ReadRange): Promise<Readable> {
-    const opens = partRanges(parts, range).map(({ part, range: r }) => () => this.provider.get(this.own(part.storageKey), r));
+  /** The bytes of `parts` (as partsOf returned them for `range`) in order, as one stream; sealed parts opened with `keyOf`. */
+  readParts(parts: ComposedPart[], range: ReadRange | undefined, keyOf: PartKeyOf): Promise<Readable> {
+    const opens = partRanges(parts, range).map(({ part, range: r }) => async () => {
+      const dataKey = await keyOf(part);
+      return this.get(part.storageKey, r, dataKey ? { dataKey, size: part.size } : undefined);
+    });
     return readSequence(opens, this.provider.type === "fs" ? FS_PIN_WINDOW : 0);
   }
 

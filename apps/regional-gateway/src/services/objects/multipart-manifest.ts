@@ -30,7 +30,7 @@ export class PartManifestStore implements PartManifests {
     // Only the parts a range touches: a small range of a 10,000-part object reads one or two rows.
     if (range) conds.push(lte(p.offsetBytes, range.end), gt(sql`${p.offsetBytes} + ${p.sizeBytes}`, range.start));
     const rows = await this.db
-      .select({ partNumber: p.partNumber, storageKey: p.storageKey, offset: p.offsetBytes, size: p.sizeBytes, md5Hex: p.etag, sha256Hex: p.sha256 })
+      .select({ partNumber: p.partNumber, storageKey: p.storageKey, offset: p.offsetBytes, size: p.sizeBytes, md5Hex: p.etag, sha256Hex: p.sha256, encryption: p.encryption })
       .from(p)
       .where(and(...conds))
       .orderBy(asc(p.partNumber));

@@ -1,0 +1,118 @@
+import { createDecipheriv } from "node:crypto";
+import { pipeline, Transform, type Readable, type TransformCallback } from "node:stream";
+import type { ReadRange } from "../provider.ts";
+import { DATA_KEY_BYTES, SEALED_SEGMENT_BYTES, SEGMENT_BYTES, sealedSpan, segmentAad, segmentCount, segmentNonce, TAG_BYTES, type SealedSpan } from "./segments.ts";
+
+/**
+ * A sealed blob that does not authenticate: a bit flipped, segments moved, cut short or
+ * extended, or opened with the wrong key. Integrity checks count it as a mismatch.
+ */
+export class SealedBlobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SealedBlobError";
+  }
+}
+
+/**
+ * Sealed segments in (from `span.cipherRange` of a blob of `plainSize` bytes), the plaintext of
+ * `span` out. A segment's plaintext is released only after its tag verifies, so no byte of a
+ * tampered segment ever reaches a client.
+ */
+export class OpenStream extends Transform {
+  private readonly key: Buffer;
+  private readonly lastSegment: number;
+  private readonly plainSize: number;
+  private index: number;
+  private skip: number;
+  private remaining: number;
+  private segmentsLeft: number;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(dataKey: Buffer, plainSize: number, span: SealedSpan) {
+    super({ highWaterMark: 256 * 1024 });
+    if (dataKey.length !== DATA_KEY_BYTES) throw new Error("a data key is 32 bytes");
+    this.key = dataKey;
+    this.plainSize = plainSize;
+    this.lastSegment = segmentCount(plainSize) - 1;
+    this.index = span.firstSegment;
+    this.skip = span.skip;
+    this.remaining = span.length;
+    this.segmentsLeft = span.segments;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    try {
+      for (let need = this.sealedBytesOf(this.index); this.segmentsLeft > 0 && this.pendingBytes >= need; need = this.sealedBytesOf(this.index)) {
+        this.openSegment(need);
+      }
+      if (this.segmentsLeft === 0 && this.pendingBytes > 0) throw new SealedBlobError("sealed blob is longer than its recorded size");
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  }
+
+  override _flush(done: TransformCallback): void {
+    done(this.segmentsLeft > 0 ? new SealedBlobError("sealed blob is shorter than its recorded size") : null);
+  }
+
+  private sealedBytesOf(index: number): number {
+    if (index < this.lastSegment) return SEALED_SEGMENT_BYTES;
+    return this.plainSize - this.lastSegment * SEGMENT_BYTES + TAG_BYTES;
+  }
+
+  private openSegment(sealedBytes: number): void {
+    const body = this.take(sealedBytes);
+    const decipher = createDecipheriv("aes-256-gcm", this.key, segmentNonce(this.index), { authTagLength: TAG_BYTES });
+    decipher.setAAD(segmentAad(this.index, this.index === this.lastSegment));
+    decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
+    let plain: Buffer;
+    try {
+      plain = Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]);
+    } catch {
+      throw new SealedBlobError(`segment ${this.index} of a sealed blob does not authenticate`);
+    }
+    this.index++;
+    this.segmentsLeft--;
+    const start = this.skip;
+    this.skip = 0;
+    const end = Math.min(plain.length, start + this.remaining);
+    this.remaining -= end - start;
+    if (end > start) this.push(start === 0 && end === plain.length ? plain : plain.subarray(start, end));
+  }
+
+  /** The first `bytes` pending bytes as one buffer (copied only when they span chunks). */
+  private take(bytes: number): Buffer {
+    this.pendingBytes -= bytes;
+    const head = this.pending[0]!;
+    if (head.length === bytes) return this.pending.shift()!;
+    if (head.length > bytes) {
+      this.pending[0] = head.subarray(bytes);
+      return head.subarray(0, bytes);
+    }
+    const out = Buffer.allocUnsafe(bytes);
+    let at = 0;
+    while (at < bytes) {
+      const chunk = this.pending[0]!;
+      const n = Math.min(chunk.length, bytes - at);
+      chunk.copy(out, at, 0, n);
+      at += n;
+      if (n === chunk.length) this.pending.shift();
+      else this.pending[0] = chunk.subarray(n);
+    }
+    return out;
+  }
+}
+
+/** The plaintext of `range` of a sealed blob, reading only the segments it needs through `read`. */
+export async function openSealed(read: (range: ReadRange | undefined) => Promise<Readable>, dataKey: Buffer, plainSize: number, range?: ReadRange): Promise<Readable> {
+  const span = sealedSpan(plainSize, range);
+  const source = await read(range ? span.cipherRange : undefined);
+  const opener = new OpenStream(dataKey, plainSize, span);
+  pipeline(source, opener, () => {});
+  return opener;
+}
