@@ -22,3 +22,4 @@ export * from "./policy/index.ts";
 export * from "./cors.ts";
 export * from "./post-policy.ts";
 export * from "./kms/index.ts";
+export * from "./sse/index.ts";

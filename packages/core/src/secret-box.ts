@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 
 /** Master key ids appear inside ciphertexts and the MASTER_KEYS list, so they avoid `.`, `:` and `,`. */
 export const MASTER_KEY_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -8,6 +8,9 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_BYTES = 32;
 const B64URL_RE = /^[A-Za-z0-9_-]*$/;
+/** HKDF salt of keyed digests: fixed, so a digest is reproducible from the master key and purpose alone. */
+const DIGEST_SALT = Buffer.from("s3gw keyed digest v1", "utf8");
+const DIGEST_RE = /^([A-Za-z0-9_-]{1,64})\.([0-9a-f]{64})$/;
 
 /**
  * The region's master keys for secrets at rest (AES-256-GCM). New secrets are sealed under
@@ -53,6 +56,35 @@ export class MasterKeyRing {
 
   keyIds(): string[] {
     return [...this.#keys.keys()];
+  }
+
+  /**
+   * `<active key id>.<hex HMAC-SHA256>` of `data` under a key derived (HKDF-SHA256) from the
+   * active master key for `purpose`: a value can be recognised later (an SSE-C key) without
+   * being stored. Each purpose has its own key, so digests of one use never verify in another.
+   */
+  keyedDigest(purpose: string, data: Buffer | string): string {
+    return `${this.activeKeyId}.${this.#digest(this.activeKeyId, purpose, data).toString("hex")}`;
+  }
+
+  /**
+   * Whether `data` has the digest `stored`, under the master key `stored` names (so digests made
+   * before a rotation keep verifying while that key is configured). Compared in constant time.
+   * Throws when `stored` is malformed or its key is not configured: that is damage or a
+   * configuration error, not a wrong value.
+   */
+  verifyKeyedDigest(purpose: string, data: Buffer | string, stored: string): boolean {
+    const m = DIGEST_RE.exec(stored);
+    if (!m) throw new Error("not a keyed digest");
+    const keyId = m[1]!;
+    if (!this.#keys.has(keyId)) throw new Error(`master key ${keyId} is not configured (MASTER_KEYS)`);
+    return timingSafeEqual(this.#digest(keyId, purpose, data), Buffer.from(m[2]!, "hex"));
+  }
+
+  /** `purpose` is a fixed label (e.g. "sse-c"); what the digest binds to belongs in `data`. HKDF is cheap, so nothing is cached. */
+  #digest(keyId: string, purpose: string, data: Buffer | string): Buffer {
+    const key = Buffer.from(hkdfSync("sha256", this.#keys.get(keyId)!, DIGEST_SALT, Buffer.from(`keyed-digest:${purpose}`, "utf8"), KEY_BYTES));
+    return createHmac("sha256", key).update(data).digest();
   }
 
   /** `v1.<key id>.<iv>.<tag>.<ciphertext>` (base64url parts). `context` is bound as AAD: the row the secret belongs to. */
