@@ -26,6 +26,9 @@ import { metricsHandler } from "./routes/metrics.ts";
 import { opsDashboardRoutes } from "./routes/ops-dashboard.ts";
 import { accessKeyRoutes } from "./routes/api/access-keys.ts";
 import { presignRoutes } from "./routes/api/presign.ts";
+import { customerKeyRoutes } from "./routes/api/customer-keys.ts";
+import { customerKeyStateRoutes } from "./routes/api/customer-keys-state.ts";
+import { cryptoShredRoutes } from "./routes/api/crypto-shred.ts";
 import { s3Edge } from "./routes/s3/edge.ts";
 
 /** Builds the regional gateway from its dependencies; binding a port is server.ts's job. */
@@ -57,6 +60,9 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/api/holds", holdRoutes());
   app.route("/api/objects", objectVerifyRoutes());
   app.route("/api", accessKeyRoutes());
+  app.route("/api", customerKeyRoutes());
+  app.route("/api", customerKeyStateRoutes());
+  app.route("/api", cryptoShredRoutes());
   app.route("/api/presign", presignRoutes());
   app.notFound((c) => onError(apiError.notFound(`no route for ${c.req.method} ${c.req.path}`), c));
   app.onError(onError);

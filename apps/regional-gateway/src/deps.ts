@@ -19,6 +19,8 @@ import { StorageTargets } from "./services/storage/storage-targets.ts";
 import { StorageMigrationWorker } from "./services/storage/storage-migration-worker.ts";
 import { CacheInvalidationListener } from "./services/cache/invalidation-listener.ts";
 import { RegionalCache } from "./services/cache/regional-cache.ts";
+import { keyStateCounts } from "./services/keys/customer-keys.ts";
+import { LocalKeyProvider } from "./services/keys/local-key-provider.ts";
 
 /** The region's own storage: a directory (`fs`) or a bucket of an S3-compatible service (`s3`). */
 async function hostedProvider(config: RegionalConfig, digests: DigestWorkers): Promise<StorageProvider> {
@@ -63,7 +65,7 @@ export async function openRegionalDeps(config: RegionalConfig, opts: { logger?: 
   const listener = new CacheInvalidationListener({ database: config.database, db: database.db, cache, logger });
   await listener.start();
   const audit = new AuditLog(database, logger);
-  const metrics = new GatewayMetrics({ region: config.region.region_id, auditQueueDepth: () => audit.queueDepth() });
+  const metrics = new GatewayMetrics({ region: config.region.region_id, auditQueueDepth: () => audit.queueDepth(), keyStates: () => keyStateCounts(database.db) });
   const health = new CustomerStorageHealth({ db: database.db, clock, logger, metrics, cache });
   const targets = new StorageTargets({
     hosted: storage,
@@ -71,7 +73,8 @@ export async function openRegionalDeps(config: RegionalConfig, opts: { logger?: 
     customerProvider: (row) => customerBucketProvider(config, row),
     onCustomerFailure: (targetId, err) => health.observe(targetId, err),
   });
-  const deps: Deps = { config, db: database.db, ping: database.ping, storage, targets, audit, logger, clock, stats: new RequestStats(), metrics, migrations: new StorageMigrationWorker(), cache, anomalyTallies: new AnomalyTallies() };
+  const deps: Deps = { config, db: database.db, ping: database.ping, storage, targets, audit, logger, clock, stats: new RequestStats(), metrics, migrations: new StorageMigrationWorker(), cache, anomalyTallies: new AnomalyTallies(),
+    keys: new LocalKeyProvider({ db: database.db, config, clock, cache, metrics }) };
   targets.setWritePolicy(customerStorageWritePolicy(deps));
   return {
     deps,

@@ -4,7 +4,7 @@ import type { regionalSchema } from "@s3gw/schema-regional";
 import type { StorageProvider } from "@s3gw/storage";
 import type { Logger } from "pino";
 import type { RegionalConfig } from "./config.ts";
-import type { Principal } from "@s3gw/core";
+import type { KeyProvider, Principal } from "@s3gw/core";
 import type { AuditLog } from "./services/audit/audit.ts";
 import type { S3Auth } from "./middleware/s3-auth.ts";
 import type { Customer } from "./services/access/customers.ts";
@@ -41,6 +41,8 @@ export interface Deps {
   cache: RegionalCache;
   /** Per-customer operation counts of this instance for the unusual-activity check. */
   anomalyTallies: AnomalyTallies;
+  /** Customer keys (KEKs): wraps and unwraps blobs' data keys (the local provider unless an external KMS is plugged in). */
+  keys: KeyProvider;
 }
 
 /** What a handler records about its operation; the audit middleware turns it into an operations_log row. */

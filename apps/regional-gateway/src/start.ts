@@ -11,6 +11,7 @@ import { startCustomerStorageMonitor } from "./services/storage/customer-storage
 import { startGdprDeadlineTimer } from "./services/gdpr/gdpr.ts";
 import { startLifecycleWorker } from "./services/objects/lifecycle-worker.ts";
 import { startPeriodic } from "./services/ops/periodic.ts";
+import { startKeyMaintenance } from "./services/keys/key-maintenance.ts";
 
 /** True only for addresses that accept connections from this machine alone. */
 export function isLoopbackHost(host: string): boolean {
@@ -42,6 +43,7 @@ export async function startRegionalGateway(
   const stopLifecycle = startLifecycleWorker(deps, config.lifecycleIntervalMs);
   const stopCheckpoints = startCheckpointWorker(deps, config.auditCheckpointIntervalMs);
   const stopScrub = startIntegrityScrub(deps);
+  const stopKeys = startKeyMaintenance(deps);
   // A migration this region's previous process was running: release it and finish its journal.
   const recovered = deps.migrations.recover(deps).catch((err: unknown) => logger.error({ err: (err as Error).message }, "storage migration recovery failed"));
 
@@ -79,6 +81,7 @@ export async function startRegionalGateway(
       stopStorageMonitor();
       stopLifecycle();
       stopCheckpoints();
+      stopKeys();
       await stopScrub();
       // A running migration finishes the object it is moving, then stops (resumable).
       await recovered;

@@ -7,6 +7,7 @@ import type { CustomerRules } from "../compliance/rules.ts";
 import type { Bucket } from "../objects/buckets.ts";
 import type { StorageConfigRow } from "../storage/customer-storage.ts";
 import type { LifecycleRule } from "@s3gw/schema-regional";
+import type { CachedKeyEntry } from "../keys/key-store.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
 /** The channel migration 0004's triggers notify on every change to a cached table. */
@@ -53,6 +54,8 @@ export class RegionalCache {
   readonly storageConfigs: TtlCache<{ config?: StorageConfigRow }>;
   /** A bucket's lifecycle rules by bucket id (PUT and HEAD announce expiry); `rules` absent: none. */
   readonly lifecycles: TtlCache<{ rules?: LifecycleRule[] }>;
+  /** Customer keys (state, opened KEK material in memory only) and default key ids, by customer first (see keys/key-store.ts). */
+  readonly customerKeys: TtlCache<CachedKeyEntry>;
 
   private readonly logger: Logger;
 
@@ -67,10 +70,11 @@ export class RegionalCache {
     this.bucketPolicies = new TtlCache(o);
     this.storageConfigs = new TtlCache(o);
     this.lifecycles = new TtlCache(o);
+    this.customerKeys = new TtlCache(o);
   }
 
   private all() {
-    return [this.accessKeys, this.customers, this.buckets, this.rules, this.bucketSettings, this.bucketPolicies, this.storageConfigs, this.lifecycles] as const;
+    return [this.accessKeys, this.customers, this.buckets, this.rules, this.bucketSettings, this.bucketPolicies, this.storageConfigs, this.lifecycles, this.customerKeys] as const;
   }
 
   /**
@@ -105,6 +109,7 @@ export class RegionalCache {
     }
     else if (t === "customer_storage" && c) this.storageConfigs.invalidate(c);
     else if (t === "bucket_lifecycle" && i) this.lifecycles.invalidate(i);
+    else if ((t === "customer_keys" || t === "customer_key_versions") && c) this.customerKeys.invalidatePrefix(`${c}\u0000`);
     else this.clear(); // TRUNCATE ('*'), or a shape this version does not know
   }
 }

@@ -26,8 +26,10 @@ export class GatewayMetrics {
   private readonly duration: Histogram<"operation" | "status">;
   private readonly bytesIn: Counter;
   private readonly bytesOut: Counter;
+  private readonly dataKeys: Counter<"operation">;
 
-  constructor(opts: { region: string; auditQueueDepth: () => number }) {
+  /** `keyStates`: customer keys by state (counted in the database when scraped). */
+  constructor(opts: { region: string; auditQueueDepth: () => number; keyStates?: () => Promise<Record<string, number>> }) {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ region: opts.region });
     collectDefaultMetrics({ register: this.registry });
@@ -49,6 +51,27 @@ export class GatewayMetrics {
         this.set(opts.auditQueueDepth());
       },
     });
+    this.dataKeys = new Counter({ name: "s3gw_data_keys_total", help: "Data keys generated and decrypted by this instance's key provider.", labelNames: ["operation"], registers });
+    const keyStates = opts.keyStates;
+    if (keyStates) {
+      new Gauge({
+        name: "s3gw_customer_keys",
+        help: "Customer keys (KEKs) of the region by state.",
+        labelNames: ["state"],
+        registers,
+        async collect() {
+          // A database outage must not fail the whole scrape: the gauge keeps its last values.
+          const counts = await keyStates().catch(() => undefined);
+          if (!counts) return;
+          this.reset();
+          for (const state of ["Enabled", "Disabled", "PendingDeletion", "Destroyed"]) this.set({ state }, counts[state] ?? 0);
+        },
+      });
+    }
+  }
+
+  countDataKey(operation: "generate" | "decrypt"): void {
+    this.dataKeys.inc({ operation });
   }
 
   observe(o: RequestOutcome): void {
