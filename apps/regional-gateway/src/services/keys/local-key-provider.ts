@@ -93,16 +93,18 @@ export class LocalKeyProvider implements KeyProvider {
 
   /** Created on first use; two first uses at once (here or on another instance) get the same key. */
   async defaultKeyId(customerId: string): Promise<string> {
-    const entry = await this.deps.cache.customerKeys.get(defaultCacheKey(customerId), async () => {
+    const entry = await this.cache.get(defaultCacheKey(customerId), async () => {
       const existing = await findDefaultKeyId(this.deps.db, customerId);
-      return existing ? { defaultKeyId: existing } : undefined;
+      if (existing) return { defaultKeyId: existing };
+      if (!(await findCustomer(this.deps, customerId))) return undefined;
+      await insertKey(this.deps, { customerId, description: "default key", isDefault: true, createdBy: "system:default-key" });
+      // Ours, or the one a concurrent first use inserted (the partial unique index let only one in).
+      const created = await findDefaultKeyId(this.deps.db, customerId);
+      if (!created) throw new Error(`customer ${customerId}: the default key was neither created nor found`);
+      return { defaultKeyId: created };
     });
-    if (entry?.defaultKeyId) return entry.defaultKeyId;
-    if (!(await findCustomer(this.deps, customerId))) throw kmsError.notFound("default key");
-    await insertKey(this.deps, { customerId, description: "default key", isDefault: true, createdBy: "system:default-key" });
-    const keyId = await findDefaultKeyId(this.deps.db, customerId);
-    if (!keyId) throw new Error(`customer ${customerId}: the default key was neither created nor found`);
-    return keyId;
+    if (!entry?.defaultKeyId) throw kmsError.notFound("default key");
+    return entry.defaultKeyId;
   }
 
   /**
