@@ -8,6 +8,7 @@ import { LOCK_WRITE_HEADERS } from "./object-lock-headers.ts";
 import { deleteBucketLifecycleHandler, getBucketLifecycleHandler, putBucketLifecycleHandler } from "./bucket-lifecycle.ts";
 import { deleteBucketTaggingHandler, getBucketTaggingHandler, putBucketTaggingHandler } from "./bucket-tagging.ts";
 import { deleteBucketCorsHandler, getBucketCorsHandler, putBucketCorsHandler } from "./bucket-cors.ts";
+import { deleteBucketEncryptionHandler, getBucketEncryptionHandler, putBucketEncryptionHandler, updateObjectEncryptionHandler } from "./bucket-encryption.ts";
 import { postObjectHandler } from "./post-object.ts";
 import { completeMultipartUploadHandler } from "./complete-multipart.ts";
 import { copyObjectHandler } from "./copy-object.ts";
@@ -97,6 +98,9 @@ export const S3_OPERATIONS: readonly S3Operation[] = [
   { name: "PutBucketCors", action: "s3:PutBucketCORS", method: "PUT", scope: "bucket", sub: "cors", permission: "write", body: xmlBody(64 * 1024), reads: [], handler: (c, b) => putBucketCorsHandler(c, b) },
   { name: "GetBucketCors", action: "s3:GetBucketCORS", method: "GET", scope: "bucket", sub: "cors", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketCorsHandler(c, b) },
   { name: "DeleteBucketCors", action: "s3:PutBucketCORS", method: "DELETE", scope: "bucket", sub: "cors", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketCorsHandler(c, b) },
+  { name: "PutBucketEncryption", action: "s3:PutEncryptionConfiguration", method: "PUT", scope: "bucket", sub: "encryption", permission: "write", body: xmlBody(16 * 1024), reads: [], handler: (c, b) => putBucketEncryptionHandler(c, b) },
+  { name: "GetBucketEncryption", action: "s3:GetEncryptionConfiguration", method: "GET", scope: "bucket", sub: "encryption", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketEncryptionHandler(c, b) },
+  { name: "DeleteBucketEncryption", action: "s3:PutEncryptionConfiguration", method: "DELETE", scope: "bucket", sub: "encryption", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketEncryptionHandler(c, b) },
   // A browser form upload: `bytes` bounds the file; the fields are bounded by post-form.ts.
   { name: "PostObject", action: "s3:PutObject", method: "POST", scope: "bucket", permission: "write", body: { kind: "bytes", maxBytes: 5 * GiB }, reads: [], authenticatedBy: "form", handler: (c, b) => postObjectHandler(c, b) },
   { name: "GetBucketAcl", method: "GET", scope: "bucket", sub: "acl", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketAclHandler(c, b) },
@@ -122,6 +126,7 @@ export const S3_OPERATIONS: readonly S3Operation[] = [
   { name: "CreateBucket", method: "PUT", scope: "bucket", permission: "write", body: xmlBody(64 * 1024), reads: [...ACL, "x-amz-object-ownership", "x-amz-bucket-object-lock-enabled"], handler: (c, b) => createBucketHandler(c, b) },
   { name: "DeleteBucket", method: "DELETE", scope: "bucket", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketHandler(c, b) },
 
+  { name: "UpdateObjectEncryption", action: "s3:PutObject", method: "PUT", scope: "object", sub: "encryption", permission: "write", body: NONE, reads: [], handler: () => updateObjectEncryptionHandler() },
   { name: "GetObjectAcl", method: "GET", scope: "object", sub: "acl", permission: "read", body: NONE, reads: [], handler: getObjectAclHandler },
   { name: "PutObjectAcl", method: "PUT", scope: "object", sub: "acl", permission: "write", body: xmlBody(64 * 1024), reads: ACL, handler: putObjectAclHandler },
   { name: "GetObjectLegalHold", method: "GET", scope: "object", sub: "legal-hold", permission: "read", body: NONE, reads: [], handler: getObjectLegalHoldHandler },
@@ -148,7 +153,7 @@ export const S3_OPERATIONS: readonly S3Operation[] = [
 
 /** Sub-resources S3 defines that this gateway does not serve: refused explicitly, never mistaken for a plain GET/PUT. */
 export const UNSUPPORTED_SUBRESOURCES = [
-  "encryption", "website", "logging", "notification",
+  "website", "logging", "notification",
   "replication", "restore", "select", "requestPayment", "accelerate",
   "analytics", "inventory", "metrics", "intelligent-tiering",
   "session", "metadataTable", "metadataConfiguration", "renameObject",
