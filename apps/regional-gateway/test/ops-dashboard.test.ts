@@ -114,6 +114,7 @@ describe("GET /ops/dashboard: JSON", () => {
       gdpr_requests: { pending: 0, overdue: 0, due_soon: 0, due_soon_days: 7 },
       legal_holds: 0,
       retained_objects: 0,
+      keys: expect.objectContaining({ shreds_pending: 0 }), // customer keys: test/customer-keys.test.ts
     });
     await sql`insert into compliance_events (customer_id, event_type, severity, event_description) values
       ('acme-corp', 'integrity_mismatch', 'critical', 'open critical'),
@@ -134,6 +135,7 @@ describe("GET /ops/dashboard: JSON", () => {
       gdpr_requests: { pending: 3, overdue: 1, due_soon: 1, due_soon_days: 7 },
       legal_holds: 1,
       retained_objects: 1,
+      keys: expect.objectContaining({ shreds_pending: 0 }),
     });
   });
 });

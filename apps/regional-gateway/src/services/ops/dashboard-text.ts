@@ -49,6 +49,7 @@ export function renderRegionalDashboard(d: RegionalDashboard): string {
       `  GDPR requests    ${g.pending} pending, ${g.overdue} overdue, ${g.due_soon} due within ${g.due_soon_days} days`,
       `  legal holds      ${c.legal_holds} objects`,
       `  retention        ${c.retained_objects} objects under retention`,
+      `  customer keys    ${c.keys.enabled} enabled, ${c.keys.disabled} disabled, ${c.keys.pending_deletion} pending deletion, ${c.keys.destroyed} destroyed; ${c.keys.shreds_pending} crypto-shreds pending`,
     );
   }
   out.push("");

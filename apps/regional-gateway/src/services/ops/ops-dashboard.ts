@@ -1,4 +1,4 @@
-import { complianceEvents, dataSubjectRequests, objectMetadata } from "@s3gw/schema-regional";
+import { complianceEvents, cryptoShredRequests, customerKeys, dataSubjectRequests, objectMetadata } from "@s3gw/schema-regional";
 import { and, count, desc, gt, gte, inArray, isNull, lt, ne, sql } from "drizzle-orm";
 import type { Deps, RegionalDb } from "../../env.ts";
 import type { WindowSummary } from "./request-stats.ts";
@@ -34,6 +34,8 @@ export interface RegionalDashboard {
     gdpr_requests: { pending: number; overdue: number; due_soon: number; due_soon_days: number };
     legal_holds: number;
     retained_objects: number;
+    /** Customer keys (KEKs) by state, and crypto-shred requests waiting out their delay. */
+    keys: { enabled: number; disabled: number; pending_deletion: number; destroyed: number; shreds_pending: number };
   } | null;
 }
 
@@ -62,7 +64,7 @@ export async function buildDashboard(deps: Deps, opts: { top: number }): Promise
 async function regionRows(db: RegionalDb, now: Date, top: number) {
   const bytes = sql<number>`coalesce(sum(${objectMetadata.sizeBytes}), 0)`.mapWith(Number);
   const dueSoon = new Date(now.getTime() + GDPR_DUE_SOON_DAYS * DAY_MS);
-  const [perCustomer, [totals], violations, [gdpr]] = await Promise.all([
+  const [perCustomer, [totals], violations, [gdpr], keyStates, [shreds]] = await Promise.all([
     db
       .select({ customer_id: objectMetadata.customerId, objects: count(), bytes })
       .from(objectMetadata)
@@ -91,7 +93,10 @@ async function regionRows(db: RegionalDb, now: Date, top: number) {
       })
       .from(dataSubjectRequests)
       .where(inArray(dataSubjectRequests.status, ["pending", "in_progress"])),
+    db.select({ state: customerKeys.state, n: count() }).from(customerKeys).groupBy(customerKeys.state),
+    db.select({ n: count() }).from(cryptoShredRequests).where(sql`${cryptoShredRequests.status} = 'pending'`),
   ]);
+  const keysIn = (state: string) => keyStates.find((k) => k.state === state)?.n ?? 0;
   const bySeverity = (s: string) => violations.find((v) => v.severity === s)?.n ?? 0;
   return {
     storage: {
@@ -111,6 +116,7 @@ async function regionRows(db: RegionalDb, now: Date, top: number) {
       gdpr_requests: { pending: gdpr?.pending ?? 0, overdue: gdpr?.overdue ?? 0, due_soon: gdpr?.dueSoon ?? 0, due_soon_days: GDPR_DUE_SOON_DAYS },
       legal_holds: totals?.held ?? 0,
       retained_objects: totals?.retained ?? 0,
+      keys: { enabled: keysIn("Enabled"), disabled: keysIn("Disabled"), pending_deletion: keysIn("PendingDeletion"), destroyed: keysIn("Destroyed"), shreds_pending: shreds?.n ?? 0 },
     },
   };
 }
