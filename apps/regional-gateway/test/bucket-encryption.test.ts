@@ -1,7 +1,4 @@
-import {
-  DeleteBucketEncryptionCommand, DeleteBucketPolicyCommand, GetBucketEncryptionCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand, S3Client,
-} from "@aws-sdk/client-s3";
-import type { KeyProvider } from "@s3gw/core";
+import { DeleteBucketEncryptionCommand, DeleteBucketPolicyCommand, GetBucketEncryptionCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import type postgres from "postgres";
 import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,7 +14,6 @@ let acme: ReturnType<typeof s3>;
 let sdk: S3Client;
 let readOnly: S3Client;
 let globexSdk: S3Client;
-let keys: KeyProvider;
 
 const config = (rule: string) => `<ServerSideEncryptionConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${rule}</ServerSideEncryptionConfiguration>`;
 const rule = (algorithm: string, extra = "", keyId?: string) =>
@@ -28,10 +24,7 @@ async function refusal(res: Response) {
   const body = await res.text();
   return [res.status, xmlValue(body, "Code"), xmlValue(body, "Message")];
 }
-const getConfig = async (client: S3Client, Bucket: string) => {
-  const { ServerSideEncryptionConfiguration } = await client.send(new GetBucketEncryptionCommand({ Bucket }));
-  return { ServerSideEncryptionConfiguration };
-};
+const getConfig = async (client: S3Client, Bucket: string) => ({ ServerSideEncryptionConfiguration: (await client.send(new GetBucketEncryptionCommand({ Bucket }))).ServerSideEncryptionConfiguration });
 
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
@@ -40,7 +33,6 @@ beforeAll(async () => {
   sdk = sdkClient(fi.url, await createAccessKey(fi.url, "acme-corp"));
   readOnly = sdkClient(fi.url, await createAccessKey(fi.url, "acme-corp", { permission: "read-only" }));
   globexSdk = await sdkFor(fi.url, "globex", ["shared-name", "globex-only"]);
-  keys = fi.deps.keys;
 });
 afterAll(async () => {
   for (const c of [sdk, readOnly, globexSdk]) c?.destroy();
@@ -81,7 +73,13 @@ describe("PUT/GET/DELETE ?encryption", () => {
     expect(await bucketDefaultEncryption(fi.deps, bucket)).toEqual({ mode: "AES256", bucketKeyEnabled: false, blocksSseC: false });
     expect((await acme("/enc-b?encryption", { method: "DELETE" })).status).toBe(204);
     expect(await bucketDefaultEncryption(fi.deps, bucket)).toEqual({ mode: "AES256", bucketKeyEnabled: false, blocksSseC: false });
-    const ops = await sql`select operation_type, result, compliance_info from operations_log where bucket_name = 'enc-b' and operation_type in ('PutBucketEncryption', 'DeleteBucketEncryption') order by created_at`;
+    // Writes read the default through the bucket-settings cache: one query for a cold bucket, then none.
+    let selects = 0;
+    const counted = new Proxy(fi.deps.db, { get: (t, p) => (p === "select" && selects++, typeof Reflect.get(t, p) === "function" ? Reflect.get(t, p).bind(t) : Reflect.get(t, p)) });
+    const cold = await findBucket(fi.deps, "acme-corp", "enc-pol");
+    for (let i = 0; i < 50; i++) await bucketDefaultEncryption({ ...fi.deps, db: counted }, i % 2 ? bucket : cold);
+    expect(selects).toBe(1);
+    const ops = await sql`select operation_type, result from operations_log where bucket_name = 'enc-b' and operation_type in ('PutBucketEncryption', 'DeleteBucketEncryption') order by created_at`;
     expect(ops.map((o) => [o.operation_type, o.result])).toEqual([
       ["PutBucketEncryption", "success"], ["PutBucketEncryption", "success"], ["PutBucketEncryption", "success"], ["DeleteBucketEncryption", "success"],
     ]);
@@ -129,8 +127,8 @@ describe("KMSMasterKeyID", () => {
   });
 
   it("the customer's own key is accepted, by id or ARN; another customer's key is refused exactly like an unknown one", async () => {
-    const own = await keys.defaultKeyId("acme-corp");
-    const foreign = await keys.defaultKeyId("globex");
+    const own = await fi.deps.keys.defaultKeyId("acme-corp");
+    const foreign = await fi.deps.keys.defaultKeyId("globex");
     await sdk.send(new PutBucketEncryptionCommand({ Bucket: "enc-kms", ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: own } }] } }));
     expect((await getConfig(sdk, "enc-kms")).ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: "aws:kms", KMSMasterKeyID: own });
     expect(await bucketDefaultEncryption(fi.deps, await findBucket(fi.deps, "acme-corp", "enc-kms"))).toMatchObject({ mode: "aws:kms", keyId: own });

@@ -45,6 +45,9 @@ export const sseError = {
   /** An UploadPart whose SSE-C headers do not match its upload's (present vs absent). */
   partEncryptionMissing: () =>
     s3Error("InvalidRequest", "The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters."),
+  /** An SSE-C write (PutObject, CopyObject, POST, multipart) to a bucket whose configuration blocks SSE-C: 403, as S3 answers. */
+  customerBlocked: () =>
+    s3Error("AccessDenied", "This bucket has blocked upload requests that specify Server Side Encryption with Customer provided keys (SSE-C). Please specify a different server-side encryption type"),
   /** An UploadPart with another customer key than its upload's. */
   partEncryptionMismatch: () => s3Error("InvalidRequest", "The provided encryption parameters did not match the ones used originally."),
 };
