@@ -6,7 +6,7 @@ import type { LocalKeyProvider } from "../src/services/keys/local-key-provider.t
 import { openKek } from "../src/services/keys/key-material.ts";
 import { everyStoredText } from "./customer-storage-helpers.ts";
 import { createKey, keyAction, keyApi, keysPath, kmsOutcome } from "./customer-keys-helpers.ts";
-import { adminAuth, allPages, bearer, mintToken, register, startTestRegion, TEST_MASTER_KEYS, type TestRegion } from "./harness.ts";
+import { allPages, bearer, mintToken, register, startTestRegion, TEST_MASTER_KEYS, type TestRegion } from "./harness.ts";
 
 let fi: TestRegion;
 let sql: postgres.Sql;
@@ -180,18 +180,4 @@ describe("customer key API", () => {
     expect(denied[0]!.n).toBeGreaterThanOrEqual(3);
   });
 
-  it("shows keys by state on the ops dashboard", async () => {
-    const text = await (await fetch(`${fi.url}/ops/dashboard`, { headers: { ...adminAuth, accept: "text/plain" } })).text();
-    expect(text).toMatch(/^ {2}customer keys {4}\d+ enabled, \d+ disabled, \d+ pending deletion, \d+ destroyed; 0 crypto-shreds pending$/m);
-    const d = (await (await fetch(`${fi.url}/ops/dashboard`, { headers: { ...adminAuth, accept: "application/json" } })).json()) as { compliance: { keys: Record<string, number> } };
-    const [counted] = await sql`select count(*) filter (where state = 'Enabled')::int as enabled, count(*) filter (where state = 'Disabled')::int as disabled from customer_keys`;
-    expect(d.compliance.keys).toMatchObject({ enabled: counted!.enabled, disabled: counted!.disabled, shreds_pending: 0 });
-  });
-
-  it("counts keys by state and data keys in /metrics", async () => {
-    const text = await (await fetch(`${fi.url}/metrics`)).text();
-    expect(text).toMatch(/s3gw_customer_keys\{state="Enabled",region="FI-HEL"\} \d+/);
-    expect(text).toMatch(/s3gw_data_keys_total\{operation="generate",region="FI-HEL"\} [1-9]/);
-    expect(text).toMatch(/s3gw_data_keys_total\{operation="decrypt",region="FI-HEL"\} [1-9]/);
-  });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { apiError, type MasterKeyRing } from "@s3gw/core";
+import { AppError, type MasterKeyRing } from "@s3gw/core";
 import { customerKeys, customerKeyVersions, type CustomerKeyState } from "@s3gw/schema-regional";
 import { and, eq, isNotNull } from "drizzle-orm";
 import type { Deps, RegionalDb } from "../../env.ts";
@@ -30,7 +30,8 @@ export type KeyCtx = Pick<Deps, "db" | "config" | "clock">;
 
 export function masterRing(config: Deps["config"]): MasterKeyRing {
   const ring = config.masterKeys;
-  if (!ring) throw apiError.unavailable("customer keys are unavailable: this region has no master key configured (MASTER_KEYS, MASTER_KEY_ID)");
+  // S3's code: the JSON API renders it SERVICE_UNAVAILABLE, the S3 API ServiceUnavailable (errors.ts).
+  if (!ring) throw new AppError("ServiceUnavailable", 503, "Customer keys are unavailable: this region has no master key configured (MASTER_KEYS, MASTER_KEY_ID).");
   return ring;
 }
 
