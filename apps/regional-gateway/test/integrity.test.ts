@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { unlink, writeFile } from "node:fs/promises";
+import { readFile, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type postgres from "postgres";
 import { postgresClient } from "@s3gw/db";
@@ -10,6 +10,8 @@ let de: TestRegion;
 let sql: postgres.Sql;
 let vault: ReturnType<typeof s3>;
 const tokens: Record<string, string> = {};
+/** b.txt as the gateway stored it (sealed), kept to restore it after the intruder test. */
+let sealedBravo: Buffer;
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
 interface Report {
@@ -68,6 +70,9 @@ describe("POST /api/objects/verify", () => {
 
   it("detects bytes changed on disk behind the gateway's back, once", async () => {
     expect((await summary()).compliance_percentage).toBe(100);
+    // The stored bytes are sealed (never the plaintext); an intruder's edit fails to authenticate.
+    sealedBravo = await readFile(await storagePath("ledger", "b.txt"));
+    expect(sealedBravo.includes("bravo")).toBe(false);
     await writeFile(await storagePath("ledger", "b.txt"), "bravo, edited by an intruder");
 
     // An auditor reads, but does not run a verification (it changes object state and raises events).
@@ -80,7 +85,7 @@ describe("POST /api/objects/verify", () => {
     const report = (await res.json()) as Report;
     expect(report).toMatchObject({ checked: 3, ok: 2 });
     expect(report.mismatched).toEqual([
-      { bucket: "ledger", key: "b.txt", expected_sha256: sha256("bravo"), actual_sha256: sha256("bravo, edited by an intruder"), reason: "hash_mismatch" },
+      { bucket: "ledger", key: "b.txt", expected_sha256: sha256("bravo"), actual_sha256: null, reason: "hash_mismatch" },
     ]);
     expect((await objectStatus("b.txt")).compliance_status).toBe("integrity_failed");
 
@@ -91,7 +96,7 @@ describe("POST /api/objects/verify", () => {
       bucket_name: "ledger",
       object_key: "b.txt",
       resolved_at: null,
-      details: { expected_sha256: sha256("bravo"), actual_sha256: sha256("bravo, edited by an intruder"), reason: "hash_mismatch" },
+      details: { expected_sha256: sha256("bravo"), actual_sha256: null, reason: "hash_mismatch" },
     });
     const hours = (events[0]!.remediation_deadline.getTime() - events[0]!.created_at.getTime()) / 3_600_000;
     expect(hours).toBe(24);
@@ -115,7 +120,7 @@ describe("POST /api/objects/verify", () => {
     expect(report.checked).toBe(4);
     expect(report.ok).toBe(2);
     expect(report.mismatched.map((m) => [m.key, m.reason, m.actual_sha256]).sort()).toEqual([
-      ["b.txt", "hash_mismatch", sha256("bravo, edited by an intruder")],
+      ["b.txt", "hash_mismatch", null],
       ["d.txt", "missing_data", null],
     ]);
     expect((await objectStatus("d.txt")).compliance_status).toBe("missing_data");
@@ -124,7 +129,7 @@ describe("POST /api/objects/verify", () => {
   });
 
   it("marks an object compliant again once its bytes are restored or rewritten", async () => {
-    await writeFile(await storagePath("ledger", "b.txt"), "bravo");
+    await writeFile(await storagePath("ledger", "b.txt"), sealedBravo);
     expect(await (await verify({ customer_id: "vault-co", bucket: "ledger", key: "b.txt" })).json()).toMatchObject({ checked: 1, ok: 1, mismatched: [] });
     expect((await objectStatus("b.txt")).compliance_status).toBe("compliant");
     expect((await vault("/archive/d.txt", { method: "PUT", body: "delta again" })).status).toBe(200);

@@ -54,7 +54,9 @@ class PartSequence extends Readable {
   private fill(count: number): void {
     while (this.ahead.length < count && this.next < this.opens.length) {
       const opened = this.opens[this.next++]!();
-      opened.catch(() => {}); // awaited in order later; never an unhandled rejection meanwhile
+      // Awaited in order later: meanwhile neither a failed open nor a part failing while it waits
+      // (noticed by advance() through `errored`) is an unhandled rejection or error event.
+      opened.then((part) => void part.on("error", () => {}), () => {});
       this.ahead.push(opened);
     }
   }
@@ -76,6 +78,12 @@ class PartSequence extends Readable {
     }
     if (this.destroyed) {
       part.destroy();
+      return;
+    }
+    // A part opened ahead may have failed while it waited (a sealed part that did not
+    // authenticate): it will emit nothing more, so its failure is the sequence's now.
+    if (part.errored) {
+      this.destroy(part.errored);
       return;
     }
     this.current = part;

@@ -3,7 +3,7 @@ import { AppError, CUSTOMER_ID_RE } from "@s3gw/core";
 import { isCompositeKey, newCompositeKey, partRanges, type ComposedPart, type PartManifests } from "./composite.ts";
 import { readSequence } from "./part-sequence.ts";
 import { BlobNotFoundError, type PutOptions, type ReadRange, type StorageProvider, type StoredBlob } from "./provider.ts";
-import { openSealed, SealStream } from "./sealing/index.ts";
+import { openSealed, SealedBlobError, SealStream } from "./sealing/index.ts";
 
 /** The data key of a part blob from the encryption its manifest row records; undefined for a plaintext part. */
 export type PartKeyOf = (part: ComposedPart) => Promise<Buffer | undefined>;
@@ -80,7 +80,12 @@ export class TenantStorage {
   readParts(parts: ComposedPart[], range: ReadRange | undefined, keyOf: PartKeyOf): Promise<Readable> {
     const opens = partRanges(parts, range).map(({ part, range: r }) => async () => {
       const dataKey = await keyOf(part);
-      return this.get(part.storageKey, r, dataKey ? { dataKey, size: part.size } : undefined);
+      const stream = await this.get(part.storageKey, r, dataKey ? { dataKey, size: part.size } : undefined);
+      // Registered before the sequence's own listener: the failure names its part by the time anyone sees it.
+      stream.once("error", (err) => {
+        if (err instanceof SealedBlobError) err.partNumber ??= part.partNumber;
+      });
+      return stream;
     });
     return readSequence(opens, this.provider.type === "fs" ? FS_PIN_WINDOW : 0);
   }

@@ -17,6 +17,8 @@ export interface EncryptionDocument {
   keyId: string;
   /** `x-amz-server-side-encryption-context` as given (base64 JSON), SSE-KMS only. */
   kmsContext?: string;
+  /** `x-amz-server-side-encryption-bucket-key-enabled` as asked (answered back; every data key is per blob regardless). */
+  bucketKeyEnabled?: boolean;
   /** SSE-C: `<master key id>.<hex HMAC-SHA256>` of the customer-provided key; never the key. */
   customerKeyHmac?: string;
   /** The blob's data key wrapped by version `keyVersion` of the KEK (SSE-C: by the customer's key first). */

@@ -8,6 +8,9 @@ import { DATA_KEY_BYTES, SEALED_SEGMENT_BYTES, SEGMENT_BYTES, sealedSpan, segmen
  * extended, or opened with the wrong key. Integrity checks count it as a mismatch.
  */
 export class SealedBlobError extends Error {
+  /** The part of a multipart object it was read as, when it was one. */
+  partNumber: number | undefined;
+
   constructor(message: string) {
     super(message);
     this.name = "SealedBlobError";
@@ -66,7 +69,7 @@ export class OpenStream extends Transform {
   }
 
   private openSegment(sealedBytes: number): void {
-    const body = this.take(sealedBytes);
+    const body = this.takePending(sealedBytes);
     const decipher = createDecipheriv("aes-256-gcm", this.key, segmentNonce(this.index), { authTagLength: TAG_BYTES });
     decipher.setAAD(segmentAad(this.index, this.index === this.lastSegment));
     decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
@@ -86,7 +89,7 @@ export class OpenStream extends Transform {
   }
 
   /** The first `bytes` pending bytes as one buffer (copied only when they span chunks). */
-  private take(bytes: number): Buffer {
+  private takePending(bytes: number): Buffer {
     this.pendingBytes -= bytes;
     const head = this.pending[0]!;
     if (head.length === bytes) return this.pending.shift()!;

@@ -14,6 +14,7 @@ import { parseLockHeaders } from "./object-lock-headers.ts";
 import { isoDate, xml } from "./xml-response.ts";
 import { findBucket } from "../../services/objects/buckets.ts";
 import { versionHeader, writtenVersionHeader } from "../../services/objects/versions.ts";
+import { encryptionHeaders, requestedSse } from "./object-encryption.ts";
 
 /** The source version's id goes out as `x-amz-copy-source-version-id`. */
 const renameVersionHeader = (h: Record<string, string>): Record<string, string> =>
@@ -40,7 +41,8 @@ export async function copyObjectHandler(c: Context<AppEnv>, bucketName: string, 
   op.info = { ...op.info, copy_source: `${src.bucket}/${src.key}` };
   const metadataDirective = directive(c, "metadata");
   const taggingDirective = directive(c, "tagging");
-  if (src.bucket === bucketName && src.key === key && src.versionId === undefined && metadataDirective !== "REPLACE") {
+  const sse = requestedSse(c);
+  if (src.bucket === bucketName && src.key === key && src.versionId === undefined && metadataDirective !== "REPLACE" && sse === undefined) {
     throw s3Error("InvalidRequest", "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
   }
   const sourceCountry = sourceCountryOf(c);
@@ -56,14 +58,14 @@ export async function copyObjectHandler(c: Context<AppEnv>, bucketName: string, 
     const meta: NewObject = { contentType: headers.contentType, userMetadata: headers.userMetadata, systemMetadata: headers.systemMetadata, tags };
     const prepared = await prepareObjectWrite({
       ctx,
-      input: { bucketName, key, sourceCountry, contentType: meta.contentType, declaredSize: source.row.sizeBytes, condition: writeCondition(c.req.raw.headers), bypassGovernance: () => governanceBypass(c), lock: parseLockHeaders(c.req.raw.headers, deps.clock.now()) },
+      input: { bucketName, key, sourceCountry, contentType: meta.contentType, declaredSize: source.row.sizeBytes, condition: writeCondition(c.req.raw.headers), bypassGovernance: () => governanceBypass(c), lock: parseLockHeaders(c.req.raw.headers, deps.clock.now()), sse },
     });
     const row = await storeObject({
       ctx,
       prepared,
       input: {
         key, sourceCountry, meta,
-        bytes: (tenant) => tenant.put(checked.body, { expectedSize: source.row.sizeBytes }),
+        bytes: (tenant, dataKey) => tenant.put(checked.body, { expectedSize: source.row.sizeBytes }, dataKey),
         // The bytes read must be the bytes the source's metadata vouches for; a damaged source is not copied.
         verify: (blob) => {
           if (!checked.intact(blob)) throw s3Error("InternalError", "The copy source failed its integrity check");
@@ -74,6 +76,7 @@ export async function copyObjectHandler(c: Context<AppEnv>, bucketName: string, 
     const sourceBucket = await findBucket(deps, customer.customerId, src.bucket);
     const versionHeaders = {
       ...writtenVersionHeader(row.versionId),
+      ...encryptionHeaders(c, row.encryption, sse, true),
       ...renameVersionHeader(versionHeader(sourceBucket.versioning, source.row.versionId)),
     };
     for (const [name, value] of Object.entries(versionHeaders)) c.header(name, value);

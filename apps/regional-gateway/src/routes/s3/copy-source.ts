@@ -8,6 +8,7 @@ import { findBucket } from "../../services/objects/buckets.ts";
 import { openObject, renderEtag, type ObjectRow, type OpenedObject } from "../../services/objects/objects.ts";
 import { parseVersionId } from "../../services/objects/versions.ts";
 import { checkCopySourcePreconditions } from "./conditions.ts";
+import { givenCustomerKey, readKeys } from "./object-encryption.ts";
 
 export interface CopySource { bucket: string; key: string; versionId: string | undefined }
 
@@ -49,10 +50,12 @@ export async function openCopySource(
   const { deps, customer, op } = c.var;
   const bucket = await findBucket(deps.db, customer.customerId, src.bucket);
   const facts = { bucket: src.bucket, key: src.key, sourceCountry: sourceCountryOf(c) };
+  const sealed = readKeys(c, givenCustomerKey(c, "copy-source"));
   return openObject(deps.db, deps.targets, bucket, src.key, async (row) => {
     op.crossBorder = op.crossBorder || isCrossBorder(facts.sourceCountry, row.storageCountry, customer.country);
     await checkRead(deps, customer, facts, row);
+    sealed.check(row.encryption);
     checkCopySourcePreconditions(c.req.raw.headers, renderEtag(row), row.lastModified);
     return pickRange(row);
-  }, src.versionId);
+  }, sealed.keys, src.versionId);
 }

@@ -5,7 +5,7 @@ import { isCrossBorder, sourceCountryOf } from "../../source-country.ts";
 import type { AppEnv } from "../../env.ts";
 import { checkRead } from "../../services/compliance/access-policy.ts";
 import { findBucket } from "../../services/objects/buckets.ts";
-import { damagedObjectError, readVerified, reportDamage, VerifyingStream } from "../../services/objects/integrity-read.ts";
+import { damagedObjectError, readVerified, reportDamage, reportSealFailure, VerifyingStream } from "../../services/objects/integrity-read.ts";
 import { findObject, openObject, renderEtag, type ObjectRow } from "../../services/objects/objects.ts";
 import { BlobNotFoundError } from "@s3gw/storage";
 import { checkPreconditions } from "./conditions.ts";
@@ -14,6 +14,7 @@ import { planRead, responseOverrides, type ReadPlan } from "./read-options.ts";
 import { expirationHeaders } from "../../services/objects/lifecycle-expiration.ts";
 import { versionResponseHeaders } from "./version-headers.ts";
 import { parseVersionId } from "../../services/objects/versions.ts";
+import { encryptionHeaders, givenCustomerKey, readKeys } from "./object-encryption.ts";
 
 const DEFAULT_VERIFY_BUFFER_BYTES = 1024 * 1024;
 
@@ -26,13 +27,19 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
   const overrides = responseOverrides(c);
 
   const facts = { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) };
+  const given = givenCustomerKey(c);
+  const sealed = readKeys(c, given);
   if (head) {
     const row = await findObject(deps.db, bucket, key, versionId);
     op.crossBorder = isCrossBorder(facts.sourceCountry, row.storageCountry, customer.country);
     await checkRead(deps, customer, facts, row);
+    sealed.check(row.encryption);
     checkPreconditions(c.req.raw.headers, renderEtag(row), row.lastModified);
     const { range, headers: partHeaders } = await planRead(c, row);
-    const headers = { ...objectResponseHeaders(row), ...versionResponseHeaders(bucket, row), ...(await expirationHeaders(deps, bucket, row)), ...partHeaders, ...overrides };
+    const headers = {
+      ...objectResponseHeaders(row), ...encryptionHeaders(c, row.encryption, given), ...versionResponseHeaders(bucket, row),
+      ...(await expirationHeaders(deps, bucket, row)), ...partHeaders, ...overrides,
+    };
     if (range) {
       headers["content-range"] = `bytes ${range.start}-${range.end}/${row.sizeBytes}`;
       delete headers["x-amz-checksum-sha256"]; // a whole-object checksum would not match the part sent
@@ -55,10 +62,11 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
       last = r;
       op.crossBorder = isCrossBorder(facts.sourceCountry, r.storageCountry, customer.country);
       await checkRead(deps, customer, facts, r);
+      sealed.check(r.encryption);
       checkPreconditions(c.req.raw.headers, renderEtag(r), r.lastModified);
       plan = await planRead(c, r);
       return r.sizeBytes <= bufferLimit ? undefined : plan.range;
-    }, versionId);
+    }, sealed.keys, versionId);
   } catch (err) {
     // The row says the object exists but its bytes are gone: an integrity failure, not a 500.
     if (!(err instanceof BlobNotFoundError) || !last) throw err;
@@ -67,7 +75,7 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
   }
   const { row, body, parts } = opened;
   const range = plan?.range;
-  const headers = { ...objectResponseHeaders(row), ...versionResponseHeaders(bucket, row), ...plan?.headers, ...overrides };
+  const headers = { ...objectResponseHeaders(row), ...encryptionHeaders(c, row.encryption, given), ...versionResponseHeaders(bucket, row), ...plan?.headers, ...overrides };
   const length = range ? range.end - range.start + 1 : row.sizeBytes;
   headers["content-length"] = String(length);
   if (range) {
@@ -81,6 +89,7 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
     return new Response(range ? whole.subarray(range.start, range.end + 1) : whole, { status, headers });
   }
   // pipeline: a failing source fails the response, and a client that hangs up closes the file.
-  const out = range ? body : pipeline(body, new VerifyingStream(deps, row, parts), () => {});
+  const authenticated = reportSealFailure(deps, row, body);
+  const out = range ? authenticated : pipeline(authenticated, new VerifyingStream(deps, row, parts), () => {});
   return new Response(Readable.toWeb(out) as ReadableStream, { status, headers });
 }

@@ -12,6 +12,7 @@ import { parseLockHeaders } from "./object-lock-headers.ts";
 import { withUploadLock } from "../../services/objects/upload-lock.ts";
 import { requestedUploadChecksum } from "../../services/objects/multipart-checksums.ts";
 import { empty, xml } from "./xml-response.ts";
+import { encryptionHeaders, requestedSse } from "./object-encryption.ts";
 
 /**
  * CreateMultipartUpload (`POST /bucket/key?uploads`). Residency and the write rules are
@@ -24,9 +25,10 @@ export async function createMultipartUploadHandler(c: Context<AppEnv>, bucketNam
   const meta = readObjectHeaders(c.req.raw.headers, c.var.s3Auth?.verified.headerText);
   const checksum = requestedUploadChecksum(c.req.header("x-amz-checksum-algorithm"), c.req.header("x-amz-checksum-type"));
   const tags = parseTaggingHeader(c.req.header("x-amz-tagging")) ?? {};
-  const { bucket, write, objectLock } = await prepareObjectWrite({
+  const sse = requestedSse(c);
+  const { bucket, write, objectLock, sealing } = await prepareObjectWrite({
     ctx: { deps, customer, op },
-    input: { bucketName, key, sourceCountry: sourceCountryOf(c), contentType: meta.contentType, declaredSize: undefined, bypassGovernance: () => governanceBypass(c), lock: parseLockHeaders(c.req.raw.headers, deps.clock.now()) },
+    input: { bucketName, key, sourceCountry: sourceCountryOf(c), contentType: meta.contentType, declaredSize: undefined, bypassGovernance: () => governanceBypass(c), lock: parseLockHeaders(c.req.raw.headers, deps.clock.now()), sse },
   });
   const target = write.provider.location;
 
@@ -43,8 +45,10 @@ export async function createMultipartUploadHandler(c: Context<AppEnv>, bucketNam
     tags,
     checksumAlgorithm: checksum?.algorithm ?? null,
     checksumType: checksum?.type ?? null,
+    encryption: sealing.selection,
     initiatedAt: deps.clock.now(),
   });
+  for (const [name, value] of Object.entries(encryptionHeaders(c, sealing.selection, sse, true))) c.header(name, value);
   if (checksum) {
     c.header("x-amz-checksum-algorithm", checksum.algorithm);
     c.header("x-amz-checksum-type", checksum.type);

@@ -1,8 +1,8 @@
 import { pipeline, Transform } from "node:stream";
-import type { TLSSocket } from "node:tls";
-import { assertAcceptableAcl, assertObjectKey, checkPostPolicy, parseXml, S3_XMLNS, s3Error } from "@s3gw/core";
+import { assertAcceptableAcl, assertObjectKey, checkPostPolicy, parseSseRequest, parseXml, S3_XMLNS, s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
+import { clientScheme, privateTransport } from "../../client-transport.ts";
 import { sourceCountryOf } from "../../source-country.ts";
 import { prepareObjectWrite, storeObject } from "../../services/objects/object-write.ts";
 import { validateTags, type Tags } from "../../services/objects/tags.ts";
@@ -12,6 +12,7 @@ import { readPostForm } from "./post-form.ts";
 import { authenticatePostForm } from "./post-auth.ts";
 import { versionResponseHeaders } from "./version-headers.ts";
 import { xml } from "./xml-response.ts";
+import { encryptionHeaders } from "./object-encryption.ts";
 import { elements, text } from "./xml-body.ts";
 
 /** Form fields that become object headers, as on a PutObject. */
@@ -107,29 +108,25 @@ export async function postObjectHandler(c: Context<AppEnv>, bucketName: string):
     const maxBytes = Math.min(range.maxBytes, spec.kind === "bytes" ? spec.maxBytes : 0);
     const sourceCountry = sourceCountryOf(c);
     const ctx = { deps, customer, op };
+    // The form's SSE fields are the headers of a PutObject, validated the same way.
+    const sse = parseSseRequest((name) => form.fields.get(name), { kind: "write", secure: privateTransport(c) });
     const prepared = await prepareObjectWrite({
       ctx,
-      input: { bucketName, key, sourceCountry, contentType: meta.contentType, declaredSize: undefined, bypassGovernance: async () => false },
+      input: { bucketName, key, sourceCountry, contentType: meta.contentType, declaredSize: undefined, bypassGovernance: async () => false, sse },
     });
     // pipeline, not pipe: a file part that already failed (the client left) fails the write at once.
     const bytes = sizeRange(range.minBytes, maxBytes);
     pipeline(form.file.stream, bytes, () => {});
-    const row = await storeObject({ ctx, prepared, input: { key, sourceCountry, meta, bytes: (tenant) => tenant.put(bytes, { maxSize: maxBytes }) } });
-    return answer(c, form.fields, { bucket: bucketName, key, etag: `"${row.etag}"` }, versionResponseHeaders(prepared.bucket, row));
+    const row = await storeObject({ ctx, prepared, input: { key, sourceCountry, meta, bytes: (tenant, dataKey) => tenant.put(bytes, { maxSize: maxBytes }, dataKey) } });
+    return answer(c, form.fields, { bucket: bucketName, key, etag: `"${row.etag}"` }, { ...versionResponseHeaders(prepared.bucket, row), ...encryptionHeaders(c, row.encryption, sse, true) });
   } finally {
     // Whatever happened, the rest of the form is read and dropped, never left to stall the socket.
     form.file.stream.resume();
   }
 }
 
-/** The scheme the client used: as the router signed it (x-forwarded-proto is in its proof), else our own socket's. */
-function schemeOf(c: Context<AppEnv>): string {
-  if (c.var.forwardedByRouter) return c.req.header("x-forwarded-proto") === "https" ? "https" : "http";
-  return (c.env.incoming.socket as Partial<TLSSocket>).encrypted ? "https" : "http";
-}
-
 function answer(c: Context<AppEnv>, fields: ReadonlyMap<string, string>, done: { bucket: string; key: string; etag: string }, version: Record<string, string>): Response {
-  const location = `${schemeOf(c)}://${c.req.header("host") ?? "localhost"}/${encodeURIComponent(done.bucket)}/${done.key.split("/").map(encodeURIComponent).join("/")}`;
+  const location = `${clientScheme(c)}://${c.req.header("host") ?? "localhost"}/${encodeURIComponent(done.bucket)}/${done.key.split("/").map(encodeURIComponent).join("/")}`;
   const redirect = redirectTarget(fields);
   if (redirect) {
     const query = Object.entries(done).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");

@@ -13,6 +13,7 @@ import { parseContentMd5, readObjectHeaders } from "./object-headers.ts";
 import { governanceBypass } from "./object-lock.ts";
 import { parseLockHeaders } from "./object-lock-headers.ts";
 import { writtenVersionHeader } from "../../services/objects/versions.ts";
+import { encryptionHeaders, requestedSse } from "./object-encryption.ts";
 
 export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { deps, customer, op } = c.var;
@@ -26,9 +27,10 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
   const declaredSize = declaredBodySize(c);
   const ctx = { deps, customer, op };
   const sourceCountry = sourceCountryOf(c);
+  const sse = requestedSse(c);
   const prepared = await prepareObjectWrite({
     ctx,
-    input: { bucketName, key, sourceCountry, contentType: meta.contentType, declaredSize, condition: writeCondition(c.req.raw.headers), bypassGovernance: () => governanceBypass(c), lock: parseLockHeaders(c.req.raw.headers, deps.clock.now()) },
+    input: { bucketName, key, sourceCountry, contentType: meta.contentType, declaredSize, condition: writeCondition(c.req.raw.headers), bypassGovernance: () => governanceBypass(c), lock: parseLockHeaders(c.req.raw.headers, deps.clock.now()), sse },
   });
   // The body is read (and `100 Continue` sent) only once every check above passed.
   const body = requestBody(c);
@@ -38,8 +40,8 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
     prepared,
     input: {
       key, sourceCountry, meta,
-      bytes: async (tenant) => {
-        const blob = await tenant.put(checked?.stream ?? body.stream, { ...(body.size === undefined ? {} : { expectedSize: body.size }), ...(contentMd5 ? { contentMd5 } : {}), maxSize });
+      bytes: async (tenant, dataKey) => {
+        const blob = await tenant.put(checked?.stream ?? body.stream, { ...(body.size === undefined ? {} : { expectedSize: body.size }), ...(contentMd5 ? { contentMd5 } : {}), maxSize }, dataKey);
         keepChecksum(meta.systemMetadata, checksum, checked);
         return blob;
       },
@@ -49,6 +51,7 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
     etag: `"${row.etag}"`,
     "x-amz-checksum-sha256": Buffer.from(row.sha256, "hex").toString("base64"),
     ...writtenVersionHeader(row.versionId),
+    ...encryptionHeaders(c, row.encryption, sse, true),
     ...(await expirationHeaders(deps, prepared.bucket, row)),
     ...(checksum && checked ? checksumResponseHeader(checksum, checked.value()) : {}),
   });

@@ -5,6 +5,8 @@ import { MAX_PART_SIZE, recordPart } from "../../services/objects/multipart.ts";
 import { openCopySource, parseCopySource } from "./copy-source.ts";
 import { partTarget } from "./upload-part.ts";
 import { isoDate, xml } from "./xml-response.ts";
+import { newBlobKey } from "../../services/encryption/object-sealing.ts";
+import { encryptionHeaders, givenCustomerKey, partSealing } from "./object-encryption.ts";
 
 /** `x-amz-copy-source-range: bytes=first-last`, both inclusive and inside the source. */
 function copyRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
@@ -28,14 +30,18 @@ export async function uploadPartCopyHandler(c: Context<AppEnv>, bucketName: stri
   const source = await openCopySource(c, src, (row) => copyRange(c.req.header("x-amz-copy-source-range"), row.sizeBytes));
   const tenant = await deps.targets.recorded(customer.customerId, upload.storageProviderId);
   const size = source.range ? source.range.end - source.range.start + 1 : source.row.sizeBytes;
+  const given = givenCustomerKey(c);
   let blob;
+  let sealed;
   try {
     if (size > MAX_PART_SIZE) throw s3Error("EntityTooLarge");
-    blob = await tenant.put(source.body, { expectedSize: size });
+    sealed = await newBlobKey(deps, customer.customerId, await partSealing(c, upload, given));
+    blob = await tenant.put(source.body, { expectedSize: size }, sealed.dataKey);
   } finally {
     source.body.destroy();
   }
-  const part = await recordPart(deps.db, tenant, upload, partNumber, blob, deps.clock.now());
+  const part = await recordPart(deps.db, tenant, upload, { partNumber, blob, encryption: sealed.encryption }, deps.clock.now());
+  for (const [name, value] of Object.entries(encryptionHeaders(c, upload.encryption, given))) c.header(name, value);
   op.info = { ...op.info, size: blob.size };
   return xml(c, { CopyPartResult: { "@_xmlns": S3_XMLNS, LastModified: isoDate(part.uploadedAt), ETag: `"${part.etag}"` } });
 }

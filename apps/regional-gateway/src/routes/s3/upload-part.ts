@@ -9,6 +9,8 @@ import { requestBody } from "./body.ts";
 import { bodyChecksumSpec, checksummed, checksumResponseHeader } from "./body-checksum.ts";
 import { parseContentMd5 } from "./object-headers.ts";
 import { empty } from "./xml-response.ts";
+import { newBlobKey } from "../../services/encryption/object-sealing.ts";
+import { encryptionHeaders, givenCustomerKey, partSealing } from "./object-encryption.ts";
 
 const partQuery = z.object({
   partNumber: z.string().regex(/^\d{1,5}$/).transform(Number).refine((n) => n >= 1 && n <= MAX_PARTS),
@@ -43,14 +45,16 @@ export async function uploadPartHandler(c: Context<AppEnv>, bucketName: string, 
   const spec = bodyChecksumSpec(c, upload.checksumAlgorithm as ChecksumAlgorithm | null);
   const checked = spec && checksummed(body.stream, spec);
   const tenant = await deps.targets.recorded(customer.customerId, upload.storageProviderId);
+  const given = givenCustomerKey(c);
+  const sealed = await newBlobKey(deps, customer.customerId, await partSealing(c, upload, given));
   const blob = await tenant.put(checked?.stream ?? body.stream, {
     ...(body.size === undefined ? {} : { expectedSize: body.size }),
     ...(contentMd5 ? { contentMd5 } : {}),
     maxSize: MAX_PART_SIZE,
-  });
+  }, sealed.dataKey);
   // Only the upload's own algorithm is kept: the object's composite checksum is made of those.
   const checksum = checked && upload.checksumAlgorithm ? checked.value() : null;
-  const part = await recordPart(deps.db, tenant, upload, partNumber, blob, deps.clock.now(), checksum);
+  const part = await recordPart(deps.db, tenant, upload, { partNumber, blob, encryption: sealed.encryption, checksum }, deps.clock.now());
   op.bytes = blob.size;
-  return empty(c, 200, { etag: `"${part.etag}"`, ...(spec && checked ? checksumResponseHeader(spec, checked.value()) : {}) });
+  return empty(c, 200, { etag: `"${part.etag}"`, ...encryptionHeaders(c, upload.encryption, given), ...(spec && checked ? checksumResponseHeader(spec, checked.value()) : {}) });
 }

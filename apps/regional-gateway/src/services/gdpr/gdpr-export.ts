@@ -1,5 +1,8 @@
 import type { Readable } from "node:stream";
+import type { EncryptionDocument } from "@s3gw/schema-regional";
 import type { Deps } from "../../env.ts";
+import { objectBytes } from "../encryption/object-bytes.ts";
+import { blobKeyOf } from "../encryption/object-sealing.ts";
 import type { DsrRow } from "./gdpr.ts";
 import { exportLogView, exportObjectView, SUBJECT_LINK, subjectCursor, subjectLogPage, subjectObjectPage, subjectTotals, type Subject, type SubjectCursor } from "./gdpr-subject.ts";
 
@@ -48,7 +51,8 @@ export async function* exportDocument(deps: Deps, row: DsrRow): AsyncGenerator<B
       const view = JSON.stringify(exportObjectView(o));
       yield text(objects++ === 0 ? "" : ",");
       // Objects added after the size check must not push the export past the limit.
-      const body = content.included && embedded + o.sizeBytes <= PORTABILITY_CONTENT_LIMIT ? await (await deps.targets.recorded(o.customerId, o.storageProviderId)).get(o.storageKey).catch(() => undefined) : undefined;
+      // An SSE-C object cannot be opened without its customer's key: its bytes are not embedded.
+      const body = content.included && embedded + o.sizeBytes <= PORTABILITY_CONTENT_LIMIT ? await openForExport(deps, o).catch(() => undefined) : undefined;
       if (!body) {
         yield text(content.included ? `${view.slice(0, -1)},"content_base64":null,"content_note":"bytes not embedded"}` : view);
         continue;
@@ -86,4 +90,9 @@ async function* base64(body: Readable): AsyncGenerator<Buffer> {
     rest = Buffer.from(buf.subarray(n));
   }
   if (rest.length) yield text(rest.toString("base64"));
+}
+
+async function openForExport(deps: Deps, o: { customerId: string; storageProviderId: string; storageKey: string; sizeBytes: number; encryption: EncryptionDocument | null }): Promise<Readable> {
+  const tenant = await deps.targets.recorded(o.customerId, o.storageProviderId);
+  return (await objectBytes(tenant, o, (customerId, enc) => blobKeyOf(deps, customerId, enc, undefined))).body;
 }

@@ -1,4 +1,4 @@
-import { apiError } from "@s3gw/core";
+import { apiError, kmsKeyArn } from "@s3gw/core";
 import { customerKeys, type CustomerKeyState } from "@s3gw/schema-regional";
 import { and, asc, count, eq, gt, inArray, or } from "drizzle-orm";
 import { z } from "zod";
@@ -6,7 +6,6 @@ import { findCustomer } from "../access/customers.ts";
 import { limitParam } from "../paging.ts";
 import type { Deps } from "../../env.ts";
 import { customerCachePrefix, insertKey, insertVersion, KEY_ID_RE, masterRing, type KeyCtx } from "./key-store.ts";
-import { keyArn } from "./local-key-provider.ts";
 
 export const createKeySchema = z.strictObject({ description: z.string().trim().max(256).optional() });
 /** AWS KMS's bounds for a deletion's waiting period. */
@@ -23,7 +22,7 @@ const forget = (ctx: KeyServiceCtx, customerId: string) => ctx.cache.customerKey
 export function keyView(r: Row, regionId: string) {
   return {
     key_id: r.keyId,
-    arn: keyArn(regionId, r.customerId, r.keyId),
+    arn: kmsKeyArn({ regionId, customerId: r.customerId }, r.keyId),
     customer_id: r.customerId,
     description: r.description,
     is_default: r.isDefault,

@@ -9,8 +9,7 @@ import { customerCachePrefix, defaultCacheKey, findDefaultKeyId, insertKey, keyC
 
 export type KeyProviderDeps = Pick<Deps, "db" | "config" | "clock" | "cache"> & { metrics?: GatewayMetrics | undefined };
 
-/** `arn:aws:kms:<region id lowercased>:<customer id>:key/<key id>`: how a client may name one of its keys. */
-export const keyArn = (regionId: string, customerId: string, keyId: string): string => `arn:aws:kms:${regionId.toLowerCase()}:${customerId}:key/${keyId}`;
+/** A key named by ARN (`arn:aws:kms:<region id lowercased>:<customer id>:key/<key id>`, see kmsKeyArn in core). */
 const ARN_RE = /^arn:aws:kms:([^:]*):([^:]*):key\/(.*)$/;
 
 /** What every use answers for a key that exists but is not Enabled (AWS KMS's exceptions). */

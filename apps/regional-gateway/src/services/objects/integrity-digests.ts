@@ -5,7 +5,8 @@ import { compositeSha256, type ComposedPart } from "@s3gw/storage";
 interface Segment { size: number; sha256: string; partNumber: number | undefined }
 
 /** The first stretch found damaged, as a compliance event names it. */
-export interface DamagedSegment { partNumber: number | undefined; expectedSha256: string; actualSha256: string }
+/** `actualSha256` is null for a sealed part that failed to authenticate: its bytes never decrypted. */
+export interface DamagedSegment { partNumber: number | undefined; expectedSha256: string; actualSha256: string | null }
 
 /**
  * Hashes an object's bytes, in order, against what they were stored with. A plain object has

@@ -1,6 +1,6 @@
-import { Readable, Transform, type TransformCallback } from "node:stream";
+import { PassThrough, Readable, Transform, type TransformCallback } from "node:stream";
 import { s3Error, type AppError } from "@s3gw/core";
-import type { ComposedPart } from "@s3gw/storage";
+import { SealedBlobError, type ComposedPart } from "@s3gw/storage";
 import type { Logger } from "pino";
 import type { Clock, RegionalDb } from "../../env.ts";
 import { ExpectedDigests, type DamagedSegment } from "./integrity-digests.ts";
@@ -39,7 +39,13 @@ export async function reportDamage(deps: Deps, obj: Candidate, reason: "hash_mis
  */
 export async function readVerified(deps: Deps, obj: Candidate, body: Readable, parts?: ComposedPart[]): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+  } catch (err) {
+    if (!(err instanceof SealedBlobError)) throw err;
+    await reportDamage(deps, obj, "hash_mismatch", null);
+    throw damagedObjectError(obj.objectKey, "hash_mismatch");
+  }
   const bytes = Buffer.concat(chunks);
   const digests = new ExpectedDigests(obj, parts);
   digests.update(bytes);
@@ -49,6 +55,21 @@ export async function readVerified(deps: Deps, obj: Candidate, body: Readable, p
     throw damagedObjectError(obj.objectKey, "hash_mismatch");
   }
   return bytes;
+}
+
+/**
+ * A streamed read whose sealed bytes fail to authenticate (tampered, truncated, moved) is an
+ * integrity failure like a hash mismatch: recorded and alerted, the response ending short.
+ */
+export function reportSealFailure(deps: Deps, obj: Candidate, body: Readable): Readable {
+  const out = new PassThrough({ highWaterMark: 256 * 1024 });
+  body.once("error", (err) => {
+    // Recorded before the response is cut, as VerifyingStream does: whoever sees the failure can find it.
+    if (err instanceof SealedBlobError) void reportDamage(deps, obj, "hash_mismatch", null).finally(() => out.destroy(damagedObjectError(obj.objectKey, "hash_mismatch")));
+    else out.destroy(err);
+  });
+  out.once("close", () => body.destroy());
+  return body.pipe(out);
 }
 
 /**

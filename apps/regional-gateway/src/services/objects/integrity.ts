@@ -1,8 +1,10 @@
 import { and, asc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
 import { objectMetadata } from "@s3gw/schema-regional";
-import { BlobNotFoundError, isCompositeKey, type TenantStorage } from "@s3gw/storage";
+import { BlobNotFoundError, isCompositeKey, SealedBlobError, sealedSize, type ComposedPart, type TenantStorage } from "@s3gw/storage";
 import type { StorageTargets } from "../storage/storage-targets.ts";
-import type { Clock, RegionalDb } from "../../env.ts";
+import type { Clock, Deps, RegionalDb } from "../../env.ts";
+import { blobKeyOf } from "../encryption/object-sealing.ts";
+import { objectBytes } from "../encryption/object-bytes.ts";
 import { raiseComplianceEvent } from "../compliance/compliance-events.ts";
 import { ExpectedDigests, type DamagedSegment } from "./integrity-digests.ts";
 
@@ -31,9 +33,10 @@ export const CANDIDATE_COLUMNS = {
   storageProviderId: objectMetadata.storageProviderId,
   sha256: objectMetadata.sha256,
   sizeBytes: objectMetadata.sizeBytes,
+  encryption: objectMetadata.encryption,
 };
 
-export type Candidate = Pick<typeof objectMetadata.$inferSelect, "objectId" | "customerId" | "bucketName" | "objectKey" | "storageKey" | "storageProviderId" | "sha256" | "sizeBytes">;
+export type Candidate = Pick<typeof objectMetadata.$inferSelect, "objectId" | "customerId" | "bucketName" | "objectKey" | "storageKey" | "storageProviderId" | "sha256" | "sizeBytes" | "encryption">;
 type Outcome = { kind: "ok" } | { kind: "replaced" } | { kind: "bad"; mismatch: Mismatch };
 
 /**
@@ -42,7 +45,7 @@ type Outcome = { kind: "ok" } | { kind: "replaced" } | { kind: "bad"; mismatch: 
  * the parts' composite with the object's; see ExpectedDigests). A mismatch or missing bytes marks the object and
  * raises one critical compliance event per broken version (re-running does not repeat it).
  */
-export async function verifyObjects(deps: { db: RegionalDb; targets: StorageTargets; clock: Clock }, scope: VerifyScope) {
+export async function verifyObjects(deps: VerifyDeps & { targets: StorageTargets }, scope: VerifyScope) {
   const report = { checked: 0, ok: 0, mismatched: [] as Mismatch[] };
   let after: string | undefined;
   for (;;) {
@@ -76,16 +79,40 @@ export async function verifyObjects(deps: { db: RegionalDb; targets: StorageTarg
   return report;
 }
 
-/** Reads the object's bytes (a multipart object's parts in order) against its recorded digests. */
-async function hashObject(tenant: TenantStorage, obj: Candidate): Promise<{ ok: boolean; actual: string; damaged: DamagedSegment | undefined }> {
+type VerifyDeps = Pick<Deps, "db" | "clock" | "keys">;
+
+/**
+ * Reads the object's bytes (a multipart object's parts in order) against its recorded digests;
+ * sealed blobs are opened on the way, so their tags are checked too. An SSE-C object cannot be
+ * opened without its customer's key: only that its sealed bytes are all there is checked.
+ */
+async function hashObject(deps: VerifyDeps, tenant: TenantStorage, obj: Candidate): Promise<{ ok: boolean; actual: string | null; damaged: DamagedSegment | undefined }> {
   const parts = isCompositeKey(obj.storageKey) ? await tenant.partsOf(obj.storageKey) : undefined;
+  if (obj.encryption?.mode === "SSE-C") return { ok: await sealedBytesPresent(tenant, obj, parts), actual: null, damaged: undefined };
   const digests = new ExpectedDigests(obj, parts);
-  for await (const chunk of parts ? await tenant.readParts(parts) : await tenant.get(obj.storageKey)) digests.update(chunk as Buffer);
+  const { body } = await objectBytes(tenant, obj, (customerId, enc) => blobKeyOf(deps, customerId, enc, undefined));
+  for await (const chunk of body) digests.update(chunk as Buffer);
   return { ...digests.end(), damaged: digests.damaged };
 }
 
+/** The damaged part of a sealed multipart object, as the read named it. */
+async function sealedPartDamage(tenant: TenantStorage, obj: Candidate, partNumber: number): Promise<DamagedSegment | undefined> {
+  const part = (await tenant.partsOf(obj.storageKey)).find((p) => p.partNumber === partNumber);
+  return part && { partNumber, expectedSha256: part.sha256Hex, actualSha256: null };
+}
+
+/** Whether each blob of an SSE-C object holds exactly the sealed length its plaintext size gives. */
+async function sealedBytesPresent(tenant: TenantStorage, obj: Candidate, parts: ComposedPart[] | undefined): Promise<boolean> {
+  for (const blob of parts ?? [{ storageKey: obj.storageKey, size: obj.sizeBytes }]) {
+    let n = 0;
+    for await (const chunk of await tenant.get(blob.storageKey)) n += (chunk as Buffer).length;
+    if (n !== sealedSize(blob.size)) return false;
+  }
+  return true;
+}
+
 export async function verifyOne(
-  deps: { db: RegionalDb; clock: Clock },
+  deps: VerifyDeps,
   tenant: TenantStorage,
   obj: Candidate,
   detectedBy: "verification" | "scrub" = "verification",
@@ -94,12 +121,13 @@ export async function verifyOne(
   let reason: Mismatch["reason"] | undefined;
   let damaged: DamagedSegment | undefined;
   try {
-    const read = await hashObject(tenant, obj);
+    const read = await hashObject(deps, tenant, obj);
     actual = read.actual;
     damaged = read.damaged;
     if (!read.ok) reason = "hash_mismatch";
   } catch (err) {
-    reason = err instanceof BlobNotFoundError ? "missing_data" : "read_error";
+    reason = err instanceof BlobNotFoundError ? "missing_data" : err instanceof SealedBlobError ? "hash_mismatch" : "read_error";
+    if (err instanceof SealedBlobError && err.partNumber !== undefined) damaged = await sealedPartDamage(tenant, obj, err.partNumber);
   }
   const now = deps.clock.now();
   // Matching the storage key too: an overwrite or delete that committed meanwhile is not tampering.

@@ -74,14 +74,14 @@ export async function completeUpload(
   // The object lands on the target the upload was created for (residency was judged for it then), where its parts are.
   const provider = await deps.targets.provider(upload.storageProviderId);
   const tenant = await deps.targets.recorded(customer.customerId, upload.storageProviderId);
-  const entries: ManifestEntry[] = parts.map((p) => ({ partNumber: p.partNumber, storageKey: p.storageKey, size: p.sizeBytes, md5Hex: p.etag, sha256Hex: p.sha256 }));
+  const entries: ManifestEntry[] = parts.map((p) => ({ partNumber: p.partNumber, storageKey: p.storageKey, size: p.sizeBytes, md5Hex: p.etag, sha256Hex: p.sha256, encryption: p.encryption }));
   const blob: StoredBlob = { storageKey: tenant.newCompositeKey(), size, md5Hex: multipartEtag(parts), sha256Hex: compositeSha256(entries) };
   await checkContent(deps, customer, { ...opts.facts, sha256: blob.sha256Hex, size, bucketId: bucket.bucketId });
   let unused: string[] = [];
   const { systemMetadata, lock } = takeUploadLock(upload.systemMetadata);
   // The object's flexible checksum is a stored header, answered under x-amz-checksum-mode (object-headers.ts).
   const checksum = await compositeChecksumHeaders(upload, parts);
-  const meta = { contentType: upload.contentType, userMetadata: upload.userMetadata, systemMetadata: { ...systemMetadata, ...checksum }, tags: upload.tags, ...(lock ? { lock } : {}) };
+  const meta = { contentType: upload.contentType, userMetadata: upload.userMetadata, systemMetadata: { ...systemMetadata, ...checksum }, tags: upload.tags, encryption: upload.encryption, ...(lock ? { lock } : {}) };
   const now = deps.clock.now();
   const row = await commitObject(deps.db, deps.targets, { provider, tenant }, bucket, upload.objectKey, blob, meta, now, {
     bypassGovernance: opts.bypassGovernance,

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, lte, lt, sql } from "drizzle-orm";
-import { objectMetadata, objectParts, storageMigrationItems } from "@s3gw/schema-regional";
+import { objectMetadata, objectParts, storageMigrationItems, type EncryptionDocument } from "@s3gw/schema-regional";
 import type { ComposedPart, PartManifests, ReadRange } from "@s3gw/storage";
 import type { RegionalDb } from "../../env.ts";
 import type { StorageTargets } from "../storage/storage-targets.ts";
@@ -11,7 +11,7 @@ const INSERT_BATCH = 1000;
 const ORPHANS_PER_SWEEP = 500;
 
 /** A part as it becomes one of a manifest's (an upload's part row, or a migrated copy of one). */
-export interface ManifestEntry { partNumber: number; storageKey: string; size: number; md5Hex: string; sha256Hex: string }
+export interface ManifestEntry { partNumber: number; storageKey: string; size: number; md5Hex: string; sha256Hex: string; encryption: EncryptionDocument | null }
 
 /**
  * The part manifests (object_parts) of multipart objects, as storage resolves composite keys
@@ -55,7 +55,7 @@ export async function recordManifest(
   let offset = firstOffset;
   const rows = parts.map((p) => {
     const row = {
-      manifestKey, partNumber: p.partNumber, offsetBytes: offset, sizeBytes: p.size, storageKey: p.storageKey, etag: p.md5Hex, sha256: p.sha256Hex,
+      manifestKey, partNumber: p.partNumber, offsetBytes: offset, sizeBytes: p.size, storageKey: p.storageKey, etag: p.md5Hex, sha256: p.sha256Hex, encryption: p.encryption,
       customerId: owner.customerId, storageProviderId: owner.providerId, createdAt: now,
     };
     offset += p.size;

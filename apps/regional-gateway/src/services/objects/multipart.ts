@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { and, asc, eq, gt, gte, inArray, like, lt, or } from "drizzle-orm";
 import { isAppError, s3Error } from "@s3gw/core";
-import { multipartParts, multipartUploads } from "@s3gw/schema-regional";
+import { multipartParts, multipartUploads, type EncryptionDocument } from "@s3gw/schema-regional";
 import { TenantStorage, type StoredBlob } from "@s3gw/storage";
 import type { Deps, RegionalDb } from "../../env.ts";
 import type { Bucket } from "./buckets.ts";
@@ -44,7 +44,14 @@ export async function findUpload(db: RegionalDb, bucket: Bucket, key: string, up
  * replaced blob is removed after the commit. If the upload was completed or aborted while
  * the bytes streamed, the new blob is removed and the part refused.
  */
-export async function recordPart(db: RegionalDb, tenant: TenantStorage, upload: UploadRow, partNumber: number, blob: StoredBlob, now: Date, checksum: string | null = null): Promise<PartRow> {
+export async function recordPart(
+  db: RegionalDb,
+  tenant: TenantStorage,
+  upload: UploadRow,
+  part: { partNumber: number; blob: StoredBlob; encryption: EncryptionDocument; checksum?: string | null },
+  now: Date,
+): Promise<PartRow> {
+  const { partNumber, blob } = part;
   let replaced: string | undefined;
   let row: PartRow;
   try {
@@ -57,7 +64,7 @@ export async function recordPart(db: RegionalDb, tenant: TenantStorage, upload: 
         .where(and(eq(multipartParts.uploadId, upload.uploadId), eq(multipartParts.partNumber, partNumber)))
         .for("update");
       replaced = old?.storageKey;
-      const values = { storageKey: blob.storageKey, sizeBytes: blob.size, etag: blob.md5Hex, sha256: blob.sha256Hex, checksum, uploadedAt: now };
+      const values = { storageKey: blob.storageKey, sizeBytes: blob.size, etag: blob.md5Hex, sha256: blob.sha256Hex, checksum: part.checksum ?? null, encryption: part.encryption, uploadedAt: now };
       const [written] = await tx
         .insert(multipartParts)
         .values({ uploadId: upload.uploadId, partNumber, ...values })

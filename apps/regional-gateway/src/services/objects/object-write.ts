@@ -8,6 +8,9 @@ import { assertWriteCondition, commitObject, lookupObject, type NewObject, type 
 import { residencyGate } from "../compliance/residency-gate.ts";
 import { keepsVersions, NULL_VERSION } from "./versions.ts";
 import { resolveVersionLock, type RequestedLock, type VersionLock } from "./object-lock-config.ts";
+import { sseError, type SseRequest } from "@s3gw/core";
+import { bucketDefaultEncryption } from "./bucket-encryption.ts";
+import { newBlobKey, resolveWriteSealing, type WriteSealing } from "../encryption/object-sealing.ts";
 
 /** What a write of one object (PutObject, CopyObject, CreateMultipartUpload) asks for. */
 export interface ObjectWriteInput {
@@ -21,6 +24,8 @@ export interface ObjectWriteInput {
   bypassGovernance: () => Promise<boolean>;
   /** The `x-amz-object-lock-*` headers of the write; refused in a bucket without object lock. */
   lock?: RequestedLock;
+  /** The write's SSE headers; without them the bucket's default encryption (or SSE-S3) applies. */
+  sse?: SseRequest | undefined;
 }
 
 export interface PreparedWrite {
@@ -30,6 +35,8 @@ export interface PreparedWrite {
   condition: WriteCondition | undefined;
   /** The new version's own lock (asked for, or the bucket's default retention). */
   objectLock: VersionLock | undefined;
+  /** What the new version's bytes are sealed under. */
+  sealing: WriteSealing;
 }
 
 interface Ctx { deps: Deps; customer: Customer; op: OperationRecord }
@@ -43,6 +50,7 @@ export async function prepareObjectWrite({ ctx, input }: { ctx: Ctx; input: Obje
   const { deps, customer, op } = ctx;
   const bucket = await findBucket(deps, customer.customerId, input.bucketName);
   const objectLock = await resolveVersionLock(deps, bucket, input.lock ?? {}, deps.clock.now());
+  const sealing = await resolveWriteSealing(deps, customer.customerId, await sealingRequest(deps, bucket, input.sse));
   const facts = { bucket: input.bucketName, key: input.key, sourceCountry: input.sourceCountry };
   const write = await residencyGate(deps, customer, op, facts);
   await checkWrite(deps, customer, { ...facts, contentType: input.contentType, declaredSize: input.declaredSize, storageCountry: write.provider.location.country });
@@ -57,7 +65,15 @@ export async function prepareObjectWrite({ ctx, input }: { ctx: Ctx; input: Obje
       : await lookupObject(deps.db, bucket, input.key, NULL_VERSION);
   const lock = { bypassGovernance: replaced ? await input.bypassGovernance() : false };
   if (replaced) assertMutable(replaced, deps.clock.now(), input.key, lock);
-  return { bucket, write, lock, condition: input.condition, objectLock };
+  return { bucket, write, lock, condition: input.condition, objectLock, sealing };
+}
+
+/** The write's SSE headers, else the bucket's default encryption; SSE-C where the bucket blocks it is S3's 403. */
+async function sealingRequest(deps: Deps, bucket: Bucket, sse: SseRequest | undefined): Promise<SseRequest> {
+  const byDefault = await bucketDefaultEncryption(deps, bucket);
+  if (sse?.mode === "SSE-C" && byDefault.blocksSseC) throw sseError.customerBlocked();
+  if (sse) return sse;
+  return byDefault.mode === "aws:kms" ? { mode: "aws:kms", keyId: byDefault.keyId, bucketKeyEnabled: byDefault.bucketKeyEnabled } : { mode: "AES256" };
 }
 
 /**
@@ -68,11 +84,12 @@ export async function prepareObjectWrite({ ctx, input }: { ctx: Ctx; input: Obje
 export async function storeObject({ ctx, prepared, input }: {
   ctx: Ctx;
   prepared: PreparedWrite;
-  input: { key: string; sourceCountry: string | null; meta: NewObject; bytes: (tenant: TenantStorage) => Promise<StoredBlob>; verify?: (blob: StoredBlob) => void };
+  input: { key: string; sourceCountry: string | null; meta: NewObject; bytes: (tenant: TenantStorage, dataKey: Buffer) => Promise<StoredBlob>; verify?: (blob: StoredBlob) => void };
 }): Promise<ObjectRow> {
   const { deps, customer, op } = ctx;
   const { bucket, write } = prepared;
-  const blob = await input.bytes(write.tenant);
+  const sealed = await newBlobKey(deps, customer.customerId, prepared.sealing);
+  const blob = await input.bytes(write.tenant, sealed.dataKey);
   try {
     input.verify?.(blob);
     await checkContent(deps, customer, { bucket: bucket.bucketName, key: input.key, sourceCountry: input.sourceCountry, sha256: blob.sha256Hex, size: blob.size, bucketId: bucket.bucketId });
@@ -80,7 +97,7 @@ export async function storeObject({ ctx, prepared, input }: {
     await write.tenant.delete(blob.storageKey).catch(() => {});
     throw err;
   }
-  const meta = { ...input.meta, ...(prepared.objectLock ? { lock: prepared.objectLock } : {}) };
+  const meta = { ...input.meta, encryption: sealed.encryption, ...(prepared.objectLock ? { lock: prepared.objectLock } : {}) };
   const row = await commitObject(deps.db, deps.targets, write, bucket, input.key, blob, meta, deps.clock.now(), { ...prepared.lock, condition: prepared.condition });
   const target = write.provider.location;
   op.bytes = blob.size;

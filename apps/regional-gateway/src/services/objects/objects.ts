@@ -1,13 +1,14 @@
 import type { Readable } from "node:stream";
 import { and, asc, eq, gt, gte, like, sql } from "drizzle-orm";
 import { s3Error, type ListCursor } from "@s3gw/core";
-import { objectDeleteMarkers, objectMetadata } from "@s3gw/schema-regional";
+import { objectDeleteMarkers, objectMetadata, type EncryptionDocument } from "@s3gw/schema-regional";
 import { BlobNotFoundError, isCompositeKey, TenantStorage, type ComposedPart, type ReadRange, type StorageProvider, type StoredBlob } from "@s3gw/storage";
 import type { RegionalDb } from "../../env.ts";
 import { isForeignKeyViolation, lockBucketForCommit, type Bucket } from "./buckets.ts";
 import { assertMutable } from "./object-lock.ts";
 import { demoteLatest, keepsVersions, lockKey, newVersionId, nextStamp, NULL_VERSION } from "./versions.ts";
 import type { StorageTargets } from "../storage/storage-targets.ts";
+import { objectBytes, type BlobKeys } from "../encryption/object-bytes.ts";
 
 export type ObjectRow = typeof objectMetadata.$inferSelect;
 
@@ -19,6 +20,8 @@ export interface NewObject {
   systemMetadata: Record<string, string>;
   /** Replaces the key's tags; a new object without tags has none, as in S3. */
   tags?: Record<string, string>;
+  /** How the bytes are encrypted (null only for plaintext written before encryption at rest). */
+  encryption?: EncryptionDocument | null;
   /** The new version's own object lock (explicit headers or the bucket's default retention). */
   lock?: { retentionMode: "GOVERNANCE" | "COMPLIANCE" | null; retentionUntil: Date | null; legalHold: boolean };
 }
@@ -114,6 +117,7 @@ export async function commitObject(
         userMetadata: meta.userMetadata,
         systemMetadata: meta.systemMetadata,
         tags: meta.tags ?? {},
+        encryption: meta.encryption ?? null,
         ...lock,
         ...(carried ?? {}),
         complianceStatus: "compliant",
@@ -204,6 +208,7 @@ export async function openObject(
   bucket: Bucket,
   key: string,
   pick: (row: ObjectRow) => Promise<ReadRange | undefined>,
+  keys: BlobKeys,
   versionId?: string,
 ): Promise<OpenedObject> {
   for (let attempt = 0; ; attempt++) {
@@ -211,9 +216,7 @@ export async function openObject(
     const range = await pick(row);
     try {
       const tenant = await targets.recorded(row.customerId, row.storageProviderId);
-      if (!isCompositeKey(row.storageKey)) return { row, range, body: await tenant.get(row.storageKey, range), parts: undefined };
-      const parts = await tenant.partsOf(row.storageKey, range);
-      return { row, range, body: await tenant.readParts(parts, range), parts };
+      return { row, range, ...(await objectBytes(tenant, row, keys, range)) };
     } catch (err) {
       if (!(err instanceof BlobNotFoundError) || attempt >= 4) throw err;
     }

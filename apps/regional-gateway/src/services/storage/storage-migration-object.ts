@@ -4,7 +4,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
 import type { OperationRow } from "../audit/audit.ts";
 import type { ObjectRow } from "../objects/objects.ts";
-import { copyParts, verifyStored } from "./storage-migration-copy.ts";
+import { copyBlob, copyParts } from "./storage-migration-copy.ts";
 
 /** One run's fixed facts, shared by every object it moves. */
 export interface MoveContext {
@@ -70,10 +70,11 @@ export async function moveObject(deps: Deps, ctx: MoveContext, row: ObjectRow, s
       await deps.db.update(storageMigrationItems).set({ destKey, updatedAt: deps.clock.now() }).where(eq(storageMigrationItems.id, itemId));
       await copyParts(deps, ctx, row, source, dest, destKey);
     } else {
-      const blob = await dest.put(await source.get(row.storageKey), { expectedSize: row.sizeBytes });
-      destKey = blob.storageKey;
-      await deps.db.update(storageMigrationItems).set({ destKey, updatedAt: deps.clock.now() }).where(eq(storageMigrationItems.id, itemId));
-      await verifyStored(dest, destKey, row.sha256);
+      const recorded = { storageKey: row.storageKey, size: row.sizeBytes, sha256: row.sha256, encryption: row.encryption };
+      destKey = await copyBlob(deps, row.customerId, source, dest, recorded, async (key) => {
+        destKey = key;
+        await deps.db.update(storageMigrationItems).set({ destKey, updatedAt: deps.clock.now() }).where(eq(storageMigrationItems.id, itemId));
+      });
     }
     if (protection === "bucket") {
       const lock = dest.provider;
