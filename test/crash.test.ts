@@ -36,6 +36,8 @@ function startGateway(extra: Record<string, string> = {}) {
     // A lone region with no global router to confirm the customer's home with.
     ALLOW_STANDALONE_REGISTRATION: "true",
     ADMIN_TOKEN,
+    // Objects are encrypted at rest under customer keys, which the master key ring seals.
+    MASTER_KEYS: `crash-k1:${Buffer.alloc(32, 3).toString("base64")}`,
     LOG_LEVEL: "warn",
     ...extra,
   });
