@@ -59,6 +59,7 @@ const envSchema = z
     AUDIT_CHECKPOINT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(3650),
     CREDENTIAL_FINGERPRINT_KEY: z.string().min(32, "CREDENTIAL_FINGERPRINT_KEY must be at least 32 characters").optional(),
     CRYPTO_SHRED_DELAY_SECONDS: z.coerce.number().int().min(0).max(366 * 86_400).optional(),
+    ENCRYPT_OBJECTS: bool.optional(),
     GATEWAY_SHARED_SECRET: z.string().min(MIN_SHARED_SECRET_LENGTH, `GATEWAY_SHARED_SECRET must be at least ${MIN_SHARED_SECRET_LENGTH} characters`).optional(),
   })
   .refine((e) => e.DATABASE_URL || e.PGLITE_DIR, "set DATABASE_URL (Postgres server) or PGLITE_DIR (embedded)")
@@ -137,6 +138,11 @@ export interface RegionalConfig {
   auditCheckpointRetentionDays: number;
   /** Keys the HMAC fingerprints of customer-bucket credentials (CREDENTIAL_FINGERPRINT_KEY, else the master keys). */
   fingerprintKeys?: FingerprintKeys | undefined;
+  /**
+   * ENCRYPT_OBJECTS=false stores new objects in plaintext and refuses SSE headers: only for
+   * measuring what encryption costs (the benchmarks). Unset: true.
+   */
+  encryptObjects?: boolean | undefined;
   /** How long a crypto-shred request waits before it runs (CRYPTO_SHRED_DELAY_SECONDS; unset: 7 days). */
   cryptoShredDelaySeconds?: number | undefined;
 }
@@ -224,6 +230,7 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
     auditCheckpointIntervalMs: e.AUDIT_CHECKPOINT_INTERVAL_MS,
     auditCheckpointRetentionDays: e.AUDIT_CHECKPOINT_RETENTION_DAYS,
     cryptoShredDelaySeconds: e.CRYPTO_SHRED_DELAY_SECONDS,
+    encryptObjects: e.ENCRYPT_OBJECTS,
     fingerprintKeys: FingerprintKeys.fromSettings({ dedicated: e.CREDENTIAL_FINGERPRINT_KEY, masterKeys: e.MASTER_KEYS, activeMasterKeyId: masterKeys?.activeKeyId, regionId: region.region_id }),
   };
 }

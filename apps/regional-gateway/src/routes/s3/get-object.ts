@@ -5,7 +5,7 @@ import { isCrossBorder, sourceCountryOf } from "../../source-country.ts";
 import type { AppEnv } from "../../env.ts";
 import { checkRead } from "../../services/compliance/access-policy.ts";
 import { findBucket } from "../../services/objects/buckets.ts";
-import { damagedObjectError, readVerified, reportDamage, reportSealFailure, VerifyingStream } from "../../services/objects/integrity-read.ts";
+import { damagedObjectError, readAuthenticated, readVerified, reportDamage, reportSealFailure, VerifyingStream } from "../../services/objects/integrity-read.ts";
 import { findObject, openObject, renderEtag, type ObjectRow } from "../../services/objects/objects.ts";
 import { BlobNotFoundError } from "@s3gw/storage";
 import { checkPreconditions } from "./conditions.ts";
@@ -28,12 +28,12 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
 
   const facts = { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) };
   const given = givenCustomerKey(c);
-  const sealed = readKeys(c, given);
+  const access = readKeys(c, given);
   if (head) {
     const row = await findObject(deps.db, bucket, key, versionId);
     op.crossBorder = isCrossBorder(facts.sourceCountry, row.storageCountry, customer.country);
     await checkRead(deps, customer, facts, row);
-    sealed.check(row.encryption);
+    access.check(row.encryption);
     checkPreconditions(c.req.raw.headers, renderEtag(row), row.lastModified);
     const { range, headers: partHeaders } = await planRead(c, row);
     const headers = {
@@ -62,11 +62,11 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
       last = r;
       op.crossBorder = isCrossBorder(facts.sourceCountry, r.storageCountry, customer.country);
       await checkRead(deps, customer, facts, r);
-      sealed.check(r.encryption);
+      access.check(r.encryption);
       checkPreconditions(c.req.raw.headers, renderEtag(r), r.lastModified);
       plan = await planRead(c, r);
       return r.sizeBytes <= bufferLimit ? undefined : plan.range;
-    }, sealed.keys, versionId);
+    }, access.keys, versionId);
   } catch (err) {
     // The row says the object exists but its bytes are gone: an integrity failure, not a 500.
     if (!(err instanceof BlobNotFoundError) || !last) throw err;
@@ -84,12 +84,16 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
   }
   op.bytes = length;
   const status = range ? 206 : 200;
+  // A sealed object authenticates every segment as it is opened (AES-GCM under the blob's own
+  // key): hashing it again would check the same bytes twice. Plaintext objects (stored before
+  // encryption at rest) are hashed against their SHA-256 as before.
+  const sealed = row.encryption !== null;
   if (row.sizeBytes <= bufferLimit) {
-    const whole = await readVerified(deps, row, body, parts);
+    const whole = sealed ? await readAuthenticated(deps, row, body) : await readVerified(deps, row, body, parts);
     return new Response(range ? whole.subarray(range.start, range.end + 1) : whole, { status, headers });
   }
   // pipeline: a failing source fails the response, and a client that hangs up closes the file.
   const authenticated = reportSealFailure(deps, row, body);
-  const out = range ? authenticated : pipeline(authenticated, new VerifyingStream(deps, row, parts), () => {});
+  const out = range || sealed ? authenticated : pipeline(authenticated, new VerifyingStream(deps, row, parts), () => {});
   return new Response(Readable.toWeb(out) as ReadableStream, { status, headers });
 }

@@ -45,10 +45,10 @@ export async function createMultipartUploadHandler(c: Context<AppEnv>, bucketNam
     tags,
     checksumAlgorithm: checksum?.algorithm ?? null,
     checksumType: checksum?.type ?? null,
-    encryption: sealing.selection,
+    encryption: sealing?.selection ?? null,
     initiatedAt: deps.clock.now(),
   });
-  for (const [name, value] of Object.entries(encryptionHeaders(c, sealing.selection, sse, true))) c.header(name, value);
+  for (const [name, value] of Object.entries(encryptionHeaders(c, sealing?.selection ?? null, sse, true))) c.header(name, value);
   if (checksum) {
     c.header("x-amz-checksum-algorithm", checksum.algorithm);
     c.header("x-amz-checksum-type", checksum.type);

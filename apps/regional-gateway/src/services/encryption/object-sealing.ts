@@ -1,14 +1,14 @@
 import { hkdfSync } from "node:crypto";
-import { customerKeyDigest, sseError, type SseRequest } from "@s3gw/core";
+import { customerKeyDigest, s3Error, sseError, type SseRequest } from "@s3gw/core";
 import type { EncryptionDocument } from "@s3gw/schema-regional";
 import { SEAL_SCHEME } from "@s3gw/storage";
 import type { Deps } from "../../env.ts";
 
-/** How the blobs of one write are sealed: the stored selection, and the client's key for SSE-C (never stored). */
-export interface WriteSealing {
-  selection: Omit<EncryptionDocument, "dataKey">;
-  customerKey?: Buffer;
-}
+/**
+ * How the blobs of one write are sealed: the stored selection, and the client's key for SSE-C
+ * (never stored); null only where the region stores plaintext (ENCRYPT_OBJECTS=false).
+ */
+export type WriteSealing = { selection: Omit<EncryptionDocument, "dataKey">; customerKey?: Buffer } | null;
 
 /**
  * What a write will be sealed under. Every object is encrypted: without SSE headers (and without
@@ -17,6 +17,10 @@ export interface WriteSealing {
  */
 export async function resolveWriteSealing(deps: Pick<Deps, "keys" | "config">, customerId: string, requested: SseRequest | undefined): Promise<WriteSealing> {
   const { keys } = deps;
+  if (deps.config.encryptObjects === false) {
+    if (requested) throw s3Error("InvalidRequest", "This region stores objects without encryption (ENCRYPT_OBJECTS=false, for measurements only); SSE cannot be honoured.");
+    return null;
+  }
   const req = requested ?? { mode: "AES256" };
   if (req.mode === "AES256") return { selection: { mode: "AES256", keyId: await keys.defaultKeyId(customerId) } };
   if (req.mode === "aws:kms") {
@@ -27,7 +31,8 @@ export async function resolveWriteSealing(deps: Pick<Deps, "keys" | "config">, c
 }
 
 /** A fresh data key for one blob, and the encryption document its row keeps. */
-export async function newBlobKey(deps: Pick<Deps, "keys">, customerId: string, sealing: WriteSealing): Promise<{ dataKey: Buffer; encryption: EncryptionDocument }> {
+export async function newBlobKey(deps: Pick<Deps, "keys">, customerId: string, sealing: WriteSealing): Promise<{ dataKey: Buffer | undefined; encryption: EncryptionDocument | null }> {
+  if (!sealing) return { dataKey: undefined, encryption: null };
   const generated = await deps.keys.generateDataKey({ customerId, keyId: sealing.selection.keyId });
   const dataKey = sealing.customerKey ? customerBlobKey(generated.plaintext, sealing.customerKey) : generated.plaintext;
   return {

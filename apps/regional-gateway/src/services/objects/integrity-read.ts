@@ -38,15 +38,7 @@ export async function reportDamage(deps: Deps, obj: Candidate, reason: "hash_mis
  * manifest of a multipart object, whose parts are checked one by one (see ExpectedDigests).
  */
 export async function readVerified(deps: Deps, obj: Candidate, body: Readable, parts?: ComposedPart[]): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of body) chunks.push(chunk as Buffer);
-  } catch (err) {
-    if (!(err instanceof SealedBlobError)) throw err;
-    await reportDamage(deps, obj, "hash_mismatch", null);
-    throw damagedObjectError(obj.objectKey, "hash_mismatch");
-  }
-  const bytes = Buffer.concat(chunks);
+  const bytes = await readAuthenticated(deps, obj, body);
   const digests = new ExpectedDigests(obj, parts);
   digests.update(bytes);
   const { ok, actual } = digests.end();
@@ -55,6 +47,22 @@ export async function readVerified(deps: Deps, obj: Candidate, body: Readable, p
     throw damagedObjectError(obj.objectKey, "hash_mismatch");
   }
   return bytes;
+}
+
+/**
+ * Reads a small object whole before the first byte is sent. Sealed bytes that fail to
+ * authenticate (tampered, truncated, moved) are an integrity failure like a hash mismatch.
+ */
+export async function readAuthenticated(deps: Deps, obj: Candidate, body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+  } catch (err) {
+    if (!(err instanceof SealedBlobError)) throw err;
+    await reportDamage(deps, obj, "hash_mismatch", null);
+    throw damagedObjectError(obj.objectKey, "hash_mismatch");
+  }
+  return Buffer.concat(chunks);
 }
 
 /**

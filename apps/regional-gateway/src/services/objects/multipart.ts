@@ -48,7 +48,7 @@ export async function recordPart(
   db: RegionalDb,
   tenant: TenantStorage,
   upload: UploadRow,
-  part: { partNumber: number; blob: StoredBlob; encryption: EncryptionDocument; checksum?: string | null },
+  part: { partNumber: number; blob: StoredBlob; encryption: EncryptionDocument | null; checksum?: string | null },
   now: Date,
 ): Promise<PartRow> {
   const { partNumber, blob } = part;

@@ -69,7 +69,8 @@ export async function prepareObjectWrite({ ctx, input }: { ctx: Ctx; input: Obje
 }
 
 /** The write's SSE headers, else the bucket's default encryption; SSE-C where the bucket blocks it is S3's 403. */
-async function sealingRequest(deps: Deps, bucket: Bucket, sse: SseRequest | undefined): Promise<SseRequest> {
+async function sealingRequest(deps: Deps, bucket: Bucket, sse: SseRequest | undefined): Promise<SseRequest | undefined> {
+  if (deps.config.encryptObjects === false) return sse;
   const byDefault = await bucketDefaultEncryption(deps, bucket);
   if (sse?.mode === "SSE-C" && byDefault.blocksSseC) throw sseError.customerBlocked();
   if (sse) return sse;
@@ -84,7 +85,7 @@ async function sealingRequest(deps: Deps, bucket: Bucket, sse: SseRequest | unde
 export async function storeObject({ ctx, prepared, input }: {
   ctx: Ctx;
   prepared: PreparedWrite;
-  input: { key: string; sourceCountry: string | null; meta: NewObject; bytes: (tenant: TenantStorage, dataKey: Buffer) => Promise<StoredBlob>; verify?: (blob: StoredBlob) => void };
+  input: { key: string; sourceCountry: string | null; meta: NewObject; bytes: (tenant: TenantStorage, dataKey: Buffer | undefined) => Promise<StoredBlob>; verify?: (blob: StoredBlob) => void };
 }): Promise<ObjectRow> {
   const { deps, customer, op } = ctx;
   const { bucket, write } = prepared;
