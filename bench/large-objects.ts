@@ -5,7 +5,7 @@
 // timing CompleteMultipartUpload alone, and a GET of the result. Every body is checked by SHA-256.
 // Writes bench/results/large-<date>.md.
 //
-// Environment: SIZE_MIB (1024), MULTIPART_PARTS (8), BENCH_SYSTEMS ("reference,rgw,postgres"),
+// Environment: SIZE_MIB (1024), MULTIPART_PARTS (8), BENCH_SYSTEMS ("reference,rgw,postgres,postgres-plain"; postgres-plain: ENCRYPT_OBJECTS=false),
 // BENCH_LOG_LEVEL (warn), BENCH_RGW_KEEP, BENCH_CPU_PROF_DIR (as in bench:small).
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -22,7 +22,7 @@ const MiB = 1024 * 1024;
 const SIZE = Number(process.env.SIZE_MIB ?? 1024) * MiB;
 const PARTS = Number(process.env.MULTIPART_PARTS ?? 8);
 const PART = SIZE / PARTS;
-const SYSTEMS = (process.env.BENCH_SYSTEMS ?? "reference,rgw,postgres").split(",");
+const SYSTEMS = (process.env.BENCH_SYSTEMS ?? "reference,rgw,postgres,postgres-plain").split(",");
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "warn";
 const BUCKET = "bench-large";
 if (!Number.isInteger(PART / MiB) || PART < 5 * MiB) throw new Error("SIZE_MIB / MULTIPART_PARTS must be a whole number of MiB, at least 5");
@@ -121,7 +121,8 @@ const f0 = (x: number) => x.toFixed(0);
 const peaks = (r: RssReading) => Object.entries(r.each).map(([k, v]) => `${k} ${f0(v)}`).join(", ");
 const ref = results.find((r) => r.name.startsWith("bare Node"));
 const rgw = results.find((r) => r.name === "Ceph RGW" && !r.unavailable);
-const gw = results.find((r) => r.name.startsWith("gateway"));
+const gw = results.find((r) => r.name === "gateway, Postgres server");
+const plain = results.find((r) => r.name === "gateway, Postgres server, no encryption");
 const lines = [
   `## Large objects (${SIZE / MiB} MiB, one request each), ${started.toISOString().slice(0, 16).replace("T", " ")} UTC`,
   "",
@@ -144,7 +145,7 @@ const lines = [
     return `| ${r.label} | ${f0(m.partsMibps)} MiB/s | ${m.completeMs.toFixed(0)} ms | ${f0(m.get.mibps)} MiB/s | ${peaks(m.partsPeak)} / ${peaks(m.get.peak)} |`;
   }),
   "",
-  "### Targets (issue 9)",
+  "### Targets (issues 9 and 11)",
   "",
   "| measure | value | target | met |",
   "|---|---|---|---|",
@@ -162,6 +163,9 @@ if (gw?.put && gw.get) {
   const all = [gw.put.peak, gw.get.peak, ...(gw.multipart ? [gw.multipart.partsPeak, gw.multipart.get.peak] : [])];
   for (const name of Object.keys(gw.put.peak.each)) row(`${name} peak RSS while streaming`, Math.max(...all.map((p) => p.each[name] ?? 0)), 256, "MiB", true);
   row(`CompleteMultipartUpload of ${SIZE / MiB} MiB`, gw.multipart?.completeMs, 1000, "ms", true);
+  // Issue 11: what encryption at rest costs, the same stack storing plaintext measured in this run.
+  row("encrypted PUT ÷ unencrypted PUT (via global)", plain?.put && gw.put.mibps / plain.put.mibps, 0.85, "x");
+  row("encrypted GET ÷ unencrypted GET (via global)", plain?.get && gw.get.mibps / plain.get.mibps, 0.85, "x");
 }
 const report = `${lines.join("\n")}\n`;
 console.log(`\n${report}`);

@@ -13,7 +13,10 @@ import type { RunningSystem } from "./system.ts";
 /** `extraCustomers`: further customers homed in FI-HEL (the conformance suite's alt and tenant accounts), keys in `customers` after the main one. */
 export async function startPostgresGateway(opts: {
   workDir: string; logLevel: string; cleanup: (fn: () => Promise<void>) => void; extraCustomers?: string[]; bypassGovernance?: boolean;
+  /** false: ENCRYPT_OBJECTS=false, the same stack storing plaintext, to measure what encryption at rest costs. */
+  encrypt?: boolean;
 }): Promise<RunningSystem & { customers: Onboarded[] }> {
+  const plain = opts.encrypt === false;
   const regionalDb = await createTestDatabase("bench_region");
   opts.cleanup(() => regionalDb.drop());
   const globalDb = await createTestDatabase("bench_global");
@@ -29,6 +32,7 @@ export async function startPostgresGateway(opts: {
   const region = spawnNode("apps/regional-gateway/src/server.ts", {
     ...shared, REGION_ID: "FI-HEL", PORT: String(rPort), DATABASE_URL: regionalDb.url, STORAGE_DIR: join(opts.workDir, "pg-objects"),
     TOPOLOGY_JSON: topology, MASTER_KEYS: `k1:${randomBytes(32).toString("base64")}`, GLOBAL_ROUTER_URL: globalUrl, PUBLIC_S3_ENDPOINT: globalUrl,
+    ...(plain ? { ENCRYPT_OBJECTS: "false" } : {}),
   });
   opts.cleanup(() => stopChild(region.child));
   const global = spawnNode("apps/global-router/src/server.ts", { ...shared, PORT: String(gPort), DATABASE_URL: globalDb.url, TOPOLOGY_JSON: topology });
@@ -45,12 +49,14 @@ export async function startPostgresGateway(opts: {
   for (const customerId of opts.extraCustomers ?? []) customers.push(await onboardCustomer({ globalUrl, regionUrl, adminToken, customerId, bypassGovernance }));
   const t = targetsOf(key, globalUrl, regionUrl);
   return {
-    name: "gateway, Postgres server",
+    name: plain ? "gateway, Postgres server, no encryption" : "gateway, Postgres server",
     customers,
-    endpoints: [
-      { label: "gateway, Postgres server, via global", id: "pg-global", target: t.global },
-      { label: "gateway, Postgres server, FI-HEL directly", id: "pg-direct", target: t.direct },
-    ],
+    endpoints: plain
+      ? [{ label: "gateway, Postgres server, no encryption at rest, via global", id: "pgplain-global", target: t.global }]
+      : [
+        { label: "gateway, Postgres server, via global", id: "pg-global", target: t.global },
+        { label: "gateway, Postgres server, FI-HEL directly", id: "pg-direct", target: t.direct },
+      ],
     logs: () => `--- FI-HEL regional gateway:\n${region.output().slice(-6000)}\n--- global router:\n${global.output().slice(-4000)}`,
     pids: async () => ({ "global-router": global.child.pid!, "FI-HEL": region.child.pid! }),
     cpuPids: async () => ({ "global-router": [global.child.pid!], "FI-HEL": [region.child.pid!], postgres: await backendPids([regionalDb.url, globalDb.url]) }),

@@ -103,6 +103,9 @@ export function targetsTable(systems: SystemResult[], c: number): string {
   ratio("routing hop PUT, embedded (via global ÷ FI-HEL directly)", emb?.put, embDirect?.put, 0.8, "global", "direct");
   ratio("embedded GET ÷ Postgres-backed GET (via global)", emb?.get, pg?.get, 0.7, "embedded", "Postgres");
   ratio("embedded PUT ÷ Postgres-backed PUT (via global)", emb?.put, pg?.put, 0.7, "embedded", "Postgres");
+  const plain = at("pgplain-global");
+  ratio("encrypted GET ÷ unencrypted GET, Postgres (via global; issue 11)", pg?.get, plain?.get, 0.9, "encrypted", "plaintext");
+  ratio("encrypted PUT ÷ unencrypted PUT, Postgres (via global; issue 11)", pg?.put, plain?.put, 0.9, "encrypted", "plaintext");
   const gib = 1024;
   for (const [what, reading] of [["idle", embSystem?.idle], ["peak under load", embSystem?.peak]] as const) {
     rows.push(reading
@@ -114,7 +117,7 @@ export function targetsTable(systems: SystemResult[], c: number): string {
       ? { measure: `GET p99, ${what}, via global`, value: `${ms(r.get.p99Ms)} ms`, target: "< 50 ms", met: r.get.p99Ms < 50 && !r.get.errors }
       : { measure: `GET p99, ${what}, via global`, value: "not measured", target: "< 50 ms", met: undefined });
   }
-  const lines = [`### Targets at ${c} connections (issue 9)`, "", "| measure | value | target | met |", "|---|---|---|---|"];
+  const lines = [`### Targets at ${c} connections (issues 9 and 11)`, "", "| measure | value | target | met |", "|---|---|---|---|"];
   for (const r of rows) lines.push(`| ${r.measure} | ${r.value} | ${r.target} | ${r.met === undefined ? "—" : r.met ? "met" : "**not met**"} |`);
   return lines.join("\n");
 }

@@ -37,6 +37,7 @@ export function starters(opts: { workDir: string; logLevel: string; cleanups: Cl
     reference: () => startReference({ workDir: opts.workDir, cleanup }),
     rgw: () => startRgw({ cleanup }),
     postgres: () => startPostgresGateway({ workDir: opts.workDir, logLevel: opts.logLevel, cleanup }),
+    "postgres-plain": () => startPostgresGateway({ workDir: opts.workDir, logLevel: opts.logLevel, cleanup, encrypt: false }),
     embedded: () => startEmbeddedStack({ workDir: opts.workDir, logLevel: opts.logLevel, cleanup }),
   };
 }

@@ -1,4 +1,3 @@
 export * from "./segments.ts";
 export * from "./seal-stream.ts";
 export * from "./open-stream.ts";
-export * from "./key-wrap.ts";
