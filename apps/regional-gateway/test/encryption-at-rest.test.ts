@@ -63,7 +63,7 @@ async function multipartUpload(client: ReturnType<typeof s3>, path: string, part
   const created = await client(`${path}?uploads`, { method: "POST", headers });
   expect(created.status).toBe(200);
   const uploadId = xmlValue(await created.text(), "UploadId")!;
-  const etags = [];
+  const etags: { n: number; etag: string }[] = [];
   for (const [i, body] of parts.entries()) {
     const res = await client(`${path}?partNumber=${i + 1}&uploadId=${uploadId}`, { method: "PUT", body, headers: partHeaders });
     expect(res.status).toBe(200);
