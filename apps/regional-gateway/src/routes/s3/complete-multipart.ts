@@ -14,6 +14,7 @@ import { writeCondition } from "./conditions.ts";
 import { governanceBypass } from "./object-lock.ts";
 import { elements, readXmlDocument, text } from "./xml-body.ts";
 import { xml } from "./xml-response.ts";
+import { encryptionHeaders } from "./object-encryption.ts";
 
 
 const partElement = z.object({
@@ -71,7 +72,7 @@ export async function completeMultipartUploadHandler(c: Context<AppEnv>, bucketN
 
 function completeResult(c: Context<AppEnv>, bucketName: string, key: string, row: ObjectRow): Response {
   const url = new URL(c.req.url);
-  for (const [name, value] of Object.entries(writtenVersionHeader(row.versionId))) c.header(name, value);
+  for (const [name, value] of Object.entries({ ...writtenVersionHeader(row.versionId), ...encryptionHeaders(c, row.encryption) })) c.header(name, value);
   return xml(c, {
     CompleteMultipartUploadResult: { "@_xmlns": S3_XMLNS, Location: `${url.origin}${c.var.s3Target.rawPath}`, Bucket: bucketName, Key: key, ETag: renderEtag(row), ...checksumResultElements(row.systemMetadata) },
   });
