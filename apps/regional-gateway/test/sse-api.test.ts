@@ -86,9 +86,8 @@ describe("SSE-S3", () => {
     expect((await head("mp.bin")).ServerSideEncryption).toBe("AES256");
   });
 
-  // PRODUCT BUG (reported): CompleteMultipartUpload answers no x-amz-server-side-encryption (nor the
-  // KMS key id), where AWS returns the upload's encryption on Complete as on every other multipart call.
-  it.fails("CompleteMultipartUpload answers the upload's encryption (AES256, and aws:kms with the key ARN)", async () => {
+  // AWS returns the upload's encryption on Complete as on every other multipart call (fixed in 2a5c3bf).
+  it("CompleteMultipartUpload answers the upload's encryption (AES256, and aws:kms with the key ARN)", async () => {
     const answers: [string | undefined, string | undefined][] = [];
     for (const sse of [{ ServerSideEncryption: "AES256" as const }, { ServerSideEncryption: "aws:kms" as const, SSEKMSKeyId: acmeKey.key_id }]) {
       const created = await sdk.send(new CreateMultipartUploadCommand({ Bucket: B, Key: "complete.bin", ...sse }));
