@@ -366,6 +366,22 @@ describe("KEK rotation, re-wrap and disabled keys", () => {
     expect(sha(Buffer.from(await (await acme("/keyed/old-multi.bin")).arrayBuffer()))).toBe(sha(Buffer.concat([marked(5 * MIB), marked(SEG)])));
   }, 60_000);
 
+  it("rotating the customer's default key keeps SSE-S3 objects readable; new ones use the new version", async () => {
+    expect((await acme("/keyed/sse-s3-old.bin", { method: "PUT", body: old })).status).toBe(200);
+    const before = await keyVersionOf("rotate-co", "sse-s3-old.bin");
+    const list = (await (await fetch(`${fi.url}/api/customers/rotate-co/keys`, { headers: adminAuth })).json()) as { items?: { key_id: string; is_default: boolean }[] } | { key_id: string; is_default: boolean }[];
+    const items = Array.isArray(list) ? list : (list.items ?? []);
+    const def = items.find((k) => k.is_default);
+    expect(def?.key_id).toBe(before.k);
+    expect((await keyAction(fi.url, "rotate-co", before.k, "rotate")).status).toBe(200);
+    expect((await acme("/keyed/sse-s3-new.bin", { method: "PUT", body: old })).status).toBe(200);
+    expect((await keyVersionOf("rotate-co", "sse-s3-new.bin")).v).toBe(String(Number(before.v) + 1));
+    expect(sha(Buffer.from(await (await acme("/keyed/sse-s3-old.bin")).arrayBuffer()))).toBe(sha(old));
+    await runKeyMaintenance(fi.deps);
+    expect((await keyVersionOf("rotate-co", "sse-s3-old.bin")).v).toBe(String(Number(before.v) + 1));
+    expect(sha(Buffer.from(await (await acme("/keyed/sse-s3-old.bin")).arrayBuffer()))).toBe(sha(old));
+  });
+
   it("a disabled key makes its objects unreadable (KMS.DisabledException), other keys' objects read; enable restores", async () => {
     expect((await acme("/keyed/default.bin", { method: "PUT", body: old })).status).toBe(200);
     expect((await keyAction(fi.url, "rotate-co", keyId, "disable")).status).toBe(200);
@@ -380,6 +396,59 @@ describe("KEK rotation, re-wrap and disabled keys", () => {
     expect(await s3Code(await acme("/keyed/x.bin", { method: "PUT", body: "x", headers: kms() }))).toEqual([400, "KMS.DisabledException"]);
     expect((await keyAction(fi.url, "rotate-co", keyId, "enable")).status).toBe(200);
     for (const k of ["old.bin", "new.bin", "old-multi.bin"]) expect((await acme(`/keyed/${k}`)).status, k).toBe(200);
+  });
+});
+
+describe("tampered encryption metadata never opens the bytes", () => {
+  const ck = randomBytes(32);
+  const sseC = {
+    "x-amz-server-side-encryption-customer-algorithm": "AES256",
+    "x-amz-server-side-encryption-customer-key": ck.toString("base64"),
+    "x-amz-server-side-encryption-customer-key-md5": createHash("md5").update(ck).digest("base64"),
+  };
+  let acme: ReturnType<typeof s3>;
+  beforeAll(async () => {
+    acme = await registerWithBuckets(fi.url, "meta-co", ["meta"]);
+    await registerWithBuckets(fi.url, "meta-other", ["meta-o"]);
+    for (const k of ["a.bin", "b.bin"]) expect((await acme(`/meta/${k}`, { method: "PUT", body: marked(SEG + 1) })).status).toBe(200);
+    expect((await acme("/meta/c.bin", { method: "PUT", body: marked(SEG + 1), headers: sseC })).status).toBe(200);
+  });
+  const encOf = async (key: string) => (await sql`select encryption from object_metadata where customer_id = 'meta-co' and object_key = ${key}`)[0]!.encryption as Record<string, unknown>;
+  const setEnc = (key: string, enc: unknown) => sql`update object_metadata set encryption = ${sql.json(enc as never)} where customer_id = 'meta-co' and object_key = ${key}`;
+
+  it("another object's wrapped data key in the row: the bytes do not authenticate (503), nothing served", async () => {
+    await setEnc("a.bin", await encOf("b.bin"));
+    const res = await acme("/meta/a.bin");
+    const text = await res.text();
+    expect(res.status).toBe(503);
+    expect(text.includes(MARKER.subarray(0, 32).toString())).toBe(false);
+  });
+
+  it("an SSE-C row downgraded to SSE-S3 in the database still cannot be read without the client's key", async () => {
+    const enc = await encOf("c.bin");
+    expect(enc).toMatchObject({ mode: "SSE-C" });
+    const { customerKeyHmac: _, ...rest } = enc;
+    await setEnc("c.bin", { ...rest, mode: "AES256" });
+    const res = await acme("/meta/c.bin");
+    const text = await res.text();
+    expect(res.status).toBe(503);
+    expect(text.includes(MARKER.subarray(0, 32).toString())).toBe(false);
+    await setEnc("c.bin", enc);
+    expect((await acme("/meta/c.bin", { headers: sseC })).status).toBe(200);
+  });
+
+  it("a wrapped data key altered, or claimed under another customer's key: refused as a KMS error, no bytes", async () => {
+    const enc = (await encOf("b.bin")) as { dataKey: { wrapped: string } } & Record<string, unknown>;
+    const wrapped = Buffer.from(enc.dataKey.wrapped, "base64");
+    wrapped[wrapped.length - 1]! ^= 1;
+    await setEnc("b.bin", { ...enc, dataKey: { ...enc.dataKey, wrapped: wrapped.toString("base64") } });
+    expect(await s3Code(await acme("/meta/b.bin"))).toEqual([400, "KMS.InvalidCiphertextException"]);
+    const foreign = await createKey(fi.url, "meta-other");
+    await setEnc("b.bin", { ...enc, keyId: foreign.key_id });
+    const res = await acme("/meta/b.bin");
+    const [status, code] = await s3Code(res);
+    expect(status).toBe(400);
+    expect(String(code)).toMatch(/^KMS\.(NotFoundException|InvalidCiphertextException)$/);
   });
 });
 
