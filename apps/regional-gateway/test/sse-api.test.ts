@@ -11,6 +11,7 @@ import {
   S3Client,
   S3ServiceException,
   UploadPartCommand,
+  UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKey, keyAction, type KeyBody } from "./customer-keys-helpers.ts";
@@ -201,6 +202,25 @@ describe("SSE-C", () => {
     expect(await s3Outcome(get("ssec-mp.bin"))).toBe("400 InvalidRequest");
     expect(await s3Outcome(get("ssec-mp.bin", ssec(other)))).toBe("403 AccessDenied");
     expect(await s3Outcome(get("ssec-mp.bin", { Range: `bytes=${5 * MIB}-`, ...ssec(other) }))).toBe("403 AccessDenied");
+  }, 30_000);
+});
+
+describe("UploadPartCopy from an SSE-C source", () => {
+  it("needs the source's key in the copy-source headers (400 without, 403 another); the part is sealed under the upload's encryption", async () => {
+    const key = ssecKey();
+    const big = randomBytes(5 * MIB + 3);
+    await sdk.send(new PutObjectCommand({ Bucket: B, Key: "ssec-src.bin", Body: big, ...ssec(key) }));
+    const created = await sdk.send(new CreateMultipartUploadCommand({ Bucket: B, Key: "from-ssec-parts.bin" }));
+    const copyPart = (PartNumber: number, extra: Record<string, unknown>) =>
+      sdk.send(new UploadPartCopyCommand({ Bucket: B, Key: "from-ssec-parts.bin", UploadId: created.UploadId, PartNumber, CopySource: `${B}/ssec-src.bin`, ...extra }));
+    expect(await s3Outcome(copyPart(1, {}))).toBe("400 InvalidRequest");
+    expect(await s3Outcome(copyPart(1, copySsec(ssecKey())))).toBe("403 AccessDenied");
+    const p1 = await copyPart(1, copySsec(key));
+    expect(p1.ServerSideEncryption).toBe("AES256");
+    const p2 = await copyPart(2, { ...copySsec(key), CopySourceRange: "bytes=0-9" });
+    await sdk.send(new CompleteMultipartUploadCommand({ Bucket: B, Key: "from-ssec-parts.bin", UploadId: created.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.CopyPartResult!.ETag }, { PartNumber: 2, ETag: p2.CopyPartResult!.ETag }] } }));
+    const got = Buffer.from(await (await get("from-ssec-parts.bin")).Body!.transformToByteArray());
+    expect(got.equals(Buffer.concat([big, big.subarray(0, 10)]))).toBe(true);
   }, 30_000);
 });
 
