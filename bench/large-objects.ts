@@ -151,9 +151,9 @@ const lines = [
   "|---|---|---|---|",
 ];
 const row = (measure: string, value: number | undefined, target: number, unit: "x" | "ms" | "MiB", below = false) => {
-  if (value === undefined || !Number.isFinite(value)) return lines.push(`| ${measure} | not measured | ${below ? "<" : "≥"} ${unit === "x" ? `${target.toFixed(1)}×` : `${target} ${unit}`} | — |`);
+  if (value === undefined || !Number.isFinite(value)) return lines.push(`| ${measure} | not measured | ${below ? "<" : "≥"} ${unit === "x" ? `${target}×` : `${target} ${unit}`} | — |`);
   const met = below ? value < target : value >= target;
-  lines.push(`| ${measure} | ${unit === "x" ? `${value.toFixed(2)}×` : `${f0(value)} ${unit}`} | ${below ? "<" : "≥"} ${unit === "x" ? `${target.toFixed(1)}×` : `${target} ${unit}`} | ${met ? "met" : "**not met**"} |`);
+  lines.push(`| ${measure} | ${unit === "x" ? `${value.toFixed(2)}×` : `${f0(value)} ${unit}`} | ${below ? "<" : "≥"} ${unit === "x" ? `${target}×` : `${target} ${unit}`} | ${met ? "met" : "**not met**"} |`);
 };
 if (gw?.put && gw.get) {
   row("PUT via global ÷ RGW PUT", rgw?.put && gw.put.mibps / rgw.put.mibps, 1.0, "x");

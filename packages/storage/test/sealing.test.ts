@@ -103,4 +103,24 @@ describe("segmented AES-256-GCM sealing", () => {
     await expect((async () => { for await (const c of stream) got.push(c as Buffer); })()).rejects.toBeInstanceOf(SealedBlobError);
     expect(Buffer.concat(got).length).toBeLessThanOrEqual(SEGMENT_BYTES);
   });
+
+  it("reads nothing of a sealed blob until it is read itself (parts opened ahead buffer nothing)", async () => {
+    const plain = randomBytes(3 * SEGMENT_BYTES);
+    const sealed = await seal(key, plain);
+    let pulled = 0;
+    const source = new Readable({
+      read() {
+        this.push(pulled++ === 0 ? sealed : null);
+      },
+    });
+    const stream = await openSealed(async () => source, key, plain.length);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(pulled).toBe(0);
+    expect((await collect(stream)).equals(plain)).toBe(true);
+    // Destroyed before it was read (a client gone), it closes its source (an open file) too.
+    const file = Readable.from([sealed]);
+    const unread = await openSealed(async () => file, key, plain.length);
+    unread.destroy();
+    expect(file.destroyed).toBe(true);
+  });
 });

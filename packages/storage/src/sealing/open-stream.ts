@@ -32,8 +32,13 @@ export class OpenStream extends Transform {
   private segmentsLeft: number;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  private source: Readable | undefined;
 
-  constructor(dataKey: Buffer, plainSize: number, span: SealedSpan) {
+  /**
+   * `source`: the sealed bytes, read only once this stream is read (a part opened ahead of its
+   * turn holds its file open but reads nothing, so a 10,000-part object does not buffer ahead).
+   */
+  constructor(dataKey: Buffer, plainSize: number, span: SealedSpan, source?: Readable) {
     super({ highWaterMark: 256 * 1024 });
     if (dataKey.length !== DATA_KEY_BYTES) throw new Error("a data key is 32 bytes");
     this.key = dataKey;
@@ -43,17 +48,35 @@ export class OpenStream extends Transform {
     this.skip = span.skip;
     this.remaining = span.length;
     this.segmentsLeft = span.segments;
+    this.source = source;
+  }
+
+  override _read(size: number): void {
+    const source = this.source;
+    this.source = undefined;
+    if (source) pipeline(source, this, () => {});
+    super._read(size);
+  }
+
+  override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
+    this.source?.destroy();
+    this.source = undefined;
+    done(err);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     try {
+      // Every segment this chunk completes goes out as one buffer: a chunk per 64 KiB segment
+      // would cost each consumer downstream (the response stream) four times the events.
+      const opened: Buffer[] = [];
       for (let need = this.sealedBytesOf(this.index); this.segmentsLeft > 0 && this.pendingBytes >= need; need = this.sealedBytesOf(this.index)) {
-        this.openSegment(need);
+        const plain = this.openSegment(need);
+        if (plain.length > 0) opened.push(plain);
       }
       if (this.segmentsLeft === 0 && this.pendingBytes > 0) throw new SealedBlobError("sealed blob is longer than its recorded size");
-      done();
+      done(null, opened.length === 0 ? undefined : opened.length === 1 ? opened[0] : Buffer.concat(opened));
     } catch (err) {
       done(err as Error);
     }
@@ -68,14 +91,15 @@ export class OpenStream extends Transform {
     return this.plainSize - this.lastSegment * SEGMENT_BYTES + TAG_BYTES;
   }
 
-  private openSegment(sealedBytes: number): void {
+  /** Authenticates and decrypts the next segment; returns the part of its plaintext in the span. */
+  private openSegment(sealedBytes: number): Buffer {
     const body = this.takePending(sealedBytes);
     const decipher = createDecipheriv("aes-256-gcm", this.key, segmentNonce(this.index), { authTagLength: TAG_BYTES });
     decipher.setAAD(segmentAad(this.index, this.index === this.lastSegment));
     decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
-    let plain: Buffer;
+    const plain = decipher.update(body.subarray(0, body.length - TAG_BYTES));
     try {
-      plain = Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]);
+      decipher.final(); // GCM has no final block: this only checks the tag
     } catch {
       throw new SealedBlobError(`segment ${this.index} of a sealed blob does not authenticate`);
     }
@@ -85,7 +109,7 @@ export class OpenStream extends Transform {
     this.skip = 0;
     const end = Math.min(plain.length, start + this.remaining);
     this.remaining -= end - start;
-    if (end > start) this.push(start === 0 && end === plain.length ? plain : plain.subarray(start, end));
+    return start === 0 && end === plain.length ? plain : plain.subarray(start, end);
   }
 
   /** The first `bytes` pending bytes as one buffer (copied only when they span chunks). */
@@ -114,8 +138,5 @@ export class OpenStream extends Transform {
 /** The plaintext of `range` of a sealed blob, reading only the segments it needs through `read`. */
 export async function openSealed(read: (range: ReadRange | undefined) => Promise<Readable>, dataKey: Buffer, plainSize: number, range?: ReadRange): Promise<Readable> {
   const span = sealedSpan(plainSize, range);
-  const source = await read(range ? span.cipherRange : undefined);
-  const opener = new OpenStream(dataKey, plainSize, span);
-  pipeline(source, opener, () => {});
-  return opener;
+  return new OpenStream(dataKey, plainSize, span, await read(range ? span.cipherRange : undefined));
 }
