@@ -134,10 +134,7 @@ describe("tampered ciphertext on disk is an integrity failure, never plaintext",
     expect(body.includes(MARKER_TEXT)).toBe(false);
   });
 
-  // PRODUCT BUG (reported): the commit that put sealing on the data path says tampering "is an
-  // integrity failure naming the part"; the scrub does (integrity.ts), but a read's SealedBlobError
-  // (which carries partNumber, tenant-storage.ts) is recorded without it (integrity-read.ts).
-  it.fails("the read's integrity event names the damaged part of a multipart object", async () => {
+  it("the read's integrity event names the damaged part of a multipart object", async () => {
     await flipBit("multi-small.bin", 5, await partPath("multi-small.bin", 2));
     const res = await acme("/tampered/multi-small.bin");
     try {
@@ -149,10 +146,9 @@ describe("tampered ciphertext on disk is an integrity failure, never plaintext",
     expect((await r.events("tamper-co", "multi-small.bin"))[0]!.details).toMatchObject({ damaged_part: { part_number: 2 } });
   });
 
-  // PRODUCT BUG (reported): when the sealed stream fails before the first chunk is flushed, the
-  // node HTTP adapter answers 500 text/plain "Error: <message>" instead of the S3 503 the small
-  // path gives (or a 200 cut short). No plaintext leaks; the status and body shape are wrong.
-  it.fails("a damaged large object is answered 503 ServiceUnavailable (S3 XML) or cut short, never a 500 text/plain", async () => {
+  // A sealed stream failing before its first bytes were sent must not reach the HTTP adapter
+  // as a broken response (it would answer 500 text/plain): the first bytes authenticate first.
+  it("a damaged large object is answered 503 ServiceUnavailable (S3 XML) or cut short, never a 500 text/plain", async () => {
     const outcomes: string[] = [];
     for (let i = 0; i < 10; i++) {
       const res = await acme("/tampered/large-swap.bin");

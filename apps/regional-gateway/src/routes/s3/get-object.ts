@@ -5,7 +5,8 @@ import { isCrossBorder, sourceCountryOf } from "../../source-country.ts";
 import type { AppEnv } from "../../env.ts";
 import { checkRead } from "../../services/compliance/access-policy.ts";
 import { findBucket } from "../../services/objects/buckets.ts";
-import { damagedObjectError, readAuthenticated, readVerified, reportDamage, reportSealFailure, VerifyingStream } from "../../services/objects/integrity-read.ts";
+import { damagedObjectError, readVerified, reportDamage, VerifyingStream } from "../../services/objects/integrity-read.ts";
+import { openAuthenticated, readAuthenticated } from "../../services/objects/sealed-read.ts";
 import { findObject, openObject, renderEtag, type ObjectRow } from "../../services/objects/objects.ts";
 import { BlobNotFoundError } from "@s3gw/storage";
 import { checkPreconditions } from "./conditions.ts";
@@ -89,11 +90,10 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
   // encryption at rest) are hashed against their SHA-256 as before.
   const sealed = row.encryption !== null;
   if (row.sizeBytes <= bufferLimit) {
-    const whole = sealed ? await readAuthenticated(deps, row, body) : await readVerified(deps, row, body, parts);
+    const whole = sealed ? await readAuthenticated(deps, row, body, parts) : await readVerified(deps, row, body, parts);
     return new Response(range ? whole.subarray(range.start, range.end + 1) : whole, { status, headers });
   }
   // pipeline: a failing source fails the response, and a client that hangs up closes the file.
-  const authenticated = reportSealFailure(deps, row, body);
-  const out = range || sealed ? authenticated : pipeline(authenticated, new VerifyingStream(deps, row, parts), () => {});
+  const out = sealed ? await openAuthenticated(deps, row, body, parts, () => c.env.outgoing.headersSent) : range ? body : pipeline(body, new VerifyingStream(deps, row, parts), () => {});
   return new Response(Readable.toWeb(out) as ReadableStream, { status, headers });
 }

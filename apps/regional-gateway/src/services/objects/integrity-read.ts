@@ -1,12 +1,14 @@
-import { PassThrough, Readable, Transform, type TransformCallback } from "node:stream";
+import { Readable, Transform, type TransformCallback } from "node:stream";
 import { s3Error, type AppError } from "@s3gw/core";
-import { SealedBlobError, type ComposedPart } from "@s3gw/storage";
+import type { ComposedPart } from "@s3gw/storage";
 import type { Logger } from "pino";
 import type { Clock, RegionalDb } from "../../env.ts";
 import { ExpectedDigests, type DamagedSegment } from "./integrity-digests.ts";
 import { recordIntegrityFailure, type Candidate } from "./integrity.ts";
+import { readAuthenticated } from "./sealed-read.ts";
 
-type Deps = { db: RegionalDb; clock: Clock; logger: Logger };
+export type ReadDeps = { db: RegionalDb; clock: Clock; logger: Logger };
+type Deps = ReadDeps;
 
 /**
  * What a client gets for an object whose bytes failed verification before any was sent: 503
@@ -38,7 +40,7 @@ export async function reportDamage(deps: Deps, obj: Candidate, reason: "hash_mis
  * manifest of a multipart object, whose parts are checked one by one (see ExpectedDigests).
  */
 export async function readVerified(deps: Deps, obj: Candidate, body: Readable, parts?: ComposedPart[]): Promise<Buffer> {
-  const bytes = await readAuthenticated(deps, obj, body);
+  const bytes = await readAuthenticated(deps, obj, body, parts);
   const digests = new ExpectedDigests(obj, parts);
   digests.update(bytes);
   const { ok, actual } = digests.end();
@@ -47,37 +49,6 @@ export async function readVerified(deps: Deps, obj: Candidate, body: Readable, p
     throw damagedObjectError(obj.objectKey, "hash_mismatch");
   }
   return bytes;
-}
-
-/**
- * Reads a small object whole before the first byte is sent. Sealed bytes that fail to
- * authenticate (tampered, truncated, moved) are an integrity failure like a hash mismatch.
- */
-export async function readAuthenticated(deps: Deps, obj: Candidate, body: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of body) chunks.push(chunk as Buffer);
-  } catch (err) {
-    if (!(err instanceof SealedBlobError)) throw err;
-    await reportDamage(deps, obj, "hash_mismatch", null);
-    throw damagedObjectError(obj.objectKey, "hash_mismatch");
-  }
-  return Buffer.concat(chunks);
-}
-
-/**
- * A streamed read whose sealed bytes fail to authenticate (tampered, truncated, moved) is an
- * integrity failure like a hash mismatch: recorded and alerted, the response ending short.
- */
-export function reportSealFailure(deps: Deps, obj: Candidate, body: Readable): Readable {
-  const out = new PassThrough({ highWaterMark: 256 * 1024 });
-  body.once("error", (err) => {
-    // Recorded before the response is cut, as VerifyingStream does: whoever sees the failure can find it.
-    if (err instanceof SealedBlobError) void reportDamage(deps, obj, "hash_mismatch", null).finally(() => out.destroy(damagedObjectError(obj.objectKey, "hash_mismatch")));
-    else out.destroy(err);
-  });
-  out.once("close", () => body.destroy());
-  return body.pipe(out);
 }
 
 /**
