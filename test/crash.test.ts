@@ -101,8 +101,8 @@ it("keeps every object whole and matching its SHA-256 after kill -9 during concu
     const sql = postgresClient(dbUrl, { max: 1 });
     try {
       const rows = await sql<{ storage_key: string; size_bytes: string }[]>`select storage_key, size_bytes from object_metadata`;
-      // Blobs are sealed: 64 KiB segments, each with a 16-byte GCM tag (an empty blob is one empty segment).
-      const sealed = (n: number) => n + 16 * Math.max(1, Math.ceil(n / 65536));
+      // Blobs are sealed: 256 KiB segments, each with a 16-byte GCM tag (an empty blob is one empty segment).
+      const sealed = (n: number) => n + 16 * Math.max(1, Math.ceil(n / 262144));
       for (const r of rows) expect((await stat(join(storageDir, r.storage_key))).size).toBe(sealed(Number(r.size_bytes)));
       // The start-up sweep removes bytes of uncommitted writes and of replaced versions.
       const deadline = Date.now() + 15_000;

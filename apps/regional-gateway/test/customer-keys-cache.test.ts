@@ -88,7 +88,7 @@ describe("key cache across instances", () => {
 });
 
 describe("re-wrap after rotation", () => {
-  const encryption = (keyId: string, d: { keyVersion: number; wrapped: string }) => ({ mode: "aws:kms", keyId, dataKey: { scheme: "seg64k-gcm-v1", keyVersion: d.keyVersion, wrapped: d.wrapped } });
+  const encryption = (keyId: string, d: { keyVersion: number; wrapped: string }) => ({ mode: "aws:kms", keyId, dataKey: { scheme: "seg256k-gcm-v1", keyVersion: d.keyVersion, wrapped: d.wrapped } });
 
   it("moves every blob's data key to the current version (same plaintext), skips what does not unwrap, leaves other keys alone", async () => {
     const keys = keysOf(a);

@@ -10,7 +10,7 @@ import { completeXml, xmlValue } from "./s3-write-helpers.ts";
 
 // Shared by the encryption-at-rest suites (encryption-at-rest, encryption-tampering,
 // encryption-keys): known plaintext to look for on disk, and the rows that say how a blob is sealed.
-export const SEG = 64 * 1024;
+export const SEG = 256 * 1024;
 export const SEALED_SEG = SEG + 16;
 export const MIB = 1024 * 1024;
 /** Fresh per test process, so no file from an earlier run can match. */

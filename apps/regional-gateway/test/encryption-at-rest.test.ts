@@ -12,7 +12,7 @@ import { completeXml, xmlValue } from "./s3-write-helpers.ts";
 import { migrate } from "./storage-migration-helpers.ts";
 
 // Encryption at rest end to end on one real region: what lands on disk for every write path,
-// ranged reads over 64 KiB segments, and a migration between targets (sealed all the way).
+// ranged reads over 256 KiB segments, and a migration between targets (sealed all the way).
 let r: SealedRegion;
 beforeAll(async () => {
   r = await startSealedRegion();
@@ -56,17 +56,17 @@ describe("bytes on disk are never plaintext", () => {
     // Each blob has its own data key: a single-blob object's row holds it, a multipart object's parts hold theirs.
     const rows = await r.sql`select object_key, encryption->>'mode' as mode, encryption->'dataKey'->>'scheme' as scheme, storage_key like 'composite:%' or encryption->'dataKey' is null as composite from object_metadata where customer_id = 'disk-co'`;
     expect(rows).toHaveLength(7);
-    for (const r of rows) expect([r.object_key, r.mode, r.composite ? "parts" : r.scheme]).toEqual([r.object_key, "AES256",  ["multi.bin", "part-copy.bin"].includes(r.object_key) ? "parts" : "seg64k-gcm-v1"]);
+    for (const r of rows) expect([r.object_key, r.mode, r.composite ? "parts" : r.scheme]).toEqual([r.object_key, "AES256",  ["multi.bin", "part-copy.bin"].includes(r.object_key) ? "parts" : "seg256k-gcm-v1"]);
     const parts = await r.sql`select encryption->'dataKey'->>'scheme' as scheme, encryption->'dataKey'->>'wrapped' as wrapped from object_parts where customer_id = 'disk-co'`;
     expect(parts.length).toBeGreaterThanOrEqual(3);
-    for (const p of parts) expect(p.scheme).toBe("seg64k-gcm-v1");
+    for (const p of parts) expect(p.scheme).toBe("seg256k-gcm-v1");
     expect(new Set(parts.map((p) => p.wrapped)).size).toBe(parts.length);
     expect((await filesUnder(r.fi.storageDir)).length).toBeGreaterThanOrEqual(7);
     expect(await plaintextFiles(r.fi.storageDir)).toEqual([]);
   }, 60_000);
 });
 
-describe("ranged reads across 64 KiB segments", () => {
+describe("ranged reads across 256 KiB segments", () => {
   const whole = patterned(5 * SEG + 1234);
   const parts = [patterned(5 * MIB), patterned(3 * SEG + 77)];
   const joined = Buffer.concat(parts);

@@ -19,8 +19,8 @@ afterAll(async () => {
 });
 
 describe("tampered ciphertext on disk is an integrity failure, never plaintext", () => {
-  const body = marked(4 * SEG + 100); // 5 sealed segments, under the verify-before-sending threshold
-  const large = marked(2 * MIB + 7); // above it: streamed, so a failure ends the response short
+  const body = marked(3 * SEG + 100); // 4 sealed segments, under the verify-before-sending threshold
+  const large = marked(6 * MIB + 7); // above it: streamed, so a failure ends the response short
   let acme: ReturnType<typeof s3>;
   beforeAll(async () => {
     acme = await registerWithBuckets(r.fi.url, "tamper-co", ["tampered"]);
@@ -102,7 +102,7 @@ describe("tampered ciphertext on disk is an integrity failure, never plaintext",
   });
 
   it("a truncation at a segment boundary (the final segment dropped) and inside a segment", async () => {
-    await truncate(await r.blobPath("tamper-co", "cut.bin"), 4 * SEALED_SEG);
+    await truncate(await r.blobPath("tamper-co", "cut.bin"), 3 * SEALED_SEG);
     await expectRefused("cut.bin");
     await truncate(await r.blobPath("tamper-co", "cut-mid.bin"), 2 * SEALED_SEG + 500);
     await expectRefused("cut-mid.bin");

@@ -69,14 +69,14 @@ export class FsProvider implements StorageProvider {
     }
   }
 
-  async get(storageKey: string, range?: ReadRange): Promise<Readable> {
+  async get(storageKey: string, range?: ReadRange, opts: { chunkBytes?: number } = {}): Promise<Readable> {
     // Opening first pins the inode: an overwrite that unlinks it later cannot cut this read short.
     const handle = await open(this.pathOf(storageKey), "r").catch((err: NodeJS.ErrnoException) => {
       throw err.code === "ENOENT" ? new BlobNotFoundError(storageKey) : err;
     });
     // fstat of an open descriptor is metadata only, never a wait on data: cheap enough inline.
     const length = range ? range.end - range.start + 1 : fstatSync(handle.fd).size;
-    const highWaterMark = length > LARGE_READ_CHUNK ? LARGE_READ_CHUNK : SMALL_READ_CHUNK;
+    const highWaterMark = opts.chunkBytes ?? (length > LARGE_READ_CHUNK ? LARGE_READ_CHUNK : SMALL_READ_CHUNK);
     return handle.createReadStream(range ? { start: range.start, end: range.end, highWaterMark } : { highWaterMark });
   }
 

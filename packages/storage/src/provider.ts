@@ -30,8 +30,11 @@ export interface StorageProvider {
   readonly location: StorageLocation;
   /** Streams the body to a fresh key under `prefix`, hashing as it goes; durable on return. */
   put(prefix: string, body: Readable, opts: PutOptions): Promise<StoredBlob>;
-  /** Opens the bytes of a key (whole or a range). Rejects with BlobNotFoundError when absent. */
-  get(storageKey: string, range?: ReadRange): Promise<Readable>;
+  /**
+   * Opens the bytes of a key (whole or a range). Rejects with BlobNotFoundError when absent.
+   * `chunkBytes`: the size of the chunks to read, where the store lets it be chosen (sealed blobs are read a segment at a time).
+   */
+  get(storageKey: string, range?: ReadRange, opts?: { chunkBytes?: number }): Promise<Readable>;
   delete(storageKey: string): Promise<void>;
   /** Every key under `prefix` with its last-modified time, for sweeping strays. */
   list(prefix: string): AsyncIterable<{ storageKey: string; modifiedAt: Date }>;

@@ -22,5 +22,5 @@ export interface EncryptionDocument {
   /** SSE-C: `<master key id>.<hex HMAC-SHA256>` of the customer-provided key; never the key. */
   customerKeyHmac?: string;
   /** The blob's data key wrapped by version `keyVersion` of the KEK (SSE-C: by the customer's key first). */
-  dataKey?: { scheme: "seg64k-gcm-v1"; keyVersion: number; wrapped: string };
+  dataKey?: { scheme: "seg256k-gcm-v1"; keyVersion: number; wrapped: string };
 }

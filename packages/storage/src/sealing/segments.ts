@@ -1,13 +1,16 @@
 import type { ReadRange } from "../provider.ts";
 
 /**
- * The layout of a sealed blob: its plaintext cut in 64 KiB segments, each encrypted with
+ * The layout of a sealed blob: its plaintext cut in 256 KiB segments, each encrypted with
  * AES-256-GCM under the blob's own data key and followed by its 16-byte tag. An empty blob is
  * one empty (final) segment, so even it authenticates. The layout is fixed by the scheme name
- * stored with the data key (`seg64k-gcm-v1`).
+ * stored with the data key (`seg256k-gcm-v1`). 256 KiB rather than 64: a segment is one read
+ * chunk and one response chunk, and per-segment costs (a cipher, a chunk through the response
+ * stream) made 64 KiB segments decrypt at half the speed on this machine's cores; a small range
+ * reads at most 256 KiB more than it needs.
  */
-export const SEAL_SCHEME = "seg64k-gcm-v1";
-export const SEGMENT_BYTES = 64 * 1024;
+export const SEAL_SCHEME = "seg256k-gcm-v1";
+export const SEGMENT_BYTES = 256 * 1024;
 export const TAG_BYTES = 16;
 export const SEALED_SEGMENT_BYTES = SEGMENT_BYTES + TAG_BYTES;
 export const DATA_KEY_BYTES = 32;

@@ -47,6 +47,8 @@ export async function newBlobKey(deps: Pick<Deps, "keys">, customerId: string, s
  */
 export async function blobKeyOf(deps: Pick<Deps, "keys">, customerId: string, enc: EncryptionDocument | null, customerKey: Buffer | undefined): Promise<Buffer | undefined> {
   if (!enc?.dataKey) return undefined;
+  // A layout this gateway does not know is never guessed at: opening it as ours would only fail later, less clearly.
+  if (enc.dataKey.scheme !== SEAL_SCHEME) throw new Error(`blob sealed with unknown scheme ${String(enc.dataKey.scheme)}`);
   const plaintext = await deps.keys.decryptDataKey({ customerId, keyId: enc.keyId, keyVersion: enc.dataKey.keyVersion, wrapped: enc.dataKey.wrapped });
   if (enc.mode !== "SSE-C") return plaintext;
   // Callers check the key first (assertCustomerKey); without one the blob cannot be opened at all.

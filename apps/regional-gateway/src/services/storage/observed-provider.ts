@@ -28,8 +28,8 @@ export class ObservedProvider implements StorageProvider {
     return this.watch(this.inner.put(prefix, body, opts));
   }
 
-  async get(storageKey: string, range?: ReadRange): Promise<Readable> {
-    const stream = await this.watch(this.inner.get(storageKey, range));
+  async get(storageKey: string, range?: ReadRange, opts?: { chunkBytes?: number }): Promise<Readable> {
+    const stream = await this.watch(this.inner.get(storageKey, range, opts));
     stream.once("error", (err) => void this.onFailure(err));
     return stream;
   }
