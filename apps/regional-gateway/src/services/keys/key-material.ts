@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, randomBytes, type KeyObject } from "node:crypto";
 import type { MasterKeyRing } from "@s3gw/core";
 
 /** KEKs and data keys are AES-256 keys. */
@@ -34,7 +34,7 @@ export function openKek(ring: MasterKeyRing, ref: KekRef, sealed: string): Buffe
 }
 
 /** base64url of `format | iv | tag | ciphertext`: AES-256-GCM of `plaintext` under the KEK version. */
-export function wrapKey(kek: Buffer, ref: KekRef, plaintext: Buffer): string {
+export function wrapKey(kek: Buffer | KeyObject, ref: KekRef, plaintext: Buffer): string {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv("aes-256-gcm", kek, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(wrapAad(ref));
@@ -43,7 +43,7 @@ export function wrapKey(kek: Buffer, ref: KekRef, plaintext: Buffer): string {
 }
 
 /** The wrapped bytes, or undefined when the wrapping is malformed or does not authenticate under `ref`. */
-export function unwrapKey(kek: Buffer, ref: KekRef, wrapped: string): Buffer | undefined {
+export function unwrapKey(kek: Buffer | KeyObject, ref: KekRef, wrapped: string): Buffer | undefined {
   if (!/^[A-Za-z0-9_-]+$/.test(wrapped)) return undefined;
   const raw = Buffer.from(wrapped, "base64url");
   if (raw.length < 1 + IV_BYTES + TAG_BYTES + 1 || raw[0] !== FORMAT) return undefined;

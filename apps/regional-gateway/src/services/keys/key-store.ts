@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createSecretKey, randomUUID, type KeyObject } from "node:crypto";
 import { AppError, type MasterKeyRing } from "@s3gw/core";
 import { customerKeys, customerKeyVersions, type CustomerKeyState } from "@s3gw/schema-regional";
 import { and, eq, isNotNull } from "drizzle-orm";
@@ -12,8 +12,8 @@ export interface LoadedKey {
   state: CustomerKeyState;
   currentVersion: number;
   isDefault: boolean;
-  /** Opened KEK material by version; destroyed versions are absent. */
-  versions: ReadonlyMap<number, Buffer>;
+  /** Opened KEK material by version, as key objects (imported once, not per data key); destroyed versions are absent. */
+  versions: ReadonlyMap<number, KeyObject>;
 }
 
 /** One entry of RegionalCache.customerKeys: a key, or which key is the customer's default. */
@@ -44,7 +44,7 @@ export async function loadKey(ctx: Pick<Deps, "db" | "config">, customerId: stri
     .where(and(eq(customerKeys.keyId, keyId), eq(customerKeys.customerId, customerId)))
     .limit(1);
   if (!row) return undefined;
-  const versions = new Map<number, Buffer>();
+  const versions = new Map<number, KeyObject>();
   const sealed = await ctx.db
     .select({ version: customerKeyVersions.version, material: customerKeyVersions.material })
     .from(customerKeyVersions)
@@ -53,7 +53,7 @@ export async function loadKey(ctx: Pick<Deps, "db" | "config">, customerId: stri
     // Loud on purpose: stored material that cannot be opened is a misconfiguration, not a client error.
     const ring = ctx.config.masterKeys;
     if (!ring) throw new Error(`customer key ${keyId} exists but no MASTER_KEYS are configured to open it`);
-    for (const v of sealed) versions.set(v.version, openKek(ring, { customerId, keyId, version: v.version }, v.material!));
+    for (const v of sealed) versions.set(v.version, createSecretKey(openKek(ring, { customerId, keyId, version: v.version }, v.material!)));
   }
   return Object.freeze({ keyId, customerId, state: row.state, currentVersion: row.currentVersion, isDefault: row.isDefault, versions });
 }
