@@ -18,6 +18,7 @@ import {
   type AccessKeyPermission,
 } from "../../services/access/access-keys.ts";
 import { decodeCursor, encodeCursor, parseInput } from "../../services/paging.ts";
+import { jsonBody } from "./json-body.ts";
 
 const MANAGER_ROLES: readonly Role[] = ["admin", "compliance_officer"];
 
@@ -57,16 +58,6 @@ function grantedPermission(p: Principal, requested: AccessKeyPermission | undefi
   return "read-only";
 }
 
-async function jsonBody(c: Context<AppEnv>): Promise<unknown> {
-  const text = await c.req.text();
-  if (text.trim() === "") return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw apiError.badRequest("request body must be JSON");
-  }
-}
-
 /** S3 access keys per customer. The secret is in the creation answer only; it is never listed or logged. */
 export function accessKeyRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
@@ -74,7 +65,7 @@ export function accessKeyRoutes(): Hono<AppEnv> {
   r.post("/customers/:id/access-keys", operation("CreateAccessKey"), requireRole(...MANAGER_ROLES), keyManager, async (c) => {
     const { deps, op, principal } = c.var;
     const id = customerParam(c);
-    const body = parseInput(createAccessKeySchema, await jsonBody(c), "body");
+    const body = parseInput(createAccessKeySchema, await jsonBody(c, { emptyIsObject: true }), "body");
     const permission = grantedPermission(principal, body.permission, body.bypass_governance);
     const { key, secret, registered } = await createAccessKey(deps, id, { ...body, permission }, describePrincipal(principal));
     op.info = {
@@ -97,7 +88,7 @@ export function accessKeyRoutes(): Hono<AppEnv> {
   r.patch("/customers/:id/access-keys/:akid", operation("UpdateAccessKey"), requireRole(...MANAGER_ROLES), keyManager, async (c) => {
     const id = customerParam(c);
     const akid = keyParam(c);
-    const body = parseInput(updateAccessKeySchema, await jsonBody(c), "body");
+    const body = parseInput(updateAccessKeySchema, await jsonBody(c, { emptyIsObject: true }), "body");
     const { principal } = c.var;
     c.var.op.info = { access_key_id: akid, ...(body.status ? { status: body.status } : {}), ...(body.bypass_governance !== undefined ? { bypass_governance: body.bypass_governance } : {}) };
     if (!mayGrantWrites(principal)) {

@@ -4,7 +4,8 @@ import type { AppEnv } from "../../env.ts";
 import { operation, requireRole } from "../../middleware/auth.ts";
 import { cancelCryptoShred, cryptoShredSchema, getCryptoShred, scheduleCryptoShred } from "../../services/keys/crypto-shred.ts";
 import { parseInput } from "../../services/paging.ts";
-import { customerParam, jsonBody } from "./customer-keys-params.ts";
+import { customerParam } from "./customer-keys-params.ts";
+import { jsonBody } from "./json-body.ts";
 
 /**
  * Crypto-shredding a customer: an admin with a recorded reason schedules destroying all of the
@@ -17,7 +18,7 @@ export function cryptoShredRoutes(): Hono<AppEnv> {
   r.post("/customers/:id/crypto-shred", operation("ScheduleCryptoShred"), requireRole(...ADMIN_ONLY), async (c) => {
     const { deps, op, principal } = c.var;
     const id = customerParam(c);
-    const body = parseInput(cryptoShredSchema, await jsonBody(c), "body");
+    const body = parseInput(cryptoShredSchema, await jsonBody(c, { emptyIsObject: true }), "body");
     op.info = { reason: body.reason };
     const request = await scheduleCryptoShred({ ctx: deps, input: { customerId: id, reason: body.reason, requestedBy: describePrincipal(principal) } });
     op.info = { request_id: request.request_id, reason: body.reason, execute_after: request.execute_after };

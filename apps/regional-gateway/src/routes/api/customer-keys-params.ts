@@ -34,12 +34,3 @@ export function keyIdParam(c: Context<AppEnv>): string {
   return raw;
 }
 
-export async function jsonBody(c: Context<AppEnv>): Promise<unknown> {
-  const text = await c.req.text();
-  if (text.trim() === "") return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw apiError.badRequest("request body must be JSON");
-  }
-}

@@ -10,7 +10,8 @@ import {
   scheduleKeyDeletion,
 } from "../../services/keys/customer-keys.ts";
 import { parseInput } from "../../services/paging.ts";
-import { customerParam, jsonBody, KEY_MANAGER_ROLES, keyIdParam, keyManager } from "./customer-keys-params.ts";
+import { customerParam, KEY_MANAGER_ROLES, keyIdParam, keyManager } from "./customer-keys-params.ts";
+import { jsonBody } from "./json-body.ts";
 
 type Transition = (a: { ctx: AppEnv["Variables"]["deps"]; input: { customerId: string; keyId: string } }) => Promise<{ before: string; key: { state: string } }>;
 
@@ -45,7 +46,7 @@ export function customerKeyStateRoutes(): Hono<AppEnv> {
   r.post("/customers/:id/keys/:keyId/schedule-deletion", operation("ScheduleCustomerKeyDeletion"), ...manage, async (c) => {
     const id = customerParam(c);
     const keyId = keyIdParam(c);
-    const body = parseInput(scheduleDeletionSchema, await jsonBody(c), "body");
+    const body = parseInput(scheduleDeletionSchema, await jsonBody(c, { emptyIsObject: true }), "body");
     const { before, key } = await scheduleKeyDeletion({ ctx: c.var.deps, input: { customerId: id, keyId, pendingDays: body.pending_days } });
     c.var.op.info = { key_id: keyId, state_before: before, state: key.state, pending_days: body.pending_days, deletion_date: key.deletion_date };
     return c.json(key);

@@ -4,7 +4,8 @@ import type { AppEnv } from "../../env.ts";
 import { operation, requireRole } from "../../middleware/auth.ts";
 import { createCustomerKey, createKeySchema, getCustomerKey, keysCursor, listCustomerKeys, listKeysQuery } from "../../services/keys/customer-keys.ts";
 import { decodeCursor, encodeCursor, parseInput } from "../../services/paging.ts";
-import { customerParam, jsonBody, KEY_MANAGER_ROLES, keyIdParam, keyManager } from "./customer-keys-params.ts";
+import { customerParam, KEY_MANAGER_ROLES, keyIdParam, keyManager } from "./customer-keys-params.ts";
+import { jsonBody } from "./json-body.ts";
 
 /** A customer's keys (KEKs): create, list, show. Answers and audit rows never carry key material. */
 export function customerKeyRoutes(): Hono<AppEnv> {
@@ -13,7 +14,7 @@ export function customerKeyRoutes(): Hono<AppEnv> {
   r.post("/customers/:id/keys", operation("CreateCustomerKey"), requireRole(...KEY_MANAGER_ROLES), keyManager, async (c) => {
     const { deps, op, principal } = c.var;
     const id = customerParam(c);
-    const body = parseInput(createKeySchema, await jsonBody(c), "body");
+    const body = parseInput(createKeySchema, await jsonBody(c, { emptyIsObject: true }), "body");
     const key = await createCustomerKey({ ctx: deps, input: { customerId: id, description: body.description, createdBy: describePrincipal(principal) } });
     op.info = { key_id: key.key_id, state: key.state, current_version: key.current_version };
     return c.json(key, 201);

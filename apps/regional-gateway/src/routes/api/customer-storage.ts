@@ -15,6 +15,7 @@ import {
 } from "../../services/storage/customer-storage-config.ts";
 import { findCustomer, type Customer } from "../../services/access/customers.ts";
 import { parseInput } from "../../services/paging.ts";
+import { jsonBody } from "./json-body.ts";
 
 const MANAGER_ROLES: readonly Role[] = ["admin", "compliance_officer"];
 
@@ -33,14 +34,6 @@ async function customerOf(c: Context<AppEnv>): Promise<Customer> {
   const customer = await findCustomer(c.var.deps.db, id);
   if (!customer) throw apiError.notFound(`customer ${id} is not registered in region ${c.var.deps.config.region.region_id}`);
   return customer;
-}
-
-async function jsonBody(c: Context<AppEnv>): Promise<unknown> {
-  try {
-    return JSON.parse(await c.req.text());
-  } catch {
-    throw apiError.badRequest("request body must be JSON");
-  }
 }
 
 /** The audit row of a configuration change: which fields, never their values. */

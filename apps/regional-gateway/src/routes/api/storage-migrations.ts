@@ -4,16 +4,9 @@ import type { AppEnv } from "../../env.ts";
 import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts";
 import { parseInput } from "../../services/paging.ts";
 import { migrationView, startMigrationSchema, type MigrationRow } from "../../services/storage/storage-migration.ts";
+import { jsonBody } from "./json-body.ts";
 
 const ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-async function jsonBody(c: Context<AppEnv>): Promise<unknown> {
-  try {
-    return JSON.parse(await c.req.text());
-  } catch {
-    throw apiError.badRequest("request body must be JSON");
-  }
-}
 
 /** The run named in the path, if this principal may see it (a customer-scoped token: its own customer's runs only). */
 async function visibleRun(c: Context<AppEnv>): Promise<MigrationRow> {
