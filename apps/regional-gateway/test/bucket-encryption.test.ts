@@ -58,21 +58,21 @@ describe("PUT/GET/DELETE ?encryption", () => {
 
   it("stores one validated document in bucket_settings, audits every change, and the write path's default follows at once", async () => {
     const bucket = await findBucket(fi.deps, "acme-corp", "enc-b");
-    expect(await bucketDefaultEncryption(fi.deps, bucket)).toEqual({ mode: "AES256", bucketKeyEnabled: false, blocksSseC: false });
+    expect(await bucketDefaultEncryption(fi.deps, bucket)).toEqual({ configured: false, mode: "AES256", bucketKeyEnabled: false, blocksSseC: false });
     const body = config(rule("aws:kms", "<BucketKeyEnabled>true</BucketKeyEnabled><BlockedEncryptionTypes><EncryptionType>SSE-C</EncryptionType></BlockedEncryptionTypes>"));
     expect((await acme("/enc-b?encryption", { method: "PUT", body })).status).toBe(200);
     const rows = await sql`select s.kind, s.document from bucket_settings s join buckets b using (bucket_id) where b.bucket_name = 'enc-b' and b.customer_id = 'acme-corp'`;
     expect(rows.map((r) => [r.kind, r.document])).toEqual([["encryption", { algorithm: "aws:kms", bucketKeyEnabled: true, blockedEncryptionTypes: ["SSE-C"] }]]);
-    expect(await bucketDefaultEncryption(fi.deps, bucket)).toEqual({ mode: "aws:kms", bucketKeyEnabled: true, blocksSseC: true });
+    expect(await bucketDefaultEncryption(fi.deps, bucket)).toEqual({ configured: true, mode: "aws:kms", bucketKeyEnabled: true, blocksSseC: true });
     const got = await (await acme("/enc-b?encryption")).text();
     expect(xmlValue(got, "EncryptionType")).toBe("SSE-C");
     // A rule without BlockedEncryptionTypes leaves the block as it was (as S3 does); NONE lifts it.
     expect((await acme("/enc-b?encryption", { method: "PUT", body: config(rule("AES256")) })).status).toBe(200);
-    expect(await bucketDefaultEncryption(fi.deps, bucket)).toEqual({ mode: "AES256", bucketKeyEnabled: false, blocksSseC: true });
+    expect(await bucketDefaultEncryption(fi.deps, bucket)).toEqual({ configured: true, mode: "AES256", bucketKeyEnabled: false, blocksSseC: true });
     expect((await acme("/enc-b?encryption", { method: "PUT", body: config("<Rule><BlockedEncryptionTypes><EncryptionType>NONE</EncryptionType></BlockedEncryptionTypes></Rule>") })).status).toBe(200);
-    expect(await bucketDefaultEncryption(fi.deps, bucket)).toEqual({ mode: "AES256", bucketKeyEnabled: false, blocksSseC: false });
+    expect(await bucketDefaultEncryption(fi.deps, bucket)).toEqual({ configured: true, mode: "AES256", bucketKeyEnabled: false, blocksSseC: false });
     expect((await acme("/enc-b?encryption", { method: "DELETE" })).status).toBe(204);
-    expect(await bucketDefaultEncryption(fi.deps, bucket)).toEqual({ mode: "AES256", bucketKeyEnabled: false, blocksSseC: false });
+    expect(await bucketDefaultEncryption(fi.deps, bucket)).toEqual({ configured: false, mode: "AES256", bucketKeyEnabled: false, blocksSseC: false });
     // Writes read the default through the bucket-settings cache: one query for a cold bucket, then none.
     let selects = 0;
     const counted = new Proxy(fi.deps.db, { get: (t, p) => (p === "select" && selects++, typeof Reflect.get(t, p) === "function" ? Reflect.get(t, p).bind(t) : Reflect.get(t, p)) });
@@ -151,7 +151,7 @@ describe("KMSMasterKeyID", () => {
     expect(disabled.status).toBe(200);
     const [status, code] = await refusal(await acme("/enc-bad?encryption", { method: "PUT", body: config(rule("aws:kms", "<BucketKeyEnabled>true</BucketKeyEnabled>", key_id)) }));
     expect([status, code]).toEqual([400, "KMS.DisabledException"]);
-    expect(await bucketDefaultEncryption(fi.deps, await findBucket(fi.deps, "acme-corp", "enc-bad"))).toEqual({ mode: "aws:kms", keyId: key_id, bucketKeyEnabled: false, blocksSseC: false });
+    expect(await bucketDefaultEncryption(fi.deps, await findBucket(fi.deps, "acme-corp", "enc-bad"))).toEqual({ configured: true, mode: "aws:kms", keyId: key_id, bucketKeyEnabled: false, blocksSseC: false });
   });
 });
 

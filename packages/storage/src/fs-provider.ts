@@ -23,6 +23,7 @@ const WRITE_QUEUE_BYTES = 1024 * 1024;
  */
 export class FsProvider implements StorageProvider {
   readonly type = "fs" as const;
+  readonly gatewayEncryption = true;
   readonly location: StorageLocation;
   private readonly root: string;
   private readonly tmpDir: string;

@@ -28,6 +28,11 @@ export interface ReadRange { start: number; end: number }
 export interface StorageProvider {
   readonly type: "fs" | "s3";
   readonly location: StorageLocation;
+  /**
+   * Whether the gateway seals what it stores here (always, except a customer bucket whose owner
+   * opted out because the bucket encrypts by itself; explicit SSE requests are sealed regardless).
+   */
+  readonly gatewayEncryption: boolean;
   /** Streams the body to a fresh key under `prefix`, hashing as it goes; durable on return. */
   put(prefix: string, body: Readable, opts: PutOptions): Promise<StoredBlob>;
   /**

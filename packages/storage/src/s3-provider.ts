@@ -27,7 +27,10 @@ export interface S3ProviderOptions {
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Defaults to true when an endpoint is given (most S3-compatible servers want path style). */
   forcePathStyle?: boolean;
-  sse?: { mode: "AES256" } | { mode: "aws:kms"; kmsKeyId: string };
+  /** Asked of the bucket on every write; aws:kms without a key id is the bucket's default KMS key. */
+  sse?: { mode: "AES256" } | { mode: "aws:kms"; kmsKeyId?: string };
+  /** False only for a customer bucket that encrypts by itself and whose owner opted out of the gateway's encryption (default true). */
+  gatewayEncryption?: boolean;
   /** Until the response headers arrive (default 30 s); body streaming is bounded by an idle timeout instead. */
   requestTimeoutMs?: number;
   /** Per request, including the first (default 3). */
@@ -46,6 +49,7 @@ interface Sdk { s3: typeof import("@aws-sdk/client-s3"); Upload: typeof import("
  */
 export class S3Provider implements StorageProvider {
   readonly type = "s3" as const;
+  readonly gatewayEncryption: boolean;
   readonly location: StorageLocation;
   readonly bucket: string;
   private readonly clientConfig: S3ClientConfig;
@@ -60,6 +64,7 @@ export class S3Provider implements StorageProvider {
       throw new Error("invalid storage path prefix: segments of letters, digits and !_.*'()- separated by single slashes, no leading slash");
     }
     this.location = opts.location;
+    this.gatewayEncryption = opts.gatewayEncryption ?? true;
     this.bucket = opts.bucket;
     this.digests = opts.digests;
     this.base = prefix ? `${prefix}/` : "";
@@ -84,7 +89,7 @@ export class S3Provider implements StorageProvider {
     this.writeParams = {
       ContentType: "application/octet-stream",
       ...(opts.sse?.mode === "AES256" ? { ServerSideEncryption: "AES256" } : {}),
-      ...(opts.sse?.mode === "aws:kms" ? { ServerSideEncryption: "aws:kms", SSEKMSKeyId: opts.sse.kmsKeyId } : {}),
+      ...(opts.sse?.mode === "aws:kms" ? { ServerSideEncryption: "aws:kms", ...(opts.sse.kmsKeyId ? { SSEKMSKeyId: opts.sse.kmsKeyId } : {}) } : {}),
     };
   }
 

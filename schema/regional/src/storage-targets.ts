@@ -1,4 +1,4 @@
-import { pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { boolean, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 /**
  * Where an object's bytes are: one row per customer bucket ever configured (hosted storage is
@@ -22,6 +22,14 @@ export const storageTargets = pgTable("storage_targets", {
   countryDeclaredAt: timestamp("country_declared_at", { withTimezone: true }),
   bucket: text("bucket").notNull(),
   pathPrefix: text("path_prefix"),
+  /** SSE the gateway asks the bucket for on every write (`x-amz-server-side-encryption`); null: none. */
+  bucketSse: text("bucket_sse").$type<"AES256" | "aws:kms">(),
+  /**
+   * False: the customer opted out of the gateway's own encryption for this bucket (allowed only
+   * with `bucket_sse`, so the bucket encrypts what it stores); writes without SSE headers then
+   * store plaintext there. A target's policy never changes under its objects: another is a new target.
+   */
+  gatewayEncryption: boolean("gateway_encryption").notNull().default(true),
   accessKeyId: text("access_key_id").notNull(),
   secretCiphertext: text("secret_ciphertext").notNull(),
   sessionTokenCiphertext: text("session_token_ciphertext"),

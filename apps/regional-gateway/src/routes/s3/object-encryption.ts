@@ -1,5 +1,6 @@
 import { assertCustomerKey, parseSseRequest, sseResponseHeaders, type SseCustomerKey, type SseRequest } from "@s3gw/core";
 import type { EncryptionDocument } from "@s3gw/schema-regional";
+import type { StorageProvider } from "@s3gw/storage";
 import type { Context } from "hono";
 import { privateTransport } from "../../client-transport.ts";
 import type { AppEnv } from "../../env.ts";
@@ -41,10 +42,15 @@ export function encryptionHeaders(c: Context<AppEnv>, enc: EncryptionDocument | 
  * How one part of an upload is sealed: under the upload's selection, each part with its own
  * data key. An SSE-C upload needs the same customer key on every part (400 without, 403 another).
  */
-export async function partSealing(c: Context<AppEnv>, upload: { encryption: EncryptionDocument | null }, given: SseCustomerKey | undefined): Promise<WriteSealing> {
+export async function partSealing(
+  c: Context<AppEnv>,
+  upload: { encryption: EncryptionDocument | null },
+  given: SseCustomerKey | undefined,
+  target: Pick<StorageProvider, "gatewayEncryption">,
+): Promise<WriteSealing> {
   const { deps, customer } = c.var;
   // An upload created before encryption at rest: its new parts are sealed all the same.
-  if (!upload.encryption) return resolveWriteSealing(deps, customer.customerId, undefined);
+  if (!upload.encryption) return resolveWriteSealing(deps, customer.customerId, undefined, target);
   assertCustomerKey(deps.config.masterKeys!, upload.encryption, given, "part");
   return { selection: upload.encryption, ...(given ? { customerKey: given.key } : {}) };
 }

@@ -35,7 +35,7 @@ export async function uploadPartCopyHandler(c: Context<AppEnv>, bucketName: stri
   let sealed;
   try {
     if (size > MAX_PART_SIZE) throw s3Error("EntityTooLarge");
-    sealed = await newBlobKey(deps, customer.customerId, await partSealing(c, upload, given));
+    sealed = await newBlobKey(deps, customer.customerId, await partSealing(c, upload, given, tenant.provider));
     blob = await tenant.put(source.body, { expectedSize: size }, sealed.dataKey);
   } finally {
     source.body.destroy();

@@ -46,7 +46,7 @@ export async function uploadPartHandler(c: Context<AppEnv>, bucketName: string, 
   const checked = spec && checksummed(body.stream, spec);
   const tenant = await deps.targets.recorded(customer.customerId, upload.storageProviderId);
   const given = givenCustomerKey(c);
-  const sealed = await newBlobKey(deps, customer.customerId, await partSealing(c, upload, given));
+  const sealed = await newBlobKey(deps, customer.customerId, await partSealing(c, upload, given, tenant.provider));
   const blob = await tenant.put(checked?.stream ?? body.stream, {
     ...(body.size === undefined ? {} : { expectedSize: body.size }),
     ...(contentMd5 ? { contentMd5 } : {}),

@@ -1,7 +1,7 @@
 import { hkdfSync } from "node:crypto";
 import { customerKeyDigest, s3Error, sseError, type SseRequest } from "@s3gw/core";
 import type { EncryptionDocument } from "@s3gw/schema-regional";
-import { SEAL_SCHEME } from "@s3gw/storage";
+import { SEAL_SCHEME, type StorageProvider } from "@s3gw/storage";
 import type { Deps } from "../../env.ts";
 
 /**
@@ -15,12 +15,19 @@ export type WriteSealing = { selection: Omit<EncryptionDocument, "dataKey">; cus
  * a bucket default) it is SSE-S3 under the customer's default key. An SSE-KMS key id must name an
  * enabled key of this customer; the provider refuses any other exactly like an unknown one.
  */
-export async function resolveWriteSealing(deps: Pick<Deps, "keys" | "config">, customerId: string, requested: SseRequest | undefined): Promise<WriteSealing> {
+export async function resolveWriteSealing(
+  deps: Pick<Deps, "keys" | "config">,
+  customerId: string,
+  requested: SseRequest | undefined,
+  target: Pick<StorageProvider, "gatewayEncryption">,
+): Promise<WriteSealing> {
   const { keys } = deps;
   if (deps.config.encryptObjects === false) {
     if (requested) throw s3Error("InvalidRequest", "This region stores objects without encryption (ENCRYPT_OBJECTS=false, for measurements only); SSE cannot be honoured.");
     return null;
   }
+  // A customer bucket that encrypts by itself, whose owner opted out: only what a client asks to be encrypted is sealed.
+  if (!requested && !target.gatewayEncryption) return null;
   const req = requested ?? { mode: "AES256" };
   if (req.mode === "AES256") return { selection: { mode: "AES256", keyId: await keys.defaultKeyId(customerId) } };
   if (req.mode === "aws:kms") {

@@ -94,6 +94,8 @@ export interface BucketDefaultEncryption {
   keyId?: string;
   bucketKeyEnabled: boolean;
   blocksSseC: boolean;
+  /** Whether the bucket has a configuration of its own (else this is the SSE-S3 default). */
+  configured: boolean;
 }
 
 /**
@@ -101,8 +103,10 @@ export interface BucketDefaultEncryption {
  * bucket-settings cache (absence included), so a PutObject costs no query for it.
  */
 export async function bucketDefaultEncryption(deps: SettingsDeps, bucket: Bucket): Promise<BucketDefaultEncryption> {
-  const config = await getBucketEncryption(deps, bucket);
+  const stored = await storedEncryption(deps, bucket);
+  const config = stored ?? DEFAULT_BUCKET_ENCRYPTION;
   return {
+    configured: stored !== null,
     mode: config.algorithm,
     ...(config.keyId === undefined ? {} : { keyId: config.keyId }),
     bucketKeyEnabled: config.bucketKeyEnabled,

@@ -50,9 +50,9 @@ export async function prepareObjectWrite({ ctx, input }: { ctx: Ctx; input: Obje
   const { deps, customer, op } = ctx;
   const bucket = await findBucket(deps, customer.customerId, input.bucketName);
   const objectLock = await resolveVersionLock(deps, bucket, input.lock ?? {}, deps.clock.now());
-  const sealing = await resolveWriteSealing(deps, customer.customerId, await sealingRequest(deps, bucket, input.sse));
   const facts = { bucket: input.bucketName, key: input.key, sourceCountry: input.sourceCountry };
   const write = await residencyGate(deps, customer, op, facts);
+  const sealing = await resolveWriteSealing(deps, customer.customerId, await sealingRequest(deps, bucket, input.sse, write.provider), write.provider);
   await checkWrite(deps, customer, { ...facts, contentType: input.contentType, declaredSize: input.declaredSize, storageCountry: write.provider.location.country });
   const existing = await lookupObject(deps.db, bucket, input.key);
   assertWriteCondition(existing, input.condition, input.key);
@@ -69,11 +69,13 @@ export async function prepareObjectWrite({ ctx, input }: { ctx: Ctx; input: Obje
 }
 
 /** The write's SSE headers, else the bucket's default encryption; SSE-C where the bucket blocks it is S3's 403. */
-async function sealingRequest(deps: Deps, bucket: Bucket, sse: SseRequest | undefined): Promise<SseRequest | undefined> {
+async function sealingRequest(deps: Deps, bucket: Bucket, sse: SseRequest | undefined, target: StorageProvider): Promise<SseRequest | undefined> {
   if (deps.config.encryptObjects === false) return sse;
   const byDefault = await bucketDefaultEncryption(deps, bucket);
   if (sse?.mode === "SSE-C" && byDefault.blocksSseC) throw sseError.customerBlocked();
   if (sse) return sse;
+  // An opted-out customer bucket applies only an explicit default configuration of the bucket.
+  if (!target.gatewayEncryption && !byDefault.configured) return undefined;
   return byDefault.mode === "aws:kms" ? { mode: "aws:kms", keyId: byDefault.keyId, bucketKeyEnabled: byDefault.bucketKeyEnabled } : { mode: "AES256" };
 }
 

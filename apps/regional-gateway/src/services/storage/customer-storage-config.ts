@@ -36,8 +36,15 @@ export const putStorageSchema = z.strictObject({
     .refine((p) => p === "" || (PATH_PREFIX_RE.test(p) && !p.split("/").some((s) => s === "." || s === "..")), "segments of letters, digits and !_.*'()- separated by single slashes, no leading slash")
     .optional(),
   allow_hosted_fallback: z.boolean().optional(),
+  /** SSE the gateway asks the bucket for on every write; `aws:kms` uses the bucket's default KMS key. */
+  bucket_sse: z.enum(["AES256", "aws:kms"]).nullish(),
+  /** false: the gateway does not seal objects it stores here (needs bucket_sse: the bucket encrypts them). */
+  gateway_encryption: z.boolean().optional(),
   activate: z.boolean().optional(),
   override_validation: z.boolean().optional(),
+}).refine((b) => b.gateway_encryption !== false || (b.bucket_sse ?? null) !== null, {
+  message: "gateway_encryption may be false only when bucket_sse is set (the bucket then encrypts what it stores)",
+  path: ["gateway_encryption"],
 });
 export const rotateStorageSchema = z.strictObject({
   ...credentials,
@@ -46,6 +53,9 @@ export const rotateStorageSchema = z.strictObject({
 });
 
 type PutInput = z.infer<typeof putStorageSchema>;
+const ENCRYPTION_DEFAULTS = { bucketSse: null, gatewayEncryption: true };
+/** The audit row names changed fields as the API does. */
+const SNAKE_FIELDS: Partial<Record<string, string>> = { pathPrefix: "path_prefix", bucketSse: "bucket_sse", gatewayEncryption: "gateway_encryption" };
 const credentialsSchema = z.strictObject(credentials);
 export interface ChangeResult { targetId: string; fieldsChanged: string[]; activationOverride: boolean; probe?: ProbeResult }
 
@@ -113,8 +123,14 @@ export async function putCustomerStorage(deps: Deps, customer: Customer, input: 
 
   const current: CurrentStorage | undefined = await currentStorage(deps.db, customer.customerId);
   const t = current?.target;
-  const place = { endpoint: input.endpoint ?? null, region: input.region, country, bucket: input.bucket, pathPrefix: input.path_prefix || null };
-  const moved = !t ? Object.keys(place) : (Object.keys(place) as (keyof typeof place)[]).filter((k) => t[k] !== place[k]);
+  // Where the bytes go, and how they are kept there: a change to any of it is a new target.
+  const place = {
+    endpoint: input.endpoint ?? null, region: input.region, country, bucket: input.bucket, pathPrefix: input.path_prefix || null,
+    bucketSse: input.bucket_sse ?? null, gatewayEncryption: input.gateway_encryption ?? true,
+  };
+  // A first configuration names every field of the place, but the encryption ones only when not at their defaults.
+  const before = t ?? { ...ENCRYPTION_DEFAULTS, endpoint: undefined, region: undefined, country: undefined, bucket: undefined, pathPrefix: undefined };
+  const moved = (Object.keys(place) as (keyof typeof place)[]).filter((k) => before[k] !== place[k]);
   const sameTarget = t !== undefined && moved.length === 0;
   // A declared country is a claim about where the bytes will be that nobody here can check: only an admin makes it.
   const declares = countrySource === "declared" && !(sameTarget && t.countrySource === "declared");
@@ -126,7 +142,7 @@ export async function putCustomerStorage(deps: Deps, customer: Customer, input: 
   const fallback = input.allow_hosted_fallback ?? current?.config.allowHostedFallback ?? false;
   const fieldsChanged = [
     ...(!t || t.providerLabel !== input.provider_label ? ["provider_label"] : []),
-    ...moved.map((k) => (k === "pathPrefix" ? "path_prefix" : k)),
+    ...moved.map((k) => SNAKE_FIELDS[k] ?? k),
     ...(sameTarget ? creds : credentialChanges(deps, t, input)),
     ...(fallback !== (current?.config.allowHostedFallback ?? false) || !current ? ["allow_hosted_fallback"] : []),
     ...(enable !== (current?.config.enabled ?? false) ? ["enabled"] : []),

@@ -20,6 +20,10 @@ export class ObservedProvider implements StorageProvider {
     return this.inner.type;
   }
 
+  get gatewayEncryption() {
+    return this.inner.gatewayEncryption;
+  }
+
   get location() {
     return this.inner.location;
   }
