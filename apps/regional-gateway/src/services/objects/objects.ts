@@ -1,8 +1,8 @@
 import type { Readable } from "node:stream";
-import { and, asc, eq, gt, gte, like, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, like } from "drizzle-orm";
 import { s3Error, type ListCursor } from "@s3gw/core";
 import { objectDeleteMarkers, objectMetadata, type EncryptionDocument } from "@s3gw/schema-regional";
-import { BlobNotFoundError, isCompositeKey, TenantStorage, type ComposedPart, type ReadRange, type StorageProvider, type StoredBlob } from "@s3gw/storage";
+import { BlobNotFoundError, TenantStorage, type ComposedPart, type ReadRange, type StorageProvider, type StoredBlob } from "@s3gw/storage";
 import type { RegionalDb } from "../../env.ts";
 import { isForeignKeyViolation, lockBucketForCommit, type Bucket } from "./buckets.ts";
 import { assertMutable } from "./object-lock.ts";
