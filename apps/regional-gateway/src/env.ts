@@ -18,6 +18,8 @@ import type { RegionalCache } from "./services/cache/regional-cache.ts";
 import type { AnomalyTallies } from "./services/compliance/anomaly.ts";
 
 export type RegionalDb = Db<typeof regionalSchema>;
+/** The handle inside `db.transaction(...)`. */
+export type RegionalTx = Parameters<Parameters<RegionalDb["transaction"]>[0]>[0];
 
 export interface Clock { now(): Date }
 

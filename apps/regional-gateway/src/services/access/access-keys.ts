@@ -4,7 +4,7 @@ import { accessKeys, storageTargets } from "@s3gw/schema-regional";
 import { and, asc, count, eq, gt, ne, or } from "drizzle-orm";
 import { z } from "zod";
 import type { Deps } from "../../env.ts";
-import { findCustomer } from "./customers.ts";
+import { findHomedCustomer } from "./customers.ts";
 import { limitParam } from "../paging.ts";
 import { registerAccessKeyRoute, unregisterAccessKeyRoute } from "./router-registration.ts";
 
@@ -88,10 +88,7 @@ function keyRing(deps: KeyDeps): MasterKeyRing {
  */
 export async function createAccessKey(deps: KeyDeps, customerId: string, input: CreateAccessKeyInput, createdBy: string) {
   const ring = keyRing(deps);
-  const customer = await findCustomer(deps.db, customerId);
-  if (!customer || customer.regionId !== deps.config.region.region_id) {
-    throw apiError.notFound(`customer ${customerId} is not registered in region ${deps.config.region.region_id}`);
-  }
+  await findHomedCustomer(deps, customerId);
   const accessKeyId = newAccessKeyId();
   const secret = newSecretAccessKey();
   const now = deps.clock.now();

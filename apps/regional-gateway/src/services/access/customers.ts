@@ -18,6 +18,15 @@ export const registrationSchema = z.strictObject({
   legal_basis: z.string().trim().max(500).optional(),
 });
 
+/** The customer, homed in this region; a 404 when absent or homed elsewhere (not this region's to act for). */
+export async function findHomedCustomer(deps: Pick<Deps, "db" | "config">, customerId: string): Promise<Customer> {
+  const customer = await findCustomer(deps.db, customerId);
+  if (!customer || customer.regionId !== deps.config.region.region_id) {
+    throw apiError.notFound(`customer ${customerId} is not registered in region ${deps.config.region.region_id}`);
+  }
+  return customer;
+}
+
 /**
  * The customer's profile. Given deps carrying the instance's cache (the S3 hot path), a found
  * profile is reused until a change to its row is notified, or CACHE_TTL_MS at most.

@@ -5,7 +5,7 @@ import { createCheckpoint } from "../audit/audit-checkpoints.ts";
 import { raiseComplianceEvent } from "../compliance/compliance-events.ts";
 import { protectedObjects } from "./crypto-shred.ts";
 import { destroyCustomerKeys, workerAuditRow } from "./key-destruction.ts";
-import { customerCachePrefix } from "./key-store.ts";
+import { forgetCustomerKeys } from "./key-store.ts";
 
 const PRINCIPAL = "system:crypto-shred";
 type Request = typeof cryptoShredRequests.$inferSelect;
@@ -53,7 +53,7 @@ export async function executeDueCryptoShreds(deps: Deps): Promise<Outcome[]> {
     const outcome = await decide(deps, id);
     if (!outcome) continue;
     const { request, status } = outcome;
-    deps.cache.customerKeys.invalidatePrefix(customerCachePrefix(request.customerId));
+    forgetCustomerKeys(deps.cache, request.customerId);
     const info = { request_id: request.requestId, reason: request.reason, requested_by: request.requestedBy, status, ...outcome.detail };
     await deps.audit.record(workerAuditRow(status === "executed" ? "ExecuteCryptoShred" : "RefuseCryptoShred", request.customerId, info, deps.clock.now(), PRINCIPAL));
     let checkpointId: number | null = null;

@@ -2,8 +2,8 @@ import { apiError } from "@s3gw/core";
 import { cryptoShredRequests, objectMetadata } from "@s3gw/schema-regional";
 import { and, count, desc, eq, gt, or } from "drizzle-orm";
 import { z } from "zod";
-import type { Deps, RegionalDb } from "../../env.ts";
-import { findCustomer } from "../access/customers.ts";
+import type { Deps, RegionalDb, RegionalTx } from "../../env.ts";
+import { findHomedCustomer } from "../access/customers.ts";
 
 /** CRYPTO_SHRED_DELAY_SECONDS unset: a week to notice a mistaken (or malicious) request and cancel it. */
 export const DEFAULT_CRYPTO_SHRED_DELAY_SECONDS = 7 * 86_400;
@@ -29,7 +29,7 @@ export function shredView(r: Row) {
 }
 
 /** Object versions of the customer under legal hold or unexpired retention: each one forbids shredding. */
-export async function protectedObjects(db: RegionalDb | Parameters<Parameters<RegionalDb["transaction"]>[0]>[0], customerId: string, now: Date): Promise<number> {
+export async function protectedObjects(db: RegionalDb | RegionalTx, customerId: string, now: Date): Promise<number> {
   const [row] = await db
     .select({ n: count() })
     .from(objectMetadata)
@@ -42,8 +42,7 @@ const heldRefusal = (customerId: string, held: number) =>
 
 /** Schedules destroying every key of the customer after the configured delay; refused while anything is held. */
 export async function scheduleCryptoShred({ ctx, input }: { ctx: Ctx; input: { customerId: string; reason: string; requestedBy: string } }) {
-  const customer = await findCustomer(ctx.db, input.customerId);
-  if (!customer || customer.regionId !== ctx.config.region.region_id) throw apiError.notFound(`customer ${input.customerId} is not registered in region ${ctx.config.region.region_id}`);
+  await findHomedCustomer(ctx, input.customerId);
   const now = ctx.clock.now();
   const held = await protectedObjects(ctx.db, input.customerId, now);
   if (held > 0) throw heldRefusal(input.customerId, held);

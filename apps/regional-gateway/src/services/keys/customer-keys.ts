@@ -2,10 +2,10 @@ import { apiError, kmsKeyArn } from "@s3gw/core";
 import { customerKeys, type CustomerKeyState } from "@s3gw/schema-regional";
 import { and, asc, count, eq, gt, inArray, or } from "drizzle-orm";
 import { z } from "zod";
-import { findCustomer } from "../access/customers.ts";
+import { findHomedCustomer } from "../access/customers.ts";
 import { limitParam } from "../paging.ts";
 import type { Deps } from "../../env.ts";
-import { customerCachePrefix, insertKey, insertVersion, KEY_ID_RE, masterRing, type KeyCtx } from "./key-store.ts";
+import { forgetCustomerKeys, insertKey, insertVersion, KEY_ID_RE, masterRing, type KeyCtx } from "./key-store.ts";
 
 export const createKeySchema = z.strictObject({ description: z.string().trim().max(256).optional() });
 /** AWS KMS's bounds for a deletion's waiting period. */
@@ -16,7 +16,7 @@ export const keysCursor = z.strictObject({ t: z.iso.datetime(), id: z.string().r
 type Row = typeof customerKeys.$inferSelect;
 /** The key service's context: with the instance's cache, so its changes take effect here at once. */
 export type KeyServiceCtx = KeyCtx & Pick<Deps, "cache">;
-const forget = (ctx: KeyServiceCtx, customerId: string) => ctx.cache.customerKeys.invalidatePrefix(customerCachePrefix(customerId));
+const forget = (ctx: KeyServiceCtx, customerId: string) => forgetCustomerKeys(ctx.cache, customerId);
 
 /** What clients see of a key: never its material, sealed or not. */
 export function keyView(r: Row, regionId: string) {
@@ -47,8 +47,7 @@ async function findRow(ctx: KeyCtx, customerId: string, keyId: string): Promise<
 
 export async function createCustomerKey({ ctx, input }: { ctx: KeyServiceCtx; input: { customerId: string; description?: string | undefined; createdBy: string } }): Promise<KeyView> {
   masterRing(ctx.config);
-  const customer = await findCustomer(ctx.db, input.customerId);
-  if (!customer || customer.regionId !== ctx.config.region.region_id) throw apiError.notFound(`customer ${input.customerId} is not registered in region ${ctx.config.region.region_id}`);
+  await findHomedCustomer(ctx, input.customerId);
   const row = await insertKey(ctx, { customerId: input.customerId, description: input.description || null, isDefault: false, createdBy: input.createdBy });
   return keyView(row!, ctx.config.region.region_id);
 }

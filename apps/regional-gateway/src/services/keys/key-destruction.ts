@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { customerKeys, customerKeyVersions } from "@s3gw/schema-regional";
 import { and, eq, inArray, lte, ne } from "drizzle-orm";
-import type { Deps, RegionalDb } from "../../env.ts";
+import type { Deps, RegionalTx as Tx } from "../../env.ts";
 import type { OperationRow } from "../audit/audit.ts";
-import { customerCachePrefix } from "./key-store.ts";
+import { forgetCustomerKeys } from "./key-store.ts";
 
-type Tx = Parameters<Parameters<RegionalDb["transaction"]>[0]>[0];
 export const KEY_WORKER_PRINCIPAL = "system:key-maintenance";
 
 /** An operations-log row for what a worker (no request) did to a customer's keys. */
@@ -66,7 +65,7 @@ export async function destroyDueKeys(deps: Pick<Deps, "db" | "clock" | "cache" |
         .for("update");
       return still ? destroyKeys(tx, k.customerId, [k.keyId], now) : undefined;
     });
-    deps.cache.customerKeys.invalidatePrefix(customerCachePrefix(k.customerId));
+    forgetCustomerKeys(deps.cache, k.customerId);
     if (!done) continue;
     destroyed++;
     deps.logger.info({ customerId: k.customerId, keyId: k.keyId }, "customer key destroyed after its deletion waiting period");

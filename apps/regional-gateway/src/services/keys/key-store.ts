@@ -2,7 +2,7 @@ import { createSecretKey, randomUUID, type KeyObject } from "node:crypto";
 import { AppError, type MasterKeyRing } from "@s3gw/core";
 import { customerKeys, customerKeyVersions, type CustomerKeyState } from "@s3gw/schema-regional";
 import { and, eq, isNotNull } from "drizzle-orm";
-import type { Deps, RegionalDb } from "../../env.ts";
+import type { Deps, RegionalDb, RegionalTx } from "../../env.ts";
 import { newKekMaterial, openKek, sealKek } from "./key-material.ts";
 
 /** A key as the hot path needs it: its state and its versions' opened material (in memory only). */
@@ -25,6 +25,11 @@ export const KEY_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 export const keyCacheKey = (customerId: string, keyId: string): string => `${customerId}\u0000k\u0000${keyId}`;
 export const defaultCacheKey = (customerId: string): string => `${customerId}\u0000default`;
 export const customerCachePrefix = (customerId: string): string => `${customerId}\u0000`;
+
+/** Drops the instance's cached keys of one customer (its own changes apply here at once; others learn by NOTIFY). */
+export function forgetCustomerKeys(cache: Deps["cache"], customerId: string): void {
+  cache.customerKeys.invalidatePrefix(customerCachePrefix(customerId));
+}
 
 export type KeyCtx = Pick<Deps, "db" | "config" | "clock">;
 
@@ -67,10 +72,8 @@ export async function findDefaultKeyId(db: RegionalDb, customerId: string): Prom
   return row?.keyId;
 }
 
-type Tx = Parameters<Parameters<RegionalDb["transaction"]>[0]>[0];
-
 /** Inserts version `version` of a key with fresh material, sealed and bound to customer, key and version. */
-export async function insertVersion(tx: Tx | RegionalDb, ring: MasterKeyRing, ref: { customerId: string; keyId: string; version: number }, now: Date) {
+export async function insertVersion(tx: RegionalTx | RegionalDb, ring: MasterKeyRing, ref: { customerId: string; keyId: string; version: number }, now: Date) {
   await tx.insert(customerKeyVersions).values({ ...ref, material: sealKek(ring, ref, newKekMaterial()), createdAt: now });
 }
 

@@ -3,7 +3,7 @@ import { and, asc, eq, gt, gte, like } from "drizzle-orm";
 import { s3Error, type ListCursor } from "@s3gw/core";
 import { objectDeleteMarkers, objectMetadata, type EncryptionDocument } from "@s3gw/schema-regional";
 import { BlobNotFoundError, TenantStorage, type ComposedPart, type ReadRange, type StorageProvider, type StoredBlob } from "@s3gw/storage";
-import type { RegionalDb } from "../../env.ts";
+import type { RegionalDb, RegionalTx } from "../../env.ts";
 import { isForeignKeyViolation, lockBucketForCommit, type Bucket } from "./buckets.ts";
 import { assertMutable } from "./object-lock.ts";
 import { demoteLatest, keepsVersions, lockKey, newVersionId, nextStamp, NULL_VERSION } from "./versions.ts";
@@ -12,7 +12,7 @@ import { objectBytes, type BlobKeys } from "../encryption/object-bytes.ts";
 
 export type ObjectRow = typeof objectMetadata.$inferSelect;
 
-export type RegionalTx = Parameters<Parameters<RegionalDb["transaction"]>[0]>[0];
+export type { RegionalTx };
 
 export interface NewObject {
   contentType: string;
