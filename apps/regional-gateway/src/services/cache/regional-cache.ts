@@ -7,7 +7,7 @@ import type { CustomerRules } from "../compliance/rules.ts";
 import type { Bucket } from "../objects/buckets.ts";
 import type { StorageConfigRow } from "../storage/customer-storage.ts";
 import type { LifecycleRule } from "@s3gw/schema-regional";
-import type { CachedKeyEntry } from "../keys/key-store.ts";
+import { customerCachePrefix, type CachedKeyEntry } from "../keys/key-store.ts";
 import { TtlCache } from "./ttl-cache.ts";
 
 /** The channel migration 0004's triggers notify on every change to a cached table. */
@@ -109,7 +109,7 @@ export class RegionalCache {
     }
     else if (t === "customer_storage" && c) this.storageConfigs.invalidate(c);
     else if (t === "bucket_lifecycle" && i) this.lifecycles.invalidate(i);
-    else if ((t === "customer_keys" || t === "customer_key_versions") && c) this.customerKeys.invalidatePrefix(`${c}\u0000`);
+    else if ((t === "customer_keys" || t === "customer_key_versions") && c) this.customerKeys.invalidatePrefix(customerCachePrefix(c));
     else this.clear(); // TRUNCATE ('*'), or a shape this version does not know
   }
 }
