@@ -17,3 +17,8 @@ export * from "./object-parts.ts";
 export * from "./bucket-settings.ts";
 export * from "./completed-uploads.ts";
 export * from "./customer-keys.ts";
+export * from "./notification-targets.ts";
+export * from "./event-outbox.ts";
+export * from "./notification-deliveries.ts";
+export * from "./worker-leases.ts";
+export * from "./processed-events.ts";
