@@ -23,3 +23,4 @@ export * from "./cors.ts";
 export * from "./post-policy.ts";
 export * from "./kms/index.ts";
 export * from "./sse/index.ts";
+export * from "./events/index.ts";

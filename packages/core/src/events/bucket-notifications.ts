@@ -1,0 +1,35 @@
+import { eventMatches } from "./names.ts";
+
+/**
+ * A bucket's notification configuration in the gateway's own validated shape (what
+ * `PUT ?notification` stores; the XML is parsed and rendered at the S3 edge). Each rule sends
+ * the matching events of keys with the prefix and suffix to one target.
+ */
+export interface NotificationRule {
+  /** S3's `Id` of the configuration entry, sent as `s3.configurationId`. */
+  id: string;
+  targetId: string;
+  /** `s3:ObjectCreated:*`, `s3:ObjectRemoved:Delete`, ... (validated by isS3EventPattern). */
+  events: string[];
+  prefix?: string;
+  suffix?: string;
+}
+
+export interface BucketNotificationConfig { rules: NotificationRule[] }
+
+/** Keys are literal: prefix and suffix compare bytes of the key as stored, case included. */
+export function ruleMatches(rule: NotificationRule, eventName: string, key: string): boolean {
+  if (rule.prefix !== undefined && !key.startsWith(rule.prefix)) return false;
+  if (rule.suffix !== undefined && !key.endsWith(rule.suffix)) return false;
+  return rule.events.some((p) => eventMatches(p, eventName));
+}
+
+/** The rules an event of `key` matches, at most one per target (a target gets an event once). */
+export function matchingRules(config: BucketNotificationConfig | null | undefined, eventName: string, key: string): NotificationRule[] {
+  if (!config) return [];
+  const byTarget = new Map<string, NotificationRule>();
+  for (const rule of config.rules) {
+    if (!byTarget.has(rule.targetId) && ruleMatches(rule, eventName, key)) byTarget.set(rule.targetId, rule);
+  }
+  return [...byTarget.values()];
+}
