@@ -1,5 +1,9 @@
 import { eventMatches } from "./names.ts";
 
+/** The XML element a rule came from, so `GET ?notification` renders what `PUT` stored. */
+export const NOTIFICATION_RULE_SOURCES = ["topic", "queue", "function"] as const;
+export type NotificationRuleSource = (typeof NOTIFICATION_RULE_SOURCES)[number];
+
 /**
  * A bucket's notification configuration in the gateway's own validated shape (what
  * `PUT ?notification` stores; the XML is parsed and rendered at the S3 edge). Each rule sends
@@ -8,6 +12,8 @@ import { eventMatches } from "./names.ts";
 export interface NotificationRule {
   /** S3's `Id` of the configuration entry, sent as `s3.configurationId`. */
   id: string;
+  /** TopicConfiguration, QueueConfiguration or CloudFunctionConfiguration; absent reads as topic. */
+  source?: NotificationRuleSource;
   targetId: string;
   /** `s3:ObjectCreated:*`, `s3:ObjectRemoved:Delete`, ... (validated by isS3EventPattern). */
   events: string[];
