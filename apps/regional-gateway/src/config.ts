@@ -4,6 +4,7 @@ import type { DatabaseTimeouts } from "@s3gw/db";
 import { z } from "zod";
 import { AuditSigner } from "./services/audit/audit-signing.ts";
 import { FingerprintKeys } from "./services/storage/customer-storage-fingerprint.ts";
+import { EVENT_DISPATCHER_DEFAULTS as EVENTS, type EventDispatcherSettings } from "./services/events/dispatch/settings.ts";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
@@ -60,11 +61,21 @@ const envSchema = z
     CREDENTIAL_FINGERPRINT_KEY: z.string().min(32, "CREDENTIAL_FINGERPRINT_KEY must be at least 32 characters").optional(),
     CRYPTO_SHRED_DELAY_SECONDS: z.coerce.number().int().min(0).max(366 * 86_400).optional(),
     ENCRYPT_OBJECTS: bool.optional(),
+    EVENT_DISPATCHER: bool.default(EVENTS.enabled),
+    EVENT_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(EVENTS.pollMs),
+    EVENT_LEASE_TTL_MS: z.coerce.number().int().min(1000).max(600_000).default(EVENTS.leaseTtlMs),
+    EVENT_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(30 * 86_400).default(EVENTS.maxAgeSeconds),
+    EVENT_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(EVENTS.retryBaseMs),
+    EVENT_RETRY_MAX_MS: z.coerce.number().int().min(1).max(86_400_000).default(EVENTS.retryMaxMs),
+    EVENT_RETENTION_HOURS: z.coerce.number().int().min(1).max(24 * 366).default(EVENTS.retentionHours),
+    EVENT_TARGET_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(EVENTS.targetConcurrency),
     GATEWAY_SHARED_SECRET: z.string().min(MIN_SHARED_SECRET_LENGTH, `GATEWAY_SHARED_SECRET must be at least ${MIN_SHARED_SECRET_LENGTH} characters`).optional(),
   })
   .refine((e) => e.DATABASE_URL || e.PGLITE_DIR, "set DATABASE_URL (Postgres server) or PGLITE_DIR (embedded)")
   .refine((e) => e.TOPOLOGY_FILE || e.TOPOLOGY_JSON, "set TOPOLOGY_FILE or TOPOLOGY_JSON")
-  .refine((e) => !e.GLOBAL_ROUTER_URL || e.GATEWAY_SHARED_SECRET, "GLOBAL_ROUTER_URL needs GATEWAY_SHARED_SECRET to sign calls to the router");
+  .refine((e) => !e.GLOBAL_ROUTER_URL || e.GATEWAY_SHARED_SECRET, "GLOBAL_ROUTER_URL needs GATEWAY_SHARED_SECRET to sign calls to the router")
+  .refine((e) => e.EVENT_RETRY_BASE_MS <= e.EVENT_RETRY_MAX_MS, "EVENT_RETRY_BASE_MS must not exceed EVENT_RETRY_MAX_MS")
+  .refine((e) => e.EVENT_POLL_MS * 3 <= e.EVENT_LEASE_TTL_MS, "EVENT_LEASE_TTL_MS must be at least three EVENT_POLL_MS (the lease is renewed every tick)");
 
 export interface RegionalConfig {
   region: RegionSpec;
@@ -145,6 +156,11 @@ export interface RegionalConfig {
   encryptObjects?: boolean | undefined;
   /** How long a crypto-shred request waits before it runs (CRYPTO_SHRED_DELAY_SECONDS; unset: 7 days). */
   cryptoShredDelaySeconds?: number | undefined;
+  /**
+   * The event dispatcher (lease, fan-out, deliveries). loadConfig always sets it (EVENT_*,
+   * enabled unless EVENT_DISPATCHER=false); unset, as in a hand-built test config, no dispatcher runs.
+   */
+  eventDispatcher?: EventDispatcherSettings | undefined;
 }
 
 /** Parses and validates the environment once at start-up; throws a readable error. */
@@ -231,6 +247,16 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
     auditCheckpointRetentionDays: e.AUDIT_CHECKPOINT_RETENTION_DAYS,
     cryptoShredDelaySeconds: e.CRYPTO_SHRED_DELAY_SECONDS,
     encryptObjects: e.ENCRYPT_OBJECTS,
+    eventDispatcher: {
+      enabled: e.EVENT_DISPATCHER,
+      pollMs: e.EVENT_POLL_MS,
+      leaseTtlMs: e.EVENT_LEASE_TTL_MS,
+      maxAgeSeconds: e.EVENT_MAX_AGE_SECONDS,
+      retryBaseMs: e.EVENT_RETRY_BASE_MS,
+      retryMaxMs: e.EVENT_RETRY_MAX_MS,
+      retentionHours: e.EVENT_RETENTION_HOURS,
+      targetConcurrency: e.EVENT_TARGET_CONCURRENCY,
+    },
     fingerprintKeys: FingerprintKeys.fromSettings({ dedicated: e.CREDENTIAL_FINGERPRINT_KEY, masterKeys: e.MASTER_KEYS, activeMasterKeyId: masterKeys?.activeKeyId, regionId: region.region_id }),
   };
 }

@@ -20,6 +20,7 @@ import { StorageMigrationWorker } from "./services/storage/storage-migration-wor
 import { CacheInvalidationListener } from "./services/cache/invalidation-listener.ts";
 import { RegionalCache } from "./services/cache/regional-cache.ts";
 import { keyStateCounts } from "./services/keys/customer-keys.ts";
+import { eventQueueStats } from "./services/events/dispatch/queue-stats.ts";
 import { LocalKeyProvider } from "./services/keys/local-key-provider.ts";
 
 /** The region's own storage: a directory (`fs`) or a bucket of an S3-compatible service (`s3`). */
@@ -65,7 +66,7 @@ export async function openRegionalDeps(config: RegionalConfig, opts: { logger?: 
   const listener = new CacheInvalidationListener({ database: config.database, db: database.db, cache, logger });
   await listener.start();
   const audit = new AuditLog(database, logger);
-  const metrics = new GatewayMetrics({ region: config.region.region_id, auditQueueDepth: () => audit.queueDepth(), keyStates: () => keyStateCounts(database.db) });
+  const metrics = new GatewayMetrics({ region: config.region.region_id, auditQueueDepth: () => audit.queueDepth(), keyStates: () => keyStateCounts(database.db), eventQueue: () => eventQueueStats(database.db) });
   const health = new CustomerStorageHealth({ db: database.db, clock, logger, metrics, cache });
   const targets = new StorageTargets({
     hosted: storage,

@@ -12,6 +12,7 @@ import { startGdprDeadlineTimer } from "./services/gdpr/gdpr.ts";
 import { startLifecycleWorker } from "./services/objects/lifecycle-worker.ts";
 import { startPeriodic } from "./services/ops/periodic.ts";
 import { startKeyMaintenance } from "./services/keys/key-maintenance.ts";
+import { EventDispatcher } from "./services/events/dispatch/event-dispatcher.ts";
 
 /** True only for addresses that accept connections from this machine alone. */
 export function isLoopbackHost(host: string): boolean {
@@ -44,6 +45,9 @@ export async function startRegionalGateway(
   const stopCheckpoints = startCheckpointWorker(deps, config.auditCheckpointIntervalMs);
   const stopScrub = startIntegrityScrub(deps);
   const stopKeys = startKeyMaintenance(deps);
+  // Every instance runs one; the lease in the database lets only one of them work at a time.
+  const dispatcher = config.eventDispatcher?.enabled ? new EventDispatcher(deps, config.eventDispatcher) : undefined;
+  dispatcher?.start();
   // A migration this region's previous process was running: release it and finish its journal.
   const recovered = deps.migrations.recover(deps).catch((err: unknown) => logger.error({ err: (err as Error).message }, "storage migration recovery failed"));
 
@@ -82,6 +86,8 @@ export async function startRegionalGateway(
       stopLifecycle();
       stopCheckpoints();
       stopKeys();
+      // Sends in flight finish (bounded) and the lease is released, so another instance takes over at once.
+      await dispatcher?.stop();
       await stopScrub();
       // A running migration finishes the object it is moving, then stops (resumable).
       await recovered;

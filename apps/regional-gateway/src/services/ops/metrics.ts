@@ -1,5 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { RequestStats } from "./request-stats.ts";
+import type { EventQueueStats } from "../events/dispatch/queue-stats.ts";
+
+export type EventDeliveryOutcome = "delivered" | "failed" | "dead" | "refused";
 
 // Seconds; S3 latencies run from sub-millisecond metadata reads to minutes-long uploads.
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -27,9 +30,14 @@ export class GatewayMetrics {
   private readonly bytesIn: Counter;
   private readonly bytesOut: Counter;
   private readonly dataKeys: Counter<"operation">;
+  private readonly eventDeliveries: Counter<"target_id" | "outcome">;
 
-  /** `keyStates`: customer keys by state (counted in the database when scraped). */
-  constructor(opts: { region: string; auditQueueDepth: () => number; keyStates?: () => Promise<Record<string, number>> }) {
+  /**
+   * `keyStates`: customer keys by state; `eventQueue`: the region's event queue (both counted in
+   * the database when scraped). Event metrics are labelled by target id: targets are few and
+   * registered by the admin, never by a tenant, so the cardinality stays bounded.
+   */
+  constructor(opts: { region: string; auditQueueDepth: () => number; keyStates?: () => Promise<Record<string, number>>; eventQueue?: () => Promise<EventQueueStats> }) {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ region: opts.region });
     collectDefaultMetrics({ register: this.registry });
@@ -68,6 +76,56 @@ export class GatewayMetrics {
         },
       });
     }
+    this.eventDeliveries = new Counter({
+      name: "s3gw_event_deliveries_total",
+      help: "Event delivery outcomes by target: delivered, failed (an attempt; failures per target), dead (dead-lettered), refused (residency).",
+      labelNames: ["target_id", "outcome"],
+      registers,
+    });
+    if (opts.eventQueue) this.registerEventQueueGauges(opts.eventQueue, registers);
+  }
+
+  private registerEventQueueGauges(eventQueue: () => Promise<EventQueueStats>, registers: Registry[]): void {
+    // One scrape asks the database once for all three gauges.
+    let cached: { at: number; stats: Promise<EventQueueStats | undefined> } | undefined;
+    const stats = () => {
+      if (!cached || Date.now() - cached.at > 1000) cached = { at: Date.now(), stats: eventQueue().catch(() => undefined) };
+      return cached.stats;
+    };
+    new Gauge({
+      name: "s3gw_event_lag_seconds",
+      help: "Age of the oldest pending event delivery (0 when none is pending).",
+      registers,
+      async collect() {
+        const s = await stats();
+        if (s) this.set(s.lagSeconds);
+      },
+    });
+    new Gauge({
+      name: "s3gw_event_outbox_backlog",
+      help: "Outbox events not fanned out into deliveries yet.",
+      registers,
+      async collect() {
+        const s = await stats();
+        if (s) this.set(s.backlog);
+      },
+    });
+    new Gauge({
+      name: "s3gw_event_dead_letters",
+      help: "Dead event deliveries (replayable), by target.",
+      labelNames: ["target_id"],
+      registers,
+      async collect() {
+        const s = await stats();
+        if (!s) return;
+        this.reset();
+        for (const [targetId, n] of Object.entries(s.deadByTarget)) this.set({ target_id: targetId }, n);
+      },
+    });
+  }
+
+  countEventDelivery(targetId: string, outcome: EventDeliveryOutcome, n = 1): void {
+    this.eventDeliveries.inc({ target_id: targetId, outcome }, n);
   }
 
   countDataKey(operation: "generate" | "decrypt"): void {

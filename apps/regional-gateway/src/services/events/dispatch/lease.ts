@@ -1,0 +1,65 @@
+import { randomBytes } from "node:crypto";
+import { workerLeases } from "@s3gw/schema-regional";
+import { and, eq, sql } from "drizzle-orm";
+import type { RegionalDb } from "../../../env.ts";
+
+/**
+ * A lease in `worker_leases` that makes a worker one per region however many gateway
+ * instances share the database. Times are the database's (`now()`), so instances whose clocks
+ * disagree still agree on when a lease expired. The holder id is random per instance: a
+ * restarted process is a new holder and waits for its predecessor's lease like anyone else.
+ */
+export class WorkerLease {
+  readonly holder: string;
+  readonly name: string;
+  private held = false;
+  private readonly db: RegionalDb;
+  private readonly ttlMs: number;
+
+  constructor(db: RegionalDb, name: string, ttlMs: number) {
+    this.db = db;
+    this.name = name;
+    this.ttlMs = ttlMs;
+    this.holder = `${name}:${randomBytes(8).toString("hex")}`;
+  }
+
+  /** Whether the last acquireOrRenew succeeded (cleared when it failed or the lease was released). */
+  get isHeld(): boolean {
+    return this.held;
+  }
+
+  /**
+   * Takes the lease when it is free or expired, or extends it when this instance holds it, in
+   * one statement: two instances racing for an expired lease cannot both win. A database error
+   * counts as not holding: a holder that cannot renew must stop before its lease runs out.
+   */
+  async acquireOrRenew(): Promise<boolean> {
+    const expiresAt = sql`now() + ${this.ttlMs} * interval '1 millisecond'`;
+    try {
+      const rows = await this.db
+        .insert(workerLeases)
+        .values({ name: this.name, holder: this.holder, expiresAt, acquiredAt: sql`now()` })
+        .onConflictDoUpdate({
+          target: workerLeases.name,
+          set: {
+            holder: this.holder,
+            expiresAt,
+            acquiredAt: sql`case when ${workerLeases.holder} = ${this.holder} then ${workerLeases.acquiredAt} else now() end`,
+          },
+          where: sql`${workerLeases.holder} = ${this.holder} or ${workerLeases.expiresAt} < now()`,
+        })
+        .returning({ holder: workerLeases.holder });
+      this.held = rows.length === 1;
+    } catch (err) {
+      this.held = false;
+      throw err;
+    }
+    return this.held;
+  }
+
+  /** Gives the lease up so another instance takes over at once instead of after the TTL. */
+  async release(): Promise<void> {
+    this.held = false;
+    await this.db.delete(workerLeases).where(and(eq(workerLeases.name, this.name), eq(workerLeases.holder, this.holder)));
+  }
+}
