@@ -29,6 +29,8 @@ import { presignRoutes } from "./routes/api/presign.ts";
 import { customerKeyRoutes } from "./routes/api/customer-keys.ts";
 import { customerKeyStateRoutes } from "./routes/api/customer-keys-state.ts";
 import { cryptoShredRoutes } from "./routes/api/crypto-shred.ts";
+import { notificationTargetRoutes } from "./routes/api/notification-targets.ts";
+import { notificationDeliveryRoutes } from "./routes/api/notification-deliveries.ts";
 import { s3Edge } from "./routes/s3/edge.ts";
 
 /** Builds the regional gateway from its dependencies; binding a port is server.ts's job. */
@@ -64,6 +66,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/api", customerKeyStateRoutes());
   app.route("/api", cryptoShredRoutes());
   app.route("/api/presign", presignRoutes());
+  app.route("/api/notification-targets", notificationTargetRoutes());
+  app.route("/api/notification-deliveries", notificationDeliveryRoutes());
   app.notFound((c) => onError(apiError.notFound(`no route for ${c.req.method} ${c.req.path}`), c));
   app.onError(onError);
   return app;

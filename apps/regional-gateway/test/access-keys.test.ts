@@ -182,7 +182,7 @@ describe("master keys", () => {
       const rotate = () => fetch(`${both.url}/api/access-keys/rotate-master-key`, { method: "POST", headers: adminAuth });
       const res = await rotate();
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ active_key_id: "test-k2", re_encrypted: 2, unreadable: [], total: 3, storage_targets: { re_encrypted: 0, unreadable: [], total: 0 } });
+      expect(await res.json()).toEqual({ active_key_id: "test-k2", re_encrypted: 2, unreadable: [], total: 3, storage_targets: { re_encrypted: 0, unreadable: [], total: 0 }, notification_targets: { re_encrypted: 0, unreadable: [], total: 0 } });
       const rows = await db`select secret_key_id, secret_ciphertext from access_keys`;
       expect(rows.map((r) => r.secret_key_id)).toEqual(["test-k2", "test-k2", "test-k2"]);
       expect(rows.every((r) => String(r.secret_ciphertext).startsWith("v1.test-k2."))).toBe(true);

@@ -39,3 +39,19 @@ export function matchingRules(config: BucketNotificationConfig | null | undefine
   }
   return [...byTarget.values()];
 }
+
+/** A notification target's id: `tgt_` and 24 lowercase hex characters. */
+export const TARGET_ID_RE = /^tgt_[0-9a-f]{24}$/;
+
+/** The ARN a bucket's configuration names a target by: `arn:s3gw:events:<region id>::<target id>`. */
+export function eventTargetArn(regionId: string, targetId: string): string {
+  return `arn:s3gw:events:${regionId}::${targetId}`;
+}
+
+/** The target id an ARN names, when it is a well-formed target ARN of `regionId`; anything else is undefined. */
+export function targetIdOfArn(arn: string, regionId: string): string | undefined {
+  const prefix = `arn:s3gw:events:${regionId}::`;
+  if (!arn.startsWith(prefix)) return undefined;
+  const id = arn.slice(prefix.length);
+  return TARGET_ID_RE.test(id) ? id : undefined;
+}

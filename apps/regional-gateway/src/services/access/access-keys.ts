@@ -7,6 +7,7 @@ import type { Deps } from "../../env.ts";
 import { findHomedCustomer } from "./customers.ts";
 import { limitParam } from "../paging.ts";
 import { registerAccessKeyRoute, unregisterAccessKeyRoute } from "./router-registration.ts";
+import { resealNotificationTargets } from "../events/target-reseal.ts";
 
 export const ACCESS_KEY_PERMISSIONS = ["read-only", "read-write"] as const;
 export type AccessKeyPermission = (typeof ACCESS_KEY_PERMISSIONS)[number];
@@ -260,7 +261,8 @@ export async function rotateMasterKey(deps: KeyDeps) {
   }
   const [total] = await deps.db.select({ n: count() }).from(accessKeys);
   const targets = await resealStorageTargets(deps, ring);
-  return { active_key_id: ring.activeKeyId, re_encrypted: reEncrypted, unreadable, total: total?.n ?? 0, storage_targets: targets };
+  const notificationTargets = await resealNotificationTargets(deps, ring);
+  return { active_key_id: ring.activeKeyId, re_encrypted: reEncrypted, unreadable, total: total?.n ?? 0, storage_targets: targets, notification_targets: notificationTargets };
 }
 
 /** Customer-bucket credentials are sealed under the same ring; they rotate with the access keys. */
