@@ -15,6 +15,7 @@ import { governanceBypass } from "./object-lock.ts";
 import { elements, readXmlDocument, text } from "./xml-body.ts";
 import { xml } from "./xml-response.ts";
 import { encryptionHeaders } from "./object-encryption.ts";
+import { eventOrigin } from "./event-origin.ts";
 
 
 const partElement = z.object({
@@ -64,6 +65,7 @@ export async function completeMultipartUploadHandler(c: Context<AppEnv>, bucketN
     facts: { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) },
     condition,
     bypassGovernance: await governanceBypass(c),
+    origin: eventOrigin(c),
   });
   // The bytes arrived with the parts (and were counted there); this request only assembles them.
   op.info = { ...op.info, parts: parts.length, size: row.sizeBytes, storage_provider: row.storageProviderId, storage_country: row.storageCountry, sha256: row.sha256 };

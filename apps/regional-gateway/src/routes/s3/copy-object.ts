@@ -15,6 +15,7 @@ import { isoDate, xml } from "./xml-response.ts";
 import { findBucket } from "../../services/objects/buckets.ts";
 import { versionHeader, writtenVersionHeader } from "../../services/objects/versions.ts";
 import { encryptionHeaders, requestedSse } from "./object-encryption.ts";
+import { eventOrigin } from "./event-origin.ts";
 
 /** The source version's id goes out as `x-amz-copy-source-version-id`. */
 const renameVersionHeader = (h: Record<string, string>): Record<string, string> =>
@@ -58,7 +59,7 @@ export async function copyObjectHandler(c: Context<AppEnv>, bucketName: string, 
     const meta: NewObject = { contentType: headers.contentType, userMetadata: headers.userMetadata, systemMetadata: headers.systemMetadata, tags };
     const prepared = await prepareObjectWrite({
       ctx,
-      input: { bucketName, key, sourceCountry, contentType: meta.contentType, declaredSize: source.row.sizeBytes, condition: writeCondition(c.req.raw.headers), bypassGovernance: () => governanceBypass(c), lock: parseLockHeaders(c.req.raw.headers, deps.clock.now()), sse },
+      input: { bucketName, key, sourceCountry, contentType: meta.contentType, declaredSize: source.row.sizeBytes, condition: writeCondition(c.req.raw.headers), bypassGovernance: () => governanceBypass(c), lock: parseLockHeaders(c.req.raw.headers, deps.clock.now()), sse, event: { name: "s3:ObjectCreated:Copy", origin: eventOrigin(c) } },
     });
     const row = await storeObject({
       ctx,

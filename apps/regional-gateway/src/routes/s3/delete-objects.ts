@@ -8,6 +8,8 @@ import { assertBucketPolicyAllows } from "./authorize.ts";
 import { governanceBypass } from "./object-lock.ts";
 import { elements, readXmlDocument, text } from "./xml-body.ts";
 import { xml } from "./xml-response.ts";
+import { eventOrigin } from "./event-origin.ts";
+import { objectEventContext } from "../../services/events/object-events.ts";
 
 /** S3's batch limit. */
 const MAX_KEYS = 1000;
@@ -41,6 +43,7 @@ export async function deleteObjectsHandler(c: Context<AppEnv>, bucketName: strin
   const { keys, quiet } = await requestedKeys(c);
   const bucket = await findBucket(deps.db, customer.customerId, bucketName);
   const bypassGovernance = await governanceBypass(c);
+  const event = { ctx: await objectEventContext(deps, bucket, eventOrigin(c)), family: "s3:ObjectRemoved" as const };
   const deleted: Deleted[] = [];
   const failed: Failure[] = [];
   for (const { key, versionId: rawVersionId } of keys) {
@@ -49,7 +52,7 @@ export async function deleteObjectsHandler(c: Context<AppEnv>, bucketName: strin
       const versionId = parseVersionId(rawVersionId);
       // Each key is a DeleteObject of its own for the bucket policy (the request named none).
       await assertBucketPolicyAllows(c, { bucket: bucketName, key, action: "s3:DeleteObject", versioned: versionId !== undefined, accessKeyId: c.var.s3Auth?.key.accessKeyId });
-      const done = await deleteObject(deps.db, deps.targets, bucket, key, deps.clock.now(), { bypassGovernance, versionId });
+      const done = await deleteObject(deps.db, deps.targets, bucket, key, deps.clock.now(), { bypassGovernance, versionId, event });
       deleted.push({ key, versionId, marker: done.deleteMarker ? done.versionId : undefined });
     } catch (err) {
       if (!isAppError(err)) throw err;

@@ -5,12 +5,15 @@ import { findBucket } from "../../services/objects/buckets.ts";
 import { findObject } from "../../services/objects/objects.ts";
 import { ownerOnlyAcl, readOwnerOnlyAcl } from "./acl-document.ts";
 import { empty, xml } from "./xml-response.ts";
+import { eventOrigin } from "./event-origin.ts";
+import { objectEventContext, recordObjectEvent } from "../../services/events/object-events.ts";
 
 /** The object must exist (NoSuchKey otherwise), as in S3; every version has the same, owner-only ACL. */
-async function existing(c: Context<AppEnv>, bucketName: string, key: string): Promise<void> {
+async function existing(c: Context<AppEnv>, bucketName: string, key: string) {
   const { deps, customer } = c.var;
   assertObjectKey(key);
-  await findObject(deps.db, await findBucket(deps, customer.customerId, bucketName), key);
+  const bucket = await findBucket(deps, customer.customerId, bucketName);
+  return { bucket, row: await findObject(deps.db, bucket, key) };
 }
 
 export async function getObjectAclHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
@@ -19,7 +22,11 @@ export async function getObjectAclHandler(c: Context<AppEnv>, bucketName: string
 }
 
 export async function putObjectAclHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
-  await existing(c, bucketName, key);
+  const { deps } = c.var;
+  const { bucket, row } = await existing(c, bucketName, key);
   c.var.op.info = { ...c.var.op.info, acl: await readOwnerOnlyAcl(c) };
+  // The ACL stays owner-only, but the call succeeded, and S3 publishes `ObjectAcl:Put` for it.
+  const event = await objectEventContext(deps, bucket, eventOrigin(c));
+  if (event) await deps.db.transaction((tx) => recordObjectEvent(tx, event, "s3:ObjectAcl:Put", { key, versionId: row.versionId }, deps.clock.now()));
   return empty(c, 200);
 }

@@ -10,6 +10,8 @@ import { parseVersionId } from "../../services/objects/versions.ts";
 import { authenticateToken } from "../../services/access/tokens.ts";
 import { empty, xml } from "./xml-response.ts";
 import { readXmlDocument } from "./xml-body.ts";
+import { eventOrigin } from "./event-origin.ts";
+import { objectEventContext } from "../../services/events/object-events.ts";
 
 /**
  * The admin behind an S3 request, if it carries `Authorization: Bearer <admin token>` besides
@@ -84,6 +86,7 @@ export async function putObjectLegalHoldHandler(c: Context<AppEnv>, bucketName: 
     now: deps.clock.now(),
     mayLiftManagedHold: admin !== undefined,
     versionId,
+    event: await objectEventContext(deps, bucket, eventOrigin(c)),
   });
   op.info = { legal_hold: doc.data.LegalHold.Status, was: before.legalHold ? "ON" : "OFF" };
   return empty(c, 200);
@@ -106,7 +109,7 @@ export async function putObjectRetentionHandler(c: Context<AppEnv>, bucketName: 
   const r = doc.data.Retention;
   const next: Retention | null = r === "" ? null : { mode: r.Mode, until: new Date(r.RetainUntilDate) };
   const bypass = await governanceBypass(c);
-  const { before } = await setRetention(deps.db, bucket, key, next, { now: deps.clock.now(), bypassGovernance: bypass, versionId });
+  const { before } = await setRetention(deps.db, bucket, key, next, { now: deps.clock.now(), bypassGovernance: bypass, versionId, event: await objectEventContext(deps, bucket, eventOrigin(c)) });
   op.info = {
     ...op.info,
     retention: next ? { mode: next.mode, until: next.until.toISOString() } : null,

@@ -2,12 +2,14 @@ import { assertObjectKey, S3_XMLNS, s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env.ts";
-import { findBucket } from "../../services/objects/buckets.ts";
+import { findBucket, type Bucket } from "../../services/objects/buckets.ts";
 import { findObject } from "../../services/objects/objects.ts";
 import { setObjectTags, validateTags } from "../../services/objects/tags.ts";
 import { parseVersionId } from "../../services/objects/versions.ts";
 import { elements, readXmlDocument, text } from "./xml-body.ts";
 import { empty, xml } from "./xml-response.ts";
+import { eventOrigin } from "./event-origin.ts";
+import { objectEventContext } from "../../services/events/object-events.ts";
 
 
 const tagElement = z.object({ Key: z.string(), Value: z.string() });
@@ -37,7 +39,7 @@ async function readTagSet(c: Context<AppEnv>): Promise<[string, string][]> {
 export async function putObjectTaggingHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { bucket, versionId } = await target(c, bucketName, key);
   const tags = validateTags(await readTagSet(c));
-  await setObjectTags(c.var.deps.db, bucket, key, tags, versionId);
+  await setObjectTags(c.var.deps.db, bucket, key, tags, versionId, await tagEvent(c, bucket));
   c.var.op.info = { tags: Object.keys(tags).length };
   return empty(c, 200);
 }
@@ -52,6 +54,12 @@ export async function getObjectTaggingHandler(c: Context<AppEnv>, bucketName: st
 
 export async function deleteObjectTaggingHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { bucket, versionId } = await target(c, bucketName, key);
-  await setObjectTags(c.var.deps.db, bucket, key, {}, versionId);
+  await setObjectTags(c.var.deps.db, bucket, key, {}, versionId, await tagEvent(c, bucket));
   return empty(c, 204);
+}
+
+/** The `ObjectTagging:*` event context, where the bucket's configuration asks for events. */
+async function tagEvent(c: Context<AppEnv>, bucket: Bucket) {
+  const ctx = await objectEventContext(c.var.deps, bucket, eventOrigin(c));
+  return ctx && { ctx, now: c.var.deps.clock.now() };
 }

@@ -14,6 +14,7 @@ import { versionResponseHeaders } from "./version-headers.ts";
 import { xml } from "./xml-response.ts";
 import { encryptionHeaders } from "./object-encryption.ts";
 import { elements, text } from "./xml-body.ts";
+import { eventOrigin } from "./event-origin.ts";
 
 /** Form fields that become object headers, as on a PutObject. */
 const HEADER_FIELDS = ["content-type", "cache-control", "content-disposition", "content-encoding", "content-language", "expires"];
@@ -112,7 +113,7 @@ export async function postObjectHandler(c: Context<AppEnv>, bucketName: string):
     const sse = parseSseRequest((name) => form.fields.get(name), { kind: "write", secure: privateTransport(c) });
     const prepared = await prepareObjectWrite({
       ctx,
-      input: { bucketName, key, sourceCountry, contentType: meta.contentType, declaredSize: undefined, bypassGovernance: async () => false, sse },
+      input: { bucketName, key, sourceCountry, contentType: meta.contentType, declaredSize: undefined, bypassGovernance: async () => false, sse, event: { name: "s3:ObjectCreated:Post", origin: eventOrigin(c) } },
     });
     // pipeline, not pipe: a file part that already failed (the client left) fails the write at once.
     const bytes = sizeRange(range.minBytes, maxBytes);

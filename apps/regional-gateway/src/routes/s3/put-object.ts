@@ -14,6 +14,7 @@ import { governanceBypass } from "./object-lock.ts";
 import { parseLockHeaders } from "./object-lock-headers.ts";
 import { writtenVersionHeader } from "../../services/objects/versions.ts";
 import { encryptionHeaders, requestedSse } from "./object-encryption.ts";
+import { eventOrigin } from "./event-origin.ts";
 
 export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { deps, customer, op } = c.var;
@@ -30,7 +31,7 @@ export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, k
   const sse = requestedSse(c);
   const prepared = await prepareObjectWrite({
     ctx,
-    input: { bucketName, key, sourceCountry, contentType: meta.contentType, declaredSize, condition: writeCondition(c.req.raw.headers), bypassGovernance: () => governanceBypass(c), lock: parseLockHeaders(c.req.raw.headers, deps.clock.now()), sse },
+    input: { bucketName, key, sourceCountry, contentType: meta.contentType, declaredSize, condition: writeCondition(c.req.raw.headers), bypassGovernance: () => governanceBypass(c), lock: parseLockHeaders(c.req.raw.headers, deps.clock.now()), sse, event: { name: "s3:ObjectCreated:Put", origin: eventOrigin(c) } },
   });
   // The body is read (and `100 Continue` sent) only once every check above passed.
   const body = requestBody(c);

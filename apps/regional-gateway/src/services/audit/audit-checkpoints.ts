@@ -5,6 +5,7 @@ import { desc, eq, lt, sql } from "drizzle-orm";
 import type { Deps, RegionalDb } from "../../env.ts";
 import type { AuditSigner } from "./audit-signing.ts";
 import { startPeriodic } from "../ops/periodic.ts";
+import { insertComplianceEvent } from "../events/outbox.ts";
 
 /**
  * Where WORM copies of checkpoints live in the region's own storage. Providers accept only
@@ -74,25 +75,39 @@ export async function createCheckpoint(
   const retainUntil = new Date(now.getTime() + config.auditCheckpointRetentionDays * 86_400_000);
   const body = Buffer.from(`${JSON.stringify(wormDocument(payloadText, signature, signer, retainUntil))}\n`, "utf8");
   const blob = await storage.put(AUDIT_WORM_PREFIX, Readable.from([body]), { expectedSize: body.length });
-  const [row] = await db
-    .insert(auditCheckpoints)
-    .values({
-      region: payload.region,
-      lastId: payload.last_id,
-      lastHash: payload.last_hash,
-      rowCount: payload.row_count,
-      payload: payloadText,
-      signature,
-      keyFingerprint: signer.fingerprint,
-      wormStorageKey: blob.storageKey,
-      retentionMode: "COMPLIANCE",
-      retainUntil,
-      providerLocked: false,
-      trigger: opts.trigger,
-      principal: opts.principal ?? null,
-      createdAt: now,
-    })
-    .returning();
+  // The checkpoint and its `audit.checkpoint` event commit together.
+  const row = await db.transaction(async (tx) => {
+    const [inserted] = await tx
+      .insert(auditCheckpoints)
+      .values({
+        region: payload.region,
+        lastId: payload.last_id,
+        lastHash: payload.last_hash,
+        rowCount: payload.row_count,
+        payload: payloadText,
+        signature,
+        keyFingerprint: signer.fingerprint,
+        wormStorageKey: blob.storageKey,
+        retentionMode: "COMPLIANCE",
+        retainUntil,
+        providerLocked: false,
+        trigger: opts.trigger,
+        principal: opts.principal ?? null,
+        createdAt: now,
+      })
+      .returning();
+    await insertComplianceEvent(tx, {
+      customerId: null,
+      kind: "audit.checkpoint",
+      now,
+      payload: {
+        severity: "low",
+        description: `Audit checkpoint signed over ${payload.row_count} operations_log rows`,
+        data: { checkpoint_id: inserted!.id, last_id: payload.last_id, last_hash: payload.last_hash, row_count: payload.row_count, key_fingerprint: signer.fingerprint, signature, trigger: opts.trigger },
+      },
+    });
+    return inserted;
+  });
   deps.logger.info({ checkpoint: row!.id, last_id: payload.last_id, row_count: payload.row_count, trigger: opts.trigger }, "audit checkpoint signed");
   return row;
 }

@@ -1,6 +1,8 @@
 import { complianceEvents } from "@s3gw/schema-regional";
+import type { ComplianceEventKind } from "@s3gw/core";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
-import type { RegionalDb } from "../../env.ts";
+import type { RegionalDb, RegionalTx } from "../../env.ts";
+import { insertComplianceEvent } from "../events/outbox.ts";
 
 export type ComplianceEventRow = typeof complianceEvents.$inferSelect;
 export const SEVERITIES = ["low", "medium", "high", "critical"] as const;
@@ -25,6 +27,39 @@ export interface NewComplianceEvent {
   remediationDeadline?: Date;
   /** Raising an event with a key already raised is a no-op (see RELEASED_ON_RESOLVE). */
   dedupeKey?: string;
+  /** What an operator should do about it, sent with the published event. */
+  recommendedAction?: string;
+}
+
+/** The published (`s3gw.compliance/v1`) kind of each compliance_events type; the others are not published. */
+const PUBLISHED_KINDS: Record<string, ComplianceEventKind> = {
+  data_residency_violation: "residency.violation",
+  integrity_mismatch: "integrity.mismatch",
+  unusual_activity: "anomaly.unusual_activity",
+  cross_border_access_blocked: "cross_border.blocked",
+  customer_storage_unavailable: "customer_storage.unhealthy",
+  gdpr_deadline_near: "gdpr.request.deadline_near",
+  gdpr_deadline_overdue: "gdpr.request.overdue",
+  crypto_shred_executed: "crypto_shred.executed",
+};
+
+/** Writes the outbox row of a raised event, in the transaction that raised it. */
+export async function publishRaisedEvent(tx: RegionalTx, now: Date, e: NewComplianceEvent, complianceEventId: string): Promise<void> {
+  const kind = PUBLISHED_KINDS[e.eventType];
+  if (!kind) return;
+  const deadline = eventValues(now, e).remediationDeadline;
+  await insertComplianceEvent(tx, {
+    customerId: e.customerId,
+    kind,
+    now,
+    payload: {
+      severity: e.severity,
+      description: e.description,
+      ...(e.bucketName || e.objectKey ? { subject: { ...(e.bucketName ? { bucket: e.bucketName } : {}), ...(e.objectKey ? { key: e.objectKey } : {}) } } : {}),
+      data: { ...(e.details ?? {}), compliance_event_id: complianceEventId, remediation_deadline: deadline?.toISOString() ?? null },
+      ...(e.recommendedAction ? { recommended_action: e.recommendedAction } : {}),
+    },
+  });
 }
 
 /** The row for one new event, for raiseComplianceEvent or a batch insert. */
@@ -49,12 +84,16 @@ export function eventValues(now: Date, e: NewComplianceEvent) {
  * the event was inserted.
  */
 export async function raiseComplianceEvent(db: RegionalDb, now: Date, e: NewComplianceEvent): Promise<boolean> {
-  const rows = await db
-    .insert(complianceEvents)
-    .values(eventValues(now, e))
-    .onConflictDoNothing({ target: complianceEvents.dedupeKey })
-    .returning({ id: complianceEvents.eventId });
-  return rows.length > 0;
+  // The event and its published copy commit together, or neither does.
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(complianceEvents)
+      .values(eventValues(now, e))
+      .onConflictDoNothing({ target: complianceEvents.dedupeKey })
+      .returning({ id: complianceEvents.eventId });
+    if (row) await publishRaisedEvent(tx, now, e, row.id);
+    return row !== undefined;
+  });
 }
 
 export interface OpenEventsQuery {

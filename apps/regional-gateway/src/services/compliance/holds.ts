@@ -2,7 +2,8 @@ import { and, asc, eq, gt, or, sql, type SQL } from "drizzle-orm";
 import { apiError, CUSTOMER_ID_RE, isAppError } from "@s3gw/core";
 import { buckets, objectMetadata } from "@s3gw/schema-regional";
 import { z } from "zod";
-import type { RegionalDb } from "../../env.ts";
+import type { RegionalDb, RegionalTx } from "../../env.ts";
+import { insertComplianceEvent } from "../events/outbox.ts";
 import type { Bucket } from "../objects/buckets.ts";
 import { findCustomer, type Customer } from "../access/customers.ts";
 import { setLegalHold } from "../objects/object-lock.ts";
@@ -40,15 +41,31 @@ export async function locate(db: RegionalDb, sel: { customerId: string; bucket?:
 /** Places a legal hold with a reason through the compliance API; placing it again restates the reason. */
 export async function placeHold(db: RegionalDb, input: z.infer<typeof holdSchema>, by: string, now: Date) {
   const { bucket } = await locate(db, { customerId: input.customer_id, bucket: input.bucket, key: input.key });
-  const { before, after } = await mapS3Errors(setLegalHold(db, bucket!, input.key, { on: true, reason: input.reason, by, now, mayLiftManagedHold: true }));
+  const { before, after } = await mapS3Errors(setLegalHold(db, bucket!, input.key, { on: true, reason: input.reason, by, now, mayLiftManagedHold: true, inTransaction: publishHold("hold.placed", by, now) }));
   return { before, hold: holdView(after, now) };
 }
 
 export async function liftHold(db: RegionalDb, input: z.infer<typeof holdSchema>, by: string, now: Date) {
   const { bucket, object } = await locate(db, { customerId: input.customer_id, bucket: input.bucket, key: input.key });
   if (!object!.legalHold) throw apiError.conflict(`${input.bucket}/${input.key} has no legal hold`);
-  const { before, after } = await mapS3Errors(setLegalHold(db, bucket!, input.key, { on: false, reason: null, by, now, mayLiftManagedHold: true }));
+  const { before, after } = await mapS3Errors(setLegalHold(db, bucket!, input.key, { on: false, reason: null, by, now, mayLiftManagedHold: true, inTransaction: publishHold("hold.lifted", by, now) }));
   return { before, hold: holdView(after, now) };
+}
+
+/** The `hold.placed` / `hold.lifted` event, committed with the hold's change. */
+function publishHold(kind: "hold.placed" | "hold.lifted", by: string, now: Date) {
+  return (tx: RegionalTx, row: ObjectRow) =>
+    insertComplianceEvent(tx, {
+      customerId: row.customerId,
+      kind,
+      now,
+      payload: {
+        severity: "medium",
+        description: `Legal hold ${kind === "hold.placed" ? "placed on" : "lifted from"} ${row.bucketName}/${row.objectKey}`,
+        subject: { bucket: row.bucketName, key: row.objectKey, version_id: row.versionId },
+        data: { reason: row.legalHoldReason, by },
+      },
+    });
 }
 
 /** The object disappearing between lookup and lock is a 404 here, not an S3 NoSuchKey. */

@@ -2,7 +2,7 @@ import { checkResidency } from "@s3gw/core";
 import { complianceEvents, customers, objectMetadata } from "@s3gw/schema-regional";
 import { and, asc, count, eq, gt, inArray, type SQL } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
-import { eventValues } from "./compliance-events.ts";
+import { eventValues, publishRaisedEvent, type NewComplianceEvent } from "./compliance-events.ts";
 import { storageLocations } from "../storage/storage-locations.ts";
 
 export const RESIDENCY_VIOLATION_STATUS = "residency_violation";
@@ -77,24 +77,31 @@ export async function validateResidency(deps: Deps, customerId: string | undefin
       }
     }
     if (bad.length > 0) {
-      const raised = await deps.db
-        .insert(complianceEvents)
-        .values(bad.map((r) => eventValues(now, {
-          customerId: r.customerId,
-          eventType: "data_residency_violation",
-          severity: "high",
-          description: `Stored object violates residency: ${reasons.get(r.objectId)}`,
-          bucketName: r.bucket,
-          objectKey: r.key,
-          details: {
-            object_id: r.objectId, storage_provider: r.providerId, storage_region: r.regionId, storage_country: r.country,
-            requirement: r.requirement, customer_country: r.customerCountry, found_by: "validate/data-residency",
-          },
-          remediationHours: 24,
-          dedupeKey: `residency:${r.objectId}`,
-        })))
-        .onConflictDoNothing({ target: complianceEvents.dedupeKey })
-        .returning({ id: complianceEvents.eventId });
+      const events = bad.map((r): NewComplianceEvent => ({
+        customerId: r.customerId,
+        eventType: "data_residency_violation",
+        severity: "high",
+        description: `Stored object violates residency: ${reasons.get(r.objectId)}`,
+        bucketName: r.bucket,
+        objectKey: r.key,
+        details: {
+          object_id: r.objectId, storage_provider: r.providerId, storage_region: r.regionId, storage_country: r.country,
+          requirement: r.requirement, customer_country: r.customerCountry, found_by: "validate/data-residency",
+        },
+        remediationHours: 24,
+        dedupeKey: `residency:${r.objectId}`,
+        recommendedAction: "Migrate the object to a storage target its customer's residency allows (POST /api/storage-migrations), then resolve the event",
+      }));
+      const raised = await deps.db.transaction(async (tx) => {
+        const rows = await tx
+          .insert(complianceEvents)
+          .values(events.map((e) => eventValues(now, e)))
+          .onConflictDoNothing({ target: complianceEvents.dedupeKey })
+          .returning({ id: complianceEvents.eventId, dedupeKey: complianceEvents.dedupeKey });
+        const byKey = new Map(events.map((e) => [e.dedupeKey, e]));
+        for (const r of rows) await publishRaisedEvent(tx, now, byKey.get(r.dedupeKey!)!, r.id);
+        return rows;
+      });
       eventsRaised += raised.length;
       // Another finding already on an object (say, an integrity mismatch) is not overwritten.
       const mark = bad.filter((r) => r.status === "compliant").map((r) => r.objectId);

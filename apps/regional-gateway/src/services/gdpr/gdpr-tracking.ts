@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { RegionalDb } from "../../env.ts";
 import { appendNote, noteLine, type DsrRow, type Tx } from "./gdpr.ts";
 import { resolveNearDeadlineAlert } from "./gdpr-deadlines.ts";
+import { publishDsrEvent } from "./gdpr-events.ts";
 
 export const patchDsrSchema = z
   .strictObject({ status: z.enum(GDPR_STATUSES).optional(), notes: z.string().min(1).max(10_000).optional() })
@@ -56,6 +57,7 @@ export async function updateDsr(db: RegionalDb, id: string, scope: string | unde
       .where(eq(dataSubjectRequests.requestId, id))
       .returning();
     if (closing) await resolveNearDeadlineAlert(tx, id, now, by);
+    if (closing && to === "completed") await publishDsrEvent(tx, "gdpr.request.completed", updated!, now);
     return updated!;
   });
 }
@@ -74,6 +76,7 @@ export async function completeDsr(tx: Tx, row: DsrRow, done: { affected: unknown
     .where(eq(dataSubjectRequests.requestId, row.requestId))
     .returning();
   await resolveNearDeadlineAlert(tx, row.requestId, now, by);
+  await publishDsrEvent(tx, "gdpr.request.completed", updated!, now);
   return updated!;
 }
 

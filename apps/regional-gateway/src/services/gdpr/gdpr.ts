@@ -12,6 +12,7 @@ import { dataSubjectRequests } from "@s3gw/schema-regional";
 import { z } from "zod";
 import type { RegionalDb } from "../../env.ts";
 import type { Customer } from "../access/customers.ts";
+import { publishDsrEvent } from "./gdpr-events.ts";
 
 export type DsrRow = typeof dataSubjectRequests.$inferSelect;
 export type Tx = Parameters<Parameters<RegionalDb["transaction"]>[0]>[0];
@@ -57,21 +58,24 @@ export function dsrView(row: DsrRow, now: Date) {
 }
 
 export async function createDsr(db: RegionalDb, customer: Customer, input: z.infer<typeof createDsrSchema>, requestedBy: string, now: Date): Promise<DsrRow> {
-  const [row] = await db
-    .insert(dataSubjectRequests)
-    .values({
-      customerId: customer.customerId,
-      dataSubjectId: input.data_subject_id,
-      requestType: input.request_type,
-      status: "pending",
-      receivedAt: now,
-      responseDeadline: gdprResponseDeadline(now),
-      notes: input.notes ? noteLine(now, requestedBy, input.notes) : null,
-      requestedBy,
-      updatedAt: now,
-    })
-    .returning();
-  return row!;
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(dataSubjectRequests)
+      .values({
+        customerId: customer.customerId,
+        dataSubjectId: input.data_subject_id,
+        requestType: input.request_type,
+        status: "pending",
+        receivedAt: now,
+        responseDeadline: gdprResponseDeadline(now),
+        notes: input.notes ? noteLine(now, requestedBy, input.notes) : null,
+        requestedBy,
+        updatedAt: now,
+      })
+      .returning();
+    await publishDsrEvent(tx, "gdpr.request.created", row!, now);
+    return row!;
+  });
 }
 
 /** A request the caller may see: another customer's request answers 404, as an unknown id does. */

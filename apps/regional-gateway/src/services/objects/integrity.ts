@@ -2,7 +2,8 @@ import { and, asc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
 import { objectMetadata } from "@s3gw/schema-regional";
 import { BlobNotFoundError, isCompositeKey, SealedBlobError, sealedSize, type ComposedPart, type TenantStorage } from "@s3gw/storage";
 import type { StorageTargets } from "../storage/storage-targets.ts";
-import type { Clock, Deps, RegionalDb } from "../../env.ts";
+import type { Clock, Deps, RegionalDb, RegionalTx } from "../../env.ts";
+import { insertComplianceEvent } from "../events/outbox.ts";
 import { blobKeyOf } from "../encryption/object-sealing.ts";
 import { objectBytes } from "../encryption/object-bytes.ts";
 import { raiseComplianceEvent } from "../compliance/compliance-events.ts";
@@ -134,7 +135,13 @@ export async function verifyOne(
   const same = and(eq(objectMetadata.objectId, obj.objectId), eq(objectMetadata.storageKey, obj.storageKey));
   if (!reason) {
     const healed = sql`case when ${inArray(objectMetadata.complianceStatus, FAILED_STATUSES)} then 'compliant' else ${objectMetadata.complianceStatus} end`;
-    const rows = await deps.db.update(objectMetadata).set({ lastVerifiedAt: now, complianceStatus: healed }).where(same).returning({ id: objectMetadata.objectId });
+    const mark = (tx: RegionalDb | RegionalTx) => tx.update(objectMetadata).set({ lastVerifiedAt: now, complianceStatus: healed }).where(same).returning({ id: objectMetadata.objectId });
+    // A verification someone asked for is published (`integrity.verified`); the background scrub's routine passes are not.
+    const rows = detectedBy !== "verification" ? await mark(deps.db) : await deps.db.transaction(async (tx) => {
+      const marked = await mark(tx);
+      if (marked.length) await publishVerified(tx, obj, now);
+      return marked;
+    });
     return rows.length ? { kind: "ok" } : { kind: "replaced" };
   }
   const mismatch: Mismatch = { bucket: obj.bucketName, key: obj.objectKey, expected_sha256: obj.sha256, actual_sha256: actual, reason };
@@ -179,6 +186,21 @@ export async function recordIntegrityFailure(
     },
     remediationHours: 24,
     dedupeKey: `integrity:${obj.objectId}:${obj.sha256}`,
+    recommendedAction: "Treat the object as compromised: its reads are refused. Restore it from a trusted copy or have the owner upload it again, find how the stored bytes changed (storage access logs), then resolve the event",
   });
   return true;
+}
+
+function publishVerified(tx: RegionalTx, obj: Candidate, now: Date): Promise<void> {
+  return insertComplianceEvent(tx, {
+    customerId: obj.customerId,
+    kind: "integrity.verified",
+    now,
+    payload: {
+      severity: "low",
+      description: `Stored bytes of ${obj.bucketName}/${obj.objectKey} match their SHA-256`,
+      subject: { bucket: obj.bucketName, key: obj.objectKey },
+      data: { object_id: obj.objectId, sha256: obj.sha256, size_bytes: obj.sizeBytes, verified_at: now.toISOString() },
+    },
+  });
 }

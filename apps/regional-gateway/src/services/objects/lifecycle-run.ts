@@ -3,6 +3,7 @@ import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Deps } from "../../env.ts";
 import type { OperationRow } from "../audit/audit.ts";
 import type { Bucket } from "./buckets.ts";
+import type { ObjectEventContext } from "../events/object-events.ts";
 
 const DAY_MS = 86_400_000;
 /** The report lists at most this many kept objects (keptTotal counts them all), so a run's memory stays bounded. */
@@ -21,10 +22,16 @@ export interface LifecycleReport {
   failedBuckets: number;
 }
 
-export type WorkerDeps = Pick<Deps, "db" | "targets" | "audit" | "logger">;
+export type WorkerDeps = Pick<Deps, "db" | "targets" | "audit" | "logger" | "cache" | "clock">;
 
 /** One lifecycle pass: its request id (shared by its audit rows), its clock and what it did. */
-export interface Run { requestId: string; now: Date; report: LifecycleReport }
+export interface Run {
+  requestId: string;
+  now: Date;
+  report: LifecycleReport;
+  /** The bucket's `LifecycleExpiration:*` events, where its notification configuration asks for them. */
+  events?: ObjectEventContext | undefined;
+}
 
 export const likePrefix = (column: AnyPgColumn, prefix: string) => like(column, `${prefix.replace(/[\\%_]/g, "\\$&")}%`);
 

@@ -11,13 +11,15 @@ const KEY_PAGE = 500;
 
 const tagsMatch = (rule: LifecycleRule, tags: Record<string, string>) => Object.entries(rule.tags).every(([k, v]) => tags[k] === v);
 
+const lifecycleEvent = (run: Run) => ({ ctx: run.events, family: "s3:LifecycleExpiration" as const });
+
 /**
  * Deletes through DeleteObject's own rules; a version (or a suspended bucket's null version)
  * under hold or retention is kept and reported, never forced.
  */
 async function deleteOrKeep(deps: WorkerDeps, run: Run, bucket: Bucket, key: string, opts: Parameters<typeof deleteObject>[5]): Promise<DeleteOutcome | undefined> {
   try {
-    return await deleteObject(deps.db, deps.targets, bucket, key, run.now, opts);
+    return await deleteObject(deps.db, deps.targets, bucket, key, run.now, { ...opts, event: lifecycleEvent(run) });
   } catch (err) {
     if (!isAppError(err) || err.code !== "AccessDenied") throw err;
     keep(run, bucket, key, err.message.replace(/^Object is protected: /, ""), opts?.versionId);
@@ -108,7 +110,7 @@ async function removeExpiredMarkers(deps: WorkerDeps, run: Run, bucket: Bucket, 
       .orderBy(asc(dm.objectKey))
       .limit(KEY_PAGE);
     for (const m of page) {
-      const done = await deleteObject(deps.db, deps.targets, bucket, m.key, run.now, { versionId: m.versionId });
+      const done = await deleteObject(deps.db, deps.targets, bucket, m.key, run.now, { versionId: m.versionId, event: lifecycleEvent(run) });
       if (!done.changed) continue;
       run.report.markersRemoved++;
       await deps.audit.record(auditRow(run, bucket, "LifecycleDeleteMarkerExpiration", m.key, { rule_id: rule.id, version_id: m.versionId }));

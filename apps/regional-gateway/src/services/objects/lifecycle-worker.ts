@@ -11,6 +11,7 @@ import { applyVersionRules, expireCurrentVersion } from "./lifecycle-versions.ts
 import { abortUpload } from "./multipart.ts";
 import { protectionOf } from "./object-lock.ts";
 import { removeBlob, type ObjectRow } from "./objects.ts";
+import { objectEventContext, recordObjectEvent, systemOrigin } from "../events/object-events.ts";
 
 const BUCKET_PAGE = 20;
 const OBJECT_PAGE = 500;
@@ -38,6 +39,7 @@ async function expireOne(deps: WorkerDeps, run: Run, bucket: Bucket, rule: Lifec
     const reason = protectionOf(row, run.now);
     if (reason) return { reason };
     await tx.delete(objectMetadata).where(eq(objectMetadata.objectId, row.objectId));
+    await recordObjectEvent(tx, run.events, "s3:LifecycleExpiration:Delete", { key }, run.now);
     return { row };
   });
   if (!outcome) return;
@@ -138,7 +140,8 @@ export async function runLifecycle(deps: WorkerDeps, now: Date): Promise<Lifecyc
     for (const { bucket, rules } of page) {
       scanned++;
       try {
-        for (const rule of rules) if (rule.enabled) await applyRule(deps, run, bucket, rule);
+        const bucketRun = { ...run, events: await objectEventContext(deps, bucket, systemOrigin("lifecycle-worker", run.requestId)) };
+        for (const rule of rules) if (rule.enabled) await applyRule(deps, bucketRun, bucket, rule);
       } catch (err) {
         // One bucket's failure (say, its customer's storage is unreachable) must not stop the others.
         run.report.failedBuckets++;
@@ -154,6 +157,6 @@ export async function runLifecycle(deps: WorkerDeps, now: Date): Promise<Lifecyc
 }
 
 /** Runs the lifecycle now and every `intervalMs` after, never two runs at once; returns the stop function. */
-export function startLifecycleWorker(deps: WorkerDeps & Pick<Deps, "clock">, intervalMs: number): () => void {
+export function startLifecycleWorker(deps: WorkerDeps, intervalMs: number): () => void {
   return startPeriodic("lifecycle run", async () => void (await runLifecycle(deps, deps.clock.now())), intervalMs, deps.logger);
 }

@@ -10,6 +10,7 @@ import type { Customer } from "../access/customers.ts";
 import { allParts, MAX_PARTS, MIN_PART_SIZE, type PartRow, type UploadRow } from "./multipart.ts";
 import { recordManifest, type ManifestEntry } from "./multipart-manifest.ts";
 import { commitObject, type ObjectRow, type WriteCondition } from "./objects.ts";
+import { objectEventContext, type EventOrigin } from "../events/object-events.ts";
 import { takeUploadLock } from "./upload-lock.ts";
 import { compositeChecksumHeaders } from "./multipart-checksums.ts";
 import { recordCompletion } from "./completed-uploads.ts";
@@ -66,7 +67,7 @@ export async function completeUpload(
   bucket: Bucket,
   upload: UploadRow,
   requested: RequestedPart[],
-  opts: { facts: RequestFacts; condition: WriteCondition | undefined; bypassGovernance: boolean },
+  opts: { facts: RequestFacts; condition: WriteCondition | undefined; bypassGovernance: boolean; origin?: EventOrigin },
 ): Promise<ObjectRow> {
   const parts = selectParts(requested, await allParts(deps.db, upload.uploadId));
   const size = parts.reduce((n, p) => n + p.sizeBytes, 0);
@@ -83,7 +84,9 @@ export async function completeUpload(
   const checksum = await compositeChecksumHeaders(upload, parts);
   const meta = { contentType: upload.contentType, userMetadata: upload.userMetadata, systemMetadata: { ...systemMetadata, ...checksum }, tags: upload.tags, encryption: upload.encryption, ...(lock ? { lock } : {}) };
   const now = deps.clock.now();
+  const event = { ctx: await objectEventContext(deps, bucket, opts.origin), name: "s3:ObjectCreated:CompleteMultipartUpload" as const };
   const row = await commitObject(deps.db, deps.targets, { provider, tenant }, bucket, upload.objectKey, blob, meta, now, {
+    event,
     bypassGovernance: opts.bypassGovernance,
     condition: opts.condition,
     multipart: { etag: blob.md5Hex, partsCount: parts.length },

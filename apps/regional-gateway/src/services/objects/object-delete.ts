@@ -5,6 +5,7 @@ import type { StorageTargets } from "../storage/storage-targets.ts";
 import { lockBucketForCommit, type Bucket } from "./buckets.ts";
 import { assertMutable } from "./object-lock.ts";
 import { removeBlob, type ObjectRow, type RegionalTx } from "./objects.ts";
+import { recordObjectEvent, type ObjectEventContext } from "../events/object-events.ts";
 import { demoteLatest, insertDeleteMarker, keepsVersions, lockedVersion, lockKey, newVersionId, NULL_VERSION, promoteNewest } from "./versions.ts";
 
 /** What a DeleteObject did, for its response headers and audit row. */
@@ -35,10 +36,24 @@ export async function deleteObject(
     versionId?: string | undefined;
     /** Without versionId: judged under the key's lock on its latest version; false leaves the key as it is (lifecycle's re-check). */
     onlyIf?: (latest: ObjectRow | undefined) => boolean;
+    /** The event a change publishes, in the same transaction: S3's `ObjectRemoved:*`, or lifecycle's `LifecycleExpiration:*`. */
+    event?: { ctx: ObjectEventContext | undefined; family: "s3:ObjectRemoved" | "s3:LifecycleExpiration" };
   } = {},
 ): Promise<DeleteOutcome> {
   let removed: ObjectRow | undefined;
   const outcome = await db.transaction(async (tx): Promise<DeleteOutcome> => {
+    const done = await deleteInTransaction(tx);
+    if (done.changed && opts.event) {
+      // A marker created is `DeleteMarkerCreated`; anything removed for good (an object, a version, a marker) is `Delete`.
+      const created = opts.versionId === undefined && done.deleteMarker;
+      await recordObjectEvent(tx, opts.event.ctx, `${opts.event.family}:${created ? "DeleteMarkerCreated" : "Delete"}`, { key, versionId: done.versionId }, now);
+    }
+    return done;
+  });
+  if (removed) await removeBlob(targets, removed.customerId, removed.storageProviderId, removed.storageKey);
+  return outcome;
+
+  async function deleteInTransaction(tx: RegionalTx): Promise<DeleteOutcome> {
     await lockKey(tx, bucket, key);
     const state = await lockBucketForCommit(tx, bucket);
     if (opts.versionId !== undefined) {
@@ -70,9 +85,7 @@ export async function deleteObject(
     await demoteLatest(tx, bucket, key);
     await insertDeleteMarker(tx, bucket, key, NULL_VERSION, now);
     return { changed: true, versionId: NULL_VERSION, deleteMarker: true };
-  });
-  if (removed) await removeBlob(targets, removed.customerId, removed.storageProviderId, removed.storageKey);
-  return outcome;
+  }
 }
 
 async function removeVersion(tx: RegionalTx, found: Awaited<ReturnType<typeof lockedVersion>>): Promise<{ isLatest: boolean } | undefined> {

@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { s3Error } from "@s3gw/core";
 import { objectMetadata } from "@s3gw/schema-regional";
-import type { RegionalDb } from "../../env.ts";
+import type { RegionalDb, RegionalTx } from "../../env.ts";
+import { recordObjectEvent, type ObjectEventContext } from "../events/object-events.ts";
 import type { Bucket } from "./buckets.ts";
 import type { ObjectRow } from "./objects.ts";
 
@@ -78,7 +79,7 @@ export async function setLegalHold(
   db: RegionalDb,
   bucket: Bucket,
   key: string,
-  change: { on: boolean; reason: string | null; by: string; now: Date; mayLiftManagedHold: boolean; versionId?: string | undefined },
+  change: { on: boolean; reason: string | null; by: string; now: Date; mayLiftManagedHold: boolean; versionId?: string | undefined; event?: ObjectEventContext | undefined; inTransaction?: (tx: RegionalTx, after: ObjectRow) => Promise<void> },
 ): Promise<{ before: ObjectRow; after: ObjectRow }> {
   return db.transaction(async (tx) => {
     const before = await lockedObject(tx, bucket, key, change.versionId);
@@ -92,6 +93,8 @@ export async function setLegalHold(
       .set({ legalHold: change.on, legalHoldReason: change.on ? change.reason : null, legalHoldSetBy: change.by, legalHoldSetAt: change.now })
       .where(eq(objectMetadata.objectId, before.objectId))
       .returning();
+    await recordObjectEvent(tx, change.event, "s3:ObjectLock:LegalHold", { key, versionId: after!.versionId }, change.now);
+    await change.inTransaction?.(tx, after!);
     return { before, after: after! };
   });
 }
@@ -102,7 +105,7 @@ export async function setRetention(
   bucket: Bucket,
   key: string,
   next: Retention | null,
-  opts: { now: Date; bypassGovernance: boolean; versionId?: string | undefined },
+  opts: { now: Date; bypassGovernance: boolean; versionId?: string | undefined; event?: ObjectEventContext | undefined },
 ): Promise<{ before: ObjectRow; after: ObjectRow }> {
   if (next && next.until <= opts.now) throw s3Error("InvalidArgument", "The retain until date must be in the future", { resource: key });
   return db.transaction(async (tx) => {
@@ -114,6 +117,7 @@ export async function setRetention(
       .set({ retentionMode: next?.mode ?? null, retentionUntil: next?.until ?? null })
       .where(eq(objectMetadata.objectId, before.objectId))
       .returning();
+    await recordObjectEvent(tx, opts.event, "s3:ObjectLock:Retention", { key, versionId: after!.versionId }, opts.now);
     return { before, after: after! };
   });
 }

@@ -8,7 +8,8 @@ import { assertWriteCondition, commitObject, lookupObject, type NewObject, type 
 import { residencyGate } from "../compliance/residency-gate.ts";
 import { keepsVersions, NULL_VERSION } from "./versions.ts";
 import { resolveVersionLock, type RequestedLock, type VersionLock } from "./object-lock-config.ts";
-import { sseError, type SseRequest } from "@s3gw/core";
+import { sseError, type S3EventName, type SseRequest } from "@s3gw/core";
+import { objectEventContext, type EventOrigin, type ObjectEventContext } from "../events/object-events.ts";
 import { bucketDefaultEncryption } from "./bucket-encryption.ts";
 import { newBlobKey, resolveWriteSealing, type WriteSealing } from "../encryption/object-sealing.ts";
 
@@ -26,6 +27,8 @@ export interface ObjectWriteInput {
   lock?: RequestedLock;
   /** The write's SSE headers; without them the bucket's default encryption (or SSE-S3) applies. */
   sse?: SseRequest | undefined;
+  /** The object event the write publishes (`s3:ObjectCreated:Put`, `:Post`, `:Copy`). */
+  event?: { name: S3EventName; origin: EventOrigin };
 }
 
 export interface PreparedWrite {
@@ -37,6 +40,7 @@ export interface PreparedWrite {
   objectLock: VersionLock | undefined;
   /** What the new version's bytes are sealed under. */
   sealing: WriteSealing;
+  event: { ctx: ObjectEventContext | undefined; name: S3EventName } | undefined;
 }
 
 interface Ctx { deps: Deps; customer: Customer; op: OperationRecord }
@@ -65,7 +69,8 @@ export async function prepareObjectWrite({ ctx, input }: { ctx: Ctx; input: Obje
       : await lookupObject(deps.db, bucket, input.key, NULL_VERSION);
   const lock = { bypassGovernance: replaced ? await input.bypassGovernance() : false };
   if (replaced) assertMutable(replaced, deps.clock.now(), input.key, lock);
-  return { bucket, write, lock, condition: input.condition, objectLock, sealing };
+  const event = input.event && { ctx: await objectEventContext(deps, bucket, input.event.origin), name: input.event.name };
+  return { bucket, write, lock, condition: input.condition, objectLock, sealing, event };
 }
 
 /** The write's SSE headers, else the bucket's default encryption; SSE-C where the bucket blocks it is S3's 403. */
@@ -101,7 +106,7 @@ export async function storeObject({ ctx, prepared, input }: {
     throw err;
   }
   const meta = { ...input.meta, encryption: sealed.encryption, ...(prepared.objectLock ? { lock: prepared.objectLock } : {}) };
-  const row = await commitObject(deps.db, deps.targets, write, bucket, input.key, blob, meta, deps.clock.now(), { ...prepared.lock, condition: prepared.condition });
+  const row = await commitObject(deps.db, deps.targets, write, bucket, input.key, blob, meta, deps.clock.now(), { ...prepared.lock, condition: prepared.condition, ...(prepared.event ? { event: prepared.event } : {}) });
   const target = write.provider.location;
   op.bytes = blob.size;
   op.info = { ...op.info, residency: "ok", storage_provider: target.providerId, storage_country: target.country, sha256: row.sha256 };

@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import { and, asc, eq, gt, gte, like } from "drizzle-orm";
-import { s3Error, type ListCursor } from "@s3gw/core";
+import { s3Error, type ListCursor, type S3EventName } from "@s3gw/core";
 import { objectDeleteMarkers, objectMetadata, type EncryptionDocument } from "@s3gw/schema-regional";
 import { BlobNotFoundError, TenantStorage, type ComposedPart, type ReadRange, type StorageProvider, type StoredBlob } from "@s3gw/storage";
 import type { RegionalDb, RegionalTx } from "../../env.ts";
@@ -9,6 +9,7 @@ import { assertMutable } from "./object-lock.ts";
 import { demoteLatest, keepsVersions, lockKey, newVersionId, nextStamp, NULL_VERSION } from "./versions.ts";
 import type { StorageTargets } from "../storage/storage-targets.ts";
 import { objectBytes, type BlobKeys } from "../encryption/object-bytes.ts";
+import { recordObjectEvent, type ObjectEventContext } from "../events/object-events.ts";
 
 export type ObjectRow = typeof objectMetadata.$inferSelect;
 
@@ -39,6 +40,8 @@ export interface CommitOptions {
   multipart?: { etag: string; partsCount: number };
   /** Runs inside the commit transaction, before the row is written (a failure commits nothing). */
   inTransaction?: (tx: RegionalTx) => Promise<void>;
+  /** The object event the write publishes, written to the outbox in the commit transaction. */
+  event?: { ctx: ObjectEventContext | undefined; name: S3EventName };
 }
 
 /** The ETag as S3 renders it, quoted: `"<md5>"`, or `"<md5 of md5s>-N"` for a multipart object. */
@@ -88,6 +91,10 @@ export async function commitObject(
   const { provider, tenant } = write;
   let replaced: { storageKey: string; providerId: string } | undefined;
   let row: ObjectRow;
+  const announced = async (tx: RegionalTx, written: ObjectRow): Promise<ObjectRow> => {
+    if (opts.event) await recordObjectEvent(tx, opts.event.ctx, opts.event.name, { key, size: written.sizeBytes, etag: written.etag, partsCount: written.partsCount, versionId: written.versionId }, now);
+    return written;
+  };
   try {
     row = await db.transaction(async (tx) => {
       await lockKey(tx, bucket, key);
@@ -133,7 +140,7 @@ export async function commitObject(
           .values({ ...fresh, createdAt: now })
           .onConflictDoUpdate({ target: [objectMetadata.bucketId, objectMetadata.objectKey, objectMetadata.versionId], set: fresh })
           .returning();
-        return written!;
+        return announced(tx, written!);
       }
       const versionId = keepsVersions(state.versioning) ? newVersionId() : NULL_VERSION;
       if (versionId === NULL_VERSION) {
@@ -148,7 +155,7 @@ export async function commitObject(
         .insert(objectMetadata)
         .values({ ...values, versionId, versionStamp: await nextStamp(tx, bucket, key, now), createdAt: now })
         .returning();
-      return written!;
+      return announced(tx, written!);
     });
   } catch (err) {
     await tenant.delete(blob.storageKey).catch(() => {});

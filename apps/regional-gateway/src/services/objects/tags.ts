@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { s3Error } from "@s3gw/core";
 import { objectMetadata } from "@s3gw/schema-regional";
-import type { RegionalDb } from "../../env.ts";
+import type { RegionalDb, RegionalTx } from "../../env.ts";
+import { recordObjectEvent, type ObjectEventContext } from "../events/object-events.ts";
 import type { Bucket } from "./buckets.ts";
 
 export type Tags = Record<string, string>;
@@ -38,12 +39,22 @@ export function parseTaggingHeader(value: string | undefined): Tags | undefined 
  * Replaces the tags of the key's latest version or of the given one (an empty map removes them).
  * Tags are metadata: object lock does not freeze them, as in S3.
  */
-export async function setObjectTags(db: RegionalDb, bucket: Bucket, key: string, tags: Tags, versionId?: string): Promise<void> {
+export async function setObjectTags(db: RegionalDb, bucket: Bucket, key: string, tags: Tags, versionId?: string, event?: { ctx: ObjectEventContext; now: Date }): Promise<void> {
   const which = versionId === undefined ? eq(objectMetadata.isLatest, true) : eq(objectMetadata.versionId, versionId);
-  const updated = await db
-    .update(objectMetadata)
-    .set({ tags })
-    .where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key), which))
-    .returning({ id: objectMetadata.objectId });
+  const update = (tx: RegionalDb | RegionalTx) =>
+    tx
+      .update(objectMetadata)
+      .set({ tags })
+      .where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key), which))
+      .returning({ id: objectMetadata.objectId, versionId: objectMetadata.versionId });
+  // Without a notification configuration the update is one statement; with one, its event commits with it.
+  const updated = event
+    ? await db.transaction(async (tx) => {
+        const rows = await update(tx);
+        const name = Object.keys(tags).length === 0 ? "s3:ObjectTagging:Delete" : "s3:ObjectTagging:Put";
+        if (rows[0]) await recordObjectEvent(tx, event.ctx, name, { key, versionId: rows[0].versionId }, event.now);
+        return rows;
+      })
+    : await update(db);
   if (updated.length === 0) throw versionId === undefined ? s3Error("NoSuchKey", undefined, { resource: key }) : s3Error("NoSuchVersion", undefined, { resource: key });
 }

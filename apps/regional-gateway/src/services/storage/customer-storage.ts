@@ -7,6 +7,7 @@ import type { RegionalConfig } from "../../config.ts";
 import type { Deps, RegionalDb } from "../../env.ts";
 import { probeStorage, type ProbeResult } from "./customer-storage-probe.ts";
 import type { TargetRow, WriteTargetPolicy } from "./storage-targets.ts";
+import { insertComplianceEvent } from "../events/outbox.ts";
 
 export type StorageConfigRow = typeof customerStorage.$inferSelect;
 export interface CurrentStorage { config: StorageConfigRow; target: TargetRow }
@@ -131,17 +132,37 @@ export function forgetStorageConfig(deps: Pick<Deps, "cache">, customerId: strin
 /** Stores a probe's outcome on the configuration, unless the configuration moved to another target meanwhile. */
 export async function recordProbe(deps: Pick<Deps, "db" | "clock" | "cache">, customerId: string, targetId: string, result: ProbeResult): Promise<void> {
   const now = deps.clock.now();
-  await deps.db
-    .update(customerStorage)
-    .set({
-      status: result.ok ? "healthy" : "unhealthy",
-      lastErrorClass: result.ok ? null : (result.errorClass ?? "unknown"),
-      lastError: result.ok ? null : (result.error ?? null),
-      lastCheckedAt: now,
-      ...(result.ok ? { lastSuccessAt: now } : {}),
-      updatedAt: now,
-    })
-    .where(and(eq(customerStorage.customerId, customerId), eq(customerStorage.targetId, targetId)));
+  await deps.db.transaction(async (tx) => {
+    const which = and(eq(customerStorage.customerId, customerId), eq(customerStorage.targetId, targetId));
+    const [before] = await tx.select({ status: customerStorage.status }).from(customerStorage).where(which).for("update");
+    await tx
+      .update(customerStorage)
+      .set({
+        status: result.ok ? "healthy" : "unhealthy",
+        lastErrorClass: result.ok ? null : (result.errorClass ?? "unknown"),
+        lastError: result.ok ? null : (result.error ?? null),
+        lastCheckedAt: now,
+        ...(result.ok ? { lastSuccessAt: now } : {}),
+        updatedAt: now,
+      })
+      .where(which);
+    // A change of state is published with it: a bucket that failed its probe, or one that passes again.
+    const recovered = result.ok && before?.status === "unhealthy";
+    const failed = !result.ok && before?.status === "healthy";
+    if (recovered || failed) {
+      await insertComplianceEvent(tx, {
+        customerId,
+        kind: recovered ? "customer_storage.recovered" : "customer_storage.unhealthy",
+        now,
+        payload: {
+          severity: recovered ? "low" : "high",
+          description: recovered ? `The customer's own storage bucket (${targetId}) passes its probe again` : `The customer's own storage bucket (${targetId}) failed its probe (${result.errorClass ?? "unknown"})`,
+          data: { target_id: targetId, found_by: "probe", ...(result.errorClass ? { error_class: result.errorClass } : {}) },
+          ...(failed ? { recommended_action: "Check the bucket, its credentials and its policy (GET /api/customers/:id/storage shows the failed check); new writes go to the fallback or are refused until it passes" } : {}),
+        },
+      });
+    }
+  });
   forgetStorageConfig(deps, customerId);
 }
 
