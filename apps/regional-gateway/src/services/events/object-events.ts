@@ -1,9 +1,9 @@
 import { matchingRules, type BucketNotificationConfig, type S3EventName } from "@s3gw/core";
 import type { Deps, RegionalTx } from "../../env.ts";
-import { readBucketSetting } from "../objects/bucket-settings.ts";
 import type { Bucket } from "../objects/buckets.ts";
 import { NULL_VERSION } from "../objects/versions.ts";
 import { insertObjectEvent } from "./outbox.ts";
+import { readBucketNotifications } from "./bucket-notifications.ts";
 
 /** Who caused an object event and from where: S3's `userIdentity`, `sourceIPAddress` and request id. */
 export interface EventOrigin { requestId: string; principalId: string | null; sourceIp: string | null }
@@ -21,7 +21,7 @@ export interface ObjectEventContext { bucket: Bucket; config: BucketNotification
 
 export async function objectEventContext(deps: Pick<Deps, "db" | "cache" | "clock">, bucket: Bucket, origin: EventOrigin | undefined): Promise<ObjectEventContext | undefined> {
   if (!origin) return undefined;
-  const config = (await readBucketSetting(deps, bucket, "notification")) as BucketNotificationConfig | null;
+  const config = await readBucketNotifications(deps, bucket);
   return config && config.rules.length > 0 ? { bucket, config, origin } : undefined;
 }
 
