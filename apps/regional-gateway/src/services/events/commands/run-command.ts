@@ -1,0 +1,73 @@
+import type { Deps } from "../../../env.ts";
+import { recordCommandAudit, type CommandRun } from "./command-audit.ts";
+import { runEntityDeleted } from "./entity-deleted.ts";
+import type { Command, Refusal } from "./message.ts";
+import { claimProcessed, findProcessed } from "./processed.ts";
+import { executePendingErasure, runSubjectErasure } from "./subject-erasure.ts";
+
+export type CommandOutcome = "done" | "duplicate" | "refused";
+
+/** Where a delivered message sits in its stream: names the run of a message nothing vouches for. */
+export type StreamRef = string;
+
+const REFUSAL_STATUS: Record<Refusal["code"], number> = {
+  CommandUnsigned: 401,
+  CommandSignatureMalformed: 401,
+  CommandUnknownKey: 401,
+  CommandSignatureMismatch: 401,
+  CommandStale: 401,
+  CommandWrongRegion: 403,
+  CommandTooLarge: 413,
+  CommandMalformed: 400,
+};
+
+export function commandRun(cmd: { id?: string | undefined; customerId?: string | undefined; keyId?: string | undefined }, ref: StreamRef): CommandRun {
+  return {
+    requestId: cmd.id ? `command:${cmd.id}` : `command@${ref}`,
+    commandId: cmd.id,
+    customerId: cmd.customerId ?? null,
+    principal: cmd.keyId ? `command:${cmd.keyId}` : null,
+    startedAt: performance.now(),
+  };
+}
+
+/**
+ * A refused command: audited and recorded, never retried. Of a message its signature does not
+ * vouch for, only the refusal and the claimed type are kept: not its customer, nor its id.
+ */
+export async function refuseCommand(deps: Deps, refusal: Refusal, ref: StreamRef): Promise<CommandOutcome> {
+  const run = commandRun(refusal.signed ?? {}, ref);
+  const detail = { code: refusal.code, reason: refusal.reason, stream_ref: ref, ...(refusal.signed ? { key_id: refusal.signed.keyId } : {}) };
+  if (refusal.eventId) await claimProcessed(deps.db, { eventId: refusal.eventId, command: refusal.type, outcome: "refused", detail, now: deps.clock.now() });
+  await recordCommandAudit(deps, run, { operation: `Command:${refusal.type}`, result: "denied", statusCode: REFUSAL_STATUS[refusal.code], errorCode: refusal.code, info: detail });
+  deps.logger.warn({ code: refusal.code, reason: refusal.reason, streamRef: ref, commandId: refusal.signed?.id }, "command refused");
+  return "refused";
+}
+
+/**
+ * Carries out an admitted command once: a command whose id is already in processed_events is
+ * a duplicate (acknowledged without running), except that an erasure whose request an earlier
+ * delivery created but did not get to execute is executed now (see subject-erasure.ts).
+ */
+export async function runCommand(deps: Deps, cmd: Command, keyId: string, ref: StreamRef): Promise<CommandOutcome> {
+  const run = { ...commandRun({ id: cmd.id, customerId: cmd.customer_id, keyId }, ref), principal: `command:${keyId}` };
+  const prior = await findProcessed(deps.db, cmd.id);
+  if (prior) {
+    const requestId = prior.detail.request_id;
+    if (prior.command === "subject.erasure" && prior.outcome === "done" && typeof requestId === "string") await executePendingErasure(deps, requestId, run);
+    deps.logger.info({ commandId: cmd.id, type: cmd.type, outcome: prior.outcome, streamRef: ref }, "duplicate command acknowledged");
+    return "duplicate";
+  }
+  const operation = `Command:${cmd.type}`;
+  if (cmd.type === "customer.offboard") {
+    // Offboarding (issue 14) does not exist yet: refused, so the issuer knows it did not happen.
+    const detail = { code: "NotAvailable", reason: "not available: customer offboarding is not implemented in this region yet" };
+    await claimProcessed(deps.db, { eventId: cmd.id, command: cmd.type, outcome: "refused", detail, now: deps.clock.now() });
+    await recordCommandAudit(deps, run, { operation, result: "denied", statusCode: 501, errorCode: "NotAvailable", info: detail });
+    return "refused";
+  }
+  const info = cmd.type === "subject.erasure" ? await runSubjectErasure(deps, cmd, run) : await runEntityDeleted(deps, cmd, run);
+  if (info.duplicate === true) return "duplicate";
+  await recordCommandAudit(deps, run, { operation, result: "success", statusCode: 200, info: { type: cmd.type, ...info } });
+  return "done";
+}
