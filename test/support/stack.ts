@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { createTestDatabase } from "@s3gw/db/testing";
 import { startGlobalRouter, type RunningGlobalRouter } from "@s3gw/global-router";
 import pino from "pino";
+import type { RegionalConfig } from "../../apps/regional-gateway/src/config.ts";
 import { ADMIN_TOKEN, adminAuth, startTestRegion, TEST_GATEWAY_SECRET, TEST_TOPOLOGY, type TestRegion } from "../../apps/regional-gateway/test/harness.ts";
 
 export type RegionId = "FI-HEL" | "DE-FRA" | "US-EAST";
@@ -17,9 +18,9 @@ export interface TestStack {
  * The whole topology on loopback: three regional gateways, each with its own fresh Postgres
  * database and storage directory, and a global router whose registry points at them.
  */
-export async function startStack(opts: { virtualHostDomain?: string; trustedCustomerHeader?: boolean } = {}): Promise<TestStack> {
+export async function startStack(opts: { virtualHostDomain?: string; trustedCustomerHeader?: boolean; regionConfig?: Partial<RegionalConfig> } = {}): Promise<TestStack> {
   const ids: RegionId[] = ["FI-HEL", "DE-FRA", "US-EAST"];
-  const started = await Promise.all(ids.map((id) => startTestRegion(id)));
+  const started = await Promise.all(ids.map((id) => startTestRegion(id, opts.regionConfig)));
   const regions = Object.fromEntries(ids.map((id, i) => [id, started[i]!])) as Record<RegionId, TestRegion>;
   const topology = { regions: TEST_TOPOLOGY.regions.map((r) => ({ ...r, endpoint: regions[r.region_id as RegionId].url })) };
   const globalDb = await createTestDatabase("global");
