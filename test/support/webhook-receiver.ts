@@ -49,6 +49,17 @@ export class WebhookReceiver {
     return this.url;
   }
 
+  /** Requests held open in `hang` mode. */
+  hangingCount(): number {
+    return this.hung.size;
+  }
+
+  /** Drops the connections held open, as a receiver restarting would. */
+  releaseHung(): void {
+    for (const req of this.hung) req.socket.destroy();
+    this.hung.clear();
+  }
+
   /** The events received, once per id (what a receiver that dedupes keeps). */
   unique(): ReceivedEvent[] {
     return [...new Map(this.received.map((e) => [e.id, e])).values()];
@@ -64,7 +75,7 @@ export class WebhookReceiver {
   }
 
   async close(): Promise<void> {
-    for (const req of this.hung) req.socket.destroy();
+    this.releaseHung();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
