@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { processedEvents } from "@s3gw/schema-regional";
 import type { RegionalDb, RegionalTx } from "../../../env.ts";
 
@@ -37,4 +37,13 @@ export async function recordDeadLettered(db: Writer, row: { eventId: string; com
       target: processedEvents.eventId,
       set: { outcome: "dead_lettered", detail: sql`${processedEvents.detail} || ${JSON.stringify(row.detail)}::jsonb`, processedAt: row.now },
     });
+}
+
+/** A dead-lettered command published again (its cause fixed): it never ran to the end, so it runs as new. */
+export async function forgetDeadLettered(db: Writer, eventId: string): Promise<void> {
+  await db.delete(processedEvents).where(and(eq(processedEvents.eventId, eventId), eq(processedEvents.outcome, "dead_lettered")));
+}
+
+export async function markProcessedDone(db: Writer, eventId: string): Promise<void> {
+  await db.update(processedEvents).set({ outcome: "done" }).where(eq(processedEvents.eventId, eventId));
 }

@@ -2,7 +2,7 @@ import type { Deps } from "../../../env.ts";
 import { recordCommandAudit, type CommandRun } from "./command-audit.ts";
 import { runEntityDeleted } from "./entity-deleted.ts";
 import type { Command, Refusal } from "./message.ts";
-import { claimProcessed, findProcessed } from "./processed.ts";
+import { claimProcessed, findProcessed, forgetDeadLettered, markProcessedDone } from "./processed.ts";
 import { executePendingErasure, runSubjectErasure } from "./subject-erasure.ts";
 
 export type CommandOutcome = "done" | "duplicate" | "refused";
@@ -45,20 +45,26 @@ export async function refuseCommand(deps: Deps, refusal: Refusal, ref: StreamRef
 }
 
 /**
- * Carries out an admitted command once: a command whose id is already in processed_events is
- * a duplicate (acknowledged without running), except that an erasure whose request an earlier
- * delivery created but did not get to execute is executed now (see subject-erasure.ts).
+ * Carries out an admitted command once. A command whose id is already in processed_events is
+ * a duplicate, acknowledged without running, with two exceptions: an erasure whose request an
+ * earlier delivery created but did not get to execute is executed now (see subject-erasure.ts),
+ * and a dead-lettered command published again (once its cause is fixed) runs, as it never
+ * ran to the end.
  */
 export async function runCommand(deps: Deps, cmd: Command, keyId: string, ref: StreamRef): Promise<CommandOutcome> {
   const run = { ...commandRun({ id: cmd.id, customerId: cmd.customer_id, keyId }, ref), principal: `command:${keyId}` };
-  const prior = await findProcessed(deps.db, cmd.id);
-  if (prior) {
-    const requestId = prior.detail.request_id;
-    if (prior.command === "subject.erasure" && prior.outcome === "done" && typeof requestId === "string") await executePendingErasure(deps, requestId, run);
-    deps.logger.info({ commandId: cmd.id, type: cmd.type, outcome: prior.outcome, streamRef: ref }, "duplicate command acknowledged");
-    return "duplicate";
-  }
   const operation = `Command:${cmd.type}`;
+  const prior = await findProcessed(deps.db, cmd.id);
+  const requestId = prior?.detail.request_id;
+  if (prior && prior.outcome !== "refused" && prior.command === "subject.erasure" && typeof requestId === "string") {
+    const info = await executePendingErasure(deps, requestId, run);
+    if (prior.outcome === "done") return duplicate(deps, cmd, prior.outcome, ref);
+    await markProcessedDone(deps.db, cmd.id);
+    await recordCommandAudit(deps, run, { operation, result: "success", statusCode: 200, info: { type: cmd.type, replayed: true, ...info } });
+    return "done";
+  }
+  if (prior?.outcome === "dead_lettered") await forgetDeadLettered(deps.db, cmd.id);
+  else if (prior) return duplicate(deps, cmd, prior.outcome, ref);
   if (cmd.type === "customer.offboard") {
     // Offboarding (issue 14) does not exist yet: refused, so the issuer knows it did not happen.
     const detail = { code: "NotAvailable", reason: "not available: customer offboarding is not implemented in this region yet" };
@@ -70,4 +76,9 @@ export async function runCommand(deps: Deps, cmd: Command, keyId: string, ref: S
   if (info.duplicate === true) return "duplicate";
   await recordCommandAudit(deps, run, { operation, result: "success", statusCode: 200, info: { type: cmd.type, ...info } });
   return "done";
+}
+
+function duplicate(deps: Deps, cmd: Command, outcome: string, ref: StreamRef): CommandOutcome {
+  deps.logger.info({ commandId: cmd.id, type: cmd.type, outcome, streamRef: ref }, "duplicate command acknowledged");
+  return "duplicate";
 }
