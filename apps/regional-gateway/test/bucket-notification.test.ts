@@ -114,6 +114,9 @@ describe("S3 PUT/GET ?notification", () => {
       [`<NotificationConfiguration><TopicConfiguration><Topic>${arn}</Topic><Event>s3:ObjectCreated:Put</Event><Filter><S3Key><FilterRule><Name>prefix</Name><Value>a</Value></FilterRule><FilterRule><Name>prefix</Name><Value>b</Value></FilterRule></S3Key></Filter></TopicConfiguration></NotificationConfiguration>`, "400 InvalidArgument"],
       [notificationXml([{ arn, events: ["s3:ObjectCreated:Put"], id: "same" }, { arn: target.fi2.arn, events: ["s3:ObjectCreated:Put"], id: "same" }]), "400 InvalidArgument"],
       [`<NotificationConfiguration><EventBridgeConfiguration/></NotificationConfiguration>`, "501 NotImplemented"],
+      [notificationXml(Array.from({ length: 101 }, (_, i) => ({ arn, events: ["s3:ObjectCreated:Put"], prefix: `p${i}/` }))), "400 InvalidArgument"],
+      [notificationXml([{ arn, events: ["s3:ObjectCreated:Put"], prefix: "x".repeat(1025) }]), "400 InvalidArgument"],
+      [notificationXml([{ arn, events: ["s3:ObjectCreated:Put"], id: "i".repeat(256) }]), "400 InvalidArgument"],
     ];
     for (const [body, expected] of cases) expect(await s3Code(await put(strict, "docs", body)), body).toBe(expected);
     expect(await storedRules("strict-co", "docs")).toEqual(before);

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { isS3EventPattern, S3_XMLNS, s3Error, type NotificationRule, type NotificationRuleSource } from "@s3gw/core";
-import type { NotificationRuleDraft } from "../../services/events/bucket-notifications.ts";
+import { MAX_NOTIFICATION_RULES, type NotificationRuleDraft } from "../../services/events/bucket-notifications.ts";
 
 /**
  * S3's NotificationConfiguration document, parsed into rule drafts (targets still named by
@@ -90,6 +90,7 @@ export function parseNotificationConfiguration(doc: Record<string, unknown>): No
       drafts.push({ id: ids[0] ?? randomBytes(16).toString("hex"), source, arn: arns[0]!, events: [...new Set(events)], ...parseFilter(config) });
     }
   }
+  if (drafts.length > MAX_NOTIFICATION_RULES) throw s3Error("InvalidArgument", `A NotificationConfiguration has at most ${MAX_NOTIFICATION_RULES} configurations`);
   if (new Set(drafts.map((d) => d.id)).size !== drafts.length) throw s3Error("InvalidArgument", "Configuration Id must be unique within a NotificationConfiguration");
   return drafts;
 }
