@@ -118,7 +118,7 @@ describe("S3 PUT/GET ?notification", () => {
       [notificationXml([{ arn, events: ["s3:ObjectCreated:Put"], prefix: "x".repeat(1025) }]), "400 InvalidArgument"],
       [notificationXml([{ arn, events: ["s3:ObjectCreated:Put"], id: "i".repeat(256) }]), "400 InvalidArgument"],
     ];
-    for (const [body, expected] of cases) expect(await s3Code(await put(strict, "docs", body)), body).toBe(expected);
+    for (const [body, expected] of cases) expect(await s3Code(await put(strict, "docs", body)), body.slice(0, 300)).toBe(expected);
     expect(await storedRules("strict-co", "docs")).toEqual(before);
   });
 
