@@ -117,6 +117,7 @@ describe("S3 PUT/GET ?notification", () => {
       [notificationXml(Array.from({ length: 101 }, (_, i) => ({ arn, events: ["s3:ObjectCreated:Put"], prefix: `p${i}/` }))), "400 InvalidArgument"],
       [notificationXml([{ arn, events: ["s3:ObjectCreated:Put"], prefix: "x".repeat(1025) }]), "400 InvalidArgument"],
       [notificationXml([{ arn, events: ["s3:ObjectCreated:Put"], id: "i".repeat(256) }]), "400 InvalidArgument"],
+      [notificationXml([{ arn: `${arn}${"x".repeat(2048)}`, events: ["s3:ObjectCreated:Put"] }]), "400 InvalidArgument"],
     ];
     for (const [body, expected] of cases) expect(await s3Code(await put(strict, "docs", body)), body.slice(0, 300)).toBe(expected);
     expect(await storedRules("strict-co", "docs")).toEqual(before);

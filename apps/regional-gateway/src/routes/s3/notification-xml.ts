@@ -17,6 +17,7 @@ const SOURCES: { element: string; arn: string; source: NotificationRuleSource }[
 ];
 const MAX_ID_LENGTH = 255;
 const MAX_VALUE_LENGTH = 1024;
+const MAX_ARN_LENGTH = 2048;
 
 /** A repeated element as a list of element nodes; `<X/>` (parsed as "") is an empty node; text where elements belong is malformed. */
 function nodes(value: unknown): XmlNode[] {
@@ -85,6 +86,7 @@ export function parseNotificationConfiguration(doc: Record<string, unknown>): No
       const arns = texts(config, arnElement);
       const events = texts(config, "Event");
       if (ids.length > 1 || arns.length !== 1 || events.length === 0) throw s3Error("MalformedXML");
+      if (arns[0]!.length > MAX_ARN_LENGTH) throw s3Error("InvalidArgument", `An ARN is at most ${MAX_ARN_LENGTH} characters`);
       if (ids[0] !== undefined && (ids[0] === "" || ids[0].length > MAX_ID_LENGTH)) throw s3Error("InvalidArgument", `An Id is 1 to ${MAX_ID_LENGTH} characters`);
       for (const e of events) if (!isS3EventPattern(e)) throw s3Error("InvalidArgument", `The event is not supported for notifications: ${e}`);
       drafts.push({ id: ids[0] ?? randomBytes(16).toString("hex"), source, arn: arns[0]!, events: [...new Set(events)], ...parseFilter(config) });

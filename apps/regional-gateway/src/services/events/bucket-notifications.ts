@@ -77,7 +77,10 @@ export async function configureBucketNotifications(
     }
     return { ...rest, targetId: targetId ?? "" };
   });
-  if (problems.length > 0) throw s3Error("InvalidArgument", `Unable to validate the following destination configurations: ${problems.join("; ")}`);
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 10).join("; ") + (problems.length > 10 ? `; and ${problems.length - 10} more` : "");
+    throw s3Error("InvalidArgument", `Unable to validate the following destination configurations: ${shown}`);
+  }
   const config = { rules };
   await writeBucketNotifications(deps, input.bucket, config);
   return config;
