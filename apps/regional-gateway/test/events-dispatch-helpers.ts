@@ -47,14 +47,14 @@ export async function insertWebhookTarget(
   return { targetId, secret };
 }
 
-export async function insertNatsTarget(region: TestRegion, opts: { stream: string; subject: string; credentials?: string }): Promise<string> {
+export async function insertNatsTarget(region: TestRegion, opts: { stream: string; subject: string; credentials?: string; servers?: string[] }): Promise<string> {
   const targetId = newTargetId();
   await region.deps.db.insert(notificationTargets).values({
     targetId,
     name: `h-dispatch-${targetId}`,
     kind: "nats",
     country: "FI",
-    config: { servers: ["nats://127.0.0.1:4222"], stream: opts.stream, subject: opts.subject, timeoutMs: 5000 },
+    config: { servers: opts.servers ?? ["nats://127.0.0.1:4222"], stream: opts.stream, subject: opts.subject, timeoutMs: 5000 },
     sealedSecret: opts.credentials === undefined ? null : sealTargetSecret(targetKeyRing(region.deps.config), targetId, opts.credentials),
     createdBy: "h-dispatch-test",
   });
@@ -74,10 +74,11 @@ export function deliveriesOf(db: RegionalDb, eventId: string) {
 export interface Received { headers: IncomingHttpHeaders; body: string; eventId: string; answered: number | "hung" }
 
 /**
- * A real HTTP receiver on loopback. `answer` decides per request: a status code, or "hang"
- * (never answers). Every request is recorded, in arrival order, with what it was answered.
+ * A real HTTP receiver on loopback. `answer` decides per request: a status code (sent after
+ * `delayMs`), or "hang" (never answers). Every request is recorded, in arrival order, with
+ * what it was answered.
  */
-export async function startReceiver(answer: (r: Omit<Received, "answered">, nth: number) => number | "hang" = () => 200) {
+export async function startReceiver(answer: (r: Omit<Received, "answered">, nth: number) => number | "hang" = () => 200, opts: { delayMs?: number } = {}) {
   const received: Received[] = [];
   const hung: ServerResponse[] = [];
   const server = createServer((req, res) => {
@@ -88,7 +89,7 @@ export async function startReceiver(answer: (r: Omit<Received, "answered">, nth:
       const decision = answer(r, received.filter((x) => x.eventId === r.eventId).length);
       received.push({ ...r, answered: decision === "hang" ? "hung" : decision });
       if (decision === "hang") hung.push(res);
-      else res.writeHead(decision, { "content-type": "text/plain" }).end("ok");
+      else setTimeout(() => res.writeHead(decision, { "content-type": "text/plain" }).end("ok"), opts.delayMs ?? 0);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

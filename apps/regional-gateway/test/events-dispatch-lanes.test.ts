@@ -1,4 +1,4 @@
-import { notificationDeliveries } from "@s3gw/schema-regional";
+import { notificationDeliveries, workerLeases } from "@s3gw/schema-regional";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { fanOut, liveTargets } from "../src/services/events/dispatch/fan-out.ts";
@@ -74,6 +74,21 @@ describe("event dispatch lanes", () => {
       // k2 only after k1's success; the other key did not wait for k's retries.
       expect(log.indexOf("k2:200")).toBeGreaterThan(log.indexOf("k1:200"));
       expect(log.indexOf("other:200")).toBeLessThan(log.indexOf("k1:200"));
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("stopping waits for the sends in flight and records them, then releases the lease", async () => {
+    const receiver = await startReceiver(() => 200, { delayMs: 500 });
+    try {
+      const { targetId } = await insertWebhookTarget(suite.region, { url: receiver.url });
+      const eventId = await suite.putEvent([targetId]);
+      const d = suite.started(dispatcherOf(suite.region));
+      await waitFor("the request in flight", () => receiver.received.length === 1);
+      await d.stop();
+      expect((await deliveriesOf(suite.region.deps.db, eventId))[0]).toMatchObject({ status: "delivered", attempts: 1 });
+      expect(await suite.region.deps.db.select().from(workerLeases)).toEqual([]);
     } finally {
       await receiver.close();
     }

@@ -1,5 +1,5 @@
 import pino from "pino";
-import { eventOutbox, notificationDeliveries, workerLeases } from "@s3gw/schema-regional";
+import { eventOutbox, notificationDeliveries, notificationTargets, workerLeases } from "@s3gw/schema-regional";
 import { eq, inArray, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { scrapeMetrics } from "../../../test/support/prometheus.ts";
@@ -107,6 +107,26 @@ describe("housekeeping and metrics", () => {
       const left = (await db.select({ id: eventOutbox.eventId }).from(eventOutbox).where(inArray(eventOutbox.eventId, [oldDelivered, oldDead, recent, orphan!.id]))).map((r) => r.id);
       expect(left.sort()).toEqual([oldDead, recent].sort());
       expect(await deliveriesOf(db, oldDelivered)).toHaveLength(0);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("dead-letters the pending deliveries of a deleted target", async () => {
+    const receiver = await startReceiver(() => 500);
+    try {
+      const db = suite.region.deps.db;
+      const { targetId } = await insertWebhookTarget(suite.region, { url: receiver.url });
+      const eventId = await suite.putEvent([targetId]);
+      await fanOut(db, await liveTargets(db));
+      await db.update(notificationTargets).set({ deletedAt: new Date() }).where(eq(notificationTargets.targetId, targetId));
+      suite.started(dispatcherOf(suite.region));
+      const dead = await waitFor("dead", async () => {
+        const [d] = await deliveriesOf(db, eventId);
+        return d?.status === "dead" ? d : undefined;
+      });
+      expect(dead).toMatchObject({ attempts: 0, lastError: "the target was deleted" });
+      expect(receiver.received).toHaveLength(0);
     } finally {
       await receiver.close();
     }

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { connect as netConnect, createServer, type AddressInfo, type Socket } from "node:net";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { notificationDeliveries } from "@s3gw/schema-regional";
@@ -49,6 +50,44 @@ describe("event dispatch to NATS JetStream", () => {
     });
     // The stream's duplicate window kept one copy.
     expect((await jsm.streams.info(STREAM)).state.messages).toBe(1);
+  });
+
+  it("keeps one connection per target and reconnects after losing it", async () => {
+    // A TCP relay in front of NATS, so the test can cut the dispatcher's connection.
+    const sockets = new Set<Socket>();
+    let accepted = 0;
+    const relay = createServer((client) => {
+      accepted++;
+      const upstream = netConnect(4222, "127.0.0.1");
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on("error", () => undefined);
+        s.on("close", () => {
+          sockets.delete(s);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+    try {
+      const subject = `h-dispatch.${tag}.relayed`;
+      const targetId = await insertNatsTarget(suite.region, { stream: STREAM, subject, servers: [`127.0.0.1:${(relay.address() as AddressInfo).port}`] });
+      suite.started(dispatcherOf(suite.region));
+      const before = [await suite.putEvent([targetId], "r1"), await suite.putEvent([targetId], "r2"), await suite.putEvent([targetId], "r3")];
+      for (const id of before) await waitFor("delivered", async () => (await deliveriesOf(suite.region.deps.db, id))[0]?.status === "delivered");
+      expect(accepted).toBe(1);
+      for (const s of sockets) s.destroy();
+      const after = await suite.putEvent([targetId], "r4");
+      await waitFor("delivered after the reconnect", async () => (await deliveriesOf(suite.region.deps.db, after))[0]?.status === "delivered");
+      expect(accepted).toBe(2);
+      const stored = await jsm.streams.getMessage(STREAM, { last_by_subj: subject });
+      expect(stored!.header.get("Nats-Msg-Id")).toBe(after);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+    }
   });
 
   it("fails a publish whose subject another stream captures, rather than delivering it there", async () => {

@@ -67,6 +67,15 @@ export async function dueDeliveries(db: RegionalDb, targetId: string, busyKeys: 
   }));
 }
 
+/** The targets with a pending delivery due now: the lanes worth asking, so an idle region costs one query per tick, not one per target. */
+export async function targetsWithDueDeliveries(db: RegionalDb): Promise<Set<string>> {
+  const rows = await db
+    .selectDistinct({ targetId: d.targetId })
+    .from(d)
+    .where(and(eq(d.status, "pending"), lte(d.nextAttemptAt, sql`now()`)));
+  return new Set(rows.map((r) => r.targetId));
+}
+
 export async function markDelivered(db: RegionalDb, deliveryId: string): Promise<void> {
   await db
     .update(d)

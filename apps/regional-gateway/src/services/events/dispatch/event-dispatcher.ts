@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { RegionalConfig } from "../../../config.ts";
 import type { Clock, RegionalDb } from "../../../env.ts";
 import type { GatewayMetrics } from "../../ops/metrics.ts";
+import { targetsWithDueDeliveries } from "./due-deliveries.ts";
 import { fanOut, liveTargets, type TargetRow } from "./fan-out.ts";
 import { deleteFinishedEvents, killDeliveriesOfDeletedTargets } from "./housekeeping.ts";
 import { WorkerLease } from "./lease.ts";
@@ -70,7 +71,8 @@ export class EventDispatcher {
       const fanned = await fanOut(this.deps.db, targets);
       for (const targetId of fanned.refused) this.deps.metrics.countEventDelivery(targetId, "refused");
       if (this.stopped) return;
-      await Promise.all(this.lanesToPump(targets).map((lane) => lane.pump()));
+      const due = await targetsWithDueDeliveries(this.deps.db);
+      await Promise.all(this.lanesToPump(targets).filter((lane) => due.has(lane.target.targetId)).map((lane) => lane.pump()));
       if (Date.now() - this.lastHousekeeping >= HOUSEKEEPING_EVERY_MS) await this.housekeeping();
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, "event dispatcher tick failed");
