@@ -1,5 +1,6 @@
 import {
   GetBucketNotificationConfigurationCommand,
+  PutBucketPolicyCommand,
   PutBucketNotificationConfigurationCommand,
   type Event,
   type NotificationConfiguration,
@@ -28,7 +29,7 @@ beforeAll(async () => {
   target.fi2 = await createTarget(fi.url, webhookBody({ country: "FI" }));
   target.de = await createTarget(fi.url, webhookBody({ country: "DE" }));
   target.us = await createTarget(fi.url, webhookBody({ country: "US" }));
-  strict = await registerWithBuckets(fi.url, "strict-co", ["docs", "other"]);
+  strict = await registerWithBuckets(fi.url, "strict-co", ["docs", "other", "policed"]);
   sdk = sdkClient(fi.url, await createAccessKey(fi.url, "strict-co", { permission: "read-write" }));
   readOnly = sdkClient(fi.url, await createAccessKey(fi.url, "strict-co", { permission: "read-only" }));
 });
@@ -181,6 +182,18 @@ describe("S3 PUT/GET ?notification", () => {
     expect(await storedRules("strict-co", "docs")).toEqual(before);
     const denied = await sql`select status_code from operations_log where operation_type = 'PutBucketNotificationConfiguration' and status_code = 403`;
     expect(denied.length).toBeGreaterThan(0);
+  });
+
+  it("bucket policies name the operations by S3's IAM actions, s3:PutBucketNotification and s3:GetBucketNotification", async () => {
+    const deny = (action: string) =>
+      sdk.send(new PutBucketPolicyCommand({ Bucket: "policed", Policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Principal: "*", Action: action, Resource: "arn:aws:s3:::policed" }] }) }));
+    const config = { TopicConfigurations: [{ TopicArn: target.fi.arn, Events: ["s3:ObjectCreated:*" as Event] }] };
+    await deny("s3:PutBucketNotification");
+    expect(await s3Outcome(sdk.send(new PutBucketNotificationConfigurationCommand({ Bucket: "policed", NotificationConfiguration: config })))).toBe("403 AccessDenied");
+    expect(await s3Outcome(getConfig(sdk, "policed"))).toBe("ok");
+    await deny("s3:GetBucketNotification");
+    expect(await s3Outcome(getConfig(sdk, "policed"))).toBe("403 AccessDenied");
+    expect(await s3Outcome(sdk.send(new PutBucketNotificationConfigurationCommand({ Bucket: "policed", NotificationConfiguration: config })))).toBe("ok");
   });
 
   it("a change reaches the cached reader at once", async () => {
