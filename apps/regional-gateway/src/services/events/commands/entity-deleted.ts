@@ -35,7 +35,9 @@ type Run = CommandRun & { principal: string };
  * Each object is its own transaction (the delete service's), and the processed_events row is
  * written after the last one: a crash in between means the next delivery runs the cascade
  * again, which is idempotent (archived objects are no longer current, erased ones are gone),
- * so the window costs a second pass, never a second effect.
+ * so the window costs a second pass, never a second effect. The same holds for two copies of
+ * a command running at once on two instances: each object's key lock orders them, and the
+ * second finds the marker already written or the version already gone.
  */
 export async function runEntityDeleted(deps: Deps, cmd: EntityDeletedCommand, run: Run): Promise<Record<string, unknown>> {
   await findHomedCustomer(deps, cmd.customer_id);
@@ -55,7 +57,8 @@ export async function runEntityDeleted(deps: Deps, cmd: EntityDeletedCommand, ru
     from = cursorOf(page.at(-1)!);
   }
   const summary = { entity_id: cmd.data.entity_id, action: cmd.data.action, ...report.counts, items: report.items, items_truncated: report.items.length < Object.values(report.counts).reduce((a, b) => a + b, 0) };
-  await claimProcessed(deps.db, { eventId: cmd.id, command: cmd.type, outcome: "done", detail: summary, now: deps.clock.now() });
+  // A duplicate on another instance that ran alongside and finished first has recorded it (its changes were its own).
+  if (!(await claimProcessed(deps.db, { eventId: cmd.id, command: cmd.type, outcome: "done", detail: summary, now: deps.clock.now() }))) return { duplicate: true };
   return summary;
 }
 

@@ -57,10 +57,11 @@ export async function runCommand(deps: Deps, cmd: Command, keyId: string, ref: S
   const prior = await findProcessed(deps.db, cmd.id);
   const requestId = prior?.detail.request_id;
   if (prior && prior.outcome !== "refused" && prior.command === "subject.erasure" && typeof requestId === "string") {
-    const info = await executePendingErasure(deps, requestId, run);
-    if (prior.outcome === "done") return duplicate(deps, cmd, prior.outcome, ref);
-    await markProcessedDone(deps.db, cmd.id);
-    await recordCommandAudit(deps, run, { operation, result: "success", statusCode: 200, info: { type: cmd.type, replayed: true, ...info } });
+    const done = await executePendingErasure(deps, requestId, run);
+    if (prior.outcome === "dead_lettered") await markProcessedDone(deps.db, cmd.id);
+    if (!done.executed) return duplicate(deps, cmd, prior.outcome, ref);
+    // The run that executes the request is the one that reports the command.
+    await recordCommandAudit(deps, run, { operation, result: "success", statusCode: 200, info: { type: cmd.type, resumed: true, ...done.info } });
     return "done";
   }
   if (prior?.outcome === "dead_lettered") await forgetDeadLettered(deps.db, cmd.id);

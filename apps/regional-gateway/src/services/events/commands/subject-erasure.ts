@@ -1,3 +1,4 @@
+import { isAppError } from "@s3gw/core";
 import type { Deps } from "../../../env.ts";
 import { findHomedCustomer } from "../../access/customers.ts";
 import { createDsr, findDsr } from "../../gdpr/gdpr.ts";
@@ -31,14 +32,27 @@ export async function runSubjectErasure(deps: Deps, cmd: SubjectErasureCommand, 
   if (!requestId) return { duplicate: true };
   // As the API's audit: the subject's id stays out of the append-only log.
   await recordCommandAudit(deps, run, { operation: "CreateDataSubjectRequest", result: "success", statusCode: 201, info: { request_id: requestId, request_type: "erasure" } });
-  return executePendingErasure(deps, requestId, run);
+  const done = await executePendingErasure(deps, requestId, run);
+  return done.executed ? done.info : { duplicate: true };
 }
 
-/** Executes the command's request unless something (an earlier delivery, an officer) already did. */
-export async function executePendingErasure(deps: Deps, requestId: string, run: CommandRun & { principal: string }): Promise<Record<string, unknown>> {
-  const dsr = await findDsr(deps.db, requestId, undefined);
-  if (dsr.status !== "pending") return { request_id: requestId, status: dsr.status, executed: false };
-  const { info } = await executeDsr(deps, requestId, undefined, run.principal);
+/**
+ * Executes the command's request unless something (another copy of the command, an officer)
+ * already did. Two copies that both find it pending are ordered by the request's row lock in
+ * the GDPR service: the second finds it completed and leaves it (or, if the first run was
+ * partial because of holds, runs it again as the periodic re-run would, erasing only what is
+ * no longer protected: the request records both runs).
+ */
+export async function executePendingErasure(deps: Deps, requestId: string, run: CommandRun & { principal: string }): Promise<{ executed: boolean; info: Record<string, unknown> }> {
+  const pending = async () => (await findDsr(deps.db, requestId, undefined)).status === "pending";
+  if (!(await pending())) return { executed: false, info: {} };
+  let info: Record<string, unknown>;
+  try {
+    ({ info } = await executeDsr(deps, requestId, undefined, run.principal));
+  } catch (err) {
+    if (isAppError(err) && err.status === 409 && !(await pending())) return { executed: false, info: {} };
+    throw err;
+  }
   await recordCommandAudit(deps, run, { operation: "ExecuteDataSubjectRequest", result: "success", statusCode: 200, info });
-  return info;
+  return { executed: true, info };
 }
