@@ -67,7 +67,7 @@ export async function dueDeliveries(db: RegionalDb, targetId: string, busyKeys: 
   }));
 }
 
-/** The targets with a pending delivery due now: the lanes worth asking, so an idle region costs one query per tick, not one per target. */
+/** The targets with a pending delivery due now: the lanes worth asking (not one query per target every tick). */
 export async function targetsWithDueDeliveries(db: RegionalDb): Promise<Set<string>> {
   const rows = await db
     .selectDistinct({ targetId: d.targetId })

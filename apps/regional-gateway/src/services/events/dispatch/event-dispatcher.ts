@@ -3,7 +3,7 @@ import type { RegionalConfig } from "../../../config.ts";
 import type { Clock, RegionalDb } from "../../../env.ts";
 import type { GatewayMetrics } from "../../ops/metrics.ts";
 import { targetsWithDueDeliveries } from "./due-deliveries.ts";
-import { fanOut, liveTargets, type TargetRow } from "./fan-out.ts";
+import { fanOut, hasBacklog, liveTargets, type TargetRow } from "./fan-out.ts";
 import { deleteFinishedEvents, killDeliveriesOfDeletedTargets } from "./housekeeping.ts";
 import { WorkerLease } from "./lease.ts";
 import type { EventDispatcherSettings } from "./settings.ts";
@@ -67,12 +67,20 @@ export class EventDispatcher {
       });
       if (held !== wasHeld) this.logger.info({ held }, held ? "event dispatcher lease acquired" : "event dispatcher lease lost");
       if (!held) return this.retireIdleLanes(new Set());
-      const targets = await liveTargets(this.deps.db);
-      const fanned = await fanOut(this.deps.db, targets);
-      for (const targetId of fanned.refused) this.deps.metrics.countEventDelivery(targetId, "refused");
+      // An idle region costs the lease and two index probes per tick; targets are read only when there is work.
+      const db = this.deps.db;
+      let targets: TargetRow[] | undefined;
+      if (await hasBacklog(db)) {
+        targets = await liveTargets(db);
+        const fanned = await fanOut(db, targets);
+        for (const targetId of fanned.refused) this.deps.metrics.countEventDelivery(targetId, "refused");
+      }
       if (this.stopped) return;
-      const due = await targetsWithDueDeliveries(this.deps.db);
-      await Promise.all(this.lanesToPump(targets).filter((lane) => due.has(lane.target.targetId)).map((lane) => lane.pump()));
+      const due = await targetsWithDueDeliveries(db);
+      if (due.size > 0) {
+        targets ??= await liveTargets(db);
+        await Promise.all(this.lanesToPump(targets).filter((lane) => due.has(lane.target.targetId)).map((lane) => lane.pump()));
+      }
       if (Date.now() - this.lastHousekeeping >= HOUSEKEEPING_EVERY_MS) await this.housekeeping();
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, "event dispatcher tick failed");

@@ -15,6 +15,12 @@ export function liveTargets(db: RegionalDb): Promise<TargetRow[]> {
   return db.select().from(notificationTargets).where(isNull(notificationTargets.deletedAt));
 }
 
+/** Whether any outbox row waits to be fanned out (a probe of the partial index on pending rows). */
+export async function hasBacklog(db: RegionalDb): Promise<boolean> {
+  const rows = await db.select({ seq: eventOutbox.seq }).from(eventOutbox).where(isNull(eventOutbox.fannedOutAt)).limit(1);
+  return rows.length > 0;
+}
+
 /** The targets an event goes to: the ones its bucket's rules matched, or the subscribers of its kind. */
 function targetsOf(row: OutboxRow, targets: TargetRow[]): TargetRow[] {
   if (row.category === "s3") {
