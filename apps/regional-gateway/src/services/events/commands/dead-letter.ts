@@ -29,9 +29,8 @@ export async function deadLetter(deps: Deps, js: JetStreamClient, config: Comman
   h.set("s3gw-dead-letter-stream-seq", String(msg.info.streamSequence));
   await js.publish(config.deadLetterSubject, msg.data, { headers: h, msgID: `dead-letter:${ref}` });
   const detail = { error: headerText(error.message), deliveries: msg.info.deliveryCount, dead_letter_subject: config.deadLetterSubject, stream_ref: ref };
-  const cmd = admission.ok ? admission.command : undefined;
-  if (cmd) await recordDeadLettered(deps.db, { eventId: cmd.id, command: cmd.type, detail, now: deps.clock.now() });
-  const run = commandRun(cmd ? { id: cmd.id, customerId: cmd.customer_id, keyId: admission.ok ? admission.keyId : undefined } : {}, ref);
-  const type = cmd?.type ?? (admission.ok ? "unknown" : admission.refusal.type);
+  if (admission.ok) await recordDeadLettered(deps.db, { eventId: admission.command.id, command: admission.command.type, detail, now: deps.clock.now() });
+  const run = commandRun(admission.ok ? { id: admission.command.id, customerId: admission.command.customer_id, keyId: admission.keyId } : {}, ref);
+  const type = admission.ok ? admission.command.type : admission.refusal.type;
   await recordCommandAudit(deps, run, { operation: `Command:${type}`, result: "error", statusCode: 500, errorCode: "CommandDeadLettered", info: detail });
 }
