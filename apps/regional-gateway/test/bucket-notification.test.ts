@@ -2,7 +2,6 @@ import {
   GetBucketNotificationConfigurationCommand,
   PutBucketPolicyCommand,
   PutBucketNotificationConfigurationCommand,
-  type Event,
   type NotificationConfiguration,
   type S3Client,
 } from "@aws-sdk/client-s3";
@@ -40,9 +39,6 @@ afterAll(async () => {
   await fi?.destroy();
 });
 
-/** The gateway's own object lock family: S3 has no such event name, so the SDK's type does not list it. */
-const OBJECT_LOCK_RETENTION = "s3:ObjectLock:Retention" as Event;
-
 const put = (client: ReturnType<typeof s3>, bucket: string, body: string) => client(`/${bucket}?notification`, { method: "PUT", body });
 const getConfig = (client: S3Client, bucket: string) => client.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
 
@@ -59,7 +55,7 @@ describe("S3 PUT/GET ?notification", () => {
         { TopicArn: target.fi2.arn, Events: ["s3:ObjectRemoved:Delete", "s3:ObjectTagging:*"] },
       ],
       QueueConfigurations: [{ Id: "queue-1", QueueArn: target.fi2.arn, Events: ["s3:ObjectCreated:Put"], Filter: { Key: { FilterRules: [{ Name: "suffix", Value: ".csv" }] } } }],
-      LambdaFunctionConfigurations: [{ Id: "fn-1", LambdaFunctionArn: target.fi.arn, Events: ["s3:LifecycleExpiration:*", OBJECT_LOCK_RETENTION] }],
+      LambdaFunctionConfigurations: [{ Id: "fn-1", LambdaFunctionArn: target.fi.arn, Events: ["s3:LifecycleExpiration:*", "s3:ObjectRetention:Put"] }],
     };
     await sdk.send(new PutBucketNotificationConfigurationCommand({ Bucket: "docs", NotificationConfiguration: config }));
     const got = await getConfig(sdk, "docs");
@@ -74,7 +70,7 @@ describe("S3 PUT/GET ?notification", () => {
         { id: "created-docs", source: "topic", targetId: target.fi.target_id, events: ["s3:ObjectCreated:*"], prefix: odd, suffix: ".pdf" },
         { id: generatedId, source: "topic", targetId: target.fi2.target_id, events: ["s3:ObjectRemoved:Delete", "s3:ObjectTagging:*"] },
         { id: "queue-1", source: "queue", targetId: target.fi2.target_id, events: ["s3:ObjectCreated:Put"], suffix: ".csv" },
-        { id: "fn-1", source: "function", targetId: target.fi.target_id, events: ["s3:LifecycleExpiration:*", "s3:ObjectLock:Retention"] },
+        { id: "fn-1", source: "function", targetId: target.fi.target_id, events: ["s3:LifecycleExpiration:*", "s3:ObjectRetention:Put"] },
       ],
     });
     const [logged] = await sql`select compliance_info from operations_log where operation_type = 'PutBucketNotificationConfiguration' and status_code = 200`;
@@ -187,7 +183,7 @@ describe("S3 PUT/GET ?notification", () => {
   it("bucket policies name the operations by S3's IAM actions, s3:PutBucketNotification and s3:GetBucketNotification", async () => {
     const deny = (action: string) =>
       sdk.send(new PutBucketPolicyCommand({ Bucket: "policed", Policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Principal: "*", Action: action, Resource: "arn:aws:s3:::policed" }] }) }));
-    const config = { TopicConfigurations: [{ TopicArn: target.fi.arn, Events: ["s3:ObjectCreated:*" as Event] }] };
+    const config: NotificationConfiguration = { TopicConfigurations: [{ TopicArn: target.fi.arn, Events: ["s3:ObjectCreated:*"] }] };
     await deny("s3:PutBucketNotification");
     expect(await s3Outcome(sdk.send(new PutBucketNotificationConfigurationCommand({ Bucket: "policed", NotificationConfiguration: config })))).toBe("403 AccessDenied");
     expect(await s3Outcome(getConfig(sdk, "policed"))).toBe("ok");

@@ -1,7 +1,7 @@
 /**
  * The event names the gateway publishes. Object events are S3's bucket-notification names
  * (`s3:ObjectCreated:Put`, ...; a message's `eventName` drops the `s3:` prefix, as S3's does).
- * Object lock changes have no S3 name; `s3:ObjectLock:*` is this gateway's own family.
+ * A legal hold change has no S3 name; `s3:ObjectLegalHold:Put` is this gateway's own, named like S3's `s3:ObjectRetention:Put`.
  * Compliance events are this gateway's `s3gw.compliance/v1` kinds.
  */
 export const S3_EVENT_NAMES = [
@@ -16,8 +16,8 @@ export const S3_EVENT_NAMES = [
   "s3:ObjectAcl:Put",
   "s3:LifecycleExpiration:Delete",
   "s3:LifecycleExpiration:DeleteMarkerCreated",
-  "s3:ObjectLock:Retention",
-  "s3:ObjectLock:LegalHold",
+  "s3:ObjectRetention:Put",
+  "s3:ObjectLegalHold:Put",
 ] as const;
 export type S3EventName = (typeof S3_EVENT_NAMES)[number];
 

@@ -93,7 +93,7 @@ export async function setLegalHold(
       .set({ legalHold: change.on, legalHoldReason: change.on ? change.reason : null, legalHoldSetBy: change.by, legalHoldSetAt: change.now })
       .where(eq(objectMetadata.objectId, before.objectId))
       .returning();
-    await recordObjectEvent(tx, change.event, "s3:ObjectLock:LegalHold", { key, versionId: after!.versionId }, change.now);
+    await recordObjectEvent(tx, change.event, "s3:ObjectLegalHold:Put", { key, versionId: after!.versionId }, change.now);
     await change.inTransaction?.(tx, after!);
     return { before, after: after! };
   });
@@ -117,7 +117,7 @@ export async function setRetention(
       .set({ retentionMode: next?.mode ?? null, retentionUntil: next?.until ?? null })
       .where(eq(objectMetadata.objectId, before.objectId))
       .returning();
-    await recordObjectEvent(tx, opts.event, "s3:ObjectLock:Retention", { key, versionId: after!.versionId }, opts.now);
+    await recordObjectEvent(tx, opts.event, "s3:ObjectRetention:Put", { key, versionId: after!.versionId }, opts.now);
     return { before, after: after! };
   });
 }
