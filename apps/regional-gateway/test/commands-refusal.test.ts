@@ -85,6 +85,13 @@ describe("commands the region refuses (audited, recorded, acknowledged, never ru
     }
   });
 
+  it("a body over 64 KiB, refused before it is parsed, signature or not", async () => {
+    const cmd = erasure({ data: { data_subject_id: SUBJECT, reason: "x".repeat(70_000) } } as Partial<CommandBody>);
+    const seq = await publishRefused(cmd);
+    expect(await streamAudit(seq)).toMatchObject([{ error_code: "CommandTooLarge", customer_id: null }]);
+    expect(await processedRow(f.sql, cmd.id)).toBeUndefined();
+  });
+
   it("customer.offboard: not available until offboarding exists", async () => {
     const cmd = command("customer.offboard", "acme-corp", {});
     await publishRefused(cmd);
