@@ -10,6 +10,12 @@ export interface OutgoingMessage {
   timestamp: number;
 }
 
+/** What a transport does with one message: resolves once the target accepted it, throws DeliveryError otherwise. */
+export interface EventSender {
+  send(message: OutgoingMessage): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** A send that failed: `message` is safe to store and show (no secret, no URL, no response body). */
 export class DeliveryError extends Error {}
 

@@ -2,8 +2,7 @@ import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
 import type { NatsTargetConfig } from "@s3gw/schema-regional";
 import { z } from "zod";
-import { DeliveryError, messageHeaders, type OutgoingMessage } from "./message.ts";
-import type { EventSender } from "./webhook-sender.ts";
+import { DeliveryError, messageHeaders, type EventSender, type OutgoingMessage } from "./message.ts";
 
 /** A NATS target's sealed secret, opened: user and password, or a token. */
 const credentialsSchema = z.union([z.object({ user: z.string().min(1), pass: z.string() }).strict(), z.object({ token: z.string().min(1) }).strict()]);

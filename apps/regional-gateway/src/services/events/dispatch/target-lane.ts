@@ -7,10 +7,10 @@ import { openTargetSecret, targetKeyRing } from "../target-secrets.ts";
 import { retryDelayMs } from "./backoff.ts";
 import { dueDeliveries, markDelivered, markFailed, type DueDelivery } from "./due-deliveries.ts";
 import type { TargetRow } from "./fan-out.ts";
-import { DeliveryError, outgoingMessage } from "./message.ts";
+import { DeliveryError, outgoingMessage, type EventSender } from "./message.ts";
 import { NatsPublisher } from "./nats-publisher.ts";
 import type { EventDispatcherSettings } from "./settings.ts";
-import { WebhookSender, type EventSender } from "./webhook-sender.ts";
+import { WebhookSender } from "./webhook-sender.ts";
 
 export interface LaneDeps {
   db: RegionalDb;

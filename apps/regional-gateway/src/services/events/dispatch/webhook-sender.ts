@@ -1,11 +1,5 @@
 import type { WebhookTargetConfig } from "@s3gw/schema-regional";
-import { DeliveryError, messageHeaders, type OutgoingMessage } from "./message.ts";
-
-/** What a transport does with one message: resolves once the target accepted it, throws DeliveryError otherwise. */
-export interface EventSender {
-  send(message: OutgoingMessage): Promise<void>;
-  close(): Promise<void>;
-}
+import { DeliveryError, messageHeaders, type EventSender, type OutgoingMessage } from "./message.ts";
 
 /** Why a fetch failed, without the URL (it may carry a token in its query) or anything the target sent. */
 function describeFailure(err: unknown, timeoutMs: number): string {
