@@ -15,7 +15,7 @@ import { sealTargetSecret, targetKeyRing } from "../src/services/events/target-s
 export const TEST_DISPATCH: EventDispatcherSettings = {
   ...EVENT_DISPATCHER_DEFAULTS,
   pollMs: 25,
-  leaseTtlMs: 2000,
+  leaseTtlMs: 10_000,
   retryBaseMs: 20,
   retryMaxMs: 100,
   targetConcurrency: 4,

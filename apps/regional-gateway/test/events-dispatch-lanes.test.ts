@@ -62,7 +62,7 @@ describe("event dispatch lanes", () => {
       first = await suite.putEvent([targetId], "k");
       const second = await suite.putEvent([targetId], "k");
       const other = await suite.putEvent([targetId], "other");
-      suite.started(dispatcherOf(suite.region, { retryBaseMs: 100, retryMaxMs: 200 }));
+      suite.started(dispatcherOf(suite.region, { retryBaseMs: 300, retryMaxMs: 600 }));
       await waitFor("both events of k delivered", async () => {
         const [d] = await deliveriesOf(suite.region.deps.db, second);
         return d?.status === "delivered";

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { fanOut, liveTargets } from "../src/services/events/dispatch/fan-out.ts";
 import { insertComplianceEvent } from "../src/services/events/outbox.ts";
 import { register } from "./harness.ts";
 import { CUSTOMER, deliveriesOf, dispatcherOf, insertWebhookTarget, lastEventId, settle, startReceiver, useDispatchRegion, waitFor } from "./events-dispatch-helpers.ts";
@@ -93,5 +94,18 @@ describe("event routing", () => {
     } finally {
       await Promise.all(receivers.map((r) => r.close()));
     }
+  });
+
+  it("two fan-outs at once (a lease changing hands mid-tick) create each delivery once", async () => {
+    const db = suite.region.deps.db;
+    const { targetId } = await insertWebhookTarget(suite.region, { url: "http://127.0.0.1:9/unused" });
+    const events: string[] = [];
+    for (let i = 0; i < 30; i++) events.push(await suite.putEvent([targetId], `race-${i}`));
+    const targets = await liveTargets(db);
+    const [x, y] = await Promise.all([fanOut(db, targets), fanOut(db, targets)]);
+    expect(x.events + y.events).toBe(30);
+    const rows = (await Promise.all(events.map((id) => deliveriesOf(db, id)))).flat();
+    expect(rows).toHaveLength(30);
+    expect(new Set(rows.map((r) => r.eventId)).size).toBe(30);
   });
 });
