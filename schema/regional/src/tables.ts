@@ -22,3 +22,4 @@ export * from "./event-outbox.ts";
 export * from "./notification-deliveries.ts";
 export * from "./worker-leases.ts";
 export * from "./processed-events.ts";
+export * from "./compliance-subscriptions.ts";
