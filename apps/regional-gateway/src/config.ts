@@ -4,6 +4,7 @@ import type { DatabaseTimeouts } from "@s3gw/db";
 import { z } from "zod";
 import { AuditSigner } from "./services/audit/audit-signing.ts";
 import { FingerprintKeys } from "./services/storage/customer-storage-fingerprint.ts";
+import { commandConsumerConfig, type CommandConsumerConfig } from "./services/events/commands/config.ts";
 import { EVENT_DISPATCHER_DEFAULTS as EVENTS, type EventDispatcherSettings } from "./services/events/dispatch/settings.ts";
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
@@ -161,6 +162,8 @@ export interface RegionalConfig {
    * enabled unless EVENT_DISPATCHER=false); unset, as in a hand-built test config, no dispatcher runs.
    */
   eventDispatcher?: EventDispatcherSettings | undefined;
+  /** The command consumer (COMMANDS_*); unset without COMMANDS_NATS_SERVERS. */
+  commands?: CommandConsumerConfig | undefined;
 }
 
 /** Parses and validates the environment once at start-up; throws a readable error. */
@@ -257,6 +260,7 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
       retentionHours: e.EVENT_RETENTION_HOURS,
       targetConcurrency: e.EVENT_TARGET_CONCURRENCY,
     },
+    commands: commandConsumerConfig(env, region.region_id),
     fingerprintKeys: FingerprintKeys.fromSettings({ dedicated: e.CREDENTIAL_FINGERPRINT_KEY, masterKeys: e.MASTER_KEYS, activeMasterKeyId: masterKeys?.activeKeyId, regionId: region.region_id }),
   };
 }

@@ -13,6 +13,7 @@ import { startLifecycleWorker } from "./services/objects/lifecycle-worker.ts";
 import { startPeriodic } from "./services/ops/periodic.ts";
 import { startKeyMaintenance } from "./services/keys/key-maintenance.ts";
 import { EventDispatcher } from "./services/events/dispatch/event-dispatcher.ts";
+import { CommandConsumerSupervisor } from "./services/events/commands/consumer-supervisor.ts";
 
 /** True only for addresses that accept connections from this machine alone. */
 export function isLoopbackHost(host: string): boolean {
@@ -48,6 +49,8 @@ export async function startRegionalGateway(
   // Every instance runs one; the lease in the database lets only one of them work at a time.
   const dispatcher = config.eventDispatcher?.enabled ? new EventDispatcher(deps, config.eventDispatcher) : undefined;
   dispatcher?.start();
+  const commands = config.commands ? new CommandConsumerSupervisor(deps, config.commands) : undefined;
+  commands?.start();
   // A migration this region's previous process was running: release it and finish its journal.
   const recovered = deps.migrations.recover(deps).catch((err: unknown) => logger.error({ err: (err as Error).message }, "storage migration recovery failed"));
 
@@ -88,6 +91,8 @@ export async function startRegionalGateway(
       stopKeys();
       // Sends in flight finish (bounded) and the lease is released, so another instance takes over at once.
       await dispatcher?.stop();
+      // Before the database closes: the command in hand still needs it to commit and be acknowledged.
+      await commands?.stop();
       await stopScrub();
       // A running migration finishes the object it is moving, then stops (resumable).
       await recovered;
