@@ -12,6 +12,7 @@ import { auditExportRoutes } from "./routes/api/audit-export.ts";
 import { complianceAlertRoutes } from "./routes/api/compliance-alerts.ts";
 import { complianceRoutes } from "./routes/api/compliance-summary.ts";
 import { complianceValidateRoutes } from "./routes/api/compliance-validate.ts";
+import { complianceSubscriptionRoutes } from "./routes/api/compliance-subscriptions.ts";
 import { rulesRoutes } from "./routes/api/rules.ts";
 import { tokenRoutes } from "./routes/api/tokens.ts";
 import { customerRoutes } from "./routes/api/customers.ts";
@@ -54,6 +55,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/api/storage-migrations", storageMigrationRoutes());
   app.route("/api/compliance", complianceAlertRoutes());
   app.route("/api/compliance", complianceValidateRoutes());
+  app.route("/api/compliance", complianceSubscriptionRoutes());
   app.route("/api/audit", auditQueryRoutes());
   app.route("/api/audit", auditCheckpointRoutes());
   app.route("/api/audit", auditExportRoutes());
