@@ -2,6 +2,7 @@ import { eventMatches, eventTargetDecision } from "@s3gw/core";
 import { customers, eventOutbox, notificationDeliveries, notificationTargets } from "@s3gw/schema-regional";
 import { asc, inArray, isNull, sql } from "drizzle-orm";
 import type { RegionalDb } from "../../../env.ts";
+import { subscriptionsOf, type SubscriptionRow } from "../compliance-subscriptions.ts";
 
 export type TargetRow = typeof notificationTargets.$inferSelect;
 type OutboxRow = typeof eventOutbox.$inferSelect;
@@ -21,13 +22,22 @@ export async function hasBacklog(db: RegionalDb): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** The targets an event goes to: the ones its bucket's rules matched, or the subscribers of its kind. */
-function targetsOf(row: OutboxRow, targets: TargetRow[]): TargetRow[] {
+/**
+ * The targets an event goes to, once each: the ones its bucket's rules matched; for a compliance
+ * event, the targets whose own `compliance_events` match its kind and those of the matching
+ * subscriptions (region-wide, or for the event's customer).
+ */
+function targetsOf(row: OutboxRow, targets: TargetRow[], subscriptions: SubscriptionRow[]): TargetRow[] {
   if (row.category === "s3") {
     const wanted = new Set(row.targetIds ?? []);
     return targets.filter((t) => wanted.has(t.targetId));
   }
-  return targets.filter((t) => t.complianceEvents.some((p) => eventMatches(p, row.eventName)));
+  const subscribed = new Set(
+    subscriptions
+      .filter((s) => (s.customerId === null || s.customerId === row.customerId) && s.events.some((p) => eventMatches(p, row.eventName)))
+      .map((s) => s.targetId),
+  );
+  return targets.filter((t) => subscribed.has(t.targetId) || t.complianceEvents.some((p) => eventMatches(p, row.eventName)));
 }
 
 /** Why a target may not receive a customer's events, or null when it may. */
@@ -67,9 +77,12 @@ export async function fanOut(db: RegionalDb, targets: TargetRow[]): Promise<{ ev
         .where(inArray(customers.customerId, customerIds));
       for (const c of found) residency.set(c.customerId, { requirement: c.requirement, country: c.country });
     }
+    const compliance = rows.filter((r) => r.category === "compliance");
+    const subscriptions =
+      compliance.length === 0 ? [] : await subscriptionsOf(tx, [...new Set(compliance.map((r) => r.customerId).filter((c): c is string => c !== null))]);
     const values: (typeof notificationDeliveries.$inferInsert)[] = [];
     for (const row of rows) {
-      for (const target of targetsOf(row, targets)) {
+      for (const target of targetsOf(row, targets, subscriptions)) {
         const reason = refusal(row, target, residency);
         values.push({
           eventSeq: row.seq,
