@@ -79,6 +79,27 @@ describe("event dispatch lanes", () => {
     }
   });
 
+  it("refills a lane as sends finish, in key order, without waiting for the next tick", async () => {
+    const receiver = await startReceiver();
+    try {
+      const { targetId } = await insertWebhookTarget(suite.region, { url: receiver.url });
+      const sameKey: string[] = [];
+      for (let i = 0; i < 5; i++) sameKey.push(await suite.putEvent([targetId], "one-key"));
+      const others: string[] = [];
+      for (let i = 0; i < 10; i++) others.push(await suite.putEvent([targetId], `key-${i}`));
+      // One tick only: everything after its first round comes from refills.
+      suite.started(dispatcherOf(suite.region, { pollMs: 60_000, targetConcurrency: 3 }));
+      await waitFor("all delivered", async () => {
+        const rows = (await Promise.all([...sameKey, ...others].map((id) => deliveriesOf(suite.region.deps.db, id)))).flat();
+        return rows.length === 15 && rows.every((r) => r.status === "delivered");
+      });
+      expect(receiver.received.map((r) => r.eventId).filter((id) => sameKey.includes(id))).toEqual(sameKey);
+      expect(receiver.received).toHaveLength(15);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it("stopping waits for the sends in flight and records them, then releases the lease", async () => {
     const receiver = await startReceiver(() => 200, { delayMs: 500 });
     try {

@@ -4,6 +4,7 @@ import { eq, inArray, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { scrapeMetrics } from "../../../test/support/prometheus.ts";
 import { fanOut, liveTargets } from "../src/services/events/dispatch/fan-out.ts";
+import { WorkerLease } from "../src/services/events/dispatch/lease.ts";
 import { DISPATCHER_LEASE } from "../src/services/events/dispatch/event-dispatcher.ts";
 import { startRegionalGateway } from "../src/start.ts";
 import { deliveriesOf, dispatcherOf, insertWebhookTarget, settle, startReceiver, TEST_DISPATCH, useDispatchRegion, waitFor } from "./events-dispatch-helpers.ts";
@@ -61,6 +62,21 @@ describe("one dispatcher per region", () => {
       expect((await leaseRow())?.holder).toBe(d.lease.holder);
     } finally {
       await receiver.close();
+    }
+  });
+
+  it("a holder that stops renewing counts itself out once its TTL passed, before anyone may take over", async () => {
+    const lease = new WorkerLease(suite.region.deps.db, "h-dispatch-stall", 300);
+    const other = new WorkerLease(suite.region.deps.db, "h-dispatch-stall", 300);
+    try {
+      expect(await lease.acquireOrRenew()).toBe(true);
+      expect(await other.acquireOrRenew()).toBe(false);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(lease.isHeld).toBe(false);
+      expect(await other.acquireOrRenew()).toBe(true);
+      expect(await lease.acquireOrRenew()).toBe(false);
+    } finally {
+      await other.release();
     }
   });
 

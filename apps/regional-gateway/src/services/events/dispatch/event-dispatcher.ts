@@ -104,7 +104,7 @@ export class EventDispatcher {
         lane = undefined;
       }
       if (!lane) {
-        lane = new TargetLane({ ...this.deps, settings: this.settings, logger: this.logger }, target);
+        lane = new TargetLane({ ...this.deps, settings: this.settings, logger: this.logger, mayWork: () => !this.stopped && this.lease.isHeld }, target);
         this.lanes.set(target.targetId, lane);
       }
       pumped.push(lane);
@@ -135,8 +135,7 @@ export class EventDispatcher {
     await this.ticking;
     await Promise.all([...this.lanes.values()].map((lane) => lane.stop(STOP_GRACE_MS)));
     this.lanes.clear();
-    if (this.lease.isHeld) {
-      await this.lease.release().catch((err: Error) => this.logger.warn({ err: err.message }, "event dispatcher lease release failed"));
-    }
+    // Deletes the row only while this instance is its holder, so it is safe whether or not it still is.
+    await this.lease.release().catch((err: Error) => this.logger.warn({ err: err.message }, "event dispatcher lease release failed"));
   }
 }

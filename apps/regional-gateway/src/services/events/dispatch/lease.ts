@@ -13,6 +13,7 @@ export class WorkerLease {
   readonly holder: string;
   readonly name: string;
   private held = false;
+  private renewStartedAt = 0;
   private readonly db: RegionalDb;
   private readonly ttlMs: number;
 
@@ -23,9 +24,13 @@ export class WorkerLease {
     this.holder = `${name}:${randomBytes(8).toString("hex")}`;
   }
 
-  /** Whether the last acquireOrRenew succeeded (cleared when it failed or the lease was released). */
+  /**
+   * Whether the last acquireOrRenew succeeded and its TTL has not run out since, on this
+   * process's monotonic clock (it started before the statement did, so it errs early): a
+   * holder whose renewals stall stops working before another instance may take over.
+   */
   get isHeld(): boolean {
-    return this.held;
+    return this.held && performance.now() - this.renewStartedAt < this.ttlMs;
   }
 
   /**
@@ -35,6 +40,7 @@ export class WorkerLease {
    */
   async acquireOrRenew(): Promise<boolean> {
     const expiresAt = sql`now() + ${this.ttlMs} * interval '1 millisecond'`;
+    const startedAt = performance.now();
     try {
       const rows = await this.db
         .insert(workerLeases)
@@ -50,11 +56,12 @@ export class WorkerLease {
         })
         .returning({ holder: workerLeases.holder });
       this.held = rows.length === 1;
+      this.renewStartedAt = startedAt;
     } catch (err) {
       this.held = false;
       throw err;
     }
-    return this.held;
+    return this.isHeld;
   }
 
   /** Gives the lease up so another instance takes over at once instead of after the TTL. */

@@ -19,6 +19,8 @@ export interface LaneDeps {
   metrics: GatewayMetrics;
   logger: Logger;
   clock: Clock;
+  /** False once the dispatcher stops or loses its lease: a lane then starts nothing new. */
+  mayWork: () => boolean;
 }
 
 /** The transport of a target, with its secret opened; a target that cannot be set up fails each attempt with why. */
@@ -40,6 +42,9 @@ export class TargetLane {
   private readonly inFlight = new Map<string, Promise<void>>();
   private sender: EventSender | DeliveryError | undefined;
   private readonly version: string;
+  private pumping: Promise<void> | undefined;
+  private pumpAgain = false;
+  private stopping = false;
   private readonly deps: LaneDeps;
   readonly target: TargetRow;
 
@@ -58,12 +63,42 @@ export class TargetLane {
     return this.inFlight.size;
   }
 
-  /** Starts the due deliveries this lane has room for; resolves once they are started, not sent. */
-  async pump(): Promise<void> {
+  /**
+   * Starts the due deliveries this lane has room for; resolves once they are started, not sent.
+   * One pump at a time (two would both pick the same delivery); a pump asked for meanwhile runs
+   * right after.
+   */
+  pump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return this.pumping;
+    }
+    this.pumping = (async () => {
+      try {
+        do {
+          this.pumpAgain = false;
+          await this.startDue();
+        } while (this.pumpAgain && this.active());
+      } finally {
+        this.pumping = undefined;
+      }
+    })();
+    return this.pumping;
+  }
+
+  private active(): boolean {
+    return !this.stopping && this.deps.mayWork();
+  }
+
+  private async startDue(): Promise<void> {
     const room = this.deps.settings.targetConcurrency - this.inFlight.size;
     const due = await dueDeliveries(this.deps.db, this.target.targetId, [...this.inFlight.keys()], room);
     for (const delivery of due) {
-      const attempt = this.attempt(delivery).finally(() => this.inFlight.delete(delivery.orderingKey));
+      const attempt = this.attempt(delivery).finally(() => {
+        this.inFlight.delete(delivery.orderingKey);
+        // A freed slot is refilled at once, not at the next tick: a busy target is not held to one round per poll interval.
+        if (this.active()) this.pump().catch((err: Error) => this.deps.logger.warn({ err: err.message, targetId: this.target.targetId }, "event lane refill failed"));
+      });
       this.inFlight.set(delivery.orderingKey, attempt);
     }
   }
@@ -108,6 +143,8 @@ export class TargetLane {
 
   /** Waits for the sends in flight, at most `timeoutMs`, then closes the transport. */
   async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    await this.pumping;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled([...this.inFlight.values()]), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
     clearTimeout(timer);
