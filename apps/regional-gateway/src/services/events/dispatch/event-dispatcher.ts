@@ -3,7 +3,7 @@ import type { RegionalConfig } from "../../../config.ts";
 import type { Clock, RegionalDb } from "../../../env.ts";
 import type { GatewayMetrics } from "../../ops/metrics.ts";
 import { targetsWithDueDeliveries } from "./due-deliveries.ts";
-import { fanOut, hasBacklog, liveTargets, type TargetRow } from "./fan-out.ts";
+import { FAN_OUT_BATCH, fanOut, hasBacklog, liveTargets, type TargetRow } from "./fan-out.ts";
 import { deleteFinishedEvents, killDeliveriesOfDeletedTargets } from "./housekeeping.ts";
 import { WorkerLease } from "./lease.ts";
 import type { EventDispatcherSettings } from "./settings.ts";
@@ -13,6 +13,7 @@ export const DISPATCHER_LEASE = "event-dispatcher";
 /** How long stop() waits for sends in flight (each is bounded by its target's timeout anyway). */
 const STOP_GRACE_MS = 10_000;
 const HOUSEKEEPING_EVERY_MS = 60_000;
+const FAN_OUT_ROUNDS = 10;
 
 export interface EventDispatcherDeps {
   db: RegionalDb;
@@ -72,8 +73,12 @@ export class EventDispatcher {
       let targets: TargetRow[] | undefined;
       if (await hasBacklog(db)) {
         targets = await liveTargets(db);
-        const fanned = await fanOut(db, targets);
-        for (const targetId of fanned.refused) this.deps.metrics.countEventDelivery(targetId, "refused");
+        // A burst of writes is fanned out a few batches per tick, each its own short transaction.
+        for (let round = 0; round < FAN_OUT_ROUNDS && !this.stopped; round++) {
+          const fanned = await fanOut(db, targets);
+          for (const targetId of fanned.refused) this.deps.metrics.countEventDelivery(targetId, "refused");
+          if (fanned.events < FAN_OUT_BATCH) break;
+        }
       }
       if (this.stopped) return;
       const due = await targetsWithDueDeliveries(db);

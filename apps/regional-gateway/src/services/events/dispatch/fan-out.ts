@@ -9,7 +9,7 @@ type OutboxRow = typeof eventOutbox.$inferSelect;
 type CustomerResidency = { requirement: "strict" | "jurisdiction" | "flexible"; country: string };
 
 /** Outbox rows turned into deliveries per transaction: bounded, so one tick never holds locks for long. */
-const FAN_OUT_BATCH = 200;
+export const FAN_OUT_BATCH = 200;
 
 /** The live targets of the region (a deleted target keeps its row but receives nothing). */
 export function liveTargets(db: RegionalDb): Promise<TargetRow[]> {
