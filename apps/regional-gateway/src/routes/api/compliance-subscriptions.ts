@@ -25,13 +25,14 @@ export function complianceSubscriptionRoutes(): Hono<AppEnv> {
   r.post("/subscriptions", operation("CreateComplianceSubscription"), requireRole(...COMPLIANCE_ROLES), async (c) => {
     const { deps, op, principal } = c.var;
     const body = parseInput(createSubscriptionSchema, await jsonBody(c), "body");
-    op.info = { target_id: body.target_id, events: body.events };
-    if (principal.customerId && body.customer_id === null) {
+    // A refusal's audit row names what was asked for: another customer, or region-wide.
+    const requested = body.customer_id === undefined ? (principal.customerId ?? null) : body.customer_id;
+    if (requested) op.customerId = requested;
+    op.info = { target_id: body.target_id, events: body.events, region_wide: requested === null };
+    if (principal.customerId && requested === null) {
       throw apiError.forbidden(`this token may only access customer ${principal.customerId}: it cannot subscribe region-wide`);
     }
-    const customerId = body.customer_id === null ? null : (scopeCustomer(c, body.customer_id) ?? null);
-    if (customerId) op.customerId = customerId;
-    op.info = { ...op.info, region_wide: customerId === null };
+    const customerId = requested === null ? null : scopeCustomer(c, requested)!;
     const subscription = await createSubscription({
       ctx: deps,
       input: { targetId: body.target_id, customerId, events: body.events, createdBy: describePrincipal(principal) },
