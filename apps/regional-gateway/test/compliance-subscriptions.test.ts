@@ -221,6 +221,15 @@ describe("input", () => {
     expect((await call("GET", "/api/compliance/subscriptions?limit=0", adminAuth)).status).toBe(400);
   });
 
+  it("concurrent subscriptions of one target and customer: exactly one is made", async () => {
+    const t = await target((await receiver()).url, "FI");
+    const statuses = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => call("POST", "/api/compliance/subscriptions", i % 2 ? adminAuth : bearer(tokens.acmeOfficer!), { target_id: t.id, customer_id: ACME, events: ["*"] }).then((r) => r.status)),
+    );
+    expect(statuses.sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    expect(await sql`select 1 from compliance_subscriptions where target_id = ${t.id}`).toHaveLength(1);
+  });
+
   it("lists in pages, oldest first", async () => {
     const ids: string[] = [];
     for (const customer of [ACME, GLOBEX, INITECH]) {
@@ -299,6 +308,19 @@ describe("delivery", () => {
     expect(await sql`select 1 from notification_deliveries where event_id in (${acme}, ${globex}) and target_id = ${t.id}`).toHaveLength(2);
     await new Promise((r) => setTimeout(r, 300));
     expect(eventIds(hook).sort()).toEqual([acme, globex].sort());
+  });
+
+  it("a deleted target's subscriptions deliver nothing", async () => {
+    const hook = await receiver();
+    const control = await receiver();
+    const t = await target(hook.url, "FI");
+    await target(control.url, "FI", ["gdpr.request.created"]);
+    await subscribe(bearer(tokens.acmeOfficer!), { target_id: t.id, events: ["*"] });
+    expect((await call("DELETE", `/api/notification-targets/${t.id}`, adminAuth)).status).toBe(200);
+    const event = await gdprEvent(ACME);
+    await waitFor("the control delivery", () => eventIds(control).includes(event));
+    expect((await fannedOut(event)).has(t.id)).toBe(false);
+    expect(hook.received).toHaveLength(0);
   });
 
   it("a subscription's events are matched by kind: other kinds of its customer do not go there", async () => {
