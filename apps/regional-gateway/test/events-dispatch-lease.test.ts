@@ -66,12 +66,13 @@ describe("one dispatcher per region", () => {
   });
 
   it("a holder that stops renewing counts itself out once its TTL passed, before anyone may take over", async () => {
-    const lease = new WorkerLease(suite.region.deps.db, "h-dispatch-stall", 300);
-    const other = new WorkerLease(suite.region.deps.db, "h-dispatch-stall", 300);
+    // A TTL long enough that the second instance's first try lands inside it on a loaded machine.
+    const lease = new WorkerLease(suite.region.deps.db, "h-dispatch-stall", 2000);
+    const other = new WorkerLease(suite.region.deps.db, "h-dispatch-stall", 2000);
     try {
       expect(await lease.acquireOrRenew()).toBe(true);
       expect(await other.acquireOrRenew()).toBe(false);
-      await new Promise((r) => setTimeout(r, 400));
+      await new Promise((r) => setTimeout(r, 2100));
       expect(lease.isHeld).toBe(false);
       expect(await other.acquireOrRenew()).toBe(true);
       expect(await lease.acquireOrRenew()).toBe(false);
