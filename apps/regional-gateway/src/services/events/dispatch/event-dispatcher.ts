@@ -62,7 +62,7 @@ export class EventDispatcher {
   private async tick(): Promise<void> {
     try {
       const wasHeld = this.lease.isHeld;
-      const held = await this.lease.acquireOrRenew().catch((err: Error) => {
+      const held = await this.lease.keep().catch((err: Error) => {
         this.logger.warn({ err: err.message }, "event dispatcher lease renewal failed");
         return false;
       });

@@ -64,6 +64,16 @@ export class WorkerLease {
     return this.isHeld;
   }
 
+  /**
+   * What a worker calls every tick: a holder renews once a third of its TTL has passed, not on
+   * every tick, so an idle region writes its lease a few times per TTL; an instance without the
+   * lease tries to take it every time.
+   */
+  async keep(): Promise<boolean> {
+    if (this.isHeld && performance.now() - this.renewStartedAt < this.ttlMs / 3) return true;
+    return this.acquireOrRenew();
+  }
+
   /** Gives the lease up so another instance takes over at once instead of after the TTL. */
   async release(): Promise<void> {
     this.held = false;
