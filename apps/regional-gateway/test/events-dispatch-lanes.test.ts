@@ -87,8 +87,9 @@ describe("event dispatch lanes", () => {
       for (let i = 0; i < 5; i++) sameKey.push(await suite.putEvent([targetId], "one-key"));
       const others: string[] = [];
       for (let i = 0; i < 10; i++) others.push(await suite.putEvent([targetId], `key-${i}`));
-      // One tick only: everything after its first round comes from refills.
-      suite.started(dispatcherOf(suite.region, { pollMs: 60_000, targetConcurrency: 3 }));
+      // One tick only: everything after its first round comes from refills. The lease outlives the
+      // test (renewed only by ticks), so a slow machine cannot make the holder count itself out.
+      suite.started(dispatcherOf(suite.region, { pollMs: 60_000, leaseTtlMs: 180_000, targetConcurrency: 3 }));
       await waitFor("all delivered", async () => {
         const rows = (await Promise.all([...sameKey, ...others].map((id) => deliveriesOf(suite.region.deps.db, id)))).flat();
         return rows.length === 15 && rows.every((r) => r.status === "delivered");
