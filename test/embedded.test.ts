@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { freePort, spawnNode, waitForHealth } from "./support/processes.ts";
+import { WebhookReceiver } from "./support/webhook-receiver.ts";
+import { notificationXml } from "../apps/regional-gateway/test/notification-helpers.ts";
 
 let dataDir: string;
 let ports: Record<string, string>;
@@ -50,7 +52,25 @@ it("keeps data across a clean stop and restart of the embedded stack", async () 
   expect(reg.status).toBe(201);
   const h = { "x-customer-id": "acme-corp" };
   expect((await fetch(`${global}/s3/documents`, { method: "PUT", headers: h })).status).toBe(200);
-  expect((await fetch(`${global}/s3/documents/contract.pdf`, { method: "PUT", headers: h, body: "persisted bytes" })).status).toBe(200);
+  // The region's event dispatcher runs on the embedded database too: a PUT's event reaches a webhook.
+  const receiver = new WebhookReceiver();
+  await receiver.start();
+  try {
+    const target = await fetch(`${fi}/api/notification-targets`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...admin },
+      body: JSON.stringify({ name: "embedded-hook", kind: "webhook", country: "FI", webhook: { url: receiver.url } }),
+    });
+    expect(target.status).toBe(201);
+    const { arn, secret } = (await target.json()) as { arn: string; secret: string };
+    receiver.secret = secret;
+    expect((await fetch(`${global}/s3/documents?notification`, { method: "PUT", headers: h, body: notificationXml([{ arn, events: ["s3:ObjectCreated:*"] }]) })).status).toBe(200);
+    expect((await fetch(`${global}/s3/documents/contract.pdf`, { method: "PUT", headers: h, body: "persisted bytes" })).status).toBe(200);
+    const [event] = await receiver.waitFor(1, 30_000);
+    expect(event).toMatchObject({ name: "s3:ObjectCreated:Put", signed: true });
+  } finally {
+    await receiver.close();
+  }
   const stopped = await first.stop();
   expect(stopped.code, stopped.output).toBe(0);
 
