@@ -23,3 +23,4 @@ export * from "./notification-deliveries.ts";
 export * from "./worker-leases.ts";
 export * from "./processed-events.ts";
 export * from "./compliance-subscriptions.ts";
+export * from "./console-sessions.ts";
