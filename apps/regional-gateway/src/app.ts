@@ -33,6 +33,7 @@ import { cryptoShredRoutes } from "./routes/api/crypto-shred.ts";
 import { notificationTargetRoutes } from "./routes/api/notification-targets.ts";
 import { notificationDeliveryRoutes } from "./routes/api/notification-deliveries.ts";
 import { s3Edge } from "./routes/s3/edge.ts";
+import { consoleApp } from "./console/app.ts";
 
 /** Builds the regional gateway from its dependencies; binding a port is server.ts's job. */
 export function createApp(deps: Deps): Hono<AppEnv> {
@@ -42,6 +43,9 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.use("*", s3Edge);
   app.get("/health", healthHandler);
   app.get("/metrics", metricsHandler);
+  // Before the audit middleware: a page view is no operation; the API calls a page makes are
+  // (in-process, with the page's request id), so each lands in the operations log once.
+  app.route("/console", consoleApp({ fetch: (request, env) => app.fetch(request, env) }));
   app.use("*", audit);
   // NUL, lone surrogates and invalid UTF-8 in any management input: 400 before any handler.
   app.use("/api/*", refuseUnstorableInput);

@@ -71,6 +71,8 @@ const envSchema = z
     EVENT_RETENTION_HOURS: z.coerce.number().int().min(1).max(24 * 366).default(EVENTS.retentionHours),
     EVENT_TARGET_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(EVENTS.targetConcurrency),
     GATEWAY_SHARED_SECRET: z.string().min(MIN_SHARED_SECRET_LENGTH, `GATEWAY_SHARED_SECRET must be at least ${MIN_SHARED_SECRET_LENGTH} characters`).optional(),
+    CONSOLE_SESSION_IDLE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30 * 60),
+    CONSOLE_SESSION_MAX_SECONDS: z.coerce.number().int().min(1).max(7 * 86_400).default(12 * 3600),
   })
   .refine((e) => e.DATABASE_URL || e.PGLITE_DIR, "set DATABASE_URL (Postgres server) or PGLITE_DIR (embedded)")
   .refine((e) => e.TOPOLOGY_FILE || e.TOPOLOGY_JSON, "set TOPOLOGY_FILE or TOPOLOGY_JSON")
@@ -164,6 +166,8 @@ export interface RegionalConfig {
   eventDispatcher?: EventDispatcherSettings | undefined;
   /** The command consumer (COMMANDS_*); unset without COMMANDS_NATS_SERVERS. */
   commands?: CommandConsumerConfig | undefined;
+  /** Web console sessions (CONSOLE_SESSION_*); unset: idle 30 minutes, absolute 12 hours. */
+  console?: { idleSeconds: number; maxSeconds: number } | undefined;
 }
 
 /** Parses and validates the environment once at start-up; throws a readable error. */
@@ -261,6 +265,7 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
       targetConcurrency: e.EVENT_TARGET_CONCURRENCY,
     },
     commands: commandConsumerConfig(env, region.region_id),
+    console: { idleSeconds: e.CONSOLE_SESSION_IDLE_SECONDS, maxSeconds: e.CONSOLE_SESSION_MAX_SECONDS },
     fingerprintKeys: FingerprintKeys.fromSettings({ dedicated: e.CREDENTIAL_FINGERPRINT_KEY, masterKeys: e.MASTER_KEYS, activeMasterKeyId: masterKeys?.activeKeyId, regionId: region.region_id }),
   };
 }

@@ -6,7 +6,7 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env.ts";
 
 /** First path segments that are the gateway's own; everything else is path-style S3. */
-export const MANAGEMENT_PREFIXES = ["/health", "/metrics", "/ops", "/api", "/internal"] as const;
+export const MANAGEMENT_PREFIXES = ["/health", "/metrics", "/ops", "/api", "/internal", "/console"] as const;
 
 export function isManagementPath(path: string): boolean {
   return MANAGEMENT_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));

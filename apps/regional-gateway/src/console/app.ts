@@ -1,0 +1,26 @@
+import { Hono } from "hono";
+import { consoleAssets } from "./assets/routes.ts";
+import { consoleOnError, notFoundPage } from "./layout/errors.ts";
+import { overviewRoutes } from "./overview/routes.ts";
+import { consoleHeaders, csrfGuard, requireSession } from "./session/middleware.ts";
+import { sessionRoutes } from "./session/routes.ts";
+import type { AppFetch, ConsoleEnv } from "./session/env.ts";
+
+/**
+ * The region's web console (`/console`): server-rendered pages that are clients of this
+ * region's own JSON API (consoleApi), so they honour exactly its roles, scope and audit.
+ * Assets and sign-in are public; everything else needs a session and, to change anything,
+ * the session's CSRF token. One line per domain below.
+ */
+export function consoleApp(opts: { fetch: AppFetch }): Hono<ConsoleEnv> {
+  const assets = consoleAssets();
+  const r = new Hono<ConsoleEnv>();
+  r.use("*", consoleHeaders(opts.fetch, assets.version));
+  r.route("/assets", assets.routes);
+  r.route("/", sessionRoutes());
+  r.use("*", requireSession, csrfGuard);
+  r.route("/", overviewRoutes());
+  r.all("*", (c) => notFoundPage(c));
+  r.onError(consoleOnError);
+  return r;
+}

@@ -1,0 +1,75 @@
+import { html } from "hono/html";
+import { input, submit } from "../layout/forms.ts";
+
+/** GET /api/customers/:id/info. */
+export interface CustomerInfo {
+  customer_id: string; customer_name: string; region: string; country: string; legal_zone: string;
+  data_residency_requirement: string; compliance_requirements: string[]; primary_contact_email: string;
+  compliance_officer_email: string; legal_basis: string | null; status: string; created_at: string;
+  usage: { buckets: number; objects: number; bytes: number };
+}
+
+const RESIDENCY_MEANING: Record<string, string> = {
+  strict: "bytes stay in the home region's country",
+  jurisdiction: "bytes stay in the home region's legal zone",
+  flexible: "bytes may be stored anywhere the rules allow",
+};
+
+/** Bytes for people: exact count with a binary-unit reading. */
+export function humanBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]} (${n} bytes)`;
+}
+
+/** The customers an unscoped token may open: the API lists none, so a known id opens one. */
+export function openForm(action: string, value: string, error?: string) {
+  return html`<section class="panel" aria-labelledby="open-title">
+    <h2 id="open-title">Open a customer</h2>
+    <p>This region's API has no customer listing: open a customer by the id it was registered with.</p>
+    <form method="get" action="${action}" class="form" role="search">
+      ${input({ name: "id", label: "Customer id", value, error, required: true, autocomplete: "off", hint: "2-63 characters of a-z, 0-9 and '-', e.g. acme-corp." })}
+      <div class="actions">${submit("Open")}</div>
+    </form>
+  </section>`;
+}
+
+export function customerNav(base: string, active: "profile" | "rules" | "storage" | "access-keys") {
+  const link = (href: string, key: typeof active, label: string) =>
+    html`<li><a href="${href}" ${key === active ? html`aria-current="page"` : ""}>${label}</a></li>`;
+  return html`<nav class="subnav" aria-label="Customer sections"><ul>
+    ${link(base, "profile", "Profile")}${link(`${base}/rules`, "rules", "Rules")}${link(`${base}/storage`, "storage", "Storage")}${link(`${base}/access-keys`, "access-keys", "Access keys")}
+  </ul></nav>`;
+}
+
+export function profile(info: CustomerInfo) {
+  return html`<section class="panel" aria-labelledby="profile-title">
+      <h2 id="profile-title">Profile</h2>
+      <dl class="facts">
+        <dt>Name</dt><dd>${info.customer_name}</dd>
+        <dt>Customer id</dt><dd><code>${info.customer_id}</code></dd>
+        <dt>Status</dt><dd>${info.status}</dd>
+        <dt>Home region</dt><dd>${info.region}</dd>
+        <dt>Country</dt><dd>${info.country} (legal zone ${info.legal_zone})</dd>
+        <dt>Residency requirement</dt><dd data-testid="residency"><strong>${info.data_residency_requirement}</strong>: ${RESIDENCY_MEANING[info.data_residency_requirement] ?? ""}</dd>
+        <dt>Compliance requirements</dt><dd>${info.compliance_requirements.length > 0 ? info.compliance_requirements.join(", ") : "none recorded"}</dd>
+        <dt>Legal basis</dt><dd>${info.legal_basis ?? "not recorded"}</dd>
+        <dt>Primary contact</dt><dd>${info.primary_contact_email}</dd>
+        <dt>Compliance officer</dt><dd>${info.compliance_officer_email}</dd>
+        <dt>Registered</dt><dd><time datetime="${info.created_at}">${info.created_at.slice(0, 10)}</time></dd>
+      </dl>
+    </section>
+    <section class="panel" aria-labelledby="usage-title">
+      <h2 id="usage-title">Usage</h2>
+      <dl class="facts stats">
+        <dt>Buckets</dt><dd data-testid="usage-buckets">${info.usage.buckets}</dd>
+        <dt>Objects</dt><dd data-testid="usage-objects">${info.usage.objects}</dd>
+        <dt>Stored</dt><dd data-testid="usage-bytes">${humanBytes(info.usage.bytes)}</dd>
+      </dl>
+    </section>`;
+}

@@ -1,0 +1,59 @@
+import { Hono } from "hono";
+import { formErrors } from "../layout/api-errors.ts";
+import { page } from "../layout/page.ts";
+import { consoleApi } from "../session/api-client.ts";
+import { csrfField } from "../session/csrf.ts";
+import type { ConsoleEnv } from "../session/env.ts";
+import { apiMessage, canAct, type Ctx, flashRedirect, formFields, query, queryValues, refusalPage, scopeOf } from "../compliance/kit.ts";
+import { gdprActionRoutes } from "./actions.ts";
+import { detailPage } from "./detail-page.ts";
+import { dsrListView, type DsrItem, type DsrListViewInput } from "./list-view.ts";
+
+const CREATE_FIELDS = ["customer_id", "data_subject_id", "request_type", "notes"] as const;
+
+async function listPage(c: Ctx, create?: DsrListViewInput["create"]): Promise<Response> {
+  const f = queryValues(c, ["customer_id", "status", "overdue", "cursor"] as const);
+  const filters = { customer_id: f.customer_id, status: f.status, overdue: f.overdue };
+  const res = await consoleApi(c).get<{ items: DsrItem[]; next_cursor: string | null }>(`/api/gdpr/requests${query({ ...filters, cursor: f.cursor, limit: "25" })}`);
+  if (res.status !== 200 && res.status !== 400) return refusalPage(c, res);
+  const ok = res.status === 200;
+  const input: DsrListViewInput = {
+    items: ok ? res.body.items : [],
+    filters,
+    nextHref: ok && res.body.next_cursor ? `/console/gdpr${query({ ...filters, cursor: res.body.next_cursor })}` : null,
+    canCreate: canAct(c),
+    scopedCustomer: scopeOf(c),
+    csrf: csrfField(c),
+    create,
+    filterError: ok ? undefined : apiMessage(res),
+  };
+  return page(c, { title: "GDPR requests", active: "gdpr", status: create || !ok ? 400 : 200, body: dsrListView(input) });
+}
+
+/** GDPR data-subject requests: list and create here; execute, track and export in actions.ts. */
+export function gdprConsoleRoutes(): Hono<ConsoleEnv> {
+  const r = new Hono<ConsoleEnv>();
+
+  r.get("/", (c) => listPage(c));
+
+  r.post("/", async (c) => {
+    const f = await formFields(c);
+    const body: Record<string, string> = {};
+    for (const k of CREATE_FIELDS) if (f[k]) body[k] = f[k];
+    const res = await consoleApi(c).post<DsrItem>("/api/gdpr/requests", body);
+    if (res.status === 201) return flashRedirect(c, `/console/gdpr/${res.body.request_id}`, "ok", `The ${res.body.request_type} request is recorded; respond by ${res.body.response_deadline.slice(0, 10)}.`);
+    if (res.status === 400 || res.status === 404) {
+      const e = formErrors(res.body, CREATE_FIELDS);
+      const errors: Record<string, string> = { ...e.fields };
+      // An unregistered customer is a 404 that belongs next to the customer field.
+      if (e.general) errors[res.status === 404 && !scopeOf(c) ? "customer_id" : ""] = e.general;
+      return listPage(c, { values: f, errors });
+    }
+    return refusalPage(c, res);
+  });
+
+  r.get("/:id", (c) => detailPage(c, c.req.param("id")));
+
+  r.route("/", gdprActionRoutes());
+  return r;
+}

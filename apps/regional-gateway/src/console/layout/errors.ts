@@ -1,0 +1,45 @@
+import { isAppError } from "@s3gw/core";
+import type { Context } from "hono";
+import { html } from "hono/html";
+import { onError } from "../../errors.ts";
+import type { AppEnv } from "../../env.ts";
+import { ConsoleSignedOut } from "../session/api-client.ts";
+import { clearSessionCookie } from "../session/cookies.ts";
+import type { ConsoleEnv } from "../session/env.ts";
+import { endSession } from "../session/store.ts";
+import { page } from "./page.ts";
+
+const home = html`<p><a href="/console">Back to the overview</a></p>`;
+
+export function forbiddenPage(c: Context<ConsoleEnv>, message: string, status: 403 = 403): Promise<Response> {
+  return page(c, { title: "Not allowed", status, body: html`<p class="error-text">${message}</p>${home}` });
+}
+
+export function notFoundPage(c: Context<ConsoleEnv>, message = "There is no console page at this address."): Promise<Response> {
+  return page(c, { title: "Page not found", status: 404, body: html`<p>${message}</p>${home}` });
+}
+
+/**
+ * A page that failed. The API refusing the session's token (revoked) signs the user out; an
+ * AppError raised by a page (bad input) is shown with its message; anything else is logged by
+ * the shared handler and shown as a plain 500/503 page with the request id, never a stack.
+ */
+export async function consoleOnError(err: Error, c: Context<ConsoleEnv>): Promise<Response> {
+  if (err instanceof ConsoleSignedOut) {
+    const session = c.get("session");
+    if (session) await endSession(c.var.deps, session.hash);
+    clearSessionCookie(c);
+    return c.redirect("/console/signin?ended=revoked", 303);
+  }
+  const json = onError(err, c as unknown as Context<AppEnv>);
+  const status = json.status;
+  const message = isAppError(err) ? err.message : status === 503 ? "A dependency of the region is unavailable. Please retry." : "Something went wrong on our side.";
+  if (status === 403) return forbiddenPage(c, message);
+  if (status === 404) return notFoundPage(c, message);
+  const code = status === 503 ? 503 : status === 400 ? 400 : 500;
+  return page(c, {
+    title: code === 400 ? "Request not accepted" : "Something went wrong",
+    status: code,
+    body: html`<p class="error-text">${message}</p><p class="muted">Request id <code>${c.var.requestId}</code></p>${home}`,
+  });
+}
