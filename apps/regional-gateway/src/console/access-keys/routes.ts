@@ -37,7 +37,7 @@ async function listPage(c: Context<ConsoleEnv>, id: string, values: CreateValues
     status,
     body: html`${customerNav(customerBase(id), "access-keys")}
       ${keyTable(listHref(id), url, res.body.items, res.body.next_cursor, manage ? csrfField(c) : null)}
-      ${manage ? createForm(listHref(id), csrfField(c), values, errors, s.role === "admin") : html`<p class="callout">Your role may list keys; an admin, or a compliance officer scoped to this customer, creates and changes them.</p>`}`,
+      ${manage ? createForm(listHref(id), csrfField(c), values, errors, s.role === "admin") : html`<p class="hint">Your role may list keys; an admin, or a compliance officer scoped to this customer, creates and changes them.</p>`}`,
   });
 }
 

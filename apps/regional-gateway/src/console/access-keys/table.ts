@@ -9,7 +9,7 @@ export function keyTable(base: string, url: string, items: AccessKeyItem[], next
     { label: "Description", cell: (k: AccessKeyItem) => k.description ?? "" },
     { label: "Permission", cell: (k: AccessKeyItem) => `${k.permission}${k.bypass_governance ? " (may bypass governance)" : ""}` },
     { label: "Allowed buckets", cell: (k: AccessKeyItem) => (k.allowed_buckets ? k.allowed_buckets.join(", ") : "every bucket") },
-    { label: "Status", cell: (k: AccessKeyItem) => html`<span class="badge badge-${k.status}" data-key-status="${k.access_key_id}">${k.status}</span>` },
+    { label: "Status", cell: (k: AccessKeyItem) => html`<span class="badge ${k.status === "active" ? "badge-ok" : "badge-neutral"}" data-key-status="${k.access_key_id}">${k.status}</span>` },
     { label: "Created", cell: (k: AccessKeyItem) => html`<time datetime="${k.created_at}">${k.created_at.slice(0, 10)}</time> by ${k.created_by}` },
     ...(csrf ? [{ label: "Actions", cell: (k: AccessKeyItem) => keyActions(base, k, csrf) }] : []),
   ];

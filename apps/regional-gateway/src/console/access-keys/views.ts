@@ -30,7 +30,7 @@ export function createForm(action: string, csrf: unknown, v: CreateValues, error
   const permissions = isAdmin
     ? [{ value: "read-write", label: "read-write" }, { value: "read-only", label: "read-only" }]
     : [{ value: "read-only", label: "read-only" }];
-  return html`<section class="panel" aria-labelledby="create-key-title">
+  return html`<section class="card" aria-labelledby="create-key-title">
     <h2 id="create-key-title">Create an access key</h2>
     <form method="post" action="${action}" class="form" novalidate>
       ${csrf}
@@ -46,9 +46,9 @@ export function createForm(action: string, csrf: unknown, v: CreateValues, error
 
 /** The only page that ever shows the secret: the answer to the POST that created it. */
 export function createdPanel(key: AccessKeyItem & { secret_access_key: string }, listHref: string) {
-  return html`<section class="panel secret-reveal" aria-labelledby="created-title">
+  return html`<section class="card secret-reveal" aria-labelledby="created-title">
     <h2 id="created-title">Access key created</h2>
-    <p class="callout callout-warn" role="alert">Copy the secret now. It is shown only on this page, once: reloading or leaving the page loses it for good (create a new key if it is lost).</p>
+    <p class="notice-warn" role="alert">Copy the secret now. It is shown only on this page, once: reloading or leaving the page loses it for good (create a new key if it is lost).</p>
     <dl class="facts">
       <dt>Access key id</dt><dd><code data-testid="new-key-id">${key.access_key_id}</code></dd>
       <dt>Secret access key</dt><dd><code id="new-secret" data-testid="new-secret">${key.secret_access_key}</code>
@@ -72,7 +72,7 @@ export function keyActions(base: string, key: AccessKeyItem, csrf: unknown) {
 }
 
 export function deleteConfirm(base: string, akid: string, csrf: unknown) {
-  return html`<section class="panel" aria-labelledby="delete-title">
+  return html`<section class="card" aria-labelledby="delete-title">
     <h2 id="delete-title">Delete access key ${akid}?</h2>
     <p>Requests signed with this key are refused at once, in this region and at the global endpoint. This cannot be undone; a disabled key can be enabled again instead.</p>
     <form method="post" action="${base}/${akid}/delete" class="inline">${csrf}${submit(`Delete ${akid}`, { kind: "danger" })}</form>

@@ -22,7 +22,7 @@ async function rulesPage(c: Context<ConsoleEnv>, id: string, values: RulesValues
     active: "customers",
     status,
     body: html`${customerNav(customerBase(id), "rules")}
-      <section class="panel" aria-labelledby="rules-title"><h2 id="rules-title">Compliance rules</h2>
+      <section class="card" aria-labelledby="rules-title"><h2 id="rules-title">Compliance rules</h2>
       <p>Enforced on every S3 read and write of this customer. Saving replaces the whole rule set.</p>
       ${editable ? rulesForm(`${customerBase(id)}/rules`, csrfField(c), values ?? valuesFromRules(res.body.rules), errors) : rulesFacts(res.body.rules)}
       </section>`,

@@ -29,7 +29,7 @@ export function humanBytes(n: number): string {
 
 /** The customers an unscoped token may open: the API lists none, so a known id opens one. */
 export function openForm(action: string, value: string, error?: string) {
-  return html`<section class="panel" aria-labelledby="open-title">
+  return html`<section class="card" aria-labelledby="open-title">
     <h2 id="open-title">Open a customer</h2>
     <p>This region's API has no customer listing: open a customer by the id it was registered with.</p>
     <form method="get" action="${action}" class="form" role="search">
@@ -48,7 +48,7 @@ export function customerNav(base: string, active: "profile" | "rules" | "storage
 }
 
 export function profile(info: CustomerInfo) {
-  return html`<section class="panel" aria-labelledby="profile-title">
+  return html`<section class="card" aria-labelledby="profile-title">
       <h2 id="profile-title">Profile</h2>
       <dl class="facts">
         <dt>Name</dt><dd>${info.customer_name}</dd>
@@ -64,9 +64,9 @@ export function profile(info: CustomerInfo) {
         <dt>Registered</dt><dd><time datetime="${info.created_at}">${info.created_at.slice(0, 10)}</time></dd>
       </dl>
     </section>
-    <section class="panel" aria-labelledby="usage-title">
+    <section class="card" aria-labelledby="usage-title">
       <h2 id="usage-title">Usage</h2>
-      <dl class="facts stats">
+      <dl class="facts">
         <dt>Buckets</dt><dd data-testid="usage-buckets">${info.usage.buckets}</dd>
         <dt>Objects</dt><dd data-testid="usage-objects">${info.usage.objects}</dd>
         <dt>Stored</dt><dd data-testid="usage-bytes">${humanBytes(info.usage.bytes)}</dd>

@@ -1,4 +1,4 @@
-import { html } from "hono/html";
+import { formText } from "../layout/forms.ts";
 import type { StorageView } from "./status.ts";
 
 /** The form's non-secret values: what a failed save renders back (a secret is never rendered back). */
@@ -8,43 +8,52 @@ export interface StorageFormValues {
   bucket_sse: "" | "AES256" | "aws:kms"; gateway_encryption: boolean;
 }
 
-export type FieldErrors = Record<string, string>;
+export const SAVE_FIELDS = [
+  "provider_label", "bucket", "region", "country", "endpoint", "access_key_id", "secret_access_key", "session_token",
+  "path_prefix", "allow_hosted_fallback", "bucket_sse", "gateway_encryption", "override_reason",
+] as const;
+export const ROTATE_FIELDS = ["access_key_id", "secret_access_key", "session_token", "override_reason"] as const;
 
 export const EMPTY_FORM: StorageFormValues = {
   provider_label: "S3-compatible", bucket: "", region: "", country: "", endpoint: "", access_key_id: "", path_prefix: "",
   mode: "hosted", allow_hosted_fallback: false, bucket_sse: "", gateway_encryption: true,
 };
 
-export function formFromView(v: StorageView & { target: { bucket_sse?: string | null; gateway_encryption?: boolean } }): StorageFormValues {
+export function formFromView(v: StorageView): StorageFormValues {
   const t = v.target;
   return {
     provider_label: t.provider_label, bucket: t.bucket, region: t.region, country: t.country, endpoint: t.endpoint ?? "",
     access_key_id: t.access_key_id, path_prefix: t.path_prefix ?? "", mode: v.enabled ? "customer" : "hosted",
-    allow_hosted_fallback: v.allow_hosted_fallback, bucket_sse: (t.bucket_sse ?? "") as StorageFormValues["bucket_sse"],
-    gateway_encryption: t.gateway_encryption ?? true,
+    allow_hosted_fallback: v.allow_hosted_fallback, bucket_sse: t.bucket_sse ?? "", gateway_encryption: t.gateway_encryption,
   };
 }
 
-type Form = Record<string, string | File | (string | File)[]>;
-const text = (f: Form, name: string): string => (typeof f[name] === "string" ? (f[name] as string).trim() : "");
+type Form = Record<string, unknown>;
 /** Secrets are taken as typed: surrounding spaces may be part of them. */
 const secret = (f: Form, name: string): string => (typeof f[name] === "string" ? (f[name] as string) : "");
 
 export function formValues(f: Form): StorageFormValues {
-  const sse = text(f, "bucket_sse");
+  const sse = formText(f, "bucket_sse");
   return {
-    provider_label: text(f, "provider_label"), bucket: text(f, "bucket"), region: text(f, "region"), country: text(f, "country"),
-    endpoint: text(f, "endpoint"), access_key_id: text(f, "access_key_id"), path_prefix: text(f, "path_prefix"),
-    mode: text(f, "mode") === "customer" ? "customer" : "hosted", allow_hosted_fallback: f.allow_hosted_fallback === "on",
+    provider_label: formText(f, "provider_label"), bucket: formText(f, "bucket"), region: formText(f, "region"), country: formText(f, "country"),
+    endpoint: formText(f, "endpoint"), access_key_id: formText(f, "access_key_id"), path_prefix: formText(f, "path_prefix"),
+    mode: formText(f, "mode") === "customer" ? "customer" : "hosted", allow_hosted_fallback: f.allow_hosted_fallback === "on",
     bucket_sse: sse === "AES256" || sse === "aws:kms" ? sse : "", gateway_encryption: f.gateway_encryption === "on",
   };
 }
+
+/** An admin's override, which the console accepts only with a reason (recorded in the audit row). */
+function override(f: Form): Record<string, unknown> {
+  return f.override_validation === "on" ? { override_validation: true, override_reason: formText(f, "override_reason") } : {};
+}
+
+/** The override's reason is missing: the console asks for it before the API is called. */
+export const reasonMissing = (f: Form): boolean => f.override_validation === "on" && formText(f, "override_reason") === "";
 
 /** The PUT /api/customers/:id/storage body; empty optional fields are left out for the API to judge. */
 export function putBody(f: Form): Record<string, unknown> {
   const v = formValues(f);
   const token = secret(f, "session_token");
-  const override = f.override_validation === "on";
   return {
     provider_label: v.provider_label, bucket: v.bucket, region: v.region,
     ...(v.country ? { country: v.country } : {}), ...(v.endpoint ? { endpoint: v.endpoint } : {}),
@@ -52,46 +61,11 @@ export function putBody(f: Form): Record<string, unknown> {
     ...(v.path_prefix ? { path_prefix: v.path_prefix } : {}),
     allow_hosted_fallback: v.allow_hosted_fallback, bucket_sse: v.bucket_sse || null, gateway_encryption: v.gateway_encryption,
     activate: v.mode === "customer",
-    ...(override ? { override_validation: true, override_reason: text(f, "override_reason") } : {}),
+    ...override(f),
   };
 }
 
 export function rotateBody(f: Form): Record<string, unknown> {
   const token = secret(f, "session_token");
-  const override = f.override_validation === "on";
-  return {
-    access_key_id: text(f, "access_key_id"), secret_access_key: secret(f, "secret_access_key"), ...(token ? { session_token: token } : {}),
-    ...(override ? { override_validation: true, override_reason: text(f, "override_reason") } : {}),
-  };
-}
-
-export function field(name: string, label: string, errors: FieldErrors, input: unknown, help?: string) {
-  const err = errors[name];
-  return html`<div class="field${err ? " field-invalid" : ""}">
-    <label for="${name}">${label}</label>
-    ${help ? html`<p class="help" id="${name}-help">${help}</p>` : ""}
-    ${input}
-    ${err ? html`<p class="field-error" id="${name}-error" role="alert">${err}</p>` : ""}
-  </div>`;
-}
-
-export function textInput(name: string, value: string, errors: FieldErrors, opts: { required?: boolean; type?: string; placeholder?: string } = {}) {
-  const described = [errors[name] ? `${name}-error` : "", `${name}-help`].filter(Boolean).join(" ");
-  return html`<input id="${name}" name="${name}" type="${opts.type ?? "text"}" value="${value}" ${opts.required ? "required" : ""}
-    ${opts.placeholder ? html`placeholder="${opts.placeholder}"` : ""} aria-describedby="${described}" ${errors[name] ? html`aria-invalid="true"` : ""} autocomplete="off">`;
-}
-
-/** A secret field: never pre-filled, never remembered by the browser. */
-export function secretInput(name: string, errors: FieldErrors, required: boolean) {
-  return html`<input id="${name}" name="${name}" type="password" value="" ${required ? "required" : ""} autocomplete="new-password" spellcheck="false"
-    aria-describedby="${name}-help${errors[name] ? ` ${name}-error` : ""}" ${errors[name] ? html`aria-invalid="true"` : ""}>`;
-}
-
-/** Override with a reason: shown to admins only (the API refuses anyone else). */
-export function overrideFields(errors: FieldErrors, what: string) {
-  return html`<fieldset class="override">
-    <legend>Admin override</legend>
-    <div class="field"><label class="check"><input type="checkbox" name="override_validation"> ${what}</label></div>
-    ${field("override_reason", "Reason for the override (recorded in the audit log)", errors, textInput("override_reason", "", errors))}
-  </fieldset>`;
+  return { access_key_id: formText(f, "access_key_id"), secret_access_key: secret(f, "secret_access_key"), ...(token ? { session_token: token } : {}), ...override(f) };
 }

@@ -18,7 +18,8 @@ export interface StorageView {
   effective_write_target: string | null;
   target: {
     provider_label: string; endpoint: string | null; region: string; country: string; country_basis: string;
-    bucket: string; path_prefix: string | null; access_key_id: string; secret_fingerprint: string; session_token: boolean;
+    bucket: string; path_prefix: string | null; bucket_sse: "AES256" | "aws:kms" | null; gateway_encryption: boolean;
+    access_key_id: string; secret_fingerprint: string; session_token: boolean;
   };
   objects_by_target: { target_id: string; objects: number; bytes: number }[];
 }
@@ -43,16 +44,16 @@ export function errorClassIn(message: string): string | undefined {
 }
 
 export function failureHint(errorClass: string) {
-  return html`<div class="callout callout-error" role="alert" data-error-class="${errorClass}">
+  return html`<div class="form-error" role="alert" data-error-class="${errorClass}">
     <p><strong>Validation failed: <code>${errorClass}</code></strong></p>
     <p class="hint">${ERROR_HINTS[errorClass] ?? ERROR_HINTS.unknown}</p>
   </div>`;
 }
 
 export function probeResult(probe: ProbeView) {
-  return html`<section class="panel" aria-labelledby="probe-title">
+  return html`<section class="card" aria-labelledby="probe-title">
     <h2 id="probe-title">Probe result: ${probe.ok ? "passed" : "failed"}</h2>
-    ${probe.ok ? html`<p class="callout callout-ok" role="status">Every check passed: the gateway can store this customer's objects in the bucket.</p>` : failureHint(probe.error_class ?? "unknown")}
+    ${probe.ok ? html`<p class="flash flash-ok" role="status">Every check passed: the gateway can store this customer's objects in the bucket.</p>` : failureHint(probe.error_class ?? "unknown")}
     <table>
       <caption>Checks, in the order the probe runs them</caption>
       <thead><tr><th scope="col">Check</th><th scope="col">Result</th><th scope="col">Detail</th></tr></thead>
@@ -61,11 +62,13 @@ export function probeResult(probe: ProbeView) {
   </section>`;
 }
 
+const STATUS_BADGE = { healthy: "badge-ok", unhealthy: "badge-bad", unvalidated: "badge-warn" } as const;
+
 const when = (iso: string | null) => (iso ? html`<time datetime="${iso}">${iso.replace("T", " ").replace(/\.\d+Z$/, " UTC")}</time>` : "never");
 
 export function statusPanel(view: StorageView | null) {
   if (!view) {
-    return html`<section class="panel" aria-labelledby="status-title">
+    return html`<section class="card" aria-labelledby="status-title">
       <h2 id="status-title">Status</h2>
       <dl class="facts">
         <dt>Customer storage</dt><dd>not configured</dd>
@@ -75,11 +78,11 @@ export function statusPanel(view: StorageView | null) {
     </section>`;
   }
   const t = view.target;
-  return html`<section class="panel" aria-labelledby="status-title">
+  return html`<section class="card" aria-labelledby="status-title">
     <h2 id="status-title">Status</h2>
     <dl class="facts">
       <dt>Mode</dt><dd>${view.enabled ? "customer-managed storage" : "hosted storage (customer bucket saved, not active)"}</dd>
-      <dt>Validation status</dt><dd data-testid="validation-status">${view.status}</dd>
+      <dt>Validation status</dt><dd><span class="badge ${STATUS_BADGE[view.status]}" data-testid="validation-status">${view.status}</span></dd>
       <dt>Last successful validation</dt><dd>${when(view.last_success_at)}</dd>
       <dt>Last check</dt><dd>${when(view.last_checked_at)}</dd>
       <dt>Last error</dt><dd>${view.last_error ? html`<code>${view.last_error_class}</code> ${view.last_error}` : "none"}</dd>

@@ -36,12 +36,13 @@ async function customerOf(c: Context<AppEnv>): Promise<Customer> {
   return customer;
 }
 
-/** The audit row of a configuration change: which fields, never their values. */
-function audited(c: Context<AppEnv>, change: ChangeResult): void {
+/** The audit row of a configuration change: which fields, never their values (an override's reason is the admin's own words). */
+function audited(c: Context<AppEnv>, change: ChangeResult, overrideReason?: string): void {
   c.var.op.info = {
     fields_changed: change.fieldsChanged,
     target_id: change.targetId,
     activation_override: change.activationOverride,
+    ...(change.activationOverride && overrideReason ? { override_reason: overrideReason } : {}),
     ...(change.probe ? { probe_ok: change.probe.ok, ...(change.probe.errorClass ? { error_class: change.probe.errorClass } : {}) } : {}),
   };
 }
@@ -59,7 +60,7 @@ export function customerStorageRoutes(): Hono<AppEnv> {
     const customer = await customerOf(c);
     const body = parseInput(putStorageSchema, await jsonBody(c), "body");
     const change = await putCustomerStorage(c.var.deps, customer, body, c.var.principal);
-    audited(c, change);
+    audited(c, change, body.override_reason);
     const view = await storageView(c.var.deps, customer.customerId);
     return c.json(change.probe ? { ...view, probe: probeView(change.probe) } : view);
   });
@@ -81,7 +82,7 @@ export function customerStorageRoutes(): Hono<AppEnv> {
     const customer = await customerOf(c);
     const body = parseInput(rotateStorageSchema, await jsonBody(c), "body");
     const change = await rotateCustomerStorage(c.var.deps, customer.customerId, body, c.var.principal);
-    audited(c, change);
+    audited(c, change, body.override_reason);
     return c.json({ ...(await storageView(c.var.deps, customer.customerId)), probe: probeView(change.probe) });
   });
 

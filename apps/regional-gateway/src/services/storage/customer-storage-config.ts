@@ -42,6 +42,8 @@ export const putStorageSchema = z.strictObject({
   gateway_encryption: z.boolean().optional(),
   activate: z.boolean().optional(),
   override_validation: z.boolean().optional(),
+  /** Why an admin overrides the probe (the console asks for it); recorded in the audit row, never elsewhere. */
+  override_reason: z.string().trim().min(1).max(500).optional(),
 }).refine((b) => b.gateway_encryption !== false || (b.bucket_sse ?? null) !== null, {
   message: "gateway_encryption may be false only when bucket_sse is set (the bucket then encrypts what it stores)",
   path: ["gateway_encryption"],
@@ -50,6 +52,7 @@ export const rotateStorageSchema = z.strictObject({
   ...credentials,
   /** Admin only: keep the new credentials although their probe fails (recorded as credentials_override_by). */
   override_validation: z.boolean().optional(),
+  override_reason: z.string().trim().min(1).max(500).optional(),
 });
 
 type PutInput = z.infer<typeof putStorageSchema>;
@@ -212,7 +215,7 @@ export async function rotateCustomerStorage(deps: Deps, customerId: string, inpu
   if (!current) throw apiError.notFound(`customer ${customerId} has no storage configuration`);
   if (input.override_validation && principal.role !== "admin") throw apiError.forbidden("only an admin may keep credentials whose probe fails");
   const targetId = current.target.targetId;
-  const { override_validation: _, ...creds } = input;
+  const { override_validation: _, override_reason: __, ...creds } = input;
   const fieldsChanged = credentialChanges(deps, current.target, creds);
   const sealed = sealedCredentials(deps, targetId, creds);
   const probe = await runProbe(deps.config, { ...current.target, ...sealed });
