@@ -4,7 +4,7 @@ import { getCookie } from "hono/cookie";
 import { html } from "hono/html";
 import { authenticateToken } from "../../services/access/tokens.ts";
 import { forbiddenPage } from "../layout/errors.ts";
-import { formError, input, submit } from "../layout/forms.ts";
+import { input, submit } from "../layout/forms.ts";
 import { page } from "../layout/page.ts";
 import { inProcessBindings } from "./api-client.ts";
 import { clearSessionCookie, setConsoleCookie } from "./cookies.ts";
@@ -66,7 +66,6 @@ async function signinPage(c: Context<ConsoleEnv>, opts: { error?: string | undef
 <form method="post" action="/console/signin" class="card signin">
 <input type="hidden" name="_csrf" value="${csrf}">
 ${input({ name: "token", label: "API token", type: "password", autocomplete: "off", required: true, error: opts.error, hint: "A management token of this region (admin, compliance officer or auditor). Your role and customer scope come from it." })}
-${formError(undefined)}
 ${submit("Sign in")}
 </form>`,
   });

@@ -1,0 +1,243 @@
+import { createHash } from "node:crypto";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN_TOKEN, adminAuth, mintToken } from "../../apps/regional-gateway/test/harness.ts";
+import { launchConsoleBrowser, postWithCookie, screenshot, type ConsoleBrowser } from "../support/console-browser.ts";
+import { onboard, startStack, type TestStack } from "../support/stack.ts";
+
+/**
+ * The console's sign-in and session guarantees in Debian's chromium: what each role sees, the
+ * cookie's flags, idle and absolute expiry, sign-out and revocation ending the session on the
+ * server, CSRF on every state change (sign-in included), the CSP, and escaping.
+ */
+
+const XSS_NAME = `<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">`;
+let stack: TestStack;
+let base: string;
+let sql: postgres.Sql;
+let browser: ConsoleBrowser;
+let officerToken: string;
+let auditorToken: string;
+
+const navLabels = (tab: import("playwright-core").Page) => tab.locator("nav.nav a").allTextContents();
+const cookieValue = async () => (await browser.sessionCookie(base))!.value;
+const hash = (v: string) => createHash("sha256").update(v).digest("hex");
+
+async function signOut(tab: import("playwright-core").Page) {
+  await Promise.all([tab.waitForURL(/\/console\/signin/), tab.getByRole("button", { name: "Sign out" }).click()]);
+}
+
+beforeAll(async () => {
+  stack = await startStack();
+  base = stack.regions["FI-HEL"].url;
+  sql = postgres(stack.regions["FI-HEL"].databaseUrl, { max: 2, onnotice: () => {} });
+  await onboard(stack, "acme-corp", "FI-HEL", { customer_name: "Acme", country: "Finland", data_residency_requirement: "strict" });
+  await onboard(stack, "xss-corp", "FI-HEL", { customer_name: XSS_NAME, country: "Finland", data_residency_requirement: "strict" });
+  officerToken = await mintToken(base, "officer", "compliance_officer", "acme-corp");
+  auditorToken = await mintToken(base, "auditor", "auditor");
+  browser = await launchConsoleBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await sql?.end();
+  await stack?.close();
+});
+
+describe("sign-in", () => {
+  it("a wrong token is refused with the error next to the token field", async () => {
+    const tab = await browser.newPage();
+    const res = await tab.goto(`${base}/console/signin`);
+    expect(res?.status()).toBe(200);
+    await screenshot(tab, "signin");
+    await tab.getByLabel("API token").fill("not-a-real-token-0123456789");
+    await tab.getByRole("button", { name: "Sign in" }).click();
+    const field = tab.getByLabel("API token");
+    await expect.poll(() => field.getAttribute("aria-invalid")).toBe("true");
+    const describedBy = (await field.getAttribute("aria-describedby"))!.split(" ");
+    const error = tab.locator(".field-error");
+    expect(describedBy).toContain(await error.getAttribute("id"));
+    expect(await error.textContent()).toContain("unknown or revoked");
+    expect(await browser.sessionCookie(base)).toBeUndefined();
+    await tab.close();
+  });
+
+  it("each role sees its own nav, role and scope", async () => {
+    const expected: Array<[string, string, string[], string]> = [
+      [ADMIN_TOKEN, "Admin", ["Overview", "Customers", "Compliance", "GDPR", "Holds", "Audit"], "all customers"],
+      [officerToken, "Compliance officer", ["Overview", "Customers", "Compliance", "GDPR", "Holds"], "customer acme-corp"],
+      [auditorToken, "Auditor", ["Overview", "Customers", "Compliance", "GDPR", "Holds", "Audit"], "all customers"],
+    ];
+    for (const [token, role, nav, scope] of expected) {
+      const tab = await browser.signIn(base, token);
+      expect(await navLabels(tab)).toEqual(nav);
+      expect(await tab.locator(".who .role").textContent()).toBe(role);
+      expect((await tab.locator(".who .scope").textContent())!.replace(/\s+/g, " ").trim()).toBe(scope);
+      await signOut(tab);
+      await tab.close();
+    }
+  });
+
+  it("the cookie is HttpOnly, SameSite=Strict, scoped to /console, and the database holds neither it nor the token", async () => {
+    const tab = await browser.signIn(base, auditorToken);
+    const cookie = (await browser.sessionCookie(base))!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/console", secure: false });
+    expect(await tab.evaluate<string>("document.cookie")).not.toContain("s3gw_console=");
+    const rows = await sql`select session_hash, sealed_token, role from console_sessions where session_hash = ${hash(cookie.value)}`;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.role).toBe("auditor");
+    const all = await sql`select session_hash, sealed_token from console_sessions`;
+    for (const r of all) {
+      expect(r.session_hash).not.toBe(cookie.value);
+      expect(r.sealed_token).not.toContain(auditorToken);
+    }
+    await signOut(tab);
+    await tab.close();
+  });
+
+  it("a sign-in form posted without its own CSRF cookie is refused (login CSRF)", async () => {
+    const res = await fetch(`${base}/console/signin`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: ADMIN_TOKEN, _csrf: "forged" }).toString(),
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get("set-cookie") ?? "").not.toContain("s3gw_console=");
+  });
+});
+
+describe("session end", () => {
+  it("an idle session expires, and so does one past its absolute lifetime however active", async () => {
+    const config = stack.regions["FI-HEL"].deps.config;
+    try {
+      config.console = { idleSeconds: 1, maxSeconds: 3600 };
+      const tab = await browser.signIn(base, ADMIN_TOKEN);
+      const idle = await cookieValue();
+      await new Promise((r) => setTimeout(r, 1600));
+      await tab.goto(`${base}/console`);
+      expect(new URL(tab.url()).pathname).toBe("/console/signin");
+      expect(await tab.getByRole("status").textContent()).toContain("expired");
+      expect(await sql`select 1 from console_sessions where session_hash = ${hash(idle)}`).toHaveLength(0);
+
+      config.console = { idleSeconds: 3600, maxSeconds: 3 };
+      await browser.signIn(base, ADMIN_TOKEN).then((t) => t.close());
+      // The session was created before signIn returned: from here it is at least this old.
+      const started = Date.now();
+      while (Date.now() - started < 2000) {
+        expect(new URL((await tab.goto(`${base}/console`))!.url()).pathname).toBe("/console");
+        await new Promise((r) => setTimeout(r, 400));
+      }
+      await new Promise((r) => setTimeout(r, 3300 - (Date.now() - started)));
+      await tab.goto(`${base}/console`);
+      expect(new URL(tab.url()).pathname).toBe("/console/signin");
+      await tab.close();
+    } finally {
+      config.console = undefined;
+    }
+  });
+
+  it("sign-out deletes the session on the server: the old cookie replayed is signed out", async () => {
+    const tab = await browser.signIn(base, ADMIN_TOKEN);
+    const old = await cookieValue();
+    await signOut(tab);
+    expect(await tab.getByRole("status").textContent()).toContain("signed out");
+    const replay = await fetch(`${base}/console`, { redirect: "manual", headers: { cookie: `s3gw_console=${old}` } });
+    expect(replay.status).toBe(303);
+    expect(replay.headers.get("location")).toMatch(/^\/console\/signin/);
+    expect(await sql`select 1 from console_sessions where session_hash = ${hash(old)}`).toHaveLength(0);
+    await tab.close();
+  });
+
+  it("revoking the token ends its session at the next request", async () => {
+    const created = await fetch(`${base}/api/tokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...adminAuth },
+      body: JSON.stringify({ name: "soon revoked", role: "auditor" }),
+    });
+    const { token, token_id } = (await created.json()) as { token: string; token_id: string };
+    const tab = await browser.signIn(base, token);
+    const cookie = await cookieValue();
+    expect((await fetch(`${base}/api/tokens/${token_id}`, { method: "DELETE", headers: adminAuth })).status).toBe(204);
+    await tab.goto(`${base}/console`);
+    expect(new URL(tab.url()).pathname).toBe("/console/signin");
+    expect(await tab.getByRole("status").textContent()).toContain("revoked");
+    expect(await sql`select 1 from console_sessions where session_hash = ${hash(cookie)}`).toHaveLength(0);
+    await tab.close();
+  });
+});
+
+describe("CSRF, CSP and escaping", () => {
+  it("a POST with the session cookie but without a valid CSRF token, or from another origin, is refused", async () => {
+    const tab = await browser.signIn(base, ADMIN_TOKEN);
+    const cookie = await cookieValue();
+    const token = (await tab.locator("form[action='/console/signout'] input[name=_csrf]").getAttribute("value"))!;
+    const none = await postWithCookie(base, "/console/signout", cookie, {});
+    expect(none.status).toBe(403);
+    expect(none.text).toContain("security token");
+    expect((await postWithCookie(base, "/console/signout", cookie, { _csrf: `${token.slice(0, -2)}xx` })).status).toBe(403);
+    expect((await postWithCookie(base, "/console/signout", cookie, { _csrf: token }, { origin: "http://evil.example" })).status).toBe(403);
+    expect((await postWithCookie(base, "/console/signout", cookie, { _csrf: token }, { "sec-fetch-site": "cross-site" })).status).toBe(403);
+    // None of those ended the session; the right token from the same origin does.
+    expect((await tab.goto(`${base}/console`))?.status()).toBe(200);
+    const ok = await postWithCookie(base, "/console/signout", cookie, { _csrf: token }, { origin: base });
+    expect(ok.status).toBe(303);
+    expect((await fetch(`${base}/console`, { redirect: "manual", headers: { cookie: `s3gw_console=${cookie}` } })).status).toBe(303);
+    await tab.close();
+  });
+
+  it("every console answer carries the CSP and security headers; assets have their type and caching", async () => {
+    const tab = await browser.signIn(base, ADMIN_TOKEN);
+    const res = await tab.goto(`${base}/console`);
+    const h = res!.headers();
+    expect(h["content-security-policy"]).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'",
+    );
+    expect(h).toMatchObject({ "x-content-type-options": "nosniff", "referrer-policy": "same-origin", "cache-control": "no-store" });
+    for (const path of ["/console/signin", "/console/no-such-page"]) {
+      const r = await fetch(`${base}${path}`);
+      expect(r.headers.get("content-security-policy")).toBe(h["content-security-policy"]);
+    }
+    expect((await tab.goto(`${base}/console/no-such-page`))?.status()).toBe(404);
+    expect(await tab.locator("h1").textContent()).toBe("Page not found");
+    const css = await fetch(`${base}/console/assets/console.css`);
+    expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
+    expect(css.headers.get("cache-control")).toBe("public, max-age=86400");
+    const js = await fetch(`${base}/console/assets/console.js`);
+    expect(js.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    const again = await fetch(`${base}/console/assets/console.js`, { headers: { "if-none-match": js.headers.get("etag")! } });
+    expect(again.status).toBe(304);
+    expect((await fetch(`${base}/console/assets/..%2Fapp.ts`)).status).toBe(404);
+    await tab.close();
+  });
+
+  it("an inline script slipped into a page does not run (the CSP refuses it)", async () => {
+    const tab = await browser.signIn(base, ADMIN_TOKEN);
+    const violations: string[] = [];
+    tab.on("console", (m) => violations.push(m.text()));
+    // Stand-in for an escaping bug: the real answer, its headers kept, with an inline script added.
+    await tab.route(`${base}/console`, async (route) => {
+      const real = await route.fetch();
+      const body = (await real.text()).replace("</main>", `<script>window.__inline = 1</script><div style="display:none" id="styled">x</div></main>`);
+      await route.fulfill({ response: real, body });
+    });
+    await tab.goto(`${base}/console`);
+    expect(await tab.evaluate("window.__inline")).toBeUndefined();
+    expect(await tab.locator("#styled").isVisible()).toBe(true);
+    expect(violations.join("\n")).toMatch(/Content Security Policy/);
+    await tab.unroute(`${base}/console`);
+    await tab.close();
+  });
+
+  it("a customer name made of markup renders as text", async () => {
+    const tab = await browser.signIn(base, ADMIN_TOKEN);
+    const res = await tab.goto(`${base}/console/customers/xss-corp`);
+    expect(res?.status()).toBe(200);
+    expect(await tab.locator("h1").textContent()).toContain(XSS_NAME);
+    expect(await tab.title()).toContain("<script>");
+    expect(await tab.evaluate("window.__xss")).toBeUndefined();
+    expect(await tab.locator("main script, main img").count()).toBe(0);
+    await signOut(tab);
+    await tab.close();
+  });
+});
