@@ -102,7 +102,7 @@ function policySection(p: StoragePage) {
 export function storagePageBody(p: StoragePage) {
   const readOnly = html`<p class="hint">Your role may view this configuration but not change it: an admin, or a compliance officer scoped to this customer, manages it.</p>`;
   return html`${p.notice ?? ""}
-    ${statusPanel(p.view)}
+    ${statusPanel(p.view, p.notice === undefined)}
     ${p.canManage ? (p.view ? actions(p) : "") : readOnly}
     ${p.canManage ? configForm(p) : ""}
     ${p.canManage && p.view ? rotateForm(p) : ""}

@@ -66,7 +66,14 @@ const STATUS_BADGE = { healthy: "badge-ok", unhealthy: "badge-bad", unvalidated:
 
 const when = (iso: string | null) => (iso ? html`<time datetime="${iso}">${iso.replace("T", " ").replace(/\.\d+Z$/, " UTC")}</time>` : "never");
 
-export function statusPanel(view: StorageView | null) {
+function effectiveTarget(view: StorageView) {
+  const t = view.effective_write_target;
+  if (t === null) return "none: new writes are refused until the bucket validates, customer storage is disabled or hosted fallback is allowed";
+  return t === view.target_id ? html`the customer's bucket <code>${t}</code>` : html`this region's hosted storage <code>${t}</code>`;
+}
+
+/** `withHint`: false when the page already shows the probe's failure and its hint above. */
+export function statusPanel(view: StorageView | null, withHint = true) {
   if (!view) {
     return html`<section class="card" aria-labelledby="status-title">
       <h2 id="status-title">Status</h2>
@@ -86,7 +93,7 @@ export function statusPanel(view: StorageView | null) {
       <dt>Last successful validation</dt><dd>${when(view.last_success_at)}</dd>
       <dt>Last check</dt><dd>${when(view.last_checked_at)}</dd>
       <dt>Last error</dt><dd>${view.last_error ? html`<code>${view.last_error_class}</code> ${view.last_error}` : "none"}</dd>
-      <dt>Effective target for new objects</dt><dd data-testid="effective-target">${view.effective_write_target ?? "none: new writes are refused until the bucket validates, storage is disabled or fallback is allowed"}</dd>
+      <dt>Effective target for new objects</dt><dd data-testid="effective-target">${effectiveTarget(view)}</dd>
       <dt>Hosted fallback</dt><dd>${view.allow_hosted_fallback ? "allowed" : "not allowed"}</dd>
       <dt>Bucket</dt><dd>${t.bucket}${t.path_prefix ? html` / <code>${t.path_prefix}</code>` : ""} (${t.provider_label}, ${t.region}, ${t.country}, ${t.country_basis})</dd>
       <dt>Endpoint</dt><dd>${t.endpoint ?? "AWS default"}</dd>
@@ -95,7 +102,7 @@ export function statusPanel(view: StorageView | null) {
       ${view.activation_override_by ? html`<dt>Activated without a passing probe by</dt><dd>${view.activation_override_by}</dd>` : ""}
       ${view.credentials_override_by ? html`<dt>Credentials kept despite a failed probe by</dt><dd>${view.credentials_override_by}</dd>` : ""}
     </dl>
-    ${view.status === "unhealthy" && view.last_error_class ? failureHint(view.last_error_class) : ""}
+    ${withHint && view.status === "unhealthy" && view.last_error_class ? failureHint(view.last_error_class) : ""}
     ${view.objects_by_target.length > 0
       ? html`<table><caption>Objects by storage target (existing objects stay where they were written)</caption>
         <thead><tr><th scope="col">Target</th><th scope="col">Objects</th><th scope="col">Bytes</th></tr></thead>
