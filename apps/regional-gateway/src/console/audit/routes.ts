@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { formErrors } from "../layout/api-errors.ts";
 import { page } from "../layout/page.ts";
+import { paging } from "../layout/table.ts";
 import { consoleApi, type ApiResult } from "../session/api-client.ts";
 import type { ConsoleEnv } from "../session/env.ts";
 import { type Ctx, query, queryValues, refusalPage, utcFromLocalInput } from "../compliance/kit.ts";
@@ -24,7 +25,6 @@ const apiQuery = (f: OperationFilters) => ({
   to: utcFromLocalInput(f.to),
   cross_border_only: f.cross_border_only ? "true" : undefined,
 });
-const pageQuery = (f: OperationFilters) => ({ ...f, cross_border_only: f.cross_border_only ? "true" : undefined });
 
 async function operationsPage(c: Ctx): Promise<Response> {
   const filters = filtersOf(c);
@@ -36,7 +36,7 @@ async function operationsPage(c: Ctx): Promise<Response> {
     items: ok ? res.body.items : [],
     filters,
     errors: e ? { ...e.fields, ...(e.general ? { "": e.general } : {}) } : {},
-    nextHref: ok && res.body.next_cursor ? `/console/audit${query({ ...pageQuery(filters), cursor: res.body.next_cursor })}` : null,
+    paging: ok ? paging(c.req.url, res.body.next_cursor) : {},
     scoped: c.var.session.customerId !== null,
     chainLink: chainReader(c),
   });
@@ -54,7 +54,7 @@ async function chainPage(c: Ctx, exportValues: ChainViewInput["exportValues"], e
   const body = chainView({
     verify: verify.body,
     checkpoints: checkpoints.body.items,
-    nextHref: checkpoints.body.next_cursor ? `/console/audit/chain${query({ cursor: checkpoints.body.next_cursor })}` : null,
+    paging: paging(c.req.url, checkpoints.body.next_cursor),
     exportValues,
     exportErrors,
   });

@@ -1,5 +1,8 @@
 import { html } from "hono/html";
-import type { HtmlEscapedString } from "hono/utils/html";
+import { select, submit, textarea, input as textInput } from "../layout/forms.ts";
+import type { Html } from "../layout/page.ts";
+import { table, type TableOptions } from "../layout/table.ts";
+import { badge, severityBadge, when } from "./bits.ts";
 
 export interface AlertItem {
   event_id: string;
@@ -16,79 +19,63 @@ export interface AlertItem {
 
 export interface AlertsViewInput {
   items: AlertItem[];
-  filters: { customer_id?: string; severity?: string };
-  /** Link to the next page, or null on the last. */
-  nextHref: string | null;
+  filters: { customer_id: string; severity: string };
+  /** Filter errors the API reported, by field. */
+  filterErrors: Record<string, string>;
+  paging: Pick<TableOptions<unknown>, "next" | "first">;
   /** The signed-in role may resolve (admin, compliance officer); auditors only read. */
   canResolve: boolean;
   /** A customer-scoped session has no customer filter: it sees its own customer only. */
   scoped: boolean;
-  csrf: HtmlEscapedString | Promise<HtmlEscapedString>;
+  csrf: Html;
   /** A refused resolution, shown next to that alert's note field. */
   error?: { eventId: string; message: string; note: string };
 }
 
 const SEVERITIES = ["critical", "high", "medium", "low"] as const;
 
-const when = (iso: string) => iso.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC");
-
 function deadline(a: AlertItem) {
   if (!a.remediation_deadline) return html`<span class="muted">none</span>`;
-  return html`<time datetime="${a.remediation_deadline}">${when(a.remediation_deadline)}</time>${a.overdue ? html` <span class="badge badge-danger">overdue</span>` : ""}`;
+  return html`${when(a.remediation_deadline)}${a.overdue ? html` ${badge("overdue", "bad")}` : ""}`;
 }
 
 function resolveForm(a: AlertItem, input: AlertsViewInput) {
   const err = input.error?.eventId === a.event_id ? input.error : undefined;
-  const fieldId = `note-${a.event_id}`;
-  return html`<form method="post" action="/console/compliance/alerts/${a.event_id}/resolve" class="inline-form">
+  return html`<form method="post" action="/console/compliance/alerts/${a.event_id}/resolve">
     ${input.csrf}
-    <label for="${fieldId}">Resolution note</label>
-    <textarea id="${fieldId}" name="resolution_note" rows="2" maxlength="2000" required${err ? html` aria-invalid="true" aria-describedby="${fieldId}-error"` : ""}>${err?.note ?? ""}</textarea>
-    ${err ? html`<p class="field-error" id="${fieldId}-error">${err.message}</p>` : ""}
-    <button type="submit">Resolve</button>
+    ${textarea({ name: "resolution_note", id: `note-${a.event_id}`, label: "Resolution note", rows: 2, required: true, value: err?.note, error: err?.message })}
+    ${submit("Resolve")}
   </form>`;
-}
-
-function row(a: AlertItem, input: AlertsViewInput) {
-  const subject = a.bucket ? `${a.bucket}${a.key ? `/${a.key}` : ""}` : "";
-  return html`<tr class="${a.overdue ? "row-overdue" : ""}" data-event-id="${a.event_id}">
-    <td><span class="badge severity-${a.severity}">${a.severity}</span></td>
-    <td>${a.event_type}</td>
-    <td>${a.customer_id ?? html`<span class="muted">region-wide</span>`}</td>
-    <td class="wrap">${a.description}${subject ? html`<br><code>${subject}</code>` : ""}</td>
-    <td><time datetime="${a.created_at}">${when(a.created_at)}</time></td>
-    <td>${deadline(a)}</td>
-    ${input.canResolve ? html`<td>${resolveForm(a, input)}</td>` : ""}
-  </tr>`;
 }
 
 function filterForm(input: AlertsViewInput) {
   const f = input.filters;
   return html`<form method="get" action="/console/compliance" class="filters">
-    ${input.scoped ? "" : html`<label>Customer <input name="customer_id" value="${f.customer_id ?? ""}" placeholder="all customers"></label>`}
-    <label>Severity <select name="severity">
-      <option value="">any</option>
-      ${SEVERITIES.map((s) => html`<option value="${s}"${f.severity === s ? " selected" : ""}>${s}</option>`)}
-    </select></label>
-    <button type="submit">Filter</button>
+    ${input.scoped ? "" : textInput({ name: "customer_id", label: "Customer", value: f.customer_id, placeholder: "all customers", error: input.filterErrors.customer_id })}
+    ${select({ name: "severity", label: "Severity", value: f.severity, error: input.filterErrors.severity, options: [{ value: "", label: "any" }, ...SEVERITIES.map((s) => ({ value: s, label: s }))] })}
+    <div class="field">${submit("Filter", { kind: "plain" })}</div>
   </form>`;
 }
 
 /** Open compliance alerts, newest first, with their remediation deadline; officers resolve them here. */
-export function alertsView(input: AlertsViewInput) {
-  const empty = input.filters.customer_id || input.filters.severity
-    ? "No open alerts match these filters. Clear the filters to see every open alert."
-    : "No open alerts. Run a residency validation or an integrity verification to check again.";
-  return html`<section aria-labelledby="alerts-h">
-    <h2 id="alerts-h">Open alerts</h2>
-    ${filterForm(input)}
-    ${input.items.length === 0
-      ? html`<p class="empty">${empty}</p>`
-      : html`<div class="table-wrap"><table>
-        <caption>Open compliance alerts, newest first</caption>
-        <thead><tr><th scope="col">Severity</th><th scope="col">Type</th><th scope="col">Customer</th><th scope="col">What</th><th scope="col">Raised</th><th scope="col">Remediate by</th>${input.canResolve ? html`<th scope="col">Resolve</th>` : ""}</tr></thead>
-        <tbody>${input.items.map((a) => row(a, input))}</tbody>
-      </table></div>`}
-    ${input.nextHref ? html`<nav class="pager" aria-label="Alert pages"><a href="${input.nextHref}">Next page</a></nav>` : ""}
-  </section>`;
+export function alertsView(input: AlertsViewInput): Html {
+  const filtered = Boolean(input.filters.customer_id || input.filters.severity);
+  return html`${filterForm(input)}
+  ${table<AlertItem>({
+    caption: "Open alerts, newest first",
+    rows: input.items,
+    empty: filtered
+      ? "No open alerts match these filters. Clear the filters to see every open alert."
+      : "No open alerts. Run a residency validation or an integrity verification to check again.",
+    ...input.paging,
+    columns: [
+      { label: "Severity", cell: (a) => severityBadge(a.severity) },
+      { label: "Type", cell: (a) => a.event_type },
+      { label: "Customer", cell: (a) => a.customer_id ?? html`<span class="muted">region-wide</span>` },
+      { label: "What", cell: (a) => html`${a.description}${a.bucket ? html`<br><code>${a.bucket}${a.key ? `/${a.key}` : ""}</code>` : ""}` },
+      { label: "Raised", cell: (a) => when(a.created_at) },
+      { label: "Remediate by", cell: deadline },
+      ...(input.canResolve ? [{ label: "Resolve", cell: (a: AlertItem) => resolveForm(a, input) }] : []),
+    ],
+  })}`;
 }

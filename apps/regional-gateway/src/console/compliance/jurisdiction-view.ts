@@ -1,4 +1,10 @@
 import { html } from "hono/html";
+import { formError, input as textInput, submit } from "../layout/forms.ts";
+import type { Html } from "../layout/page.ts";
+import { table, type TableOptions } from "../layout/table.ts";
+import { badge } from "./bits.ts";
+
+type Location = { storage_provider: string; storage_region: string; storage_country: string; legal_zone: string; objects: number; bytes: number; permitted: boolean };
 
 export interface JurisdictionItem {
   customer_id: string;
@@ -7,7 +13,7 @@ export interface JurisdictionItem {
   country: string;
   legal_zone: string;
   jurisdictions: string[];
-  data_locations: { storage_provider: string; storage_region: string; storage_country: string; legal_zone: string; objects: number; bytes: number; permitted: boolean }[];
+  data_locations: Location[];
   operations: number;
   cross_border_operations: number;
   denied_operations: number;
@@ -15,53 +21,55 @@ export interface JurisdictionItem {
   compliant: boolean;
 }
 
+export interface JurisdictionReport { region: string; window: { from: string; to: string }; items: JurisdictionItem[] }
+
 export interface JurisdictionViewInput {
   scoped: boolean;
   /** The form's values as typed: dates are YYYY-MM-DD (UTC days). */
   values: { customer_id: string; from: string; to: string };
   errors: Record<string, string>;
-  report?: { region: string; window: { from: string; to: string }; items: JurisdictionItem[] };
-  nextHref: string | null;
-}
-
-function dateField(input: JurisdictionViewInput, name: "from" | "to", label: string) {
-  const err = input.errors[name];
-  return html`<label for="jr-${name}">${label}
-    <input type="date" id="jr-${name}" name="${name}" value="${input.values[name]}"${err ? html` aria-invalid="true" aria-describedby="jr-${name}-error"` : ""}></label>
-    ${err ? html`<p class="field-error" id="jr-${name}-error">${err}</p>` : ""}`;
+  report?: JurisdictionReport;
+  paging: Pick<TableOptions<unknown>, "next" | "first">;
 }
 
 function locations(item: JurisdictionItem) {
   if (item.data_locations.length === 0) return html`<span class="muted">no data stored</span>`;
-  return html`<ul class="plain">${item.data_locations.map((d) => html`<li>${d.storage_country} (${d.legal_zone}, ${d.storage_provider}): ${d.objects} object(s), ${d.bytes} bytes — ${d.permitted ? "permitted" : html`<strong class="text-danger">not permitted</strong>`}</li>`)}</ul>`;
+  return html`${item.data_locations.map(
+    (d) => html`<div>${d.storage_country} (${d.legal_zone}, ${d.storage_provider}): ${d.objects} object(s), ${d.bytes} bytes ${d.permitted ? badge("permitted", "ok") : badge("not permitted", "bad")}</div>`,
+  )}`;
 }
 
-function table(input: JurisdictionViewInput) {
-  const r = input.report!;
-  if (r.items.length === 0) return html`<p class="empty">No customers are registered in this region yet. Register one from the Customers page.</p>`;
-  return html`<div class="table-wrap"><table>
-    <caption>Jurisdiction compliance in ${r.region}, ${r.window.from.slice(0, 10)} to ${r.window.to.slice(0, 10)}</caption>
-    <thead><tr><th scope="col">Customer</th><th scope="col">Requirement</th><th scope="col">Home</th><th scope="col">Where the data is</th><th scope="col" class="num">Operations</th><th scope="col" class="num">Cross-border</th><th scope="col" class="num">Denied</th><th scope="col" class="num">Open violations</th><th scope="col">Compliant</th></tr></thead>
-    <tbody>${r.items.map((i) => html`<tr>
-      <td>${i.customer_id}</td><td>${i.requirement}</td><td>${i.home_region} (${i.country}, ${i.legal_zone})</td>
-      <td>${locations(i)}</td>
-      <td class="num">${i.operations}</td><td class="num">${i.cross_border_operations}</td><td class="num">${i.denied_operations}</td><td class="num">${i.open_violations}</td>
-      <td>${i.compliant ? html`<span class="badge badge-ok">yes</span>` : html`<span class="badge badge-danger">no</span>`}</td>
-    </tr>`)}</tbody>
-  </table></div>
-  ${input.nextHref ? html`<nav class="pager" aria-label="Report pages"><a href="${input.nextHref}">Next customers</a></nav>` : ""}`;
+function report(input: JurisdictionViewInput, r: JurisdictionReport) {
+  return table<JurisdictionItem>({
+    caption: `Jurisdiction compliance in ${r.region}, ${r.window.from.slice(0, 10)} to ${r.window.to.slice(0, 10)} (UTC)`,
+    rows: r.items,
+    empty: "No customers are registered in this region yet. Register one from the Customers page.",
+    ...input.paging,
+    columns: [
+      { label: "Customer", cell: (i) => i.customer_id },
+      { label: "Requirement", cell: (i) => i.requirement },
+      { label: "Home", cell: (i) => `${i.home_region} (${i.country}, ${i.legal_zone})` },
+      { label: "Where the data is", cell: locations },
+      { label: "Operations", cell: (i) => i.operations, numeric: true },
+      { label: "Cross-border", cell: (i) => i.cross_border_operations, numeric: true },
+      { label: "Denied", cell: (i) => i.denied_operations, numeric: true },
+      { label: "Open violations", cell: (i) => i.open_violations, numeric: true },
+      { label: "Compliant", cell: (i) => (i.compliant ? badge("yes", "ok") : badge("no", "bad")) },
+    ],
+  });
 }
 
 /** The jurisdiction report for a chosen period (whole UTC days; the default is the last 30 days). */
-export function jurisdictionView(input: JurisdictionViewInput) {
-  const other = input.errors[""];
+export function jurisdictionView(input: JurisdictionViewInput): Html {
+  const v = input.values;
+  const e = input.errors;
   return html`<form method="get" action="/console/compliance/jurisdiction" class="filters">
-    ${input.scoped ? "" : html`<label for="jr-customer">Customer <input id="jr-customer" name="customer_id" value="${input.values.customer_id}" placeholder="all customers"${input.errors.customer_id ? html` aria-invalid="true" aria-describedby="jr-customer-error"` : ""}></label>
-      ${input.errors.customer_id ? html`<p class="field-error" id="jr-customer-error">${input.errors.customer_id}</p>` : ""}`}
-    ${dateField(input, "from", "From (UTC)")}
-    ${dateField(input, "to", "To (UTC, inclusive)")}
-    <button type="submit">Show report</button>
+    ${input.scoped ? "" : textInput({ name: "customer_id", label: "Customer", value: v.customer_id, placeholder: "all customers", error: e.customer_id })}
+    ${textInput({ name: "from", type: "date", label: "From (UTC day)", value: v.from, error: e.from })}
+    ${textInput({ name: "to", type: "date", label: "To (UTC day, inclusive)", value: v.to, error: e.to })}
+    <div class="field">${submit("Show report", { kind: "plain" })}</div>
   </form>
-  ${other ? html`<p class="field-error" role="alert">${other}</p>` : ""}
-  ${input.report ? table(input) : ""}`;
+  <p class="hint">Without dates the report covers the last 30 days.</p>
+  ${formError(e[""])}
+  ${input.report ? report(input, input.report) : ""}`;
 }

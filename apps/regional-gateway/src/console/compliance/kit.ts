@@ -1,15 +1,13 @@
 import { COMPLIANCE_ROLES } from "@s3gw/core";
-import type { ConsoleFlash } from "@s3gw/schema-regional";
 import type { Context } from "hono";
 import { forbiddenPage, notFoundPage } from "../layout/errors.ts";
 import type { ApiResult } from "../session/api-client.ts";
 import { CSRF_FIELD } from "../session/csrf.ts";
 import type { ConsoleEnv } from "../session/env.ts";
-import { writeFlash } from "../session/store.ts";
 
 /**
  * Small helpers the compliance, GDPR, holds and audit pages share: reading a form, building
- * links with their filters, Post/Redirect/Get with a flash, and the API's refusals as pages.
+ * links with their filters, and the API's refusals as pages.
  */
 
 export type Ctx = Context<ConsoleEnv>;
@@ -41,12 +39,6 @@ export function queryValues<K extends string>(c: Ctx, names: readonly K[]): Reco
   const out = {} as Record<K, string>;
   for (const n of names) out[n] = (c.req.query(n) ?? "").trim();
   return out;
-}
-
-/** Post/Redirect/Get: the message waits in the session row for the next page. */
-export async function flashRedirect(c: Ctx, to: string, kind: ConsoleFlash["kind"], text: string): Promise<Response> {
-  await writeFlash(c.var.deps, c.var.session.hash, { kind, text });
-  return c.redirect(to, 303);
 }
 
 /** The API's message of a refusal. */

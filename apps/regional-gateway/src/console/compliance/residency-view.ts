@@ -1,5 +1,11 @@
 import { html } from "hono/html";
-import type { HtmlEscapedString } from "hono/utils/html";
+import { formError, input as textInput, submit } from "../layout/forms.ts";
+import type { Html } from "../layout/page.ts";
+import { table } from "../layout/table.ts";
+import { badge, facts, stats, when } from "./bits.ts";
+
+type Violation = { customer_id: string; bucket: string; key: string; requirement: string; storage_provider: string; storage_country: string; storage_region: string; reason: string };
+type Location = { target_id: string; country: string; country_basis: string; objects: number; bytes: number };
 
 export interface ResidencyReport {
   region: string;
@@ -7,63 +13,71 @@ export interface ResidencyReport {
   checked: number;
   customers_checked: number;
   violation_count: number;
-  violations: { customer_id: string; bucket: string; key: string; requirement: string; storage_provider: string; storage_country: string; storage_region: string; reason: string }[];
+  violations: Violation[];
   violations_truncated: boolean;
   events_raised: number;
-  storage_locations: { target_id: string; country: string; country_basis: string; objects: number; bytes: number }[];
+  storage_locations: Location[];
   checked_at: string;
 }
 
 export interface ResidencyViewInput {
-  csrf: HtmlEscapedString | Promise<HtmlEscapedString>;
+  csrf: Html;
   scoped: boolean;
   customerId: string;
-  error?: { field: string | null; message: string };
+  errors: { customer_id?: string; general?: string };
   report?: ResidencyReport;
 }
 
 function form(input: ResidencyViewInput) {
-  const err = input.error;
-  return html`<form method="post" action="/console/compliance/residency" class="stack-form">
+  return html`<form method="post" action="/console/compliance/residency" class="card">
     ${input.csrf}
-    ${input.scoped
-      ? ""
-      : html`<label for="res-customer">Customer <span class="hint">(leave empty to check the whole region)</span></label>
-        <input id="res-customer" name="customer_id" value="${input.customerId}"${err?.field === "customer_id" ? html` aria-invalid="true" aria-describedby="res-customer-error"` : ""}>
-        ${err?.field === "customer_id" ? html`<p class="field-error" id="res-customer-error">${err.message}</p>` : ""}`}
-    ${err && err.field !== "customer_id" ? html`<p class="field-error" role="alert">${err.message}</p>` : ""}
-    <p class="hint">Checks every stored object against its customer's residency requirement and the storage it is on. Each violation raises an alert.</p>
-    <button type="submit">Run residency validation</button>
+    <p>Checks every stored object against its customer's residency requirement and the storage it is actually on. Each violation marks the object and raises an alert.</p>
+    ${input.scoped ? "" : textInput({ name: "customer_id", label: "Customer", value: input.customerId, hint: "Leave empty to check every customer in the region.", error: input.errors.customer_id })}
+    ${formError(input.errors.general)}
+    ${submit("Run residency validation")}
   </form>`;
 }
 
 function report(r: ResidencyReport) {
   const ok = r.violation_count === 0;
-  return html`<section aria-labelledby="res-result-h" class="result">
-    <h2 id="res-result-h">Result</h2>
-    <p class="status ${ok ? "status-ok" : "status-bad"}" role="status">${ok ? "Compliant: no object violates residency." : `${r.violation_count} object(s) violate residency.`}</p>
-    <dl class="facts">
-      <dt>Scope</dt><dd>${r.customer_id ?? `all customers in ${r.region}`}</dd>
-      <dt>Objects checked</dt><dd>${r.checked}</dd>
-      <dt>Customers checked</dt><dd>${r.customers_checked}</dd>
-      <dt>Violations</dt><dd>${r.violation_count}</dd>
-      <dt>New alerts raised</dt><dd>${r.events_raised}</dd>
-      <dt>Checked at</dt><dd><time datetime="${r.checked_at}">${r.checked_at}</time></dd>
-    </dl>
-    ${r.violations.length === 0 ? "" : html`<div class="table-wrap"><table>
-      <caption>Violations${r.violations_truncated ? ` (first ${r.violations.length} of ${r.violation_count})` : ""}</caption>
-      <thead><tr><th scope="col">Customer</th><th scope="col">Object</th><th scope="col">Requirement</th><th scope="col">Stored on</th><th scope="col">Why</th></tr></thead>
-      <tbody>${r.violations.map((v) => html`<tr><td>${v.customer_id}</td><td><code>${v.bucket}/${v.key}</code></td><td>${v.requirement}</td><td>${v.storage_provider} (${v.storage_region}, ${v.storage_country})</td><td class="wrap">${v.reason}</td></tr>`)}</tbody>
-    </table></div>`}
-    ${r.storage_locations.length === 0 ? html`<p class="empty">No objects stored yet in this scope.</p>` : html`<div class="table-wrap"><table>
-      <caption>Where the data is stored</caption>
-      <thead><tr><th scope="col">Storage target</th><th scope="col">Country</th><th scope="col">Country basis</th><th scope="col" class="num">Objects</th><th scope="col" class="num">Bytes</th></tr></thead>
-      <tbody>${r.storage_locations.map((l) => html`<tr><td>${l.target_id}</td><td>${l.country}</td><td>${l.country_basis}</td><td class="num">${l.objects}</td><td class="num">${l.bytes}</td></tr>`)}</tbody>
-    </table></div>`}
+  return html`<section aria-labelledby="res-result-h">
+    <h2 id="res-result-h">Result ${ok ? badge("compliant", "ok") : badge("violations found", "bad")}</h2>
+    <p role="status">${ok ? "No stored object violates its customer's residency requirement." : `${r.violation_count} object(s) are stored where their customer's requirement does not allow.`}</p>
+    ${stats([
+      { label: "objects checked", value: r.checked },
+      { label: "customers checked", value: r.customers_checked },
+      { label: "violations", value: r.violation_count },
+      { label: "new alerts raised", value: r.events_raised },
+    ])}
+    ${facts("This run", [["Scope", r.customer_id ?? `every customer in ${r.region}`], ["Checked at", when(r.checked_at)]])}
+    ${ok ? "" : table<Violation>({
+      caption: r.violations_truncated ? `Violations (first ${r.violations.length} of ${r.violation_count})` : "Violations",
+      rows: r.violations,
+      empty: "",
+      columns: [
+        { label: "Customer", cell: (v) => v.customer_id },
+        { label: "Object", cell: (v) => html`<code>${v.bucket}/${v.key}</code>` },
+        { label: "Requirement", cell: (v) => v.requirement },
+        { label: "Stored on", cell: (v) => `${v.storage_provider} (${v.storage_region}, ${v.storage_country})` },
+        { label: "Why", cell: (v) => v.reason },
+      ],
+    })}
+    ${table<Location>({
+      caption: "Where the data is stored",
+      rows: r.storage_locations,
+      empty: "No objects are stored in this scope yet.",
+      columns: [
+        { label: "Storage target", cell: (l) => l.target_id },
+        { label: "Country", cell: (l) => l.country },
+        { label: "Country basis", cell: (l) => l.country_basis },
+        { label: "Objects", cell: (l) => l.objects, numeric: true },
+        { label: "Bytes", cell: (l) => l.bytes, numeric: true },
+      ],
+    })}
   </section>`;
 }
 
 /** The residency validation form, and the report of the run the form just made. */
-export function residencyView(input: ResidencyViewInput) {
+export function residencyView(input: ResidencyViewInput): Html {
   return html`${form(input)}${input.report ? report(input.report) : ""}`;
 }

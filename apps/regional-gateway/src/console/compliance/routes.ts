@@ -1,40 +1,43 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
 import { formErrors } from "../layout/api-errors.ts";
+import { redirectWithFlash } from "../layout/flash.ts";
+import { formError } from "../layout/forms.ts";
 import { page } from "../layout/page.ts";
+import { paging } from "../layout/table.ts";
 import { consoleApi } from "../session/api-client.ts";
 import { csrfField } from "../session/csrf.ts";
 import type { ConsoleEnv } from "../session/env.ts";
 import { alertsView, type AlertItem, type AlertsViewInput } from "./alerts-view.ts";
 import { complianceCheckRoutes } from "./checks.ts";
-import { canAct, type Ctx, flashRedirect, formFields, query, queryValues, refusalPage } from "./kit.ts";
+import { canAct, type Ctx, formFields, query, queryValues, refusalPage } from "./kit.ts";
 import { complianceTabs } from "./tabs.ts";
 
-const FILTERS = ["customer_id", "severity", "cursor"] as const;
+const FILTERS = ["customer_id", "severity"] as const;
 
 async function alertsPage(c: Ctx, error?: AlertsViewInput["error"]): Promise<Response> {
-  const f = queryValues(c, FILTERS);
-  const filters = { customer_id: f.customer_id, severity: f.severity };
-  const res = await consoleApi(c).get<{ items: AlertItem[]; next_cursor: string | null }>(`/api/compliance/alerts${query({ ...filters, cursor: f.cursor, limit: "25" })}`);
-  const tabs = complianceTabs("alerts", canAct(c));
-  if (res.status === 400) {
-    // A filter the API refused: shown above an empty list so the user can fix it.
-    const errs = formErrors(res.body, ["customer_id", "severity", "cursor"]);
-    const msg = Object.entries(errs.fields).map(([k, v]) => `${k}: ${v}`).concat(errs.general ?? []).join("; ");
-    return page(c, { title: "Compliance", active: "compliance", status: 400, body: html`${tabs}<p class="field-error" role="alert">${msg}</p>${alertsView(viewInput(c, filters, [], null, error))}` });
-  }
-  if (res.status !== 200) return refusalPage(c, res);
-  const next = res.body.next_cursor ? `/console/compliance${query({ ...filters, cursor: res.body.next_cursor })}` : null;
+  const filters = queryValues(c, FILTERS);
+  const res = await consoleApi(c).get<{ items: AlertItem[]; next_cursor: string | null }>(`/api/compliance/alerts${query({ ...filters, cursor: c.req.query("cursor"), limit: "25" })}`);
+  if (res.status !== 200 && res.status !== 400) return refusalPage(c, res);
+  const ok = res.status === 200;
+  // A filter the API refused is shown next to it, above an empty list.
+  const e = ok ? undefined : formErrors(res.body, [...FILTERS]);
+  const view = alertsView({
+    items: ok ? res.body.items : [],
+    filters,
+    filterErrors: e?.fields ?? {},
+    paging: ok ? paging(c.req.url, res.body.next_cursor) : {},
+    canResolve: canAct(c),
+    scoped: c.var.session.customerId !== null,
+    csrf: csrfField(c),
+    error,
+  });
   return page(c, {
     title: "Compliance",
     active: "compliance",
-    status: error ? 400 : 200,
-    body: html`${tabs}${alertsView(viewInput(c, filters, res.body.items, next, error))}`,
+    status: ok && !error ? 200 : 400,
+    body: html`${complianceTabs("alerts", canAct(c))}${formError(e?.general)}${view}`,
   });
-}
-
-function viewInput(c: Ctx, filters: AlertsViewInput["filters"], items: AlertItem[], nextHref: string | null, error?: AlertsViewInput["error"]): AlertsViewInput {
-  return { items, filters, nextHref, canResolve: canAct(c), scoped: c.var.session.customerId !== null, csrf: csrfField(c), error };
 }
 
 /** The compliance section: open alerts (resolved with a note) and the checks in checks.ts. */
@@ -45,14 +48,14 @@ export function complianceConsoleRoutes(): Hono<ConsoleEnv> {
 
   r.post("/alerts/:id/resolve", async (c) => {
     const id = c.req.param("id");
-    const form = await formFields(c);
-    const note = form.resolution_note ?? "";
+    const note = (await formFields(c)).resolution_note ?? "";
     const res = await consoleApi(c).post(`/api/compliance/events/${encodeURIComponent(id)}/resolve`, { resolution_note: note });
-    if (res.status === 200) return flashRedirect(c, "/console/compliance", "ok", "Alert resolved.");
-    if (res.status === 409) return flashRedirect(c, "/console/compliance", "error", "That alert was already resolved.");
+    if (res.status === 200) return redirectWithFlash(c, "/console/compliance", "Alert resolved.");
+    if (res.status === 409) return redirectWithFlash(c, "/console/compliance", "That alert was already resolved.", "error");
     if (res.status === 400) {
-      const errs = formErrors(res.body, ["resolution_note"]);
-      return alertsPage(c, { eventId: id, note, message: errs.fields.resolution_note ?? errs.general ?? "The note was not accepted." });
+      const e = formErrors(res.body, ["resolution_note"]);
+      if (e.fields.resolution_note) return alertsPage(c, { eventId: id, note, message: e.fields.resolution_note });
+      return redirectWithFlash(c, "/console/compliance", e.general ?? "The alert could not be resolved.", "error");
     }
     return refusalPage(c, res);
   });

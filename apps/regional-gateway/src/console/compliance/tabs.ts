@@ -1,4 +1,4 @@
-import { html } from "hono/html";
+import { subnav } from "./bits.ts";
 
 export type ComplianceTab = "alerts" | "residency" | "jurisdiction" | "integrity";
 
@@ -12,7 +12,5 @@ const TABS: { key: ComplianceTab; label: string; href: string; acting?: true }[]
 
 /** The compliance section's own navigation; a tab the role cannot use is not shown. */
 export function complianceTabs(active: ComplianceTab, canAct: boolean) {
-  return html`<nav class="tabs" aria-label="Compliance"><ul>${TABS.filter((t) => canAct || !t.acting).map(
-    (t) => html`<li><a href="${t.href}"${t.key === active ? html` aria-current="page"` : ""}>${t.label}</a></li>`,
-  )}</ul></nav>`;
+  return subnav("Compliance", TABS.filter((t) => canAct || !t.acting).map((t) => ({ href: t.href, label: t.label, current: t.key === active })));
 }

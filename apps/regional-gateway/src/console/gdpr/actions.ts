@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import { formErrors } from "../layout/api-errors.ts";
+import { redirectWithFlash } from "../layout/flash.ts";
 import { consoleApi, type ApiResult } from "../session/api-client.ts";
 import type { ConsoleEnv } from "../session/env.ts";
-import { apiMessage, type Ctx, flashRedirect, formFields, refusalPage } from "../compliance/kit.ts";
+import { apiMessage, type Ctx, formFields, refusalPage } from "../compliance/kit.ts";
 import { detailPage } from "./detail-page.ts";
 import type { DsrItem } from "./list-view.ts";
 
@@ -10,8 +11,8 @@ const here = (id: string) => `/console/gdpr/${encodeURIComponent(id)}`;
 
 /** Execute and lift end on the request's page: done (flash), or why not (flash), PRG either way. */
 function afterAction(c: Ctx, id: string, res: ApiResult<DsrItem>, done: (r: DsrItem) => string): Promise<Response> {
-  if (res.status === 200) return flashRedirect(c, here(id), "ok", done(res.body));
-  if (res.status === 400 || res.status === 409) return flashRedirect(c, here(id), "error", apiMessage(res));
+  if (res.status === 200) return redirectWithFlash(c, here(id), done(res.body));
+  if (res.status === 400 || res.status === 409) return redirectWithFlash(c, here(id), apiMessage(res), "error");
   return refusalPage(c, res);
 }
 
@@ -45,7 +46,7 @@ export function gdprActionRoutes(): Hono<ConsoleEnv> {
     if (f.status) body.status = f.status;
     if (f.notes) body.notes = f.notes;
     const res = await consoleApi(c).patch<DsrItem>(`/api/gdpr/requests/${encodeURIComponent(id)}`, body);
-    if (res.status === 200) return flashRedirect(c, here(id), "ok", "Saved.");
+    if (res.status === 200) return redirectWithFlash(c, here(id), "Saved.");
     if (res.status === 400 || res.status === 409) {
       const e = formErrors(res.body, ["status", "notes"]);
       const errors = { ...e.fields, ...(e.general ? { "": e.general } : {}) };
@@ -69,7 +70,7 @@ export function gdprActionRoutes(): Hono<ConsoleEnv> {
       });
     }
     const refused: ApiResult = { status: res.status, headers: res.headers, body: await res.json().catch(() => undefined) };
-    if (res.status === 400 || res.status === 409) return flashRedirect(c, here(id), "error", apiMessage(refused));
+    if (res.status === 400 || res.status === 409) return redirectWithFlash(c, here(id), apiMessage(refused), "error");
     return refusalPage(c, refused);
   });
 

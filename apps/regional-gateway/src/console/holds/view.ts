@@ -1,5 +1,8 @@
 import { html } from "hono/html";
-import type { HtmlEscapedString } from "hono/utils/html";
+import { formError, submit, input as textInput } from "../layout/forms.ts";
+import type { Html } from "../layout/page.ts";
+import { table, type TableOptions } from "../layout/table.ts";
+import { badge, day } from "../compliance/bits.ts";
 
 export interface HoldItem {
   object_id: string;
@@ -16,87 +19,87 @@ export interface HoldItem {
   retention_until: string | null;
 }
 
-type Csrf = HtmlEscapedString | Promise<HtmlEscapedString>;
-
 export interface HoldsViewInput {
   items: HoldItem[];
-  filters: { customer_id?: string; bucket?: string };
-  nextHref: string | null;
+  filters: { customer_id: string; bucket: string };
+  /** A filter the API refused (e.g. a bucket without a customer), by field. */
+  filterErrors: Record<string, string>;
+  paging: Pick<TableOptions<unknown>, "next" | "first">;
   canAct: boolean;
   scopedCustomer: string | null;
-  csrf: Csrf;
-  /** The place form as sent, with its errors by field, after a refusal. */
+  csrf: Html;
+  /** The place form as sent, with its errors by field ("" for the rest), after a refusal. */
   place?: { values: Record<string, string>; errors: Record<string, string> };
   /** A refused lift, shown next to that object's reason field. */
   lift?: { objectId: string; reason: string; message: string };
-  /** A filter the API refused (e.g. a bucket without a customer). */
-  filterError?: string;
 }
 
 function placeForm(input: HoldsViewInput) {
   const v = input.place?.values ?? {};
-  const errs = input.place?.errors ?? {};
-  const field = (name: string, label: string, extra = "") => html`<label for="hp-${name}">${label}</label>
-    <input id="hp-${name}" name="${name}" value="${v[name] ?? ""}" required${extra}${errs[name] ? html` aria-invalid="true" aria-describedby="hp-${name}-error"` : ""}>
-    ${errs[name] ? html`<p class="field-error" id="hp-${name}-error">${errs[name]}</p>` : ""}`;
-  return html`<section aria-labelledby="hold-new-h"><h2 id="hold-new-h">Place a legal hold</h2>
-    <form method="post" action="/console/holds/place" class="stack-form">
+  const e = input.place?.errors ?? {};
+  const field = (name: string, label: string, hint?: string) =>
+    textInput({ name, id: `hold-${name}`, label, value: v[name], required: true, hint, error: e[name] });
+  return html`<section aria-labelledby="hold-new-h" class="card"><h2 id="hold-new-h">Place a legal hold</h2>
+    <form method="post" action="/console/holds/place">
       ${input.csrf}
       ${input.scopedCustomer
         ? html`<input type="hidden" name="customer_id" value="${input.scopedCustomer}"><p>Customer: <strong>${input.scopedCustomer}</strong></p>`
         : field("customer_id", "Customer")}
       ${field("bucket", "Bucket")}
-      ${field("key", "Object key (its current version is held)")}
-      ${field("reason", "Reason (e.g. the case number)", ' maxlength="500"')}
-      ${errs[""] ? html`<p class="field-error" role="alert">${errs[""]}</p>` : ""}
-      <button type="submit">Place hold</button>
+      ${field("key", "Object key", "The key's current version is held: it cannot be deleted or overwritten away until the hold is lifted.")}
+      ${field("reason", "Reason", "For example the case or matter number; kept with the hold and in the audit log.")}
+      ${formError(e[""])}
+      ${submit("Place hold")}
     </form></section>`;
 }
 
 function liftForm(h: HoldItem, input: HoldsViewInput) {
   const err = input.lift?.objectId === h.object_id ? input.lift : undefined;
-  const id = `lift-${h.object_id}`;
-  return html`<form method="post" action="/console/holds/lift" class="inline-form">
+  return html`<form method="post" action="/console/holds/lift">
     ${input.csrf}
     <input type="hidden" name="customer_id" value="${h.customer_id}">
     <input type="hidden" name="bucket" value="${h.bucket}">
     <input type="hidden" name="key" value="${h.key}">
     <input type="hidden" name="object_id" value="${h.object_id}">
-    <label for="${id}">Reason for lifting</label>
-    <input id="${id}" name="reason" value="${err?.reason ?? ""}" required maxlength="500"${err ? html` aria-invalid="true" aria-describedby="${id}-error"` : ""}>
-    ${err ? html`<p class="field-error" id="${id}-error">${err.message}</p>` : ""}
-    <button type="submit">Lift hold</button>
+    ${textInput({ name: "reason", id: `lift-${h.object_id}`, label: `Reason for lifting the hold on ${h.key}`, value: err?.reason, required: true, error: err?.message })}
+    ${submit("Lift hold", { kind: "plain" })}
   </form>`;
 }
 
-function row(h: HoldItem, input: HoldsViewInput) {
-  return html`<tr data-object-key="${h.key}">
-    <td>${h.customer_id}</td>
-    <td><code>${h.bucket}/${h.key}</code><br><span class="muted">version ${h.version_id}</span></td>
-    <td>${h.legal_hold ? html`<span class="badge badge-warn">held</span> ${h.reason}<br><span class="muted">by ${h.set_by ?? "?"}${h.set_at ? html`, <time datetime="${h.set_at}">${h.set_at.slice(0, 10)}</time>` : ""}</span>` : html`<span class="muted">no hold</span>`}</td>
-    <td>${h.retention_until ? html`${h.retention_mode} until <time datetime="${h.retention_until}">${h.retention_until.slice(0, 10)}</time>` : html`<span class="muted">none</span>`}</td>
-    ${input.canAct ? html`<td>${h.legal_hold ? liftForm(h, input) : ""}</td>` : ""}
-  </tr>`;
-}
+const holdCell = (h: HoldItem) =>
+  h.legal_hold
+    ? html`${badge("held", "warn")} ${h.reason}<br><span class="muted">by ${h.set_by ?? "unknown"}${h.set_at ? html`, ${day(h.set_at)}` : ""}</span>`
+    : html`<span class="muted">no hold</span>`;
+
+const retentionCell = (h: HoldItem) =>
+  h.retention_until ? html`${badge(h.retention_mode ?? "retained", "neutral")} until ${day(h.retention_until)}` : html`<span class="muted">none</span>`;
 
 /** Objects under a legal hold or unexpired retention; officers place and lift holds here. */
-export function holdsView(input: HoldsViewInput) {
+export function holdsView(input: HoldsViewInput): Html {
   const f = input.filters;
+  const e = input.filterErrors;
+  const filtered = Boolean(f.customer_id || f.bucket);
   return html`${input.canAct ? placeForm(input) : ""}
-  <section aria-labelledby="hold-list-h"><h2 id="hold-list-h">Held and retained objects</h2>
-    <form method="get" action="/console/holds" class="filters">
-      ${input.scopedCustomer ? "" : html`<label>Customer <input name="customer_id" value="${f.customer_id ?? ""}" placeholder="all customers"></label>`}
-      <label>Bucket <input name="bucket" value="${f.bucket ?? ""}" placeholder="all buckets"></label>
-      <button type="submit">Filter</button>
-    </form>
-    ${input.filterError ? html`<p class="field-error" role="alert">${input.filterError}</p>` : ""}
-    ${input.items.length === 0
-      ? html`<p class="empty">${f.customer_id || f.bucket ? "Nothing held or retained matches these filters. Clear them to see every held object." : `No object is under a legal hold or retention.${input.canAct ? " Place a hold with the form above." : ""}`}</p>`
-      : html`<div class="table-wrap"><table>
-        <caption>Held and retained object versions</caption>
-        <thead><tr><th scope="col">Customer</th><th scope="col">Object</th><th scope="col">Legal hold</th><th scope="col">Retention</th>${input.canAct ? html`<th scope="col">Lift</th>` : ""}</tr></thead>
-        <tbody>${input.items.map((h) => row(h, input))}</tbody>
-      </table></div>`}
-    ${input.nextHref ? html`<nav class="pager" aria-label="Hold pages"><a href="${input.nextHref}">Next page</a></nav>` : ""}
-  </section>`;
+  <h2>Held and retained objects</h2>
+  <form method="get" action="/console/holds" class="filters">
+    ${input.scopedCustomer ? "" : textInput({ name: "customer_id", label: "Customer", value: f.customer_id, placeholder: "all customers", error: e.customer_id })}
+    ${textInput({ name: "bucket", label: "Bucket", value: f.bucket, placeholder: "all buckets", error: e.bucket })}
+    <div class="field">${submit("Filter", { kind: "plain" })}</div>
+  </form>
+  ${formError(e[""])}
+  ${table<HoldItem>({
+    caption: "Object versions under a legal hold or retention",
+    rows: input.items,
+    empty: filtered
+      ? "Nothing held or retained matches these filters. Clear them to see every held object."
+      : `No object is under a legal hold or retention.${input.canAct ? " Place a hold with the form above." : ""}`,
+    ...input.paging,
+    columns: [
+      { label: "Customer", cell: (h) => h.customer_id },
+      { label: "Object", cell: (h) => html`<code>${h.bucket}/${h.key}</code><br><span class="muted">version ${h.version_id}</span>` },
+      { label: "Legal hold", cell: holdCell },
+      { label: "Retention", cell: retentionCell },
+      ...(input.canAct ? [{ label: "Lift", cell: (h: HoldItem) => (h.legal_hold ? liftForm(h, input) : "") }] : []),
+    ],
+  })}`;
 }
