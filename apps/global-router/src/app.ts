@@ -15,6 +15,7 @@ import { metricsRoutes } from "./routes/metrics.ts";
 import { opsDashboardRoutes } from "./routes/ops-dashboard.ts";
 import { providerRoutes } from "./routes/providers.ts";
 import { regionRoutes } from "./routes/regions.ts";
+import { consolePickerRoutes } from "./routes/console-picker.ts";
 import { routingRoutes } from "./routes/routing.ts";
 import { internalAccessKeyRoutes } from "./routes/internal-access-keys.ts";
 import { internalPublicBucketRoutes } from "./routes/internal-public-buckets.ts";
@@ -64,6 +65,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", metricsRoutes(deps));
   app.route("/", opsDashboardRoutes(deps));
   app.route("/", regionRoutes(deps));
+  app.route("/", consolePickerRoutes(deps));
   app.route("/", providerRoutes(deps));
   app.route("/", routingRoutes(deps));
   app.route("/", internalAccessKeyRoutes(deps));

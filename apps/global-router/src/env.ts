@@ -19,7 +19,7 @@ export function nodeBindings(env: unknown): HttpBindings | undefined {
 }
 
 /** First path segments that are the router's own; everything else is S3 (at /s3/... or path-style at the root). */
-export const MANAGEMENT_PREFIXES = ["/health", "/metrics", "/ops", "/routing", "/regions", "/providers", "/internal"] as const;
+export const MANAGEMENT_PREFIXES = ["/health", "/metrics", "/ops", "/routing", "/regions", "/providers", "/internal", "/console"] as const;
 
 export const isManagementPath = (path: string): boolean => MANAGEMENT_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
 

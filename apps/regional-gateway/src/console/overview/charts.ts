@@ -10,11 +10,12 @@ export interface Bar {
   text?: string;
 }
 
-const WIDTH = 640;
-const LABEL_W = 190;
-const VALUE_W = 90;
-const ROW = 30;
-const BAR_H = 18;
+// In viewBox units: a chart card is 320-400 px wide, so these read at about the body text size.
+const WIDTH = 420;
+const LABEL_W = 175;
+const VALUE_W = 70;
+const ROW = 26;
+const BAR_H = 17;
 
 /**
  * A horizontal bar chart as server-rendered SVG (no script, nothing inline the CSP forbids:
@@ -33,7 +34,7 @@ export function barChart(opts: { id: string; title: string; bars: readonly Bar[]
     const w = max === 0 ? 0 : Math.max(b.value > 0 ? 2 : 0, (b.value / max) * span);
     const badW = max === 0 || !b.bad ? 0 : Math.max(2, (Math.min(b.bad, b.value) / max) * span);
     return html`<g>
-<text x="${String(LABEL_W - 8)}" y="${String(y + BAR_H - 4)}" text-anchor="end">${b.label}</text>
+<text x="${String(LABEL_W - 8)}" y="${String(y + BAR_H - 4)}" text-anchor="end">${short(b.label)}</text>
 <rect class="bar" x="${String(LABEL_W)}" y="${String(y)}" width="${w.toFixed(1)}" height="${String(BAR_H)}" rx="2"></rect>
 ${badW > 0 ? html`<rect class="bar-bad" x="${String(LABEL_W)}" y="${String(y)}" width="${badW.toFixed(1)}" height="${String(BAR_H)}" rx="2"></rect>` : ""}
 <text x="${(LABEL_W + w + 6).toFixed(1)}" y="${String(y + BAR_H - 4)}">${b.text ?? String(b.value)}</text>
@@ -50,6 +51,9 @@ ${rows}
   )}</tbody></table></details>
 </figure>`;
 }
+
+/** A label that fits its column; the full text is in the table under the chart. */
+const short = (label: string) => (label.length > 22 ? `${label.slice(0, 21)}…` : label);
 
 /** Milliseconds, rounded for reading. */
 export const ms = (v: number | null): string => (v === null ? "—" : v < 10 ? `${v.toFixed(1)} ms` : `${Math.round(v)} ms`);

@@ -15,7 +15,7 @@ function workCard(href: string, label: string, c: Count, note?: string): Html {
 }
 
 export function healthSection(d: OverviewData): Html {
-  const where = [d.health.storageType, d.health.storageCountry].filter(Boolean).join(", ");
+  const where = d.health.storageType ? `${d.health.storageType} storage${d.health.storageCountry ? ` in ${d.health.storageCountry}` : ""}` : "";
   return html`<section aria-labelledby="health-h"><h2 id="health-h">Region health</h2><div class="cards">
 ${status(d.health.database, "Database")}
 ${status(d.health.storage, "Storage", where || undefined)}
