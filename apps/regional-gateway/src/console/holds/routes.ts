@@ -37,6 +37,9 @@ function holdBody(f: Record<string, string>) {
   return body;
 }
 
+/** After a change, the list narrowed to the object's bucket, so the change is in view. */
+const listOf = (h: HoldItem) => `/console/holds${query({ customer_id: h.customer_id, bucket: h.bucket })}`;
+
 /** The API's 404s name the customer, the bucket or the object that is not there. */
 const missingField = (message: string, scoped: boolean) => (/no object|no longer exists/.test(message) ? "key" : /bucket/.test(message) ? "bucket" : scoped ? "" : "customer_id");
 
@@ -49,7 +52,7 @@ export function holdConsoleRoutes(): Hono<ConsoleEnv> {
   r.post("/place", async (c) => {
     const f = await formFields(c);
     const res = await consoleApi(c).put<HoldItem>("/api/holds", holdBody(f));
-    if (res.status === 200) return redirectWithFlash(c, "/console/holds", `Legal hold placed on ${res.body.bucket}/${res.body.key}.`);
+    if (res.status === 200) return redirectWithFlash(c, listOf(res.body), `Legal hold placed on ${res.body.bucket}/${res.body.key}.`);
     if (res.status !== 400 && res.status !== 404) return refusalPage(c, res);
     const e = formErrors(res.body, HOLD_FIELDS);
     const errors: Record<string, string> = { ...e.fields };
@@ -60,7 +63,7 @@ export function holdConsoleRoutes(): Hono<ConsoleEnv> {
   r.post("/lift", async (c) => {
     const f = await formFields(c);
     const res = await consoleApi(c).del<HoldItem>("/api/holds", holdBody(f));
-    if (res.status === 200) return redirectWithFlash(c, "/console/holds", `Legal hold lifted from ${res.body.bucket}/${res.body.key}.`);
+    if (res.status === 200) return redirectWithFlash(c, listOf(res.body), `Legal hold lifted from ${res.body.bucket}/${res.body.key}.`);
     if (res.status === 409 || res.status === 404) return redirectWithFlash(c, "/console/holds", apiMessage(res), "error");
     if (res.status !== 400) return refusalPage(c, res);
     const e = formErrors(res.body, HOLD_FIELDS);
