@@ -62,13 +62,13 @@ export function createdPanel(key: AccessKeyItem & { secret_access_key: string },
 
 export function keyActions(base: string, key: AccessKeyItem, csrf: unknown) {
   const disabling = key.status === "active";
-  return html`<form method="post" action="${base}/${key.access_key_id}/status" class="inline">${csrf}
+  return html`<div class="row-actions"><form method="post" action="${base}/${key.access_key_id}/status" class="inline">${csrf}
       <input type="hidden" name="status" value="${disabling ? "disabled" : "active"}">
       ${disabling
         ? submit("Disable", { kind: "plain", confirm: `Disable ${key.access_key_id}? Requests signed with it are refused until it is enabled again.` })
         : submit("Enable", { kind: "plain" })}
     </form>
-    <a class="btn btn-danger" href="${base}/${key.access_key_id}/delete">Delete…</a>`;
+    <a class="btn btn-danger" href="${base}/${key.access_key_id}/delete">Delete…</a></div>`;
 }
 
 export function deleteConfirm(base: string, akid: string, csrf: unknown) {

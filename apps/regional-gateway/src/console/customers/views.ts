@@ -15,7 +15,7 @@ const RESIDENCY_MEANING: Record<string, string> = {
   flexible: "bytes may be stored anywhere the rules allow",
 };
 
-/** Bytes for people: exact count with a binary-unit reading. */
+/** Bytes for people, in binary units (the exact count is shown beside it). */
 export function humanBytes(n: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
   let v = n;
@@ -24,7 +24,7 @@ export function humanBytes(n: number): string {
     v /= 1024;
     u++;
   }
-  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]} (${n} bytes)`;
+  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
 /** The customers an unscoped token may open: the API lists none, so a known id opens one. */
@@ -64,12 +64,12 @@ export function profile(info: CustomerInfo) {
         <dt>Registered</dt><dd><time datetime="${info.created_at}">${info.created_at.slice(0, 10)}</time></dd>
       </dl>
     </section>
-    <section class="card" aria-labelledby="usage-title">
+    <section aria-labelledby="usage-title">
       <h2 id="usage-title">Usage</h2>
-      <dl class="facts">
-        <dt>Buckets</dt><dd data-testid="usage-buckets">${info.usage.buckets}</dd>
-        <dt>Objects</dt><dd data-testid="usage-objects">${info.usage.objects}</dd>
-        <dt>Stored</dt><dd data-testid="usage-bytes">${humanBytes(info.usage.bytes)}</dd>
-      </dl>
+      <div class="cards">
+        <div class="card"><span class="stat" data-testid="usage-buckets">${info.usage.buckets}</span><span class="stat-label">buckets</span></div>
+        <div class="card"><span class="stat" data-testid="usage-objects">${info.usage.objects}</span><span class="stat-label">objects</span></div>
+        <div class="card"><span class="stat" data-testid="usage-bytes">${humanBytes(info.usage.bytes)}</span><span class="stat-label">stored (${info.usage.bytes} bytes)</span></div>
+      </div>
     </section>`;
 }
