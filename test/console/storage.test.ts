@@ -2,7 +2,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, adminAuth, mintToken } from "../../apps/regional-gateway/test/harness.ts";
-import { type ConsoleBrowser, launchConsoleBrowser, screenshot } from "../support/console-browser.ts";
+import { type ConsoleBrowser, launchConsoleBrowser, PHONE, screenshot } from "../support/console-browser.ts";
 import { onboard, startStack, type TestStack } from "../support/stack.ts";
 
 // The customer's bucket is a real S3-compatible server: the DE-FRA gateway of the same stack,
@@ -142,6 +142,13 @@ describe("storage settings in the browser", () => {
     await tab.getByText("Customer storage is disabled: new objects go to hosted storage").waitFor();
     expect(await text("effective-target")).toMatch(/^this region's hosted storage/);
     expect(await tab.getByRole("button", { name: "Disable customer storage" }).count()).toBe(0);
+  });
+
+  it("fits a phone-width screen", async () => {
+    const phone = await browser.newPage(PHONE);
+    await phone.goto(storageUrl());
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await phone.close();
   });
 
   it("a region-wide officer sees the configuration but no forms", async () => {

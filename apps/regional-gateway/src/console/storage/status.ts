@@ -54,11 +54,11 @@ export function probeResult(probe: ProbeView) {
   return html`<section class="card" aria-labelledby="probe-title">
     <h2 id="probe-title">Probe result: ${probe.ok ? "passed" : "failed"}</h2>
     ${probe.ok ? html`<p class="flash flash-ok" role="status">Every check passed: the gateway can store this customer's objects in the bucket.</p>` : failureHint(probe.error_class ?? "unknown")}
-    <table>
+    <div class="table-wrap"><table>
       <caption>Checks, in the order the probe runs them</caption>
       <thead><tr><th scope="col">Check</th><th scope="col">Result</th><th scope="col">Detail</th></tr></thead>
       <tbody>${probe.checks.map((c) => html`<tr><td><code>${c.name}</code></td><td>${c.ok ? "ok" : "failed"}</td><td>${c.detail}</td></tr>`)}</tbody>
-    </table>
+    </table></div>
   </section>`;
 }
 
@@ -104,9 +104,9 @@ export function statusPanel(view: StorageView | null, withHint = true) {
     </dl>
     ${withHint && view.status === "unhealthy" && view.last_error_class ? failureHint(view.last_error_class) : ""}
     ${view.objects_by_target.length > 0
-      ? html`<table><caption>Objects by storage target (existing objects stay where they were written)</caption>
+      ? html`<div class="table-wrap"><table><caption>Objects by storage target (existing objects stay where they were written)</caption>
         <thead><tr><th scope="col">Target</th><th scope="col">Objects</th><th scope="col">Bytes</th></tr></thead>
-        <tbody>${view.objects_by_target.map((u) => html`<tr><td><code>${u.target_id}</code></td><td>${u.objects}</td><td>${u.bytes}</td></tr>`)}</tbody></table>`
+        <tbody>${view.objects_by_target.map((u) => html`<tr><td><code>${u.target_id}</code></td><td>${u.objects}</td><td>${u.bytes}</td></tr>`)}</tbody></table></div>`
       : ""}
   </section>`;
 }
