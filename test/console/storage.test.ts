@@ -147,7 +147,7 @@ describe("storage settings in the browser", () => {
   it("fits a phone-width screen", async () => {
     const phone = await browser.newPage(PHONE);
     await phone.goto(storageUrl());
-    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    expect(await phone.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(PHONE.width);
     await phone.close();
   });
 
