@@ -60,9 +60,10 @@ function filterForm(input: AlertsViewInput) {
 /** Open compliance alerts, newest first, with their remediation deadline; officers resolve them here. */
 export function alertsView(input: AlertsViewInput): Html {
   const filtered = Boolean(input.filters.customer_id || input.filters.severity);
-  return html`${filterForm(input)}
+  return html`<h2>Open alerts</h2>
+  ${filterForm(input)}
   ${table<AlertItem>({
-    caption: "Open alerts, newest first",
+    caption: "Open alerts, newest first (the overdue are past their remediation deadline)",
     rows: input.items,
     empty: filtered
       ? "No open alerts match these filters. Clear the filters to see every open alert."

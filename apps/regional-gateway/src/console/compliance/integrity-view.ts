@@ -51,7 +51,8 @@ function report(r: IntegrityReport) {
 export function integrityView(input: IntegrityViewInput): Html {
   const v = input.values;
   const e = input.errors;
-  return html`<form method="post" action="/console/compliance/integrity" class="card">
+  return html`<h2>What to verify</h2>
+  <form method="post" action="/console/compliance/integrity" class="card">
     ${input.csrf}
     <p>Streams the stored bytes through SHA-256 and compares them with the hash recorded at upload.</p>
     ${input.scopedCustomer

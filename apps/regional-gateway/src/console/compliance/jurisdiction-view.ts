@@ -63,7 +63,8 @@ function report(input: JurisdictionViewInput, r: JurisdictionReport) {
 export function jurisdictionView(input: JurisdictionViewInput): Html {
   const v = input.values;
   const e = input.errors;
-  return html`<form method="get" action="/console/compliance/jurisdiction" class="filters">
+  return html`<h2>Period</h2>
+  <form method="get" action="/console/compliance/jurisdiction" class="filters">
     ${input.scoped ? "" : textInput({ name: "customer_id", label: "Customer", value: v.customer_id, placeholder: "all customers", error: e.customer_id })}
     ${textInput({ name: "from", type: "date", label: "From (UTC day)", value: v.from, error: e.from })}
     ${textInput({ name: "to", type: "date", label: "To (UTC day, inclusive)", value: v.to, error: e.to })}

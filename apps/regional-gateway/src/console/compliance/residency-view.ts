@@ -29,7 +29,8 @@ export interface ResidencyViewInput {
 }
 
 function form(input: ResidencyViewInput) {
-  return html`<form method="post" action="/console/compliance/residency" class="card">
+  return html`<h2>Run a validation</h2>
+  <form method="post" action="/console/compliance/residency" class="card">
     ${input.csrf}
     <p>Checks every stored object against its customer's residency requirement and the storage it is actually on. Each violation marks the object and raises an alert.</p>
     ${input.scoped ? "" : textInput({ name: "customer_id", label: "Customer", value: input.customerId, hint: "Leave empty to check every customer in the region.", error: input.errors.customer_id })}
