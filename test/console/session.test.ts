@@ -59,6 +59,8 @@ describe("sign-in", () => {
     expect(describedBy).toContain(await error.getAttribute("id"));
     expect(await error.textContent()).toContain("unknown or revoked");
     expect(await browser.sessionCookie(base)).toBeUndefined();
+    const [row] = await sql`select result, status_code, principal, compliance_info from operations_log where operation_type = 'ConsoleSignIn' order by id desc limit 1`;
+    expect(row).toMatchObject({ result: "denied", status_code: 401, principal: null, compliance_info: {} });
     await tab.close();
   });
 
@@ -146,7 +148,25 @@ describe("session end", () => {
     expect(replay.status).toBe(303);
     expect(replay.headers.get("location")).toMatch(/^\/console\/signin/);
     expect(await sql`select 1 from console_sessions where session_hash = ${hash(old)}`).toHaveLength(0);
+    const rows = await sql`select operation_type, principal from operations_log where operation_type in ('ConsoleSignIn', 'ConsoleSignOut') order by id desc limit 2`;
+    expect(rows.map((r) => [r.operation_type, r.principal])).toEqual([
+      ["ConsoleSignOut", "token:bootstrap-admin(admin)"],
+      ["ConsoleSignIn", "token:bootstrap-admin(admin)"],
+    ]);
     await tab.close();
+  });
+
+  it("signing in again in the same browser replaces the session: the earlier id is dead", async () => {
+    const first = await browser.signIn(base, auditorToken);
+    const earlier = await cookieValue();
+    const second = await browser.signIn(base, ADMIN_TOKEN);
+    const later = await cookieValue();
+    expect(later).not.toBe(earlier);
+    expect(await sql`select 1 from console_sessions where session_hash = ${hash(earlier)}`).toHaveLength(0);
+    expect((await fetch(`${base}/console`, { redirect: "manual", headers: { cookie: `s3gw_console=${earlier}` } })).status).toBe(303);
+    await signOut(second);
+    await first.close();
+    await second.close();
   });
 
   it("revoking the token ends its session at the next request", async () => {
@@ -164,6 +184,17 @@ describe("session end", () => {
     expect(await tab.getByRole("status").textContent()).toContain("revoked");
     expect(await sql`select 1 from console_sessions where session_hash = ${hash(cookie)}`).toHaveLength(0);
     await tab.close();
+  });
+});
+
+describe("the /console path", () => {
+  it("is the console's, not a bucket's: the name is reserved and a path-style request there is no S3", async () => {
+    const put = await fetch(`${base}/s3/console`, { method: "PUT", headers: { "x-customer-id": "acme-corp" } });
+    expect(put.status).toBe(400);
+    expect(await put.text()).toContain("bucket name console is reserved");
+    const root = await fetch(`${base}/console/some-key`, { redirect: "manual", headers: { "x-customer-id": "acme-corp" } });
+    expect(root.status).toBe(303);
+    expect(root.headers.get("location")).toBe("/console/signin");
   });
 });
 

@@ -6,10 +6,10 @@ const IPV4_RE = /^\d{1,3}(\.\d{1,3}){3}$/;
 /**
  * First path segments both layers keep for themselves: path-style S3 is served at the root
  * too (`/bucket/key`), so a bucket with one of these names could never be addressed there.
- * Regional gateway: /api /health /metrics /ops /internal /s3; global router adds /routing
- * /regions /providers.
+ * Regional gateway: /api /health /metrics /ops /internal /s3 /console; global router adds
+ * /routing /regions /providers.
  */
-export const RESERVED_BUCKET_NAMES: readonly string[] = ["api", "health", "metrics", "ops", "internal", "s3", "routing", "regions", "providers"];
+export const RESERVED_BUCKET_NAMES: readonly string[] = ["api", "health", "metrics", "ops", "internal", "s3", "console", "routing", "regions", "providers"];
 
 /** S3's general-purpose bucket naming rules, plus the gateway's reserved names. */
 export function bucketNameProblem(name: string): string | undefined {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { describePrincipal } from "@s3gw/core";
 import { Hono, type Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { html } from "hono/html";
@@ -11,7 +12,8 @@ import { clearSessionCookie, setConsoleCookie } from "./cookies.ts";
 import { csrfGuard, requireSession } from "./middleware.ts";
 import { sameOrigin, sameToken } from "./csrf.ts";
 import type { ConsoleEnv } from "./env.ts";
-import { createSession, endSession } from "./store.ts";
+import { auditConsoleEvent } from "./audit.ts";
+import { createSession, endSession, sessionHash } from "./store.ts";
 import { SESSION_COOKIE, SIGNIN_COOKIE } from "./settings.ts";
 
 const ENDED: Record<string, string> = {
@@ -42,14 +44,23 @@ export function sessionRoutes(): Hono<ConsoleEnv> {
     );
     await probe.body?.cancel();
     const principal = probe.status === 200 ? await authenticateToken(c.var.deps.db, c.var.deps.config.adminToken, token) : undefined;
-    if (!principal) return signinPage(c, { error: "This token is unknown or revoked. Check it and try again.", status: 401 });
+    if (!principal) {
+      await auditConsoleEvent(c, { operation: "ConsoleSignIn", status: 401, principal: null, customerId: null, errorCode: "UNAUTHORIZED" });
+      return signinPage(c, { error: "This token is unknown or revoked. Check it and try again.", status: 401 });
+    }
+    // A new sign-in in the same browser replaces its session (a fresh id: no fixation).
+    const previous = getCookie(c, SESSION_COOKIE);
+    if (previous !== undefined) await endSession(c.var.deps, sessionHash(previous));
     const id = await createSession(c.var.deps, principal, token);
+    await auditConsoleEvent(c, { operation: "ConsoleSignIn", status: 200, principal: describePrincipal(principal), customerId: principal.customerId });
     setConsoleCookie(c, SESSION_COOKIE, id);
     return c.redirect("/console", 303);
   });
 
   r.post("/signout", requireSession, csrfGuard, async (c) => {
-    await endSession(c.var.deps, c.var.session.hash);
+    const { session } = c.var;
+    await endSession(c.var.deps, session.hash);
+    await auditConsoleEvent(c, { operation: "ConsoleSignOut", status: 200, principal: describePrincipal({ kind: "token", tokenId: session.tokenId, name: "", role: session.role, customerId: session.customerId }), customerId: session.customerId });
     clearSessionCookie(c);
     return c.redirect("/console/signin?ended=signedout", 303);
   });

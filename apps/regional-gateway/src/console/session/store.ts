@@ -6,7 +6,7 @@ import type { Deps } from "../../env.ts";
 import type { ConsoleSession } from "./env.ts";
 import { sessionLifetimes } from "./settings.ts";
 
-const hashOf = (sessionId: string) => createHash("sha256").update(sessionId).digest("hex");
+export const sessionHash = (sessionId: string) => createHash("sha256").update(sessionId).digest("hex");
 // Bound to the session: a sealed token copied onto another session's row does not open.
 const sealContext = (hash: string) => `console-session:${hash}`;
 
@@ -23,7 +23,7 @@ export async function createSession(deps: Pick<Deps, "db" | "config" | "clock">,
   // Sign-ins are rare; sweeping expired rows here keeps the table small without a worker.
   await deps.db.delete(consoleSessions).where(lt(consoleSessions.expiresAt, now));
   const id = randomBytes(32).toString("base64url");
-  const hash = hashOf(id);
+  const hash = sessionHash(id);
   await deps.db.insert(consoleSessions).values({
     sessionHash: hash,
     sealedToken: keys.seal(token, sealContext(hash)),
@@ -44,7 +44,7 @@ export async function createSession(deps: Pick<Deps, "db" | "config" | "clock">,
  */
 export async function loadSession(deps: Pick<Deps, "db" | "config" | "clock">, sessionId: string): Promise<ConsoleSession | undefined> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(sessionId)) return undefined;
-  const hash = hashOf(sessionId);
+  const hash = sessionHash(sessionId);
   const [row] = await deps.db.select().from(consoleSessions).where(eq(consoleSessions.sessionHash, hash)).limit(1);
   if (!row) return undefined;
   const now = deps.clock.now();
