@@ -25,8 +25,9 @@ afterAll(() => rm(dataDir, { recursive: true, force: true }));
 async function startEmbedded() {
   const stack = spawnNode("scripts/start-stack.ts", { DATA_DIR: dataDir, LOG_LEVEL: "warn", ...ports });
   const exited = once(stack.child, "exit");
-  await waitForHealth(`http://127.0.0.1:${ports.GLOBAL_PORT}`, 90_000);
-  for (const p of [ports.FI_HEL_PORT, ports.DE_FRA_PORT, ports.US_EAST_PORT]) await waitForHealth(`http://127.0.0.1:${p}`, 90_000);
+  // Four embedded databases run every migration on first start; a loaded two-core machine needs the margin.
+  await waitForHealth(`http://127.0.0.1:${ports.GLOBAL_PORT}`, 150_000);
+  for (const p of [ports.FI_HEL_PORT, ports.DE_FRA_PORT, ports.US_EAST_PORT]) await waitForHealth(`http://127.0.0.1:${p}`, 150_000);
   return {
     stop: async () => {
       stack.child.kill("SIGINT");
@@ -84,4 +85,4 @@ it("keeps data across a clean stop and restart of the embedded stack", async () 
   } finally {
     expect((await second.stop()).code).toBe(0);
   }
-});
+}, 400_000);
