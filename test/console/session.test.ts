@@ -65,16 +65,19 @@ describe("sign-in", () => {
   });
 
   it("each role sees its own nav, role and scope", async () => {
-    const expected: Array<[string, string, string[], string]> = [
-      [ADMIN_TOKEN, "Admin", ["Overview", "Customers", "Compliance", "GDPR", "Holds", "Audit"], "all customers"],
-      [officerToken, "Compliance officer", ["Overview", "Customers", "Compliance", "GDPR", "Holds"], "customer acme-corp"],
-      [auditorToken, "Auditor", ["Overview", "Customers", "Compliance", "GDPR", "Holds", "Audit"], "all customers"],
+    // Every role reads every section; a customer-scoped token sees no region-wide traffic.
+    const all = ["Overview", "Customers", "Compliance", "GDPR", "Holds", "Audit"];
+    const expected: Array<[string, string, string[], string, boolean]> = [
+      [ADMIN_TOKEN, "Admin", all, "all customers", true],
+      [officerToken, "Compliance officer", all, "customer acme-corp", false],
+      [auditorToken, "Auditor", all, "all customers", true],
     ];
-    for (const [token, role, nav, scope] of expected) {
+    for (const [token, role, nav, scope, traffic] of expected) {
       const tab = await browser.signIn(base, token);
       expect(await navLabels(tab)).toEqual(nav);
       expect(await tab.locator(".who .role").textContent()).toBe(role);
       expect((await tab.locator(".who .scope").textContent())!.replace(/\s+/g, " ").trim()).toBe(scope);
+      expect(await tab.locator("section[aria-labelledby=traffic-h] svg").count()).toBe(traffic ? 3 : 0);
       await signOut(tab);
       await tab.close();
     }
@@ -229,6 +232,8 @@ describe("CSRF, CSP and escaping", () => {
       const r = await fetch(`${base}${path}`);
       expect(r.headers.get("content-security-policy")).toBe(h["content-security-policy"]);
     }
+    await tab.goto(`${base}/console/`);
+    expect(new URL(tab.url()).pathname).toBe("/console");
     expect((await tab.goto(`${base}/console/no-such-page`))?.status()).toBe(404);
     expect(await tab.locator("h1").textContent()).toBe("Page not found");
     const css = await fetch(`${base}/console/assets/console.css`);

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { trimTrailingSlash } from "hono/trailing-slash";
 import { consoleAssets } from "./assets/routes.ts";
 import { consoleOnError, notFoundPage } from "./layout/errors.ts";
 import { overviewRoutes } from "./overview/routes.ts";
@@ -23,6 +24,8 @@ export function consoleApp(opts: { fetch: AppFetch }): Hono<ConsoleEnv> {
   const assets = consoleAssets();
   const r = new Hono<ConsoleEnv>();
   r.use("*", consoleHeaders(opts.fetch, assets.version));
+  // `/console/` and `/console/gdpr/` are where people type them: redirected, not a 404.
+  r.use("*", trimTrailingSlash());
   r.route("/assets", assets.routes);
   r.route("/", sessionRoutes());
   r.use("*", requireSession, csrfGuard);

@@ -7,9 +7,10 @@ export interface NavItem { key: NavKey; label: string; href: string; roles: read
 const ALL: readonly Role[] = ["admin", "compliance_officer", "auditor"];
 
 /**
- * The console's sections and who may use them, as the API decides (a link the role could only
- * get a 403 from is not shown). The audit log, its verification and its export are for admins
- * and auditors (AUDIT_LOG_ROLES); compliance officers work on alerts, GDPR and holds.
+ * The console's sections and who may use them, as the API decides: a link the role could only
+ * get a 403 from is not shown. Today every role reads every section (READ_ROLES); what differs
+ * is inside them (forms for the roles that may change things, the audit chain and export for
+ * AUDIT_LOG_ROLES), which each section's pages decide.
  */
 export const NAV: readonly NavItem[] = [
   { key: "overview", label: "Overview", href: "/console", roles: ALL },
@@ -17,7 +18,7 @@ export const NAV: readonly NavItem[] = [
   { key: "compliance", label: "Compliance", href: "/console/compliance", roles: ALL },
   { key: "gdpr", label: "GDPR", href: "/console/gdpr", roles: ALL },
   { key: "holds", label: "Holds", href: "/console/holds", roles: ALL },
-  { key: "audit", label: "Audit", href: "/console/audit", roles: ["admin", "auditor"] },
+  { key: "audit", label: "Audit", href: "/console/audit", roles: ALL },
 ];
 
 export const navFor = (role: Role): NavItem[] => NAV.filter((i) => i.roles.includes(role));
