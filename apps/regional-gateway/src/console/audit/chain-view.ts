@@ -39,6 +39,8 @@ export interface ChainViewInput {
   /** Export form values and errors (an id range or a UTC time range; "" for the rest). */
   exportValues: { from_id: string; to_id: string; from: string; to: string };
   exportErrors: Record<string, string>;
+  /** Admins may sign the chain head now (the form token); others see only the signed ones. */
+  signForm: Html | null;
 }
 
 function status(v: VerifyReport) {
@@ -106,6 +108,7 @@ export function chainView(input: ChainViewInput): Html {
       { label: "WORM copy", cell: (c) => `${c.worm.retention_mode} until ${c.worm.retain_until.slice(0, 10)}` },
     ],
   })}
+  ${input.signForm ?? ""}
   <h2>Export</h2>
   ${exportForm(input)}`;
 }

@@ -59,7 +59,7 @@ function filterForm(input: OperationsViewInput) {
     ${textInput({ name: "from", type: "datetime-local", label: "From (UTC)", value: f.from, error: e.from, attrs: html`step="1"` })}
     ${textInput({ name: "to", type: "datetime-local", label: "To (UTC)", value: f.to, error: e.to, attrs: html`step="1"` })}
     ${checkbox({ name: "cross_border_only", label: "Cross-border only", value: "true", checked: f.cross_border_only, error: e.cross_border_only })}
-    <div class="field actions">${submit("Filter", { kind: "plain" })} <a href="/console/audit">Clear filters</a></div>
+    <div class="field"><span class="actions">${submit("Filter", { kind: "plain" })}<a href="/console/audit">Clear filters</a></span></div>
   </form>
   ${formError(e[""])}`;
 }

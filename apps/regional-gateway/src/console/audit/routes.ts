@@ -1,10 +1,14 @@
 import { Hono } from "hono";
+import { html } from "hono/html";
 import { formErrors } from "../layout/api-errors.ts";
 import { page } from "../layout/page.ts";
 import { paging } from "../layout/table.ts";
 import { consoleApi, type ApiResult } from "../session/api-client.ts";
+import { csrfField } from "../session/csrf.ts";
 import type { ConsoleEnv } from "../session/env.ts";
-import { type Ctx, query, queryValues, refusalPage, utcFromLocalInput } from "../compliance/kit.ts";
+import { redirectWithFlash } from "../layout/flash.ts";
+import { submit } from "../layout/forms.ts";
+import { apiMessage, type Ctx, query, queryValues, refusalPage, utcFromLocalInput } from "../compliance/kit.ts";
 import { chainView, type ChainViewInput, type CheckpointItem, type VerifyReport } from "./chain-view.ts";
 import { type OperationFilters, type OperationItem, operationsView } from "./operations-view.ts";
 
@@ -57,6 +61,7 @@ async function chainPage(c: Ctx, exportValues: ChainViewInput["exportValues"], e
     paging: paging(c.req.url, checkpoints.body.next_cursor),
     exportValues,
     exportErrors,
+    signForm: c.var.session.role === "admin" ? html`<form method="post" action="/console/audit/checkpoints">${csrfField(c)}${submit("Sign a checkpoint now", { kind: "plain" })}</form>` : null,
   });
   return page(c, { title: "Audit chain", active: "audit", status: Object.keys(exportErrors).length ? 400 : 200, body });
 }
@@ -68,6 +73,13 @@ export function auditConsoleRoutes(): Hono<ConsoleEnv> {
   r.get("/", operationsPage);
 
   r.get("/chain", (c) => chainPage(c, { from_id: "", to_id: "", from: "", to: "" }));
+
+  r.post("/checkpoints", async (c) => {
+    const res = await consoleApi(c).post<CheckpointItem>("/api/audit/checkpoints");
+    if (res.status === 201) return redirectWithFlash(c, "/console/audit/chain", `Checkpoint ${res.body.id} signed: rows up to ${res.body.last_id}.`);
+    if (res.status === 503 || res.status === 409) return redirectWithFlash(c, "/console/audit/chain", apiMessage(res), "error");
+    return refusalPage(c, res);
+  });
 
   // The API's JSON Lines export streamed through with the session's token, as a download.
   r.get("/export", async (c) => {
