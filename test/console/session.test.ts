@@ -172,6 +172,34 @@ describe("session end", () => {
     await second.close();
   });
 
+  it("a sealed token moved onto another session's row does not open there: that session ends", async () => {
+    const admin = await browser.signIn(base, ADMIN_TOKEN);
+    const adminHash = hash(await cookieValue());
+    const other = await launchConsoleBrowser();
+    try {
+      const auditor = await other.signIn(base, auditorToken);
+      const auditorCookie = (await other.sessionCookie(base))!.value;
+      // An attacker with write access to the table tries to lift the auditor's session to admin.
+      await sql`update console_sessions set sealed_token = (select sealed_token from console_sessions where session_hash = ${adminHash}), role = 'admin' where session_hash = ${hash(auditorCookie)}`;
+      await auditor.goto(`${base}/console`);
+      expect(new URL(auditor.url()).pathname).toBe("/console/signin");
+      expect(await sql`select 1 from console_sessions where session_hash = ${hash(auditorCookie)}`).toHaveLength(0);
+      expect((await admin.reload())?.status()).toBe(200);
+    } finally {
+      await other.close();
+    }
+    await signOut(admin);
+    await admin.close();
+  });
+
+  it("a forged or malformed cookie is no session", async () => {
+    for (const value of ["x".repeat(43), "short", "a".repeat(4000), "%00%ff", ""]) {
+      const res = await fetch(`${base}/console`, { redirect: "manual", headers: { cookie: `s3gw_console=${value}` } });
+      expect(res.status).toBe(303);
+      expect(res.headers.get("location")).toMatch(/^\/console\/signin/);
+    }
+  });
+
   it("revoking the token ends its session at the next request", async () => {
     const created = await fetch(`${base}/api/tokens`, {
       method: "POST",
