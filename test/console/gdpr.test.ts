@@ -3,7 +3,7 @@ import type { Page } from "playwright-core";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth, mintToken, s3 } from "../../apps/regional-gateway/test/harness.ts";
-import { launchConsoleBrowser, postWithCookie, screenshot, type ConsoleBrowser } from "../support/console-browser.ts";
+import { launchConsoleBrowser, PHONE, postWithCookie, screenshot, type ConsoleBrowser } from "../support/console-browser.ts";
 import { onboard, startStack, type TestStack } from "../support/stack.ts";
 
 /**
@@ -118,6 +118,11 @@ describe("GDPR requests in the console", () => {
     expect(await tab.locator("tbody tr").textContent()).toContain("late@beta.example");
     await tab.goto(`${base}/console/gdpr`);
     await screenshot(tab, "gdpr");
+    // At phone width the page does not scroll sideways: wide tables scroll inside their frame.
+    const phone = await browser.newPage(PHONE);
+    await phone.goto(`${base}/console/gdpr`);
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await phone.close();
 
     await tab.goto(`${base}/console/gdpr`);
     await tab.locator("#dsr-customer_id").fill("ghost-corp");

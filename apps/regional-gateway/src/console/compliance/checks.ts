@@ -11,7 +11,7 @@ import { integrityView, type IntegrityReport } from "./integrity-view.ts";
 import { jurisdictionView, type JurisdictionReport } from "./jurisdiction-view.ts";
 import { canAct, type Ctx, formFields, query, queryValues, refusalPage, scopeOf } from "./kit.ts";
 import { residencyView, type ResidencyReport, type ResidencyViewInput } from "./residency-view.ts";
-import { complianceTabs, type ComplianceTab } from "./tabs.ts";
+import { complianceTabs, type ComplianceTab } from "./bits.ts";
 
 const show = (c: Ctx, tab: ComplianceTab, title: string, body: Html, status: 200 | 400 = 200) =>
   page(c, { title, active: "compliance", status, body: html`${complianceTabs(tab, canAct(c))}${body}` });

@@ -11,7 +11,7 @@ import type { ConsoleEnv } from "../session/env.ts";
 import { alertsView, type AlertItem, type AlertsViewInput } from "./alerts-view.ts";
 import { complianceCheckRoutes } from "./checks.ts";
 import { canAct, type Ctx, formFields, query, queryValues, refusalPage } from "./kit.ts";
-import { complianceTabs } from "./tabs.ts";
+import { complianceTabs } from "./bits.ts";
 
 const FILTERS = ["customer_id", "severity"] as const;
 

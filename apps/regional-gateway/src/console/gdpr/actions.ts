@@ -1,11 +1,24 @@
 import { Hono } from "hono";
 import { formErrors } from "../layout/api-errors.ts";
+import { notFoundPage } from "../layout/errors.ts";
+import { page } from "../layout/page.ts";
 import { redirectWithFlash } from "../layout/flash.ts";
 import { consoleApi, type ApiResult } from "../session/api-client.ts";
+import { csrfField } from "../session/csrf.ts";
 import type { ConsoleEnv } from "../session/env.ts";
-import { apiMessage, type Ctx, formFields, refusalPage } from "../compliance/kit.ts";
-import { detailPage } from "./detail-page.ts";
+import { apiMessage, canAct, type Ctx, formFields, refusalPage } from "../compliance/kit.ts";
+import { dsrDetailView, type DsrDetailInput } from "./detail-view.ts";
 import type { DsrItem } from "./list-view.ts";
+
+/** One request's page; `extra` carries a refused update or action back to its form. */
+export async function detailPage(c: Ctx, id: string, extra: Partial<DsrDetailInput> = {}, status: 200 | 400 = 200): Promise<Response> {
+  const res = await consoleApi(c).get<DsrItem>(`/api/gdpr/requests/${encodeURIComponent(id)}`);
+  // A malformed id is no page, as an unknown one is not.
+  if (res.status === 400) return notFoundPage(c, `No data-subject request ${id}.`);
+  if (res.status !== 200) return refusalPage(c, res);
+  const body = dsrDetailView({ dsr: res.body, canAct: canAct(c), csrf: csrfField(c), ...extra });
+  return page(c, { title: `GDPR ${res.body.request_type} request`, active: "gdpr", status, body });
+}
 
 const here = (id: string) => `/console/gdpr/${encodeURIComponent(id)}`;
 
@@ -24,7 +37,7 @@ function executed(r: DsrItem): string {
   return `Executed${outcome ? ` (${outcome})` : ""}: ${n} object(s) affected.`;
 }
 
-/** Carrying a request out: execute, lift a restriction, track status and notes, download the export. */
+/** Carrying a request out: execute, lift a restriction, track status and notes, download the export; and its page. */
 export function gdprActionRoutes(): Hono<ConsoleEnv> {
   const r = new Hono<ConsoleEnv>();
 

@@ -7,8 +7,7 @@ import { consoleApi } from "../session/api-client.ts";
 import { csrfField } from "../session/csrf.ts";
 import type { ConsoleEnv } from "../session/env.ts";
 import { canAct, type Ctx, formFields, query, queryValues, refusalPage, scopeOf } from "../compliance/kit.ts";
-import { gdprActionRoutes } from "./actions.ts";
-import { detailPage } from "./detail-page.ts";
+import { detailPage, gdprActionRoutes } from "./actions.ts";
 import { dsrListView, type DsrItem, type DsrListViewInput } from "./list-view.ts";
 
 const CREATE_FIELDS = ["customer_id", "data_subject_id", "request_type", "notes"] as const;
