@@ -136,6 +136,23 @@ describe("GDPR requests in the console", () => {
     await signOut(tab);
   });
 
+  it("executes a restriction (reads refused) and lifts it", async () => {
+    const id = await createAs("acme-corp", "alice@acme.fi", "restriction");
+    const read = () => s3(base, "acme-corp")("/hr-files/alice/contract.txt");
+    const tab = await browser.signIn(base, officer);
+    await tab.goto(`${base}/console/gdpr/${id}`);
+    tab.once("dialog", (d) => void d.accept());
+    await Promise.all([tab.waitForURL(`${base}/console/gdpr/${id}`), tab.getByRole("button", { name: "Execute restriction request" }).click()]);
+    await expect.poll(() => tab.locator(".flash-ok").textContent()).toContain("reads of 1 object(s) are now refused");
+    expect((await read()).status).toBe(403);
+    tab.once("dialog", (d) => void d.accept());
+    await Promise.all([tab.waitForURL(`${base}/console/gdpr/${id}`), tab.getByRole("button", { name: "Lift the restriction" }).click()]);
+    await expect.poll(() => tab.locator(".flash-ok").textContent()).toContain("restriction is lifted");
+    expect(await tab.getByRole("button", { name: "Lift the restriction" }).count()).toBe(0);
+    expect((await read()).status).toBe(200);
+    await signOut(tab);
+  });
+
   it("tracks an objection's status and notes", async () => {
     const id = await createAs("acme-corp", "carol@acme.fi", "objection");
     const tab = await browser.signIn(base, officer);
