@@ -37,9 +37,12 @@ export async function consoleOnError(err: Error, c: Context<ConsoleEnv>): Promis
   if (status === 403) return forbiddenPage(c, message);
   if (status === 404) return notFoundPage(c, message);
   const code = status === 503 ? 503 : status === 400 ? 400 : 500;
-  return page(c, {
+  const res = await page(c, {
     title: code === 400 ? "Request not accepted" : "Something went wrong",
     status: code,
     body: html`<p class="error-text">${message}</p><p class="muted">Request id <code>${c.var.requestId}</code></p>${home}`,
   });
+  const retryAfter = json.headers.get("retry-after");
+  if (retryAfter) res.headers.set("retry-after", retryAfter);
+  return res;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { describePrincipal } from "@s3gw/core";
+import { apiError, describePrincipal } from "@s3gw/core";
 import { Hono, type Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { html } from "hono/html";
@@ -43,6 +43,8 @@ export function sessionRoutes(): Hono<ConsoleEnv> {
       inProcessBindings(c, "/api/compliance/alerts?limit=1"),
     );
     await probe.body?.cancel();
+    // The region cannot say (its database is down): that is no verdict on the token.
+    if (probe.status >= 500) throw apiError.unavailable("The region cannot check tokens right now. Please retry in a moment.");
     const principal = probe.status === 200 ? await authenticateToken(c.var.deps.db, c.var.deps.config.adminToken, token) : undefined;
     if (!principal) {
       await auditConsoleEvent(c, { operation: "ConsoleSignIn", status: 401, principal: null, customerId: null, errorCode: "UNAUTHORIZED" });
