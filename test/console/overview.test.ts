@@ -100,6 +100,18 @@ describe("overview", () => {
     await tab.close();
   });
 
+  it("works from the keyboard: the first Tab is the skip link, which moves focus to the content", async () => {
+    const tab = await browser.signIn(base, auditorToken);
+    await tab.keyboard.press("Tab");
+    expect(await tab.evaluate<string>("document.activeElement.textContent")).toBe("Skip to content");
+    expect(await tab.evaluate<string>("getComputedStyle(document.activeElement).left")).not.toBe("-999px");
+    await tab.keyboard.press("Enter");
+    expect(await tab.evaluate<string>("document.activeElement.id")).toBe("main");
+    await tab.keyboard.press("Tab");
+    expect(await tab.evaluate<string>("document.activeElement.getAttribute('href')")).toBe("/console/compliance");
+    await tab.close();
+  });
+
   it("fits a phone-width screen", async () => {
     const tab = await browser.signIn(base, ADMIN_TOKEN);
     await tab.setViewportSize(PHONE);
