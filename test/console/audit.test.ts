@@ -171,6 +171,18 @@ describe("the audit pages", () => {
     await signOut(tab);
   });
 
+  it("a compliance officer reads the operations log but not the checkpoints or the export", async () => {
+    const officer = await mintToken(base, "dpo", "compliance_officer");
+    const tab = await browser.signIn(base, officer);
+    await tab.goto(`${base}/console/audit?customer_id=acme-corp&operation=PutObject&bucket=contracts`);
+    expect(await rows(tab).count()).toBe(3);
+    expect(await tab.getByRole("link", { name: /Chain verification/ }).count()).toBe(0);
+    expect((await tab.goto(`${base}/console/audit/chain`))?.status()).toBe(403);
+    const cookie = (await browser.sessionCookie(base))!.value;
+    expect((await fetch(`${base}/console/audit/export`, { headers: { cookie: `s3gw_console=${cookie}` } })).status).toBe(403);
+    await signOut(tab);
+  });
+
   it("a customer-scoped auditor sees only its customer and no region-wide chain or export", async () => {
     const tab = await browser.signIn(base, acmeAuditor);
     await tab.goto(`${base}/console/audit`);
