@@ -100,6 +100,30 @@ describe("sign-in", () => {
     await tab.close();
   });
 
+  it("the cookies are Secure when the request came over TLS (here: the trusted edge proxy says so)", async () => {
+    for (const tls of [true, false]) {
+      const headers: Record<string, string> = tls ? { "x-forwarded-proto": "https" } : {};
+      const form = await fetch(`${base}/console/signin`, { headers });
+      const signinCookie = form.headers.getSetCookie().find((c) => c.startsWith("s3gw_console_signin="))!;
+      expect(/;\s*Secure/i.test(signinCookie)).toBe(tls);
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+      const res = await fetch(`${base}/console/signin`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { ...headers, "content-type": "application/x-www-form-urlencoded", cookie: signinCookie.split(";")[0]! },
+        body: new URLSearchParams({ token: auditorToken, _csrf: csrf }).toString(),
+      });
+      expect(res.status).toBe(303);
+      const session = res.headers.getSetCookie().find((c) => c.startsWith("s3gw_console="))!;
+      expect(session).toMatch(/HttpOnly/i);
+      expect(session).toMatch(/SameSite=Strict/i);
+      expect(/;\s*Secure/i.test(session)).toBe(tls);
+      // The spent sign-in form token is cleared.
+      expect(res.headers.getSetCookie().some((c) => /^s3gw_console_signin=;/.test(c))).toBe(true);
+      await sql`delete from console_sessions where role = 'auditor'`;
+    }
+  });
+
   it("a sign-in form posted without its own CSRF cookie is refused (login CSRF)", async () => {
     const res = await fetch(`${base}/console/signin`, {
       method: "POST",

@@ -22,6 +22,6 @@ export function setConsoleCookie(c: Context<ConsoleEnv>, name: string, value: st
   });
 }
 
-export function clearSessionCookie(c: Context<ConsoleEnv>): void {
-  deleteCookie(c, SESSION_COOKIE, { path: "/console", secure: overTls(c), httpOnly: true, sameSite: "Strict" });
+export function clearSessionCookie(c: Context<ConsoleEnv>, name: string = SESSION_COOKIE): void {
+  deleteCookie(c, name, { path: "/console", secure: overTls(c), httpOnly: true, sameSite: "Strict" });
 }

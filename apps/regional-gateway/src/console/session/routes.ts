@@ -56,6 +56,8 @@ export function sessionRoutes(): Hono<ConsoleEnv> {
     const id = await createSession(c.var.deps, principal, token);
     await auditConsoleEvent(c, { operation: "ConsoleSignIn", status: 200, principal: describePrincipal(principal), customerId: principal.customerId });
     setConsoleCookie(c, SESSION_COOKIE, id);
+    // Its sign-in form token is spent.
+    clearSessionCookie(c, SIGNIN_COOKIE);
     return c.redirect("/console", 303);
   });
 
