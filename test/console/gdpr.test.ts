@@ -121,7 +121,7 @@ describe("GDPR requests in the console", () => {
     // At phone width the page does not scroll sideways: wide tables scroll inside their frame.
     const phone = await browser.newPage(PHONE);
     await phone.goto(`${base}/console/gdpr`);
-    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    expect(await phone.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(PHONE.width);
     await phone.close();
 
     await tab.goto(`${base}/console/gdpr`);
