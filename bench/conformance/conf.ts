@@ -31,7 +31,8 @@ export function ownerOf(python: string, endpoint: string, key: { accessKeyId: st
   return JSON.parse(r.stdout.trim()) as { id: string; displayName: string };
 }
 
-export function renderConf(endpoint: URL, a: SuiteAccounts): string {
+/** The suite's SSE-KMS tests name two keys of the main account (`kms_keyid`, `kms_keyid2`). */
+export function renderConf(endpoint: URL, a: SuiteAccounts, kmsKeyIds: [string, string]): string {
   const user = (x: Account) => [
     `display_name = ${x.displayName}`,
     `user_id = ${x.userId}`,
@@ -51,6 +52,8 @@ export function renderConf(endpoint: URL, a: SuiteAccounts): string {
     "",
     "[s3 main]",
     ...user(a.main),
+    `kms_keyid = ${kmsKeyIds[0]}`,
+    `kms_keyid2 = ${kmsKeyIds[1]}`,
     "",
     "[s3 alt]",
     ...user(a.alt),

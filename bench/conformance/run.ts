@@ -48,10 +48,22 @@ async function gatewayConf(workDir: string, cleanups: Cleanups): Promise<{ conf:
     const owner = ownerOf(PYTHON, endpoint, k);
     return { ...k, userId: owner.id || k.customerId, displayName: owner.displayName || k.customerId, email: `${["main", "alt", "tenant"][i]}@s3t.example` };
   });
-  const conf = renderConf(new URL(endpoint), { main: main!, alt: alt!, tenant: { ...tenant!, tenant: "s3t-tenant" } });
+  const kmsKeys = [await createKmsKey(system.management, main!.customerId), await createKmsKey(system.management, main!.customerId)] as [string, string];
+  const conf = renderConf(new URL(endpoint), { main: main!, alt: alt!, tenant: { ...tenant!, tenant: "s3t-tenant" } }, kmsKeys);
   const path = join(workDir, "s3tests.conf");
   await writeFile(path, conf, { mode: 0o600 });
   return { conf: path, target: `gateway via the global endpoint (${endpoint})` };
+}
+
+/** A customer key (KEK) of the main account, for the suite's SSE-KMS tests. */
+async function createKmsKey(m: { regionUrl: string; adminToken: string }, customerId: string): Promise<string> {
+  const res = await fetch(`${m.regionUrl}/api/customers/${customerId}/keys`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${m.adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ description: "s3-tests kms_keyid" }),
+  });
+  if (res.status !== 201) throw new Error(`creating a customer key for ${customerId}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { key_id: string }).key_id;
 }
 
 /** pytest in the suite's checkout; SIGINT at the total bound (pytest still writes its junit file), SIGKILL 60 s later. */

@@ -15,7 +15,7 @@ export async function startPostgresGateway(opts: {
   workDir: string; logLevel: string; cleanup: (fn: () => Promise<void>) => void; extraCustomers?: string[]; bypassGovernance?: boolean;
   /** false: ENCRYPT_OBJECTS=false, the same stack storing plaintext, to measure what encryption at rest costs. */
   encrypt?: boolean;
-}): Promise<RunningSystem & { customers: Onboarded[] }> {
+}): Promise<RunningSystem & { customers: Onboarded[]; management: { regionUrl: string; adminToken: string } }> {
   const plain = opts.encrypt === false;
   const regionalDb = await createTestDatabase("bench_region");
   opts.cleanup(() => regionalDb.drop());
@@ -51,6 +51,7 @@ export async function startPostgresGateway(opts: {
   return {
     name: plain ? "gateway, Postgres server, no encryption" : "gateway, Postgres server",
     customers,
+    management: { regionUrl, adminToken },
     endpoints: plain
       ? [{ label: "gateway, Postgres server, no encryption at rest, via global", id: "pgplain-global", target: t.global }]
       : [

@@ -4,6 +4,7 @@ import {
   CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutBucketEncryptionCommand,
@@ -160,6 +161,14 @@ describe("SSE-C", () => {
     expect(await s3Outcome(get("ssec.txt", { Range: "bytes=0-3" }))).toBe("400 InvalidRequest");
     expect(await s3Outcome(get("ssec.txt", { Range: "bytes=0-3", ...ssec(other) }))).toBe("403 AccessDenied");
     expect(await text(get("ssec.txt", { Range: "bytes=0-3", ...ssec(key) }))).toBe("body");
+  });
+
+  it("GetObjectAttributes of an SSE-C object needs its key, as GET does: 400 without, 403 another", async () => {
+    await put("ssec-attrs.txt", ssec(key));
+    const attrs = (extra: Record<string, unknown> = {}) => sdk.send(new GetObjectAttributesCommand({ Bucket: B, Key: "ssec-attrs.txt", ObjectAttributes: ["ETag", "ObjectSize"], ...extra }));
+    expect(await s3Outcome(attrs())).toBe("400 InvalidRequest");
+    expect(await s3Outcome(attrs(ssec(other)))).toBe("403 AccessDenied");
+    expect((await attrs(ssec(key))).ObjectSize).toBe("body of ssec-attrs.txt".length);
   });
 
   it("SSE-C headers on an object that is not SSE-C: 400, for GET and HEAD", async () => {

@@ -9,6 +9,7 @@ import { findObject, renderEtag } from "../../services/objects/objects.ts";
 import { parseVersionId, versionHeader } from "../../services/objects/versions.ts";
 import { isCrossBorder, sourceCountryOf } from "../../source-country.ts";
 import { checksumHeaders } from "./object-headers.ts";
+import { givenCustomerKey, readKeys } from "./object-encryption.ts";
 import { httpDate } from "./xml-response.ts";
 
 const ATTRIBUTES = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"] as const;
@@ -42,6 +43,8 @@ export async function getObjectAttributesHandler(c: Context<AppEnv>, bucketName:
   const facts = { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) };
   op.crossBorder = isCrossBorder(facts.sourceCountry, row.storageCountry, customer.country);
   await checkRead(deps, customer, facts, row);
+  // An SSE-C object's attributes are the customer's too: as on AWS, they need its key (400 missing, 403 wrong).
+  readKeys(c, givenCustomerKey(c)).check(row.encryption);
 
   const result: Record<string, unknown> = { "@_xmlns": S3_XMLNS };
   if (wanted.has("ETag")) result.ETag = renderEtag(row).slice(1, -1);
