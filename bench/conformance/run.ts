@@ -55,7 +55,7 @@ async function gatewayConf(workDir: string, cleanups: Cleanups): Promise<{ conf:
   return { conf: path, target: `gateway via the global endpoint (${endpoint})` };
 }
 
-/** A customer key (KEK) of the main account, for the suite's SSE-KMS tests. */
+/** A customer key (KEK) of the main account, for the suite's SSE-KMS tests: its ARN, which AWS answers in x-amz-server-side-encryption-aws-kms-key-id whatever form the request named. */
 async function createKmsKey(m: { regionUrl: string; adminToken: string }, customerId: string): Promise<string> {
   const res = await fetch(`${m.regionUrl}/api/customers/${customerId}/keys`, {
     method: "POST",
@@ -63,7 +63,7 @@ async function createKmsKey(m: { regionUrl: string; adminToken: string }, custom
     body: JSON.stringify({ description: "s3-tests kms_keyid" }),
   });
   if (res.status !== 201) throw new Error(`creating a customer key for ${customerId}: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { key_id: string }).key_id;
+  return ((await res.json()) as { arn: string }).arn;
 }
 
 /** pytest in the suite's checkout; SIGINT at the total bound (pytest still writes its junit file), SIGKILL 60 s later. */
