@@ -3,8 +3,8 @@ import type { Page } from "playwright-core";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, mintToken, s3 } from "../../apps/regional-gateway/test/harness.ts";
-import { launchConsoleBrowser, postWithCookie, screenshot, type ConsoleBrowser } from "../support/console-browser.ts";
-import { onboard, startStack, type TestStack } from "../support/stack.ts";
+import { launchConsoleBrowser, postWithCookie, screenshot, type ConsoleBrowser, signOut, startConsoleRegion } from "../support/console-browser.ts";
+import { type TestStack } from "../support/stack.ts";
 
 /**
  * The audit pages in Debian's chromium: each filter of the operations log narrows the rows to
@@ -30,17 +30,12 @@ async function filter(tab: Page, fill: (tab: Page) => Promise<void>) {
   await Promise.all([tab.waitForURL(/\/console\/audit\?/), tab.getByRole("button", { name: "Filter" }).click()]);
 }
 
-async function signOut(tab: Page) {
-  await Promise.all([tab.waitForURL(/\/console\/signin/), tab.getByRole("button", { name: "Sign out" }).click()]);
-  await tab.close();
-}
 
 beforeAll(async () => {
-  stack = await startStack();
-  base = stack.regions["FI-HEL"].url;
-  sql = postgres(stack.regions["FI-HEL"].databaseUrl, { max: 2, onnotice: () => {} });
-  await onboard(stack, "acme-corp", "FI-HEL", { customer_name: "Acme", country: "Finland", data_residency_requirement: "strict" });
-  await onboard(stack, "delta-gmbh", "FI-HEL", { customer_name: "Delta", country: "DE", data_residency_requirement: "jurisdiction" });
+  ({ stack, base, sql } = await startConsoleRegion({
+    "acme-corp": { customer_name: "Acme", country: "Finland", data_residency_requirement: "strict" },
+    "delta-gmbh": { customer_name: "Delta", country: "DE", data_residency_requirement: "jurisdiction" },
+  }));
   const acme = s3(base, "acme-corp");
   const delta = s3(base, "delta-gmbh");
   expect((await acme("/contracts", { method: "PUT" })).status).toBe(200);

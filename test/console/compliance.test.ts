@@ -2,8 +2,8 @@ import type { Page } from "playwright-core";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth, mintToken, s3 } from "../../apps/regional-gateway/test/harness.ts";
-import { launchConsoleBrowser, postWithCookie, screenshot, type ConsoleBrowser } from "../support/console-browser.ts";
-import { onboard, startStack, type TestStack } from "../support/stack.ts";
+import { launchConsoleBrowser, postWithCookie, screenshot, type ConsoleBrowser, signOut, startConsoleRegion } from "../support/console-browser.ts";
+import { type TestStack } from "../support/stack.ts";
 
 /**
  * The compliance pages in Debian's chromium: an alert raised by a refused cross-border PUT is
@@ -29,17 +29,12 @@ const RULES = {
 const openAlerts = (type: string) => sql`select event_id, resolved_at, resolution_note from compliance_events where event_type = ${type}`;
 const alertRow = (tab: Page, text: string) => tab.locator("tbody tr", { hasText: text });
 
-async function signOut(tab: Page) {
-  await Promise.all([tab.waitForURL(/\/console\/signin/), tab.getByRole("button", { name: "Sign out" }).click()]);
-  await tab.close();
-}
 
 beforeAll(async () => {
-  stack = await startStack();
-  base = stack.regions["FI-HEL"].url;
-  sql = postgres(stack.regions["FI-HEL"].databaseUrl, { max: 2, onnotice: () => {} });
-  await onboard(stack, "acme-corp", "FI-HEL", { customer_name: "Acme", country: "Finland", data_residency_requirement: "strict" });
-  await onboard(stack, "beta-corp", "FI-HEL", { customer_name: "Beta", country: "Finland", data_residency_requirement: "strict" });
+  ({ stack, base, sql } = await startConsoleRegion({
+    "acme-corp": { customer_name: "Acme", country: "Finland", data_residency_requirement: "strict" },
+    "beta-corp": { customer_name: "Beta", country: "Finland", data_residency_requirement: "strict" },
+  }));
   const acme = s3(base, "acme-corp");
   expect((await acme("/ledger", { method: "PUT" })).status).toBe(200);
   for (const key of ["a.csv", "b.csv", "c.csv"]) expect((await acme(`/ledger/${key}`, { method: "PUT", body: `${key} rows` })).status).toBe(200);

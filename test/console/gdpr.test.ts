@@ -3,8 +3,8 @@ import type { Page } from "playwright-core";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth, mintToken, s3 } from "../../apps/regional-gateway/test/harness.ts";
-import { launchConsoleBrowser, PHONE, postWithCookie, screenshot, type ConsoleBrowser } from "../support/console-browser.ts";
-import { onboard, startStack, type TestStack } from "../support/stack.ts";
+import { launchConsoleBrowser, PHONE, postWithCookie, screenshot, type ConsoleBrowser, signOut, startConsoleRegion } from "../support/console-browser.ts";
+import { type TestStack } from "../support/stack.ts";
 
 /**
  * GDPR requests in Debian's chromium: an officer records a request, executes it and downloads
@@ -34,17 +34,12 @@ const createAs = async (customer: string, subject: string, type: string) => {
 const statusOf = async (id: string) => ((await sql`select status from data_subject_requests where request_id = ${id}`)[0]!.status as string);
 const rowOf = (tab: Page, text: string) => tab.locator("tbody tr", { hasText: text });
 
-async function signOut(tab: Page) {
-  await Promise.all([tab.waitForURL(/\/console\/signin/), tab.getByRole("button", { name: "Sign out" }).click()]);
-  await tab.close();
-}
 
 beforeAll(async () => {
-  stack = await startStack();
-  base = stack.regions["FI-HEL"].url;
-  sql = postgres(stack.regions["FI-HEL"].databaseUrl, { max: 2, onnotice: () => {} });
-  await onboard(stack, "acme-corp", "FI-HEL", { customer_name: "Acme", country: "Finland", data_residency_requirement: "strict" });
-  await onboard(stack, "beta-corp", "FI-HEL", { customer_name: "Beta", country: "Finland", data_residency_requirement: "strict" });
+  ({ stack, base, sql } = await startConsoleRegion({
+    "acme-corp": { customer_name: "Acme", country: "Finland", data_residency_requirement: "strict" },
+    "beta-corp": { customer_name: "Beta", country: "Finland", data_residency_requirement: "strict" },
+  }));
   const acme = s3(base, "acme-corp");
   expect((await acme("/hr-files", { method: "PUT" })).status).toBe(200);
   const put = await acme("/hr-files/alice/contract.txt", { method: "PUT", body: "Alice's contract", headers: { "x-amz-meta-data-subject-id": "alice@acme.fi" } });

@@ -2,8 +2,8 @@ import type { Page } from "playwright-core";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth, mintToken, s3 } from "../../apps/regional-gateway/test/harness.ts";
-import { launchConsoleBrowser, postWithCookie, screenshot, type ConsoleBrowser } from "../support/console-browser.ts";
-import { onboard, startStack, type TestStack } from "../support/stack.ts";
+import { launchConsoleBrowser, postWithCookie, screenshot, type ConsoleBrowser, signOut, startConsoleRegion } from "../support/console-browser.ts";
+import { type TestStack } from "../support/stack.ts";
 
 /**
  * Legal holds in Debian's chromium: an officer places a hold with a reason and lifts it with
@@ -25,17 +25,12 @@ const heldOf = async (customer: string, key: string) =>
   (await sql`select legal_hold, legal_hold_reason from object_metadata where customer_id = ${customer} and object_key = ${key} and is_latest`)[0];
 const rowOf = (tab: Page, key: string) => tab.locator("tbody tr", { hasText: key });
 
-async function signOut(tab: Page) {
-  await Promise.all([tab.waitForURL(/\/console\/signin/), tab.getByRole("button", { name: "Sign out" }).click()]);
-  await tab.close();
-}
 
 beforeAll(async () => {
-  stack = await startStack();
-  base = stack.regions["FI-HEL"].url;
-  sql = postgres(stack.regions["FI-HEL"].databaseUrl, { max: 2, onnotice: () => {} });
-  await onboard(stack, "acme-corp", "FI-HEL", { customer_name: "Acme", country: "Finland", data_residency_requirement: "strict" });
-  await onboard(stack, "beta-corp", "FI-HEL", { customer_name: "Beta", country: "Finland", data_residency_requirement: "strict" });
+  ({ stack, base, sql } = await startConsoleRegion({
+    "acme-corp": { customer_name: "Acme", country: "Finland", data_residency_requirement: "strict" },
+    "beta-corp": { customer_name: "Beta", country: "Finland", data_residency_requirement: "strict" },
+  }));
   const acme = s3(base, "acme-corp");
   const beta = s3(base, "beta-corp");
   for (const bucket of ["evidence", "archive"]) expect((await acme(`/${bucket}`, { method: "PUT", headers: lockBucket })).status).toBe(200);

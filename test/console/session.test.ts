@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, adminAuth, mintToken } from "../../apps/regional-gateway/test/harness.ts";
-import { launchConsoleBrowser, postWithCookie, screenshot, type ConsoleBrowser } from "../support/console-browser.ts";
+import { launchConsoleBrowser, postWithCookie, screenshot, type ConsoleBrowser, signOut } from "../support/console-browser.ts";
 import { onboard, startStack, type TestStack } from "../support/stack.ts";
 
 /**
@@ -23,9 +23,6 @@ const navLabels = (tab: import("playwright-core").Page) => tab.locator("nav.nav 
 const cookieValue = async () => (await browser.sessionCookie(base))!.value;
 const hash = (v: string) => createHash("sha256").update(v).digest("hex");
 
-async function signOut(tab: import("playwright-core").Page) {
-  await Promise.all([tab.waitForURL(/\/console\/signin/), tab.getByRole("button", { name: "Sign out" }).click()]);
-}
 
 beforeAll(async () => {
   stack = await startStack();
@@ -78,7 +75,7 @@ describe("sign-in", () => {
       expect(await tab.locator(".who .role").textContent()).toBe(role);
       expect((await tab.locator(".who .scope").textContent())!.replace(/\s+/g, " ").trim()).toBe(scope);
       expect(await tab.locator("section[aria-labelledby=traffic-h] svg").count()).toBe(traffic ? 3 : 0);
-      await signOut(tab);
+      await signOut(tab, { close: false });
       await tab.close();
     }
   });
@@ -96,7 +93,7 @@ describe("sign-in", () => {
       expect(r.session_hash).not.toBe(cookie.value);
       expect(r.sealed_token).not.toContain(auditorToken);
     }
-    await signOut(tab);
+    await signOut(tab, { close: false });
     await tab.close();
   });
 
@@ -169,7 +166,7 @@ describe("session end", () => {
   it("sign-out deletes the session on the server: the old cookie replayed is signed out", async () => {
     const tab = await browser.signIn(base, ADMIN_TOKEN);
     const old = await cookieValue();
-    await signOut(tab);
+    await signOut(tab, { close: false });
     expect(await tab.getByRole("status").textContent()).toContain("signed out");
     const replay = await fetch(`${base}/console`, { redirect: "manual", headers: { cookie: `s3gw_console=${old}` } });
     expect(replay.status).toBe(303);
@@ -325,7 +322,7 @@ describe("CSRF, CSP and escaping", () => {
     expect(await tab.title()).toContain("<script>");
     expect(await tab.evaluate("window.__xss")).toBeUndefined();
     expect(await tab.locator("main script, main img").count()).toBe(0);
-    await signOut(tab);
+    await signOut(tab, { close: false });
     await tab.close();
   });
 });

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import postgres from "postgres";
+import { onboard, startStack } from "./stack.ts";
 
 /** Debian's chromium (installed by .ci/run); never a downloaded browser. */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -75,3 +77,22 @@ export async function postWithCookie(baseUrl: string, path: string, cookie: stri
   });
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
+
+/** Signs out through the page's own button and waits for the sign-in page; `close` also closes the tab. */
+export async function signOut(tab: Page, opts: { close?: boolean } = {}): Promise<void> {
+  await Promise.all([tab.waitForURL(/\/console\/signin/), tab.getByRole("button", { name: "Sign out" }).click()]);
+  if (opts.close ?? true) await tab.close();
+}
+
+/**
+ * The stack every console test starts: the whole topology with the given customers onboarded
+ * in FI-HEL, and a SQL client on FI-HEL's database for checks. `close` ends both.
+ */
+export async function startConsoleRegion(customers: Record<string, Record<string, unknown>>) {
+  const stack = await startStack();
+  const region = stack.regions["FI-HEL"];
+  const sql = postgres(region.databaseUrl, { max: 2, onnotice: () => {} });
+  for (const [id, profile] of Object.entries(customers)) await onboard(stack, id, "FI-HEL", profile);
+  return { stack, base: region.url, sql, close: async () => { await sql.end(); await stack.close(); } };
+}
+
