@@ -4,15 +4,35 @@ import type { AppEnv } from "../../env.ts";
 import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts";
 import { customerUsage, customerView, findCustomer, registerCustomer, registrationProblem, registrationSchema } from "../../services/access/customers.ts";
 import { confirmHomedHere } from "../../services/access/home-region.ts";
+import { customerListCursor, customerListQuery, listCustomers } from "../../services/access/customer-list.ts";
+import { decodeCursor, encodeCursor, parseInput } from "../../services/paging.ts";
 
 function customerIdParam(raw: string): string {
   if (!CUSTOMER_ID_RE.test(raw)) throw apiError.badRequest("customer id must be 2-63 characters of a-z, 0-9 and '-', starting with a letter or digit");
   return raw;
 }
 
-/** Registration and profile of customers homed in this region: the regional half of the seed's two-step sign-up. */
+/** Listing, registration and profile of customers homed in this region: the regional half of the seed's two-step sign-up. */
 export function customerRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
+
+  r.get("/", operation("ListCustomers"), requireRole(...READ_ROLES), async (c) => {
+    const { deps, op } = c.var;
+    const q = parseInput(customerListQuery, c.req.query());
+    // A customer-scoped token lists only its own customer.
+    const onlyCustomerId = scopeCustomer(c, undefined);
+    if (onlyCustomerId) op.customerId = onlyCustomerId;
+    const page = await listCustomers(deps.db, {
+      regionId: deps.config.region.region_id,
+      onlyCustomerId,
+      residency: q.residency,
+      country: q.country,
+      q: q.q,
+      limit: q.limit,
+      after: decodeCursor(q.cursor, customerListCursor),
+    });
+    return c.json({ items: page.items, next_cursor: page.next ? encodeCursor(page.next) : null });
+  });
 
   r.post("/:id/register", operation("RegisterCustomer"), requireRole(...ADMIN_ONLY), async (c) => {
     const { deps, op } = c.var;
