@@ -45,9 +45,48 @@ afterAll(async () => {
 });
 
 describe("customers in the browser", () => {
-  it("lets an admin open a customer by id (the API lists none), refusing a malformed id next to the field", async () => {
+  it("lists the customers with paging and filters, each row opening its profile; a scoped officer's list holds its own customer only", async () => {
+    const rows = () => tab.locator("table tbody tr").allInnerTexts();
+    await tab.goto(`${fi}/console/customers?limit=1`);
+    expect(await rows()).toEqual([expect.stringMatching(/^Console A Oy\s+cust-console-a\s+FI \(EU\)\s+strict\s+active\s+1\s+\d{4}-\d\d-\d\d$/)]);
+    expect(await tab.getByRole("link", { name: "First page" }).count()).toBe(0);
+    await tab.getByRole("link", { name: "Next page" }).click();
+    await tab.waitForURL(/cursor=/);
+    expect(await rows()).toEqual([expect.stringMatching(/^Console B Oy\s+cust-console-b\s+FI \(EU\)\s+jurisdiction\s+active\s+0/)]);
+    expect(await tab.getByRole("link", { name: "Next page" }).count()).toBe(0);
+    expect(tab.url()).toContain("limit=1");
+
     await tab.goto(`${fi}/console/customers`);
-    expect(await tab.locator("main").innerText()).toMatch(/no customer listing: open a customer by the id/);
+    await tab.getByLabel("Residency").selectOption("jurisdiction");
+    await submit(tab, "Filter");
+    expect(await rows()).toEqual([expect.stringMatching(/^Console B Oy/)]);
+    await tab.getByLabel("Search").fill("CONSOLE A");
+    await tab.getByLabel("Residency").selectOption("");
+    await submit(tab, "Filter");
+    expect(await rows()).toEqual([expect.stringMatching(/^Console A Oy/)]);
+    await screenshot(tab, "customers-list");
+    await tab.getByRole("link", { name: "Console A Oy" }).click();
+    await tab.waitForURL(pageOf(MINE));
+
+    await tab.goto(`${fi}/console/customers?q=${encodeURIComponent("nobody_%")}`);
+    expect(await tab.locator("main").innerText()).toContain("No customer matches these filters. Clear the filters or widen the search.");
+    const refused = await tab.goto(`${fi}/console/customers?country=Atlantis`);
+    expect(refused?.status()).toBe(400);
+    expect(await tab.locator("#f-country-error").innerText()).toBe("unknown country: Atlantis");
+    expect(await tab.getByLabel("Country").inputValue()).toBe("Atlantis");
+
+    const officer = await mintToken(fi, "officer-list", "compliance_officer", MINE);
+    await signedIn(officer, async (page) => {
+      await page.goto(`${fi}/console/customers`);
+      expect(await page.locator("table tbody tr").allInnerTexts()).toEqual([expect.stringMatching(/^Console A Oy/)]);
+      expect(await page.locator("main").innerText()).not.toContain("Console B Oy");
+      expect(await page.getByLabel("Customer id").count()).toBe(0);
+    });
+  });
+
+  it("lets an admin open a customer by id, refusing a malformed id next to the field", async () => {
+    await tab.goto(`${fi}/console/customers`);
+    expect(await tab.locator("main").innerText()).toMatch(/Know the customer's id\? Open it directly/);
     await tab.getByLabel("Customer id").fill("Not An Id!");
     await submit(tab, "Open");
     expect(await tab.locator("#f-id-error").innerText()).toMatch(/2-63 characters/);
@@ -85,11 +124,12 @@ describe("customers in the browser", () => {
     expect(rules).toMatchObject({ allowed_content_types: ["application/pdf", "image/*"], anomaly_threshold_per_hour: 250 });
   });
 
-  it("sends a scoped officer to its own customer and refuses every page of another", async () => {
+  it("lets a scoped officer open its own customer from the list and refuses every page of another", async () => {
     const officer = await mintToken(fi, "officer-a", "compliance_officer", MINE);
     await signedIn(officer, async (page) => {
       await page.goto(`${fi}/console/customers`);
-      expect(page.url()).toBe(pageOf(MINE));
+      await page.getByRole("link", { name: "Console A Oy" }).click();
+      await page.waitForURL(pageOf(MINE));
       for (const rest of ["", "/rules", "/storage", "/access-keys"]) {
         const res = await page.goto(pageOf(OTHER, rest));
         expect(res?.status()).toBe(403);

@@ -5,6 +5,7 @@ import { formErrors, noErrors, type FormErrors } from "../layout/api-errors.ts";
 import { notFoundPage } from "../layout/errors.ts";
 import { redirectWithFlash } from "../layout/flash.ts";
 import { page } from "../layout/page.ts";
+import { paging } from "../layout/table.ts";
 import { consoleApi } from "../session/api-client.ts";
 import { csrfField } from "../session/csrf.ts";
 import type { Context } from "hono";
@@ -12,6 +13,9 @@ import type { ConsoleEnv } from "../session/env.ts";
 import { RULE_FIELDS, rulesBody, rulesFacts, rulesForm, type RulesValues, type RulesView, valuesFromForm, valuesFromRules } from "./rules-form.ts";
 import { apiCustomer, apiFailurePage, customerBase, customerIdOf } from "./shared.ts";
 import { type CustomerInfo, customerNav, openForm, profile } from "./views.ts";
+import { type CustomerFilters, type CustomerListItem, customerListView, FILTER_FIELDS } from "./list-view.ts";
+
+const PAGE_SIZE = 25;
 
 async function rulesPage(c: Context<ConsoleEnv>, id: string, values: RulesValues | undefined, errors: FormErrors, status?: 400 | 409) {
   const res = await consoleApi(c).get<{ rules: RulesView }>(`${apiCustomer(id)}/rules`);
@@ -29,20 +33,45 @@ async function rulesPage(c: Context<ConsoleEnv>, id: string, values: RulesValues
   });
 }
 
-/**
- * Customers of this region. The API has no listing of customers: a token scoped to one customer
- * goes straight to it; any other opens a customer by id.
- */
+/** The list's query to the API: the filters as typed, the page's cursor and its page size. */
+function listQuery(c: Context<ConsoleEnv>, filters: CustomerFilters): string {
+  const params = new URLSearchParams();
+  for (const name of FILTER_FIELDS) if (filters[name] !== "") params.set(name, filters[name]);
+  params.set("limit", c.req.query("limit") ?? String(PAGE_SIZE));
+  const cursor = c.req.query("cursor");
+  if (cursor) params.set("cursor", cursor);
+  return params.toString();
+}
+
+async function listPage(c: Context<ConsoleEnv>) {
+  const filters: CustomerFilters = { q: "", residency: "", country: "" };
+  for (const name of FILTER_FIELDS) filters[name] = (c.req.query(name) ?? "").trim();
+  const res = await consoleApi(c).get<{ items: CustomerListItem[]; next_cursor: string | null }>(`/api/customers?${listQuery(c, filters)}`);
+  if (res.status !== 200 && res.status !== 400) return apiFailurePage(c, res);
+  const ok = res.status === 200;
+  const e = ok ? undefined : formErrors(res.body, FILTER_FIELDS);
+  const scoped = c.var.session.customerId !== null;
+  const list = customerListView({
+    items: ok ? res.body.items : [],
+    filters,
+    errors: e ? { ...e.fields, ...(e.general ? { "": e.general } : {}) } : {},
+    paging: ok ? paging(c.req.url, res.body.next_cursor) : {},
+    scoped,
+  });
+  return page(c, { title: "Customers", active: "customers", status: ok ? 200 : 400, body: html`${list}${scoped ? "" : openForm("/console/customers", "")}` });
+}
+
+/** Customers of this region: the list (a scoped token's holds its own customer), and opening one by id. */
 export function customerPages(): Hono<ConsoleEnv> {
   const r = new Hono<ConsoleEnv>();
 
   r.get("/", async (c) => {
-    const scoped = c.var.session.customerId;
-    if (scoped) return c.redirect(customerBase(scoped), 303);
-    const wanted = (c.req.query("id") ?? "").trim().toLowerCase();
-    if (wanted && CUSTOMER_ID_RE.test(wanted)) return c.redirect(customerBase(wanted), 303);
-    const error = wanted ? "A customer id is 2-63 characters of a-z, 0-9 and '-', starting with a letter or digit." : undefined;
-    return page(c, { title: "Customers", active: "customers", status: error ? 400 : 200, body: openForm("/console/customers", wanted, error) });
+    const wanted = c.req.query("id");
+    if (!wanted?.trim() || c.var.session.customerId) return listPage(c);
+    const id = wanted.trim().toLowerCase();
+    if (CUSTOMER_ID_RE.test(id)) return c.redirect(customerBase(id), 303);
+    const error = "A customer id is 2-63 characters of a-z, 0-9 and '-', starting with a letter or digit.";
+    return page(c, { title: "Customers", active: "customers", status: 400, body: openForm("/console/customers", wanted, error) });
   });
 
   r.get("/:id", async (c) => {

@@ -27,11 +27,11 @@ export function humanBytes(n: number): string {
   return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
-/** The customers an unscoped token may open: the API lists none, so a known id opens one. */
+/** Opens a customer by its id, for one known by heart (the list pages through the rest). */
 export function openForm(action: string, value: string, error?: string) {
   return html`<section class="card" aria-labelledby="open-title">
     <h2 id="open-title">Open a customer</h2>
-    <p>This region's API has no customer listing: open a customer by the id it was registered with.</p>
+    <p>Know the customer's id? Open it directly, without searching the list.</p>
     <form method="get" action="${action}" class="form" role="search">
       ${input({ name: "id", label: "Customer id", value, error, required: true, autocomplete: "off", hint: "2-63 characters of a-z, 0-9 and '-', e.g. acme-corp." })}
       <div class="actions">${submit("Open")}</div>
