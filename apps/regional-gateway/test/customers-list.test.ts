@@ -96,6 +96,16 @@ describe("GET /api/customers", () => {
     expect((await list("?limit=500", auditor)).body.items).toHaveLength(5);
   });
 
+  it("lists only customers homed in this region, not a profile row left for another region", async () => {
+    await sql`insert into customers (customer_id, customer_name, region_id, country, legal_zone, data_residency_requirement, primary_contact_email, compliance_officer_email)
+      values ('acme-moved', 'Acme Moved', 'DE-FRA', 'DE', 'EU', 'jurisdiction', 'a@acme.de', 'b@acme.de')`;
+    try {
+      expect(ids((await list("?q=acme")).body.items)).toEqual(["acme-corp", "acme-labs"]);
+    } finally {
+      await sql`delete from customers where customer_id = 'acme-moved'`;
+    }
+  });
+
   it("needs a read role, and the operations log records the listing and its denials", async () => {
     expect((await list("", {})).status).toBe(401);
     expect((await list("", bearer("not-a-token"))).status).toBe(401);
