@@ -61,6 +61,12 @@ describe("sign-in", () => {
     await tab.close();
   });
 
+  it("a sign-in body over 1 MiB is refused with 413 before it is parsed, never a 5xx", async () => {
+    const res = await fetch(`${base}/console/signin`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: `token=${"a".repeat(2 * 1024 * 1024)}` });
+    expect(res.status).toBe(413);
+    expect(await res.text()).toMatch(/at most 1048576 bytes/);
+  });
+
   it("each role sees its own nav, role and scope", async () => {
     // Every role reads every section; a customer-scoped token sees no region-wide traffic.
     const all = ["Overview", "Customers", "Compliance", "GDPR", "Holds", "Audit"];

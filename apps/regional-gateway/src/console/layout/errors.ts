@@ -9,6 +9,8 @@ import type { ConsoleEnv } from "../session/env.ts";
 import { endSession } from "../session/store.ts";
 import { page } from "./page.ts";
 
+const CLIENT_STATUSES = [400, 401, 409, 413, 422] as const;
+
 const home = html`<p><a href="/console">Back to the overview</a></p>`;
 
 export function forbiddenPage(c: Context<ConsoleEnv>, message: string, status: 403 = 403): Promise<Response> {
@@ -36,9 +38,10 @@ export async function consoleOnError(err: Error, c: Context<ConsoleEnv>): Promis
   const message = isAppError(err) ? err.message : status === 503 ? "A dependency of the region is unavailable. Please retry." : "Something went wrong on our side.";
   if (status === 403) return forbiddenPage(c, message);
   if (status === 404) return notFoundPage(c, message);
-  const code = status === 503 ? 503 : status === 400 ? 400 : 500;
+  // The client's mistakes stay 4xx (a 5xx means our fault); anything unexpected is a 500.
+  const code = CLIENT_STATUSES.find((s) => s === status) ?? (status === 503 ? 503 : 500);
   const res = await page(c, {
-    title: code === 400 ? "Request not accepted" : "Something went wrong",
+    title: code < 500 ? "Request not accepted" : "Something went wrong",
     status: code,
     body: html`<p class="error-text">${message}</p><p class="muted">Request id <code>${c.var.requestId}</code></p>${home}`,
   });

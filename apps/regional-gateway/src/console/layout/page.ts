@@ -12,7 +12,7 @@ export interface PageOptions {
   /** The nav section this page belongs to (highlighted); none for sign-in and error pages. */
   active?: NavKey;
   body: Html;
-  status?: 200 | 201 | 400 | 401 | 403 | 404 | 409 | 422 | 500 | 503;
+  status?: 200 | 201 | 400 | 401 | 403 | 404 | 409 | 413 | 422 | 500 | 503;
 }
 
 const ROLE_LABEL = { admin: "Admin", compliance_officer: "Compliance officer", auditor: "Auditor" } as const;
