@@ -41,6 +41,9 @@ it("a gateway started with COMMANDS_* consumes its commands, and stops cleanly",
     const id = (JSON.parse(body) as { id: string }).id;
     await until(async () => (await processedRow(sql, id)) !== undefined, "the command recorded");
     expect((await processedRow(sql, id))!.outcome).toBe("refused");
+    // Counted once the command is acknowledged, just after its row commits.
+    const counted = /^s3gw_commands_total\{[^}]*type="customer\.offboard"[^}]*outcome="refused"[^}]*\} 1$/m;
+    await until(async () => counted.test(await (await fetch(`${region.url}/metrics`)).text()), "the command counted in /metrics");
     await jsm.streams.delete(config.stream);
   } finally {
     await sql.end();

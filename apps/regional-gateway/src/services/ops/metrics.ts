@@ -23,6 +23,8 @@ export interface RequestOutcome {
  * operation and status only: no customer id, bucket or key ever becomes a label, which keeps
  * /metrics safe to expose without authentication and its cardinality bounded.
  */
+const COMMAND_TYPES = ["subject.erasure", "entity.deleted", "customer.offboard"];
+
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<"operation" | "status">;
@@ -31,6 +33,7 @@ export class GatewayMetrics {
   private readonly bytesOut: Counter;
   private readonly dataKeys: Counter<"operation">;
   private readonly eventDeliveries: Counter<"target_id" | "outcome">;
+  private readonly commands: Counter<"type" | "outcome">;
 
   /**
    * `keyStates`: customer keys by state; `eventQueue`: the region's event queue (both counted in
@@ -82,6 +85,13 @@ export class GatewayMetrics {
       labelNames: ["target_id", "outcome"],
       registers,
     });
+    // Types and outcomes are fixed sets (an unknown type is counted as "unknown"): bounded cardinality.
+    this.commands = new Counter({
+      name: "s3gw_commands_total",
+      help: "Commands consumed from JetStream by type and outcome: done, duplicate, refused, failed (an attempt, retried), dead_lettered.",
+      labelNames: ["type", "outcome"],
+      registers,
+    });
     if (opts.eventQueue) this.registerEventQueueGauges(opts.eventQueue, registers);
   }
 
@@ -126,6 +136,10 @@ export class GatewayMetrics {
 
   countEventDelivery(targetId: string, outcome: EventDeliveryOutcome, n = 1): void {
     this.eventDeliveries.inc({ target_id: targetId, outcome }, n);
+  }
+
+  countCommand(type: string, outcome: "done" | "duplicate" | "refused" | "failed" | "dead_lettered"): void {
+    this.commands.inc({ type: COMMAND_TYPES.includes(type) ? type : "unknown", outcome });
   }
 
   countDataKey(operation: "generate" | "decrypt"): void {

@@ -51,6 +51,9 @@ async function ensureConsumer(jsm: JetStreamManager, config: CommandConsumerConf
   });
 }
 
+/** The type a command claims, for its metric: a refused message's claimed type is not vouched for, but is bounded by countCommand. */
+const commandType = (a: Admission | undefined): string => (a?.ok ? a.command.type : (a?.refusal.type ?? "unknown"));
+
 const retryDelay = (config: CommandConsumerConfig, delivery: number) => Math.min(config.retryDelayMs * 2 ** Math.max(0, delivery - 1), MAX_RETRY_DELAY_MS);
 
 /**
@@ -68,17 +71,20 @@ async function handleDelivery(deps: Deps, config: CommandConsumerConfig, js: Jet
     const signatures = msg.headers?.values(SIGNATURE_HEADER, Match.IgnoreCase) ?? [];
     admission = admitCommand(msg.data, signatures, enteredStreamAt, { keys: config.hmacKeys, regionId: deps.config.region.region_id, maxAgeSeconds: config.maxAgeSeconds });
     const outcome = admission.ok ? await runCommand(deps, admission.command, admission.keyId, ref) : await refuseCommand(deps, admission.refusal, ref);
+    deps.metrics.countCommand(commandType(admission), outcome);
     logger.info({ streamRef: ref, outcome, commandId: admission.ok ? admission.command.id : undefined, delivery: msg.info.deliveryCount }, "command handled");
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err));
     const delivery = msg.info.deliveryCount;
     if (delivery < config.maxDeliver || !admission) {
+      deps.metrics.countCommand(commandType(admission), "failed");
       logger.warn({ streamRef: ref, delivery, err: error.message }, "command failed; it will be retried");
       msg.nak(retryDelay(config, delivery));
       return;
     }
     try {
       await deadLetter(deps, js, config, msg, admission, error);
+      deps.metrics.countCommand(commandType(admission), "dead_lettered");
       logger.error({ streamRef: ref, delivery, err: error.message, deadLetterSubject: config.deadLetterSubject }, "command dead-lettered");
     } catch (dlErr) {
       logger.error({ streamRef: ref, delivery, err: (dlErr as Error).message }, "dead-lettering failed; the command will be retried");
