@@ -1,3 +1,4 @@
+import { formatBytes } from "@s3gw/core";
 import { html } from "hono/html";
 import { input, submit } from "../layout/forms.ts";
 
@@ -14,18 +15,6 @@ const RESIDENCY_MEANING: Record<string, string> = {
   jurisdiction: "bytes stay in the home region's legal zone",
   flexible: "bytes may be stored anywhere the rules allow",
 };
-
-/** Bytes for people, in binary units (the exact count is shown beside it). */
-export function humanBytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
-}
 
 /** Opens a customer by its id, for one known by heart (the list pages through the rest). */
 export function openForm(action: string, value: string, error?: string) {
@@ -69,7 +58,7 @@ export function profile(info: CustomerInfo) {
       <div class="cards">
         <div class="card"><span class="stat" data-testid="usage-buckets">${info.usage.buckets}</span><span class="stat-label">buckets</span></div>
         <div class="card"><span class="stat" data-testid="usage-objects">${info.usage.objects}</span><span class="stat-label">objects</span></div>
-        <div class="card"><span class="stat" data-testid="usage-bytes">${humanBytes(info.usage.bytes)}</span><span class="stat-label">stored (${info.usage.bytes} bytes)</span></div>
+        <div class="card"><span class="stat" data-testid="usage-bytes">${formatBytes(info.usage.bytes)}</span><span class="stat-label">stored (${info.usage.bytes} bytes)</span></div>
       </div>
     </section>`;
 }
