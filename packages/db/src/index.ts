@@ -6,6 +6,7 @@ import { DatabaseAvailability } from "./availability.ts";
 import { postgresClient } from "./postgres-client.ts";
 
 export { postgresClient } from "./postgres-client.ts";
+export { Statement } from "./statement.ts";
 export { DatabaseUnavailableError, isDatabaseUnavailable } from "./unavailable.ts";
 
 /** Either a Postgres server URL or a directory for the embedded PGlite database. */
