@@ -11,7 +11,12 @@ export const customers = pgTable("customers", {
   primaryContactEmail: text("primary_contact_email").notNull(),
   complianceOfficerEmail: text("compliance_officer_email").notNull(),
   legalBasis: text("legal_basis"),
-  status: text("status").notNull().default("active"),
+  /** active, suspended (S3 writes refused, reads per suspended_reads) or offboarded (a tombstone). */
+  status: text("status").$type<"active" | "suspended" | "offboarded">().notNull().default("active"),
+  suspendedReason: text("suspended_reason"),
+  /** While suspended: whether S3 reads are still served. */
+  suspendedReads: text("suspended_reads").$type<"allowed" | "refused">(),
+  suspendedAt: timestamp("suspended_at", { withTimezone: true }),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });

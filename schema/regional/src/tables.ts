@@ -24,3 +24,4 @@ export * from "./worker-leases.ts";
 export * from "./processed-events.ts";
 export * from "./compliance-subscriptions.ts";
 export * from "./console-sessions.ts";
+export * from "./customer-offboarding.ts";
