@@ -4,6 +4,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { findActiveAccessKey, type ActiveAccessKey } from "../services/access/access-keys.ts";
 import { findCustomer, unservedCustomerReason } from "../services/access/customers.ts";
+import { assertCustomerStanding } from "../services/access/customer-standing.ts";
 import { admitAnonymous } from "./anonymous-read.ts";
 
 /** What a SigV4-authenticated request carries to the handlers (payload decoding, permissions). */
@@ -92,6 +93,6 @@ export async function admitCustomer(c: Context<AppEnv>, customerId: string): Pro
     op.info = { reason: why?.reason ?? "customer_not_homed_here" };
     throw s3Error("AccessDenied", why?.message ?? `Customer ${customerId} is not homed in region ${deps.config.region.region_id}`);
   }
-  if (customer.status !== "active") throw s3Error("AccessDenied", `Customer ${customerId} is ${customer.status}`);
+  assertCustomerStanding(customer, c.get("s3Operation"));
   c.set("customer", customer);
 }
