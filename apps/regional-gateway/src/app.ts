@@ -16,6 +16,8 @@ import { complianceSubscriptionRoutes } from "./routes/api/compliance-subscripti
 import { rulesRoutes } from "./routes/api/rules.ts";
 import { tokenRoutes } from "./routes/api/tokens.ts";
 import { customerRoutes } from "./routes/api/customers.ts";
+import { customerProfileRoutes } from "./routes/api/customer-profile.ts";
+import { customerSuspensionRoutes } from "./routes/api/customer-suspension.ts";
 import { customerStorageRoutes } from "./routes/api/customer-storage.ts";
 import { bucketPolicyAdminRoutes } from "./routes/api/bucket-policy.ts";
 import { storageMigrationRoutes } from "./routes/api/storage-migrations.ts";
@@ -50,6 +52,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   // NUL, lone surrogates and invalid UTF-8 in any management input: 400 before any handler.
   app.use("/api/*", refuseUnstorableInput);
   app.route("/api/customers", customerRoutes());
+  app.route("/api/customers", customerProfileRoutes());
+  app.route("/api/customers", customerSuspensionRoutes());
   app.route("/api/compliance", complianceRoutes());
   app.route("/api/tokens", tokenRoutes());
   app.route("/api/audit", auditVerifyRoutes());
