@@ -6,7 +6,7 @@
 // result mapping to the driver session of whatever it runs on — the database or one of its
 // transactions — so the values, type mapping and results are exactly drizzle's own.
 import { PgDatabase, PgDialect, PgSession, type PgQueryResultHKT, type PreparedQueryConfig } from "drizzle-orm/pg-core";
-import type { SQL } from "drizzle-orm";
+import { is, Param, Placeholder, type SQL } from "drizzle-orm";
 import type { Db } from "./index.ts";
 
 type PrepareArgs = Parameters<PgSession["prepareQuery"]>;
@@ -30,6 +30,21 @@ class RecordingSession extends PgSession {
   }
 }
 
+/**
+ * drizzle encodes a literal null as SQL NULL but hands a placeholder's value to the column's
+ * encoder as is: a null timestamp would throw, and a null jsonb would become the JSON value
+ * `null`. Each placeholder's encoder here passes null through, as a literal's would be.
+ */
+function nullSafe(captured: Captured): Captured {
+  const [query, ...rest] = captured.args;
+  const params = query.params.map((p) => {
+    if (!is(p, Param) || !is(p.value, Placeholder)) return p;
+    const encoder = p.encoder;
+    return new Param(p.value, { mapToDriverValue: (v: unknown) => (v === null || v === undefined ? null : encoder.mapToDriverValue(v)) });
+  });
+  return { ...captured, args: [{ ...query, params }, ...rest] as PrepareArgs };
+}
+
 /** Anything with drizzle's `prepare()`: select, insert, update, delete builders. */
 interface Preparable<R> { prepare(name?: string): { execute(values?: Record<string, unknown>): Promise<R> } }
 
@@ -49,12 +64,12 @@ export class Statement<V extends Record<string, unknown>, R> {
     const db = new PgDatabase<PgQueryResultHKT, Record<string, never>>(new PgDialect(), session, undefined);
     build(db as unknown as Db<Record<string, never>>).prepare();
     if (!session.captured) throw new Error("Statement.of: the builder did not prepare a query");
-    return new Statement<V, R>(session.captured);
+    return new Statement<V, R>(nullSafe(session.captured));
   }
 
   /** Plain SQL (`sql` with `sql.placeholder(...)` values) whose rows are not mapped: `db.execute`'s result. */
   static sql<V extends Record<string, unknown>>(query: SQL): Statement<V, unknown> {
-    return new Statement<V, unknown>({ args: [new PgDialect().sqlToQuery(query), undefined, undefined, false], joinsNotNullableMap: undefined });
+    return new Statement<V, unknown>(nullSafe({ args: [new PgDialect().sqlToQuery(query), undefined, undefined, false], joinsNotNullableMap: undefined }));
   }
 
   /** Runs on the database or inside a transaction (`tx`), with the placeholders' values. */

@@ -1,7 +1,8 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { assertBucketName, s3Error } from "@s3gw/core";
 import { buckets, multipartParts, multipartUploads, objectDeleteMarkers, objectMetadata } from "@s3gw/schema-regional";
-import type { RegionalDb } from "../../env.ts";
+import type { RegionalDb, RegionalTx } from "../../env.ts";
+import { lockedBucketState } from "./object-statements.ts";
 import { dbAndCache, type DbOrDeps } from "../cache/cache-deps.ts";
 import { bucketCacheKey } from "../cache/regional-cache.ts";
 
@@ -92,9 +93,9 @@ export async function deleteBucket(from: DbOrDeps, customerId: string, name: str
  * a DeleteBucket waits for the commit; a bucket deleted meanwhile is NoSuchBucket (404), never
  * a foreign-key 500.
  */
-export async function lockBucketForCommit(tx: Pick<RegionalDb, "select">, bucket: Bucket): Promise<Pick<Bucket, "versioning" | "objectLockEnabled">> {
+export async function lockBucketForCommit(tx: RegionalTx, bucket: Bucket): Promise<Pick<Bucket, "versioning" | "objectLockEnabled">> {
   // The versioning state is read here, not from the cached row, so a commit follows the state it commits under.
-  const [row] = await tx.select({ versioning: buckets.versioning, objectLockEnabled: buckets.objectLockEnabled }).from(buckets).where(eq(buckets.bucketId, bucket.bucketId)).for("key share");
+  const [row] = await lockedBucketState.run(tx, { bucketId: bucket.bucketId });
   if (!row) throw s3Error("NoSuchBucket", undefined, { resource: bucket.bucketName });
   return row;
 }

@@ -10,6 +10,7 @@ import { demoteLatest, keepsVersions, lockKey, newVersionId, nextStamp, NULL_VER
 import type { StorageTargets } from "../storage/storage-targets.ts";
 import { objectBytes, type BlobKeys } from "../encryption/object-bytes.ts";
 import { recordObjectEvent, type ObjectEventContext } from "../events/object-events.ts";
+import { latestObject, lockedLatestObject, objectVersion, upsertNullVersion } from "./object-statements.ts";
 
 export type ObjectRow = typeof objectMetadata.$inferSelect;
 
@@ -97,14 +98,17 @@ export async function commitObject(
   };
   try {
     row = await db.transaction(async (tx) => {
-      await lockKey(tx, bucket, key);
-      const state = await lockBucketForCommit(tx, bucket);
-      const [latest] = await tx.select().from(objectMetadata).where(and(keyOf(bucket, key), eq(objectMetadata.isLatest, true))).for("update");
+      // Sent together (one round trip); the server runs them in order, so the row is read under the key's lock.
+      const [, state, [latest]] = await Promise.all([
+        lockKey(tx, bucket, key),
+        lockBucketForCommit(tx, bucket),
+        lockedLatestObject.run(tx, { bucketId: bucket.bucketId, key }),
+      ]);
       assertWriteCondition(latest, opts.condition, key);
       if (opts.inTransaction) await opts.inTransaction(tx);
       const lock = meta.lock ?? { retentionMode: null, retentionUntil: null, legalHold: false };
       // What a previous version was marked with by the compliance side stays with the key.
-      const carried = latest && { processingRestricted: latest.processingRestricted, dataClassification: latest.dataClassification };
+      const carried = latest ? { processingRestricted: latest.processingRestricted, dataClassification: latest.dataClassification } : { processingRestricted: false, dataClassification: "internal" };
       const values = {
         customerId: bucket.customerId,
         bucketId: bucket.bucketId,
@@ -126,7 +130,7 @@ export async function commitObject(
         tags: meta.tags ?? {},
         encryption: meta.encryption ?? null,
         ...lock,
-        ...(carried ?? {}),
+        ...carried,
         complianceStatus: "compliant",
         lastModified: now,
       };
@@ -134,12 +138,7 @@ export async function commitObject(
         // A bucket never versioned holds one null version per key at most: replaced in place, as before versioning existed.
         if (latest) assertMutable(latest, now, key, opts);
         replaced = latest && { storageKey: latest.storageKey, providerId: latest.storageProviderId };
-        const fresh = { ...values, versionId: NULL_VERSION, versionStamp: now.getTime() * 1000 };
-        const [written] = await tx
-          .insert(objectMetadata)
-          .values({ ...fresh, createdAt: now })
-          .onConflictDoUpdate({ target: [objectMetadata.bucketId, objectMetadata.objectKey, objectMetadata.versionId], set: fresh })
-          .returning();
+        const [written] = await upsertNullVersion.run(tx, { ...values, versionId: NULL_VERSION, versionStamp: now.getTime() * 1000, createdAt: now });
         return announced(tx, written!);
       }
       const versionId = keepsVersions(state.versioning) ? newVersionId() : NULL_VERSION;
@@ -193,11 +192,9 @@ export async function findObject(db: RegionalDb, bucket: Bucket, key: string, ve
 
 /** The key's latest version (or the given one) if it is an object, without asking why not otherwise. */
 export async function lookupObject(db: RegionalDb, bucket: Bucket, key: string, versionId?: string): Promise<ObjectRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(objectMetadata)
-    .where(and(keyOf(bucket, key), versionId === undefined ? eq(objectMetadata.isLatest, true) : eq(objectMetadata.versionId, versionId)))
-    .limit(1);
+  const [row] = versionId === undefined
+    ? await latestObject.run(db, { bucketId: bucket.bucketId, key })
+    : await objectVersion.run(db, { bucketId: bucket.bucketId, key, versionId });
   return row;
 }
 

@@ -4,6 +4,7 @@ import { s3Error } from "@s3gw/core";
 import { objectDeleteMarkers, objectMetadata } from "@s3gw/schema-regional";
 import type { Bucket } from "./buckets.ts";
 import type { ObjectRow, RegionalTx } from "./objects.ts";
+import { keyLock } from "./object-statements.ts";
 
 export type DeleteMarkerRow = typeof objectDeleteMarkers.$inferSelect;
 
@@ -45,7 +46,7 @@ export function writtenVersionHeader(versionId: string): Record<string, string> 
 
 /** Serialises every writer of one key (commits, deletes, version removal) for the rest of the transaction. */
 export async function lockKey(tx: RegionalTx, bucket: KeyOwner, key: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${bucket.bucketId + "/" + key}, 0))`);
+  await keyLock.run(tx, { lockKey: `${bucket.bucketId}/${key}` });
 }
 
 const objectOf = (bucket: KeyOwner, key: string) => and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, key));
