@@ -17,6 +17,7 @@ import { providerRoutes } from "./routes/providers.ts";
 import { regionRoutes } from "./routes/regions.ts";
 import { consolePickerRoutes } from "./routes/console-picker.ts";
 import { routingRoutes } from "./routes/routing.ts";
+import { routingAdminRoutes } from "./routes/routing-admin.ts";
 import { internalAccessKeyRoutes } from "./routes/internal-access-keys.ts";
 import { internalPublicBucketRoutes } from "./routes/internal-public-buckets.ts";
 import { internalRoutingRoutes } from "./routes/internal-routing.ts";
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", consolePickerRoutes(deps));
   app.route("/", providerRoutes(deps));
   app.route("/", routingRoutes(deps));
+  app.route("/", routingAdminRoutes(deps));
   app.route("/", internalAccessKeyRoutes(deps));
   app.route("/", internalPublicBucketRoutes(deps));
   app.route("/", internalRoutingRoutes(deps));
