@@ -2,6 +2,7 @@
 // regional gateway, each with its own fresh database (as in production, one per app), SigV4
 // only (no trusted-header mode), the access key registered with the router by the region.
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { postgresClient } from "@s3gw/db";
 import { adminUrl, createTestDatabase } from "@s3gw/db/testing";
@@ -30,12 +31,12 @@ export async function startPostgresGateway(opts: {
     regions: [{ region_id: "FI-HEL", name: "Helsinki", country: "FI", endpoint: regionUrl, provider: { provider_id: "fi-hel-fs", type: "fs", country: "FI" } }],
   });
   const region = spawnNode("apps/regional-gateway/src/server.ts", {
-    ...shared, REGION_ID: "FI-HEL", PORT: String(rPort), DATABASE_URL: regionalDb.url, STORAGE_DIR: join(opts.workDir, "pg-objects"),
+    ...shared, REGION_ID: "FI-HEL", PORT: String(rPort), DATABASE_URL: viaSocket(regionalDb.url), STORAGE_DIR: join(opts.workDir, "pg-objects"),
     TOPOLOGY_JSON: topology, MASTER_KEYS: `k1:${randomBytes(32).toString("base64")}`, GLOBAL_ROUTER_URL: globalUrl, PUBLIC_S3_ENDPOINT: globalUrl,
     ...(plain ? { ENCRYPT_OBJECTS: "false" } : {}),
   });
   opts.cleanup(() => stopChild(region.child));
-  const global = spawnNode("apps/global-router/src/server.ts", { ...shared, PORT: String(gPort), DATABASE_URL: globalDb.url, TOPOLOGY_JSON: topology });
+  const global = spawnNode("apps/global-router/src/server.ts", { ...shared, PORT: String(gPort), DATABASE_URL: viaSocket(globalDb.url), TOPOLOGY_JSON: topology });
   opts.cleanup(() => stopChild(global.child));
   try {
     await waitForHealth(regionUrl, 60_000);
@@ -65,6 +66,20 @@ export async function startPostgresGateway(opts: {
       await Promise.all([stopChild(global.child), stopChild(region.child)]);
     },
   };
+}
+
+/**
+ * The database on this machine, reached over its Unix socket when it has one (BENCH_PG_SOCKET,
+ * default /var/run/postgresql; "" for TCP): on one machine that is how a gateway should reach
+ * it. Over loopback TCP every statement's send also runs the receiving side's TCP stack in the
+ * sender's system call, a cost a database on another machine would not put on the gateway.
+ */
+function viaSocket(url: string): string {
+  const dir = process.env.BENCH_PG_SOCKET ?? "/var/run/postgresql";
+  if (!dir || !existsSync(join(dir, `.s.PGSQL.${new URL(url).port || 5432}`))) return url;
+  const u = new URL(url);
+  u.searchParams.set("host", dir);
+  return u.toString();
 }
 
 /** The server processes (backends) serving these databases now: their CPU is the gateway's too. */

@@ -12,5 +12,24 @@ import postgres from "postgres";
  * columns or array results, so the catalog query buys nothing.
  */
 export function postgresClient(url: string, options: postgres.Options<Record<string, postgres.PostgresType>> = {}): postgres.Sql {
-  return postgres(url, { onnotice: () => {}, ...options, fetch_types: false });
+  const { url: target, path } = socketOf(url);
+  return postgres(target, { onnotice: () => {}, ...options, ...(path ? { path } : {}), fetch_types: false });
+}
+
+/**
+ * libpq's way of naming a Unix socket in a URL, `…?host=/var/run/postgresql`, which
+ * postgres.js would send to the server as a setting: the socket file in that directory
+ * (`.s.PGSQL.<port>`), and the URL without the parameter.
+ */
+export function socketOf(url: string): { url: string; path?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { url };
+  }
+  const dir = parsed.searchParams.get("host");
+  if (!dir?.startsWith("/")) return { url };
+  parsed.searchParams.delete("host");
+  return { url: parsed.toString(), path: `${dir.replace(/\/+$/, "")}/.s.PGSQL.${parsed.port || 5432}` };
 }
