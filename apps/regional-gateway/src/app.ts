@@ -18,6 +18,7 @@ import { tokenRoutes } from "./routes/api/tokens.ts";
 import { customerRoutes } from "./routes/api/customers.ts";
 import { customerProfileRoutes } from "./routes/api/customer-profile.ts";
 import { customerSuspensionRoutes } from "./routes/api/customer-suspension.ts";
+import { customerOffboardRoutes } from "./routes/api/customer-offboard.ts";
 import { customerStorageRoutes } from "./routes/api/customer-storage.ts";
 import { bucketPolicyAdminRoutes } from "./routes/api/bucket-policy.ts";
 import { storageMigrationRoutes } from "./routes/api/storage-migrations.ts";
@@ -54,6 +55,7 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/api/customers", customerRoutes());
   app.route("/api/customers", customerProfileRoutes());
   app.route("/api/customers", customerSuspensionRoutes());
+  app.route("/api/customers", customerOffboardRoutes());
   app.route("/api/compliance", complianceRoutes());
   app.route("/api/tokens", tokenRoutes());
   app.route("/api/audit", auditVerifyRoutes());
