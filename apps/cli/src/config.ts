@@ -50,7 +50,10 @@ function readProfile(flags: GlobalFlags, env: NodeJS.ProcessEnv): Profile {
     if (wanted) throw new UsageError(`no profile "${name}" in ${path}`);
     return {};
   }
-  if (typeof profile !== "object") throw new UsageError(`profile "${name}" in ${path} is not an object`);
+  if (typeof profile !== "object" || Array.isArray(profile)) throw new UsageError(`profile "${name}" in ${path} is not an object`);
+  for (const field of ["endpoint", "region_url", "region", "token"] as const) {
+    if (profile[field] !== undefined && typeof profile[field] !== "string") throw new UsageError(`"${field}" of profile "${name}" in ${path} must be a string`);
+  }
   return profile;
 }
 
@@ -72,14 +75,18 @@ export class Settings {
 
   constructor(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env) {
     const profile = readProfile(flags, env);
-    const token = flags.token ?? env.S3GW_TOKEN ?? profile.token;
-    this.global = { url: checkedUrl(flags.endpoint ?? env.S3GW_ENDPOINT ?? profile.endpoint ?? DEFAULT_ENDPOINT, "the endpoint"), token };
-    const regionUrl = flags.regionEndpoint ?? env.S3GW_REGION_URL;
-    this.regionId = flags.region ?? (regionUrl ? undefined : env.S3GW_REGION);
-    // A region named by flag or environment wins over a profile's region URL.
-    this.regionUrl = regionUrl ?? (this.regionId ? undefined : profile.region_url);
-    if (!this.regionUrl && !this.regionId) this.regionId = profile.region;
-    if (this.regionUrl) this.regionUrl = checkedUrl(this.regionUrl, "the region endpoint");
+    const token = flags.token ?? (env.S3GW_TOKEN || undefined) ?? profile.token;
+    this.global = { url: checkedUrl(flags.endpoint ?? (env.S3GW_ENDPOINT || undefined) ?? profile.endpoint ?? DEFAULT_ENDPOINT, "the endpoint"), token };
+    // The regional gateway: a URL or a region id (looked up in the registry), from the first
+    // place that names either: flags, then the environment, then the profile.
+    const sources: [url: string | undefined, id: string | undefined][] = [
+      [flags.regionEndpoint, flags.region],
+      [env.S3GW_REGION_URL || undefined, env.S3GW_REGION || undefined],
+      [profile.region_url, profile.region],
+    ];
+    const [url, id] = sources.find(([u, i]) => u !== undefined || i !== undefined) ?? [undefined, undefined];
+    this.regionUrl = url === undefined ? undefined : checkedUrl(url, "the region endpoint");
+    this.regionId = url === undefined ? id : undefined;
   }
 
   get token(): string | undefined {

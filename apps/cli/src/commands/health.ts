@@ -48,7 +48,7 @@ export function healthCommands(program: Command): void {
               ["circuit", (r) => circuit(r.region_id)],
               ["health", (r) => r.health.status],
               ["database", (r) => r.health.database],
-              ["storage", (r) => r.health.storage],
+              ["storage", (r) => (r.health.storage as { status?: string } | undefined)?.status],
               ["customers", (r) => r.health.customer_count],
               ["endpoint", (r) => r.endpoint],
             ]),
