@@ -30,12 +30,17 @@ export const commandSchema = z.discriminatedUnion("type", [
     // An S3 tag value: up to 256 characters.
     data: z.strictObject({ entity_id: z.string().min(1).max(256), action: z.enum(["archive", "erase"]) }),
   }),
-  z.strictObject({ ...envelope, type: z.literal("customer.offboard"), data: z.record(z.string(), z.unknown()) }),
+  z.strictObject({
+    ...envelope,
+    type: z.literal("customer.offboard"),
+    data: z.strictObject({ reason: z.string().trim().min(1).max(1000), export: z.boolean().default(false) }),
+  }),
 ]);
 
 export type Command = z.infer<typeof commandSchema>;
 export type SubjectErasureCommand = Extract<Command, { type: "subject.erasure" }>;
 export type EntityDeletedCommand = Extract<Command, { type: "entity.deleted" }>;
+export type CustomerOffboardCommand = Extract<Command, { type: "customer.offboard" }>;
 
 export type RefusalCode = SignatureRefusal | "CommandTooLarge" | "CommandMalformed" | "CommandWrongRegion" | "CommandStale";
 

@@ -1,5 +1,6 @@
 import type { Deps } from "../../../env.ts";
 import { recordCommandAudit, type CommandRun } from "./command-audit.ts";
+import { resumeOffboardCommand, runOffboardCommand } from "./customer-offboard.ts";
 import { runEntityDeleted } from "./entity-deleted.ts";
 import type { Command, Refusal } from "./message.ts";
 import { claimProcessed, findProcessed, forgetDeadLettered, markProcessedDone } from "./processed.ts";
@@ -48,7 +49,7 @@ export async function refuseCommand(deps: Deps, refusal: Refusal, ref: StreamRef
  * Carries out an admitted command once. A command whose id is already in processed_events is
  * a duplicate, acknowledged without running, with two exceptions: an erasure whose request an
  * earlier delivery created but did not get to execute is executed now (see subject-erasure.ts),
- * and a dead-lettered command published again (once its cause is fixed) runs, as it never
+ * an offboarding whose job is unfinished is resumed, and a dead-lettered command published again (once its cause is fixed) runs, as it never
  * ran to the end.
  */
 export async function runCommand(deps: Deps, cmd: Command, keyId: string, ref: StreamRef): Promise<CommandOutcome> {
@@ -64,15 +65,11 @@ export async function runCommand(deps: Deps, cmd: Command, keyId: string, ref: S
     await recordCommandAudit(deps, run, { operation, result: "success", statusCode: 200, info: { type: cmd.type, resumed: true, ...done.info } });
     return "done";
   }
+  // An offboarding an earlier delivery started but did not finish is resumed (customer-offboard.ts).
+  if (prior && prior.outcome !== "refused" && prior.command === "customer.offboard") return resumeOffboardCommand(deps, cmd, run, prior.outcome);
   if (prior?.outcome === "dead_lettered") await forgetDeadLettered(deps.db, cmd.id);
   else if (prior) return duplicate(deps, cmd, prior.outcome, ref);
-  if (cmd.type === "customer.offboard") {
-    // Offboarding (issue 14) does not exist yet: refused, so the issuer knows it did not happen.
-    const detail = { code: "NotAvailable", reason: "not available: customer offboarding is not implemented in this region yet" };
-    await claimProcessed(deps.db, { eventId: cmd.id, command: cmd.type, outcome: "refused", detail, now: deps.clock.now() });
-    await recordCommandAudit(deps, run, { operation, result: "denied", statusCode: 501, errorCode: "NotAvailable", info: detail });
-    return "refused";
-  }
+  if (cmd.type === "customer.offboard") return runOffboardCommand(deps, cmd, run);
   const info = cmd.type === "subject.erasure" ? await runSubjectErasure(deps, cmd, run) : await runEntityDeleted(deps, cmd, run);
   if (info.duplicate === true) return "duplicate";
   await recordCommandAudit(deps, run, { operation, result: "success", statusCode: 200, info: { type: cmd.type, ...info } });
