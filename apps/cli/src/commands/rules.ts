@@ -14,6 +14,9 @@ interface Hold {
   retention_until: string | null;
 }
 
+/** The answer is {customer_id, rules}: one line per rule. */
+const showRules = (r: Record<string, unknown>) => `customer_id: ${String(r.customer_id)}\n${record((r.rules ?? {}) as object)}`;
+
 export function ruleCommands(program: Command): void {
   const rules = program.command("rules").description("a customer's compliance rules (regional gateway)");
   rules
@@ -23,7 +26,7 @@ export function ruleCommands(program: Command): void {
     .action(
       act(async (ctx, _o, customer: string) => {
         const r = await call<Record<string, unknown>>(await ctx.settings.region(), "GET", `/api/customers/${seg(customer)}/rules`);
-        ctx.emit(r, () => record(r));
+        ctx.emit(r, () => showRules(r));
       }),
     );
   rules
@@ -35,7 +38,7 @@ export function ruleCommands(program: Command): void {
       act(async (ctx, o, customer: string) => {
         const body = await readJsonFile(o.file as string);
         const r = await call<Record<string, unknown>>(await ctx.settings.region(), "PUT", `/api/customers/${seg(customer)}/rules`, { body });
-        ctx.emit(r, () => record(r));
+        ctx.emit(r, () => showRules(r));
       }),
     );
 }
