@@ -92,13 +92,13 @@ describe("commands the region refuses (audited, recorded, acknowledged, never ru
     expect(await processedRow(f.sql, cmd.id)).toBeUndefined();
   });
 
-  it("customer.offboard: not available until offboarding exists", async () => {
+  it("customer.offboard without a reason: refused as malformed, nothing offboarded", async () => {
     const cmd = command("customer.offboard", "acme-corp", {});
     await publishRefused(cmd);
-    const row = await processedRow(f.sql, cmd.id);
-    expect(row).toMatchObject({ command: "customer.offboard", outcome: "refused", detail: { code: "NotAvailable" } });
-    expect(row!.detail.reason).toMatch(/^not available/);
-    expect(await auditOf(f.sql, `command:${cmd.id}`)).toMatchObject([{ operation_type: "Command:customer.offboard", result: "denied", error_code: "NotAvailable" }]);
+    expect(await processedRow(f.sql, cmd.id)).toMatchObject({ outcome: "refused", detail: { code: "CommandMalformed" } });
+    expect(await auditOf(f.sql, `command:${cmd.id}`)).toMatchObject([{ operation_type: "Command:customer.offboard", result: "denied", error_code: "CommandMalformed" }]);
+    expect((await f.sql`select count(*)::int as n from customer_offboarding`)[0]!.n).toBe(0);
+    expect((await f.sql`select status from customers where customer_id = 'acme-corp'`)[0]!.status).toBe("active");
   });
 
   it("an unsigned message cannot take a real command's id: the signed command with that id still runs", async () => {
