@@ -2,14 +2,14 @@ import { execFile, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type Backend, closedPort, startBackend } from "./customer-storage-helpers.ts";
-import { ADMIN_TOKEN, adminAuth, register, s3, startTestRegion, TEST_TOPOLOGY, type TestRegion } from "./harness.ts";
-import { getMigration } from "./storage-migration-helpers.ts";
+import { type Backend, closedPort, startBackend } from "../../regional-gateway/test/customer-storage-helpers.ts";
+import { ADMIN_TOKEN, adminAuth, register, s3, startTestRegion, TEST_TOPOLOGY, type TestRegion } from "../../regional-gateway/test/harness.ts";
+import { getMigration } from "../../regional-gateway/test/storage-migration-helpers.ts";
 
 // s3gw migrate-storage is a client of the gateway's migration API: it never opens the
 // database (a second process moving objects behind a live gateway once lost them).
 const run = promisify(execFile);
-const CLI = fileURLToPath(new URL("../src/cli/s3gw.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const MANY = 40;
 let fi: TestRegion;
 let backend: Backend;
@@ -71,8 +71,8 @@ it("explains its usage, refuses unknown customers, and never falls back to openi
   const alone = await cli(["migrate-storage", "--url", `http://127.0.0.1:${port}`, "--customer", "cli-co", "--from", "fi-hel-fs", "--to", targetId], {
     REGION_ID: "FI-HEL", DATABASE_URL: fi.databaseUrl, STORAGE_DIR: fi.storageDir, TOPOLOGY_JSON: JSON.stringify(TEST_TOPOLOGY),
   });
-  expect(alone.code).toBe(1);
-  expect(alone.err).toMatch(/s3gw: fetch failed/);
+  expect(alone.code).toBe(3);
+  expect(alone.err).toBe(`s3gw: cannot reach http://127.0.0.1:${port}: ECONNREFUSED\n`);
   const runs = (await (await fetch(`${fi.url}/api/storage-migrations`, { headers: adminAuth })).json()) as { migrations: unknown[] };
   expect(runs.migrations).toHaveLength(1);
 });
