@@ -32,18 +32,18 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
   if (isAppError(err)) e = err;
   else if (err instanceof HTTPException) e = new AppError(err.status === 400 ? "InvalidRequest" : "InternalError", err.status, err.message);
   else if (isDatabaseUnavailable(err)) {
-    c.var.logger?.warn({ err: err.message }, "database unavailable");
+    c.get("logger")?.warn({ err: err.message }, "database unavailable");
     e = new AppError(s3 ? "ServiceUnavailable" : "SERVICE_UNAVAILABLE", 503, "The region's database is unavailable. Please retry.");
   } else if (storage) {
-    c.var.logger?.warn({ err: err.message }, "storage unavailable");
+    c.get("logger")?.warn({ err: err.message }, "storage unavailable");
     e = storage;
   } else {
-    c.var.logger?.error({ err: err.message, stack: err.stack }, "unhandled error");
+    c.get("logger")?.error({ err: err.message, stack: err.stack }, "unhandled error");
     e = new AppError("InternalError", 500, "We encountered an internal error. Please try again.");
   }
   // One JSON code style: an S3 code raised below a management route is rendered in it.
   if (!s3 && e.code === "ServiceUnavailable") e = new AppError("SERVICE_UNAVAILABLE", e.status, e.message, { headers: e.headers });
-  const requestId = c.var.requestId ?? "unknown";
+  const requestId = c.get("requestId") ?? "unknown";
   const headers: Record<string, string> = { ...e.headers, "x-amz-request-id": requestId };
   if (e.status === 503 && !Object.keys(headers).some((h) => h.toLowerCase() === "retry-after")) headers["retry-after"] = RETRY_AFTER_SECONDS;
   const op = c.get("op");

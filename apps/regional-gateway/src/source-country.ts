@@ -11,10 +11,10 @@ const COUNTRY = /^[A-Za-z]{2}$/;
  */
 export function sourceCountryOf(c: Context<AppEnv>): string | null {
   let v: string | undefined;
-  if (c.var.forwardedByRouter) v = c.var.routedSourceCountry;
+  if (c.get("forwardedByRouter")) v = c.get("routedSourceCountry");
   else {
     const peer = socketAddress(c);
-    if (peer !== undefined && c.var.deps.config.trustedProxies.includes(peer)) v = c.req.header(c.var.deps.config.sourceCountryHeader);
+    if (peer !== undefined && c.get("deps").config.trustedProxies.includes(peer)) v = c.req.header(c.get("deps").config.sourceCountryHeader);
   }
   return v && COUNTRY.test(v) ? v.toUpperCase() : null;
 }

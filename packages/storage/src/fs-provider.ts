@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createWriteStream, fstatSync } from "node:fs";
-import { mkdir, open, readdir, rename, stat, statfs, unlink, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, stat, statfs, unlink, writeFile } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -79,6 +79,12 @@ export class FsProvider implements StorageProvider {
     const length = range ? range.end - range.start + 1 : fstatSync(handle.fd).size;
     const highWaterMark = opts.chunkBytes ?? (length > LARGE_READ_CHUNK ? LARGE_READ_CHUNK : SMALL_READ_CHUNK);
     return handle.createReadStream(range ? { start: range.start, end: range.end, highWaterMark } : { highWaterMark });
+  }
+
+  async readWhole(storageKey: string): Promise<Buffer> {
+    return readFile(this.pathOf(storageKey)).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === "ENOENT" ? new BlobNotFoundError(storageKey) : err;
+    });
   }
 
   async delete(storageKey: string): Promise<void> {

@@ -40,6 +40,11 @@ export interface StorageProvider {
    * `chunkBytes`: the size of the chunks to read, where the store lets it be chosen (sealed blobs are read a segment at a time).
    */
   get(storageKey: string, range?: ReadRange, opts?: { chunkBytes?: number }): Promise<Readable>;
+  /**
+   * A small blob's bytes in one read, where the store can do that more cheaply than a stream
+   * (a file: one readFile instead of a read stream). Rejects with BlobNotFoundError when absent.
+   */
+  readWhole?(storageKey: string): Promise<Buffer>;
   delete(storageKey: string): Promise<void>;
   /** Every key under `prefix` with its last-modified time, for sweeping strays. */
   list(prefix: string): AsyncIterable<{ storageKey: string; modifiedAt: Date }>;

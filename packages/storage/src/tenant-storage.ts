@@ -3,7 +3,7 @@ import { AppError, CUSTOMER_ID_RE } from "@s3gw/core";
 import { isCompositeKey, newCompositeKey, partRanges, type ComposedPart, type PartManifests } from "./composite.ts";
 import { readSequence } from "./part-sequence.ts";
 import { BlobNotFoundError, type PutOptions, type ReadRange, type StorageProvider, type StoredBlob } from "./provider.ts";
-import { openSealed, SEALED_SEGMENT_BYTES, SealedBlobError, sealedSize, SealStream } from "./sealing/index.ts";
+import { openSealed, openSealedBuffer, SEALED_SEGMENT_BYTES, SealedBlobError, sealedSize, SealStream } from "./sealing/index.ts";
 
 /** The data key of a part blob from the encryption its manifest row records; undefined for a plaintext part. */
 export type PartKeyOf = (part: ComposedPart) => Promise<Buffer | undefined>;
@@ -55,6 +55,17 @@ export class TenantStorage {
     // A segment per chunk, but never a chunk larger than what is read (a 4 KiB object must not cost a 256 KiB read buffer).
     const chunkBytes = (r: ReadRange | undefined) => Math.min(SEALED_SEGMENT_BYTES, r ? r.end - r.start + 1 : sealedSize(sealed.size));
     return openSealed((r) => this.provider.get(key, r, { chunkBytes: chunkBytes(r) }), sealed.dataKey, sealed.size, range);
+  }
+
+  /**
+   * A small blob's plaintext in one read (undefined where the store reads only by stream). A
+   * sealed blob that does not authenticate throws SealedBlobError, as its stream would fail.
+   */
+  async getWhole(storageKey: string, sealed?: { dataKey: Buffer; size: number }): Promise<Buffer | undefined> {
+    const key = this.own(storageKey);
+    if (isCompositeKey(key) || !this.provider.readWhole) return undefined;
+    const bytes = await this.provider.readWhole(key);
+    return sealed ? openSealedBuffer(bytes, sealed.dataKey, sealed.size) : bytes;
   }
 
   delete(storageKey: string): Promise<void> {

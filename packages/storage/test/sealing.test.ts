@@ -3,6 +3,7 @@ import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import {
   openSealed,
+  openSealedBuffer,
   SEALED_SEGMENT_BYTES,
   SealedBlobError,
   sealedSize,
@@ -122,5 +123,31 @@ describe("segmented AES-256-GCM sealing", () => {
     const unread = await openSealed(async () => file, key, plain.length);
     unread.destroy();
     expect(file.destroyed).toBe(true);
+  });
+});
+
+describe("openSealedBuffer (a small blob read whole, opened without a stream)", () => {
+  const key = randomBytes(32);
+
+  it.each([0, 1, 4096, SEGMENT_BYTES, SEGMENT_BYTES + 1, 2 * SEGMENT_BYTES + 5])("opens %i bytes exactly as the stream does", async (size) => {
+    const plain = randomBytes(size);
+    const sealed = await seal(key, plain);
+    expect(openSealedBuffer(sealed, key, size).equals(plain)).toBe(true);
+    expect(openSealedBuffer(sealed, key, size).equals(await open(key, sealed, size))).toBe(true);
+  });
+
+  it("refuses a flipped bit, swapped segments, a truncation, an extension and another key", async () => {
+    const size = 2 * SEGMENT_BYTES + 5;
+    const sealed = await seal(key, randomBytes(size));
+    const flipped = Buffer.from(sealed);
+    flipped[100]! ^= 1;
+    const swapped = Buffer.concat([sealed.subarray(SEALED_SEGMENT_BYTES, 2 * SEALED_SEGMENT_BYTES), sealed.subarray(0, SEALED_SEGMENT_BYTES), sealed.subarray(2 * SEALED_SEGMENT_BYTES)]);
+    // Cut at a segment boundary, recorded size adjusted: the last segment read is not marked final.
+    expect(() => openSealedBuffer(sealed.subarray(0, 2 * SEALED_SEGMENT_BYTES), key, 2 * SEGMENT_BYTES)).toThrow(SealedBlobError);
+    expect(() => openSealedBuffer(flipped, key, size)).toThrow(SealedBlobError);
+    expect(() => openSealedBuffer(swapped, key, size)).toThrow(SealedBlobError);
+    expect(() => openSealedBuffer(sealed.subarray(0, sealed.length - 1), key, size)).toThrow(/shorter/);
+    expect(() => openSealedBuffer(Buffer.concat([sealed, Buffer.alloc(1)]), key, size)).toThrow(/longer/);
+    expect(() => openSealedBuffer(sealed, randomBytes(32), size)).toThrow(SealedBlobError);
   });
 });

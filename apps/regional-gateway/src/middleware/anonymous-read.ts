@@ -14,12 +14,12 @@ const ANONYMOUS_OPERATIONS = new Set(["GetObject", "HeadObject"]);
  * a bucket is never said to exist or not. Headers the caller sends (X-Customer-ID) decide nothing.
  */
 export async function admitAnonymous(c: Context<AppEnv>, refused: () => Error): Promise<void> {
-  const { deps, op } = c.var;
-  const operation = c.var.s3Operation;
-  const target = c.var.s3Target;
+  const deps = c.get("deps"), op = c.get("op");
+  const operation = c.get("s3Operation");
+  const target = c.get("s3Target");
   if (c.req.header("authorization") !== undefined || !ANONYMOUS_OPERATIONS.has(operation.name)) throw refused();
   if (target.bucket === undefined || target.key === undefined) throw refused();
-  const owner = await publicBucketOwner(deps, target.bucket, c.var.forwardedByRouter ? c.var.routedCustomerId : undefined);
+  const owner = await publicBucketOwner(deps, target.bucket, c.get("forwardedByRouter") ? c.get("routedCustomerId") : undefined);
   if (owner === undefined) throw refused();
   op.principal = "anonymous";
   op.info = { ...op.info, access: "public_read" };

@@ -12,7 +12,7 @@ import { observeRequest } from "../services/ops/metrics.ts";
  */
 export const audit = createMiddleware<AppEnv>(async (c, next) => {
   await next();
-  const { deps, op, requestId, startedAt, logger } = c.var;
+  const deps = c.get("deps"), op = c.get("op"), requestId = c.get("requestId"), startedAt = c.get("startedAt"), logger = c.get("logger");
   const status = c.res.status;
   const customerId = op.customerId ?? c.req.header("x-customer-id") ?? null;
   try {
@@ -27,7 +27,7 @@ export const audit = createMiddleware<AppEnv>(async (c, next) => {
       errorCode: op.errorCode ?? null,
       bytesTransferred: op.bytes ?? 0,
       // x-forwarded-for is believed only through the forwarded middleware (a valid router proof).
-      sourceIp: c.var.clientAddress ?? socketAddress(c) ?? null,
+      sourceIp: c.get("clientAddress") ?? socketAddress(c) ?? null,
       sourceCountry: sourceCountryOf(c),
       crossBorderTransfer: op.crossBorder ?? false,
       complianceInfo: op.info ?? {},

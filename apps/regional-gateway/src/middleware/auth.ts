@@ -10,7 +10,7 @@ import { authenticateToken } from "../services/access/tokens.ts";
  */
 export function requireRole(...roles: readonly Role[]) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const { deps, op } = c.var;
+    const deps = c.get("deps"), op = c.get("op");
     // Handlers name their operation; a request refused before its handler is named by its route.
     if (op.operation === "Unknown") op.operation = `${c.req.method} ${c.req.routePath}`;
     const header = c.req.header("authorization");
@@ -45,7 +45,7 @@ export function scopeCustomer(c: Context<AppEnv>, requested: string | undefined)
 /** Names the operation for the audit row before authorisation runs, so denials carry the name too. */
 export function operation(name: string) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    c.var.op.operation = name;
+    c.get("op").operation = name;
     await next();
   });
 }

@@ -11,16 +11,16 @@ import { corsRulesByName } from "../services/objects/cors.ts";
  */
 export async function addCorsHeaders(c: Context<AppEnv>): Promise<void> {
   const origin = c.req.header("origin");
-  const bucket = c.var.s3Target?.bucket;
+  const bucket = c.get("s3Target")?.bucket;
   if (origin === undefined || bucket === undefined || c.req.method === "OPTIONS") return;
-  const customerId = c.var.customer?.customerId ?? (c.var.forwardedByRouter ? c.var.routedCustomerId : undefined);
+  const customerId = c.get("customer")?.customerId ?? (c.get("forwardedByRouter") ? c.get("routedCustomerId") : undefined);
   if (customerId === undefined) return;
   let rules;
   try {
-    rules = await corsRulesByName(c.var.deps, customerId, bucket);
+    rules = await corsRulesByName(c.get("deps"), customerId, bucket);
   } catch (err) {
     // The answer stands without CORS headers (the browser then withholds it); never a second failure.
-    c.var.logger.warn({ err: (err as Error).message }, "CORS rules unavailable for a response");
+    c.get("logger").warn({ err: (err as Error).message }, "CORS rules unavailable for a response");
     return;
   }
   if (!rules) return;

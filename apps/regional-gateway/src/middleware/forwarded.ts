@@ -9,7 +9,7 @@ import { forwardingVerdict, socketAddress } from "../forwarding-proof.ts";
  * A proof that is present but wrong is someone imitating the router: refused and logged.
  */
 export const forwarded = createMiddleware<AppEnv>(async (c, next) => {
-  const { deps, op, logger } = c.var;
+  const deps = c.get("deps"), op = c.get("op"), logger = c.get("logger");
   const verdict = forwardingVerdict(c, deps.config.gatewaySharedSecret, deps.clock.now().getTime() / 1000);
   const valid = verdict.kind === "valid";
   c.set("forwardedByRouter", valid);

@@ -32,7 +32,7 @@ export function incomingS3Request(c: Context<AppEnv>): IncomingS3Request {
  * be homed in this region. What the key may do is decided from the operation table (authorize.ts).
  */
 export const s3Auth = createMiddleware<AppEnv>(async (c, next) => {
-  const { deps, op } = c.var;
+  const deps = c.get("deps"), op = c.get("op");
   const claimed = c.req.header("x-customer-id");
   const request = incomingS3Request(c);
   // A bearer token here is a management token (e.g. an admin's governance bypass), not S3 auth.
@@ -76,7 +76,7 @@ export const s3Auth = createMiddleware<AppEnv>(async (c, next) => {
  * (SigV4 header or query, trusted header, a browser form's policy signature).
  */
 export async function admitCustomer(c: Context<AppEnv>, customerId: string): Promise<void> {
-  const { deps, op } = c.var;
+  const deps = c.get("deps"), op = c.get("op");
   op.customerId = customerId;
   // The router proved which customer it routed for; the authenticated one must be the same.
   const routed = c.get("routedCustomerId");

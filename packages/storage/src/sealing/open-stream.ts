@@ -1,7 +1,7 @@
 import { createDecipheriv, createSecretKey, type KeyObject } from "node:crypto";
 import { pipeline, Transform, type Readable, type TransformCallback } from "node:stream";
 import type { ReadRange } from "../provider.ts";
-import { DATA_KEY_BYTES, SEALED_SEGMENT_BYTES, SEGMENT_BYTES, sealedSpan, segmentAad, segmentCount, segmentNonce, TAG_BYTES, type SealedSpan } from "./segments.ts";
+import { DATA_KEY_BYTES, SEALED_SEGMENT_BYTES, SEGMENT_BYTES, sealedSize, sealedSpan, segmentAad, segmentCount, segmentNonce, TAG_BYTES, type SealedSpan } from "./segments.ts";
 
 /**
  * A sealed blob that does not authenticate: a bit flipped, segments moved, cut short or
@@ -139,4 +139,34 @@ export class OpenStream extends Transform {
 export async function openSealed(read: (range: ReadRange | undefined) => Promise<Readable>, dataKey: Buffer, plainSize: number, range?: ReadRange): Promise<Readable> {
   const span = sealedSpan(plainSize, range);
   return new OpenStream(dataKey, plainSize, span, await read(range ? span.cipherRange : undefined));
+}
+
+/**
+ * A whole sealed blob already in memory (a small object read in one go), opened without a
+ * stream: the same checks as OpenStream — each segment's tag, and a blob longer or shorter than
+ * its recorded size is a SealedBlobError.
+ */
+export function openSealedBuffer(sealed: Buffer, dataKey: Buffer, plainSize: number): Buffer {
+  if (dataKey.length !== DATA_KEY_BYTES) throw new Error("a data key is 32 bytes");
+  const expected = sealedSize(plainSize);
+  if (sealed.length !== expected) throw new SealedBlobError(`sealed blob is ${sealed.length < expected ? "shorter" : "longer"} than its recorded size`);
+  const key = createSecretKey(dataKey);
+  const segments = segmentCount(plainSize);
+  const plain = segments === 1 ? undefined : Buffer.allocUnsafe(plainSize);
+  for (let index = 0, at = 0; index < segments; index++) {
+    const end = Math.min(at + SEALED_SEGMENT_BYTES, sealed.length);
+    const decipher = createDecipheriv("aes-256-gcm", key, segmentNonce(index), { authTagLength: TAG_BYTES });
+    decipher.setAAD(segmentAad(index, index === segments - 1));
+    decipher.setAuthTag(sealed.subarray(end - TAG_BYTES, end));
+    const opened = decipher.update(sealed.subarray(at, end - TAG_BYTES));
+    try {
+      decipher.final();
+    } catch {
+      throw new SealedBlobError(`segment ${index} of a sealed blob does not authenticate`);
+    }
+    if (!plain) return opened;
+    opened.copy(plain, index * SEGMENT_BYTES);
+    at = end;
+  }
+  return plain!;
 }

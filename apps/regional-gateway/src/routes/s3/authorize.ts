@@ -50,7 +50,7 @@ export async function authorizeByBucketPolicy(c: Context<AppEnv>, operation: S3O
   if (operation.reads.includes("x-amz-object-ownership")) assertObjectOwnership(c.req.header("x-amz-object-ownership"));
   // A bucket that does not exist yet has no policy; refused rows (scope "*") never run.
   if (target.bucket === undefined || operation.scope === "*" || operation.name === "CreateBucket" || operation.name === "DeleteObjects") return;
-  const accessKeyId = c.var.s3Auth?.key.accessKeyId;
+  const accessKeyId = c.get("s3Auth")?.key.accessKeyId;
   const action = actionOf(operation);
   const versionId = target.query.get("versionId") ?? undefined;
   await assertBucketPolicyAllows(c, { bucket: target.bucket, key: target.key, action, versioned: versionId !== undefined, versionId, accessKeyId });
@@ -78,13 +78,13 @@ function withVersionAction(action: string, versioned: boolean): string[] {
 
 /** Whether the request reached us over TLS: as the router signed it (x-forwarded-proto is in its proof), else our own socket. */
 function secureTransport(c: Context<AppEnv>): boolean {
-  if (c.var.forwardedByRouter) return c.req.header("x-forwarded-proto") === "https";
+  if (c.get("forwardedByRouter")) return c.req.header("x-forwarded-proto") === "https";
   return (c.env?.incoming?.socket as TLSSocket | undefined)?.encrypted === true;
 }
 
 async function bucketOrUndefined(c: Context<AppEnv>, name: string): Promise<Bucket | undefined> {
   try {
-    return await findBucket(c.var.deps, c.var.customer.customerId, name);
+    return await findBucket(c.get("deps"), c.get("customer").customerId, name);
   } catch (err) {
     // A missing bucket has no policy; the handler answers NoSuchBucket in its own terms.
     if (isAppError(err) && err.code === "NoSuchBucket") return undefined;
@@ -105,15 +105,15 @@ export async function assertBucketPolicyAllows(
 ): Promise<void> {
   const bucket = await bucketOrUndefined(c, req.bucket);
   if (!bucket) return;
-  const policy = await compiledBucketPolicy(c.var.deps, bucket);
+  const policy = await compiledBucketPolicy(c.get("deps"), bucket);
   if (!policy) return;
   if (req.accessKeyId === undefined && OWNER_ALWAYS.has(req.action)) return;
   const context = {
     accessKeyId: req.accessKeyId,
     resource: req.key === undefined ? `arn:aws:s3:::${req.bucket}` : `arn:aws:s3:::${req.bucket}/${req.key}`,
-    sourceIp: c.var.clientAddress,
+    sourceIp: c.get("clientAddress"),
     secureTransport: secureTransport(c),
-    prefix: LIST_ACTIONS.has(req.action) ? (c.var.s3Target?.query.get("prefix") ?? undefined) : undefined,
+    prefix: LIST_ACTIONS.has(req.action) ? (c.get("s3Target")?.query.get("prefix") ?? undefined) : undefined,
     serverSideEncryption: c.req.header("x-amz-server-side-encryption"),
     sseCustomerAlgorithm: c.req.header("x-amz-server-side-encryption-customer-algorithm"),
     sseKmsKeyId: c.req.header("x-amz-server-side-encryption-aws-kms-key-id"),
@@ -124,7 +124,7 @@ export async function assertBucketPolicyAllows(
   for (const action of withVersionAction(req.action, req.versioned === true)) {
     const decision = evaluateBucketPolicy(policy, { ...context, action });
     if (decision.effect !== "Deny") continue;
-    const { op } = c.var;
+    const op = c.get("op");
     op.info = { ...op.info, reason: "bucket_policy_denied", policy_bucket: req.bucket, action, statement: decision.sid ?? null, ...(req.key === undefined ? {} : { policy_key: req.key }) };
     throw s3Error("AccessDenied", `Access Denied: explicitly denied by the bucket policy of ${req.bucket}`);
   }

@@ -27,8 +27,8 @@ export function requestBody(c: Context<AppEnv>): { stream: Readable; size: numbe
 }
 
 function bodySpec(c: Context<AppEnv>): Exclude<BodySpec, { kind: "none" }> {
-  const spec = c.var.s3Operation.body;
-  if (spec.kind === "none") throw new Error(`${c.var.s3Operation.name} reads no body according to the operation table`);
+  const spec = c.get("s3Operation").body;
+  if (spec.kind === "none") throw new Error(`${c.get("s3Operation").name} reads no body according to the operation table`);
   return spec;
 }
 

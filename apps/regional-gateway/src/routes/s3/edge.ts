@@ -34,7 +34,7 @@ export const s3Edge = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 async function serveS3(c: Context<AppEnv>, raw: RawTarget): Promise<Response> {
-  const { op } = c.var;
+  const op = c.get("op");
   const target = parseS3Target(raw.rawPath, raw.rawQuery, raw.virtualBucket);
   if (target.bucket !== undefined) op.bucket = target.bucket;
   if (target.key !== undefined) op.key = target.key;
@@ -53,7 +53,7 @@ async function serveS3(c: Context<AppEnv>, raw: RawTarget): Promise<Response> {
       return;
     }
     await s3Auth(c, async () => {
-      authorizeS3(c.var.s3Auth?.key, operation, {
+      authorizeS3(c.get("s3Auth")?.key, operation, {
         bucket: target.bucket,
         copySourceBucket: operation.copySource && copySource !== undefined ? copySourceBucket(copySource) : undefined,
       });

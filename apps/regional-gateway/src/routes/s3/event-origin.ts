@@ -8,10 +8,10 @@ import type { EventOrigin } from "../../services/events/object-events.ts";
  * the client address (the one the global router vouches for, else the socket's) and the request id.
  */
 export function eventOrigin(c: Context<AppEnv>): EventOrigin {
-  const { op, requestId } = c.var;
+  const op = c.get("op"), requestId = c.get("requestId");
   return {
     requestId,
     principalId: op.principal ?? (op.customerId ? `customer:${op.customerId}` : null),
-    sourceIp: c.var.clientAddress ?? socketAddress(c) ?? null,
+    sourceIp: c.get("clientAddress") ?? socketAddress(c) ?? null,
   };
 }

@@ -5,10 +5,10 @@ import { isCrossBorder, sourceCountryOf } from "../../source-country.ts";
 import type { AppEnv } from "../../env.ts";
 import { checkRead } from "../../services/compliance/access-policy.ts";
 import { findBucket } from "../../services/objects/buckets.ts";
-import { damagedObjectError, readVerified, reportDamage, VerifyingStream } from "../../services/objects/integrity-read.ts";
-import { openAuthenticated, readAuthenticated } from "../../services/objects/sealed-read.ts";
-import { findObject, openObject, renderEtag, type ObjectRow } from "../../services/objects/objects.ts";
-import { BlobNotFoundError } from "@s3gw/storage";
+import { damagedObjectError, readVerified, reportDamage, verifyBytes, VerifyingStream } from "../../services/objects/integrity-read.ts";
+import { failRead, openAuthenticated, readAuthenticated } from "../../services/objects/sealed-read.ts";
+import { findObject, openObject, renderEtag, type ObjectRow, type OpenedOrWhole } from "../../services/objects/objects.ts";
+import { BlobNotFoundError, SealedBlobError } from "@s3gw/storage";
 import { checkPreconditions } from "./conditions.ts";
 import { objectResponseHeaders } from "./object-headers.ts";
 import { planRead, responseOverrides, type ReadPlan } from "./read-options.ts";
@@ -20,11 +20,11 @@ import { encryptionHeaders, givenCustomerKey, readKeys } from "./object-encrypti
 const DEFAULT_VERIFY_BUFFER_BYTES = 1024 * 1024;
 
 export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
-  const { deps, customer, op } = c.var;
+  const deps = c.get("deps"), customer = c.get("customer"), op = c.get("op");
   const head = c.req.method === "HEAD";
   assertObjectKey(key);
   const bucket = await findBucket(deps, customer.customerId, bucketName);
-  const versionId = parseVersionId(c.var.s3Target.query.get("versionId"));
+  const versionId = parseVersionId(c.get("s3Target").query.get("versionId"));
   const overrides = responseOverrides(c);
 
   const facts = { bucket: bucketName, key, sourceCountry: sourceCountryOf(c) };
@@ -57,7 +57,7 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
   const bufferLimit = deps.config.integrityVerifyBufferBytes ?? DEFAULT_VERIFY_BUFFER_BYTES;
   let plan: ReadPlan | undefined;
   let last: ObjectRow | undefined;
-  let opened: Awaited<ReturnType<typeof openObject>>;
+  let opened: OpenedOrWhole;
   try {
     opened = await openObject(deps.db, deps.targets, bucket, key, async (r) => {
       last = r;
@@ -67,14 +67,16 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
       checkPreconditions(c.req.raw.headers, renderEtag(r), r.lastModified);
       plan = await planRead(c, r);
       return r.sizeBytes <= bufferLimit ? undefined : plan.range;
-    }, access.keys, versionId);
+    }, access.keys, versionId, { wholeUpTo: bufferLimit });
   } catch (err) {
+    // A small sealed object read whole that does not authenticate: damage, as its stream would report it.
+    if (err instanceof SealedBlobError && last) throw await failRead(deps, last, err, undefined);
     // The row says the object exists but its bytes are gone: an integrity failure, not a 500.
     if (!(err instanceof BlobNotFoundError) || !last) throw err;
     await reportDamage(deps, last, "missing_data", null);
     throw damagedObjectError(key, "missing_data");
   }
-  const { row, body, parts } = opened;
+  const { row } = opened;
   const range = plan?.range;
   const headers = { ...objectResponseHeaders(row), ...encryptionHeaders(c, row.encryption, given), ...versionResponseHeaders(bucket, row), ...plan?.headers, ...overrides };
   const length = range ? range.end - range.start + 1 : row.sizeBytes;
@@ -89,6 +91,11 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
   // key): hashing it again would check the same bytes twice. Plaintext objects (stored before
   // encryption at rest) are hashed against their SHA-256 as before.
   const sealed = row.encryption !== null;
+  if ("whole" in opened) {
+    const whole = sealed ? opened.whole : await verifyBytes(deps, row, opened.whole);
+    return new Response(range ? whole.subarray(range.start, range.end + 1) : whole, { status, headers });
+  }
+  const { body, parts } = opened;
   if (row.sizeBytes <= bufferLimit) {
     const whole = sealed ? await readAuthenticated(deps, row, body, parts) : await readVerified(deps, row, body, parts);
     return new Response(range ? whole.subarray(range.start, range.end + 1) : whole, { status, headers });

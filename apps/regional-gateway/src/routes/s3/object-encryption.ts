@@ -25,7 +25,7 @@ export function givenCustomerKey(c: Context<AppEnv>, of: "object" | "copy-source
  * reader runs first (400 missing, 403 wrong), so no byte is opened without the right key.
  */
 export function readKeys(c: Context<AppEnv>, given: SseCustomerKey | undefined): { check: (enc: EncryptionDocument | null) => void; keys: BlobKeys } {
-  const { deps } = c.var;
+  const deps = c.get("deps");
   return {
     check: (enc) => assertCustomerKey(deps.config.masterKeys!, enc ?? PLAINTEXT, given, "read"),
     keys: (customerId, enc) => blobKeyOf(deps, customerId, enc, given?.key),
@@ -35,7 +35,7 @@ export function readKeys(c: Context<AppEnv>, given: SseCustomerKey | undefined):
 /** The SSE response headers of an object (none for plaintext written before encryption at rest). */
 export function encryptionHeaders(c: Context<AppEnv>, enc: EncryptionDocument | null, request?: SseRequest, includeContext = false): Record<string, string> {
   if (!enc) return {};
-  return sseResponseHeaders(enc, { regionId: c.var.deps.config.region.region_id, customerId: c.var.customer.customerId, request, includeContext });
+  return sseResponseHeaders(enc, { regionId: c.get("deps").config.region.region_id, customerId: c.get("customer").customerId, request, includeContext });
 }
 
 /**
@@ -48,7 +48,7 @@ export async function partSealing(
   given: SseCustomerKey | undefined,
   target: Pick<StorageProvider, "gatewayEncryption">,
 ): Promise<WriteSealing> {
-  const { deps, customer } = c.var;
+  const deps = c.get("deps"), customer = c.get("customer");
   // An upload created before encryption at rest: its new parts are sealed all the same.
   if (!upload.encryption) return resolveWriteSealing(deps, customer.customerId, undefined, target);
   assertCustomerKey(deps.config.masterKeys!, upload.encryption, given, "part");

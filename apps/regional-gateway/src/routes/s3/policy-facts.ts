@@ -39,6 +39,6 @@ export async function existingTagFacts(
   usesExistingObjectTags: boolean,
 ): Promise<Partial<ConditionContext>> {
   if (!usesExistingObjectTags || req.key === undefined || !EXISTING_TAG_ACTIONS.has(req.action)) return {};
-  const row = await lookupObject(c.var.deps.db, bucket, req.key, req.versionId);
+  const row = await lookupObject(c.get("deps").db, bucket, req.key, req.versionId);
   return { existingObjectTags: row?.tags ?? undefined };
 }

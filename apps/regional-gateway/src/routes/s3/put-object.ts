@@ -17,13 +17,13 @@ import { encryptionHeaders, requestedSse } from "./object-encryption.ts";
 import { eventOrigin } from "./event-origin.ts";
 
 export async function putObjectHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
-  const { deps, customer, op } = c.var;
+  const deps = c.get("deps"), customer = c.get("customer"), op = c.get("op");
   assertObjectKey(key);
-  const spec = c.var.s3Operation.body;
+  const spec = c.get("s3Operation").body;
   const maxSize = spec.kind === "bytes" ? spec.maxBytes : 0;
   const contentMd5 = parseContentMd5(c.req.header("content-md5"));
   const checksum = bodyChecksumSpec(c);
-  const meta = { ...readObjectHeaders(c.req.raw.headers, c.var.s3Auth?.verified.headerText), tags: parseTaggingHeader(c.req.header("x-amz-tagging")) ?? {} };
+  const meta = { ...readObjectHeaders(c.req.raw.headers, c.get("s3Auth")?.verified.headerText), tags: parseTaggingHeader(c.req.header("x-amz-tagging")) ?? {} };
   // An oversized upload is refused before residency, rules or locks are even looked at.
   const declaredSize = declaredBodySize(c);
   const ctx = { deps, customer, op };

@@ -23,7 +23,7 @@ const MAX_PART_NUMBER = 10_000;
  * header byte). As on S3, an anonymous request may not set them.
  */
 export function responseOverrides(c: Context<AppEnv>): Record<string, string> {
-  const query = c.var.s3Target.query;
+  const query = c.get("s3Target").query;
   const headers: Record<string, string> = {};
   for (const [param, header] of Object.entries(OVERRIDES)) {
     const values = query.getAll(param);
@@ -42,7 +42,7 @@ export function responseOverrides(c: Context<AppEnv>): Record<string, string> {
 
 /** Neither signed (SigV4 header or query) nor identified by the operator's trusted header. */
 function isAnonymous(c: Context<AppEnv>): boolean {
-  return c.var.s3Auth === undefined && c.req.header("x-customer-id") === undefined;
+  return c.get("s3Auth") === undefined && c.req.header("x-customer-id") === undefined;
 }
 
 /** The object's checksums, as S3 answers them: only to a request with `x-amz-checksum-mode: ENABLED`, and only for the whole object. */
@@ -57,7 +57,7 @@ export interface ReadPlan {
 }
 
 function partNumberOf(c: Context<AppEnv>): number | undefined {
-  const values = c.var.s3Target.query.getAll("partNumber");
+  const values = c.get("s3Target").query.getAll("partNumber");
   if (values.length === 0) return undefined;
   const raw = values[0]!;
   if (values.length > 1 || !/^\d{1,5}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_PART_NUMBER) {
@@ -78,7 +78,7 @@ export async function planRead(c: Context<AppEnv>, row: ObjectRow): Promise<Read
     const range = parseRange(c.req.header("range"), row.sizeBytes);
     return { range, headers: range ? {} : storedChecksums(c, row) };
   }
-  const part = await partOfObject(c.var.deps.db, row, partNumber);
+  const part = await partOfObject(c.get("deps").db, row, partNumber);
   // 400 InvalidPart, as the conformance suite (ceph/s3-tests, not marked as failing on AWS) expects.
   if (!part) throw s3Error("InvalidPart", `The object has no part ${partNumber}`, { headers: { "content-range": `bytes */${row.sizeBytes}` } });
   // A part read answers with the part's own ETag, as S3 does (the whole object's for an object uploaded whole).

@@ -25,7 +25,7 @@ export function rawTargetOf(c: Context<AppEnv>): RawTarget {
     const url = c.req.url;
     target = url.slice(url.indexOf("/", url.indexOf("//") + 2));
   }
-  const virtualBucket = virtualHostBucket(c.req.header("host"), c.var.deps.config.virtualHostDomain);
+  const virtualBucket = virtualHostBucket(c.req.header("host"), c.get("deps").config.virtualHostDomain);
   const q = target.indexOf("?");
   return q < 0 ? { rawPath: target, rawQuery: "", virtualBucket } : { rawPath: target.slice(0, q), rawQuery: target.slice(q + 1), virtualBucket };
 }

@@ -20,3 +20,13 @@ export async function objectBytes(tenant: TenantStorage, row: StoredObject, keys
   const parts = await tenant.partsOf(row.storageKey, range);
   return { body: await tenant.readParts(parts, range, (p) => keys(row.customerId, p.encryption as EncryptionDocument | null)), parts };
 }
+
+/**
+ * A small object's whole plaintext in one read and one decryption, without streams, where the
+ * store can read it so; undefined otherwise (a multipart object, an S3 store): read it by stream.
+ */
+export async function objectWhole(tenant: TenantStorage, row: StoredObject, keys: BlobKeys): Promise<Buffer | undefined> {
+  if (isCompositeKey(row.storageKey) || !tenant.provider.readWhole) return undefined;
+  const dataKey = await keys(row.customerId, row.encryption);
+  return tenant.getWhole(row.storageKey, dataKey && { dataKey, size: row.sizeBytes });
+}

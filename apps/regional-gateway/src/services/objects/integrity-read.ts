@@ -40,7 +40,11 @@ export async function reportDamage(deps: Deps, obj: Candidate, reason: "hash_mis
  * manifest of a multipart object, whose parts are checked one by one (see ExpectedDigests).
  */
 export async function readVerified(deps: Deps, obj: Candidate, body: Readable, parts?: ComposedPart[]): Promise<Buffer> {
-  const bytes = await readAuthenticated(deps, obj, body, parts);
+  return verifyBytes(deps, obj, await readAuthenticated(deps, obj, body, parts), parts);
+}
+
+/** A plaintext object's bytes, read whole, checked against its recorded digests (damage: recorded, then a 503). */
+export async function verifyBytes(deps: Deps, obj: Candidate, bytes: Buffer, parts?: ComposedPart[]): Promise<Buffer> {
   const digests = new ExpectedDigests(obj, parts);
   digests.update(bytes);
   const { ok, actual } = digests.end();

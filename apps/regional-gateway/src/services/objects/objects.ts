@@ -8,7 +8,7 @@ import { isForeignKeyViolation, lockBucketForCommit, type Bucket } from "./bucke
 import { assertMutable } from "./object-lock.ts";
 import { demoteLatest, keepsVersions, lockKey, newVersionId, nextStamp, NULL_VERSION } from "./versions.ts";
 import type { StorageTargets } from "../storage/storage-targets.ts";
-import { objectBytes, type BlobKeys } from "../encryption/object-bytes.ts";
+import { objectBytes, objectWhole, type BlobKeys } from "../encryption/object-bytes.ts";
 import { recordObjectEvent, type ObjectEventContext } from "../events/object-events.ts";
 import { latestObject, lockedLatestObject, objectVersion, upsertNullVersion } from "./object-statements.ts";
 
@@ -201,12 +201,15 @@ export async function lookupObject(db: RegionalDb, bucket: Bucket, key: string, 
 /** An object opened for reading; `parts`: a multipart object's manifest (those `range` touches), for verifying what is read. */
 export interface OpenedObject { row: ObjectRow; range: ReadRange | undefined; body: Readable; parts: ComposedPart[] | undefined }
 
+/** What openObject gives when asked for small objects whole: their plaintext itself, where the store could read it so. */
+export type OpenedOrWhole = OpenedObject | { row: ObjectRow; range: undefined; whole: Buffer };
+
 /**
  * Opens an object's bytes. If an overwrite committed and removed the blob (or a multipart
  * object's manifest) between reading the row and opening it, the row is read again: the
  * reader gets the new object whole.
  */
-export async function openObject(
+export function openObject(
   db: RegionalDb,
   targets: StorageTargets,
   bucket: Bucket,
@@ -214,12 +217,22 @@ export async function openObject(
   pick: (row: ObjectRow) => Promise<ReadRange | undefined>,
   keys: BlobKeys,
   versionId?: string,
-): Promise<OpenedObject> {
+): Promise<OpenedObject>;
+export function openObject(
+  db: RegionalDb, targets: StorageTargets, bucket: Bucket, key: string, pick: (row: ObjectRow) => Promise<ReadRange | undefined>, keys: BlobKeys,
+  versionId: string | undefined, opts: { wholeUpTo: number },
+): Promise<OpenedOrWhole>;
+export async function openObject(
+  db: RegionalDb, targets: StorageTargets, bucket: Bucket, key: string, pick: (row: ObjectRow) => Promise<ReadRange | undefined>, keys: BlobKeys,
+  versionId?: string, opts?: { wholeUpTo: number },
+): Promise<OpenedOrWhole> {
   for (let attempt = 0; ; attempt++) {
     const row = await findObject(db, bucket, key, versionId);
     const range = await pick(row);
     try {
       const tenant = await targets.recorded(row.customerId, row.storageProviderId);
+      const whole = opts && !range && row.sizeBytes <= opts.wholeUpTo ? await objectWhole(tenant, row, keys) : undefined;
+      if (whole) return { row, range: undefined, whole };
       return { row, range, ...(await objectBytes(tenant, row, keys, range)) };
     } catch (err) {
       if (!(err instanceof BlobNotFoundError) || attempt >= 4) throw err;

@@ -17,7 +17,8 @@ function damagedPart(err: SealedBlobError, parts: ComposedPart[] | undefined): D
   return part && { partNumber: part.partNumber, expectedSha256: part.sha256Hex, actualSha256: null };
 }
 
-async function failRead(deps: ReadDeps, obj: Candidate, err: SealedBlobError, parts: ComposedPart[] | undefined): Promise<Error> {
+/** A sealed blob that did not authenticate: recorded as damage (and alerted); the error to answer with. */
+export async function failRead(deps: ReadDeps, obj: Candidate, err: SealedBlobError, parts: ComposedPart[] | undefined): Promise<Error> {
   await reportDamage(deps, obj, "hash_mismatch", null, damagedPart(err, parts));
   return damagedObjectError(obj.objectKey, "hash_mismatch");
 }
