@@ -3,7 +3,8 @@ import { NodeSha256 } from "./node-sha256.ts";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { s3Error } from "../errors.ts";
-import { canonicalPath, escapeUri, MAX_PRESIGN_SECONDS, parseClaim, parseQuery, UNSIGNED_PAYLOAD, type SigV4Claim } from "./parse.ts";
+import { ALGORITHM, canonicalPath, escapeUri, MAX_PRESIGN_SECONDS, parseClaim, parseQuery, UNSIGNED_PAYLOAD, type SigV4Claim } from "./parse.ts";
+import { requestSignature } from "./signature.ts";
 import type { AuthKind, HeaderText, IncomingS3Request, PayloadMode, SigV4Credentials, VerifiedRequest } from "./types.ts";
 
 /** S3 allows this much clock difference for header-signed requests. */
@@ -80,8 +81,8 @@ async function matchingHeaderText(req: IncomingS3Request, claim: SigV4Claim, cre
   const readings: HeaderText[] = claim.signedHeaders.some((name) => NON_ASCII.test(req.headers[name] ?? "")) ? ["latin1", "utf8"] : ["latin1"];
   for (const reading of readings) {
     const expected = claim.kind === "header"
-      ? await headerSignature(req, claim, credentials, payloadHash, reading)
-      : await presignedSignature(req, claim, credentials, reading);
+      ? headerSignature(req, claim, credentials, payloadHash, reading)
+      : presignedSignature(req, claim, credentials, reading);
     if (sameSignature(expected, claim.signature)) return reading;
   }
   return undefined;
@@ -152,54 +153,43 @@ function decodedLengthOf(headers: Record<string, string>): number | undefined {
   return Number(value.trim());
 }
 
-/** Exactly the headers the client listed, so smithy canonicalises what the client signed and nothing else. */
+/** Exactly the headers the client listed: the signature covers what the client signed and nothing else. */
 function signedHeaderValues(req: IncomingS3Request, claim: SigV4Claim, reading: HeaderText): Record<string, string> {
   const headers: Record<string, string> = Object.create(null);
   for (const name of claim.signedHeaders) headers[name] = headerTextValue(req.headers[name] ?? "", reading);
   return headers;
 }
 
-function requestFor(req: IncomingS3Request, headers: Record<string, string>): HttpRequest {
+/** What every signature computation of a request shares: method, canonical path, query without the signature. */
+function signatureBase(req: IncomingS3Request, claim: SigV4Claim, credentials: SigV4Credentials, headers: Record<string, string>, payloadHash: string) {
   const query = parseQuery(req.rawQuery);
   delete query["X-Amz-Signature"];
-  return new HttpRequest({
-    method: req.method.toUpperCase(),
-    protocol: "https:",
-    hostname: (req.headers["host"] ?? "").replace(/:\d+$/, ""),
-    path: canonicalPath(req.rawPath),
-    query,
-    headers,
-  });
+  return {
+    method: req.method.toUpperCase(), path: canonicalPath(req.rawPath), query, headers, payloadHash,
+    amzDate: claim.amzDate, scopeDate: claim.scopeDate, region: claim.region, secretAccessKey: credentials.secretAccessKey,
+  };
 }
 
-async function headerSignature(req: IncomingS3Request, claim: SigV4Claim, credentials: SigV4Credentials, payloadHash: string, reading: HeaderText) {
-  const headers = signedHeaderValues(req, claim, reading);
-  // smithy takes the payload hash from this header; it is part of the canonical headers only if the client signed it.
-  headers[CONTENT_SHA256] = payloadHash;
-  const unsignable = new Set<string>(claim.signedHeaders.includes(CONTENT_SHA256) ? [] : [CONTENT_SHA256]);
-  const signed = await s3Signer(credentials, claim.region).sign(requestFor(req, headers), {
-    signingDate: claim.signingDate,
-    signingRegion: claim.region,
-    signableHeaders: new Set(claim.signedHeaders),
-    unsignableHeaders: unsignable,
-  });
-  return /Signature=([0-9a-f]{64})/.exec(String(signed.headers["authorization"]))?.[1] ?? "";
+function headerSignature(req: IncomingS3Request, claim: SigV4Claim, credentials: SigV4Credentials, payloadHash: string, reading: HeaderText): string {
+  return requestSignature(signatureBase(req, claim, credentials, signedHeaderValues(req, claim, reading), payloadHash));
 }
 
-async function presignedSignature(req: IncomingS3Request, claim: SigV4Claim, credentials: SigV4Credentials, reading: HeaderText) {
+/**
+ * A presigned request signs its X-Amz-* query parameters in their canonical form: the
+ * algorithm, credential and date as parsed, X-Amz-Expires as a number, X-Amz-SignedHeaders
+ * sorted (as AWS's and smithy's presigners write them). The payload is UNSIGNED-PAYLOAD unless
+ * the client signed x-amz-content-sha256.
+ */
+function presignedSignature(req: IncomingS3Request, claim: SigV4Claim, credentials: SigV4Credentials, reading: HeaderText): string {
   const headers = signedHeaderValues(req, claim, reading);
-  const signsPayload = claim.signedHeaders.includes(CONTENT_SHA256);
-  if (!signsPayload) headers[CONTENT_SHA256] = UNSIGNED_PAYLOAD;
-  const presigned = await s3Signer(credentials, claim.region).presign(requestFor(req, headers), {
-    signingDate: claim.signingDate,
-    signingRegion: claim.region,
-    expiresIn: claim.expiresSeconds!,
-    signableHeaders: new Set(claim.signedHeaders),
-    unsignableHeaders: new Set(signsPayload ? [] : [CONTENT_SHA256]),
-    // The client sent these as headers; smithy would otherwise move every x-amz-* header into the query.
-    unhoistableHeaders: new Set([...claim.signedHeaders, CONTENT_SHA256]),
-  });
-  return String(presigned.query?.["X-Amz-Signature"] ?? "");
+  const payloadHash = claim.signedHeaders.includes(CONTENT_SHA256) ? headers[CONTENT_SHA256]! : UNSIGNED_PAYLOAD;
+  const base = signatureBase(req, claim, credentials, headers, payloadHash);
+  base.query["X-Amz-Algorithm"] = ALGORITHM;
+  base.query["X-Amz-Credential"] = `${claim.accessKeyId}/${claim.scopeDate}/${claim.region}/s3/aws4_request`;
+  base.query["X-Amz-Date"] = claim.amzDate;
+  base.query["X-Amz-Expires"] = String(claim.expiresSeconds);
+  base.query["X-Amz-SignedHeaders"] = Object.keys(headers).sort().join(";");
+  return requestSignature(base);
 }
 
 /** Presigning for the gateway's own /api/presign: a URL for host/path with X-Amz-* query params. */
