@@ -32,7 +32,7 @@ case "$cmd" in
     PORT=${3:-}
     [[ "$PORT" =~ ^[0-9]{2,5}$ ]] || die "start needs a PORT"
     if pid=$(pid_of); then echo "[infra/rgw/gateway.sh] $RGW already running (pid $pid)" >&2; exit 0; fi
-    ss -ltnH "sport = :$PORT" | grep -q . && die "port $PORT is taken" 4
+    timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null && die "port $PORT is taken" 4
     if [ ! -s "$KEYS/$RGW.keyring" ]; then
       timeout 30 ceph -c "$CONF" --connect-timeout 20 auth get-or-create "$RGW" mon 'allow rw' osd 'allow rwx' -o "$KEYS/$RGW.keyring.tmp"
       mv "$KEYS/$RGW.keyring.tmp" "$KEYS/$RGW.keyring"

@@ -55,7 +55,7 @@ done
 [[ -z "$HOLDER" || "$HOLDER" =~ ^[A-Za-z0-9._-]{1,100}$ ]] || die "--holder: letters, digits, '.', '_', '-' only"
 for p in "$RGW_PORT" "$MON_PORT" "$MON_V1_PORT"; do [[ "$p" =~ ^[0-9]{2,5}$ ]] || die "ports must be numbers (got '$p')"; done
 
-for bin in ceph-mon ceph-osd radosgw radosgw-admin ceph ceph-authtool monmaptool uuidgen curl flock ss; do
+for bin in ceph-mon ceph-osd radosgw radosgw-admin ceph ceph-authtool monmaptool curl flock timeout setsid; do
   command -v "$bin" >/dev/null || die "$bin is not installed (Debian packages: ceph-mon ceph-osd radosgw ceph-common)" 3
 done
 
@@ -65,8 +65,10 @@ exec 9> "$BASE/lock"
 flock -w 300 9 || die "another infra/rgw start.sh/stop.sh held $BASE/lock for 300 s"
 mkdir -p "$STATE" "$RUN" "$LOG" "$KEYS" "$RUN/holders" "$STATE/mon" "$STATE/osd" "$STATE/rgw" "$STATE/crash"
 
-port_busy() { ss -ltnH "sport = :$1" | grep -q .; }
-who_listens() { ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'users:(([^)]*' | head -1 | sed 's/users:((//'; }
+uuid() { cat /proc/sys/kernel/random/uuid; }
+# something accepts connections on 127.0.0.1:PORT (bash's /dev/tcp: no iproute2 needed)
+port_busy() { timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+who_listens() { command -v ss >/dev/null && ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'users:(([^)]*' | head -1 | sed 's/users:((//'; }
 is_running() { # NAME BINARY -> 0 if run/NAME.pid is a live BINARY using our conf
   local pidf=$RUN/$1.pid pid
   [ -s "$pidf" ] || return 1
@@ -82,7 +84,7 @@ refuse_port() { # PORT WHAT
 is_running "mon.$MON_ID" ceph-mon || { port_busy "$MON_PORT" && refuse_port "$MON_PORT" "Ceph monitor, msgr2"; port_busy "$MON_V1_PORT" && refuse_port "$MON_V1_PORT" "Ceph monitor, msgr1"; true; }
 is_running "$RGW_NAME" radosgw || { port_busy "$RGW_PORT" && refuse_port "$RGW_PORT" "radosgw S3"; true; }
 
-[ -s "$STATE/fsid" ] || uuidgen > "$STATE/fsid"
+[ -s "$STATE/fsid" ] || uuid > "$STATE/fsid"
 FSID=$(cat "$STATE/fsid")
 # The monitor's address is in its store: a state directory made with other ports is refused, not silently broken.
 if [ -s "$STATE/mon-addrs" ] && [ "$(cat "$STATE/mon-addrs")" != "$MON_ADDRS" ]; then
@@ -202,7 +204,7 @@ if [ ! -e "$STATE/osd.$OSD_ID.done" ]; then
   if cephc osd ls 2>/dev/null | grep -qx "$OSD_ID"; then cephc osd purge "$OSD_ID" --yes-i-really-mean-it >/dev/null 2>&1 || true; fi
   cephc auth del "osd.$OSD_ID" >/dev/null 2>&1 || true
   rm -rf "$OSD_DIR"; mkdir -p "$OSD_DIR"
-  OSD_UUID=$(uuidgen)
+  OSD_UUID=$(uuid)
   OSD_SECRET=$(ceph-authtool --gen-print-key)
   NEW_ID=$(echo "{\"cephx_secret\": \"$OSD_SECRET\"}" | cephc osd new "$OSD_UUID" -i -)
   [ "$NEW_ID" = "$OSD_ID" ] || die "expected osd id $OSD_ID, the monitor allocated '$NEW_ID'"
