@@ -45,6 +45,9 @@ export interface PreparedWrite {
 
 interface Ctx { deps: Deps; customer: Customer; op: OperationRecord }
 
+/** Writes up to this declared size skip the early lock and condition check (see prepareObjectWrite). */
+const JUDGED_AT_COMMIT_BYTES = 1024 * 1024;
+
 /**
  * Steps 1-4 of every object write, always in this order and before a byte is accepted:
  * resolve the storage target, residency of that target, the customer's write rules (judged
@@ -58,6 +61,13 @@ export async function prepareObjectWrite({ ctx, input }: { ctx: Ctx; input: Obje
   const write = await residencyGate(deps, customer, op, facts);
   const sealing = await resolveWriteSealing(deps, customer.customerId, await sealingRequest(deps, bucket, input.sse, write.provider), write.provider);
   await checkWrite(deps, customer, { ...facts, contentType: input.contentType, declaredSize: input.declaredSize, storageCountry: write.provider.location.country });
+  const event = input.event && { ctx: await objectEventContext(deps, bucket, input.event.origin), name: input.event.name };
+  // A small unconditional write is judged only by the commit, under the key's lock (where every
+  // write is judged again anyway): storing a few KiB that a protected object then refuses costs
+  // less than a lookup before every small write. A large body is refused before it is accepted.
+  if (input.condition === undefined && input.declaredSize !== undefined && input.declaredSize <= JUDGED_AT_COMMIT_BYTES) {
+    return { bucket, write, lock: { bypassGovernance: await input.bypassGovernance() }, condition: undefined, objectLock, sealing, event };
+  }
   const existing = await lookupObject(deps.db, bucket, input.key);
   assertWriteCondition(existing, input.condition, input.key);
   // Only a write that replaces the `null` version destroys one; in a versioned bucket nothing is
@@ -69,7 +79,6 @@ export async function prepareObjectWrite({ ctx, input }: { ctx: Ctx; input: Obje
       : await lookupObject(deps.db, bucket, input.key, NULL_VERSION);
   const lock = { bypassGovernance: replaced ? await input.bypassGovernance() : false };
   if (replaced) assertMutable(replaced, deps.clock.now(), input.key, lock);
-  const event = input.event && { ctx: await objectEventContext(deps, bucket, input.event.origin), name: input.event.name };
   return { bucket, write, lock, condition: input.condition, objectLock, sealing, event };
 }
 
