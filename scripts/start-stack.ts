@@ -12,11 +12,13 @@
 // database, and the WASM engine's compiled code is shared by the four databases.
 //
 // Environment: DATA_DIR, GLOBAL_PORT (8000), FI_HEL_PORT (8001), DE_FRA_PORT (8002),
-// US_EAST_PORT (8003), LOG_LEVEL (passed to the apps), HEALTH_TIMEOUT_MS (60000).
+// US_EAST_PORT (8003), PORT_BASE, LOG_LEVEL (passed to the apps), HEALTH_TIMEOUT_MS (60000);
+// each also as a flag (`npm start -- --help`, parsed by start-stack-args.ts before anything else).
 //
 // Output: the apps' JSON log lines go to stdout unchanged; when stdout is a terminal each
 // line gets a coloured tag saying which app wrote it. This launcher's own messages go
 // to stderr, so `npm start > stack.log` yields pure JSON lines.
+import "./start-stack-args.ts";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
