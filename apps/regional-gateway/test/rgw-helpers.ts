@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { AbortMultipartUploadCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 
 // Ceph RGW as the S3 service under the `s3` provider: infra/rgw/start.sh brings up (or reuses)
 // the single-node cluster under $S3GW_RGW_DIR, each test file holding it while it runs; the last
@@ -50,7 +50,7 @@ export interface Rgw {
   bytes(bucket: string, key: string): Promise<Buffer>;
   /** One more radosgw onto the same cluster, on a port of its own (stoppable without disturbing other tests). */
   extraGateway(): Promise<{ endpoint: string; stop(): Promise<void>; start(): Promise<void> }>;
-  /** Drops this file's hold; stops the cluster if this was the last holder of a cluster holders started. */
+  /** Empties and deletes this file's buckets, drops its hold; stops the cluster if this was the last holder of a cluster holders started. */
   release(): Promise<void>;
 }
 
@@ -75,11 +75,29 @@ export async function acquireRgw(tag: string): Promise<Rgw> {
   const holder = `${tag}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const started = await run("start.sh", ["--holder", holder], 600_000);
   if (started.code !== 0) throw new Error(`infra/rgw/start.sh exited ${started.code}:\n${started.stderr.slice(-3000)}`);
-  const out = Object.fromEntries(started.stdout.split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+  const out = Object.fromEntries(started.stdout.split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1).replace(/^'(.*)'$/, "$1")]));
   const credentials = { accessKeyId: out.S3GW_RGW_ACCESS_KEY_ID!, secretAccessKey: out.S3GW_RGW_SECRET_ACCESS_KEY! };
   const endpoint = out.S3GW_RGW_ENDPOINT!;
   const sdk = new S3Client({ endpoint, region: out.S3GW_RGW_REGION!, forcePathStyle: true, credentials });
   const extras: string[] = [];
+  const buckets: string[] = [];
+  const keys = async (Bucket: string, Prefix?: string) => {
+    const found: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await sdk.send(new ListObjectsV2Command({ Bucket, Prefix, ContinuationToken: token }));
+      found.push(...(page.Contents ?? []).map((o) => o.Key!));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return found;
+  };
+  /** The cluster is kept between runs: what a file created goes with it (best effort, bounded by the SDK's timeouts). */
+  const removeBucket = async (Bucket: string) => {
+    for (const Key of await keys(Bucket)) await sdk.send(new DeleteObjectCommand({ Bucket, Key }));
+    const uploads = await sdk.send(new ListMultipartUploadsCommand({ Bucket }));
+    for (const u of uploads.Uploads ?? []) await sdk.send(new AbortMultipartUploadCommand({ Bucket, Key: u.Key!, UploadId: u.UploadId! }));
+    await sdk.send(new DeleteBucketCommand({ Bucket }));
+  };
   return {
     endpoint,
     region: out.S3GW_RGW_REGION!,
@@ -89,18 +107,10 @@ export async function acquireRgw(tag: string): Promise<Rgw> {
     async bucket(label) {
       const name = `${label}-${randomBytes(4).toString("hex")}`;
       await sdk.send(new CreateBucketCommand({ Bucket: name }));
+      buckets.push(name);
       return name;
     },
-    async keys(Bucket, Prefix) {
-      const keys: string[] = [];
-      let token: string | undefined;
-      do {
-        const page = await sdk.send(new ListObjectsV2Command({ Bucket, Prefix, ContinuationToken: token }));
-        keys.push(...(page.Contents ?? []).map((o) => o.Key!));
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token);
-      return keys;
-    },
+    keys,
     async bytes(Bucket, Key) {
       const res = await sdk.send(new GetObjectCommand({ Bucket, Key }));
       return Buffer.from(await res.Body!.transformToByteArray());
@@ -121,10 +131,13 @@ export async function acquireRgw(tag: string): Promise<Rgw> {
       return { endpoint: `http://127.0.0.1:${port}`, start, stop };
     },
     async release() {
-      sdk.destroy();
+      const failures: string[] = [];
       for (const name of extras) await run("gateway.sh", ["stop", name], 60_000);
+      for (const b of buckets) await removeBucket(b).catch((err: unknown) => failures.push(`${b}: ${(err as Error).name}`));
+      sdk.destroy();
       const r = await run("stop.sh", ["--holder", holder], 120_000);
       if (r.code !== 0) throw new Error(`infra/rgw/stop.sh exited ${r.code}:\n${r.stderr.slice(-2000)}`);
+      if (failures.length > 0) throw new Error(`could not remove RGW buckets ${failures.join(", ")}`);
     },
   };
 }
