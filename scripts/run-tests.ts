@@ -1,12 +1,12 @@
 // `npm test`: checks that the test Postgres server is reachable, then runs vitest once over
-// every workspace project (root vitest.config.ts) and closes with one plain summary line:
+// every workspace project (root vitest.config.ts) and closes with a plain summary:
 //   Tests: N passed, M failed[, K skipped]
+//   Report: node_modules/.cache/s3gw-tests/vitest-report.json   (vitest's JSON report of this run; kept)
 // Extra arguments go to vitest: `npm test -- apps/global-router`, `npm test -- -t routing`.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -127,51 +127,52 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  const tmp = mkdtempSync(join(tmpdir(), "s3gw-tests-"));
-  const reportFile = join(tmp, "vitest-report.json");
-  try {
-    const child = spawn(
-      process.execPath,
-      [
-        vitestBin,
-        "run",
-        "--root",
-        ROOT,
-        "--config",
-        join(ROOT, "vitest.config.ts"),
-        "--reporter=default",
-        "--reporter=json",
-        `--outputFile.json=${reportFile}`,
-        ...args,
-      ],
-      { cwd: ROOT, stdio: "inherit", env: { ...process.env, TEST_DATABASE_URL: dbUrl } },
-    );
-    // Ctrl-C reaches vitest through the terminal's process group; just wait for it.
-    const ignore = () => {};
-    process.on("SIGINT", ignore);
-    process.on("SIGTERM", () => child.kill("SIGTERM"));
-    const code: number = await new Promise((done) => {
-      child.on("error", (e) => {
-        console.error(`could not start vitest: ${e.message}`);
-        done(1);
-      });
-      child.on("exit", (c, signal) => done(c ?? (signal ? 1 : 0)));
+  // The last run's report stays where the summary says (vitest also names it when it writes it);
+  // a stale one from an earlier run is removed first, so the name never points at old results.
+  const reportDir = join(ROOT, "node_modules", ".cache", "s3gw-tests");
+  mkdirSync(reportDir, { recursive: true });
+  const reportFile = join(reportDir, "vitest-report.json");
+  rmSync(reportFile, { force: true });
+  const child = spawn(
+    process.execPath,
+    [
+      vitestBin,
+      "run",
+      "--root",
+      ROOT,
+      "--config",
+      join(ROOT, "vitest.config.ts"),
+      "--reporter=default",
+      "--reporter=json",
+      `--outputFile.json=${reportFile}`,
+      ...args,
+    ],
+    { cwd: ROOT, stdio: "inherit", env: { ...process.env, TEST_DATABASE_URL: dbUrl } },
+  );
+  // Ctrl-C reaches vitest through the terminal's process group; just wait for it.
+  const ignore = () => {};
+  process.on("SIGINT", ignore);
+  process.on("SIGTERM", () => child.kill("SIGTERM"));
+  const code: number = await new Promise((done) => {
+    child.on("error", (e) => {
+      console.error(`could not start vitest: ${e.message}`);
+      done(1);
     });
+    child.on("exit", (c, signal) => done(c ?? (signal ? 1 : 0)));
+  });
 
-    const summary = summarise(reportFile) ?? { passed: 0, failed: 0, skipped: 0 };
-    console.log("");
-    if (summary.passed === 0 && summary.failed === 0) {
-      console.log(`No test ran${code !== 0 ? ` (vitest exited with code ${code})` : ""}.`);
-    } else if (code !== 0 && summary.failed === 0) {
-      // Every test passed but vitest still failed (unhandled error, teardown failure...).
-      console.log(`vitest exited with code ${code} although no test failed; see the errors above.`);
-      summary.failed = 1;
-    }
-    console.log(`Tests: ${summary.passed} passed, ${summary.failed} failed${summary.skipped ? `, ${summary.skipped} skipped` : ""}`);
-    return code !== 0 || summary.failed > 0 || summary.passed === 0 ? 1 : 0;
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
+  const summary = summarise(reportFile) ?? { passed: 0, failed: 0, skipped: 0 };
+  console.log("");
+  if (summary.passed === 0 && summary.failed === 0) {
+    console.log(`No test ran${code !== 0 ? ` (vitest exited with code ${code})` : ""}.`);
+  } else if (code !== 0 && summary.failed === 0) {
+    // Every test passed but vitest still failed (unhandled error, teardown failure...).
+    console.log(`vitest exited with code ${code} although no test failed; see the errors above.`);
+    summary.failed = 1;
   }
+  console.log(`Tests: ${summary.passed} passed, ${summary.failed} failed${summary.skipped ? `, ${summary.skipped} skipped` : ""}`);
+  if (existsSync(reportFile)) console.log(`Report: ${relative(process.cwd(), reportFile)}`);
+  return code !== 0 || summary.failed > 0 || summary.passed === 0 ? 1 : 0;
 }
 
 process.exitCode = await main();
