@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { act, collect, intOption, record, table } from "../context.ts";
 import { call, seg } from "../http.ts";
+import { customerLifecycleCommands } from "./customer-lifecycle.ts";
 
 interface CustomerItem {
   customer_id: string;
@@ -84,4 +85,6 @@ export function customerCommands(program: Command): void {
         ctx.emit(r, () => `${r.status} ${id}${home ? ` (routed to ${home})` : ""}\n${record(r.customer)}`);
       }),
     );
+
+  customerLifecycleCommands(customers);
 }
