@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { MasterKeyRing } from "@s3gw/core";
+import { MasterKeyRing, SigningKeyMemo } from "@s3gw/core";
 import pino from "pino";
 import type postgres from "postgres";
 import { postgresClient } from "@s3gw/db";
@@ -78,7 +78,10 @@ describe("access keys", () => {
       permission: "read-only",
       allowedBuckets: ["documents"],
       bypassGovernance: false,
+      signingKeys: expect.any(SigningKeyMemo),
     });
+    // The memo of derived signing keys keeps its secret out of sight (inspection, logs, JSON).
+    expect(JSON.stringify((await findActiveAccessKey(fi.deps, key.access_key_id))!.signingKeys)).toBe("{}");
   });
 
   it("defaults to read-write on every bucket and validates the body", async () => {

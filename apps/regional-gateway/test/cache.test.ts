@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SigningKeyMemo } from "@s3gw/core";
 import { openDatabase, postgresClient } from "@s3gw/db";
 import { createTestDatabase } from "@s3gw/db/testing";
 import { customers, regionalMigrationsFolder, regionalSchema } from "@s3gw/schema-regional";
@@ -93,7 +94,7 @@ describe("RegionalCache notifications", () => {
     const cache = new RegionalCache(logger, { ttlMs: 60_000 });
     cache.setLive(true);
     const fill = async () => {
-      await cache.accessKeys.get("AK", async () => ({ accessKeyId: "AK", customerId: "c", secretAccessKey: "s", permission: "read-write", allowedBuckets: null, bypassGovernance: false }));
+      await cache.accessKeys.get("AK", async () => ({ accessKeyId: "AK", customerId: "c", secretAccessKey: "s", permission: "read-write", allowedBuckets: null, bypassGovernance: false, signingKeys: new SigningKeyMemo("s") }));
       await cache.rules.get("c", async () => ({ allowedContentTypes: null, maxObjectSizeBytes: null, rejectDuplicateContent: false, blockCrossBorderAccess: false, unknownSourceCountry: "deny", anomalyThresholdPerHour: 1, publicReadBuckets: [] }));
     };
     await fill();

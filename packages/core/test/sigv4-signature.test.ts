@@ -78,3 +78,30 @@ describe.each([["header-signed", headerSigned], ["presigned", presigned]] as con
     }
   });
 });
+
+describe("SigningKeyMemo", () => {
+  it("derives what signingKey derives, once per day and region, and never for another secret", async () => {
+    const { SigningKeyMemo } = await import("../src/index.ts");
+    const { signingKey } = await import("../src/sigv4/signature.ts");
+    const memo = new SigningKeyMemo(CREDS.secretAccessKey);
+    const first = memo.derive(CREDS.secretAccessKey, "20260301", "us-east-1");
+    expect(first.equals(signingKey(CREDS.secretAccessKey, "20260301", "us-east-1"))).toBe(true);
+    expect(memo.derive(CREDS.secretAccessKey, "20260301", "us-east-1")).toBe(first); // kept, not derived again
+    expect(memo.derive(CREDS.secretAccessKey, "20260302", "us-east-1").equals(first)).toBe(false);
+    // A different secret handed to this memo gets its own key, never the memo's.
+    expect(memo.derive("another secret", "20260301", "us-east-1").equals(signingKey("another secret", "20260301", "us-east-1"))).toBe(true);
+    // Bounded: many days and regions do not grow it without end, and results stay right.
+    for (let d = 10; d < 40; d++) memo.derive(CREDS.secretAccessKey, `202603${d}`, "eu-north-1");
+    expect(memo.derive(CREDS.secretAccessKey, "20260301", "us-east-1").equals(first)).toBe(true);
+  });
+
+  it("requests verify the same with and without it; a wrong secret still fails with it", async () => {
+    const { SigningKeyMemo } = await import("../src/index.ts");
+    const memo = new SigningKeyMemo(CREDS.secretAccessKey);
+    for (let seed = 300; seed < 320; seed++) {
+      const req = await headerSigned(randomCase(seed));
+      await expect(verifySigV4(req, { ...CREDS, signingKeys: memo }, NOW)).resolves.toMatchObject({ accessKeyId: CREDS.accessKeyId });
+      await expect(verifySigV4(req, { ...CREDS, secretAccessKey: "wrong", signingKeys: memo }, NOW).catch((e: { code?: string }) => e.code)).resolves.toBe("SignatureDoesNotMatch");
+    }
+  });
+});

@@ -44,7 +44,7 @@ export const s3Auth = createMiddleware<AppEnv>(async (c, next) => {
     op.principal = `access-key:${credential.accessKeyId}`;
     if (!key) throw s3Error("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
     op.customerId = key.customerId;
-    const credentials = { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
+    const credentials = { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, signingKeys: key.signingKeys };
     const verified = await verifySigV4(request, credentials, deps.clock.now());
     if (claimed !== undefined && claimed !== key.customerId) {
       op.info = { reason: "x_customer_id_disagrees_with_credentials" };

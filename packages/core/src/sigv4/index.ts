@@ -4,3 +4,4 @@ export { assertAmzHeadersSigned, headerTextValue, MAX_SKEW_MS, presignUrl, sigv4
 export { payloadHashCheck } from "./payload.ts";
 export { awsChunkedDecoder, MAX_CHUNK_BYTES } from "./chunked.ts";
 export { MAX_PRESIGN_SECONDS } from "./parse.ts";
+export { SigningKeyMemo } from "./signature.ts";

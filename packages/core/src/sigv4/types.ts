@@ -1,6 +1,9 @@
+import type { SigningKeyMemo } from "./signature.ts";
 export interface SigV4Credentials {
   accessKeyId: string;
   secretAccessKey: string;
+  /** The secret's derived signing keys, kept by whoever holds the secret (see SigningKeyMemo). */
+  signingKeys?: SigningKeyMemo | undefined;
 }
 
 export interface IncomingS3Request {

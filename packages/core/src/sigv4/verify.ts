@@ -167,6 +167,7 @@ function signatureBase(req: IncomingS3Request, claim: SigV4Claim, credentials: S
   return {
     method: req.method.toUpperCase(), path: canonicalPath(req.rawPath), query, headers, payloadHash,
     amzDate: claim.amzDate, scopeDate: claim.scopeDate, region: claim.region, secretAccessKey: credentials.secretAccessKey,
+    signingKeys: credentials.signingKeys,
   };
 }
 

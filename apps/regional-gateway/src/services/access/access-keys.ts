@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { apiError, bucketNameProblem, type MasterKeyRing } from "@s3gw/core";
+import { apiError, bucketNameProblem, SigningKeyMemo, type MasterKeyRing } from "@s3gw/core";
 import { accessKeys, storageTargets } from "@s3gw/schema-regional";
 import { and, asc, count, eq, gt, ne, or } from "drizzle-orm";
 import { z } from "zod";
@@ -187,6 +187,8 @@ export interface ActiveAccessKey {
   allowedBuckets: string[] | null;
   /** Admin-granted: may shorten, remove or bypass GOVERNANCE retention (s3:BypassGovernanceRetention). */
   bypassGovernance: boolean;
+  /** This secret's derived SigV4 signing keys, kept as long as the cached key is. */
+  signingKeys: SigningKeyMemo;
 }
 
 /**
@@ -211,10 +213,12 @@ async function loadActiveAccessKey(deps: Pick<Deps, "db" | "config">, accessKeyI
   // Loud on purpose: a stored key that cannot be opened is a misconfiguration, not a bad request.
   if (!ring) throw new Error(`access key ${accessKeyId} exists but no MASTER_KEYS are configured to open its secret`);
   // Frozen: one cached object serves many requests at once.
+  const secretAccessKey = ring.open(row.secretCiphertext, accessKeyId);
   return Object.freeze({
     accessKeyId,
     customerId: row.customerId,
-    secretAccessKey: ring.open(row.secretCiphertext, accessKeyId),
+    secretAccessKey,
+    signingKeys: new SigningKeyMemo(secretAccessKey),
     permission: row.permission,
     allowedBuckets: row.allowedBuckets ? Object.freeze([...row.allowedBuckets]) as string[] : null,
     bypassGovernance: row.bypassGovernance,
