@@ -54,7 +54,7 @@ export function healthCommands(program: Command): void {
             ]),
           ].join("\n"),
         );
-        if (router.status !== "healthy") process.exitCode = 3;
+        if (router.status !== "healthy" || regions.some((r) => r.health.status !== "healthy")) process.exitCode = 3;
       }),
     );
 }
