@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { freePort } from "../../../test/support/processes.ts";
 import { adminAuth } from "../../regional-gateway/test/harness.ts";
-import { ADMIN_TOKEN, type CliStack, runCli, startCliStack } from "./stack.ts";
+import { ADMIN_TOKEN, type CliStack, runCli, startCliStack, startRouter } from "./stack.ts";
 
 let stack: CliStack;
 let env: Record<string, string>;
@@ -130,4 +130,17 @@ it("shows each region's health as the router and the region see it", async () =>
   const region = await runCli(["health", "--region-only", "--json"], { ...env, S3GW_REGION_URL: stack.de.url });
   expect(region.code).toBe(0);
   expect(JSON.parse(region.out)).toMatchObject({ status: "healthy", region: "DE-FRA" });
+});
+
+it("exits 3 from health when a region the registry names is down", async () => {
+  const { router, close } = await startRouter({ "FI-HEL": stack.fi.url, "US-EAST": `http://127.0.0.1:${await freePort()}` });
+  try {
+    const r = await runCli(["health", "--endpoint", router.url], env);
+    expect(r.code).toBe(3);
+    expect(r.out).toMatch(/^global router: degraded \(database ok\)$/m);
+    expect(r.out).toMatch(/^FI-HEL\s+up\s+closed\s+healthy\s/m);
+    expect(r.out).toMatch(/^US-EAST\s+down\s+\S+\s+unreachable\s/m);
+  } finally {
+    await close();
+  }
 });

@@ -18,16 +18,15 @@ export interface CliStack {
   close(): Promise<void>;
 }
 
-export async function startCliStack(): Promise<CliStack> {
-  const [fi, de] = await Promise.all([startTestRegion("FI-HEL"), startTestRegion("DE-FRA")]);
-  const urls: Record<string, string> = { "FI-HEL": fi.url, "DE-FRA": de.url };
+/** A global router whose registry names the given regions' endpoints (some may be down). */
+export async function startRouter(urls: Record<string, string>): Promise<{ router: RunningGlobalRouter; close(): Promise<void> }> {
   const topology = { regions: TEST_TOPOLOGY.regions.filter((r) => urls[r.region_id]).map((r) => ({ ...r, endpoint: urls[r.region_id]! })) };
-  const globalDb = await createTestDatabase("global");
-  const global = await startGlobalRouter(
+  const db = await createTestDatabase("global");
+  const router = await startGlobalRouter(
     {
       port: 0,
       host: "127.0.0.1",
-      database: { url: globalDb.url },
+      database: { url: db.url },
       topology,
       upstream: { connectTimeoutMs: 1000, headersTimeoutMs: 10_000, bodyTimeoutMs: 60_000 },
       routingRefreshMs: 60_000,
@@ -38,6 +37,12 @@ export async function startCliStack(): Promise<CliStack> {
     },
     { logger: pino({ level: "silent" }), shutdownGraceMs: 2000 },
   );
+  return { router, close: async () => (await router.close(), await db.drop()) };
+}
+
+export async function startCliStack(): Promise<CliStack> {
+  const [fi, de] = await Promise.all([startTestRegion("FI-HEL"), startTestRegion("DE-FRA")]);
+  const { router: global, close: closeRouter } = await startRouter({ "FI-HEL": fi.url, "DE-FRA": de.url });
   // Regions confirm registrations with the router (signed internal channel), as in a real stack.
   for (const r of [fi, de]) {
     r.deps.config.globalRouterUrl = global.url;
@@ -49,8 +54,7 @@ export async function startCliStack(): Promise<CliStack> {
     fi,
     de,
     close: async () => {
-      await global.close();
-      await globalDb.drop();
+      await closeRouter();
       await Promise.all([fi.destroy(), de.destroy()]);
     },
   };
