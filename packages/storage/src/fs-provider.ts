@@ -58,8 +58,7 @@ export class FsProvider implements StorageProvider {
       await (opts.transform ? pipeline(body, counter, opts.transform(), file) : pipeline(body, counter, file));
       const digests = await counter.finish(opts.contentMd5);
       const dest = this.pathOf(storageKey);
-      await mkdir(dirname(dest), { recursive: true });
-      await rename(tmp, dest);
+      await this.renameIntoPlace(tmp, dest);
       await syncDir(dirname(dest));
       return { storageKey, size: counter.size, ...digests };
     } catch (err) {
@@ -79,6 +78,28 @@ export class FsProvider implements StorageProvider {
     const length = range ? range.end - range.start + 1 : fstatSync(handle.fd).size;
     const highWaterMark = opts.chunkBytes ?? (length > LARGE_READ_CHUNK ? LARGE_READ_CHUNK : SMALL_READ_CHUNK);
     return handle.createReadStream(range ? { start: range.start, end: range.end, highWaterMark } : { highWaterMark });
+  }
+
+  /**
+   * The shard directories known to exist: a write's mkdir was one file-system call per PUT. One
+   * removed behind our back (an operator's cleanup) fails the rename with ENOENT: made again.
+   */
+  private readonly knownDirs = new Set<string>();
+
+  private async renameIntoPlace(tmp: string, dest: string): Promise<void> {
+    const dir = dirname(dest);
+    if (!this.knownDirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      // Bounded: 256 shards per tenant; a store of very many tenants just forgets and re-checks.
+      if (this.knownDirs.size >= 65_536) this.knownDirs.clear();
+      this.knownDirs.add(dir);
+    }
+    await rename(tmp, dest).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== "ENOENT") throw err;
+      this.knownDirs.delete(dir);
+      await mkdir(dir, { recursive: true });
+      await rename(tmp, dest);
+    });
   }
 
   async readWhole(storageKey: string): Promise<Buffer> {

@@ -35,6 +35,22 @@ describe("FsProvider via TenantStorage", () => {
     await expect(acme.get(blob.storageKey)).rejects.toBeInstanceOf(BlobNotFoundError);
   });
 
+  it("writes on after a known shard directory was removed behind its back, and reads whole", async () => {
+    const acme = new TenantStorage(provider, "acme-corp");
+    const first = await acme.put(Readable.from([Buffer.from("one")]), {});
+    // Remove the whole tenant tree: every shard directory the provider remembered is gone.
+    await rm(join(root, "tenant-acme-corp"), { recursive: true, force: true });
+    const shardOf = (key: string) => key.split("/")[1];
+    const blobs = [];
+    // Until one lands in the first blob's (removed, remembered) shard: that write must make it again.
+    for (let i = 0; i < 5000 && !blobs.some((b) => shardOf(b.storageKey) === shardOf(first.storageKey)); i++) {
+      blobs.push(await acme.put(Readable.from([Buffer.from(`body ${i}`)]), {}));
+    }
+    expect(blobs.some((b) => shardOf(b.storageKey) === shardOf(first.storageKey))).toBe(true);
+    for (const [i, b] of blobs.entries()) expect((await acme.getWhole(b.storageKey))!.toString()).toBe(`body ${i}`);
+    await expect(acme.getWhole(first.storageKey)).rejects.toBeInstanceOf(BlobNotFoundError);
+  });
+
   it("refuses a wrong Content-MD5 and a short body, keeping nothing", async () => {
     const t = new TenantStorage(provider, "acme-corp");
     await expect(t.put(Readable.from([Buffer.from("abc")]), { contentMd5: Buffer.alloc(16) })).rejects.toMatchObject({ code: "BadDigest" });
