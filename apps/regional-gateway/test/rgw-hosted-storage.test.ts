@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { register, s3, startTestRegion, TEST_TOPOLOGY, type TestRegion } from "./harness.ts";
 import { acquireRgw, requireRgw, type Rgw } from "./rgw-helpers.ts";
@@ -150,7 +151,7 @@ describe.skipIf(!available)("Ceph RGW as a region's hosted storage", () => {
     expect(Buffer.from(await (await acme("/documents/personal.bin")).arrayBuffer()).equals(body)).toBe(true);
   });
 
-  it("RGW stopped: writes and reads answer 503 ServiceUnavailable within seconds, /health says so; back when it returns", async () => {
+  it("RGW stopped (also under a streaming upload): writes and reads answer 503 ServiceUnavailable within seconds, /health says so; back when it returns", async () => {
     // A region of its own on a second radosgw of the same cluster, so stopping it disturbs no other test.
     const extra = await rgw.extraGateway();
     const outageBucket = await rgw.bucket("fi-hel-outage");
@@ -161,7 +162,22 @@ describe.skipIf(!available)("Ceph RGW as a region's hosted storage", () => {
       expect((await acme("/documents", { method: "PUT" })).status).toBe(200);
       expect((await acme("/documents/kept.txt", { method: "PUT", body: "written before the outage" })).status).toBe(200);
 
+      // Mid-request: an upload streaming 24 MiB over ~2.5 s when radosgw stops under it.
+      let chunks = 0;
+      const slow = new Readable({
+        read() {
+          if (chunks++ >= 24) this.push(null);
+          else setTimeout(() => this.push(Buffer.alloc(1024 * 1024, 7)), 100);
+        },
+      });
+      const upload = acme("/documents/streaming.bin", { method: "PUT", body: slow as unknown as BodyInit, headers: { "content-length": String(24 * 1024 * 1024) } });
+      await new Promise((r) => setTimeout(r, 800));
       await extra.stop();
+      const cut = await upload;
+      expect(cut.status).toBe(503);
+      expect(xmlValue(await cut.text(), "Code")).toBe("ServiceUnavailable");
+      expect(chunks).toBeLessThan(24); // it was cut while streaming, not after
+
       const started = Date.now();
       const put = await acme("/documents/lost.txt", { method: "PUT", body: "x".repeat(1000) });
       expect(put.status).toBe(503);
@@ -175,6 +191,7 @@ describe.skipIf(!available)("Ceph RGW as a region's hosted storage", () => {
       expect(((await health.json()) as { storage: { status: string } }).storage.status).not.toBe("ok");
       // Nothing was acknowledged, so nothing is listed.
       expect((await acme("/documents/lost.txt", { method: "HEAD" })).status).toBe(404);
+      expect((await acme("/documents/streaming.bin", { method: "HEAD" })).status).toBe(404);
 
       await extra.start();
       expect(await (await acme("/documents/kept.txt")).text()).toBe("written before the outage");
