@@ -170,7 +170,7 @@ describe.skipIf(!available)("Ceph RGW as a region's hosted storage", () => {
           else setTimeout(() => this.push(Buffer.alloc(1024 * 1024, 7)), 100);
         },
       });
-      const upload = acme("/documents/streaming.bin", { method: "PUT", body: slow as unknown as BodyInit, headers: { "content-length": String(24 * 1024 * 1024) } });
+      const upload = acme("/documents/streaming.bin", { method: "PUT", body: slow as unknown as RequestInit["body"], headers: { "content-length": String(24 * 1024 * 1024) } });
       await new Promise((r) => setTimeout(r, 800));
       await extra.stop();
       const cut = await upload;
