@@ -23,6 +23,7 @@ export interface CallOptions {
   query?: Record<string, string | number | boolean | undefined>;
   auth?: boolean;
   accept?: string;
+  headers?: Record<string, string>;
   timeoutMs?: number;
 }
 
@@ -38,7 +39,7 @@ export const seg = (s: string): string => encodeURIComponent(s);
 
 /** A raw response (for text and JSON Lines bodies); errors classified as for JSON calls. */
 export async function callRaw(ep: Endpoint, method: string, path: string, opts: CallOptions = {}): Promise<Response> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...opts.headers };
   if (opts.auth !== false) {
     if (!ep.token) throw new UsageError("a token is required (--token, S3GW_TOKEN or a profile's \"token\")");
     headers.authorization = `Bearer ${ep.token}`;

@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { accessKeyCommands } from "./commands/access-keys.ts";
 import { auditCommands } from "./commands/audit.ts";
+import { complianceCommands } from "./commands/compliance.ts";
 import { customerCommands } from "./commands/customers.ts";
 import { gdprCommands } from "./commands/gdpr.ts";
 import { healthCommands } from "./commands/health.ts";
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   tokenCommands(program);
   ruleCommands(program);
   holdCommands(program);
+  complianceCommands(program);
   gdprCommands(program);
   storageCommands(program);
   migrationCommands(program);

@@ -1,5 +1,5 @@
 // Compliance, audit, keys and storage through the CLI, checked against what the gateway then holds.
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -104,4 +104,40 @@ it("configures customer storage from a file and never prints its secret", async 
   expect((JSON.parse(got.out) as { target_id: string }).target_id).toMatch(/^cust-/);
   for (const r of [put, got]) expect(r.out + r.err).not.toContain(secret);
   expect((await runCli(["migrations", "list"], env)).out).toBe("(none)\n");
+});
+
+it("shows the compliance summary, verifies stored bytes, validates residency and lists the operations log", async () => {
+  const summary = await runCli(["--json", "compliance", "summary", C], env);
+  expect(summary.code, summary.err).toBe(0);
+  expect(JSON.parse(summary.out)).toMatchObject({ total_objects: 1 });
+  const verified = await runCli(["--json", "compliance", "verify-objects", "--customer", C, "--bucket", "docs"], env);
+  expect(verified.code, verified.err).toBe(0);
+  expect(JSON.parse(verified.out)).toMatchObject({ checked: 1, ok: 1 });
+  expect((await runCli(["compliance", "verify-objects", "--customer", C, "--key", "cv.pdf"], env)).code).toBe(1);
+  const residency = await runCli(["--json", "compliance", "validate-residency", "--customer", C], env);
+  expect(residency.code, residency.err).toBe(0);
+  expect(JSON.parse(residency.out)).toMatchObject({ customer_id: C, checked: 1, violation_count: 0 });
+  const ops = await runCli(["audit", "operations", "--customer", C, "--operation", "PutObject"], env);
+  expect(ops.code, ops.err).toBe(0);
+  expect(ops.out).toMatch(new RegExp(`^\\d+\\s+\\S+\\s+${C}\\s+PutObject\\s+docs\\s+cv\\.pdf\\s+success\\s+200$`, "m"));
+});
+
+it("lists the alert that bytes changed behind the gateway's back raise, and resolves it once", async () => {
+  // Tamper with the stored bytes of the customer's objects; verification marks them and raises a critical event.
+  const tenant = join(stack.fi.storageDir, `tenant-${C}`);
+  for (const f of await readdir(tenant, { recursive: true, withFileTypes: true })) if (f.isFile()) await writeFile(join(f.parentPath, f.name), "tampered");
+  const verified = await runCli(["--json", "compliance", "verify-objects", "--customer", C], env);
+  expect(verified.code, verified.err).toBe(0);
+  expect(JSON.parse(verified.out)).toMatchObject({ checked: 1, ok: 0 });
+  const alerts = await runCli(["--json", "compliance", "alerts", "--customer", C], env);
+  expect(alerts.code, alerts.err).toBe(0);
+  const items = (JSON.parse(alerts.out) as { items: { event_id: string; event_type: string; severity: string }[] }).items;
+  const mismatch = items.find((e) => e.event_type === "integrity_mismatch");
+  expect(mismatch?.severity).toBe("critical");
+  const id = mismatch!.event_id;
+  expect((await runCli(["compliance", "alerts", "--customer", C, "--severity", "critical"], env)).out).toMatch(new RegExp(`^${id}\\s+${C}\\s+integrity_mismatch\\s+critical\\s`, "m"));
+  expect((await runCli(["compliance", "resolve", id, "--note", "checked by the DPO"], env)).code).toBe(0);
+  const again = await runCli(["compliance", "resolve", id, "--note", "again"], env);
+  expect(again.code).toBe(1);
+  expect(again.err).toMatch(/409/);
 });

@@ -12,6 +12,17 @@ interface Verify {
   checkpoint_problems?: unknown[];
 }
 
+interface Operation {
+  id: number;
+  created_at: string;
+  customer_id: string | null;
+  operation: string;
+  bucket: string | null;
+  key: string | null;
+  result: string;
+  status_code: number | null;
+}
+
 interface Checkpoint {
   id: number;
   last_id: number;
@@ -94,6 +105,43 @@ export function auditCommands(program: Command): void {
         const res = await callRaw(await ctx.settings.region(), "GET", "/api/audit/public-key", { auth: false });
         const pem = await res.text();
         ctx.emit({ public_key: pem, fingerprint: res.headers.get("x-s3gw-key-fingerprint") }, () => pem);
+      }),
+    );
+
+  audit
+    .command("operations")
+    .description("the operations log, newest first")
+    .option("--customer <id>", "customer id")
+    .option("--operation <name>", "operation, e.g. PutObject")
+    .option("--result <result>", "success, denied or error")
+    .option("--bucket <bucket>", "bucket")
+    .option("--key-prefix <prefix>", "object key prefix")
+    .option("--from <time>", "ISO time")
+    .option("--to <time>", "ISO time")
+    .option("--cross-border-only", "only cross-border operations")
+    .option("--limit <n>", "page size (1-500)", intOption(1, 500))
+    .option("--cursor <cursor>", "the next page")
+    .action(
+      act(async (ctx, o) => {
+        const page = await call<{ items: Operation[]; next_cursor: string | null }>(await ctx.settings.region(), "GET", "/api/audit/operations", {
+          query: {
+            customer_id: o.customer as string, operation: o.operation as string, result: o.result as string, bucket: o.bucket as string,
+            key_prefix: o.keyPrefix as string, from: o.from as string, to: o.to as string, cross_border_only: o.crossBorderOnly ? "true" : undefined,
+            limit: o.limit as number, cursor: o.cursor as string,
+          },
+        });
+        ctx.emit(page, () =>
+          table(page.items, [
+            ["id", (r) => r.id],
+            ["time", (r) => r.created_at],
+            ["customer", (r) => r.customer_id],
+            ["operation", (r) => r.operation],
+            ["bucket", (r) => r.bucket],
+            ["key", (r) => r.key],
+            ["result", (r) => r.result],
+            ["status", (r) => r.status_code],
+          ], page.next_cursor),
+        );
       }),
     );
 }
