@@ -15,7 +15,8 @@
 #
 # Settings (environment): S3GW_RGW_DIR, S3GW_RGW_PORT (S3, default 17480), S3GW_RGW_MON_PORT
 # (msgr2, default 17300) and S3GW_RGW_MON_V1_PORT (msgr1, default 17301): not Ceph's 3300/6789, so
-# this cluster and another one on the machine (the benchmark's, a system Ceph) do not collide.
+# this cluster and another one on the machine (the benchmark's, a system Ceph) do not collide;
+# S3GW_RGW_ACCESS_KEY_ID + S3GW_RGW_SECRET_ACCESS_KEY: the S3 user's keys (default: random, made once).
 #
 # stdout: shell-sourceable lines S3GW_RGW_ENDPOINT, S3GW_RGW_REGION, S3GW_RGW_ACCESS_KEY_ID,
 # S3GW_RGW_SECRET_ACCESS_KEY, S3GW_RGW_DIR, S3GW_RGW_STARTED (daemons started by this call); the
@@ -178,7 +179,8 @@ wait_for() { # SECONDS DESCRIPTION CMD...
 
 # ---------------------------------------------------------------- monitor
 MON_DIR=$STATE/mon/ceph-$MON_ID
-if [ ! -e "$MON_DIR/.s3gw-done" ]; then
+# (.bench-done: a state directory made by the benchmark's script before it called this one)
+if [ ! -e "$MON_DIR/.s3gw-done" ] && [ ! -e "$MON_DIR/.bench-done" ]; then
   log "creating monitor mon.$MON_ID at $MON_ADDRS"
   rm -rf "$MON_DIR" "$STATE/monmap" "$KEYS/mon.keyring.tmp"
   ceph-authtool --create-keyring "$KEYS/mon.keyring.tmp" --gen-key -n mon. --cap mon 'allow *' >/dev/null
@@ -229,10 +231,14 @@ wait_for 180 "radosgw answering on 127.0.0.1:$RGW_PORT" s3_answers
 # ---------------------------------------------------------------- S3 user
 USER_ENV=$STATE/s3-user.env
 rgwadmin() { timeout 60 radosgw-admin -c "$CONF" "$@"; }
+if [ -n "${S3GW_RGW_ACCESS_KEY_ID:-}" ] && [ -s "$USER_ENV" ] && ! grep -qxF "S3_KEY=$S3GW_RGW_ACCESS_KEY_ID" "$USER_ENV"; then
+  die "$BASE has an S3 user with other keys than S3GW_RGW_ACCESS_KEY_ID: use those, or reset it (infra/rgw/stop.sh --purge)"
+fi
 if [ ! -s "$USER_ENV" ]; then
-  key=S3GWRGW$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n' | tr a-f A-F)
-  secret=$(od -An -N30 -tx1 /dev/urandom | tr -d ' \n')
-  (umask 077; printf 'S3_UID=s3gw\nS3_KEY=%s\nS3_SECRET=%s\n' "$key" "$secret" > "$USER_ENV.tmp")
+  key=${S3GW_RGW_ACCESS_KEY_ID:-S3GWRGW$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n' | tr a-f A-F)}
+  secret=${S3GW_RGW_SECRET_ACCESS_KEY:-$(od -An -N30 -tx1 /dev/urandom | tr -d ' \n')}
+  [[ "$key" =~ ^[A-Za-z0-9]{16,128}$ && "$secret" =~ ^[A-Za-z0-9/+=]{16,128}$ ]] || die "S3GW_RGW_ACCESS_KEY_ID / S3GW_RGW_SECRET_ACCESS_KEY: 16-128 letters and digits (the secret also / + =)"
+  (umask 077; printf "S3_UID=s3gw\nS3_KEY=%s\nS3_SECRET='%s'\n" "$key" "$secret" > "$USER_ENV.tmp")
   mv "$USER_ENV.tmp" "$USER_ENV"
 fi
 # shellcheck source=/dev/null
@@ -256,7 +262,7 @@ cat <<OUT
 S3GW_RGW_ENDPOINT=http://127.0.0.1:$RGW_PORT
 S3GW_RGW_REGION=us-east-1
 S3GW_RGW_ACCESS_KEY_ID=$S3_KEY
-S3GW_RGW_SECRET_ACCESS_KEY=$S3_SECRET
+S3GW_RGW_SECRET_ACCESS_KEY='$S3_SECRET'
 S3GW_RGW_DIR=$BASE
 S3GW_RGW_STARTED='${STARTED[*]:-}'
 OUT
