@@ -9,6 +9,7 @@ import { gdprCommands } from "./commands/gdpr.ts";
 import { healthCommands } from "./commands/health.ts";
 import { keyCommands } from "./commands/keys.ts";
 import { migrationCommands } from "./commands/migrate-storage.ts";
+import { opsCommands } from "./commands/ops.ts";
 import { routingCommands } from "./commands/routing.ts";
 import { holdCommands, ruleCommands } from "./commands/rules.ts";
 import { storageCommands } from "./commands/storage.ts";
@@ -53,5 +54,6 @@ export function buildProgram(): Command {
   auditCommands(program);
   keyCommands(program);
   healthCommands(program);
+  opsCommands(program);
   return program;
 }
