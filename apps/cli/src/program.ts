@@ -10,6 +10,7 @@ import { healthCommands } from "./commands/health.ts";
 import { keyCommands } from "./commands/keys.ts";
 import { migrationCommands } from "./commands/migrate-storage.ts";
 import { opsCommands } from "./commands/ops.ts";
+import { registryCommands } from "./commands/registry.ts";
 import { routingCommands } from "./commands/routing.ts";
 import { holdCommands, ruleCommands } from "./commands/rules.ts";
 import { storageCommands } from "./commands/storage.ts";
@@ -55,5 +56,6 @@ export function buildProgram(): Command {
   keyCommands(program);
   healthCommands(program);
   opsCommands(program);
+  registryCommands(program);
   return program;
 }

@@ -58,3 +58,23 @@ it("schedules, shows and cancels a crypto-shred, and rotates the master key", as
   const rotated = await runCli(["--json", "rotate-master-key"], env);
   expect(rotated.code, rotated.err).toBe(0);
 });
+
+it("lists the registry's regions and providers", async () => {
+  const r = await runCli(["regions"], env);
+  expect(r.code, r.err).toBe(0);
+  expect(r.out).toMatch(new RegExp(`^FI-HEL\\s+.+\\s+FI\\s+EU\\s+\\S+\\s+${stack.fi.url.replace(/[.]/g, "\\.")}$`, "m"));
+  expect(r.out).toMatch(/^fi-hel-fs\s+fs\s+FI-HEL\s+FI\s/m);
+  expect(r.out).not.toMatch(/^US-EAST/m);
+});
+
+it("shows and removes a bucket policy the customer set through S3", async () => {
+  const put = s3(stack.fi.url, C);
+  const doc = { Version: "2012-10-17", Statement: [{ Sid: "NoDeletes", Effect: "Deny", Principal: "*", Action: ["s3:DeleteObject"], Resource: ["arn:aws:s3:::reports/*"] }] };
+  expect((await put("/reports?policy", { method: "PUT", body: JSON.stringify(doc) })).status).toBe(204);
+  const got = await runCli(["bucket-policy", "get", C, "reports"], env);
+  expect(got.code, got.err).toBe(0);
+  expect(got.out).toContain('"Sid": "NoDeletes"');
+  expect((await runCli(["bucket-policy", "delete", C, "reports"], env)).code).toBe(0);
+  expect((await put("/reports?policy")).status).toBe(404);
+  expect((await runCli(["bucket-policy", "get", C, "reports"], env)).code).toBe(1);
+});
