@@ -33,6 +33,9 @@ const envSchema = z
     HOSTED_S3_PREFIX: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/).optional(),
     HOSTED_S3_SSE: z.enum(["AES256", "aws:kms"]).optional(),
     HOSTED_S3_KMS_KEY_ID: z.string().min(1).optional(),
+    // Every S3 backend (hosted and customer buckets): how long one attempt waits for its answer, and how many attempts.
+    S3_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+    S3_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
     TOPOLOGY_FILE: z.string().min(1).optional(),
     TOPOLOGY_JSON: z.string().min(1).optional(),
     TRUSTED_CUSTOMER_HEADER: bool.default(false),
@@ -111,6 +114,11 @@ export interface RegionalConfig {
     pathPrefix?: string | undefined;
     sse?: { mode: "AES256" } | { mode: "aws:kms"; kmsKeyId: string } | undefined;
   } | undefined;
+  /**
+   * S3 backends' request bounds: a hung backend fails a request after about timeoutMs ×
+   * maxAttempts (S3_REQUEST_TIMEOUT_MS, S3_MAX_ATTEMPTS; 30 s × 3 unless set).
+   */
+  s3Requests?: { timeoutMs: number; maxAttempts: number } | undefined;
   trustedCustomerHeader: boolean;
   /** The bootstrap admin token, kept only as its SHA-256. */
   adminToken: { sha256: string } | undefined;
@@ -232,6 +240,7 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
             sse: e.HOSTED_S3_SSE === "aws:kms" ? { mode: "aws:kms", kmsKeyId: e.HOSTED_S3_KMS_KEY_ID! } : e.HOSTED_S3_SSE ? { mode: "AES256" } : undefined,
           }
         : undefined,
+    s3Requests: { timeoutMs: e.S3_REQUEST_TIMEOUT_MS, maxAttempts: e.S3_MAX_ATTEMPTS },
     trustedCustomerHeader: e.TRUSTED_CUSTOMER_HEADER,
     adminToken: adminTokenFromEnv(e.ADMIN_TOKEN, e.ADMIN_TOKEN_SHA256),
     sourceCountryHeader: e.SOURCE_COUNTRY_HEADER.toLowerCase(),

@@ -37,6 +37,7 @@ async function hostedProvider(config: RegionalConfig, digests: DigestWorkers): P
       ...(h.endpoint ? { endpoint: h.endpoint } : {}),
       ...(h.pathPrefix ? { pathPrefix: h.pathPrefix } : {}),
       ...(h.sse ? { sse: h.sse } : {}),
+      ...(config.s3Requests ? { requestTimeoutMs: config.s3Requests.timeoutMs, maxAttempts: config.s3Requests.maxAttempts } : {}),
       digests,
     });
   }

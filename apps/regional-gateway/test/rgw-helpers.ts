@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -49,7 +49,7 @@ export interface Rgw {
   /** An object's bytes as RGW stores them. */
   bytes(bucket: string, key: string): Promise<Buffer>;
   /** One more radosgw onto the same cluster, on a port of its own (stoppable without disturbing other tests). */
-  extraGateway(): Promise<{ endpoint: string; stop(): Promise<void>; start(): Promise<void> }>;
+  extraGateway(): Promise<{ endpoint: string; stop(): Promise<void>; start(): Promise<void>; freeze(): void; thaw(): void }>;
   /** Empties and deletes this file's buckets, drops its hold; stops the cluster if this was the last holder of a cluster holders started. */
   release(): Promise<void>;
 }
@@ -128,7 +128,12 @@ export async function acquireRgw(tag: string): Promise<Rgw> {
         if (r.code !== 0) throw new Error(`infra/rgw/gateway.sh stop exited ${r.code}:\n${r.stderr.slice(-2000)}`);
       };
       await start();
-      return { endpoint: `http://127.0.0.1:${port}`, start, stop };
+      // A hung backend, not a dead one: the process keeps its socket and answers nothing (SIGSTOP).
+      const signal = (sig: NodeJS.Signals) => {
+        const pid = Number(readFileSync(resolve(process.env.S3GW_RGW_DIR ?? "/tmp/s3gw-rgw", "run", `client.rgw.${name}.pid`), "utf8").trim());
+        process.kill(pid, sig);
+      };
+      return { endpoint: `http://127.0.0.1:${port}`, start, stop, freeze: () => signal("SIGSTOP"), thaw: () => signal("SIGCONT") };
     },
     async release() {
       const failures: string[] = [];

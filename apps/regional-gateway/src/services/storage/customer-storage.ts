@@ -49,7 +49,7 @@ export function masterKeys(config: RegionalConfig): MasterKeyRing {
 
 /**
  * The provider for a customer bucket, its credentials opened only here, in memory. Probes use
- * short timeouts and few retries; the write path uses the provider's defaults.
+ * short timeouts and few retries; the write path uses the region's S3 request bounds.
  */
 export function customerBucketProvider(config: RegionalConfig, row: TargetRow, tuning: { requestTimeoutMs?: number; maxAttempts?: number } = {}): S3Provider {
   const ring = masterKeys(config);
@@ -63,6 +63,7 @@ export function customerBucketProvider(config: RegionalConfig, row: TargetRow, t
     ...(row.bucketSse ? { sse: { mode: row.bucketSse } } : {}),
     gatewayEncryption: row.gatewayEncryption,
     credentials: { accessKeyId: row.accessKeyId, secretAccessKey: ring.open(row.secretCiphertext, row.targetId), ...(sessionToken ? { sessionToken } : {}) },
+    ...(config.s3Requests ? { requestTimeoutMs: config.s3Requests.timeoutMs, maxAttempts: config.s3Requests.maxAttempts } : {}),
     ...tuning,
   });
 }
