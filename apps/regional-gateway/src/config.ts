@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { MasterKeyRing, MIN_SHARED_SECRET_LENGTH, parseTopology, REGION_ID_RE, type RegionSpec, adminTokenFromEnv, VIRTUAL_HOST_DOMAIN_RE } from "@s3gw/core";
+import type { KeyObject } from "node:crypto";
+import { gatewayKey, MasterKeyRing, MIN_SHARED_SECRET_LENGTH, parseTopology, REGION_ID_RE, type RegionSpec, adminTokenFromEnv, VIRTUAL_HOST_DOMAIN_RE } from "@s3gw/core";
 import type { DatabaseTimeouts } from "@s3gw/db";
 import { z } from "zod";
 import { AuditSigner } from "./services/audit/audit-signing.ts";
@@ -146,6 +147,8 @@ export interface RegionalConfig {
   allowStandaloneRegistration?: boolean | undefined;
   /** Shared with the global router: signs calls to it and verifies its forwarding proofs. */
   gatewaySharedSecret?: string | undefined;
+  /** The same secret as a key object, made once, for checking every forwarded request's proof. */
+  gatewaySharedKey?: KeyObject | undefined;
   /** The endpoint clients use (the global router): presigned URLs are issued for it. Defaults to GLOBAL_ROUTER_URL. */
   publicS3Endpoint?: string | undefined;
   /** Longest lifetime of a presigned URL issued by /api/presign (S3's own ceiling is 7 days). */
@@ -255,6 +258,7 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
     globalRouterUrl: e.GLOBAL_ROUTER_URL?.replace(/\/+$/, ""),
     allowStandaloneRegistration: e.ALLOW_STANDALONE_REGISTRATION,
     gatewaySharedSecret: e.GATEWAY_SHARED_SECRET,
+    gatewaySharedKey: e.GATEWAY_SHARED_SECRET ? gatewayKey(e.GATEWAY_SHARED_SECRET) : undefined,
     publicS3Endpoint: (e.PUBLIC_S3_ENDPOINT ?? e.GLOBAL_ROUTER_URL)?.replace(/\/+$/, ""),
     presignMaxExpiresSeconds: e.PRESIGN_MAX_EXPIRES_SECONDS,
     staleUploadDays: e.STALE_UPLOAD_DAYS,

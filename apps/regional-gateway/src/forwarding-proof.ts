@@ -1,4 +1,4 @@
-import { FORWARDED_PROOF_HEADER, ROUTED_CUSTOMER_HEADER, verifyForwardedRequest } from "@s3gw/core";
+import { FORWARDED_PROOF_HEADER, ROUTED_CUSTOMER_HEADER, verifyForwardedRequest, type GatewaySecret } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "./env.ts";
 
@@ -27,7 +27,7 @@ function rawPathAndQuery(c: Context<AppEnv>): string {
  * Whether the global router vouches for this request. Without a shared secret there is
  * nothing to check a proof against, so a proof is then treated as absent, not as forged.
  */
-export function forwardingVerdict(c: Context<AppEnv>, secret: string | undefined, nowSeconds: number): ForwardingVerdict {
+export function forwardingVerdict(c: Context<AppEnv>, secret: GatewaySecret | undefined, nowSeconds: number): ForwardingVerdict {
   const proof = c.req.header(FORWARDED_PROOF_HEADER);
   if (proof === undefined || !secret) return { kind: "absent" };
   const forwardedFor = c.req.header("x-forwarded-for") ?? "";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { signForwardedRequest, signInternalRequest, verifyForwardedRequest, verifyInternalRequest, type ForwardedRequest } from "../src/gateway-signatures.ts";
+import { gatewayKey, signForwardedRequest, signInternalRequest, verifyForwardedRequest, verifyInternalRequest, type ForwardedRequest } from "../src/gateway-signatures.ts";
 
 const SECRET = "a-shared-secret-of-at-least-32-characters";
 const now = 1_767_225_600;
@@ -34,6 +34,13 @@ describe("forwarding proof", () => {
     routedCustomerId: "acme-corp",
     sourceCountry: "FI",
   };
+
+  it("the secret as text and as its key object sign and check alike; another secret's key does not verify", () => {
+    const proof = signForwardedRequest(SECRET, fwd, now);
+    expect(verifyForwardedRequest(gatewayKey(SECRET), proof, fwd, now)).toEqual({ ok: true });
+    expect(verifyForwardedRequest(SECRET, signForwardedRequest(gatewayKey(SECRET), fwd, now), fwd, now)).toEqual({ ok: true });
+    expect(verifyForwardedRequest(gatewayKey(`${SECRET}x`), proof, fwd, now)).toEqual({ ok: false, reason: "signature does not match" });
+  });
 
   it("binds every forwarded field", () => {
     const proof = signForwardedRequest(SECRET, fwd, now);

@@ -10,7 +10,7 @@ import { forwardingVerdict, socketAddress } from "../forwarding-proof.ts";
  */
 export const forwarded = createMiddleware<AppEnv>(async (c, next) => {
   const deps = c.get("deps"), op = c.get("op"), logger = c.get("logger");
-  const verdict = forwardingVerdict(c, deps.config.gatewaySharedSecret, deps.clock.now().getTime() / 1000);
+  const verdict = forwardingVerdict(c, deps.config.gatewaySharedKey ?? deps.config.gatewaySharedSecret, deps.clock.now().getTime() / 1000);
   const valid = verdict.kind === "valid";
   c.set("forwardedByRouter", valid);
   c.set("clientAddress", (valid ? verdict.clientAddress : undefined) ?? socketAddress(c));
