@@ -1,12 +1,11 @@
-import { createHash } from "node:crypto";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { createTestDatabase } from "@s3gw/db/testing";
 import { postgresClient } from "@s3gw/db";
-import { startGlobalRouter, type RunningGlobalRouter } from "@s3gw/global-router";
+import type { RunningGlobalRouter } from "@s3gw/global-router";
 import pino from "pino";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, adminAuth, bearer, mintToken, startTestRegion, TEST_GATEWAY_SECRET, TEST_TOPOLOGY, type TestRegion } from "../apps/regional-gateway/test/harness.ts";
+import { startTestRouter } from "./support/stack.ts";
+import { adminAuth, bearer, mintToken, startTestRegion, TEST_TOPOLOGY, type TestRegion } from "../apps/regional-gateway/test/harness.ts";
 import { s3Outcome, sdkClient, type CreatedKey } from "../apps/regional-gateway/test/sdk-client.ts";
 import { startRegionalGateway, type RunningGateway } from "../apps/regional-gateway/src/start.ts";
 
@@ -19,7 +18,7 @@ import { startRegionalGateway, type RunningGateway } from "../apps/regional-gate
 let a: TestRegion;
 let b: RunningGateway;
 let router: RunningGlobalRouter;
-let dropGlobal: () => Promise<void>;
+let closeRouter: () => Promise<void>;
 let sql: postgres.Sql;
 let key: CreatedKey;
 let viaRouter: S3Client;
@@ -43,19 +42,7 @@ async function until(what: string, check: () => Promise<boolean>, ms = 3_000): P
 
 beforeAll(async () => {
   a = await startTestRegion("FI-HEL");
-  const globalDb = await createTestDatabase("global");
-  dropGlobal = globalDb.drop;
-  router = await startGlobalRouter(
-    {
-      port: 0, host: "127.0.0.1", database: { url: globalDb.url },
-      topology: { regions: TEST_TOPOLOGY.regions.map((r) => ({ ...r, endpoint: r.region_id === "FI-HEL" ? a.url : "http://127.0.0.1:9" })) },
-      upstream: { connectTimeoutMs: 1000, headersTimeoutMs: 10_000, bodyTimeoutMs: 60_000 },
-      routingRefreshMs: 60_000, logLevel: "silent",
-      adminToken: { sha256: createHash("sha256").update(ADMIN_TOKEN).digest("hex") },
-      gatewaySharedSecret: TEST_GATEWAY_SECRET, trustedCustomerHeader: false,
-    },
-    { logger: pino({ level: "silent" }), shutdownGraceMs: 2000 },
-  );
+  ({ router, close: closeRouter } = await startTestRouter({ regions: TEST_TOPOLOGY.regions.map((r) => ({ ...r, endpoint: r.region_id === "FI-HEL" ? a.url : "http://127.0.0.1:9" })) }, { upstream: { connectTimeoutMs: 1000, headersTimeoutMs: 10_000, bodyTimeoutMs: 60_000 } }));
   a.deps.config.globalRouterUrl = router.url;
   b = await startRegionalGateway({ ...a.deps.config, port: 0 }, { logger: pino({ level: "silent" }) });
   sql = postgresClient(a.databaseUrl, { max: 1 });
@@ -80,8 +67,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sql?.end();
   await b?.close();
-  await router?.close();
-  await dropGlobal?.();
+  await closeRouter?.();
   await a?.destroy();
 });
 

@@ -1,12 +1,10 @@
-import { createHash } from "node:crypto";
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { createTestDatabase } from "@s3gw/db/testing";
 import { postgresClient } from "@s3gw/db";
-import { startGlobalRouter, type RunningGlobalRouter } from "@s3gw/global-router";
-import pino from "pino";
+import type { RunningGlobalRouter } from "@s3gw/global-router";
 import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, adminAuth, bearer, mintToken, startTestRegion, TEST_GATEWAY_SECRET, TEST_TOPOLOGY, type TestRegion } from "../apps/regional-gateway/test/harness.ts";
+import { startTestRouter } from "./support/stack.ts";
+import { adminAuth, bearer, mintToken, startTestRegion, TEST_TOPOLOGY, type TestRegion } from "../apps/regional-gateway/test/harness.ts";
 import { s3Outcome, sdkClient, type CreatedKey } from "../apps/regional-gateway/test/sdk-client.ts";
 import { closedPort } from "../apps/global-router/test/helpers.ts";
 
@@ -18,7 +16,7 @@ import { closedPort } from "../apps/global-router/test/helpers.ts";
  */
 let a: TestRegion;
 let router: RunningGlobalRouter;
-let dropGlobal: () => Promise<void>;
+let closeRouter: () => Promise<void>;
 let sql: postgres.Sql;
 const json = { "content-type": "application/json" };
 const api = (method: string, path: string, body?: unknown, auth: Record<string, string> = adminAuth) =>
@@ -43,27 +41,14 @@ const getObj = (c: S3Client, bucket: string, key: string) => s3Outcome(c.send(ne
 
 beforeAll(async () => {
   a = await startTestRegion("FI-HEL");
-  const globalDb = await createTestDatabase("global");
-  dropGlobal = globalDb.drop;
-  router = await startGlobalRouter(
-    {
-      port: 0, host: "127.0.0.1", database: { url: globalDb.url },
-      topology: { regions: TEST_TOPOLOGY.regions.map((r) => ({ ...r, endpoint: r.region_id === "FI-HEL" ? a.url : "http://127.0.0.1:9" })) },
-      upstream: { connectTimeoutMs: 1000, headersTimeoutMs: 10_000, bodyTimeoutMs: 60_000 },
-      routingRefreshMs: 60_000, logLevel: "silent",
-      adminToken: { sha256: createHash("sha256").update(ADMIN_TOKEN).digest("hex") },
-      gatewaySharedSecret: TEST_GATEWAY_SECRET, trustedCustomerHeader: false,
-    },
-    { logger: pino({ level: "silent" }), shutdownGraceMs: 2000 },
-  );
+  ({ router, close: closeRouter } = await startTestRouter({ regions: TEST_TOPOLOGY.regions.map((r) => ({ ...r, endpoint: r.region_id === "FI-HEL" ? a.url : "http://127.0.0.1:9" })) }, { upstream: { connectTimeoutMs: 1000, headersTimeoutMs: 10_000, bodyTimeoutMs: 60_000 } }));
   a.deps.config.globalRouterUrl = router.url;
   sql = postgresClient(a.databaseUrl, { max: 1 });
 }, 120_000);
 
 afterAll(async () => {
   await sql?.end();
-  await router?.close();
-  await dropGlobal?.();
+  await closeRouter?.();
   await a?.destroy();
 });
 

@@ -4,9 +4,9 @@ import { once } from "node:events";
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { createTestDatabase } from "@s3gw/db/testing";
-import { startGlobalRouter, type RunningGlobalRouter } from "@s3gw/global-router";
-import pino from "pino";
+import type { RunningGlobalRouter } from "@s3gw/global-router";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestRouter } from "./support/stack.ts";
 import { ADMIN_TOKEN, adminAuth, TEST_GATEWAY_SECRET, TEST_TOPOLOGY } from "../apps/regional-gateway/test/harness.ts";
 import { acquireRgw, requireRgw, type Rgw } from "../apps/regional-gateway/test/rgw-helpers.ts";
 import { freePort, spawnNode, waitForHealth } from "./support/processes.ts";
@@ -19,7 +19,7 @@ const sha = (b: Buffer | Uint8Array) => createHash("sha256").update(b).digest("h
 let rgw: Rgw;
 let bucket: string;
 let router: RunningGlobalRouter;
-let dropGlobal: () => Promise<void>;
+let closeRouter: () => Promise<void>;
 let dropRegional: () => Promise<void>;
 let regionEnv: Record<string, string>;
 let region: { child: ChildProcess; output: () => string } | undefined;
@@ -52,23 +52,7 @@ describe.skipIf(!available)("a region process on Ceph RGW behind the global rout
         r.region_id === "FI-HEL" ? { ...r, endpoint: regionUrl, provider: { provider_id: "fi-hel-rgw", type: "s3" as const, country: "FI", endpoint: rgw.endpoint } } : r,
       ),
     };
-    const globalDb = await createTestDatabase("global");
-    dropGlobal = globalDb.drop;
-    router = await startGlobalRouter(
-      {
-        port: 0,
-        host: "127.0.0.1",
-        database: { url: globalDb.url },
-        topology,
-        upstream: { connectTimeoutMs: 1000, headersTimeoutMs: 30_000, bodyTimeoutMs: 120_000 },
-        routingRefreshMs: 60_000,
-        logLevel: "silent",
-        adminToken: { sha256: createHash("sha256").update(ADMIN_TOKEN).digest("hex") },
-        gatewaySharedSecret: TEST_GATEWAY_SECRET,
-        trustedCustomerHeader: false,
-      },
-      { logger: pino({ level: "silent" }), shutdownGraceMs: 2000 },
-    );
+    ({ router, close: closeRouter } = await startTestRouter(topology, { upstream: { connectTimeoutMs: 1000, headersTimeoutMs: 30_000, bodyTimeoutMs: 120_000 } }));
     const regionalDb = await createTestDatabase("FI-HEL");
     dropRegional = regionalDb.drop;
     regionEnv = {
@@ -104,8 +88,7 @@ describe.skipIf(!available)("a region process on Ceph RGW behind the global rout
   afterAll(async () => {
     client?.destroy();
     await killRegion("SIGTERM");
-    await router?.close();
-    await dropGlobal?.();
+    await closeRouter?.();
     await dropRegional?.();
     await rgw?.release();
   }, 180_000);

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createTestDatabase } from "@s3gw/db/testing";
-import { startGlobalRouter, type RunningGlobalRouter } from "@s3gw/global-router";
+import { startGlobalRouter, type GlobalRouterConfig, type RunningGlobalRouter } from "@s3gw/global-router";
 import pino from "pino";
 import type { RegionalConfig } from "../../apps/regional-gateway/src/config.ts";
 import { ADMIN_TOKEN, adminAuth, startTestRegion, TEST_GATEWAY_SECRET, TEST_TOPOLOGY, type TestRegion } from "../../apps/regional-gateway/test/harness.ts";
@@ -15,6 +15,34 @@ export interface TestStack {
 }
 
 /**
+ * A global router for tests on port 0, with a fresh database of its own and the harness's admin
+ * token and shared secret; `overrides` for what a suite needs otherwise (topology aside).
+ */
+export async function startTestRouter(
+  topology: GlobalRouterConfig["topology"],
+  overrides: Partial<GlobalRouterConfig> = {},
+): Promise<{ router: RunningGlobalRouter; databaseUrl: string; close(): Promise<void> }> {
+  const db = await createTestDatabase("global");
+  const router = await startGlobalRouter(
+    {
+      port: 0,
+      host: "127.0.0.1",
+      database: { url: db.url },
+      topology,
+      upstream: { connectTimeoutMs: 1000, headersTimeoutMs: 10_000, bodyTimeoutMs: 120_000 },
+      routingRefreshMs: 60_000,
+      logLevel: "silent",
+      adminToken: { sha256: createHash("sha256").update(ADMIN_TOKEN).digest("hex") },
+      gatewaySharedSecret: TEST_GATEWAY_SECRET,
+      trustedCustomerHeader: false,
+      ...overrides,
+    },
+    { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), shutdownGraceMs: 2000 },
+  );
+  return { router, databaseUrl: db.url, close: async () => (await router.close(), await db.drop()) };
+}
+
+/**
  * The whole topology on loopback: three regional gateways, each with its own fresh Postgres
  * database and storage directory, and a global router whose registry points at them.
  */
@@ -23,26 +51,11 @@ export async function startStack(opts: { virtualHostDomain?: string; trustedCust
   const started = await Promise.all(ids.map((id) => startTestRegion(id, opts.regionConfig)));
   const regions = Object.fromEntries(ids.map((id, i) => [id, started[i]!])) as Record<RegionId, TestRegion>;
   const topology = { regions: TEST_TOPOLOGY.regions.map((r) => ({ ...r, endpoint: regions[r.region_id as RegionId].url })) };
-  const globalDb = await createTestDatabase("global");
-  const global = await startGlobalRouter(
-    {
-      port: 0,
-      host: "127.0.0.1",
-      database: { url: globalDb.url },
-      topology,
-      upstream: { connectTimeoutMs: 1000, headersTimeoutMs: 10_000, bodyTimeoutMs: 120_000 },
-      routingRefreshMs: 60_000,
-      logLevel: "silent",
-      // One admin token for the whole stack, as scripts/start-stack.ts configures it.
-      adminToken: { sha256: createHash("sha256").update(ADMIN_TOKEN).digest("hex") },
-      // The regions' secret (the harness default): forwarding proofs and /internal calls verify.
-      gatewaySharedSecret: TEST_GATEWAY_SECRET,
-      // Suites speak X-Customer-ID through the router too (trusted-header mode, loopback only).
-      trustedCustomerHeader: opts.trustedCustomerHeader ?? true,
-      virtualHostDomain: opts.virtualHostDomain,
-    },
-    { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), shutdownGraceMs: 2000 },
-  );
+  const { router: global, databaseUrl: globalDatabaseUrl, close: closeRouter } = await startTestRouter(topology, {
+    // Suites speak X-Customer-ID through the router too (trusted-header mode, loopback only).
+    trustedCustomerHeader: opts.trustedCustomerHeader ?? true,
+    virtualHostDomain: opts.virtualHostDomain,
+  });
   // The router's topology needs the regions' URLs, so the regions start first and learn the
   // router's URL now (GLOBAL_ROUTER_URL: access keys are registered there; read per call).
   for (const region of started) {
@@ -53,11 +66,10 @@ export async function startStack(opts: { virtualHostDomain?: string; trustedCust
   }
   return {
     global,
-    globalDatabaseUrl: globalDb.url,
+    globalDatabaseUrl,
     regions,
     close: async () => {
-      await global.close();
-      await globalDb.drop();
+      await closeRouter();
       await Promise.all(Object.values(regions).map((r) => r.destroy()));
     },
   };

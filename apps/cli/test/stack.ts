@@ -1,12 +1,10 @@
 // A real two-layer stack for the CLI's tests: a global router and two regional gateways on loopback,
 // each on a fresh Postgres database, and the CLI run as a child process against them.
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { createTestDatabase } from "@s3gw/db/testing";
-import { startGlobalRouter, type RunningGlobalRouter } from "@s3gw/global-router";
-import pino from "pino";
-import { ADMIN_TOKEN, startTestRegion, TEST_GATEWAY_SECRET, TEST_TOPOLOGY, type TestRegion } from "../../regional-gateway/test/harness.ts";
+import type { RunningGlobalRouter } from "@s3gw/global-router";
+import { ADMIN_TOKEN, startTestRegion, TEST_TOPOLOGY, type TestRegion } from "../../regional-gateway/test/harness.ts";
+import { startTestRouter } from "../../../test/support/stack.ts";
 
 export const CLI = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 export { ADMIN_TOKEN };
@@ -19,25 +17,9 @@ export interface CliStack {
 }
 
 /** A global router whose registry names the given regions' endpoints (some may be down). */
-export async function startRouter(urls: Record<string, string>): Promise<{ router: RunningGlobalRouter; close(): Promise<void> }> {
+export function startRouter(urls: Record<string, string>): ReturnType<typeof startTestRouter> {
   const topology = { regions: TEST_TOPOLOGY.regions.filter((r) => urls[r.region_id]).map((r) => ({ ...r, endpoint: urls[r.region_id]! })) };
-  const db = await createTestDatabase("global");
-  const router = await startGlobalRouter(
-    {
-      port: 0,
-      host: "127.0.0.1",
-      database: { url: db.url },
-      topology,
-      upstream: { connectTimeoutMs: 1000, headersTimeoutMs: 10_000, bodyTimeoutMs: 60_000 },
-      routingRefreshMs: 60_000,
-      logLevel: "silent",
-      adminToken: { sha256: createHash("sha256").update(ADMIN_TOKEN).digest("hex") },
-      gatewaySharedSecret: TEST_GATEWAY_SECRET,
-      trustedCustomerHeader: true,
-    },
-    { logger: pino({ level: "silent" }), shutdownGraceMs: 2000 },
-  );
-  return { router, close: async () => (await router.close(), await db.drop()) };
+  return startTestRouter(topology, { trustedCustomerHeader: true });
 }
 
 export async function startCliStack(): Promise<CliStack> {
