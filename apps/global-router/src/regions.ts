@@ -1,11 +1,14 @@
-import { legalZoneOf, type LegalZone, type Topology } from "@s3gw/core";
+import { legalZoneOf, regionEndpoints, type LegalZone, type Topology } from "@s3gw/core";
 
 export interface RegionInfo {
   regionId: string;
   name: string;
   country: string;
   legalZone: LegalZone;
+  /** The region's first gateway: what the registry and routing answers name. */
   endpoint: string;
+  /** Every stateless gateway of the region, in topology order (at least one); the relay balances over them. */
+  endpoints: string[];
 }
 
 /**
@@ -17,10 +20,10 @@ export class RegionDirectory {
 
   constructor(topology: Topology) {
     this.#regions = new Map(
-      topology.regions.map((r) => [
-        r.region_id,
-        { regionId: r.region_id, name: r.name, country: r.country, legalZone: legalZoneOf(r.country), endpoint: r.endpoint.replace(/\/+$/, "") },
-      ]),
+      topology.regions.map((r) => {
+        const endpoints = regionEndpoints(r);
+        return [r.region_id, { regionId: r.region_id, name: r.name, country: r.country, legalZone: legalZoneOf(r.country), endpoint: endpoints[0]!, endpoints }];
+      }),
     );
   }
 

@@ -1,4 +1,4 @@
-import { legalZoneOf, type Topology } from "@s3gw/core";
+import { legalZoneOf, regionEndpoints, type Topology } from "@s3gw/core";
 import { providers, regions } from "@s3gw/schema-global";
 import { asc, notInArray, sql } from "drizzle-orm";
 import type { GlobalDb } from "./db.ts";
@@ -18,7 +18,8 @@ export async function syncTopology(db: GlobalDb, topology: Topology): Promise<vo
         name: r.name,
         country: r.country,
         legalZone,
-        gatewayEndpoint: r.endpoint,
+        // The first gateway of the region; the router balances over all of them (regions.ts).
+        gatewayEndpoint: regionEndpoints(r)[0]!,
         jurisdictionInfo: { country: r.country, legal_zone: legalZone },
         status: "active",
       };

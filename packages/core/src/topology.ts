@@ -20,13 +20,25 @@ export const providerSpecSchema = z.object({
   endpoint: z.string().url().optional(),
 });
 
-export const regionSpecSchema = z.object({
-  region_id: z.string().regex(REGION_ID_RE),
-  name: z.string().min(1),
-  country,
-  endpoint: z.string().url(),
-  provider: providerSpecSchema,
-});
+/**
+ * A region is served by one gateway (`endpoint`) or several stateless ones (`endpoints`),
+ * never both (a parsed document re-serialises unchanged); `regionEndpoints` gives the list.
+ */
+export const regionSpecSchema = z
+  .object({
+    region_id: z.string().regex(REGION_ID_RE),
+    name: z.string().min(1),
+    country,
+    endpoint: z.string().url().optional(),
+    endpoints: z.array(z.string().url()).max(64).optional(),
+    provider: providerSpecSchema,
+  })
+  .superRefine((r, ctx) => {
+    if (r.endpoint !== undefined && r.endpoints !== undefined) ctx.addIssue({ code: "custom", path: ["endpoints"], message: "give either endpoint or endpoints, not both" });
+    else if (r.endpoint === undefined && r.endpoints === undefined) ctx.addIssue({ code: "custom", path: ["endpoint"], message: "endpoint (or endpoints) is required" });
+    else if (r.endpoints !== undefined && r.endpoints.length === 0) ctx.addIssue({ code: "custom", path: ["endpoints"], message: "endpoints must list at least one URL" });
+    else if (r.endpoints !== undefined && new Set(r.endpoints.map((e) => e.replace(/\/+$/, ""))).size !== r.endpoints.length) ctx.addIssue({ code: "custom", path: ["endpoints"], message: "endpoints must be distinct" });
+  });
 
 /**
  * The deployment's regions: which gateway serves each, where its bytes are stored. Both
@@ -39,6 +51,11 @@ export const topologySchema = z
 export type ProviderSpec = z.infer<typeof providerSpecSchema>;
 export type RegionSpec = z.infer<typeof regionSpecSchema>;
 export type Topology = z.infer<typeof topologySchema>;
+
+/** The gateways serving a region, in the topology's order (at least one; trailing slashes dropped). */
+export function regionEndpoints(r: Pick<RegionSpec, "endpoint" | "endpoints">): string[] {
+  return (r.endpoints ?? (r.endpoint !== undefined ? [r.endpoint] : [])).map((e) => e.replace(/\/+$/, ""));
+}
 
 export function parseTopology(json: string): Topology {
   return topologySchema.parse(JSON.parse(json));
