@@ -4,8 +4,12 @@ import type { UpstreamClient } from "./upstream/client.ts";
 
 export interface RegionStatus {
   region_id: string;
+  /** The region's first gateway. */
   endpoint: string;
+  /** `up` while at least one of its gateways answers its health probe. */
   status: "up" | "down";
+  /** Each gateway's own answer, in topology order. */
+  endpoints: Array<{ endpoint: string; status: "up" | "down" }>;
 }
 
 export interface RegionHealthOptions {
@@ -17,7 +21,7 @@ export interface RegionHealthOptions {
   probeTimeoutMs?: number;
 }
 
-/** Reachability of each regional gateway, probed concurrently and cached briefly. */
+/** Reachability of every gateway of each region, probed concurrently and cached briefly. */
 export class RegionHealth {
   readonly #opts: Required<RegionHealthOptions>;
   #cached: { at: number; statuses: RegionStatus[] } | undefined;
@@ -39,11 +43,12 @@ export class RegionHealth {
   async #probeAll(): Promise<RegionStatus[]> {
     const { regions, upstream, probeTimeoutMs, clock } = this.#opts;
     const statuses = await Promise.all(
-      regions.list().map(async (r): Promise<RegionStatus> => ({
-        region_id: r.regionId,
-        endpoint: r.endpoint,
-        status: (await upstream.probe(r.regionId, probeTimeoutMs)) ? "up" : "down",
-      })),
+      regions.list().map(async (r): Promise<RegionStatus> => {
+        const endpoints = await Promise.all(
+          r.endpoints.map(async (endpoint, i) => ({ endpoint, status: (await upstream.probe(r.regionId, probeTimeoutMs, i)) ? ("up" as const) : ("down" as const) })),
+        );
+        return { region_id: r.regionId, endpoint: r.endpoint, status: endpoints.some((e) => e.status === "up") ? "up" : "down", endpoints };
+      }),
     );
     this.#cached = { at: clock.now(), statuses };
     return statuses;

@@ -41,7 +41,7 @@ describe("global database outage", () => {
     expect(res.status).toBe(503);
     const body = await json(res);
     expect(body).toMatchObject({ status: "degraded", database: "down" });
-    expect(body.regions).toEqual([{ region_id: "FI-HEL", endpoint: fi.url, status: "up" }]);
+    expect(body.regions).toEqual([{ region_id: "FI-HEL", endpoint: fi.url, status: "up", endpoints: [{ endpoint: fi.url, status: "up" }] }]);
   });
 
   it("keeps routing known customers from memory, across failed refreshes", async () => {

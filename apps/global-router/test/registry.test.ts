@@ -31,12 +31,12 @@ describe("health and registry", () => {
       service: "global-router",
       database: "ok",
       regions: [
-        { region_id: "FI-HEL", endpoint: fi.url, status: "up" },
-        { region_id: "US-EAST", endpoint: downUrl, status: "down" },
+        { region_id: "FI-HEL", endpoint: fi.url, status: "up", endpoints: [{ endpoint: fi.url, status: "up" }] },
+        { region_id: "US-EAST", endpoint: downUrl, status: "down", endpoints: [{ endpoint: downUrl, status: "down" }] },
       ],
       circuits: [
-        { region_id: "FI-HEL", state: "closed", consecutive_failures: 0, opened_at: null },
-        { region_id: "US-EAST", state: "closed", consecutive_failures: 0, opened_at: null },
+        { region_id: "FI-HEL", state: "closed", consecutive_failures: 0, opened_at: null, endpoints: [{ endpoint: fi.url, state: "closed", consecutive_failures: 0, opened_at: null, in_flight: 0 }] },
+        { region_id: "US-EAST", state: "closed", consecutive_failures: 0, opened_at: null, endpoints: [{ endpoint: downUrl, state: "closed", consecutive_failures: 0, opened_at: null, in_flight: 0 }] },
       ],
       routing_cache: { entries: 0, hits: 0, misses: 0 },
     });

@@ -1,174 +1,158 @@
 import { s3Error } from "@s3gw/core";
 import type { CircuitConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
+import { EndpointCircuit, type CircuitState, type EndpointCircuitStatus } from "./endpoint-circuit.ts";
+
+export type { CircuitState, EndpointCircuitStatus } from "./endpoint-circuit.ts";
 
 export const DEFAULT_CIRCUIT: CircuitConfig = { failureThreshold: 3, slowRequestMs: 500, probeTimeoutMs: 1_250, probeIntervalMs: 1_000 };
 
-export type CircuitState = "closed" | "open";
-
 export interface CircuitStatus {
   region_id: string;
+  /** `open` only when every gateway of the region has its circuit open. */
   state: CircuitState;
+  /** The fewest consecutive failures of any of its gateways (the region's best chance). */
   consecutive_failures: number;
+  /** When the last of its gateways' circuits opened, while all are open. */
   opened_at: string | null;
+  /** One entry per gateway, in topology order. */
+  endpoints: EndpointCircuitStatus[];
 }
 
-/** One routed request's hold on its region's circuit; exactly one of its outcomes counts. */
+/** One routed request's hold on one gateway's circuit; exactly one of its outcomes counts. */
 export interface CircuitTicket {
-  /** Aborts when the circuit opens while the request is still waiting for the region. */
+  /** Which of the region's gateways to send it to (index into the region's endpoints; 0 if unset). */
+  endpoint?: number;
+  /** Aborts when that gateway's circuit opens while the request is still waiting for it. */
   signal: AbortSignal;
-  /** The region answered (any status): it is alive. */
+  /** The gateway answered (any status): it is alive. */
   answered(): void;
-  /** The region could not be reached or did not answer in time. */
+  /** The gateway could not be reached or did not answer in time. */
   failed(): void;
   /** Neither (e.g. the client went away first). */
   release(): void;
 }
 
-interface Circuit {
-  state: CircuitState;
-  failures: number;
-  openedAt: number | undefined;
-  /** Cut when the circuit opens: every request still waiting on the region gives up at once. */
-  waiting: AbortController;
-  probing: Promise<void> | undefined;
-  lastAliveAt: number;
-  timer: NodeJS.Timeout | undefined;
-}
-
 export interface RegionCircuitsOptions {
-  regionIds: string[];
-  /** True when the region's gateway gives any HTTP answer within `timeoutMs`. */
-  reachable(regionId: string, timeoutMs: number): Promise<boolean>;
+  /** Regions served by one gateway each (the endpoint is named by the region id). */
+  regionIds?: string[];
+  /** Regions with their gateways (as in RegionDirectory); wins over `regionIds` for the regions it names. */
+  regions?: Array<{ regionId: string; endpoints: string[] }>;
+  /** True when gateway `endpoint` (index) of the region gives any HTTP answer within `timeoutMs`. */
+  reachable(regionId: string, timeoutMs: number, endpoint: number): Promise<boolean>;
   config?: Partial<CircuitConfig> | undefined;
   logger: Logger;
   now?: () => number;
 }
 
+interface Region {
+  endpoints: EndpointCircuit[];
+  /** Where the tie-break among equally busy gateways starts next (round-robin). */
+  next: number;
+}
+
 /**
- * A circuit breaker per region. A hung region (process stopped: connections are accepted,
- * nothing answers) would otherwise hold every routed request for the whole headers
- * timeout. A request left unanswered for `slowRequestMs` makes the breaker probe the
- * region's /health with a short timeout; no answer (while no request was answered either:
- * a busy region answers slowly, a hung one not at all), or `failureThreshold` failed requests
- * in a row, opens the circuit: waiting requests and new ones get 503 at once, while a
- * background probe closes it again as soon as the region answers. Regions are independent.
+ * The region's gateways behind one admission point. `begin` picks a gateway whose circuit is
+ * closed, the one with the fewest requests in flight (ties round-robin), so a slow or dead
+ * gateway gets less or nothing while the others carry the region; the region refuses (503 at
+ * once, `Retry-After`) only when every gateway's circuit is open. Regions are independent.
  */
 export class RegionCircuits {
-  readonly #circuits = new Map<string, Circuit>();
-  readonly #opts: RegionCircuitsOptions;
-  readonly #config: CircuitConfig;
-  readonly #now: () => number;
+  readonly #regions = new Map<string, Region>();
   #stopped = false;
 
   constructor(opts: RegionCircuitsOptions) {
-    this.#opts = opts;
-    this.#config = { ...DEFAULT_CIRCUIT, ...Object.fromEntries(Object.entries(opts.config ?? {}).filter(([, v]) => v !== undefined)) };
-    this.#now = opts.now ?? Date.now;
-    for (const id of opts.regionIds) {
-      this.#circuits.set(id, { state: "closed", failures: 0, openedAt: undefined, waiting: new AbortController(), probing: undefined, lastAliveAt: 0, timer: undefined });
+    const config: CircuitConfig = { ...DEFAULT_CIRCUIT, ...Object.fromEntries(Object.entries(opts.config ?? {}).filter(([, v]) => v !== undefined)) };
+    const now = opts.now ?? Date.now;
+    const all = new Map<string, string[]>((opts.regionIds ?? []).map((id) => [id, [id]]));
+    for (const r of opts.regions ?? []) all.set(r.regionId, r.endpoints);
+    for (const [regionId, endpoints] of all) {
+      const circuits = endpoints.map(
+        (endpoint, index) =>
+          new EndpointCircuit({
+            regionId,
+            endpoint,
+            config,
+            logger: opts.logger,
+            now,
+            stopped: () => this.#stopped,
+            reachable: (timeoutMs) => opts.reachable(regionId, timeoutMs, index),
+            unavailable: () => unavailable(regionId),
+          }),
+      );
+      this.#regions.set(regionId, { endpoints: circuits, next: 0 });
     }
   }
 
-  /** Admits a request to `regionId`, or throws 503 ServiceUnavailable while its circuit is open. */
-  begin(regionId: string): CircuitTicket {
-    const circuit = this.#circuit(regionId);
-    if (circuit.state === "open") throw unavailable(regionId);
+  /**
+   * Admits a request to `regionId` on its least busy gateway with a closed circuit, or throws
+   * 503 ServiceUnavailable when there is none. `exclude` leaves one gateway out (the retry of
+   * a request that could not connect to it).
+   */
+  begin(regionId: string, opts: { exclude?: number } = {}): CircuitTicket {
+    const region = this.#region(regionId);
+    const index = pick(region, opts.exclude);
+    if (index === undefined) throw unavailable(regionId);
+    const circuit = region.endpoints[index]!;
+    circuit.inFlight++;
     let settled = false;
-    const slow = setTimeout(() => this.#probe(regionId), this.#config.slowRequestMs);
+    const slow = setTimeout(() => circuit.probe(), circuit.slowRequestMs);
     slow.unref();
     const settle = (fn?: () => void) => {
       if (settled) return;
       settled = true;
+      circuit.inFlight--;
       clearTimeout(slow);
       fn?.();
     };
     return {
+      endpoint: index,
       signal: circuit.waiting.signal,
-      answered: () => settle(() => this.#alive(regionId)),
-      failed: () => settle(() => this.#failure(regionId, "request failed")),
+      answered: () => settle(() => circuit.alive()),
+      failed: () => settle(() => circuit.failure("request failed")),
       release: () => settle(),
     };
   }
 
   states(): CircuitStatus[] {
-    return [...this.#circuits].map(([id, c]) => ({
-      region_id: id,
-      state: c.state,
-      consecutive_failures: c.failures,
-      opened_at: c.openedAt === undefined ? null : new Date(c.openedAt).toISOString(),
-    }));
+    return [...this.#regions].map(([id, r]) => {
+      const endpoints = r.endpoints.map((c) => c.status());
+      const down = endpoints.every((e) => e.state === "open");
+      const lastOpened = Math.max(...r.endpoints.map((c) => c.openedAt ?? 0));
+      return {
+        region_id: id,
+        state: down ? "open" : "closed",
+        consecutive_failures: Math.min(...endpoints.map((e) => e.consecutive_failures)),
+        opened_at: down ? new Date(lastOpened).toISOString() : null,
+        endpoints,
+      };
+    });
   }
 
   stop(): void {
     this.#stopped = true;
-    for (const c of this.#circuits.values()) {
-      if (c.timer) clearInterval(c.timer);
-      c.timer = undefined;
-    }
+    for (const r of this.#regions.values()) for (const c of r.endpoints) c.stop();
   }
 
-  #circuit(regionId: string): Circuit {
-    const c = this.#circuits.get(regionId);
-    if (!c) throw new Error(`no circuit for region ${regionId}`);
-    return c;
+  #region(regionId: string): Region {
+    const r = this.#regions.get(regionId);
+    if (!r) throw new Error(`no circuit for region ${regionId}`);
+    return r;
   }
+}
 
-  #alive(regionId: string): void {
-    const c = this.#circuit(regionId);
-    c.failures = 0;
-    c.lastAliveAt = this.#now();
-    if (c.state === "open") {
-      c.state = "closed";
-      c.openedAt = undefined;
-      if (c.timer) clearInterval(c.timer);
-      c.timer = undefined;
-      this.#opts.logger.info({ regionId }, "region circuit closed: the region answers again");
-    }
+/** Least in flight among the closed circuits, ties broken round-robin from `region.next`. */
+function pick(region: Region, exclude: number | undefined): number | undefined {
+  const n = region.endpoints.length;
+  let best: number | undefined;
+  for (let step = 0; step < n; step++) {
+    const i = (region.next + step) % n;
+    const c = region.endpoints[i]!;
+    if (i === exclude || c.state === "open") continue;
+    if (best === undefined || c.inFlight < region.endpoints[best]!.inFlight) best = i;
   }
-
-  #failure(regionId: string, reason: string): void {
-    const c = this.#circuit(regionId);
-    c.failures++;
-    if (c.state === "closed" && c.failures >= this.#config.failureThreshold) this.#open(regionId, reason);
-  }
-
-  #open(regionId: string, reason: string): void {
-    const c = this.#circuit(regionId);
-    if (c.state === "open" || this.#stopped) return;
-    c.state = "open";
-    c.openedAt = this.#now();
-    c.waiting.abort(unavailable(regionId));
-    c.waiting = new AbortController();
-    this.#opts.logger.warn({ regionId, reason, consecutiveFailures: c.failures }, "region circuit opened: answering 503 until the region answers its health probe");
-    c.timer = setInterval(() => this.#probe(regionId), this.#config.probeIntervalMs);
-    c.timer.unref();
-  }
-
-  /** One probe at a time per region; a region that answered moments ago is not asked again. */
-  #probe(regionId: string): void {
-    const c = this.#circuit(regionId);
-    if (this.#stopped || c.probing) return;
-    if (c.state === "closed" && this.#now() - c.lastAliveAt < this.#config.slowRequestMs) return;
-    const startedAt = this.#now();
-    c.probing = this.#opts
-      .reachable(regionId, this.#config.probeTimeoutMs)
-      .catch(() => false)
-      .then((ok) => {
-        if (ok) this.#alive(regionId);
-        // A region that answered requests while its health probe waited is overloaded, not
-        // hung: its health answer queued behind the work. Opening would turn slow answers
-        // into 503s for everyone, and cut the requests it was about to answer.
-        else if (c.state === "closed" && c.lastAliveAt >= startedAt) return;
-        else if (c.state === "closed") {
-          c.failures++;
-          this.#open(regionId, "health probe unanswered");
-        }
-      })
-      .finally(() => {
-        c.probing = undefined;
-      });
-  }
+  if (best !== undefined) region.next = (best + 1) % n;
+  return best;
 }
 
 export function unavailable(regionId: string) {

@@ -2,10 +2,10 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import type { Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import type { Dispatcher } from "undici";
-import { upstreamFailure } from "./errors.ts";
+import { mayRetryElsewhere, upstreamFailure } from "./errors.ts";
 import { forwardRequestHeaders, responseHeaderList } from "./headers.ts";
 import type { CircuitTicket } from "./region-circuits.ts";
-import { CLIENT_CLOSED_STATUS, drainUnread, forwardingOf, NULL_BODY_STATUSES, toHeaders, upstreamBody, type RelayContext } from "./relay.ts";
+import { CLIENT_CLOSED_STATUS, drainUnread, forwardingOf, NULL_BODY_STATUSES, retryTicket, toHeaders, upstreamBody, type ClientBody, type RelayContext } from "./relay.ts";
 import { trustedSourceCountry } from "./source-country.ts";
 
 /**
@@ -47,10 +47,12 @@ class NodeExchange implements Dispatcher.DispatchHandler {
   #ended = false;
   #settled = false;
   #paused = false;
-  #body: Readable | null = null;
+  #body: ClientBody | null = null;
+  #headers: string[] = [];
+  #retried = false;
 
   readonly ctx: RelayContext;
-  readonly ticket: CircuitTicket;
+  ticket: CircuitTicket;
   readonly incoming: IncomingMessage;
   readonly outgoing: ServerResponse;
   readonly resolve: (res: Response | undefined) => void;
@@ -75,12 +77,10 @@ class NodeExchange implements Dispatcher.DispatchHandler {
   start(): void {
     const { ctx, incoming, outgoing } = this;
     outgoing.once("close", this.#onClientClose);
-    if (this.ticket.signal.aborted) this.#onCircuitOpen();
-    else this.ticket.signal.addEventListener("abort", this.#onCircuitOpen, { once: true });
     const method = incoming.method ?? "GET";
     const pathAndQuery = incoming.url ?? "/";
     try {
-      const headers = forwardRequestHeaders(incoming.rawHeaders, {
+      this.#headers = forwardRequestHeaders(incoming.rawHeaders, {
         clientAddress: incoming.socket.remoteAddress,
         proto: (incoming.socket as Partial<TLSSocket>).encrypted ? "https" : "http",
         requestId: ctx.requestId,
@@ -90,11 +90,45 @@ class NodeExchange implements Dispatcher.DispatchHandler {
           value: trustedSourceCountry(ctx.sourceCountry, incoming.socket.remoteAddress, incoming.headers[ctx.sourceCountry.header]),
         },
       });
+    } catch (err) {
+      this.onResponseError(undefined, err as Error);
+      return;
+    }
+    this.#send();
+  }
+
+  /** One attempt on the ticket's gateway; a second one only through `#retryElsewhere`. */
+  #send(): void {
+    const { ctx, incoming, outgoing } = this;
+    if (this.ticket.signal.aborted) this.#onCircuitOpen();
+    else this.ticket.signal.addEventListener("abort", this.#onCircuitOpen, { once: true });
+    try {
       this.#body = upstreamBody(incoming, outgoing, ctx.bodyPrefix);
-      ctx.upstream.dispatch(ctx.regionId, { method, pathAndQuery, headers, body: this.#body }, this);
+      const req = { method: incoming.method ?? "GET", pathAndQuery: incoming.url ?? "/", headers: this.#headers, body: this.#body };
+      ctx.upstream.dispatch(ctx.regionId, req, this, this.ticket.endpoint ?? 0);
     } catch (err) {
       this.onResponseError(undefined, err as Error);
     }
+  }
+
+  /**
+   * A connection to one gateway failed before the region saw anything it could act on (see
+   * mayRetryElsewhere): the request goes once more, to another gateway with a closed circuit.
+   */
+  #retryElsewhere(err: Error): boolean {
+    if (this.#retried || this.#clientClosed || this.#circuitOpened || this.#settled) return false;
+    if (!mayRetryElsewhere(err, this.incoming.method ?? "GET", this.#body?.pulled === true)) return false;
+    const next = retryTicket(this.ctx, this.ticket);
+    if (!next) return false;
+    this.ticket.signal.removeEventListener("abort", this.#onCircuitOpen);
+    this.ticket.failed();
+    this.ticket = next;
+    this.#retried = true;
+    this.#controller = undefined;
+    this.#pendingAbort = undefined;
+    this.#body?.destroy();
+    this.#send();
+    return true;
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -136,6 +170,7 @@ class NodeExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    if (this.#status === undefined && this.#retryElsewhere(err)) return;
     this.#body?.destroy();
     if (this.#status === undefined) {
       this.#settle(() => {

@@ -3,8 +3,8 @@ import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import type { Dispatcher } from "undici";
 import type { UpstreamClient } from "./client.ts";
-import { upstreamFailure } from "./errors.ts";
-import type { RegionCircuits } from "./region-circuits.ts";
+import { mayRetryElsewhere, upstreamFailure } from "./errors.ts";
+import type { CircuitTicket, RegionCircuits } from "./region-circuits.ts";
 import type { SourceCountryConfig } from "../config.ts";
 import { forwardRequestHeaders, requestHasBody, responseHeaderList, type ForwardingContext } from "./headers.ts";
 
@@ -52,34 +52,54 @@ async function requestUpstream(
     ctx.done((err as { status?: number }).status ?? 503, "upstream_unavailable", err);
     throw err;
   }
-  const circuit = ticket.signal;
-  let circuitOpened = false;
-  const onCircuitOpen = () => {
-    circuitOpened = true;
-    abort.abort(circuit.reason);
-  };
-  const detach = () => circuit.removeEventListener("abort", onCircuitOpen);
-  if (circuit.aborted) onCircuitOpen();
-  else circuit.addEventListener("abort", onCircuitOpen, { once: true });
-  try {
-    const res = await ctx.upstream.request(ctx.regionId, { ...req, signal: abort.signal });
-    ticket.answered();
-    return { res, detach };
-  } catch (err) {
-    detach();
-    if (abort.signal.aborted && !circuitOpened) {
-      ticket.release();
-      ctx.done(CLIENT_CLOSED_STATUS, "client_aborted", err);
-      return undefined;
+  for (let attempt = 0; ; attempt++) {
+    const circuit = ticket.signal;
+    let circuitOpened = false;
+    const onCircuitOpen = () => {
+      circuitOpened = true;
+      abort.abort(circuit.reason);
+    };
+    const detach = () => circuit.removeEventListener("abort", onCircuitOpen);
+    if (circuit.aborted) onCircuitOpen();
+    else circuit.addEventListener("abort", onCircuitOpen, { once: true });
+    try {
+      const res = await ctx.upstream.request(ctx.regionId, { ...req, signal: abort.signal }, ticket.endpoint ?? 0);
+      ticket.answered();
+      return { res, detach };
+    } catch (err) {
+      detach();
+      if (abort.signal.aborted && !circuitOpened) {
+        ticket.release();
+        ctx.done(CLIENT_CLOSED_STATUS, "client_aborted", err);
+        return undefined;
+      }
+      const failure = upstreamFailure(err, ctx.regionId);
+      // A client's short body is not the region's failure.
+      if (failure.status >= 500) ticket.failed();
+      else ticket.release();
+      // Never reached that gateway and nothing of a body was sent: once more, on another one.
+      const next: CircuitTicket | undefined = attempt === 0 && !circuitOpened && req.body === null && mayRetryElsewhere(err, req.method, false) ? retryTicket(ctx, ticket) : undefined;
+      if (next) {
+        ticket = next;
+        continue;
+      }
+      ctx.done(failure.status, "upstream_unavailable", err);
+      throw failure;
     }
-    const failure = upstreamFailure(err, ctx.regionId);
-    // A client's short body is not the region's failure.
-    if (failure.status >= 500) ticket.failed();
-    else ticket.release();
-    ctx.done(failure.status, "upstream_unavailable", err);
-    throw failure;
   }
 }
+
+/** A ticket for another gateway of the region than `failed`'s, or undefined when there is none to try. */
+export function retryTicket(ctx: RelayContext, failed: CircuitTicket): CircuitTicket | undefined {
+  try {
+    return ctx.circuits.begin(ctx.regionId, { exclude: failed.endpoint ?? 0 });
+  } catch {
+    return undefined;
+  }
+}
+
+/** The client's body as relayed; `pulled` once any of it may have been read for the region. */
+export type ClientBody = Readable & { pulled?: boolean };
 
 /** Beyond this much unread body after an early answer, the connection is closed instead of drained. */
 const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
@@ -101,7 +121,7 @@ export function drainUnread(incoming: IncomingMessage): void {
  * found). With Expect: 100-continue, the client is told to go on only when the region
  * starts reading, never by the router up front (see the server's checkContinue handler).
  */
-export function upstreamBody(incoming: IncomingMessage, outgoing: ServerResponse, prefix?: Buffer): Readable | null {
+export function upstreamBody(incoming: IncomingMessage, outgoing: ServerResponse, prefix?: Buffer): ClientBody | null {
   if (!requestHasBody(incoming.headers)) return null;
   const expectsContinue = /^100-continue$/i.test(incoming.headers.expect ?? "");
   // With a prefix, the router already read (and so already let the client continue).
@@ -115,8 +135,10 @@ export function upstreamBody(incoming: IncomingMessage, outgoing: ServerResponse
   };
   const onEnd = () => body.push(null);
   const onError = (err: Error) => body.destroy(err);
-  const body = new Readable({
+  const body: ClientBody = new Readable({
     read() {
+      // From here on bytes of the client's body may be on their way: it can never be replayed.
+      body.pulled = true;
       if (expectsContinue && !continued && !outgoing.headersSent) {
         continued = true;
         outgoing.writeContinue();
