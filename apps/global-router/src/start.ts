@@ -126,7 +126,7 @@ export async function startGlobalRouter(config: GlobalRouterConfig, options: Sta
     }
     upstream = new UpstreamClient(regions, config.upstream);
     const pool = upstream;
-    circuits = new RegionCircuits({ regionIds: regions.ids(), reachable: (id, ms) => pool.reachable(id, ms), config: config.circuit, logger });
+    circuits = new RegionCircuits({ regions: regions.list(), reachable: (id, ms, endpoint) => pool.reachable(id, ms, endpoint), config: config.circuit, logger });
     const regionHealth = new RegionHealth({ regions, upstream, clock });
     const spool = config.routingLogSpoolFile ? new RoutingLogSpool(config.routingLogSpoolFile) : undefined;
     const routingLog = new RoutingLogBuffer({ insert: insertRoutingLogRows(database.db), logger, spool });

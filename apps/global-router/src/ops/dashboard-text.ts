@@ -22,7 +22,8 @@ export function renderGlobalDashboard(d: GlobalDashboard): string {
     "REGIONS",
     ...textTable(
       [{ header: "region" }, { header: "status" }, { header: "endpoint", max: 70 }],
-      d.regions.map((r) => [r.region_id, r.status, r.endpoint]),
+      // A region of several gateways: one line for the region, one per gateway under it.
+      d.regions.flatMap((r) => [[r.region_id, r.status, r.endpoints.length > 1 ? `${r.endpoints.length} gateways` : r.endpoint], ...(r.endpoints.length > 1 ? r.endpoints.map((e) => ["  gateway", e.status, e.endpoint]) : [])]),
     ),
     "",
     "ROUTED REQUESTS  (error rate: answers >= 500; 4xx shown apart)",

@@ -17,7 +17,7 @@ export interface RouterMetricsSources {
   routingLog: { stats(): { buffered: number; written: number; dropped: number } };
   regionHealth: Pick<RegionHealth, "statuses">;
   /** Absent in tests that build metrics without a breaker. */
-  circuits?: { states(): Array<{ region_id: string; state: "closed" | "open" }> } | undefined;
+  circuits?: { states(): Array<{ region_id: string; state: "closed" | "open"; endpoints?: Array<{ endpoint: string; state: "closed" | "open" }> }> } | undefined;
 }
 
 interface RegionSeries {
@@ -113,6 +113,15 @@ export class RouterMetrics {
       registers,
       collect() {
         for (const c of sources.circuits?.states() ?? []) this.set({ region: c.region_id }, c.state === "open" ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "s3gw_router_endpoint_circuit_open",
+      help: "1 while the circuit of one gateway of the region is open (the balancer sends it nothing), else 0.",
+      labelNames: ["region", "endpoint"],
+      registers,
+      collect() {
+        for (const c of sources.circuits?.states() ?? []) for (const e of c.endpoints ?? []) this.set({ region: c.region_id, endpoint: e.endpoint }, e.state === "open" ? 1 : 0);
       },
     });
   }

@@ -11,7 +11,11 @@ export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get("/health", async (c) => {
     const [databaseOk, regions] = await Promise.all([pingWithin(deps.ping), deps.regionHealth.statuses()]);
-    const healthy = databaseOk && regions.every((r) => r.status === "up") && deps.circuits.states().every((c) => c.state === "closed");
+    // Degraded as soon as any gateway of any region is down or has its circuit open.
+    const healthy =
+      databaseOk &&
+      regions.every((r) => r.endpoints.every((e) => e.status === "up")) &&
+      deps.circuits.states().every((c) => c.endpoints.every((e) => e.state === "closed"));
     return c.json(
       {
         status: healthy ? "healthy" : "degraded",
