@@ -9,7 +9,8 @@ import { startCheckpointWorker } from "./services/audit/audit-checkpoints.ts";
 import { startIntegrityScrub } from "./services/objects/integrity-scrub.ts";
 import { startCustomerStorageMonitor } from "./services/storage/customer-storage.ts";
 import { startGdprDeadlineTimer } from "./services/gdpr/gdpr.ts";
-import { startLifecycleWorker } from "./services/objects/lifecycle-worker.ts";
+import { runLifecycle } from "./services/objects/lifecycle-worker.ts";
+import { WorkerLease } from "./services/events/dispatch/lease.ts";
 import { startPeriodic } from "./services/ops/periodic.ts";
 import { startKeyMaintenance } from "./services/keys/key-maintenance.ts";
 import { EventDispatcher } from "./services/events/dispatch/event-dispatcher.ts";
@@ -42,7 +43,10 @@ export async function startRegionalGateway(
   const stopSweeper = startPeriodic("storage sweep", () => sweepHostedStorage(deps), config.sweepIntervalMs, logger);
   const stopGdprTimer = startGdprDeadlineTimer(deps, config.gdprDeadlineCheckMs);
   const stopStorageMonitor = startCustomerStorageMonitor(deps, config.sweepIntervalMs);
-  const stopLifecycle = startLifecycleWorker(deps, config.lifecycleIntervalMs);
+  // One instance per region runs the lifecycle, under the same lease mechanism as the event
+  // dispatcher (TTL two intervals, at least a minute: a dead holder delays the next run by that much).
+  const lifecycleLease = new WorkerLease(deps.db, "lifecycle", Math.max(60_000, 2 * config.lifecycleIntervalMs));
+  const stopLifecycle = startLeasedLifecycleWorker(deps, config.lifecycleIntervalMs, lifecycleLease);
   const stopCheckpoints = startCheckpointWorker(deps, config.auditCheckpointIntervalMs);
   const stopScrub = startIntegrityScrub(deps);
   const stopKeys = startKeyMaintenance(deps);
@@ -87,6 +91,7 @@ export async function startRegionalGateway(
       stopGdprTimer();
       stopStorageMonitor();
       stopLifecycle();
+      await lifecycleLease.release().catch(() => {});
       stopCheckpoints();
       stopKeys();
       // Sends in flight finish (bounded) and the lease is released, so another instance takes over at once.
@@ -104,4 +109,18 @@ export async function startRegionalGateway(
       await closeDeps();
     },
   };
+}
+
+/** The lifecycle run on the instance holding the region's `lifecycle` lease only; each run is logged with the holder. */
+function startLeasedLifecycleWorker(deps: Deps, intervalMs: number, lease: WorkerLease): () => void {
+  return startPeriodic(
+    "lifecycle run",
+    async () => {
+      if (!(await lease.keep())) return;
+      const report = await runLifecycle(deps, deps.clock.now());
+      deps.logger.info({ worker: "lifecycle", holder: lease.holder, expired: report.expired }, "lifecycle run by the lease holder");
+    },
+    intervalMs,
+    deps.logger,
+  );
 }
