@@ -119,10 +119,16 @@ const readSha = async (i: Instance, path: string) => {
   const res = await direct(i, path);
   return res.status === 200 ? sha(Buffer.from(await res.arrayBuffer())) : res.status;
 };
+/** S3 requests this instance answered so far (its own Prometheus counter). */
+const servedBy = async (i: Instance) => {
+  const text = await (await fetch(`${i.url}/metrics`)).text();
+  return text.split("\n").filter((l) => l.startsWith("s3gw_requests_total{")).reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
+};
 const lines = (i: Instance, msg: string) => i.workerLines.filter((l) => l.includes(`"msg":"${msg}"`));
 
 describe("one region, two gateway processes, one database, one storage directory", () => {
   it("serves concurrent PUT/GET/DELETE through the router, every acknowledged write readable from both instances", async () => {
+    const before = await Promise.all([servedBy(a), servedBy(b)]);
     const written = new Map<string, string>();
     const deleted = new Set<string>();
     await Promise.all(
@@ -142,8 +148,17 @@ describe("one region, two gateway processes, one database, one storage directory
         }
       }),
     );
+    // The router spread the 48 PUT/GET/DELETE rounds over both instances (least in flight, ties round-robin).
+    const after = await Promise.all([servedBy(a), servedBy(b)]);
+    const share = [after[0]! - before[0]!, after[1]! - before[1]!];
+    console.log(`scale-out: requests served through the router: A=${share[0]} B=${share[1]}`);
+    expect(Math.min(...share)).toBeGreaterThan(20);
     for (const [key, digest] of written) {
       for (const i of [a, b]) expect(await readSha(i, `/bkt/${key}`), `${key} on ${i.name}`).toBe(deleted.has(key) ? 404 : digest);
+    }
+    for (const i of [a, b]) {
+      const verify = await fetch(`${i.url}/api/audit/verify`, { headers: auth });
+      expect(await verify.json(), `audit verify on ${i.name}`).toMatchObject({ intact: true });
     }
   }, 60_000);
 
@@ -270,6 +285,7 @@ describe("one region, two gateway processes, one database, one storage directory
     await a.kill();
     killedAt = Date.now();
     await Promise.all(writers);
+    console.log(`scale-out: kill -9 of A: ${acked.size} PUTs acknowledged (${okAfterKill} after the kill), ${failed} failed`);
     expect(okAfterKill, `failed: ${failed}`).toBeGreaterThan(10);
     // Only requests in flight on A when it died may fail (at most one per writer, plus the circuit's few).
     expect(failed).toBeLessThanOrEqual(6);
@@ -290,6 +306,11 @@ describe("one region, two gateway processes, one database, one storage directory
     const health = (await (await fetch(`${router.url}/health`)).json()) as { circuits: Array<{ region_id: string; state: string; endpoints: Array<{ state: string }> }> };
     const fi = health.circuits.find((c) => c.region_id === "FI-HEL")!;
     expect(fi.state).toBe("closed");
+    // The event dispatcher goes on from the survivor (it takes over the lease once A's expires).
+    const before = receiver.unique().length;
+    expect((await viaRouter("/events/after-kill", { method: "PUT", body: "after" })).status).toBe(200);
+    const events = await receiver.waitFor(before + 1, 15_000);
+    expect(events.some((e) => (e.body.Records as Array<{ s3: { object: { key: string } } }>)[0]!.s3.object.key === "after-kill")).toBe(true);
     // The audit chain is intact after all of it (the survivor walks the whole chain).
     const verify = await fetch(`${b.url}/api/audit/verify`, { headers: auth });
     expect(verify.status).toBe(200);
