@@ -5,7 +5,8 @@ import type { Dispatcher } from "undici";
 import { mayRetryElsewhere, upstreamFailure } from "./errors.ts";
 import { forwardRequestHeaders, responseHeaderList } from "./headers.ts";
 import type { CircuitTicket } from "./region-circuits.ts";
-import { CLIENT_CLOSED_STATUS, drainUnread, forwardingOf, NULL_BODY_STATUSES, retryTicket, toHeaders, upstreamBody, type ClientBody, type RelayContext } from "./relay.ts";
+import { drainUnread, upstreamBody, type ClientBody } from "./client-body.ts";
+import { CLIENT_CLOSED_STATUS, forwardingOf, NULL_BODY_STATUSES, retryTicket, toHeaders, type RelayContext } from "./relay.ts";
 import { trustedSourceCountry } from "./source-country.ts";
 
 /**
