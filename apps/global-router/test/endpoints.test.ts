@@ -106,6 +106,22 @@ describe("balancing across a region's gateways", () => {
     expect(health.regions[0].endpoints).toEqual([{ endpoint: a.url, status: "up" }, { endpoint: b.url, status: "up" }]);
   }, 30_000);
 
+  it("sends new requests to the gateway with fewer in flight, not blindly in turn", async () => {
+    a = await startFakeRegion("A");
+    b = await startFakeRegion("B");
+    stops.push(a.close, b.close);
+    const url = await start([a.url, b.url]);
+    // One request that A holds (it never answers): A has one in flight, B none.
+    const held = new AbortController();
+    const stalled = fetch(`${url}/bkt/held`, { headers: { ...asCustomer, "x-test-mode": "stall" }, signal: held.signal }).catch(() => undefined);
+    await eventually(async () => (a.seen.some((s) => s.url.endsWith("/held")) ? true : undefined));
+    const by: string[] = [];
+    for (let i = 0; i < 6; i++) by.push(String(answeredBy(await send(`${url}/bkt/n${i}`, { headers: asCustomer }))));
+    expect(by).toEqual(["B", "B", "B", "B", "B", "B"]);
+    held.abort();
+    await stalled;
+  }, 30_000);
+
   it("serves from the live gateway when the other refuses connections, retrying GETs and not-yet-sent PUTs there", async () => {
     a = await startFakeRegion("A");
     stops.push(a.close);
