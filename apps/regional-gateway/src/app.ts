@@ -37,6 +37,8 @@ import { notificationTargetRoutes } from "./routes/api/notification-targets.ts";
 import { notificationDeliveryRoutes } from "./routes/api/notification-deliveries.ts";
 import { s3Edge } from "./routes/s3/edge.ts";
 import { consoleApp } from "./console/app.ts";
+import { buildRegionalOpenApi } from "./openapi/document.ts";
+import { openApiRoutes } from "./openapi/docs-page.ts";
 
 /** Builds the regional gateway from its dependencies; binding a port is server.ts's job. */
 export function createApp(deps: Deps): Hono<AppEnv> {
@@ -46,6 +48,8 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.use("*", s3Edge);
   app.get("/health", healthHandler);
   app.get("/metrics", metricsHandler);
+  // The API's description (under /ops: /docs at the root is a path-style bucket); open, not audited.
+  app.route("/", openApiRoutes<AppEnv>({ document: () => buildRegionalOpenApi(deps.config.region), title: `Regional gateway ${deps.config.region.region_id} API`, specPath: "/ops/openapi.json", docsPath: "/ops/docs" }));
   // Before the audit middleware: a page view is no operation; the API calls a page makes are
   // (in-process, with the page's request id), so each lands in the operations log once.
   app.route("/console", consoleApp({ fetch: (request, env) => app.fetch(request, env) }));

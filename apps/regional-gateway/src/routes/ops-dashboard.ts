@@ -6,7 +6,7 @@ import { operation, requireRole } from "../middleware/auth.ts";
 import { renderRegionalDashboard } from "../services/ops/dashboard-text.ts";
 import { buildDashboard } from "../services/ops/ops-dashboard.ts";
 
-const querySchema = z.object({
+export const querySchema = z.object({
   top: z.coerce.number().int().min(1).max(500).default(20),
   format: z.enum(["json", "text"]).optional(),
 });

@@ -9,7 +9,7 @@ import { decodeCursor, encodeCursor, limitParam, parseInput } from "../../servic
 /** Auditors read the region-wide log; officers have no duty there. */
 export const AUDIT_LOG_ROLES = ["admin", "auditor"] as const;
 
-const listQuery = z.strictObject({ limit: limitParam, cursor: z.string().max(200).optional() });
+export const listQuery = z.strictObject({ limit: limitParam, cursor: z.string().max(200).optional() });
 
 /** Signed checkpoints of the operations log: listed for auditors, signed on demand by an admin. */
 export function auditCheckpointRoutes(): Hono<AppEnv> {

@@ -11,7 +11,7 @@ import { AUDIT_LOG_ROLES } from "./audit-checkpoints.ts";
 const id = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 
-const exportQuery = z
+export const exportQuery = z
   .strictObject({ from_id: id.optional(), to_id: id.optional(), from: isoTime.optional(), to: isoTime.optional() })
   .refine((q) => !((q.from_id ?? q.to_id) !== undefined && (q.from ?? q.to) !== undefined), "give an id range (from_id, to_id) or a time range (from, to), not both")
   .refine((q) => (q.from === undefined) === (q.to === undefined), "a time range needs both from and to")

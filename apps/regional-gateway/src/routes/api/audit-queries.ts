@@ -8,7 +8,7 @@ import { decodeCursor, encodeCursor, limitParam, parseInput } from "../../servic
 
 const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 
-const operationsQuery = z.strictObject({
+export const operationsQuery = z.strictObject({
   customer_id: z.string().regex(CUSTOMER_ID_RE).optional(),
   operation: z.string().min(1).max(100).optional(),
   result: z.enum(["success", "denied", "error"]).optional(),
@@ -21,7 +21,7 @@ const operationsQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
 });
 
-const jurisdictionQuery = z.strictObject({
+export const jurisdictionQuery = z.strictObject({
   customer_id: z.string().regex(CUSTOMER_ID_RE).optional(),
   from: isoTime.optional(),
   to: isoTime.optional(),

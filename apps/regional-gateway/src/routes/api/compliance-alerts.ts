@@ -6,7 +6,7 @@ import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts"
 import { eventView, findEvent, listOpenEvents, resolveEvent, SEVERITIES } from "../../services/compliance/compliance-events.ts";
 import { decodeCursor, encodeCursor, limitParam, parseInput } from "../../services/paging.ts";
 
-const alertsQuery = z.strictObject({
+export const alertsQuery = z.strictObject({
   customer_id: z.string().regex(CUSTOMER_ID_RE).optional(),
   severity: z.enum(SEVERITIES).optional(),
   limit: limitParam,
@@ -14,7 +14,7 @@ const alertsQuery = z.strictObject({
 });
 const alertsCursor = z.strictObject({ t: z.string().min(1).max(64), id: z.uuid() });
 
-const resolveBody = z.strictObject({ resolution_note: z.string().trim().min(1).max(2000) });
+export const resolveBody = z.strictObject({ resolution_note: z.string().trim().min(1).max(2000) });
 
 /** Open compliance events and their resolution. */
 export function complianceAlertRoutes(): Hono<AppEnv> {

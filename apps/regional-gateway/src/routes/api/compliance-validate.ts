@@ -7,7 +7,7 @@ import { findCustomer } from "../../services/access/customers.ts";
 import { parseInput } from "../../services/paging.ts";
 import { validateResidency } from "../../services/compliance/residency-validation.ts";
 
-const validateQuery = z.strictObject({ customer_id: z.string().regex(CUSTOMER_ID_RE).optional() });
+export const validateQuery = z.strictObject({ customer_id: z.string().regex(CUSTOMER_ID_RE).optional() });
 
 /**
  * On-demand residency validation. Open to every read role, auditors included: it only

@@ -6,7 +6,7 @@ import type { AppEnv } from "../../env.ts";
 import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts";
 import { bucketField, customerIdField, holdSchema, liftHold, listHolds, placeHold } from "../../services/compliance/holds.ts";
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   customer_id: customerIdField.optional(),
   bucket: bucketField.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),

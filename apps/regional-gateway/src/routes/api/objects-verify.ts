@@ -6,7 +6,7 @@ import { operation, requireRole, scopeCustomer } from "../../middleware/auth.ts"
 import { bucketField, customerIdField, keyField, locate } from "../../services/compliance/holds.ts";
 import { verifyObjects } from "../../services/objects/integrity.ts";
 
-const verifySchema = z
+export const verifySchema = z
   .strictObject({ customer_id: customerIdField.optional(), bucket: bucketField.optional(), key: keyField.optional() })
   .refine((b) => b.key === undefined || b.bucket !== undefined, { message: "key needs bucket", path: ["key"] });
 
