@@ -39,7 +39,7 @@ describe("OpenAPI document of the regional gateway", () => {
   });
 
   it("is a valid OpenAPI 3.1 document", async () => {
-    const result = await new Validator().validate(doc as object);
+    const result = await new Validator().validate(doc as unknown as Parameters<Validator["validate"]>[0]);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect((doc as unknown as { openapi: string }).openapi).toBe("3.1.0");
