@@ -73,7 +73,7 @@ export async function openDatabase<TSchema extends Record<string, unknown>>(
         });
         return { db: drizzlePostgres(availability.guard(own), { schema }) as unknown as Db<TSchema>, closes: () => closes, close: () => own.end({ timeout: 1 }) };
       },
-      migrate: (migrationsFolder) => migratePostgres(db, { migrationsFolder }),
+      migrate: (migrationsFolder) => migrateSerialised(config.url, timeouts, () => migratePostgres(db, { migrationsFolder })),
       // A server already declared down is reported at once, not after another timeout.
       ping: async () => availability.available && (await pingWith(db as unknown as Db<TSchema>)),
       close: async () => {
@@ -104,6 +104,27 @@ export async function openDatabase<TSchema extends Record<string, unknown>>(
     ping: () => pingWith(db as unknown as Db<TSchema>),
     close: () => client.close(),
   };
+}
+
+/** Session advisory lock key of migrations: one per database (advisory locks are per database). */
+const MIGRATION_LOCK = 0x5367_7701;
+/** How long a migration waits for another process's migration of the same database. */
+const MIGRATION_LOCK_WAIT = "120s";
+
+/**
+ * Migrations of one database, one process at a time: gateways of a region started together on
+ * a fresh database raced in CREATE (one exited on a duplicate pg_type row). The lock is held by
+ * a session of its own, so it ends with that session whatever happens to the migration.
+ */
+async function migrateSerialised(url: string, timeouts: DatabaseTimeouts, run: () => Promise<void>): Promise<void> {
+  const lock = postgresClient(url, { max: 1, connect_timeout: timeouts.connectTimeoutMs / 1000, connection: { application_name: "s3gw-migrate" } });
+  try {
+    await lock.unsafe(`set lock_timeout = '${MIGRATION_LOCK_WAIT}'`);
+    await lock`select pg_advisory_lock(${MIGRATION_LOCK})`;
+    await run();
+  } finally {
+    await lock.end({ timeout: 1 });
+  }
 }
 
 async function pingWith(db: Db<Record<string, unknown>>): Promise<boolean> {
