@@ -22,6 +22,8 @@ import { internalAccessKeyRoutes } from "./routes/internal-access-keys.ts";
 import { internalPublicBucketRoutes } from "./routes/internal-public-buckets.ts";
 import { internalRoutingRoutes } from "./routes/internal-routing.ts";
 import { s3ProxyRoutes } from "./routes/s3-proxy.ts";
+import { openApiRoutes } from "./openapi/docs-page.ts";
+import { buildRouterOpenApi } from "./openapi/document.ts";
 import type { RoutingLogBuffer, RoutingLogSink } from "./routing-log.ts";
 import type { AccessKeyCache, AccessKeyStore } from "./routing/access-keys.ts";
 import type { PublicBucketCache, PublicBucketStore } from "./routing/public-buckets.ts";
@@ -64,6 +66,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use("*", s3.rawTarget);
   app.route("/", healthRoutes(deps));
   app.route("/", metricsRoutes(deps));
+  // The API's description (under /ops: /docs at the root is a path-style bucket); open.
+  app.route("/", openApiRoutes<AppEnv>({ document: buildRouterOpenApi, title: "Global router API", specPath: "/ops/openapi.json", docsPath: "/ops/docs" }));
   app.route("/", opsDashboardRoutes(deps));
   app.route("/", regionRoutes(deps));
   app.route("/", consolePickerRoutes(deps));

@@ -8,7 +8,7 @@ import { buildGlobalDashboard } from "../ops/dashboard.ts";
 import { renderGlobalDashboard } from "../ops/dashboard-text.ts";
 import { parseInput } from "../validation.ts";
 
-const querySchema = z.object({ format: z.enum(["json", "text"]).optional() });
+export const querySchema = z.object({ format: z.enum(["json", "text"]).optional() });
 
 /** The router at a glance: traffic per region, region health, routing cache. Text for curl, JSON on request. */
 export function opsDashboardRoutes(deps: AppDeps): Hono<AppEnv> {

@@ -10,7 +10,7 @@ import { listRoutes, unrouteCustomer } from "../routing/unroute.ts";
 import { parseInput } from "../validation.ts";
 
 const paramsSchema = z.object({ id: z.string().regex(CUSTOMER_ID_RE, "customer id must be 2-63 characters of a-z, 0-9 and '-', starting with a letter or digit") });
-const listQuerySchema = z.strictObject({
+export const listQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().regex(CUSTOMER_ID_RE, "cursor is malformed").optional(),
   region: z.string().regex(REGION_ID_RE, "region must look like FI-HEL").optional(),

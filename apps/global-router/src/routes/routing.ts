@@ -11,15 +11,15 @@ import { parseInput } from "../validation.ts";
 
 const MAX_BODY_BYTES = 4 * 1024;
 
-const paramsSchema = z.object({
+export const paramsSchema = z.object({
   id: z.string().regex(CUSTOMER_ID_RE, "customer id must be 2-63 characters of a-z, 0-9 and '-', starting with a letter or digit"),
 });
 
-const registerQuerySchema = z.object({
+export const registerQuerySchema = z.object({
   region_id: z.string({ error: "region_id is required" }).regex(REGION_ID_RE, "region_id must look like FI-HEL"),
 });
 
-const registerBodySchema = z
+export const registerBodySchema = z
   .object({
     routing_notes: z
       .string()
