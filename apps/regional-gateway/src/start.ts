@@ -12,7 +12,7 @@ import { startGdprDeadlineTimer } from "./services/gdpr/gdpr.ts";
 import { runLifecycle } from "./services/objects/lifecycle-worker.ts";
 import { WorkerLease } from "./services/events/dispatch/lease.ts";
 import { startPeriodic } from "./services/ops/periodic.ts";
-import { startKeyMaintenance } from "./services/keys/key-maintenance.ts";
+import { KEY_MAINTENANCE_INTERVAL_MS, startKeyMaintenance } from "./services/keys/key-maintenance.ts";
 import { EventDispatcher } from "./services/events/dispatch/event-dispatcher.ts";
 import { CommandConsumerSupervisor } from "./services/events/commands/consumer-supervisor.ts";
 
@@ -40,16 +40,23 @@ export async function startRegionalGateway(
   }
   const { deps, databaseKind, close: closeDeps } = await openRegionalDeps(config, opts);
   const { logger } = deps;
-  const stopSweeper = startPeriodic("storage sweep", () => sweepHostedStorage(deps), config.sweepIntervalMs, logger);
-  const stopGdprTimer = startGdprDeadlineTimer(deps, config.gdprDeadlineCheckMs);
-  const stopStorageMonitor = startCustomerStorageMonitor(deps, config.sweepIntervalMs);
-  // One instance per region runs the lifecycle, under the same lease mechanism as the event
-  // dispatcher (TTL two intervals, at least a minute: a dead holder delays the next run by that much).
-  const lifecycleLease = new WorkerLease(deps.db, "lifecycle", Math.max(60_000, 2 * config.lifecycleIntervalMs));
+  // Background work once per region however many instances share the database: each periodic
+  // task runs under a lease of its own in worker_leases, as the event dispatcher does (TTL two
+  // intervals, at least a minute: a dead holder delays that task's next run by at most that).
+  const leases: WorkerLease[] = [];
+  const leaseFor = (name: string, intervalMs: number): WorkerLease => {
+    const lease = new WorkerLease(deps.db, name, Math.max(60_000, 2 * intervalMs));
+    leases.push(lease);
+    return lease;
+  };
+  const stopSweeper = startPeriodic("storage sweep", () => sweepHostedStorage(deps), config.sweepIntervalMs, logger, { lease: leaseFor("storage-sweep", config.sweepIntervalMs) });
+  const stopGdprTimer = startGdprDeadlineTimer(deps, config.gdprDeadlineCheckMs, leaseFor("gdpr-deadlines", config.gdprDeadlineCheckMs));
+  const stopStorageMonitor = startCustomerStorageMonitor(deps, config.sweepIntervalMs, leaseFor("customer-storage-check", config.sweepIntervalMs));
+  const lifecycleLease = leaseFor("lifecycle", config.lifecycleIntervalMs);
   const stopLifecycle = startLeasedLifecycleWorker(deps, config.lifecycleIntervalMs, lifecycleLease);
-  const stopCheckpoints = startCheckpointWorker(deps, config.auditCheckpointIntervalMs);
+  const stopCheckpoints = startCheckpointWorker(deps, config.auditCheckpointIntervalMs, leaseFor("audit-checkpoints", config.auditCheckpointIntervalMs));
   const stopScrub = startIntegrityScrub(deps);
-  const stopKeys = startKeyMaintenance(deps);
+  const stopKeys = startKeyMaintenance(deps, undefined, leaseFor("key-maintenance", KEY_MAINTENANCE_INTERVAL_MS));
   // Every instance runs one; the lease in the database lets only one of them work at a time.
   const dispatcher = config.eventDispatcher?.enabled ? new EventDispatcher(deps, config.eventDispatcher) : undefined;
   dispatcher?.start();
@@ -91,7 +98,7 @@ export async function startRegionalGateway(
       stopGdprTimer();
       stopStorageMonitor();
       stopLifecycle();
-      await lifecycleLease.release().catch(() => {});
+      await Promise.all(leases.map((l) => l.release().catch(() => {})));
       stopCheckpoints();
       stopKeys();
       // Sends in flight finish (bounded) and the lease is released, so another instance takes over at once.

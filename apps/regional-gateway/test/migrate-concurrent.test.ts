@@ -13,9 +13,9 @@ it("four processes' worth of migrations at once on a fresh database all succeed,
     expect(results.map((r) => (r.status === "rejected" ? String((r.reason as Error).cause ?? r.reason) : "ok"))).toEqual(["ok", "ok", "ok", "ok"]);
     const sql = postgresClient(db.url, { max: 1 });
     try {
-      const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from drizzle.__drizzle_migrations`;
+      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from drizzle.__drizzle_migrations`;
       const files = (await import("node:fs")).readdirSync(regionalMigrationsFolder).filter((f) => f.endsWith(".sql")).length;
-      expect(n).toBe(files); // each migration applied once
+      expect(row!.n).toBe(files); // each migration applied once
       const locks = await sql`select 1 from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`;
       expect(locks.length).toBe(0);
     } finally {

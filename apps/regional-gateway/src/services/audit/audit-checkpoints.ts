@@ -6,6 +6,7 @@ import type { Deps, RegionalDb } from "../../env.ts";
 import type { AuditSigner } from "./audit-signing.ts";
 import { startPeriodic } from "../ops/periodic.ts";
 import { insertComplianceEvent } from "../events/outbox.ts";
+import type { WorkerLease } from "../events/dispatch/lease.ts";
 
 /**
  * Where WORM copies of checkpoints live in the region's own storage. Providers accept only
@@ -174,10 +175,10 @@ export function checkpointView(r: CheckpointRow) {
 }
 
 /** Signs the head every interval when it moved; the returned function stops it. */
-export function startCheckpointWorker(deps: Deps, intervalMs: number): () => void {
+export function startCheckpointWorker(deps: Deps, intervalMs: number, lease?: WorkerLease): () => void {
   if (!deps.config.auditSigner) {
     deps.logger.warn("no AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE configured: the audit log is hash-chained but never checkpointed, so deleting its newest rows goes unnoticed");
     return () => {};
   }
-  return startPeriodic("audit checkpoint", async () => void (await createCheckpoint(deps, { trigger: "periodic", ifMoved: true })), intervalMs, deps.logger, { runNow: false });
+  return startPeriodic("audit checkpoint", async () => void (await createCheckpoint(deps, { trigger: "periodic", ifMoved: true })), intervalMs, deps.logger, { runNow: false, lease });
 }

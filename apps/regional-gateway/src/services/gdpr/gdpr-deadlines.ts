@@ -6,6 +6,7 @@ import type { Deps, RegionalDb } from "../../env.ts";
 import { raiseComplianceEvent } from "../compliance/compliance-events.ts";
 import type { Tx } from "./gdpr.ts";
 import { rerunPartialErasures } from "./gdpr-erasure-rerun.ts";
+import type { WorkerLease } from "../events/dispatch/lease.ts";
 
 const dedupeKey = (requestId: string, state: "overdue" | "near") => `gdpr:${requestId}:${state}`;
 
@@ -61,11 +62,11 @@ export async function resolveNearDeadlineAlert(db: RegionalDb | Tx, requestId: s
  * Runs the deadline check, and the re-run of partial erasures whose protections ended, now and
  * every `intervalMs`; the returned function stops it.
  */
-export function startGdprDeadlineTimer(deps: Deps, intervalMs: number): () => void {
+export function startGdprDeadlineTimer(deps: Deps, intervalMs: number, lease?: WorkerLease): () => void {
   return startPeriodic("GDPR deadline check", async () => {
     const { raised } = await raiseDeadlineAlerts(deps);
     if (raised) deps.logger.info({ raised }, "GDPR deadline alerts raised");
     const { rerun, completed } = await rerunPartialErasures(deps);
     if (rerun) deps.logger.info({ rerun, completed }, "partial GDPR erasures run again");
-  }, intervalMs, deps.logger);
+  }, intervalMs, deps.logger, { lease });
 }

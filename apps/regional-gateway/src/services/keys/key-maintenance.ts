@@ -4,6 +4,7 @@ import { executeDueCryptoShreds } from "./crypto-shred-execute.ts";
 import { destroyDueKeys } from "./key-destruction.ts";
 import { rewrapPass } from "./key-rewrap.ts";
 import { LocalKeyProvider } from "./local-key-provider.ts";
+import type { WorkerLease } from "../events/dispatch/lease.ts";
 
 /** How often the key worker looks for due deletions, due crypto-shreds and stale wrappings. */
 export const KEY_MAINTENANCE_INTERVAL_MS = 60_000;
@@ -21,6 +22,6 @@ export async function runKeyMaintenance(deps: Deps) {
 }
 
 /** Started from the composition root; the returned function stops it. */
-export function startKeyMaintenance(deps: Deps, intervalMs = KEY_MAINTENANCE_INTERVAL_MS): () => void {
-  return startPeriodic("key maintenance", async () => void (await runKeyMaintenance(deps)), intervalMs, deps.logger, { runNow: false });
+export function startKeyMaintenance(deps: Deps, intervalMs = KEY_MAINTENANCE_INTERVAL_MS, lease?: WorkerLease): () => void {
+  return startPeriodic("key maintenance", async () => void (await runKeyMaintenance(deps)), intervalMs, deps.logger, { runNow: false, lease });
 }

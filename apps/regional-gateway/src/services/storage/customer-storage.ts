@@ -8,6 +8,7 @@ import type { Deps, RegionalDb } from "../../env.ts";
 import { probeStorage, type ProbeResult } from "./customer-storage-probe.ts";
 import type { TargetRow, WriteTargetPolicy } from "./storage-targets.ts";
 import { insertComplianceEvent } from "../events/outbox.ts";
+import type { WorkerLease } from "../events/dispatch/lease.ts";
 
 export type StorageConfigRow = typeof customerStorage.$inferSelect;
 export interface CurrentStorage { config: StorageConfigRow; target: TargetRow }
@@ -246,6 +247,6 @@ export async function recheckCustomerStorage(deps: Pick<Deps, "db" | "clock" | "
   return checked;
 }
 
-export function startCustomerStorageMonitor(deps: Pick<Deps, "db" | "clock" | "config" | "logger" | "cache">, intervalMs: number): () => void {
-  return startPeriodic("customer storage check", async () => void (await recheckCustomerStorage(deps)), intervalMs, deps.logger, { runNow: false });
+export function startCustomerStorageMonitor(deps: Pick<Deps, "db" | "clock" | "config" | "logger" | "cache">, intervalMs: number, lease?: WorkerLease): () => void {
+  return startPeriodic("customer storage check", async () => void (await recheckCustomerStorage(deps)), intervalMs, deps.logger, { runNow: false, lease });
 }

@@ -74,6 +74,11 @@ export class WorkerLease {
     return this.acquireOrRenew();
   }
 
+  /** How often a holder busy with a long run renews (a third of the TTL). */
+  get renewEveryMs(): number {
+    return Math.max(250, Math.floor(this.ttlMs / 3));
+  }
+
   /** Gives the lease up so another instance takes over at once instead of after the TTL. */
   async release(): Promise<void> {
     this.held = false;
