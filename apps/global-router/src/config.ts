@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { dirname, join } from "node:path";
-import { MIN_SHARED_SECRET_LENGTH, parseTopology, type Topology, adminTokenFromEnv, VIRTUAL_HOST_DOMAIN_RE } from "@s3gw/core";
+import type { KeyObject } from "node:crypto";
+import { gatewayKey, MIN_SHARED_SECRET_LENGTH, parseTopology, type Topology, adminTokenFromEnv, VIRTUAL_HOST_DOMAIN_RE } from "@s3gw/core";
 import type { DatabaseConfig } from "@s3gw/db";
 import { z } from "zod";
 
@@ -30,6 +31,8 @@ export interface GlobalRouterConfig {
    * authenticates the regions' calls to /internal. Unset: no proof is added, /internal is off.
    */
   gatewaySharedSecret?: string | undefined;
+  /** The same secret as a key object, made once, for the forwarding proof of every routed request. */
+  gatewaySharedKey?: KeyObject | undefined;
   /**
    * Trusted-header mode: route `X-Customer-ID` without credentials (the embedded walkthrough).
    * Off unless set; the router refuses to start with it on a non-loopback address.
@@ -139,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     adminToken: adminTokenFromEnv(e.ADMIN_TOKEN, e.ADMIN_TOKEN_SHA256),
     gatewaySharedSecret: e.GATEWAY_SHARED_SECRET,
+    gatewaySharedKey: e.GATEWAY_SHARED_SECRET ? gatewayKey(e.GATEWAY_SHARED_SECRET) : undefined,
     trustedCustomerHeader: e.TRUSTED_CUSTOMER_HEADER === "true",
     sourceCountry: { header: e.SOURCE_COUNTRY_HEADER.toLowerCase(), trustedProxies: e.TRUSTED_PROXIES },
     virtualHostDomain: e.S3_VIRTUAL_HOST_DOMAIN,

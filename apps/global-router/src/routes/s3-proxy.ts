@@ -174,7 +174,7 @@ export function s3ProxyRoutes(deps: AppDeps): { routes: Hono<AppEnv>; rawTarget:
       regionId,
       requestId: c.get("requestId"),
       routedCustomerId: customerId,
-      sharedSecret: deps.config.gatewaySharedSecret,
+      sharedSecret: deps.config.gatewaySharedKey ?? deps.config.gatewaySharedSecret,
       nowSeconds: () => deps.clock.now() / 1000,
       answered: (headers: IncomingHttpHeaders) => {
         responseLength = declaredLength(headers["content-length"]);

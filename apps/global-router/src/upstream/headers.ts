@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { FORWARDED_PROOF_HEADER, GATEWAY_HEADER_PREFIX, ROUTED_CUSTOMER_HEADER, signForwardedRequest } from "@s3gw/core";
+import { FORWARDED_PROOF_HEADER, GATEWAY_HEADER_PREFIX, ROUTED_CUSTOMER_HEADER, signForwardedRequest, type GatewaySecret } from "@s3gw/core";
 
 /**
  * Headers that describe one connection rather than the message (RFC 9110 §7.6.1), plus
@@ -38,7 +38,7 @@ export interface ForwardingContext {
   pathAndQuery: string;
   routedCustomerId: string;
   /** GATEWAY_SHARED_SECRET; without it the routed customer is passed on unproven. */
-  sharedSecret: string | undefined;
+  sharedSecret: GatewaySecret | undefined;
   nowSeconds: number;
 }
 

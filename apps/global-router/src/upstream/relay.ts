@@ -7,6 +7,7 @@ import { mayRetryElsewhere, upstreamFailure } from "./errors.ts";
 import type { CircuitTicket, RegionCircuits } from "./region-circuits.ts";
 import type { SourceCountryConfig } from "../config.ts";
 import { forwardRequestHeaders, responseHeaderList, type ForwardingContext } from "./headers.ts";
+import type { GatewaySecret } from "@s3gw/core";
 
 export { drainUnread, upstreamBody, type ClientBody } from "./client-body.ts";
 
@@ -19,7 +20,7 @@ export interface RelayContext {
   requestId: string;
   /** The customer the request was routed for, vouched for to the region with the shared secret. */
   routedCustomerId: string;
-  sharedSecret: string | undefined;
+  sharedSecret: GatewaySecret | undefined;
   sourceCountry: SourceCountryConfig;
   nowSeconds: () => number;
   /** Called once with the region's response headers, before any of its body is relayed. */
