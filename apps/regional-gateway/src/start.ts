@@ -12,7 +12,7 @@ import { startGdprDeadlineTimer } from "./services/gdpr/gdpr.ts";
 import { runLifecycle } from "./services/objects/lifecycle-worker.ts";
 import { WorkerLease } from "./services/events/dispatch/lease.ts";
 import { startPeriodic } from "./services/ops/periodic.ts";
-import { KEY_MAINTENANCE_INTERVAL_MS, startKeyMaintenance } from "./services/keys/key-maintenance.ts";
+import { startKeyMaintenance } from "./services/keys/key-maintenance.ts";
 import { EventDispatcher } from "./services/events/dispatch/event-dispatcher.ts";
 import { CommandConsumerSupervisor } from "./services/events/commands/consumer-supervisor.ts";
 
@@ -30,6 +30,9 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/** How long a periodic task's lease outlives its holder's last renewal (renewed every third of it while held). */
+const PERIODIC_LEASE_TTL_MS = 60_000;
+
 export async function startRegionalGateway(
   config: RegionalConfig,
   opts: { logger?: Logger; clock?: Clock } = {},
@@ -41,22 +44,24 @@ export async function startRegionalGateway(
   const { deps, databaseKind, close: closeDeps } = await openRegionalDeps(config, opts);
   const { logger } = deps;
   // Background work once per region however many instances share the database: each periodic
-  // task runs under a lease of its own in worker_leases, as the event dispatcher does (TTL two
-  // intervals, at least a minute: a dead holder delays that task's next run by at most that).
+  // task runs under a lease of its own in worker_leases, as the event dispatcher does. The TTL is
+  // short and a long run renews it, so a killed holder holds up a task for a minute at most, not
+  // for intervals. The stray sweep runs on every instance: it is idempotent, and a gateway
+  // restarted after a crash must remove what the crash left at once, not after a lease runs out.
   const leases: WorkerLease[] = [];
-  const leaseFor = (name: string, intervalMs: number): WorkerLease => {
-    const lease = new WorkerLease(deps.db, name, Math.max(60_000, 2 * intervalMs));
+  const leaseFor = (name: string): WorkerLease => {
+    const lease = new WorkerLease(deps.db, name, PERIODIC_LEASE_TTL_MS);
     leases.push(lease);
     return lease;
   };
-  const stopSweeper = startPeriodic("storage sweep", () => sweepHostedStorage(deps), config.sweepIntervalMs, logger, { lease: leaseFor("storage-sweep", config.sweepIntervalMs) });
-  const stopGdprTimer = startGdprDeadlineTimer(deps, config.gdprDeadlineCheckMs, leaseFor("gdpr-deadlines", config.gdprDeadlineCheckMs));
-  const stopStorageMonitor = startCustomerStorageMonitor(deps, config.sweepIntervalMs, leaseFor("customer-storage-check", config.sweepIntervalMs));
-  const lifecycleLease = leaseFor("lifecycle", config.lifecycleIntervalMs);
+  const stopSweeper = startPeriodic("storage sweep", () => sweepHostedStorage(deps), config.sweepIntervalMs, logger);
+  const stopGdprTimer = startGdprDeadlineTimer(deps, config.gdprDeadlineCheckMs, leaseFor("gdpr-deadlines"));
+  const stopStorageMonitor = startCustomerStorageMonitor(deps, config.sweepIntervalMs, leaseFor("customer-storage-check"));
+  const lifecycleLease = leaseFor("lifecycle");
   const stopLifecycle = startLeasedLifecycleWorker(deps, config.lifecycleIntervalMs, lifecycleLease);
-  const stopCheckpoints = startCheckpointWorker(deps, config.auditCheckpointIntervalMs, leaseFor("audit-checkpoints", config.auditCheckpointIntervalMs));
+  const stopCheckpoints = startCheckpointWorker(deps, config.auditCheckpointIntervalMs, leaseFor("audit-checkpoints"));
   const stopScrub = startIntegrityScrub(deps);
-  const stopKeys = startKeyMaintenance(deps, undefined, leaseFor("key-maintenance", KEY_MAINTENANCE_INTERVAL_MS));
+  const stopKeys = startKeyMaintenance(deps, undefined, leaseFor("key-maintenance"));
   // Every instance runs one; the lease in the database lets only one of them work at a time.
   const dispatcher = config.eventDispatcher?.enabled ? new EventDispatcher(deps, config.eventDispatcher) : undefined;
   dispatcher?.start();
@@ -123,11 +128,11 @@ function startLeasedLifecycleWorker(deps: Deps, intervalMs: number, lease: Worke
   return startPeriodic(
     "lifecycle run",
     async () => {
-      if (!(await lease.keep())) return;
       const report = await runLifecycle(deps, deps.clock.now());
       deps.logger.info({ worker: "lifecycle", holder: lease.holder, expired: report.expired }, "lifecycle run by the lease holder");
     },
     intervalMs,
     deps.logger,
+    { lease },
   );
 }
