@@ -22,7 +22,7 @@ import { internalAccessKeyRoutes } from "./routes/internal-access-keys.ts";
 import { internalPublicBucketRoutes } from "./routes/internal-public-buckets.ts";
 import { internalRoutingRoutes } from "./routes/internal-routing.ts";
 import { s3ProxyRoutes } from "./routes/s3-proxy.ts";
-import { openApiRoutes } from "./openapi/docs-page.ts";
+import { openApiRoutes } from "@s3gw/openapi";
 import { buildRouterOpenApi } from "./openapi/document.ts";
 import type { RoutingLogBuffer, RoutingLogSink } from "./routing-log.ts";
 import type { AccessKeyCache, AccessKeyStore } from "./routing/access-keys.ts";

@@ -38,7 +38,7 @@ import { notificationDeliveryRoutes } from "./routes/api/notification-deliveries
 import { s3Edge } from "./routes/s3/edge.ts";
 import { consoleApp } from "./console/app.ts";
 import { buildRegionalOpenApi } from "./openapi/document.ts";
-import { openApiRoutes } from "./openapi/docs-page.ts";
+import { openApiRoutes } from "@s3gw/openapi";
 
 /** Builds the regional gateway from its dependencies; binding a port is server.ts's job. */
 export function createApp(deps: Deps): Hono<AppEnv> {

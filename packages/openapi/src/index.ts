@@ -1,0 +1,2 @@
+export * from "./builders.ts";
+export { DOCS_CSP, openApiRoutes } from "./docs-page.ts";
