@@ -4,6 +4,7 @@ import type { AppEnv } from "../../env.ts";
 import { forwarded } from "../../middleware/forwarded.ts";
 import { findActiveAccessKey } from "../../services/access/access-keys.ts";
 import { findCustomer } from "../../services/access/customers.ts";
+import { assertCustomerStanding } from "../../services/access/customer-standing.ts";
 import { corsRulesByName } from "../../services/objects/cors.ts";
 import type { S3Target } from "./request-target.ts";
 
@@ -14,9 +15,10 @@ export const PREFLIGHT_VARY = "Origin, Access-Control-Request-Headers, Access-Co
  * Whose bucket a preflight asks about. Browsers send no credentials with a preflight, so it is
  * never authenticated: the customer is the one the router proved it routed for, else the owner
  * of the access key id in a presigned URL's query (the signature covers the real request, not
- * this one), else X-Customer-ID in trusted-header mode. Only a customer homed here and active.
+ * this one), else X-Customer-ID in trusted-header mode. Only a customer homed here whose standing
+ * allows the requested method (customer-standing.ts).
  */
-async function preflightCustomer(c: Context<AppEnv>, target: S3Target): Promise<string | undefined> {
+async function preflightCustomer(c: Context<AppEnv>, target: S3Target, method: string): Promise<string | undefined> {
   const { deps } = c.var;
   let customerId: string | undefined;
   if (c.var.forwardedByRouter && c.var.routedCustomerId) customerId = c.var.routedCustomerId;
@@ -32,7 +34,16 @@ async function preflightCustomer(c: Context<AppEnv>, target: S3Target): Promise<
   }
   if (customerId === undefined || !CUSTOMER_ID_RE.test(customerId)) return undefined;
   const customer = await findCustomer(deps, customerId);
-  return customer && customer.regionId === deps.config.region.region_id && customer.status === "active" ? customerId : undefined;
+  if (!customer || customer.regionId !== deps.config.region.region_id) return undefined;
+  // The standing rule of the real request decides: a suspended customer whose reads are allowed
+  // answers preflights of reads (GET, HEAD), as its reads themselves are answered.
+  const reading = method === "GET" || method === "HEAD";
+  try {
+    assertCustomerStanding(customer, { permission: reading ? "read" : "write" });
+  } catch {
+    return undefined;
+  }
+  return customerId;
 }
 
 /**
@@ -50,7 +61,7 @@ export async function preflightHandler(c: Context<AppEnv>, target: S3Target): Pr
     const method = c.req.header("access-control-request-method");
     if (origin === undefined) throw s3Error("BadRequest", "Insufficient information. Origin request header needed.");
     if (method === undefined) throw s3Error("BadRequest", "Invalid Access-Control-Request-Method: null");
-    const customerId = target.bucket === undefined ? undefined : await preflightCustomer(c, target);
+    const customerId = target.bucket === undefined ? undefined : await preflightCustomer(c, target, method.toUpperCase());
     if (customerId !== undefined) op.customerId = customerId;
     const rules = customerId === undefined ? null : await corsRulesByName(deps, customerId, target.bucket!);
     if (!rules) throw s3Error("AccessForbidden", "CORSResponse: CORS is not enabled for this bucket.");
