@@ -1,25 +1,23 @@
-import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase } from "@s3gw/db/testing";
-import { startGlobalRouter, type RunningGlobalRouter } from "@s3gw/global-router";
-import pino from "pino";
+import type { RunningGlobalRouter } from "@s3gw/global-router";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { startTestRouter } from "./support/stack.ts";
 import { notificationXml } from "../apps/regional-gateway/test/notification-helpers.ts";
 import { freePort, REPO_ROOT, spawnNode, waitForHealth } from "./support/processes.ts";
 import { WebhookReceiver } from "./support/webhook-receiver.ts";
-import { TEST_TOPOLOGY } from "../apps/regional-gateway/test/harness.ts";
+import { ADMIN_TOKEN, TEST_TOPOLOGY } from "../apps/regional-gateway/test/harness.ts";
 
 // The outbox's promise under a crash: every acknowledged write's event is delivered after the
 // gateway is killed with deliveries in flight, and a receiver that dedupes by event id sees each
 // exactly once. The gateway is a real child process; the global router runs in this process.
-const ADMIN_TOKEN = "events-crash-admin-token-0123456789";
 const SHARED_SECRET = "events-crash-shared-secret-0123456789abcdef";
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" };
 
 let regionDb: { url: string; drop: () => Promise<void> };
-let globalDb: { url: string; drop: () => Promise<void> };
+let closeRouter: () => Promise<void>;
 let storageDir: string;
 let topologyFile: string;
 let port: number;
@@ -28,29 +26,21 @@ const receiver = new WebhookReceiver();
 
 beforeAll(async () => {
   regionDb = await createTestDatabase("events-crash");
-  globalDb = await createTestDatabase("events-crash-global");
   storageDir = await mkdtemp(join(tmpdir(), "s3gw-events-crash-"));
   port = await freePort();
   const topology = { regions: TEST_TOPOLOGY.regions.map((r) => ({ ...r, endpoint: r.region_id === "FI-HEL" ? `http://127.0.0.1:${port}` : r.endpoint })) };
   topologyFile = join(storageDir, "..", `s3gw-events-crash-topology-${process.pid}.json`);
   await writeFile(topologyFile, JSON.stringify(topology));
-  router = await startGlobalRouter(
-    {
-      port: 0, host: "127.0.0.1", database: { url: globalDb.url }, topology,
-      upstream: { connectTimeoutMs: 1000, headersTimeoutMs: 10_000, bodyTimeoutMs: 60_000 },
-      routingRefreshMs: 60_000, logLevel: "silent",
-      adminToken: { sha256: createHash("sha256").update(ADMIN_TOKEN).digest("hex") },
-      gatewaySharedSecret: SHARED_SECRET, trustedCustomerHeader: true,
-    },
-    { logger: pino({ level: "silent" }), shutdownGraceMs: 1000 },
-  );
+  ({ router, close: closeRouter } = await startTestRouter(topology, {
+    upstream: { connectTimeoutMs: 1000, headersTimeoutMs: 10_000, bodyTimeoutMs: 60_000 },
+    gatewaySharedSecret: SHARED_SECRET, trustedCustomerHeader: true,
+  }));
   await receiver.start();
 });
 afterAll(async () => {
-  await router?.close();
+  await closeRouter?.();
   await receiver.close();
   await regionDb?.drop();
-  await globalDb?.drop();
   await rm(storageDir, { recursive: true, force: true });
   await rm(topologyFile, { force: true });
 });

@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { postgresClient } from "@s3gw/db";
 import { createTestDatabase } from "@s3gw/db/testing";
-import { startGlobalRouter, type RunningGlobalRouter } from "@s3gw/global-router";
-import pino from "pino";
+import type { RunningGlobalRouter } from "@s3gw/global-router";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestRouter } from "./support/stack.ts";
 import { ADMIN_TOKEN, TEST_TOPOLOGY } from "../apps/regional-gateway/test/harness.ts";
 import { notificationXml } from "../apps/regional-gateway/test/notification-helpers.ts";
 import { createAccessKey, sdkClient } from "../apps/regional-gateway/test/sdk-client.ts";
@@ -32,7 +32,7 @@ interface Instance {
 }
 
 let regionDb: { url: string; drop: () => Promise<void> };
-let globalDb: { url: string; drop: () => Promise<void> };
+let closeRouter: () => Promise<void>;
 let storageDir: string;
 let topologyFile: string;
 let router: RunningGlobalRouter;
@@ -70,7 +70,6 @@ function spawnInstance(name: "A" | "B", port: number): Instance {
 
 beforeAll(async () => {
   regionDb = await createTestDatabase("scale-out");
-  globalDb = await createTestDatabase("scale-out-global");
   storageDir = await mkdtemp(join(tmpdir(), "s3gw-scale-out-"));
   const [portA, portB] = [await freePort(), await freePort()];
   const topology = {
@@ -78,18 +77,12 @@ beforeAll(async () => {
   };
   topologyFile = join(tmpdir(), `s3gw-scale-out-topology-${process.pid}.json`);
   await writeFile(topologyFile, JSON.stringify(topology));
-  router = await startGlobalRouter(
-    {
-      port: 0, host: "127.0.0.1", database: { url: globalDb.url }, topology,
-      upstream: { connectTimeoutMs: 1000, headersTimeoutMs: 10_000, bodyTimeoutMs: 60_000 },
-      routingRefreshMs: 60_000, logLevel: "silent",
-      adminToken: { sha256: createHash("sha256").update(ADMIN_TOKEN).digest("hex") },
-      gatewaySharedSecret: SHARED_SECRET, trustedCustomerHeader: true,
-    },
-    { logger: pino({ level: "silent" }), shutdownGraceMs: 1000 },
-  );
+  ({ router, close: closeRouter } = await startTestRouter(topology, {
+    upstream: { connectTimeoutMs: 1000, headersTimeoutMs: 10_000, bodyTimeoutMs: 60_000 },
+    gatewaySharedSecret: SHARED_SECRET, trustedCustomerHeader: true,
+  }));
   await receiver.start();
-  // One after the other: two instances migrating a fresh database at once race (see the README's Scale-out section).
+  // One after the other, so A is up, and holds the workers' leases, before B starts.
   a = spawnInstance("A", portA);
   await waitForHealth(a.url, 20_000).catch((err: Error) => Promise.reject(new Error(`${err.message}\nA: ${a.output().slice(-3000)}`)));
   b = spawnInstance("B", portB);
@@ -105,10 +98,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([a?.kill(), b?.kill()]);
-  await router?.close();
+  await closeRouter?.();
   await receiver.close();
   await regionDb?.drop();
-  await globalDb?.drop();
   await rm(storageDir, { recursive: true, force: true });
   await rm(topologyFile, { force: true });
 });
