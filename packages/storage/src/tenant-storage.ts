@@ -57,13 +57,18 @@ export class TenantStorage {
     return openSealed((r) => this.provider.get(key, r, { chunkBytes: chunkBytes(r) }), sealed.dataKey, sealed.size, range);
   }
 
+  /** Whether getWhole can read this blob in one go (a blob stored whole, on a store that reads so). */
+  readsWhole(storageKey: string): boolean {
+    return !isCompositeKey(storageKey) && this.provider.readWhole !== undefined;
+  }
+
   /**
    * A small blob's plaintext in one read (undefined where the store reads only by stream). A
    * sealed blob that does not authenticate throws SealedBlobError, as its stream would fail.
    */
   async getWhole(storageKey: string, sealed?: { dataKey: Buffer; size: number }): Promise<Buffer | undefined> {
     const key = this.own(storageKey);
-    if (isCompositeKey(key) || !this.provider.readWhole) return undefined;
+    if (!this.readsWhole(key) || !this.provider.readWhole) return undefined;
     const bytes = await this.provider.readWhole(key);
     return sealed ? openSealedBuffer(bytes, sealed.dataKey, sealed.size) : bytes;
   }

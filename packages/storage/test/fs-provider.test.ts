@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { text } from "node:stream/consumers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FsProvider, TenantStorage, BlobNotFoundError, storageUnavailable, sweepStrays } from "../src/index.ts";
+import { FsProvider, TenantStorage, BlobNotFoundError, storageUnavailable, sweepStrays, type StoredBlob } from "../src/index.ts";
 
 const location = { providerId: "test-fs", regionId: "FI-HEL", country: "FI" };
 let root: string;
@@ -41,7 +41,7 @@ describe("FsProvider via TenantStorage", () => {
     // Remove the whole tenant tree: every shard directory the provider remembered is gone.
     await rm(join(root, "tenant-acme-corp"), { recursive: true, force: true });
     const shardOf = (key: string) => key.split("/")[1];
-    const blobs = [];
+    const blobs: StoredBlob[] = [];
     // Until one lands in the first blob's (removed, remembered) shard: that write must make it again.
     for (let i = 0; i < 5000 && !blobs.some((b) => shardOf(b.storageKey) === shardOf(first.storageKey)); i++) {
       blobs.push(await acme.put(Readable.from([Buffer.from(`body ${i}`)]), {}));

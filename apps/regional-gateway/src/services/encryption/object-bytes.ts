@@ -26,7 +26,8 @@ export async function objectBytes(tenant: TenantStorage, row: StoredObject, keys
  * store can read it so; undefined otherwise (a multipart object, an S3 store): read it by stream.
  */
 export async function objectWhole(tenant: TenantStorage, row: StoredObject, keys: BlobKeys): Promise<Buffer | undefined> {
-  if (isCompositeKey(row.storageKey) || !tenant.provider.readWhole) return undefined;
+  // Asked first: a store that reads only by stream should not cost a data key's unwrapping here.
+  if (!tenant.readsWhole(row.storageKey)) return undefined;
   const dataKey = await keys(row.customerId, row.encryption);
   return tenant.getWhole(row.storageKey, dataKey && { dataKey, size: row.sizeBytes });
 }
