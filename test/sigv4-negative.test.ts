@@ -1,5 +1,7 @@
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { request } from "node:http";
+import { promisify } from "node:util";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { Sha256 } from "@aws-crypto/sha256-js";
@@ -12,6 +14,15 @@ import { onboard, startStack, type TestStack } from "./support/stack.ts";
 let stack: TestStack;
 const keys: Record<string, Credentials> = {};
 const sha256hex = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
+const execFileAsync = promisify(execFile);
+
+/** curl, for headers no SDK will send (an SDK re-signs, replacing whatever Authorization it was given). */
+async function curl(method: string, url: string, headers: string[]): Promise<{ status: number; text: string }> {
+  const args = ["-s", "-X", method, "-w", "\n%{http_code}", "--max-time", "20", ...headers.flatMap((h) => ["-H", h]), url];
+  const { stdout } = await execFileAsync("curl", args, { timeout: 30_000 });
+  const cut = stdout.lastIndexOf("\n");
+  return { status: Number(stdout.slice(cut + 1)), text: stdout.slice(0, cut) };
+}
 
 async function accessKey(region: "FI-HEL" | "DE-FRA", customer: string): Promise<Credentials> {
   const res = await fetch(`${stack.regions[region].url}/api/customers/${customer}/access-keys`, { method: "POST", headers: { "content-type": "application/json", ...adminAuth }, body: "{}" });
@@ -144,6 +155,30 @@ describe("requests that must be refused", () => {
     const fresh = await getSignedUrl(s3, new GetObjectCommand({ Bucket: "private", Key: "secret.txt" }), { expiresIn: 60 });
     expect(await (await fetch(fresh)).text()).toBe("beta only");
     expect((await fetch(fresh.replace("secret.txt", "other.txt"))).status).toBe(403);
+  });
+
+  it("refuses an empty or malformed Authorization header on both layers, whatever else the request claims", async () => {
+    const endpoints = { global: stack.global.url, region: `${stack.regions["DE-FRA"].url}/s3` };
+    // `Name;` makes curl send the header with an empty value; X-Customer-ID would be believed in
+    // trusted-header mode (these stacks run in it) if a blank Authorization counted as "none".
+    const cases: { headers: string[]; status: number; code: string }[] = [
+      { headers: ["Authorization;"], status: 403, code: "AccessDenied" },
+      { headers: ["Authorization;", "X-Customer-ID: beta"], status: 403, code: "AccessDenied" },
+      { headers: ["Authorization: AWS4-HMAC-SHA256", "X-Customer-ID: beta"], status: 400, code: "AuthorizationHeaderMalformed" },
+      { headers: ["Authorization: AWS4-HMAC-SHA256 Credential=x", "X-Customer-ID: beta"], status: 400, code: "AuthorizationHeaderMalformed" },
+      { headers: ["Authorization: garbage", "X-Customer-ID: beta"], status: 400, code: "InvalidRequest" },
+    ];
+    for (const [layer, base] of Object.entries(endpoints)) {
+      for (const c of cases) {
+        for (const [method, path] of [["PUT", "/made-anyway"], ["GET", "/private/secret.txt"], ["GET", "/"]] as const) {
+          const res = await curl(method, `${base}${path}`, c.headers);
+          expect({ layer, path, headers: c.headers, status: res.status, code: /<Code>([^<]*)<\/Code>/.exec(res.text)?.[1] }).toEqual({ layer, path, headers: c.headers, status: c.status, code: c.code });
+        }
+      }
+    }
+    // Nothing was created under any of them, and the same request without the header is served.
+    expect((await curl("GET", `${endpoints.global}/made-anyway`, ["X-Customer-ID: beta"])).status).toBe(404);
+    expect((await curl("GET", `${endpoints.global}/private/secret.txt`, ["X-Customer-ID: beta"])).text).toBe("beta only");
   });
 
   it("never lets one customer's key reach another customer's bucket", async () => {

@@ -142,6 +142,11 @@ describe("parsing credentials", () => {
     expect(parse(auth, { "x-amz-date": "20260302T120000Z" })).toBe("AuthorizationHeaderMalformed");
     expect(parse("AWS AKIDGATEWAYTEST0001:c2lnbmF0dXJl")).toBe("InvalidRequest");
     expect(parse(auth.replace("AWS4-HMAC-SHA256", "AWS4-ECDSA-P256-SHA256"))).toBe("InvalidRequest");
+    // Present but blank: refused as AWS does, never read as "no credentials" (anonymous).
+    expect(parse("")).toBe("AccessDenied");
+    expect(parse(" \t ")).toBe("AccessDenied");
+    expect(parse("AWS4-HMAC-SHA256")).toBe("AuthorizationHeaderMalformed");
+    expect(parse("AWS4-HMAC-SHA256 ")).toBe("AuthorizationHeaderMalformed");
   });
 
   it("insists on x-amz-content-sha256 and rejects values S3 does not know", async () => {

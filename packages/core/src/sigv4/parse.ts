@@ -178,6 +178,9 @@ export function parseClaim(req: Pick<IncomingS3Request, "headers" | "rawQuery">)
   if (presigned) return parsePresignedQuery(query);
   if (query["AWSAccessKeyId"] !== undefined && query["Signature"] !== undefined) throw unsupportedAlgorithm("AWS (signature version 2)");
   if (authorization === undefined) return undefined;
+  // Present but blank is neither anonymous (a public bucket's reads) nor any credential: refused,
+  // with AWS's answer to it, so no layer falls back to another way of identifying the caller.
+  if (authorization.trim() === "") throw s3Error("AccessDenied", "The Authorization header is empty: sign the request with AWS Signature Version 4, or send none.");
   const parsed = parseAuthorizationHeader(authorization.trim());
   const amzDate = req.headers["x-amz-date"];
   if (amzDate === undefined) throw s3Error("AccessDenied", "AWS authentication requires a valid x-amz-date header.");
