@@ -81,10 +81,11 @@ describe("PUT/GET/DELETE ?policy and ?policyStatus", () => {
     const { client } = keys.a!;
     expect(await codeOf(client.send(new GetBucketPolicyCommand({ Bucket: "pol" })))).toBe("NoSuchBucketPolicy");
     expect(await codeOf(client.send(new GetBucketPolicyStatusCommand({ Bucket: "pol" })))).toBe("NoSuchBucketPolicy");
-    const text = policy("pol", { Sid: "NoDeletes", Effect: "Deny", Principal: "*", Action: ["s3:DeleteObject"] });
+    // Key order, indentation and escapes as a person writes them: AWS answers the text as PUT.
+    const text = `{\n  "Statement": [ {"Sid": "NoDeletes", "Effect": "Deny", "Principal": "*",\n    "Action": ["s3:DeleteObject"], "Resource": "arn:aws:s3:::pol/\\u002a"} ],\n  "Version": "2012-10-17"\n}\n`;
     await client.send(new PutBucketPolicyCommand({ Bucket: "pol", Policy: text }));
     const got = await client.send(new GetBucketPolicyCommand({ Bucket: "pol" }));
-    expect(JSON.parse(got.Policy!)).toEqual(JSON.parse(text));
+    expect(got.Policy).toBe(text);
     const status = await client.send(new GetBucketPolicyStatusCommand({ Bucket: "pol" }));
     expect(status.PolicyStatus?.IsPublic).toBe(false);
     await client.send(new DeleteBucketPolicyCommand({ Bucket: "pol" }));
@@ -93,6 +94,19 @@ describe("PUT/GET/DELETE ?policy and ?policyStatus", () => {
     expect(rows.map((r) => [r.operation_type, r.status_code])).toEqual([["PutBucketPolicy", 204], ["DeleteBucketPolicy", 204]]);
     expect(rows[0]!.compliance_info).toMatchObject({ statements: 1, deny: 1, sids: ["NoDeletes"] });
     expect(rows[1]!.compliance_info).toMatchObject({ removed: true });
+  });
+
+  it("a policy stored before its text was kept answers its validated document; a refused PUT leaves the stored text alone", async () => {
+    const doc = { Version: "2012-10-17", Statement: [{ Effect: "Deny", Principal: "*", Action: ["s3:DeleteObject"], Resource: ["arn:aws:s3:::lists/*"] }] };
+    await sql`insert into bucket_settings (bucket_id, customer_id, kind, document) select bucket_id, customer_id, 'policy', ${sql.json(doc)} from buckets where customer_id = 'acme-corp' and bucket_name = 'lists'`;
+    const legacy = await acme("/lists?policy");
+    expect(legacy.status).toBe(200);
+    expect(JSON.parse(await legacy.text())).toMatchObject({ Statement: [{ Effect: "Deny", Action: ["s3:DeleteObject"] }] });
+    const kept = '{"Version":"2012-10-17",  "Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::lists/x"}]}';
+    expect((await acme("/lists?policy", { method: "PUT", body: kept })).status).toBe(204);
+    expect((await acme("/lists?policy", { method: "PUT", body: kept.replace("s3:GetObject", "s3:NoSuchAction") })).status).toBe(400);
+    expect(await (await acme("/lists?policy")).text()).toBe(kept);
+    expect((await acme("/lists?policy", { method: "DELETE" })).status).toBe(204);
   });
 
   it.each([

@@ -4,7 +4,8 @@ import { buckets } from "./buckets.ts";
 /**
  * The bucket sub-resources that are one document each (`PUT/GET/DELETE ?cors`, `?policy`,
  * `?tagging`, `?object-lock`, `?publicAccessBlock`, ...): one row per bucket and kind, the
- * document in the service's own validated shape (never the raw request body). `customer_id`
+ * document in the service's own validated shape (a policy also keeps the text it was PUT as,
+ * validated, since GetBucketPolicy answers it verbatim). `customer_id`
  * is carried so a change notifies the caches of that customer (migration 0007's trigger).
  */
 export const bucketSettings = pgTable(

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { MAX_POLICY_BYTES, S3_XMLNS, s3Error } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
-import { deleteBucketPolicy, getBucketPolicy, putBucketPolicy } from "../../services/access/bucket-policy.ts";
+import { deleteBucketPolicy, getBucketPolicy, getStoredBucketPolicy, putBucketPolicy } from "../../services/access/bucket-policy.ts";
 import { findBucket } from "../../services/objects/buckets.ts";
 import { requestBody } from "./body.ts";
 import { parseContentMd5 } from "./object-headers.ts";
@@ -44,9 +44,10 @@ export async function putBucketPolicyHandler(c: Context<AppEnv>, bucketName: str
 
 export async function getBucketPolicyHandler(c: Context<AppEnv>, bucketName: string): Promise<Response> {
   const { deps, customer } = c.var;
-  const doc = await getBucketPolicy(deps, await findBucket(deps, customer.customerId, bucketName));
-  if (!doc) throw s3Error("NoSuchBucketPolicy", undefined, { resource: bucketName });
-  return c.body(JSON.stringify(doc), 200, { "content-type": "application/json" });
+  const stored = await getStoredBucketPolicy(deps, await findBucket(deps, customer.customerId, bucketName));
+  if (!stored) throw s3Error("NoSuchBucketPolicy", undefined, { resource: bucketName });
+  // As AWS: the text as it was PUT (whitespace, key order and all), not our parse of it.
+  return c.body(stored.text, 200, { "content-type": "application/json" });
 }
 
 export async function deleteBucketPolicyHandler(c: Context<AppEnv>, bucketName: string): Promise<Response> {

@@ -6,8 +6,16 @@ import type { Bucket } from "../objects/buckets.ts";
 import { bucketSettingCacheKey } from "../cache/regional-cache.ts";
 import { deleteBucketSetting, readBucketSetting, writeBucketSetting } from "../objects/bucket-settings.ts";
 
-/** The bucket_settings kind of a bucket policy; its document is the validated BucketPolicyDocument. */
+/**
+ * The bucket_settings kind of a bucket policy. Its document is `{ text, document }`: the body as
+ * PUT (GetBucketPolicy answers it byte for byte, as AWS does) and the validated
+ * BucketPolicyDocument that is evaluated. Rows written before the text was kept hold the
+ * validated document alone; their text is its JSON.
+ */
 export const POLICY_KIND = "policy";
+
+/** A stored policy: what is evaluated, and the text the customer sent. */
+export interface StoredBucketPolicy { document: BucketPolicyDocument; text: string }
 
 type PolicyDeps = Pick<Deps, "db" | "cache" | "clock" | "logger">;
 
@@ -31,7 +39,7 @@ export async function putBucketPolicy(deps: PolicyDeps, bucket: Bucket, text: st
     if (found.length !== ids.length) throw s3Error("MalformedPolicy", "Invalid principal in policy");
   }
   try {
-    await writeBucketSetting(deps, bucket, POLICY_KIND, doc);
+    await writeBucketSetting(deps, bucket, POLICY_KIND, { text, document: doc });
   } finally {
     deps.cache.bucketPolicies.invalidate(cacheKey(bucket));
   }
@@ -40,10 +48,18 @@ export async function putBucketPolicy(deps: PolicyDeps, bucket: Bucket, text: st
 
 /** The stored policy, re-validated for this bucket; a row that no longer validates is our fault (500), never applied half. */
 export async function getBucketPolicy(deps: PolicyDeps, bucket: Bucket): Promise<BucketPolicyDocument | undefined> {
+  return (await getStoredBucketPolicy(deps, bucket))?.document;
+}
+
+/** The stored policy with the text it was PUT as (GetBucketPolicy's answer). */
+export async function getStoredBucketPolicy(deps: PolicyDeps, bucket: Bucket): Promise<StoredBucketPolicy | undefined> {
   const stored = await readBucketSetting(deps, bucket, POLICY_KIND);
   if (stored === null || stored === undefined) return undefined;
+  const withText = typeof stored === "object" && "text" in stored && "document" in stored;
   try {
-    return validateBucketPolicy(stored, scopeOf(bucket));
+    const document = validateBucketPolicy(withText ? stored.document : stored, scopeOf(bucket));
+    if (withText && typeof stored.text !== "string") throw s3Error("InternalError", "The stored policy text is not text");
+    return { document, text: withText ? (stored.text as string) : JSON.stringify(document) };
   } catch (err) {
     if (!isAppError(err)) throw err;
     deps.logger.error({ bucket: bucket.bucketId, err: err.message }, "stored bucket policy does not validate");
