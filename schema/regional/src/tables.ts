@@ -25,3 +25,4 @@ export * from "./processed-events.ts";
 export * from "./compliance-subscriptions.ts";
 export * from "./console-sessions.ts";
 export * from "./customer-offboarding.ts";
+export * from "./customer-moves.ts";
