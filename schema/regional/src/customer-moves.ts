@@ -42,3 +42,18 @@ export const internalRequestNonces = pgTable("internal_request_nonces", {
   signature: text("signature").primaryKey(),
   seenAt: timestamp("seen_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * The target region's side of a move: which region is handing the customer over, and the
+ * standing to restore once the routing has switched (status receiving until then). Kept after
+ * the move as the record of where the customer came from.
+ */
+export const customerMoveIns = pgTable("customer_move_ins", {
+  customerId: text("customer_id").primaryKey().references(() => customers.customerId),
+  fromRegion: text("from_region").notNull(),
+  status: text("status").$type<"receiving" | "active">().notNull().default("receiving"),
+  prior: jsonb("prior").$type<PriorStanding>().notNull(),
+  startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  activatedAt: timestamp("activated_at", { withTimezone: true }),
+});
