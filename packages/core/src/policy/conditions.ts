@@ -1,5 +1,4 @@
-import { IpSet, parseCidr } from "./ip.ts";
-import { wildcardRegExp } from "./wildcard.ts";
+import { invalidValue, matcher, operatorOf, type ConditionValue, type Kind } from "./condition-operators.ts";
 
 /** What a request offers a policy's conditions; an undefined value is a key absent from the request. */
 export interface ConditionContext {
@@ -23,19 +22,32 @@ export interface ConditionContext {
   requestObjectTags?: Readonly<Record<string, string>> | undefined;
   /** The addressed object's current tags, for s3:ExistingObjectTag/<key>; looked up only when the policy uses that key. */
   existingObjectTags?: Readonly<Record<string, string>> | undefined;
+  /** The Referer and User-Agent headers (aws:Referer, aws:UserAgent): the client's word, as in AWS. */
+  referer?: string | undefined;
+  userAgent?: string | undefined;
+  /** A listing's delimiter and max-keys parameters (s3:delimiter, s3:max-keys). */
+  delimiter?: string | undefined;
+  maxKeys?: string | undefined;
+  /** When the request is judged (aws:CurrentTime, aws:EpochTime). */
+  requestTime?: Date | undefined;
+  /** Milliseconds since the signature's date (s3:signatureAge); absent without a signature. */
+  signatureAge?: number | undefined;
+  /** REST-HEADER, REST-QUERY-STRING or POST (s3:authType), and AWS4-HMAC-SHA256 (s3:signatureversion). */
+  authType?: string | undefined;
+  signatureVersion?: string | undefined;
+  /** arn:aws:iam::<customer>:user/<access-key-id>, or the customer's :root (aws:PrincipalArn). */
+  principalArn?: string | undefined;
 }
 
-type Kind = "string" | "ip" | "bool";
-/** `Null` tests whether a key is present at all, whatever its kind. */
-type OperatorKind = Kind | "null";
-type Getter = (ctx: ConditionContext) => string | boolean | undefined;
+type Getter = (ctx: ConditionContext) => ConditionValue | undefined;
 type Field = Exclude<keyof ConditionContext, "requestObjectTags" | "existingObjectTags">;
+interface KeySpec { get: Getter; kinds: readonly Kind[] }
 
-const field = (f: Field, kind: Kind) => ({ get: ((ctx) => ctx[f]) as Getter, kind });
+const field = (f: Field, ...kinds: Kind[]): KeySpec => ({ get: ((ctx) => ctx[f]) as Getter, kinds });
 
 /** The condition keys this gateway evaluates (names are case-insensitive, as in IAM), and what their values are. */
 // Maps, not object literals: a key like "constructor" or "__proto__" must be unknown, not inherited.
-const KEYS = new Map<string, { get: Getter; kind: Kind }>(Object.entries({
+const KEYS = new Map<string, KeySpec>(Object.entries({
   "aws:sourceip": field("sourceIp", "ip"),
   "aws:securetransport": field("secureTransport", "bool"),
   "s3:prefix": field("prefix", "string"),
@@ -50,6 +62,17 @@ const KEYS = new Map<string, { get: Getter; kind: Kind }>(Object.entries({
   "s3:x-amz-grant-read-acp": field("grantReadAcp", "string"),
   "s3:x-amz-grant-write-acp": field("grantWriteAcp", "string"),
   "s3:x-amz-grant-full-control": field("grantFullControl", "string"),
+  "aws:referer": field("referer", "string"),
+  "aws:useragent": field("userAgent", "string"),
+  "s3:delimiter": field("delimiter", "string"),
+  "s3:max-keys": field("maxKeys", "numeric"),
+  "aws:currenttime": field("requestTime", "date"),
+  // IAM compares aws:EpochTime with date and numeric operators alike.
+  "aws:epochtime": field("requestTime", "date", "numeric"),
+  "s3:signatureage": field("signatureAge", "numeric"),
+  "s3:authtype": field("authType", "string"),
+  "s3:signatureversion": field("signatureVersion", "string"),
+  "aws:principalarn": field("principalArn", "arn", "string"),
 }));
 
 /** Tag-valued keys: the prefix is case-insensitive, the tag key after the slash is literal (as tag keys are). */
@@ -58,13 +81,13 @@ const TAG_KEYS: ReadonlyArray<readonly [string, "requestObjectTags" | "existingO
   ["s3:existingobjecttag/", "existingObjectTags"],
 ];
 
-function keySpec(name: string): { get: Getter; kind: Kind } | undefined {
+function keySpec(name: string): KeySpec | undefined {
   const lower = name.toLowerCase();
   for (const [prefix, f] of TAG_KEYS) {
     if (!lower.startsWith(prefix) || name.length === prefix.length || name.length > prefix.length + 128) continue;
     const tag = name.slice(prefix.length);
     // Own properties only: a tag named "__proto__" or "constructor" is just a tag key.
-    return { get: (ctx) => { const tags = ctx[f]; return tags && Object.hasOwn(tags, tag) ? tags[tag] : undefined; }, kind: "string" };
+    return { get: (ctx) => { const tags = ctx[f]; return tags && Object.hasOwn(tags, tag) ? tags[tag] : undefined; }, kinds: ["string"] };
   }
   return KEYS.get(lower);
 }
@@ -74,27 +97,7 @@ export function usesExistingObjectTags(block: ConditionBlock): boolean {
   return Object.values(block).some((entries) => Object.keys(entries).some((k) => k.toLowerCase().startsWith("s3:existingobjecttag/")));
 }
 
-/** The operators, which kind of key each applies to, and whether it is negated (true when the key is absent). */
-const OPERATORS = new Map<string, { kind: OperatorKind; negated: boolean; like: boolean }>(Object.entries({
-  StringEquals: { kind: "string", negated: false, like: false },
-  StringNotEquals: { kind: "string", negated: true, like: false },
-  StringLike: { kind: "string", negated: false, like: true },
-  StringNotLike: { kind: "string", negated: true, like: true },
-  IpAddress: { kind: "ip", negated: false, like: false },
-  NotIpAddress: { kind: "ip", negated: true, like: false },
-  Bool: { kind: "bool", negated: false, like: false },
-  Null: { kind: "null", negated: false, like: false },
-} satisfies Record<string, { kind: OperatorKind; negated: boolean; like: boolean }>));
-
 const MAX_VALUES = 100;
-
-/** An operator, or its `…IfExists` form (which holds when the request lacks the key). */
-function operatorOf(name: string): { kind: OperatorKind; negated: boolean; like: boolean; ifExists: boolean } | undefined {
-  const ifExists = name.endsWith("IfExists");
-  const op = OPERATORS.get(ifExists ? name.slice(0, -"IfExists".length) : name);
-  // NullIfExists would say nothing: IAM has no such operator.
-  return op && !(ifExists && op.kind === "null") ? { ...op, ifExists } : undefined;
-}
 
 /** Operator -> key -> value(s), a single value kept single so the document is answered as written. */
 export type ConditionBlock = Record<string, Record<string, string | string[]>>;
@@ -119,7 +122,7 @@ export function validateConditions(raw: unknown): { ok: true; block: ConditionBl
     for (const [key, value] of Object.entries(entries)) {
       const spec = keySpec(key);
       if (!spec) return { ok: false, reason: `Policy has an invalid condition key: ${key.slice(0, 64)}` };
-      if (op.kind !== "null" && spec.kind !== op.kind) return { ok: false, reason: `Condition operator ${operator} cannot be used with key ${key}` };
+      if (op.kind !== "null" && !spec.kinds.includes(op.kind)) return { ok: false, reason: `Condition operator ${operator} cannot be used with key ${key}` };
       const list = Array.isArray(value) ? value : [value];
       if (list.length === 0 || list.length > MAX_VALUES) return { ok: false, reason: `Condition ${operator} ${key} needs 1 to ${MAX_VALUES} values` };
       const values: string[] = [];
@@ -127,8 +130,8 @@ export function validateConditions(raw: unknown): { ok: true; block: ConditionBl
         if (typeof v !== "string" && typeof v !== "boolean" && typeof v !== "number") return { ok: false, reason: `Condition ${operator} ${key} has a value that is not a string` };
         const text = String(v);
         if (text.length > 1024) return { ok: false, reason: `Condition ${operator} ${key} has a value over 1024 characters` };
-        if (op.kind === "ip" && !parseCidr(text)) return { ok: false, reason: `Condition ${operator} ${key} has an invalid network: ${text.slice(0, 64)}` };
-        if ((op.kind === "bool" || op.kind === "null") && !/^(true|false)$/i.test(text)) return { ok: false, reason: `Condition ${operator} ${key} needs true or false` };
+        const bad = invalidValue(op.kind, text);
+        if (bad) return { ok: false, reason: `Condition ${operator} ${key} has ${bad}: ${text.slice(0, 64)}` };
         values.push(text);
       }
       keys[key] = Array.isArray(value) ? values : values[0]!;
@@ -161,20 +164,4 @@ export function compileConditions(block: ConditionBlock): CompiledCondition {
     }
   }
   return (ctx) => tests.every((t) => t(ctx));
-}
-
-function matcher(op: { kind: OperatorKind; like: boolean }, values: string[]): (actual: string | boolean) => boolean {
-  if (op.kind === "ip") {
-    const set = new IpSet(values);
-    return (actual) => typeof actual === "string" && set.has(actual);
-  }
-  if (op.kind === "bool") {
-    const wanted = new Set(values.map((v) => v.toLowerCase() === "true"));
-    return (actual) => wanted.has(actual === true);
-  }
-  if (op.like) {
-    const patterns = values.map((v) => wildcardRegExp(v));
-    return (actual) => typeof actual === "string" && patterns.some((p) => p.test(actual));
-  }
-  return (actual) => typeof actual === "string" && values.includes(actual);
 }

@@ -108,12 +108,25 @@ export async function assertBucketPolicyAllows(
   const policy = await compiledBucketPolicy(c.get("deps"), bucket);
   if (!policy) return;
   if (req.accessKeyId === undefined && OWNER_ALWAYS.has(req.action)) return;
+  const auth = c.get("s3Auth"), now = c.get("deps").clock.now();
+  const customerId = c.get("customer").customerId;
+  const listing = LIST_ACTIONS.has(req.action) ? c.get("s3Target")?.query : undefined;
   const context = {
     accessKeyId: req.accessKeyId,
     resource: req.key === undefined ? `arn:aws:s3:::${req.bucket}` : `arn:aws:s3:::${req.bucket}/${req.key}`,
     sourceIp: c.get("clientAddress"),
     secureTransport: secureTransport(c),
-    prefix: LIST_ACTIONS.has(req.action) ? (c.get("s3Target")?.query.get("prefix") ?? undefined) : undefined,
+    prefix: listing?.get("prefix") ?? undefined,
+    delimiter: listing?.get("delimiter") ?? undefined,
+    maxKeys: listing?.get("max-keys") ?? undefined,
+    referer: c.req.header("referer"),
+    userAgent: c.req.header("user-agent"),
+    requestTime: now,
+    // A browser form's signature is checked by its own route; its requests carry no s3Auth.
+    signatureAge: auth ? Math.max(0, now.getTime() - auth.verified.signingDate.getTime()) : undefined,
+    authType: auth ? (auth.verified.kind === "presigned" ? "REST-QUERY-STRING" : "REST-HEADER") : undefined,
+    signatureVersion: auth ? "AWS4-HMAC-SHA256" : undefined,
+    principalArn: req.accessKeyId === undefined ? `arn:aws:iam::${customerId}:root` : `arn:aws:iam::${customerId}:user/${req.accessKeyId}`,
     serverSideEncryption: c.req.header("x-amz-server-side-encryption"),
     sseCustomerAlgorithm: c.req.header("x-amz-server-side-encryption-customer-algorithm"),
     sseKmsKeyId: c.req.header("x-amz-server-side-encryption-aws-kms-key-id"),
