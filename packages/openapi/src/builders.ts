@@ -37,8 +37,13 @@ export function errorResponses(always: number[], texts: Record<number, string>):
 /** A path parameter object (OpenAPI needs one schema per parameter). */
 export const pathParams = <T extends Record<string, z.ZodType>>(shape: T) => z.object(shape);
 
-/** Registers a route with bearer auth unless `open`; `tag` groups it in the docs page. */
+/**
+ * Registers a route with bearer auth unless `open`; `tag` groups it in the docs page. A route
+ * that takes a body may answer 413 (both layers cap management bodies), so that is described
+ * for every one of them.
+ */
 export function registerRoute(registry: OpenAPIRegistry, tag: string, route: Omit<RouteConfig, "tags" | "security"> & { open?: boolean }): void {
   const { open, ...rest } = route;
-  registry.registerPath({ ...rest, tags: [tag], ...(open ? { security: [] } : {}) });
+  const responses = rest.request?.body && !rest.responses[413] ? { ...rest.responses, 413: { description: "body too large", content: json(errorSchema) } } : rest.responses;
+  registry.registerPath({ ...rest, responses, tags: [tag], ...(open ? { security: [] } : {}) });
 }

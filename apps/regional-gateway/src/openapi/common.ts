@@ -19,4 +19,4 @@ export const customerIdParam = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/).des
 export const uuidParam = z.uuid();
 
 /** A keyset page: `items` and the cursor of the next page (null at the end). */
-export const page = <T extends z.ZodType>(item: T) => z.looseObject({ items: z.array(item), next_cursor: z.string().nullable() });
+export const page = <T extends z.ZodType>(item: T) => z.strictObject({ items: z.array(item), next_cursor: z.string().nullable() });

@@ -43,6 +43,6 @@ export function registerCompliancePaths(reg: OpenAPIRegistry): void {
   registerRoute(reg, gdpr, { method: "post", path: "/api/gdpr/requests/{id}/lift", summary: "Lift a processing restriction", request: { params: uuidPath }, responses: { 200: ok(r.dsrSchema), ...errors(404, 409) } });
   registerRoute(reg, gdpr, {
     method: "get", path: "/api/gdpr/requests/{id}/export", summary: "Download an access or portability export (a JSON attachment)",
-    request: { params: uuidPath }, responses: { 200: ok(z.looseObject({}), "the export document"), ...errors(404, 409) },
+    request: { params: uuidPath }, responses: { 200: ok(r.dsrExportSchema, "the export document"), ...errors(404, 409) },
   });
 }

@@ -26,7 +26,7 @@ export function registerCustomerPaths(reg: OpenAPIRegistry): void {
   registerRoute(reg, tag, { method: "patch", path: "/api/customers/{id}", summary: "Change a profile (admin)", request: { params: id, ...jsonRequestBody(profilePatchSchema) }, responses: { 200: ok(r.profilePatchedSchema), ...errors(404, 409) } });
   registerRoute(reg, tag, { method: "post", path: "/api/customers/{id}/suspend", summary: "Suspend a customer (admin)", request: { params: id, ...jsonRequestBody(suspendSchema) }, responses: { 200: ok(r.suspensionSchema), ...errors(404, 409) } });
   registerRoute(reg, tag, { method: "post", path: "/api/customers/{id}/resume", summary: "Resume a suspended customer (admin)", request: { params: id }, responses: { 200: ok(r.suspensionSchema), ...errors(404, 409) } });
-  registerRoute(reg, tag, { method: "post", path: "/api/customers/{id}/offboard", summary: "Start or resume offboarding (admin)", request: { params: id, ...jsonRequestBody(offboardSchema) }, responses: { 200: ok(r.offboardingSchema), ...errors(404, 409) } });
+  registerRoute(reg, tag, { method: "post", path: "/api/customers/{id}/offboard", summary: "Start or resume offboarding (admin)", request: { params: id, ...jsonRequestBody(offboardSchema) }, responses: { 200: ok(r.offboardStartedSchema), ...errors(404, 409) } });
   registerRoute(reg, tag, { method: "get", path: "/api/customers/{id}/offboard", summary: "Where offboarding is", request: { params: id }, responses: { 200: ok(r.offboardingSchema), ...errors(404) } });
 
   const rules = "compliance rules";
@@ -35,10 +35,10 @@ export function registerCustomerPaths(reg: OpenAPIRegistry): void {
 
   const storage = "customer storage";
   registerRoute(reg, storage, { method: "get", path: "/api/customers/{id}/storage", summary: "The customer's own bucket as storage target", request: { params: id }, responses: { 200: ok(r.storageViewSchema), ...errors(404) } });
-  registerRoute(reg, storage, { method: "put", path: "/api/customers/{id}/storage", summary: "Configure the customer's own bucket", request: { params: id, ...jsonRequestBody(putStorageSchema) }, responses: { 200: ok(r.storageViewSchema), ...errors(404, 409) } });
+  registerRoute(reg, storage, { method: "put", path: "/api/customers/{id}/storage", summary: "Configure the customer's own bucket", request: { params: id, ...jsonRequestBody(putStorageSchema) }, responses: { 200: ok(r.storageChangedSchema), ...errors(404, 409) } });
   registerRoute(reg, storage, { method: "delete", path: "/api/customers/{id}/storage", summary: "Stop writing to the customer's own bucket", request: { params: id }, responses: { 204: noContent, ...errors(404, 409) } });
   registerRoute(reg, storage, { method: "post", path: "/api/customers/{id}/storage/validate", summary: "Probe the configured bucket", request: { params: id }, responses: { 200: ok(r.probeSchema), ...errors(404, 409) } });
-  registerRoute(reg, storage, { method: "post", path: "/api/customers/{id}/storage/rotate", summary: "Rotate the bucket's credentials", request: { params: id, ...jsonRequestBody(rotateStorageSchema) }, responses: { 200: ok(r.storageViewSchema), ...errors(404, 409) } });
+  registerRoute(reg, storage, { method: "post", path: "/api/customers/{id}/storage/rotate", summary: "Rotate the bucket's credentials", request: { params: id, ...jsonRequestBody(rotateStorageSchema) }, responses: { 200: ok(r.storageChangedSchema), ...errors(404, 409) } });
 
   const policy = "bucket policies";
   registerRoute(reg, policy, { method: "get", path: "/api/customers/{id}/buckets/{bucket}/policy", summary: "A bucket's policy, as the operator sees it", request: { params: bucketPath }, responses: { 200: ok(r.bucketPolicySchema), ...errors(404) } });

@@ -38,10 +38,10 @@ export function registerOpsPaths(reg: OpenAPIRegistry): void {
   registerRoute(reg, mig, { method: "post", path: "/api/storage-migrations/{id}/cancel", summary: "Cancel a storage migration", request: { params: uuidPath }, responses: { 202: ok(r.migrationSchema, "cancelling"), ...errors(404, 409) } });
 
   const ev = "notifications";
-  registerRoute(reg, ev, { method: "post", path: "/api/notification-targets", summary: "Register an event target (admin)", request: jsonRequestBody(createTargetSchema), responses: { 201: ok(r.targetSchema, "created"), ...errors(409) } });
+  registerRoute(reg, ev, { method: "post", path: "/api/notification-targets", summary: "Register an event target (admin)", request: jsonRequestBody(createTargetSchema), responses: { 201: ok(r.targetCreatedSchema, "created"), ...errors(409) } });
   registerRoute(reg, ev, { method: "get", path: "/api/notification-targets", summary: "List event targets", request: { query: listTargetsQuery }, responses: { 200: ok(page(r.targetSchema)), ...errors() } });
   registerRoute(reg, ev, { method: "get", path: "/api/notification-targets/{id}", summary: "An event target", request: { params: pathParams({ id: z.string() }) }, responses: { 200: ok(r.targetSchema), ...errors(404) } });
-  registerRoute(reg, ev, { method: "delete", path: "/api/notification-targets/{id}", summary: "Delete an event target", request: { params: pathParams({ id: z.string() }), query: deleteTargetQuery }, responses: { 200: ok(z.looseObject({ target: r.targetSchema, still_named_by: z.array(z.unknown()) })), ...errors(404, 409) } });
+  registerRoute(reg, ev, { method: "delete", path: "/api/notification-targets/{id}", summary: "Delete an event target", request: { params: pathParams({ id: z.string() }), query: deleteTargetQuery }, responses: { 200: ok(r.targetDeletedSchema), ...errors(404, 409) } });
   registerRoute(reg, ev, { method: "get", path: "/api/notification-deliveries", summary: "List event deliveries", request: { query: listDeliveriesQuery }, responses: { 200: ok(page(r.deliverySchema)), ...errors() } });
-  registerRoute(reg, ev, { method: "post", path: "/api/notification-deliveries/replay", summary: "Replay dead deliveries (admin)", request: jsonRequestBody(replaySchema, false), responses: { 200: ok(z.looseObject({ replayed: z.number().int() })), ...errors() } });
+  registerRoute(reg, ev, { method: "post", path: "/api/notification-deliveries/replay", summary: "Replay dead deliveries (admin)", request: jsonRequestBody(replaySchema, false), responses: { 200: ok(r.replayedSchema), ...errors() } });
 }
