@@ -181,6 +181,14 @@ describe("requests that must be refused", () => {
     expect((await curl("GET", `${endpoints.global}/private/secret.txt`, ["X-Customer-ID: beta"])).text).toBe("beta only");
   });
 
+  it("a key S3 cannot parse is 400 InvalidURI through the router too, signed (SDK) or not (curl)", async () => {
+    const s3 = client(keys.beta!);
+    await expect(s3.send(new GetObjectCommand({ Bucket: "private", Key: "\xae\x8a-" }))).rejects.toMatchObject({ name: "InvalidURI", $metadata: { httpStatusCode: 400 } });
+    await expect(s3.send(new PutObjectCommand({ Bucket: "private", Key: "\xae\x8a-", Body: "x" }))).rejects.toMatchObject({ name: "InvalidURI" });
+    const raw = await curl("GET", `${stack.global.url}/private/%AE%8A-`, ["X-Customer-ID: beta"]);
+    expect([raw.status, /<Code>([^<]*)</.exec(raw.text)?.[1]]).toEqual([400, "InvalidURI"]);
+  });
+
   it("never lets one customer's key reach another customer's bucket", async () => {
     const alpha = client(keys.alpha!);
     await expect(alpha.send(new GetObjectCommand({ Bucket: "private", Key: "secret.txt" }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
