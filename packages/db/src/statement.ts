@@ -10,6 +10,8 @@ import { is, Param, Placeholder, type SQL } from "drizzle-orm";
 import type { Db } from "./index.ts";
 
 type PrepareArgs = Parameters<PgSession["prepareQuery"]>;
+/** postgres.js names its prepared statements itself; drizzle only asks whether there is a name. */
+const PREPARED = "s3gw_statement";
 interface Captured { args: PrepareArgs; joinsNotNullableMap: unknown }
 
 /** Records what a query builder would hand the session instead of running anything. */
@@ -76,7 +78,11 @@ export class Statement<V extends Record<string, unknown>, R> {
   run(on: RunsOn, values: V): Promise<R> {
     const session = (on as unknown as { session: PgSession }).session;
     const [query, fields, , arrayMode, mapper, meta, cacheConfig] = this.captured.args;
-    const prepared = session.prepareQuery<PreparedQueryConfig & { execute: R }>(query, fields, undefined, arrayMode, mapper as never, meta, cacheConfig);
+    // A name makes postgres.js prepare the statement once per connection (Parse and Describe
+    // the first time, then Bind and Execute only). Unnamed, every run with parameters was two
+    // round trips (a Describe answered before the Bind is sent) and could not be pipelined.
+    // PGlite's session ignores the name (ours prepares every statement by its text).
+    const prepared = session.prepareQuery<PreparedQueryConfig & { execute: R }>(query, fields, PREPARED, arrayMode, mapper as never, meta, cacheConfig);
     if (this.captured.joinsNotNullableMap !== undefined) (prepared as unknown as { joinsNotNullableMap: unknown }).joinsNotNullableMap = this.captured.joinsNotNullableMap;
     return prepared.execute(values);
   }

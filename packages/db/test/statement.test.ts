@@ -97,3 +97,25 @@ describe.each(drivers)("Statement on %s", (_name, open) => {
     expect(row).toMatchObject({ id: "a", owner: "o1", latest: true, meta: { n: "2" }, size: 7 });
   });
 });
+
+describe("Statement on postgres: prepared once per connection", () => {
+  it("a statement is prepared on the connection and reused (Bind and Execute only after the first run), not parsed again per run", async () => {
+    const t = await createTestDatabase("stmtprep");
+    // One connection, so the catalog query below sees the same session's prepared statements.
+    const database = await openDatabase({ url: t.url, poolSize: 1 }, schema);
+    try {
+      await database.db.execute(sql`create table stmt_things (id text primary key, owner text not null, latest boolean not null, meta jsonb not null, size bigint not null, at timestamptz not null, doc jsonb, until timestamptz)`);
+      for (let i = 0; i < 5; i++) await byOwner.run(database.db, { owner: `o${i}` });
+      await database.db.transaction(async (tx) => {
+        await lock.run(tx, { k: "a" });
+        await lock.run(tx, { k: "b" });
+      });
+      const rows = await database.db.execute(sql`select statement from pg_prepared_statements where statement like '%stmt_things%' or statement like '%pg_advisory_xact_lock%'`);
+      const texts = (rows as unknown as { statement: string }[]).map((r) => r.statement).sort();
+      expect(texts).toEqual([lock.text, byOwner.text].sort());
+    } finally {
+      await database.close();
+      await t.drop();
+    }
+  }, 60_000);
+});

@@ -1,6 +1,6 @@
 import type { regionalSchema } from "@s3gw/schema-regional";
 import { sql } from "drizzle-orm";
-import type { Db } from "@s3gw/db";
+import { type Db, Statement } from "@s3gw/db";
 import type { OperationRow } from "./audit.ts";
 
 /** A row as storableRow() made it, with its place in the chain. */
@@ -11,7 +11,8 @@ export type ChainedRow = OperationRow & { prevHash: string; rowHash: string };
  * keyed by column name and Postgres unpacks them (json_populate_recordset, typed by the table
  * itself). Drizzle's multi-row insert builds and type-checks 18 parameters per row in
  * JavaScript on every batch, which was the largest single cost of the audit writer; this text
- * never changes, so the driver prepares it once per connection. Rows come out of the function
+ * never changes, so it is a Statement the driver prepares once per connection (a Parse and a
+ * Describe answered before each batch's Bind when it was run unnamed). Rows come out of the function
  * in array order, so the serial ids still follow the chain. `id` is left to its default.
  */
 export async function insertAuditRows(db: Db<typeof regionalSchema>, rows: readonly ChainedRow[]): Promise<void> {
@@ -37,12 +38,14 @@ export async function insertAuditRows(db: Db<typeof regionalSchema>, rows: reado
       created_at: r.createdAt.toISOString(),
     })),
   );
-  await db.execute(sql`
+  await insertRows.run(db, { json });
+}
+
+const insertRows = Statement.sql<{ json: string }>(sql`
     insert into operations_log (request_id, customer_id, operation_type, bucket_name, object_key, result, status_code,
       error_code, bytes_transferred, source_ip, source_country, cross_border_transfer, compliance_info, duration_ms,
       principal, prev_hash, row_hash, created_at)
     select request_id, customer_id, operation_type, bucket_name, object_key, result, status_code,
       error_code, bytes_transferred, source_ip, source_country, cross_border_transfer, compliance_info, duration_ms,
       principal, prev_hash, row_hash, created_at
-    from json_populate_recordset(null::operations_log, ${json}::json)`);
-}
+    from json_populate_recordset(null::operations_log, ${sql.placeholder("json")}::json)`);

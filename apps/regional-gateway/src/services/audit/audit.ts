@@ -2,7 +2,7 @@ import { chainHash, GENESIS_HASH } from "@s3gw/core";
 import { operationsLog, type regionalSchema } from "@s3gw/schema-regional";
 import { desc, sql } from "drizzle-orm";
 import type { Logger } from "pino";
-import type { DedicatedConnection } from "@s3gw/db";
+import { type DedicatedConnection, Statement } from "@s3gw/db";
 import { hashedContent, storableRow } from "./audit-content.ts";
 import { type ChainedRow, insertAuditRows } from "./audit-insert.ts";
 
@@ -34,6 +34,12 @@ export function resultOf(status: number): OperationRow["result"] {
 const CHAIN_LOCK = 0x5367_7741; // "SgwA"
 /** The application_name of the writer's connection. */
 export const AUDIT_WRITER_NAME = "s3gw-audit-writer";
+
+// Statements, so the writer's connection prepares them once: a lease is taken and given up
+// many times a second under load (maxHoldMs).
+const takeChainLock = Statement.sql<Record<string, never>>(sql`select pg_advisory_lock(${sql.raw(String(CHAIN_LOCK))})`);
+const giveUpChainLock = Statement.sql<Record<string, never>>(sql`select pg_advisory_unlock(${sql.raw(String(CHAIN_LOCK))})`);
+const chainHead = Statement.of<Record<string, never>, { h: string }[]>((db) => db.select({ h: operationsLog.rowHash }).from(operationsLog).orderBy(desc(operationsLog.id)).limit(1));
 
 interface Pending { row: OperationRow; resolve: () => void; reject: (err: unknown) => void }
 
@@ -178,8 +184,8 @@ export class AuditLog {
     const conn = (this.conn ??= this.database.dedicatedConnection(AUDIT_WRITER_NAME));
     const closes = conn.closes();
     try {
-      await conn.db.execute(sql`select pg_advisory_lock(${CHAIN_LOCK})`);
-      const [last] = await conn.db.select({ h: operationsLog.rowHash }).from(operationsLog).orderBy(desc(operationsLog.id)).limit(1);
+      // Sent together: the head is read once the lock is held (the server runs them in order).
+      const [, [last]] = await Promise.all([takeChainLock.run(conn.db, {}), chainHead.run(conn.db, {})]);
       this.lease = { conn, head: last?.h ?? GENESIS_HASH, since: performance.now(), closes };
       return this.lease;
     } catch (err) {
@@ -202,7 +208,7 @@ export class AuditLog {
     if (!lease) return;
     this.lease = undefined;
     try {
-      await lease.conn.db.execute(sql`select pg_advisory_unlock(${CHAIN_LOCK})`);
+      await giveUpChainLock.run(lease.conn.db, {});
     } catch {
       this.dropConnection(); // the lock goes with the session
     }
