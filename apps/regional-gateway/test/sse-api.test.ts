@@ -212,6 +212,20 @@ describe("SSE-C", () => {
     expect(await s3Outcome(get("ssec-mp.bin", ssec(other)))).toBe("403 AccessDenied");
     expect(await s3Outcome(get("ssec-mp.bin", { Range: `bytes=${5 * MIB}-`, ...ssec(other) }))).toBe("403 AccessDenied");
   }, 30_000);
+
+  it("partNumber of an SSE-C object: a part it lacks is InvalidPart with or without the key; its parts need the key", async () => {
+    // ssec-mp.bin (the test above) has two parts.
+    for (const extra of [{}, ssec(key), ssec(other)]) {
+      expect(await s3Outcome(get("ssec-mp.bin", { PartNumber: 3, ...extra }))).toBe("400 InvalidPart");
+      expect(await s3Outcome(head("ssec-mp.bin", { PartNumber: 3, ...extra }))).toMatch(/^400 /);
+    }
+    expect(await s3Outcome(get("ssec-mp.bin", { PartNumber: 2 }))).toBe("400 InvalidRequest");
+    expect(await s3Outcome(get("ssec-mp.bin", { PartNumber: 2, ...ssec(other) }))).toBe("403 AccessDenied");
+    expect(await s3Outcome(head("ssec-mp.bin", { PartNumber: 2, ...ssec(other) }))).toMatch(/^403 /);
+    const part = await get("ssec-mp.bin", { PartNumber: 2, ...ssec(key) });
+    expect([part.PartsCount, part.ContentLength, await part.Body!.transformToString()]).toEqual([2, 4, "tail"]);
+    expect((await head("ssec-mp.bin", { PartNumber: 1, ...ssec(key) })).ContentLength).toBe(5 * MIB);
+  });
 });
 
 describe("UploadPartCopy from an SSE-C source", () => {

@@ -34,9 +34,10 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
     const row = await findObject(deps.db, bucket, key, versionId);
     op.crossBorder = isCrossBorder(facts.sourceCountry, row.storageCountry, customer.country);
     await checkRead(deps, customer, facts, row);
+    // A part the object lacks is InvalidPart before any SSE-C key is asked for, as S3 answers.
+    const { range, headers: partHeaders } = await planRead(c, row);
     access.check(row.encryption);
     checkPreconditions(c.req.raw.headers, renderEtag(row), row.lastModified);
-    const { range, headers: partHeaders } = await planRead(c, row);
     const headers = {
       ...objectResponseHeaders(row), ...encryptionHeaders(c, row.encryption, given), ...versionResponseHeaders(bucket, row),
       ...(await expirationHeaders(deps, bucket, row)), ...partHeaders, ...overrides,
@@ -63,9 +64,9 @@ export async function getObjectHandler(c: Context<AppEnv>, bucketName: string, k
       last = r;
       op.crossBorder = isCrossBorder(facts.sourceCountry, r.storageCountry, customer.country);
       await checkRead(deps, customer, facts, r);
+      plan = await planRead(c, r);
       access.check(r.encryption);
       checkPreconditions(c.req.raw.headers, renderEtag(r), r.lastModified);
-      plan = await planRead(c, r);
       return r.sizeBytes <= bufferLimit ? undefined : plan.range;
     }, access.keys, versionId, { wholeUpTo: bufferLimit });
   } catch (err) {
