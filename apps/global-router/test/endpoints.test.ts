@@ -148,6 +148,14 @@ describe("balancing across a region's gateways", () => {
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain(`s3gw_router_endpoint_circuit_open{region="FI-HEL",endpoint="${dead}"} 1`);
     expect(metrics).toContain(`s3gw_router_endpoint_circuit_open{region="FI-HEL",endpoint="${a.url}"} 0`);
+    // GET /regions names both gateways with their probe and their circuit, not only the first.
+    const regions = (await (await fetch(`${url}/regions`)).json()) as any;
+    const gateways = regions.regions.find((r: { region_id: string }) => r.region_id === "FI-HEL").endpoints;
+    expect(gateways.map((g: { endpoint: string; health: string; circuit: { state: string } }) => [g.endpoint, g.health, g.circuit.state])).toEqual([
+      [a.url, "up", "closed"],
+      [dead, "down", "open"],
+    ]);
+    expect(gateways[1].circuit.opened_at).not.toBeNull();
   }, 30_000);
 
   it("never replays a request whose body was partly sent, nor a reset DELETE; a reset GET goes to the other gateway", async () => {

@@ -13,7 +13,7 @@ export interface GlobalDashboard {
   /** Requests answered by the router itself before any region was chosen (unknown customer, routing down). */
   unrouted: { last_5m: TrafficSummary; last_60m: TrafficSummary };
   routing_cache: { entries: number; hits: number; misses: number; hit_rate: number | null };
-  routing_log: { buffered: number; written: number; dropped: number };
+  routing_log: { buffered: number; written: number; dropped: number; spooled: number };
 }
 
 /** The router's state for operators, entirely from memory except the database ping and region probes. */

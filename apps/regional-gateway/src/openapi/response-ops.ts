@@ -1,3 +1,4 @@
+import { windowSummarySchema } from "@s3gw/openapi";
 import { DELIVERY_STATUSES } from "@s3gw/schema-regional";
 import { z } from "zod";
 import { int, iso, isoOrNull, jsonDoc, residencyRequirement, strOrNull } from "./response-fields.ts";
@@ -111,15 +112,7 @@ export const healthSchema = z.strictObject({
   }),
   timestamp: iso,
 });
-const windowSchema = z.strictObject({
-  window_minutes: int,
-  requests: int,
-  requests_per_minute: z.number(),
-  server_errors: int,
-  client_errors: int,
-  error_rate: z.number(),
-  client_error_rate: z.number(),
-  latency_ms: z.strictObject({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
+const windowSchema = windowSummarySchema.extend({
   operations: z.array(z.strictObject({ operation: z.string(), requests: int, server_errors: int, client_errors: int })),
 });
 export const dashboardSchema = z.strictObject({
