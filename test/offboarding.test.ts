@@ -12,11 +12,13 @@ import { closedPort } from "../apps/global-router/test/helpers.ts";
  * Offboarding through real sockets: FI-HEL behind a global router, customers reached with the
  * AWS SDK through the global endpoint. A held object is kept and reported, nothing is shredded
  * while it is, the router forgets the customer, the tombstone keeps the audit trail; a clean
- * customer gets a crypto-shred request; a job stopped by an unreachable router resumes.
+ * customer gets a crypto-shred request; a job stopped by an unreachable router resumes; a
+ * region cannot unroute a customer the router homes in another region.
  */
 let a: TestRegion;
 let router: RunningGlobalRouter;
 let closeRouter: () => Promise<void>;
+let globalDatabaseUrl: string;
 let sql: postgres.Sql;
 const json = { "content-type": "application/json" };
 const api = (method: string, path: string, body?: unknown, auth: Record<string, string> = adminAuth) =>
@@ -41,7 +43,7 @@ const getObj = (c: S3Client, bucket: string, key: string) => s3Outcome(c.send(ne
 
 beforeAll(async () => {
   a = await startTestRegion("FI-HEL");
-  ({ router, close: closeRouter } = await startTestRouter({ regions: TEST_TOPOLOGY.regions.map((r) => ({ ...r, endpoint: r.region_id === "FI-HEL" ? a.url : "http://127.0.0.1:9" })) }, { upstream: { connectTimeoutMs: 1000, headersTimeoutMs: 10_000, bodyTimeoutMs: 60_000 } }));
+  ({ router, close: closeRouter, databaseUrl: globalDatabaseUrl } = await startTestRouter({ regions: TEST_TOPOLOGY.regions.map((r) => ({ ...r, endpoint: r.region_id === "FI-HEL" ? a.url : "http://127.0.0.1:9" })) }, { upstream: { connectTimeoutMs: 1000, headersTimeoutMs: 10_000, bodyTimeoutMs: 60_000 } }));
   a.deps.config.globalRouterUrl = router.url;
   sql = postgresClient(a.databaseUrl, { max: 1 });
 }, 120_000);
@@ -177,5 +179,28 @@ describe("a job stopped by an unreachable router", () => {
     expect(job).toMatchObject({ status: "completed", resumed: true, reason: "moving away" });
     expect(job.result.unroute).toMatchObject({ routed: true });
     expect(await getObj(retry, "box", "r.txt")).toBe("403 InvalidAccessKeyId");
+  });
+});
+
+describe("a region offboarding a customer the router homes elsewhere", () => {
+  it("FI-HEL cannot unroute a DE-FRA customer: the router refuses (403, in its routing log), the job stops at the unroute step", async () => {
+    await onboard("elsewhere-co", "box");
+    // The router now homes it in DE-FRA (re-routed by the admin); FI-HEL still holds its profile.
+    expect((await fetch(`${router.url}/routing/customers/elsewhere-co`, { method: "DELETE", headers: adminAuth })).status).toBe(200);
+    expect((await fetch(`${router.url}/routing/customers/elsewhere-co?region_id=DE-FRA`, { method: "POST", headers: adminAuth })).status).toBe(201);
+    const res = await api("POST", "/customers/elsewhere-co/offboard", { reason: "wrong region", export: false });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain("another region");
+    const state = (await (await api("GET", "/customers/elsewhere-co/offboard")).json()) as { status: string; step: string };
+    expect(state).toMatchObject({ status: "failed", step: "unroute" });
+    const route = (await (await fetch(`${router.url}/routing/customers/elsewhere-co`, { headers: adminAuth })).json()) as { primary_region: string };
+    expect(route.primary_region).toBe("DE-FRA");
+    const global = postgresClient(globalDatabaseUrl, { max: 1 });
+    try {
+      const rows = await global`select region_id, status_code from routing_log where customer_id = 'elsewhere-co' and method = 'UNROUTE' order by id`;
+      expect(rows.map((r) => [r.region_id, r.status_code])).toEqual([["FI-HEL", 200], ["FI-HEL", 403]]);
+    } finally {
+      await global.end();
+    }
   });
 });

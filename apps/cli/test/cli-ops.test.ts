@@ -62,7 +62,8 @@ it("schedules, shows and cancels a crypto-shred, and rotates the master key", as
 it("lists the registry's regions and providers", async () => {
   const r = await runCli(["regions"], env);
   expect(r.code, r.err).toBe(0);
-  expect(r.out).toMatch(new RegExp(`^FI-HEL\\s+.+\\s+FI\\s+EU\\s+\\S+\\s+${stack.fi.url.replace(/[.]/g, "\\.")}$`, "m"));
+  // Each gateway of the region with its probe and circuit.
+  expect(r.out).toMatch(new RegExp(`^FI-HEL\\s+.+\\s+FI\\s+EU\\s+\\S+\\s+${stack.fi.url.replace(/[.]/g, "\\.")} up/closed$`, "m"));
   expect(r.out).toMatch(/^fi-hel-fs\s+fs\s+FI-HEL\s+FI\s/m);
   expect(r.out).not.toMatch(/^US-EAST/m);
 });

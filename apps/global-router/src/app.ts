@@ -22,6 +22,7 @@ import { internalAccessKeyRoutes } from "./routes/internal-access-keys.ts";
 import { internalPublicBucketRoutes } from "./routes/internal-public-buckets.ts";
 import { internalRoutingRoutes } from "./routes/internal-routing.ts";
 import { internalRoutingMoveRoutes } from "./routes/internal-routing-move.ts";
+import { internalUnrouteRoutes } from "./routes/internal-unroute.ts";
 import { internalRegionRoutes } from "./routes/internal-regions.ts";
 import { s3ProxyRoutes } from "./routes/s3-proxy.ts";
 import { openApiRoutes } from "@s3gw/openapi";
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", internalPublicBucketRoutes(deps));
   app.route("/", internalRoutingRoutes(deps));
   app.route("/", internalRoutingMoveRoutes(deps));
+  app.route("/", internalUnrouteRoutes(deps));
   app.route("/", internalRegionRoutes(deps));
   // Last: S3 at /s3 and at the root takes whatever no management route answered.
   app.route("/", s3.routes);

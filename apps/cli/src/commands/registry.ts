@@ -11,6 +11,8 @@ interface Region {
   legal_zone: string;
   gateway_endpoint: string;
   status: string;
+  /** Every gateway of the region with its last probe and circuit (the router's topology). */
+  endpoints: { endpoint: string; health: "up" | "down"; circuit: { state: "closed" | "open" } }[];
 }
 
 interface Provider {
@@ -20,6 +22,8 @@ interface Provider {
   country: string;
   status: string;
 }
+
+const gateways = (r: Region): string => r.endpoints.map((e) => `${e.endpoint} ${e.health}/${e.circuit.state}`).join(", ") || r.gateway_endpoint;
 
 export function registryCommands(program: Command): void {
   program
@@ -33,7 +37,7 @@ export function registryCommands(program: Command): void {
         ]);
         ctx.emit({ regions: regions.regions, providers: providers.providers }, () =>
           [
-            table(regions.regions, [["region", (r) => r.region_id], ["name", (r) => r.name], ["country", (r) => r.country], ["zone", (r) => r.legal_zone], ["status", (r) => r.status], ["endpoint", (r) => r.gateway_endpoint]]),
+            table(regions.regions, [["region", (r) => r.region_id], ["name", (r) => r.name], ["country", (r) => r.country], ["zone", (r) => r.legal_zone], ["status", (r) => r.status], ["gateways (probe/circuit)", gateways]]),
             "",
             table(providers.providers, [["provider", (p) => p.provider_id], ["type", (p) => p.provider_type], ["region", (p) => p.region_id], ["country", (p) => p.country], ["status", (p) => p.status]]),
           ].join("\n"),

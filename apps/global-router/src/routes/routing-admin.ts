@@ -1,11 +1,10 @@
 import { apiError, CUSTOMER_ID_RE, REGION_ID_RE } from "@s3gw/core";
-import { Hono, type Context } from "hono";
+import { Hono } from "hono";
 import { z } from "zod";
 import type { AppDeps } from "../app.ts";
 import type { AppEnv } from "../env.ts";
 import { databaseUnavailable } from "../errors.ts";
 import { requireAdmin } from "../middleware/require-admin.ts";
-import { requireRegionSignature } from "../middleware/require-region-signature.ts";
 import { listRoutes, unrouteCustomer } from "../routing/unroute.ts";
 import { parseInput } from "../validation.ts";
 
@@ -18,7 +17,7 @@ export const listQuerySchema = z.strictObject({
 
 /**
  * The routing map for operators: list it (admin, keyset-paged by customer id, by region) and
- * unroute a customer (admin, or its home region over the signed internal channel when it offboards one).
+ * unroute a customer (admin; a region offboarding one uses /internal, internal-unroute.ts).
  */
 export function routingAdminRoutes(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -33,25 +32,14 @@ export function routingAdminRoutes(deps: AppDeps): Hono<AppEnv> {
     return c.json(page);
   });
 
-  const unroute = async (c: Context<AppEnv>, by: "admin" | "region") => {
+  app.delete("/routing/customers/:id", admin, async (c) => {
     const { id } = parseInput(paramsSchema, c.req.param(), "customer id");
     const done = await unrouteCustomer(deps, id).catch((err: unknown) => {
       throw databaseUnavailable(err);
     });
-    c.get("logger").info({ customerId: id, by, ...done }, "customer unrouted");
-    return done;
-  };
-
-  app.delete("/routing/customers/:id", admin, async (c) => {
-    const done = await unroute(c, "admin");
-    if (!done.routed) throw apiError.notFound(`customer ${c.req.param("id")} is not routed`);
-    return c.json({ customer_id: c.req.param("id"), ...done });
-  });
-
-  // Idempotent for the region, which retries an unroute whose answer it did not see.
-  app.delete("/internal/routing/customers/:id", requireRegionSignature(deps), async (c) => {
-    const done = await unroute(c, "region");
-    return c.json({ customer_id: c.req.param("id"), ...done });
+    c.get("logger").info({ customerId: id, by: "admin", ...done }, "customer unrouted");
+    if (!done.routed) throw apiError.notFound(`customer ${id} is not routed`);
+    return c.json({ customer_id: id, ...done });
   });
 
   return app;
