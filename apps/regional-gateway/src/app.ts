@@ -19,6 +19,9 @@ import { customerRoutes } from "./routes/api/customers.ts";
 import { customerProfileRoutes } from "./routes/api/customer-profile.ts";
 import { customerSuspensionRoutes } from "./routes/api/customer-suspension.ts";
 import { customerOffboardRoutes } from "./routes/api/customer-offboard.ts";
+import { customerMoveRoutes } from "./routes/api/customer-move.ts";
+import { moveInRoutes } from "./routes/internal/move-in.ts";
+import { moveInObjectRoutes } from "./routes/internal/move-in-object.ts";
 import { customerStorageRoutes } from "./routes/api/customer-storage.ts";
 import { bucketPolicyAdminRoutes } from "./routes/api/bucket-policy.ts";
 import { storageMigrationRoutes } from "./routes/api/storage-migrations.ts";
@@ -60,6 +63,10 @@ export function createApp(deps: Deps): Hono<AppEnv> {
   app.route("/api/customers", customerProfileRoutes());
   app.route("/api/customers", customerSuspensionRoutes());
   app.route("/api/customers", customerOffboardRoutes());
+  app.route("/api/customers", customerMoveRoutes());
+  // Region to region (signed): the target's side of a customer's move.
+  app.route("/internal/moves", moveInRoutes());
+  app.route("/internal/moves", moveInObjectRoutes());
   app.route("/api/compliance", complianceRoutes());
   app.route("/api/tokens", tokenRoutes());
   app.route("/api/audit", auditVerifyRoutes());

@@ -53,6 +53,8 @@ export async function patchCustomerProfile(
 ): Promise<{ customer: Customer; changed: string[] }> {
   const current = await findHomedCustomer(deps, customerId);
   if (current.status === "offboarded") throw apiError.conflict(`customer ${customerId} is offboarded; its profile is a tombstone`);
+  // The target got the profile as it was when the move started; a change now would be lost.
+  if (current.status === "moving_out" || current.status === "moving_in" || current.status === "moved") throw apiError.conflict(`customer ${customerId} is ${current.status.replace("_", " ")} (a region move); its profile cannot change now`);
   const next: Partial<Customer> = {};
   if (patch.country !== undefined) {
     const problem = countryProblem(deps.config.region, current, patch.country);

@@ -31,6 +31,7 @@ export async function setSuspension(db: RegionalDb | RegionalTx, customerId: str
 export async function suspendCustomer(ctx: Ctx, customerId: string, s: Suspension): Promise<Customer> {
   const current = await findHomedCustomer(ctx, customerId);
   if (current.status === "offboarded") throw apiError.conflict(`customer ${customerId} is offboarded`);
+  assertNotMoving(current);
   await assertNotOffboarding(ctx.db, customerId);
   return setSuspension(ctx.db, customerId, s, ctx.clock.now());
 }
@@ -39,6 +40,7 @@ export async function suspendCustomer(ctx: Ctx, customerId: string, s: Suspensio
 export async function resumeCustomer(ctx: Ctx, customerId: string): Promise<Customer> {
   const current = await findHomedCustomer(ctx, customerId);
   if (current.status === "offboarded") throw apiError.conflict(`customer ${customerId} is offboarded`);
+  assertNotMoving(current);
   if (current.status !== "suspended") throw apiError.conflict(`customer ${customerId} is not suspended`);
   await assertNotOffboarding(ctx.db, customerId);
   const [row] = await ctx.db
@@ -47,6 +49,13 @@ export async function resumeCustomer(ctx: Ctx, customerId: string): Promise<Cust
     .where(eq(customers.customerId, customerId))
     .returning();
   return row!;
+}
+
+/** A move keeps the standing it started with (restored on the target); the fence is the move's. */
+function assertNotMoving(c: Customer): void {
+  if (c.status === "moving_out" || c.status === "moving_in" || c.status === "moved") {
+    throw apiError.conflict(`customer ${c.customerId} is ${c.status.replace("_", " ")} (a region move); its standing cannot change now`);
+  }
 }
 
 async function assertNotOffboarding(db: RegionalDb, customerId: string): Promise<void> {
