@@ -144,6 +144,11 @@ describe("regional gateway answers match their OpenAPI schemas", () => {
 
     await ok(200, "post", "/api/customers/{id}/offboard", "/api/customers/gone-corp/offboard", { reason: "contract ended", export: true });
     await ok(200, "get", "/api/customers/{id}/offboard", "/api/customers/gone-corp/offboard");
+    // A move stopped at its last step (erase, which needs neither the router nor the target) is resumed and finishes here.
+    expect((await register(gw.url, "moved-corp")).status).toBe(201);
+    await sql`insert into customer_moves (customer_id, to_region, status, step, prior, requested_by) values ('moved-corp', 'DE-FRA', 'failed', 'erase', '{"status":"active","suspendedReason":null,"suspendedReads":null}', 'admin')`;
+    await ok(200, "get", "/api/customers/{id}/move", "/api/customers/moved-corp/move");
+    await ok(200, "post", "/api/customers/{id}/move", "/api/customers/moved-corp/move", { to_region: "DE-FRA" });
     expect(c.unseen().success).toEqual([]);
   });
 

@@ -6,6 +6,7 @@ import { suspendSchema } from "../services/access/customer-suspension.ts";
 import { registrationSchema } from "../services/access/customers.ts";
 import { rulesBodySchema } from "../services/compliance/rules.ts";
 import { offboardSchema } from "../services/offboarding/offboarding.ts";
+import { moveSchema } from "../services/moves/move.ts";
 import { putStorageSchema, rotateStorageSchema } from "../services/storage/customer-storage-config.ts";
 import { customerIdParam, errors, jsonRequestBody, noContent, ok, page, pathParams, registerRoute } from "./common.ts";
 import * as r from "./responses.ts";
@@ -13,7 +14,7 @@ import * as r from "./responses.ts";
 const id = pathParams({ id: customerIdParam });
 const bucketPath = pathParams({ id: customerIdParam, bucket: z.string().min(3).max(63) });
 
-/** Customers: registration, listing, profile, suspension, offboarding, rules, storage, bucket policies. */
+/** Customers: registration, listing, profile, suspension, offboarding, region moves, rules, storage, bucket policies. */
 export function registerCustomerPaths(reg: OpenAPIRegistry): void {
   const tag = "customers";
   registerRoute(reg, tag, { method: "get", path: "/api/customers", summary: "List the customers homed in this region", request: { query: customerListQuery }, responses: { 200: ok(page(r.customerListItemSchema)), ...errors() } });
@@ -28,6 +29,12 @@ export function registerCustomerPaths(reg: OpenAPIRegistry): void {
   registerRoute(reg, tag, { method: "post", path: "/api/customers/{id}/resume", summary: "Resume a suspended customer (admin)", request: { params: id }, responses: { 200: ok(r.suspensionSchema), ...errors(404, 409) } });
   registerRoute(reg, tag, { method: "post", path: "/api/customers/{id}/offboard", summary: "Start or resume offboarding (admin)", request: { params: id, ...jsonRequestBody(offboardSchema) }, responses: { 200: ok(r.offboardStartedSchema), ...errors(404, 409) } });
   registerRoute(reg, tag, { method: "get", path: "/api/customers/{id}/offboard", summary: "Where offboarding is", request: { params: id }, responses: { 200: ok(r.offboardingSchema), ...errors(404) } });
+  registerRoute(reg, tag, {
+    method: "post", path: "/api/customers/{id}/move", summary: "Move a customer to another region, or resume its move (admin, on the source region)",
+    request: { params: id, ...jsonRequestBody(moveSchema) },
+    responses: { 200: ok(r.moveStartedSchema), ...errors(404, 409) },
+  });
+  registerRoute(reg, tag, { method: "get", path: "/api/customers/{id}/move", summary: "Where a customer's move is", request: { params: id }, responses: { 200: ok(r.moveSchema), ...errors(404) } });
 
   const rules = "compliance rules";
   registerRoute(reg, rules, { method: "get", path: "/api/customers/{id}/rules", summary: "A customer's compliance rules", request: { params: id }, responses: { 200: ok(r.rulesAnswerSchema), ...errors(404) } });

@@ -1,4 +1,4 @@
-import { CRYPTO_SHRED_STATUSES, OFFBOARDING_STEPS } from "@s3gw/schema-regional";
+import { CRYPTO_SHRED_STATUSES, MOVE_STEPS, OFFBOARDING_STEPS } from "@s3gw/schema-regional";
 import { z } from "zod";
 import { customerStatus, int, iso, isoOrNull, jsonDoc, residencyRequirement, strOrNull } from "./response-fields.ts";
 
@@ -73,6 +73,26 @@ const offboardingFields = {
 };
 export const offboardStartedSchema = z.strictObject({ ...offboardingFields, resumed: z.boolean() });
 export const offboardingSchema = z.strictObject({ ...offboardingFields, crypto_shred: cryptoShredSchema.nullable() });
+
+const moveFields = {
+  customer_id: z.string(),
+  to_region: z.string(),
+  status: z.enum(["running", "failed", "completed"]),
+  step: z.enum(MOVE_STEPS),
+  versions_copied: int,
+  bytes_copied: int,
+  /** The last object version the target acknowledged (where a resumed copy goes on). */
+  cursor: z.strictObject({ bucket: z.string(), key: z.string(), version_id: z.string() }).nullable(),
+  requested_by: z.string(),
+  started_at: iso,
+  updated_at: iso,
+  completed_at: isoOrNull,
+  last_error: strOrNull,
+  /** What each finished step reported (fence, snapshot, objects, markers, verify, switch, activate, erase). */
+  result: jsonDoc,
+};
+export const moveSchema = z.strictObject(moveFields).meta({ id: "CustomerMove" });
+export const moveStartedSchema = z.strictObject({ ...moveFields, resumed: z.boolean() });
 
 export const rulesSchema = z.strictObject({
   allowed_content_types: z.array(z.string()).nullable(),
