@@ -64,6 +64,33 @@ describe("GetObjectAttributes", () => {
     expect([rest.ObjectParts?.IsTruncated, rest.ObjectParts?.PartNumberMarker]).toEqual([false, "3"]);
   });
 
+  it("an upload made with ChecksumAlgorithm SHA256 answers the composite ChecksumSHA256 and each part's own (test_get_multipart_checksum_object_attributes)", async () => {
+    const mp = async (Key: string, ChecksumAlgorithm: "SHA256" | "CRC32", bodies: Buffer[]) => {
+      const { UploadId } = await sdk.send(new CreateMultipartUploadCommand({ Bucket: "docs", Key, ChecksumAlgorithm }));
+      const listed = [];
+      for (const [i, Body] of bodies.entries()) {
+        const r = await sdk.send(new UploadPartCommand({ Bucket: "docs", Key, UploadId, PartNumber: i + 1, Body, ChecksumAlgorithm }));
+        listed.push({ PartNumber: i + 1, ETag: r.ETag, ChecksumSHA256: r.ChecksumSHA256, ChecksumCRC32: r.ChecksumCRC32 });
+      }
+      return sdk.send(new CompleteMultipartUploadCommand({ Bucket: "docs", Key, UploadId, MultipartUpload: { Parts: listed } }));
+    };
+    const bodies = [Buffer.alloc(5 * MiB, "s"), Buffer.from("second")];
+    const done = await mp("sha.bin", "SHA256", bodies);
+    const composite = `${sha256(Buffer.concat(bodies.map((b) => sha256(b)))).toString("base64")}-2`;
+    expect(done.ChecksumSHA256).toBe(composite);
+    const got = await sdk.send(new GetObjectAttributesCommand({ Bucket: "docs", Key: "sha.bin", ObjectAttributes: ["Checksum", "ObjectParts"] }));
+    expect(got.Checksum).toEqual({ ChecksumSHA256: composite, ChecksumType: "COMPOSITE" });
+    expect(got.ObjectParts?.Parts?.map((p) => [p.PartNumber, p.Size, p.ChecksumSHA256])).toEqual(bodies.map((b, i) => [i + 1, b.length, sha256(b).toString("base64")]));
+    // A page after the marker keeps them.
+    const page = await sdk.send(new GetObjectAttributesCommand({ Bucket: "docs", Key: "sha.bin", ObjectAttributes: ["ObjectParts"], PartNumberMarker: "1" }));
+    expect(page.ObjectParts?.Parts?.map((p) => p.ChecksumSHA256)).toEqual([sha256(bodies[1]!).toString("base64")]);
+    // Another algorithm: the object's CRC32 is answered; its parts' CRCs are not kept, so none is listed (never a SHA-256 under a CRC's name).
+    await mp("crc.bin", "CRC32", bodies);
+    const crc = await sdk.send(new GetObjectAttributesCommand({ Bucket: "docs", Key: "crc.bin", ObjectAttributes: ["Checksum", "ObjectParts"] }));
+    expect([crc.Checksum?.ChecksumCRC32 !== undefined, crc.Checksum?.ChecksumSHA256]).toEqual([true, undefined]);
+    expect(crc.ObjectParts?.Parts?.map((p) => [p.ChecksumSHA256, p.ChecksumCRC32])).toEqual([[undefined, undefined], [undefined, undefined]]);
+  });
+
   it("refuses missing, unknown and malformed attribute requests; never reaches another customer", async () => {
     const cases: [Record<string, string>, string][] = [
       [{}, "InvalidArgument"],

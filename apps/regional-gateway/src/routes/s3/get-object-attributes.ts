@@ -49,18 +49,23 @@ export async function getObjectAttributesHandler(c: Context<AppEnv>, bucketName:
   const result: Record<string, unknown> = { "@_xmlns": S3_XMLNS };
   if (wanted.has("ETag")) result.ETag = renderEtag(row).slice(1, -1);
   // The checksum GET/HEAD answer under x-amz-checksum-mode: the flexible one it was written with, else its SHA-256.
-  if (wanted.has("Checksum")) result.Checksum = checksumResultElements(checksumHeaders(row));
+  const checksums = checksumHeaders(row);
+  if (wanted.has("Checksum")) result.Checksum = checksumResultElements(checksums);
   if (wanted.has("ObjectParts") && row.partsCount) {
     const page = await objectPartsPage(deps.db, row, marker, maxParts);
     const last = page.parts.at(-1);
+    // An upload made with x-amz-checksum-algorithm SHA256 has its parts' flexible checksums listed,
+    // as S3 does: each is the SHA-256 of the part's bytes, which the manifest keeps (object_parts.sha256).
+    // Other algorithms' part checksums are not kept past Complete, so they are not listed.
+    const partSha256 = row.systemMetadata["x-amz-checksum-sha256"] !== undefined && checksums["x-amz-checksum-type"] === "COMPOSITE";
     result.ObjectParts = {
       PartNumberMarker: marker,
       ...(page.truncated && last ? { NextPartNumberMarker: last.partNumber } : {}),
       MaxParts: maxParts,
       IsTruncated: page.truncated,
       PartsCount: row.partsCount,
-      // The parts' SHA-256s are the gateway's own integrity digests, not checksums the client asked for: not listed.
-      Part: page.parts.map((p) => ({ PartNumber: p.partNumber, Size: p.size })),
+      // Without a requested algorithm the parts' SHA-256s are the gateway's own integrity digests: not listed.
+      Part: page.parts.map((p) => ({ PartNumber: p.partNumber, Size: p.size, ...(partSha256 && { ChecksumSHA256: Buffer.from(p.sha256, "hex").toString("base64") }) })),
     };
   }
   if (wanted.has("StorageClass")) result.StorageClass = "STANDARD";

@@ -3,7 +3,8 @@ import { objectParts } from "@s3gw/schema-regional";
 import type { RegionalDb } from "../../env.ts";
 import type { ObjectRow } from "./objects.ts";
 
-export interface AttributePart { partNumber: number; size: number }
+/** A part as GetObjectAttributes lists it; `sha256` is the hex SHA-256 of the part's bytes. */
+export interface AttributePart { partNumber: number; size: number; sha256: string }
 export interface AttributePartsPage { parts: AttributePart[]; truncated: boolean }
 
 /**
@@ -13,7 +14,7 @@ export interface AttributePartsPage { parts: AttributePart[]; truncated: boolean
  */
 export async function objectPartsPage(db: RegionalDb, row: ObjectRow, marker: number, maxParts: number): Promise<AttributePartsPage> {
   const rows = await db
-    .select({ partNumber: objectParts.partNumber, size: objectParts.sizeBytes })
+    .select({ partNumber: objectParts.partNumber, size: objectParts.sizeBytes, sha256: objectParts.sha256 })
     .from(objectParts)
     .where(and(eq(objectParts.manifestKey, row.storageKey), gt(objectParts.partNumber, marker)))
     .orderBy(asc(objectParts.partNumber))
