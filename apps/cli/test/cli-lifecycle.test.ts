@@ -1,4 +1,4 @@
-// A customer's lifecycle through the CLI: the routing map, profile changes, suspension, offboarding.
+// A customer's lifecycle through the CLI: the routing map, profile changes, suspension, offboarding, moves.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { s3 } from "../../regional-gateway/test/harness.ts";
 import { ADMIN_TOKEN, type CliStack, runCli, startCliStack } from "./stack.ts";
@@ -10,7 +10,7 @@ const common = ["--country", "FI", "--residency", "jurisdiction", "--contact-ema
 beforeAll(async () => {
   stack = await startCliStack();
   env = { S3GW_ENDPOINT: stack.global.url, S3GW_REGION_URL: stack.fi.url, S3GW_TOKEN: ADMIN_TOKEN, HOME: "/nonexistent" };
-  for (const [id, home] of [["life-a", "FI-HEL"], ["life-b", "FI-HEL"], ["life-c", "DE-FRA"]] as const) {
+  for (const [id, home] of [["life-a", "FI-HEL"], ["life-b", "FI-HEL"], ["life-c", "DE-FRA"], ["life-m", "FI-HEL"]] as const) {
     const r = await runCli(["customers", "create", id, "--home", home, "--name", id, ...common], env);
     expect(r.code, r.err).toBe(0);
   }
@@ -66,4 +66,24 @@ it("unroutes a customer at the global router", async () => {
   expect((await runCli(["routing", "unroute", "life-c"], env)).code).toBe(0);
   expect((await runCli(["routing", "get", "life-c"], env)).code).toBe(1);
   expect((await runCli(["routing", "unroute", "life-c"], env)).code).toBe(1);
+});
+
+it("moves a customer to another region, says where the move is, and refuses a bad target", async () => {
+  const fi = s3(stack.fi.url, "life-m");
+  expect((await fi("/bkt-m", { method: "PUT" })).status).toBe(200);
+  expect((await fi("/bkt-m/k", { method: "PUT", body: "moved bytes" })).status).toBe(200);
+  expect((await runCli(["customers", "move", "life-m"], env)).code).toBe(2);
+  const same = await runCli(["customers", "move", "life-m", "--to", "FI-HEL"], env);
+  expect(same.code).toBe(1);
+  expect(same.err).toMatch(/already in region FI-HEL/);
+  expect((await runCli(["customers", "move-status", "life-m"], env)).code).toBe(1);
+  const moved = await runCli(["--json", "customers", "move", "life-m", "--to", "DE-FRA"], env);
+  expect(moved.code, moved.err).toBe(0);
+  expect(JSON.parse(moved.out)).toMatchObject({ status: "completed", step: "done", to_region: "DE-FRA", versions_copied: 1 });
+  const state = await runCli(["customers", "move-status", "life-m"], env);
+  expect(state.code, state.err).toBe(0);
+  expect(state.out).toMatch(/^status:\s+completed$/m);
+  expect((await runCli(["routing", "get", "life-m"], env)).out).toMatch(/DE-FRA/);
+  expect(await (await s3(stack.de.url, "life-m")("/bkt-m/k")).text()).toBe("moved bytes");
+  expect((await fi("/bkt-m/k")).status).toBe(403);
 });

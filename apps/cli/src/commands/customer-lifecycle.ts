@@ -1,4 +1,4 @@
-// A customer's lifecycle in its home region: profile changes, suspension, offboarding.
+// A customer's lifecycle in its home region: profile changes, suspension, offboarding, moving to another region.
 import type { Command } from "commander";
 import { act, collect, record } from "../context.ts";
 import { call, seg, UsageError } from "../http.ts";
@@ -75,6 +75,29 @@ export function customerLifecycleCommands(customers: Command): void {
     .action(
       act(async (ctx, _o, id: string) => {
         const r = await call<Record<string, unknown>>(await ctx.settings.region(), "GET", `/api/customers/${seg(id)}/offboard`);
+        ctx.emit(r, () => record(r));
+      }),
+    );
+
+  customers
+    .command("move")
+    .description("move a customer to another region satisfying its residency requirement (copy, verify, fence writes, switch the routing, erase here); run again to resume")
+    .argument("<customer>", "customer id")
+    .requiredOption("--to <region>", "the target region, e.g. DE-FRA")
+    .action(
+      act(async (ctx, o, id: string) => {
+        const r = await call<Record<string, unknown>>(await ctx.settings.region(), "POST", `/api/customers/${seg(id)}/move`, { body: { to_region: o.to } });
+        ctx.emit(r, () => record(r));
+      }),
+    );
+
+  customers
+    .command("move-status")
+    .description("where a customer's move is (step, versions copied, last error)")
+    .argument("<customer>", "customer id")
+    .action(
+      act(async (ctx, _o, id: string) => {
+        const r = await call<Record<string, unknown>>(await ctx.settings.region(), "GET", `/api/customers/${seg(id)}/move`);
         ctx.emit(r, () => record(r));
       }),
     );
