@@ -1,13 +1,13 @@
-import { assertObjectKey, S3_XMLNS, s3Error } from "@s3gw/core";
+import { assertObjectKey, S3_XMLNS, s3Error, toXml } from "@s3gw/core";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../../env.ts";
 import { findBucket, type Bucket } from "../../services/objects/buckets.ts";
 import { findObject } from "../../services/objects/objects.ts";
 import { setObjectTags, validateTags } from "../../services/objects/tags.ts";
-import { parseVersionId } from "../../services/objects/versions.ts";
+import { parseVersionId, versionHeader } from "../../services/objects/versions.ts";
 import { elements, readXmlDocument, text } from "./xml-body.ts";
-import { empty, xml } from "./xml-response.ts";
+import { empty } from "./xml-response.ts";
 import { eventOrigin } from "./event-origin.ts";
 import { objectEventContext } from "../../services/events/object-events.ts";
 
@@ -39,9 +39,10 @@ async function readTagSet(c: Context<AppEnv>): Promise<[string, string][]> {
 export async function putObjectTaggingHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { bucket, versionId } = await target(c, bucketName, key);
   const tags = validateTags(await readTagSet(c));
-  await setObjectTags(c.var.deps.db, bucket, key, tags, versionId, await tagEvent(c, bucket));
+  const changed = await setObjectTags(c.var.deps.db, bucket, key, tags, versionId, await tagEvent(c, bucket));
   c.var.op.info = { tags: Object.keys(tags).length };
-  return empty(c, 200);
+  // As S3: the three tagging answers name the version they concern (none for an unversioned bucket's null version).
+  return empty(c, 200, versionHeader(bucket.versioning, changed));
 }
 
 export async function getObjectTaggingHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
@@ -49,13 +50,14 @@ export async function getObjectTaggingHandler(c: Context<AppEnv>, bucketName: st
   const row = await findObject(c.var.deps.db, bucket, key, versionId);
   // jsonb keeps no order (shorter keys first): answered sorted by key, a stable order as S3 gives.
   const tags = Object.entries(row.tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([Key, Value]) => ({ Key, Value }));
-  return xml(c, { Tagging: { "@_xmlns": S3_XMLNS, TagSet: tags.length ? { Tag: tags } : "" } });
+  const doc = toXml({ Tagging: { "@_xmlns": S3_XMLNS, TagSet: tags.length ? { Tag: tags } : "" } });
+  return c.body(doc, 200, { "content-type": "application/xml", ...versionHeader(bucket.versioning, row.versionId) });
 }
 
 export async function deleteObjectTaggingHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { bucket, versionId } = await target(c, bucketName, key);
-  await setObjectTags(c.var.deps.db, bucket, key, {}, versionId, await tagEvent(c, bucket));
-  return empty(c, 204);
+  const changed = await setObjectTags(c.var.deps.db, bucket, key, {}, versionId, await tagEvent(c, bucket));
+  return empty(c, 204, versionHeader(bucket.versioning, changed));
 }
 
 /** The `ObjectTagging:*` event context, where the bucket's configuration asks for events. */

@@ -39,7 +39,8 @@ export function parseTaggingHeader(value: string | undefined): Tags | undefined 
  * Replaces the tags of the key's latest version or of the given one (an empty map removes them).
  * Tags are metadata: object lock does not freeze them, as in S3.
  */
-export async function setObjectTags(db: RegionalDb, bucket: Bucket, key: string, tags: Tags, versionId?: string, event?: { ctx: ObjectEventContext; now: Date }): Promise<void> {
+/** Sets the tags of the addressed version (the latest without `versionId`); answers the version id changed. */
+export async function setObjectTags(db: RegionalDb, bucket: Bucket, key: string, tags: Tags, versionId?: string, event?: { ctx: ObjectEventContext; now: Date }): Promise<string> {
   const which = versionId === undefined ? eq(objectMetadata.isLatest, true) : eq(objectMetadata.versionId, versionId);
   const update = (tx: RegionalDb | RegionalTx) =>
     tx
@@ -57,4 +58,5 @@ export async function setObjectTags(db: RegionalDb, bucket: Bucket, key: string,
       })
     : await update(db);
   if (updated.length === 0) throw versionId === undefined ? s3Error("NoSuchKey", undefined, { resource: key }) : s3Error("NoSuchVersion", undefined, { resource: key });
+  return updated[0]!.versionId;
 }
