@@ -4,7 +4,8 @@
 // counts do not depend on what else the machine is doing.
 // Two passes: `strace -c` (every system call, per request), then a trace of the socket writes
 // (Postgres messages per request: Parse = a statement parsed again, Bind = one run, Query = simple).
-// Environment: SYSCALLS_OP (get | put, default put), SYSCALLS_CONNECTIONS (16), SYSCALLS_DURATION_S (3).
+// Environment: SYSCALLS_OP (get | put, default put), SYSCALLS_ENDPOINT (direct | global, default
+// direct; via global the router is traced, else FI-HEL), SYSCALLS_CONNECTIONS (16), SYSCALLS_DURATION_S (3).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -16,6 +17,8 @@ import { Cleanups } from "./lib/run.ts";
 import { runWrk, writeRequestFile } from "./lib/wrk.ts";
 
 const OP = (process.env.SYSCALLS_OP ?? "put") as "get" | "put";
+const ENDPOINT = process.env.SYSCALLS_ENDPOINT ?? "direct";
+if (!["direct", "global"].includes(ENDPOINT)) throw new Error("SYSCALLS_ENDPOINT direct|global");
 const CONNECTIONS = Number(process.env.SYSCALLS_CONNECTIONS ?? 16);
 const DURATION_S = Number(process.env.SYSCALLS_DURATION_S ?? 3);
 if (!["get", "put"].includes(OP)) throw new Error("SYSCALLS_OP get|put");
@@ -41,8 +44,9 @@ try {
   const body = randomBytes(4096);
   await writeFile(join(work, "body.bin"), body);
   const system = await startPostgresGateway({ workDir: work, logLevel: "warn", cleanup: cleanups.add, encrypt: process.env.ENCRYPT_OBJECTS !== "false" });
-  const pid = (await system.pids())["FI-HEL"]!;
-  const target = system.endpoints.find((e) => e.id === "pg-direct")!.target;
+  const tracedProcess = ENDPOINT === "direct" ? "FI-HEL" : "global-router";
+  const pid = (await system.pids())[tracedProcess]!;
+  const target = system.endpoints.find((e) => e.id === (ENDPOINT === "direct" ? "pg-direct" : "pg-global"))!.target;
   await seedObjects(target, "bench-small", "get", N, body);
   const urls = await Promise.all(Array.from({ length: N }, (_, i) => presign(target, OP === "get" ? "GET" : "PUT", `/bench-small/${objectKey(OP, i)}`)));
   const requestFile = join(work, "requests.txt");
@@ -51,7 +55,7 @@ try {
   await runWrk({ ...load, connections: 4, durationS: 2 });
 
   const counted = await traced(pid, ["-c"], load);
-  console.log(`${OP.toUpperCase()} FI-HEL directly, ${CONNECTIONS} connections, ${DURATION_S} s under strace: ~${counted.requests.toFixed(0)} requests\n`);
+  console.log(`${OP.toUpperCase()} ${ENDPOINT === "direct" ? "FI-HEL directly" : "via global"}, ${tracedProcess} traced, ${CONNECTIONS} connections, ${DURATION_S} s under strace: ~${counted.requests.toFixed(0)} requests\n`);
   console.log("| system call | per request |\n|---|---:|");
   for (const line of counted.output.split("\n")) {
     const f = line.trim().split(/\s+/);

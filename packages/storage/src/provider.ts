@@ -42,9 +42,11 @@ export interface StorageProvider {
   get(storageKey: string, range?: ReadRange, opts?: { chunkBytes?: number }): Promise<Readable>;
   /**
    * A small blob's bytes in one read, where the store can do that more cheaply than a stream
-   * (a file: one readFile instead of a read stream). Rejects with BlobNotFoundError when absent.
+   * (a file: one read instead of a read stream). `expectedBytes`: the size it was stored with, if
+   * known (a read of exactly that size is cheaper); a blob of another size is still returned whole.
+   * Rejects with BlobNotFoundError when absent.
    */
-  readWhole?(storageKey: string): Promise<Buffer>;
+  readWhole?(storageKey: string, expectedBytes?: number): Promise<Buffer>;
   delete(storageKey: string): Promise<void>;
   /** Every key under `prefix` with its last-modified time, for sweeping strays. */
   list(prefix: string): AsyncIterable<{ storageKey: string; modifiedAt: Date }>;

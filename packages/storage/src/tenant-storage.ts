@@ -63,14 +63,15 @@ export class TenantStorage {
   }
 
   /**
-   * A small blob's plaintext in one read (undefined where the store reads only by stream). A
-   * sealed blob that does not authenticate throws SealedBlobError, as its stream would fail.
+   * A small blob's plaintext in one read (undefined where the store reads only by stream).
+   * `size`: the plaintext's recorded size. A sealed blob that does not authenticate throws
+   * SealedBlobError, as its stream would fail.
    */
-  async getWhole(storageKey: string, sealed?: { dataKey: Buffer; size: number }): Promise<Buffer | undefined> {
+  async getWhole(storageKey: string, size: number, dataKey?: Buffer): Promise<Buffer | undefined> {
     const key = this.own(storageKey);
     if (!this.readsWhole(key) || !this.provider.readWhole) return undefined;
-    const bytes = await this.provider.readWhole(key);
-    return sealed ? openSealedBuffer(bytes, sealed.dataKey, sealed.size) : bytes;
+    const bytes = await this.provider.readWhole(key, dataKey ? sealedSize(size) : size);
+    return dataKey ? openSealedBuffer(bytes, dataKey, size) : bytes;
   }
 
   delete(storageKey: string): Promise<void> {

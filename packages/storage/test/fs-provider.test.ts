@@ -47,8 +47,24 @@ describe("FsProvider via TenantStorage", () => {
       blobs.push(await acme.put(Readable.from([Buffer.from(`body ${i}`)]), {}));
     }
     expect(blobs.some((b) => shardOf(b.storageKey) === shardOf(first.storageKey))).toBe(true);
-    for (const [i, b] of blobs.entries()) expect((await acme.getWhole(b.storageKey))!.toString()).toBe(`body ${i}`);
-    await expect(acme.getWhole(first.storageKey)).rejects.toBeInstanceOf(BlobNotFoundError);
+    for (const [i, b] of blobs.entries()) expect((await acme.getWhole(b.storageKey, b.size))!.toString()).toBe(`body ${i}`);
+    await expect(acme.getWhole(first.storageKey, first.size)).rejects.toBeInstanceOf(BlobNotFoundError);
+  });
+
+  it("reads a blob whole at its recorded size, and whole as it is when its size is not the recorded one", async () => {
+    const acme = new TenantStorage(provider, "acme-corp");
+    const blob = await acme.put(Readable.from([Buffer.from("exactly this")]), {});
+    expect((await acme.getWhole(blob.storageKey, blob.size))!.toString()).toBe("exactly this");
+    const file = join(root, blob.storageKey);
+    // Grown or shrunk behind the store's back: what is there comes back, for the reader's integrity check to judge.
+    await writeFile(file, "exactly this, and more");
+    expect((await acme.getWhole(blob.storageKey, blob.size))!.toString()).toBe("exactly this, and more");
+    await writeFile(file, "exact");
+    expect((await acme.getWhole(blob.storageKey, blob.size))!.toString()).toBe("exact");
+    await writeFile(file, "");
+    expect((await acme.getWhole(blob.storageKey, blob.size))!.length).toBe(0);
+    await acme.delete(blob.storageKey);
+    await expect(acme.getWhole(blob.storageKey, blob.size)).rejects.toBeInstanceOf(BlobNotFoundError);
   });
 
   it("refuses a wrong Content-MD5 and a short body, keeping nothing", async () => {

@@ -29,5 +29,5 @@ export async function objectWhole(tenant: TenantStorage, row: StoredObject, keys
   // Asked first: a store that reads only by stream should not cost a data key's unwrapping here.
   if (!tenant.readsWhole(row.storageKey)) return undefined;
   const dataKey = await keys(row.customerId, row.encryption);
-  return tenant.getWhole(row.storageKey, dataKey && { dataKey, size: row.sizeBytes });
+  return tenant.getWhole(row.storageKey, row.sizeBytes, dataKey);
 }
