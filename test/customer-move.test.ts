@@ -197,6 +197,7 @@ describe("moving FI-HEL → DE-FRA", () => {
     const write = client.send(new PutObjectCommand({ Bucket: "docs", Key: "new.txt", Body: "late" }));
     await expect(write).rejects.toThrow(/being moved to region DE-FRA: writes are refused until the move completes/);
     expect((await api(fi.url, "POST", "/customers/mover/resume")).status).toBe(409);
+    expect((await api(fi.url, "POST", "/customers/mover/offboard", { reason: "mid-move", export: false })).status).toBe(409);
     expect((await api(fi.url, "POST", "/customers/mover/move", { to_region: "FI-HEL" })).status).toBe(409);
   }, 60_000);
 
@@ -260,6 +261,7 @@ describe("moving FI-HEL → DE-FRA", () => {
     expect(direct.status).toBe(403);
     expect(await direct.text()).toMatch(/has moved to region DE-FRA/);
     expect((await api(fi.url, "POST", "/customers/mover/suspend", { reason: "x", reads: "allowed" })).status).toBe(409);
+    expect((await api(fi.url, "PATCH", "/customers/mover", { customer_name: "Back Oy" })).status).toBe(409);
   });
 
   it("audits the move on both sides, and both chains verify", async () => {

@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import { AppError } from "@s3gw/core";
 
 /**
  * Reads one stream as consecutive pieces of known sizes (a multipart object's parts sent as one
@@ -42,6 +43,6 @@ export class ByteSlices {
   }
 
   async assertEnded(): Promise<void> {
-    if (await this.read(1)) throw new Error("the body is longer than its parts");
+    if (await this.read(1)) throw new AppError("MOVE_BODY_INCOMPLETE", 400, "the body is longer than its parts");
   }
 }

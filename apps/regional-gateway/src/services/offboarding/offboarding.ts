@@ -22,7 +22,11 @@ export type OffboardInput = z.infer<typeof offboardSchema>;
  * completed one too.
  */
 export async function startOffboarding(deps: Deps, customerId: string, input: OffboardInput, requestedBy: string): Promise<{ job: OffboardingJob; resumed: boolean }> {
-  await findHomedCustomer(deps, customerId);
+  const customer = await findHomedCustomer(deps, customerId);
+  // A move in progress (or done) owns the customer's data here: the move finishes, or is offboarded at its target.
+  if (customer.status === "moving_out" || customer.status === "moving_in" || customer.status === "moved") {
+    throw apiError.conflict(`customer ${customerId} is ${customer.status.replace("_", " ")} (a region move); it cannot be offboarded here now`);
+  }
   const created = await createJob(deps, { customerId, reason: input.reason, exportRequested: input.export, requestedBy });
   if (created) return { job: await runOffboarding(deps, created), resumed: false };
   const claimed = await claimJob(deps, customerId);
