@@ -43,13 +43,14 @@ const LIST_ACTIONS = new Set(["s3:ListBucket", "s3:ListBucketVersions", "s3:List
  * After the key's own limits: the ACL headers an operation reads (nothing may grant beyond the
  * owner), then the bucket policy of every bucket the operation touches — the addressed one with
  * the operation's action, a copy's source with s3:GetObject. DeleteObjects names its keys in the
- * body: its handler asks `assertBucketPolicyAllows` per key.
+ * body: its handler asks `assertBucketPolicyAllows` per key; PutObjectTagging likewise with the tags of its body.
  */
 export async function authorizeByBucketPolicy(c: Context<AppEnv>, operation: S3Operation, target: S3Target, copySource: string | undefined): Promise<void> {
   if (operation.reads.includes("x-amz-acl")) assertAcceptableAcl((name) => c.req.header(name));
   if (operation.reads.includes("x-amz-object-ownership")) assertObjectOwnership(c.req.header("x-amz-object-ownership"));
   // A bucket that does not exist yet has no policy; refused rows (scope "*") never run.
-  if (target.bucket === undefined || operation.scope === "*" || operation.name === "CreateBucket" || operation.name === "DeleteObjects") return;
+  // PutObjectTagging's tags (s3:RequestObjectTag/<key>) are in its body: its handler asks once it has read them.
+  if (target.bucket === undefined || operation.scope === "*" || operation.name === "CreateBucket" || operation.name === "DeleteObjects" || operation.name === "PutObjectTagging") return;
   const accessKeyId = c.get("s3Auth")?.key.accessKeyId;
   const action = actionOf(operation);
   const versionId = target.query.get("versionId") ?? undefined;
@@ -101,7 +102,11 @@ async function bucketOrUndefined(c: Context<AppEnv>, name: string): Promise<Buck
  */
 export async function assertBucketPolicyAllows(
   c: Context<AppEnv>,
-  req: { bucket: string; key: string | undefined; action: string; versioned?: boolean; versionId?: string | undefined; accessKeyId: string | undefined },
+  req: {
+    bucket: string; key: string | undefined; action: string; versioned?: boolean; versionId?: string | undefined; accessKeyId: string | undefined;
+    /** The tags the request sets when they are not in x-amz-tagging (PutObjectTagging's body). */
+    requestObjectTags?: Readonly<Record<string, string>>;
+  },
 ): Promise<void> {
   const bucket = await bucketOrUndefined(c, req.bucket);
   if (!bucket) return;
@@ -132,6 +137,7 @@ export async function assertBucketPolicyAllows(
     sseKmsKeyId: c.req.header("x-amz-server-side-encryption-aws-kms-key-id"),
     cannedAcl: c.req.header("x-amz-acl"),
     ...headerFacts(c),
+    ...(req.requestObjectTags && { requestObjectTags: req.requestObjectTags }),
     ...(await existingTagFacts(c, bucket, { key: req.key, action: req.action, versionId: req.versionId }, policy.usesExistingObjectTags)),
   };
   for (const action of withVersionAction(req.action, req.versioned === true)) {

@@ -6,6 +6,7 @@ import { findBucket, type Bucket } from "../../services/objects/buckets.ts";
 import { findObject } from "../../services/objects/objects.ts";
 import { setObjectTags, validateTags } from "../../services/objects/tags.ts";
 import { parseVersionId, versionHeader } from "../../services/objects/versions.ts";
+import { assertBucketPolicyAllows } from "./authorize.ts";
 import { elements, readXmlDocument, text } from "./xml-body.ts";
 import { empty } from "./xml-response.ts";
 import { eventOrigin } from "./event-origin.ts";
@@ -39,6 +40,8 @@ async function readTagSet(c: Context<AppEnv>): Promise<[string, string][]> {
 export async function putObjectTaggingHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { bucket, versionId } = await target(c, bucketName, key);
   const tags = validateTags(await readTagSet(c));
+  // The bucket policy judges the tags being set (s3:RequestObjectTag/<key>), read from this body.
+  await assertBucketPolicyAllows(c, { bucket: bucketName, key, action: "s3:PutObjectTagging", versioned: versionId !== undefined, versionId, accessKeyId: c.var.s3Auth?.key.accessKeyId, requestObjectTags: tags });
   const changed = await setObjectTags(c.var.deps.db, bucket, key, tags, versionId, await tagEvent(c, bucket));
   c.var.op.info = { tags: Object.keys(tags).length };
   // As S3: the three tagging answers name the version they concern (none for an unversioned bucket's null version).
