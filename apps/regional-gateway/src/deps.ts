@@ -59,7 +59,7 @@ export async function openRegionalDeps(config: RegionalConfig, opts: { logger?: 
   await database.migrate(regionalMigrationsFolder);
   // A thread for the MD5 of large bodies pays off where a core is free for it. On two cores
   // the event loop, Postgres and (on one box) router and clients already fill both, and a
-  // thread costs ~15 MiB of resident memory; measured in bench/hashing.ts and bench:stream.
+  // thread costs ~15 MiB of resident memory; measured in bench/hashing.ts and bench:large.
   const digests = new DigestWorkers({ workers: config.hashWorkers ?? (availableParallelism() > 2 ? 1 : 0) });
   const storage = await hostedProvider(config, digests);
   // After the migrations (their triggers send the notifications), before the first request.
