@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { crc32 } from "node:zlib";
-import { CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, GetObjectAttributesCommand, GetObjectCommand, HeadObjectCommand, ListPartsCommand, PutObjectCommand, S3Client, UploadPartCommand } from "@aws-sdk/client-s3";
+import { CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, GetObjectAttributesCommand, GetObjectCommand, HeadObjectCommand, ListPartsCommand, PutObjectCommand, S3Client, UploadPartCommand, UploadPartCopyCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth, registerWithBuckets, s3, startTestRegion, type TestRegion } from "./harness.ts";
 import { completeXml, xmlValue, xmlValues } from "./s3-write-helpers.ts";
@@ -259,5 +259,36 @@ describe("CRC64NVME", () => {
     expect([done.ChecksumCRC64NVME, done.ChecksumType]).toEqual([single.ChecksumCRC64NVME, "FULL_OBJECT"]);
     const got = await sdk.send(new GetObjectCommand({ Bucket: "sums", Key: "c64-multi.bin", ChecksumMode: "ENABLED" }));
     expect((await got.Body!.transformToByteArray()).length).toBe(10 * MiB + 4);
+  });
+});
+
+describe("UploadPartCopy in an upload with a checksum algorithm", () => {
+  it("checksums the copied bytes in the upload's algorithm, answers it in CopyPartResult, and the object gets its composite", async () => {
+    const src = Buffer.alloc(6 * MiB, "c");
+    src.write("distinct head", 0);
+    await sdk.send(new PutObjectCommand({ Bucket: "sums", Key: "copy-src.bin", Body: src }));
+    const sha = (b: Buffer) => createHash("sha256").update(b).digest();
+    const { UploadId } = await sdk.send(new CreateMultipartUploadCommand({ Bucket: "sums", Key: "copied-sha.bin", ChecksumAlgorithm: "SHA256" }));
+    const p1 = await sdk.send(new UploadPartCopyCommand({ Bucket: "sums", Key: "copied-sha.bin", UploadId, PartNumber: 1, CopySource: "sums/copy-src.bin", CopySourceRange: `bytes=0-${5 * MiB - 1}` }));
+    const first = src.subarray(0, 5 * MiB);
+    expect(p1.CopyPartResult?.ChecksumSHA256).toBe(sha(first).toString("base64"));
+    const p2 = await sdk.send(new UploadPartCommand({ Bucket: "sums", Key: "copied-sha.bin", UploadId, PartNumber: 2, Body: "end", ChecksumAlgorithm: "SHA256" }));
+    const done = await sdk.send(new CompleteMultipartUploadCommand({
+      Bucket: "sums", Key: "copied-sha.bin", UploadId,
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.CopyPartResult!.ETag, ChecksumSHA256: p1.CopyPartResult!.ChecksumSHA256 }, { PartNumber: 2, ETag: p2.ETag, ChecksumSHA256: p2.ChecksumSHA256 }] },
+    }));
+    expect(done.ChecksumSHA256).toBe(`${sha(Buffer.concat([sha(first), sha(Buffer.from("end"))])).toString("base64")}-2`);
+
+    // A CRC32 upload: the copied range's CRC32, and a Complete listing a wrong one is refused.
+    const crcUp = await sdk.send(new CreateMultipartUploadCommand({ Bucket: "sums", Key: "copied-crc.bin", ChecksumAlgorithm: "CRC32" }));
+    const c1 = await sdk.send(new UploadPartCopyCommand({ Bucket: "sums", Key: "copied-crc.bin", UploadId: crcUp.UploadId, PartNumber: 1, CopySource: "sums/copy-src.bin", CopySourceRange: "bytes=0-12" }));
+    expect(c1.CopyPartResult?.ChecksumCRC32).toBe(crc32B64(src.subarray(0, 13)));
+    const wrong = await acme(`/sums/copied-crc.bin?uploadId=${crcUp.UploadId}`, { method: "POST", body: `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${c1.CopyPartResult!.ETag}</ETag><ChecksumCRC32>${crc32B64("x")}</ChecksumCRC32></Part></CompleteMultipartUpload>` });
+    expect(await errorOf(wrong)).toEqual({ status: 400, code: "InvalidPart" });
+
+    // Without an algorithm nothing is computed or answered.
+    const plain = await sdk.send(new CreateMultipartUploadCommand({ Bucket: "sums", Key: "copied-plain.bin" }));
+    const n1 = await sdk.send(new UploadPartCopyCommand({ Bucket: "sums", Key: "copied-plain.bin", UploadId: plain.UploadId, PartNumber: 1, CopySource: "sums/copy-src.bin" }));
+    expect([n1.CopyPartResult?.ChecksumSHA256, n1.CopyPartResult?.ChecksumCRC32]).toEqual([undefined, undefined]);
   });
 });

@@ -1,7 +1,8 @@
-import { S3_XMLNS, s3Error } from "@s3gw/core";
+import { S3_XMLNS, s3Error, type ChecksumAlgorithm } from "@s3gw/core";
 import type { Context } from "hono";
 import type { AppEnv } from "../../env.ts";
 import { MAX_PART_SIZE, recordPart } from "../../services/objects/multipart.ts";
+import { checksummed } from "./body-checksum.ts";
 import { openCopySource, parseCopySource } from "./copy-source.ts";
 import { partTarget } from "./upload-part.ts";
 import { isoDate, xml } from "./xml-response.ts";
@@ -21,7 +22,12 @@ function copyRange(header: string | undefined, size: number): { start: number; e
   return { start, end };
 }
 
-/** UploadPartCopy: a part whose bytes are (a range of) one of the caller's objects, streamed blob to blob. */
+/**
+ * UploadPartCopy: a part whose bytes are (a range of) one of the caller's objects, streamed blob
+ * to blob. In an upload created with x-amz-checksum-algorithm the copied bytes are checksummed
+ * on the way, kept with the part (so the object gets its composite checksum) and answered in
+ * CopyPartResult, as S3 does.
+ */
 export async function uploadPartCopyHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
   const { deps, customer, op } = c.var;
   const src = parseCopySource(c);
@@ -31,17 +37,22 @@ export async function uploadPartCopyHandler(c: Context<AppEnv>, bucketName: stri
   const tenant = await deps.targets.recorded(customer.customerId, upload.storageProviderId);
   const size = source.range ? source.range.end - source.range.start + 1 : source.row.sizeBytes;
   const given = givenCustomerKey(c);
+  const algorithm = upload.checksumAlgorithm as ChecksumAlgorithm | null;
   let blob;
   let sealed;
+  let checked: ReturnType<typeof checksummed> | null | undefined;
   try {
     if (size > MAX_PART_SIZE) throw s3Error("EntityTooLarge");
     sealed = await newBlobKey(deps, customer.customerId, await partSealing(c, upload, given, tenant.provider));
-    blob = await tenant.put(source.body, { expectedSize: size }, sealed.dataKey);
+    checked = algorithm && checksummed(source.body, { algorithm, expected: undefined });
+    blob = await tenant.put(checked?.stream ?? source.body, { expectedSize: size }, sealed.dataKey);
   } finally {
     source.body.destroy();
   }
-  const part = await recordPart(deps.db, tenant, upload, { partNumber, blob, encryption: sealed.encryption }, deps.clock.now());
+  const checksum = checked ? checked.value() : null;
+  const part = await recordPart(deps.db, tenant, upload, { partNumber, blob, encryption: sealed.encryption, checksum }, deps.clock.now());
   for (const [name, value] of Object.entries(encryptionHeaders(c, upload.encryption, given))) c.header(name, value);
   op.info = { ...op.info, size: blob.size };
-  return xml(c, { CopyPartResult: { "@_xmlns": S3_XMLNS, LastModified: isoDate(part.uploadedAt), ETag: `"${part.etag}"` } });
+  const result = { "@_xmlns": S3_XMLNS, LastModified: isoDate(part.uploadedAt), ETag: `"${part.etag}"`, ...(algorithm && checksum && { [`Checksum${algorithm}`]: checksum }) };
+  return xml(c, { CopyPartResult: result });
 }
