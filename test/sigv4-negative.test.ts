@@ -53,8 +53,10 @@ async function signedSend(opts: {
   const url = new URL(stack.global.url);
   const signer = new SignatureV4({ service: "s3", region: "us-east-1", credentials: opts.creds, sha256: Sha256, uriEscapePath: false });
   let body: Buffer = opts.body ?? Buffer.alloc(0);
+  const q = opts.path.indexOf("?");
+  const query = q < 0 ? {} : Object.fromEntries(new URLSearchParams(opts.path.slice(q + 1)));
   const signed = await signer.sign(
-    { method: opts.method, protocol: "http:", hostname: url.hostname, port: Number(url.port), path: opts.path, query: {}, headers: { host: url.host, "x-amz-content-sha256": opts.headers?.["x-amz-content-sha256"] ?? sha256hex(body), ...opts.headers } },
+    { method: opts.method, protocol: "http:", hostname: url.hostname, port: Number(url.port), path: q < 0 ? opts.path : opts.path.slice(0, q), query, headers: { host: url.host, "x-amz-content-sha256": opts.headers?.["x-amz-content-sha256"] ?? sha256hex(body), ...opts.headers } },
     { signingDate: opts.at ?? new Date() },
   );
   const headers = signed.headers as Record<string, string>;
@@ -187,6 +189,22 @@ describe("requests that must be refused", () => {
     await expect(s3.send(new PutObjectCommand({ Bucket: "private", Key: "\xae\x8a-", Body: "x" }))).rejects.toMatchObject({ name: "InvalidURI" });
     const raw = await curl("GET", `${stack.global.url}/private/%AE%8A-`, ["X-Customer-ID: beta"]);
     expect([raw.status, /<Code>([^<]*)</.exec(raw.text)?.[1]]).toEqual([400, "InvalidURI"]);
+  });
+
+  it("unknown HTTP methods are 405 and unknown sub-resources 501 through the router as in the region, signed or not", async () => {
+    const answer = (r: { status: number; text: string }) => [r.status, /<Code>([^<]*)</.exec(r.text)?.[1]];
+    for (const [method, path] of [["PATCH", "/private"], ["PROPFIND", "/private/secret.txt"], ["PATCH", "/"], ["POST", "/private/secret.txt"]] as const) {
+      expect([method, path, ...answer(await signedSend({ method, path, creds: keys.beta! }))]).toEqual([method, path, 405, "MethodNotAllowed"]);
+      for (const base of [stack.global.url, `${stack.regions["DE-FRA"].url}/s3`]) {
+        expect([method, base, ...answer(await curl(method, `${base}${path}`, ["X-Customer-ID: beta"]))]).toEqual([method, base, 405, "MethodNotAllowed"]);
+      }
+    }
+    for (const path of ["/private?logging", "/private?website", "/private/secret.txt?restore", "/?session"]) {
+      expect([path, ...answer(await signedSend({ method: "GET", path, creds: keys.beta! }))]).toEqual([path, 501, "NotImplemented"]);
+      expect([path, ...answer(await curl("GET", `${stack.global.url}${path}`, ["X-Customer-ID: beta"]))]).toEqual([path, 501, "NotImplemented"]);
+    }
+    // ?policyStatus is served (no policy: NoSuchBucketPolicy), never a listing.
+    expect(answer(await signedSend({ method: "GET", path: "/private?policyStatus", creds: keys.beta! }))).toEqual([404, "NoSuchBucketPolicy"]);
   });
 
   it("never lets one customer's key reach another customer's bucket", async () => {
