@@ -19,7 +19,8 @@ beforeAll(async () => {
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
 async function startEmbedded() {
-  const stack = spawnNode("scripts/start-stack.ts", { DATA_DIR: dataDir, LOG_LEVEL: "warn", ...ports });
+  // Started without the allocator setting the harness gives other processes: the stack must set it itself.
+  const stack = spawnNode("scripts/start-stack.ts", { DATA_DIR: dataDir, LOG_LEVEL: "warn", MALLOC_MMAP_THRESHOLD_: "", ...ports });
   const exited = once(stack.child, "exit");
   for (const p of Object.values(ports)) await waitForHealth(`http://127.0.0.1:${p}`, 90_000);
   return { ...stack, exited };
@@ -52,7 +53,9 @@ it("keeps every acknowledged PUT and its audit row when the embedded stack is ki
   const pid = first.child.pid!;
   expect((await readFile(`/proc/${pid}/task/${pid}/children`, "utf8")).trim()).toBe("");
   expect((await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0")).toContain("--liftoff-only");
-  expect((await readFile(`/proc/${pid}/environ`, "utf8")).split("\0")).toContain("MALLOC_ARENA_MAX=2");
+  const environ = (await readFile(`/proc/${pid}/environ`, "utf8")).split("\0");
+  expect(environ).toContain("MALLOC_ARENA_MAX=2");
+  expect(environ).toContain("MALLOC_MMAP_THRESHOLD_=131072");
   const admin = { authorization: `Bearer ${(await readFile(join(dataDir, "admin-token"), "utf8")).trim()}` };
   expect((await fetch(`${global}/routing/customers/crash-co?region_id=FI-HEL`, { method: "POST", headers: admin })).status).toBe(201);
   const reg = await fetch(`${fi}/api/customers/crash-co/register`, {

@@ -32,10 +32,10 @@ export async function waitForHealth(url: string, timeoutMs = 30_000): Promise<vo
 
 /** Runs a Node entry point of this repo as a real child process, its output kept for diagnosis. */
 export function spawnNode(script: string, env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  // The same V8 flag as `npm start` and the container image (see scripts/start-stack.ts).
+  // The same V8 flag and allocator setting as `npm start` and the container image (see scripts/start-stack.ts).
   const child = spawn(process.execPath, ["--max-semi-space-size=8", resolve(REPO_ROOT, script)], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
+    env: { MALLOC_MMAP_THRESHOLD_: "131072", ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
