@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { openDatabase } from "@s3gw/db";
+import { NotificationListener, openDatabase } from "@s3gw/db";
 import { globalMigrationsFolder, globalSchema } from "@s3gw/schema-global";
 import { createApp } from "./app.ts";
 import { systemClock, type Clock } from "./clock.ts";
@@ -18,6 +18,7 @@ import { RoutingLogSpool } from "./routing-log-spool.ts";
 import { RoutingSnapshot } from "./routing/snapshot.ts";
 import { RegionCircuits } from "./upstream/region-circuits.ts";
 import { RoutingCache } from "./routing/cache.ts";
+import { ROUTING_CHANNEL, ROUTING_LISTENER_NAME, routingInvalidation } from "./routing/invalidation.ts";
 import { AccessKeyCache, createAccessKeyStore } from "./routing/access-keys.ts";
 import { createPublicBucketStore, PublicBucketCache } from "./routing/public-buckets.ts";
 import { createRoutingStore } from "./routing/store.ts";
@@ -83,6 +84,7 @@ export async function startGlobalRouter(config: GlobalRouterConfig, options: Sta
   let upstream: UpstreamClient | undefined;
   let circuits: RegionCircuits | undefined;
   let recovery: NodeJS.Timeout | undefined;
+  let listener: NotificationListener | undefined;
   try {
     const regions = new RegionDirectory(config.topology);
     const routingStore = createRoutingStore(database.db);
@@ -124,6 +126,17 @@ export async function startGlobalRouter(config: GlobalRouterConfig, options: Sta
       }, Math.min(config.routingRefreshMs, 2_000));
       recovery.unref();
     }
+    // Changes made through other instances (or in the database) reach this one's maps as notifications.
+    listener = new NotificationListener({
+      database: config.database,
+      db: database.db,
+      channel: ROUTING_CHANNEL,
+      applicationName: ROUTING_LISTENER_NAME,
+      logger,
+      ...routingInvalidation({ routing, accessKeys, publicBuckets }, logger),
+    });
+    await listener.start();
+    const notifications = listener;
     upstream = new UpstreamClient(regions, config.upstream);
     const pool = upstream;
     circuits = new RegionCircuits({ regions: regions.list(), reachable: (id, ms, endpoint) => pool.reachable(id, ms, endpoint), config: config.circuit, logger });
@@ -180,6 +193,7 @@ export async function startGlobalRouter(config: GlobalRouterConfig, options: Sta
         breakers.stop();
         await closeServer(server, options.shutdownGraceMs ?? 10_000);
         await routingLog.close();
+        await notifications.close();
         await snapshot?.settled();
         await pool.close();
         await database.close();
@@ -189,6 +203,7 @@ export async function startGlobalRouter(config: GlobalRouterConfig, options: Sta
   } catch (err) {
     if (recovery) clearInterval(recovery);
     circuits?.stop();
+    await listener?.close();
     await upstream?.close();
     await database.close().catch(() => {});
     throw err;

@@ -42,13 +42,14 @@ describe("health and registry", () => {
     });
   });
 
-  it("lists the regions from the topology with their legal zones", async () => {
+  it("lists the regions from the topology with their legal zones and every gateway's probe and circuit", async () => {
+    const gateway = (endpoint: string, health: string) => ({ endpoint, health, circuit: { state: "closed", consecutive_failures: 0, opened_at: null, in_flight: 0 } });
     const res = await fetch(`${h.router.url}/regions`);
     expect(res.status).toBe(200);
     const body = await json(res);
     expect(body.regions).toEqual([
-      { region_id: "FI-HEL", name: "Region FI-HEL", country: "FI", legal_zone: "EU", gateway_endpoint: fi.url, status: "active" },
-      { region_id: "US-EAST", name: "Region US-EAST", country: "US", legal_zone: "US", gateway_endpoint: downUrl, status: "active" },
+      { region_id: "FI-HEL", name: "Region FI-HEL", country: "FI", legal_zone: "EU", gateway_endpoint: fi.url, status: "active", endpoints: [gateway(fi.url, "up")] },
+      { region_id: "US-EAST", name: "Region US-EAST", country: "US", legal_zone: "US", gateway_endpoint: downUrl, status: "active", endpoints: [gateway(downUrl, "down")] },
     ]);
   });
 

@@ -85,6 +85,44 @@ describe("RoutingCache", () => {
     await reloading;
     expect(await cache.resolve("newcomer")).toBe("DE-FRA");
   });
+
+  it("re-reads an entry that changed elsewhere: the old one serves meanwhile, the later re-read wins, an earlier lookup cannot bring the old value back", async () => {
+    // A store whose answers the test releases one by one, in the order it chooses.
+    const pending: Array<(region: string | undefined) => void> = [];
+    let failNext = false;
+    const store: RoutingStore = {
+      loadAll: async () => [{ customerId: "acme-corp", primaryRegionId: "FI-HEL" }],
+      find: (customerId) => {
+        if (failNext) return Promise.reject(new Error("database down"));
+        return new Promise((resolve) => pending.push((region) => resolve(region === undefined ? undefined : { customerId, primaryRegionId: region })));
+      },
+      insert: async () => true,
+    };
+    const cache = new RoutingCache({ store, clock: { now: () => 0 }, logger: silent });
+    await cache.reload();
+    const first = cache.refreshKey("acme-corp");
+    const second = cache.refreshKey("acme-corp");
+    expect(await cache.resolve("acme-corp")).toBe("FI-HEL");
+    pending[1]!("DE-FRA");
+    await second;
+    expect(await cache.resolve("acme-corp")).toBe("DE-FRA");
+    // The earlier re-read answers last, with what it saw before the second change: ignored.
+    pending[0]!("FI-HEL");
+    await first;
+    expect(await cache.resolve("acme-corp")).toBe("DE-FRA");
+    // A miss's lookup begun before a re-read does not store its (older) answer.
+    const miss = cache.resolve("newcomer");
+    const reread = cache.refreshKey("newcomer");
+    pending[3]!(undefined);
+    await reread;
+    pending[2]!("FI-HEL");
+    expect(await miss).toBe("FI-HEL");
+    expect(cache.stats().entries).toBe(1);
+    // The database away during a re-read: the entry is dropped rather than kept stale.
+    failNext = true;
+    await cache.refreshKey("acme-corp");
+    expect(cache.stats().entries).toBe(0);
+  });
 });
 
 describe("routing cache in the running router", () => {
@@ -97,23 +135,22 @@ describe("routing cache in the running router", () => {
     await fi?.close();
   });
 
-  it("routes from memory: rows deleted behind its back keep working until the next refresh", async () => {
-    const h = await startRouter(topologyOf([{ regionId: "FI-HEL", url: fi.url, country: "FI" }]), { routingRefreshMs: 2_000 });
+  it("routes from memory; a row deleted behind its back is forgotten when its notification arrives", async () => {
+    const h = await startRouter(topologyOf([{ regionId: "FI-HEL", url: fi.url, country: "FI" }]), { routingRefreshMs: 60_000 });
     try {
       expect((await register(h.router.url, "acme-corp", "FI-HEL")).status).toBe(201);
-      // Loaded at start-up; the first refresh tick is ~2 s away.
-      await h.db.db.delete(customerRouting).where(eq(customerRouting.customerId, "acme-corp"));
       for (let i = 0; i < 5; i++) {
         const res = await send(`${h.router.url}/s3/bucket/key`, { headers: { "x-customer-id": "acme-corp" } });
         expect(res.status).toBe(200);
       }
       const health = await json(await fetch(`${h.router.url}/health`));
       expect(health.routing_cache).toMatchObject({ entries: 1, hits: 5, misses: 0 });
-      // The periodic refresh picks up the deletion.
+      // The trigger's notification, not the refresh (a minute away), drops the entry.
+      await h.db.db.delete(customerRouting).where(eq(customerRouting.customerId, "acme-corp"));
       await eventually(async () => {
         const res = await send(`${h.router.url}/s3/bucket/key`, { headers: { "x-customer-id": "acme-corp" } });
         return res.status === 403 ? true : undefined;
-      }, 5_000);
+      }, 2_000);
     } finally {
       await h.stop();
     }

@@ -5,6 +5,7 @@ import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import { DatabaseAvailability } from "./availability.ts";
 import { postgresClient } from "./postgres-client.ts";
 
+export { NotificationListener, type NotificationListenerOptions } from "./notification-listener.ts";
 export { postgresClient } from "./postgres-client.ts";
 export { Statement } from "./statement.ts";
 export { DatabaseUnavailableError, isDatabaseUnavailable } from "./unavailable.ts";

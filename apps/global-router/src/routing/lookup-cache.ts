@@ -33,10 +33,12 @@ const DELETED = Symbol("deleted");
  * asks the database once per key and remembers a negative answer briefly.
  *
  * Staleness bound: a change made through this instance applies at once; one made through
- * another instance, or in the database directly (a revoked key, an unrouted customer), within
- * one refresh interval (ROUTING_REFRESH_MS); a reload also forgets remembered unknown keys.
- * Shown across two instances in test/cache-instances.test.ts. The map only picks the region:
- * a stale entry for a revoked key still reaches only the key's region, which refuses it.
+ * another instance, or in the database directly (a revoked key, an unrouted customer), when
+ * its notification arrives (refreshKey, routing/invalidation.ts: milliseconds), and at the
+ * latest within one refresh interval (ROUTING_REFRESH_MS) should notifications be lost; a
+ * reload also forgets remembered unknown keys. Shown across two instances in
+ * test/cache-instances.test.ts. The map only picks the region: a stale entry for a revoked key
+ * still reaches only the key's region, which refuses it.
  */
 export class LookupCache<V> {
   readonly #opts: LookupCacheOptions<V>;
@@ -47,6 +49,10 @@ export class LookupCache<V> {
   readonly #inflight = new Map<string, Promise<V | undefined>>();
   // Writes made while a reload is in flight, re-applied over its (possibly older) snapshot.
   #writesDuringReload: Map<string, V | typeof DELETED> | undefined;
+  // Bumped by refreshKey: a lookup begun before it does not store what it read.
+  #generation = 0;
+  // The latest refreshKey of each key being re-read.
+  readonly #refreshing = new Map<string, number>();
   #hits = 0;
   #misses = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -105,8 +111,12 @@ export class LookupCache<V> {
     }
     let pending = this.#inflight.get(key);
     if (!pending) {
-      pending = this.#lookup(key).finally(() => this.#inflight.delete(key));
-      this.#inflight.set(key, pending);
+      const lookup: Promise<V | undefined> = this.#lookup(key).finally(() => {
+        // A refreshKey may have replaced it with a newer lookup meanwhile.
+        if (this.#inflight.get(key) === lookup) this.#inflight.delete(key);
+      });
+      this.#inflight.set(key, lookup);
+      pending = lookup;
     }
     return pending;
   }
@@ -125,6 +135,31 @@ export class LookupCache<V> {
     if (changed) this.#opts.onChange?.();
   }
 
+  /**
+   * Re-reads `key` because it changed elsewhere (another instance, the database). Meanwhile the
+   * old entry serves; a lookup begun before does not store what it read, and of two re-reads
+   * of one key only the later one's answer is kept. If the database cannot answer, the entry
+   * is dropped (the next request asks the database) rather than kept stale.
+   */
+  async refreshKey(key: string): Promise<void> {
+    const ticket = ++this.#generation;
+    this.#refreshing.set(key, ticket);
+    this.#inflight.delete(key);
+    let value: V | undefined;
+    let failed: unknown;
+    try {
+      value = await this.#opts.find(key);
+    } catch (err) {
+      failed = err;
+    }
+    if (this.#refreshing.get(key) !== ticket) return;
+    this.#refreshing.delete(key);
+    this.#negative.delete(key);
+    if (failed !== undefined) this.#opts.logger.warn({ error: errorSummary(failed) }, `${this.#opts.name}: re-reading a changed entry failed; dropped it`);
+    if (value === undefined) this.delete(key);
+    else this.set(key, value);
+  }
+
   /** Every entry, for the local snapshot. */
   entries(): Array<[string, V]> {
     return [...this.#entries];
@@ -140,7 +175,9 @@ export class LookupCache<V> {
   }
 
   async #lookup(key: string): Promise<V | undefined> {
+    const generation = this.#generation;
     const value = await this.#opts.find(key);
+    if (generation !== this.#generation) return value;
     if (value !== undefined) {
       this.set(key, value);
       return value;
