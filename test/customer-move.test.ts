@@ -76,7 +76,7 @@ const bigPart = randomBytes(5 * 1024 * 1024);
 let before: postgres.RowList<postgres.Row[]>;
 
 beforeAll(async () => {
-  [fi, de, us] = await Promise.all(["FI-HEL", "DE-FRA", "US-EAST"].map((id) => startTestRegion(id)));
+  [fi, de, us] = (await Promise.all(["FI-HEL", "DE-FRA", "US-EAST"].map((id) => startTestRegion(id)))) as [TestRegion, TestRegion, TestRegion];
   await startRelay(de.url);
   const urls: Record<string, string> = { "FI-HEL": fi.url, "DE-FRA": relayUrl, "US-EAST": us.url };
   ({ router, close: closeRouter } = await startTestRouter({ regions: TEST_TOPOLOGY.regions.map((r) => ({ ...r, endpoint: urls[r.region_id]! })) }));
