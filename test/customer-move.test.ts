@@ -280,3 +280,33 @@ describe("moving FI-HEL → DE-FRA", () => {
     expect(routed.primary_region).toBe("DE-FRA");
   });
 });
+
+describe("a source that changed behind the copy", () => {
+  it("is caught by the manifest comparison: the target drops its copy, and the next run copies anew and completes", async () => {
+    expect((await fetch(`${router.url}/routing/customers/changer?region_id=FI-HEL`, { method: "POST", headers: adminAuth })).status).toBe(201);
+    expect((await api(fi.url, "POST", "/customers/changer/register", {
+      customer_name: "Changer Oy", country: "Finland", data_residency_requirement: "jurisdiction", primary_contact_email: "ops@changer.example", compliance_officer_email: "dpo@changer.example",
+    })).status).toBe(201);
+    // Trusted-header requests straight to a region (the test router does not vouch for X-Customer-ID).
+    const put = (path: string, init: RequestInit = {}, base = fi.url) => fetch(`${base}${path}`, { ...init, headers: { "x-customer-id": "changer" } });
+    expect((await put("/cbox", { method: "PUT" })).status).toBe(200);
+    for (const k of ["a.txt", "b.txt"]) expect((await put(`/cbox/${k}`, { method: "PUT", body: k })).status).toBe(200);
+    cutAfterObjects = 1;
+    objectsRelayed = 0;
+    const changerMove = () => api(fi.url, "POST", "/customers/changer/move", { to_region: "DE-FRA" });
+    expect((await changerMove()).status).toBe(503);
+    // What the lifecycle worker (or a delete in flight at the fence) does: a version copied already is gone at the source.
+    await fiSql`delete from object_metadata where customer_id = 'changer' and object_key = 'a.txt'`;
+    cutAfterObjects = undefined;
+    const differs = await changerMove();
+    expect(differs.status).toBe(409);
+    expect(((await differs.json()) as { error: { message: string } }).error.message).toMatch(/here 1 versions .* on DE-FRA 2 .*dropped its copy/);
+    expect((await (await api(fi.url, "GET", "/customers/changer/move")).json()) as Record<string, unknown>).toMatchObject({ status: "failed", step: "objects", cursor: null });
+    expect((await deSql`select count(*)::int as n from object_metadata where customer_id = 'changer'`)[0]!.n).toBe(0);
+    const done = await changerMove();
+    expect(done.status).toBe(200);
+    expect((await done.json()) as Record<string, unknown>).toMatchObject({ status: "completed" });
+    expect((await deSql`select object_key from object_metadata where customer_id = 'changer'`).map((r) => r.object_key)).toEqual(["b.txt"]);
+    expect(await (await put("/cbox/b.txt", {}, de.url)).text()).toBe("b.txt");
+  }, 60_000);
+});

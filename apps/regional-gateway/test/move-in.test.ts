@@ -130,6 +130,18 @@ describe("receiving a customer", () => {
     expect(verify.body).toMatchObject({ versions: 2, markers: 0, match: false });
   });
 
+  it("drops what it received when the source asks (the manifests differed), and takes the copy anew", async () => {
+    expect((await post("reset", route("US-EAST"))).status).toBe(409);
+    const reset = await post("reset", route());
+    expect(reset.body).toEqual({ versions_dropped: 2, markers_dropped: 0 });
+    expect(await rows()).toBe(0);
+    expect(await tenantFiles()).toBe(0);
+    expect((await putObject(version("a.txt", "the real bytes"), "the real bytes")).status).toBe(201);
+    const parts = [{ part_number: 1, size: 3, md5: md5("abc"), sha256: sha("abc") }, { part_number: 2, size: 4, md5: md5("defg"), sha256: sha("defg") }];
+    const composite = compositeSha256(parts.map((p) => ({ sha256Hex: p.sha256 })));
+    expect((await putObject(version("p.bin", "abcdefg", { parts, sha256: composite, parts_count: 2, etag: "e-2" }), "abcdefg")).status).toBe(201);
+  });
+
   it("serves the customer once activated, with its bytes and ETags, and takes no more of the move", async () => {
     expect((await post("activate", route("US-EAST"))).status).toBe(409);
     const activated = await post("activate", route());

@@ -9,7 +9,8 @@ import { parseInput } from "../../services/paging.ts";
 import { assertReceiving } from "../../services/moves/move-in-guard.ts";
 import { activateHere, missingHere, receiveMarkers, verifyHere } from "../../services/moves/move-in-finish.ts";
 import { receiveSnapshot } from "../../services/moves/move-in-snapshot.ts";
-import { activateWire, markersWire, missingWire, snapshotWire, verifyWire } from "../../services/moves/move-wire.ts";
+import { resetReceivedObjects } from "../../services/moves/move-in-reset.ts";
+import { activateWire, markersWire, missingWire, resetWire, snapshotWire, verifyWire } from "../../services/moves/move-wire.ts";
 import { customerParamOf } from "./move-params.ts";
 
 const SNAPSHOT_MAX_BYTES = 16 * 1024 * 1024;
@@ -39,8 +40,8 @@ async function input<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promis
 
 /**
  * The target region's side of a move (region to region, signed, each signature once): the
- * snapshot, which versions it still lacks, delete markers, the final comparison of manifests,
- * and taking over after the switch. Objects' bytes arrive at move-in-object.ts. Each call is an
+ * snapshot, which versions it still lacks, delete markers, the final comparison of manifests
+ * (and dropping the objects received when they differ), and taking over after the switch. Objects' bytes arrive at move-in-object.ts. Each call is an
  * audit row here, its principal the sending region.
  */
 export function moveInRoutes(): Hono<AppEnv> {
@@ -82,6 +83,16 @@ export function moveInRoutes(): Hono<AppEnv> {
     const body = await input(c, verifyWire);
     await assertReceiving(deps, id, body);
     const done = await verifyHere(deps, id, body);
+    op.info = { from_region: body.from_region, ...done };
+    return c.json(done);
+  });
+
+  r.post("/:id/reset", operation("MoveInReset"), limit(BATCH_MAX_BYTES), signed, async (c) => {
+    const { deps, op } = c.var;
+    const id = customerParamOf(c);
+    const body = await input(c, resetWire);
+    await assertReceiving(deps, id, body);
+    const done = await resetReceivedObjects(deps, id);
     op.info = { from_region: body.from_region, ...done };
     return c.json(done);
   });

@@ -166,3 +166,4 @@ export const verifyWire = z.strictObject({
 });
 
 export const activateWire = z.strictObject(routeWire);
+export const resetWire = z.strictObject(routeWire);

@@ -120,17 +120,19 @@ async function fence(deps: Deps, job: MoveJob) {
 }
 
 /**
- * Both manifests must be equal. A write that was already in flight when the fence went up can
- * commit after the copy passed its key: then the copy is rewound (cursor cleared) before the
- * job fails, so the resumed move sends what is missing and compares again.
+ * Both manifests must be equal. They differ when the source changed after the copy passed a key:
+ * a write or delete already in flight when the fence went up, or the lifecycle worker expiring a
+ * version. Then the target drops what it received and the copy is rewound (cursor cleared)
+ * before the job fails: the resumed move copies the source as it is now and compares again.
  */
 async function verify(deps: Deps, job: MoveJob, peer: PeerRegion) {
   const mine = await customerManifest(deps.db, job.customerId);
   const theirs = (await callTarget(deps, peer, job.customerId, "verify", { ...mine })) as { versions?: unknown; markers?: unknown; digest?: unknown; match?: unknown };
   if (theirs.match === true) return { versions: mine.versions, markers: mine.markers, digest: mine.digest, match: true };
+  await callTarget(deps, peer, job.customerId, "reset", {});
   await deps.db.update(customerMoves).set({ step: "objects", cursor: null }).where(eq(customerMoves.customerId, job.customerId));
   throw apiError.conflict(
-    `the target's copy differs: here ${mine.versions} versions and ${mine.markers} delete markers, on ${peer.regionId} ${String(theirs.versions)} and ${String(theirs.markers)}; the copy was rewound, start the move again to resume it`,
+    `the target's copy differs: here ${mine.versions} versions and ${mine.markers} delete markers, on ${peer.regionId} ${String(theirs.versions)} and ${String(theirs.markers)}; the target dropped its copy of the objects and the copy was rewound: start the move again to copy them anew`,
   );
 }
 
