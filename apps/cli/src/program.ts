@@ -9,6 +9,7 @@ import { gdprCommands } from "./commands/gdpr.ts";
 import { healthCommands } from "./commands/health.ts";
 import { keyCommands } from "./commands/keys.ts";
 import { migrationCommands } from "./commands/migrate-storage.ts";
+import { notificationCommands } from "./commands/notifications.ts";
 import { opsCommands } from "./commands/ops.ts";
 import { registryCommands } from "./commands/registry.ts";
 import { routingCommands } from "./commands/routing.ts";
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   ruleCommands(program);
   holdCommands(program);
   complianceCommands(program);
+  notificationCommands(program);
   gdprCommands(program);
   storageCommands(program);
   migrationCommands(program);

@@ -28,7 +28,7 @@ it("answers --help at every level with its usage and exit 0", async () => {
 
 it("names every management area in the top-level help, with the configuration and the exit codes", async () => {
   const r = await runCli(["--help"], NOWHERE);
-  for (const area of ["routing", "customers", "access-keys", "tokens", "rules", "holds", "compliance", "gdpr", "storage", "migrate-storage", "migrations", "audit", "keys", "health", "dashboard", "presign", "crypto-shred", "rotate-master-key", "regions", "bucket-policy"]) {
+  for (const area of ["routing", "customers", "access-keys", "tokens", "rules", "holds", "compliance", "notification-targets", "deliveries", "gdpr", "storage", "migrate-storage", "migrations", "audit", "keys", "health", "dashboard", "presign", "crypto-shred", "rotate-master-key", "regions", "bucket-policy"]) {
     expect(r.out).toMatch(new RegExp(`^  ${area} `, "m"));
   }
   expect(r.out).toContain("S3GW_CONFIG");

@@ -1,8 +1,9 @@
 // Compliance views of a region: the summary, open alerts (and resolving them), residency
-// validation, integrity verification of stored bytes, and the operations log.
+// validation, integrity verification of stored bytes, and compliance event subscriptions.
 import type { Command } from "commander";
 import { act, intOption, record, table } from "../context.ts";
 import { call, seg } from "../http.ts";
+import { subscriptionCommands } from "./compliance-subscriptions.ts";
 
 interface Alert {
   event_id: string;
@@ -14,7 +15,8 @@ interface Alert {
 }
 
 export function complianceCommands(program: Command): void {
-  const compliance = program.command("compliance").description("compliance summary, alerts, residency and integrity checks (regional gateway)");
+  const compliance = program.command("compliance").description("compliance summary, alerts, residency and integrity checks, event subscriptions (regional gateway)");
+  subscriptionCommands(compliance);
 
   compliance
     .command("summary")
