@@ -74,6 +74,7 @@ const versions: Record<string, string[]> = {};
 const bigPart = randomBytes(5 * 1024 * 1024);
 /** FI-HEL's version rows before the move, as DE-FRA must hold them after. */
 let before: postgres.RowList<postgres.Row[]>;
+let kmsKeyId: string;
 
 beforeAll(async () => {
   [fi, de, us] = (await Promise.all(["FI-HEL", "DE-FRA", "US-EAST"].map((id) => startTestRegion(id)))) as [TestRegion, TestRegion, TestRegion];
@@ -107,6 +108,11 @@ beforeAll(async () => {
   const p1 = await client.send(new UploadPartCommand({ Bucket: "plain", Key: "big.bin", UploadId: up.UploadId, PartNumber: 1, Body: bigPart }));
   const p2 = await client.send(new UploadPartCommand({ Bucket: "plain", Key: "big.bin", UploadId: up.UploadId, PartNumber: 2, Body: "tail" }));
   await client.send(new CompleteMultipartUploadCommand({ Bucket: "plain", Key: "big.bin", UploadId: up.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.ETag }] } }));
+  // SSE-KMS under a key of its own: the target seals it under the same key id (fresh material there).
+  const kms = await api(fi.url, "POST", "/customers/mover/keys", { description: "contracts" });
+  expect(kms.status).toBe(201);
+  kmsKeyId = ((await kms.json()) as { key_id: string }).key_id;
+  await client.send(new PutObjectCommand({ Bucket: "plain", Key: "kms.txt", Body: "sealed under contracts", ServerSideEncryption: "aws:kms", SSEKMSKeyId: kmsKeyId }));
   expect((await api(fi.url, "PUT", "/holds", { customer_id: "mover", bucket: "docs", key: "held.txt", reason: "litigation 2026-44" })).status).toBe(200);
   expect((await api(fi.url, "PUT", "/customers/mover/rules", {
     allowed_content_types: null, max_object_size_bytes: 50 * 1024 * 1024, reject_duplicate_content: false, block_cross_border_access: false,
@@ -114,7 +120,7 @@ beforeAll(async () => {
   })).status).toBe(200);
   expect((await api(fi.url, "POST", "/gdpr/requests", { customer_id: "mover", data_subject_id: "subject-7", request_type: "access" })).status).toBe(201);
   before = await fiSql`select bucket_name, object_key, version_id, version_stamp, is_latest, etag, sha256, size_bytes, last_modified, tags, user_metadata from object_metadata where customer_id = 'mover' order by 1, 2, 3`;
-  expect(before.length).toBe(7);
+  expect(before.length).toBe(8);
 }, 180_000);
 
 afterAll(async () => {
@@ -211,8 +217,8 @@ describe("moving FI-HEL → DE-FRA", () => {
     expect(job.result.objects).toMatchObject({ versions_already_there: 3 });
     expect(objectsRelayed).toBe(job.result.objects.versions_sent);
     const stored = await deSql`select count(*)::int as n from operations_log where customer_id = 'mover' and operation_type = 'MoveInObject' and compliance_info->>'stored' = 'true'`;
-    expect(stored[0]!.n).toBe(7);
-    expect((await deSql`select count(*)::int as n from object_metadata where customer_id = 'mover'`)[0]!.n).toBe(7);
+    expect(stored[0]!.n).toBe(8);
+    expect((await deSql`select count(*)::int as n from object_metadata where customer_id = 'mover'`)[0]!.n).toBe(8);
     expect((await move("DE-FRA")).status).toBe(409);
   }, 60_000);
 
@@ -229,6 +235,9 @@ describe("moving FI-HEL → DE-FRA", () => {
     const plain = await client.send(new GetObjectCommand({ Bucket: "plain", Key: "a/b c.txt" }));
     expect(plain.Metadata).toEqual({ owner: "ops" });
     expect(await plain.Body!.transformToString()).toBe("plain bytes");
+    const kms = await client.send(new GetObjectCommand({ Bucket: "plain", Key: "kms.txt" }));
+    expect([kms.ServerSideEncryption, kms.SSEKMSKeyId?.endsWith(kmsKeyId)]).toEqual(["aws:kms", true]);
+    expect(await kms.Body!.transformToString()).toBe("sealed under contracts");
     const big = await client.send(new GetObjectCommand({ Bucket: "plain", Key: "big.bin" }));
     expect(big.ETag).toMatch(/-2"$/);
     expect(Buffer.from(await big.Body!.transformToByteArray()).equals(Buffer.concat([bigPart, Buffer.from("tail")]))).toBe(true);
@@ -254,6 +263,7 @@ describe("moving FI-HEL → DE-FRA", () => {
       expect((await fiSql.unsafe(`select count(*)::int as n from ${table} where customer_id = 'mover'`))[0]!.n, table).toBe(0);
     }
     expect(await filesUnder(fi.storageDir, "tenant-mover")).toEqual([]);
+    expect((await fiSql`select count(*)::int as n from customer_key_versions where customer_id = 'mover' and material is not null`)[0]!.n).toBe(0);
     const [tomb] = await fiSql`select status, moved_to_region, primary_contact_email from customers where customer_id = 'mover'`;
     expect(tomb).toEqual({ status: "moved", moved_to_region: "DE-FRA", primary_contact_email: "" });
     // A stale router (or a client going around it) reaching FI-HEL is told where the customer went.
