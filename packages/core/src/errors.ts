@@ -90,6 +90,8 @@ const S3_CODES = {
   IllegalLocationConstraintException: [400, "The location constraint is incompatible for the region specific endpoint this request was sent to."],
   InvalidLocationConstraint: [400, "The specified location-constraint is not valid"],
   NoSuchTagSet: [404, "The TagSet does not exist"],
+  // A CreateBucket that kept meeting a concurrent DeleteBucket of the same name.
+  OperationAborted: [409, "A conflicting conditional operation is currently in progress against this resource. Please try again."],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type S3ErrorCode = keyof typeof S3_CODES;

@@ -11,11 +11,24 @@ function hasBody(c: Context<AppEnv>): boolean {
   return c.req.header("transfer-encoding") !== undefined || (length !== undefined && length !== "0");
 }
 
+/**
+ * Re-creating a bucket the customer already owns answers as AWS in us-east-1 when no location
+ * is named (our "the customer's home region", the analogue of that legacy default): 200, and
+ * nothing about the bucket changes. Naming the region, as outside us-east-1, or asking for
+ * object lock the bucket lacks (which a 200 would claim was done) stays 409 BucketAlreadyOwnedByYou.
+ * Names are per customer: another customer's bucket of the same name is never seen here.
+ */
 export async function createBucketHandler(c: Context<AppEnv>, bucket: string): Promise<Response> {
-  const { deps, customer } = c.var;
+  const { deps, customer, op } = c.var;
   // The optional CreateBucketConfiguration names where the bucket should live: only this region is accepted.
-  if (hasBody(c)) await checkLocationConstraint(c, bucket, await readXmlDocument(c));
-  await createBucket(deps, customer.customerId, deps.config.region.region_id, bucket, deps.clock.now(), { objectLock: objectLockRequested(c) });
+  const namedHere = hasBody(c) ? await checkLocationConstraint(c, bucket, await readXmlDocument(c)) : false;
+  const objectLock = objectLockRequested(c);
+  const outcome = await createBucket(deps, customer.customerId, deps.config.region.region_id, bucket, deps.clock.now(), { objectLock });
+  if (!outcome.created) {
+    if (namedHere || (objectLock && !outcome.existing.objectLockEnabled)) throw s3Error("BucketAlreadyOwnedByYou", undefined, { resource: bucket });
+    // Audited as what it was: no bucket made, none changed.
+    op.info = { ...op.info, already_owned: true };
+  }
   return empty(c, 200, { location: `/${bucket}` });
 }
 

@@ -9,8 +9,11 @@ const configSchema = z.strictObject({
   CreateBucketConfiguration: z.union([z.literal(""), z.strictObject({ LocationConstraint: z.string().max(64).optional() })]),
 });
 
-/** The CreateBucketConfiguration of a CreateBucket: a bucket asked to live elsewhere is refused (see checkBucketPlacement). */
-export async function checkLocationConstraint(c: Context<AppEnv>, bucket: string, doc: Record<string, unknown>): Promise<void> {
+/**
+ * The CreateBucketConfiguration of a CreateBucket: a bucket asked to live elsewhere is refused
+ * (see checkBucketPlacement). True when the document named this region as the location.
+ */
+export async function checkLocationConstraint(c: Context<AppEnv>, bucket: string, doc: Record<string, unknown>): Promise<boolean> {
   const { "?xml": _declaration, ...root } = doc;
   const parsed = configSchema.safeParse(root);
   if (!parsed.success) throw s3Error("MalformedXML");
@@ -19,4 +22,5 @@ export async function checkLocationConstraint(c: Context<AppEnv>, bucket: string
   const placement = placementOf(constraint, c.var.deps.config.region);
   if (placement.kind !== "home") c.var.op.info = { ...c.var.op.info, location_constraint: placement.name };
   await checkBucketPlacement(c.var.deps, c.var.customer, bucket, placement);
+  return placement.kind === "home" && placement.named;
 }

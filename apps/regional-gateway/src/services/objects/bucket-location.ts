@@ -5,7 +5,11 @@ import { raiseComplianceEvent } from "../compliance/compliance-events.ts";
 
 /** Where a CreateBucket's LocationConstraint asks for the bucket to be. */
 export type Placement =
-  | { kind: "home" }
+  /**
+   * Here. `named`: the constraint named this region; without one (the analogue of AWS's
+   * us-east-1 legacy default) a re-create of an own bucket is a 200 that changes nothing.
+   */
+  | { kind: "home"; named: boolean }
   /** Another place: an AWS region (its country known) or another region of this deployment (not known here). */
   | { kind: "elsewhere"; name: string; country: string | undefined };
 
@@ -17,8 +21,8 @@ export type Placement =
  * not a location.
  */
 export function placementOf(constraint: string | undefined, home: RegionSpec): Placement {
-  if (constraint === undefined || constraint === "") return { kind: "home" };
-  if (constraint.toUpperCase() === home.region_id || awsRegionIsAt(constraint, home)) return { kind: "home" };
+  if (constraint === undefined || constraint === "") return { kind: "home", named: false };
+  if (constraint.toUpperCase() === home.region_id || awsRegionIsAt(constraint, home)) return { kind: "home", named: true };
   const country = awsRegionCountry(constraint);
   if (country !== undefined) return { kind: "elsewhere", name: constraint, country };
   if (REGION_ID_RE.test(constraint)) return { kind: "elsewhere", name: constraint, country: undefined };

@@ -29,20 +29,33 @@ export async function findBucket(from: DbOrDeps, customerId: string, name: strin
   return row;
 }
 
-/** `objectLock`: S3's `x-amz-bucket-object-lock-enabled: true`, which also turns versioning on for good. */
-export async function createBucket(from: DbOrDeps, customerId: string, regionId: string, name: string, now: Date, opts: { objectLock?: boolean } = {}): Promise<void> {
+/** A CreateBucket's outcome: the bucket was made, or the customer already had one of that name (left as it is). */
+export type CreateBucketOutcome = { created: true } | { created: false; existing: Bucket };
+
+/**
+ * `objectLock`: S3's `x-amz-bucket-object-lock-enabled: true`, which also turns versioning on for good.
+ * Never changes an existing bucket. A same-named bucket that a concurrent DeleteBucket removes
+ * between the insert and the look-up is created anew (a few times at most, then OperationAborted).
+ */
+export async function createBucket(from: DbOrDeps, customerId: string, regionId: string, name: string, now: Date, opts: { objectLock?: boolean } = {}): Promise<CreateBucketOutcome> {
   assertBucketName(name);
   const { db, cache } = dbAndCache(from);
   const lock = opts.objectLock ? { objectLockEnabled: true, versioning: "Enabled" as const } : {};
-  const created = await db
-    .insert(buckets)
-    .values({ customerId, bucketName: name, regionId, createdAt: now, ...lock })
-    .onConflictDoNothing()
-    .returning({ id: buckets.bucketId });
-  // Absent buckets are never cached, but an entry for a same-named bucket deleted elsewhere may
-  // not have been forgotten yet.
-  cache?.buckets.invalidate(bucketCacheKey(customerId, name));
-  if (created.length === 0) throw s3Error("BucketAlreadyOwnedByYou", undefined, { resource: name });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const created = await db
+      .insert(buckets)
+      .values({ customerId, bucketName: name, regionId, createdAt: now, ...lock })
+      .onConflictDoNothing()
+      .returning({ id: buckets.bucketId });
+    // Absent buckets are never cached, but an entry for a same-named bucket deleted elsewhere may
+    // not have been forgotten yet.
+    cache?.buckets.invalidate(bucketCacheKey(customerId, name));
+    if (created.length > 0) return { created: true };
+    // Read from the database, not the cache: the answer describes the row that refused the insert.
+    const [existing] = await db.select().from(buckets).where(and(eq(buckets.customerId, customerId), eq(buckets.bucketName, name))).limit(1);
+    if (existing) return { created: false, existing };
+  }
+  throw s3Error("OperationAborted", undefined, { resource: name });
 }
 
 /**
