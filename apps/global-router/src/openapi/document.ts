@@ -3,7 +3,7 @@ import { z } from "zod";
 import { querySchema as dashboardQuery } from "../routes/ops-dashboard.ts";
 import { paramsSchema, registerBodySchema, registerQuerySchema } from "../routes/routing.ts";
 import { listQuerySchema } from "../routes/routing-admin.ts";
-import { errors, jsonRequestBody, ok, registerRoute } from "./common.ts";
+import { errors, jsonRequestBody, ok, openErrors, registerRoute } from "./common.ts";
 import * as r from "./responses.ts";
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31["generateDocument"]>;
@@ -17,8 +17,8 @@ export function buildRouterOpenApi(): OpenApiDocument {
   const reg = new OpenAPIRegistry();
   reg.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "The router's admin token (ADMIN_TOKEN)" });
   registerRoute(reg, "health", { method: "get", path: "/health", open: true, summary: "Database, each region's gateways and circuits, routing cache", responses: { 200: ok(r.healthSchema, "database up"), 503: ok(r.healthSchema, "database down") } });
-  registerRoute(reg, "registry", { method: "get", path: "/regions", open: true, summary: "The regions", responses: { 200: ok(r.regionsSchema), ...errors() } });
-  registerRoute(reg, "registry", { method: "get", path: "/providers", open: true, summary: "The storage providers", responses: { 200: ok(r.providersSchema), ...errors() } });
+  registerRoute(reg, "registry", { method: "get", path: "/regions", open: true, summary: "The regions, each with every gateway's probe and circuit", responses: { 200: ok(r.regionsSchema), ...openErrors(503) } });
+  registerRoute(reg, "registry", { method: "get", path: "/providers", open: true, summary: "The storage providers", responses: { 200: ok(r.providersSchema), ...openErrors(503) } });
   const routing = "routing";
   registerRoute(reg, routing, {
     method: "post", path: "/routing/customers/{id}", summary: "Assign a customer to its home region",

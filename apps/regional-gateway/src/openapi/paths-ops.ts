@@ -7,7 +7,7 @@ import { querySchema as dashboardQuery } from "../routes/ops-dashboard.ts";
 import { listDeliveriesQuery, replaySchema } from "../services/events/deliveries.ts";
 import { createTargetSchema, deleteTargetQuery, listTargetsQuery } from "../services/events/target-input.ts";
 import { startMigrationSchema } from "../services/storage/storage-migration.ts";
-import { errors, jsonRequestBody, ok, page, pathParams, registerRoute, uuidParam } from "./common.ts";
+import { errors, jsonRequestBody, ok, openErrors, page, pathParams, registerRoute, uuidParam } from "./common.ts";
 import * as r from "./responses.ts";
 
 const uuidPath = pathParams({ id: uuidParam });
@@ -24,7 +24,7 @@ export function registerOpsPaths(reg: OpenAPIRegistry): void {
 
   const audit = "audit";
   registerRoute(reg, audit, { method: "get", path: "/api/audit/verify", summary: "Walk the tamper-evident operations log and its checkpoints", responses: { 200: ok(r.auditVerifySchema), ...errors() } });
-  registerRoute(reg, audit, { method: "get", path: "/api/audit/public-key", open: true, summary: "The checkpoint signing key (PEM)", responses: { 200: text("application/x-pem-file", "the public key"), ...errors(404) } });
+  registerRoute(reg, audit, { method: "get", path: "/api/audit/public-key", open: true, summary: "The checkpoint signing key (PEM)", responses: { 200: text("application/x-pem-file", "the public key"), ...openErrors(404) } });
   registerRoute(reg, audit, { method: "get", path: "/api/audit/operations", summary: "Query the operations log", request: { query: operationsQuery }, responses: { 200: ok(page(r.operationSchema)), ...errors() } });
   registerRoute(reg, audit, { method: "get", path: "/api/audit/jurisdiction-compliance", summary: "Where each customer's data lives over a window", request: { query: jurisdictionQuery }, responses: { 200: ok(r.jurisdictionReportSchema), ...errors() } });
   registerRoute(reg, audit, { method: "get", path: "/api/audit/checkpoints", summary: "Signed checkpoints", request: { query: checkpointsQuery }, responses: { 200: ok(page(r.checkpointSchema)), ...errors() } });
