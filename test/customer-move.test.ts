@@ -176,8 +176,8 @@ describe("refused moves change nothing", () => {
     const meta = JSON.stringify({ from_region: "FI-HEL", to_region: "DE-FRA", nonce: randomUUID(), bucket: "docs", key: "x" });
     const objPath = "/internal/moves/mover/object";
     const res = await fetch(`${de.url}${objPath}`, {
-      method: "PUT", body: "x",
-      headers: { "x-s3gw-move-object": Buffer.from(meta).toString("base64"), [INTERNAL_SIGNATURE_HEADER]: signInternalRequest(TEST_GATEWAY_SECRET, { method: "PUT", path: objPath, body: meta }, Date.now() / 1000) },
+      method: "PUT", body: `${String(Buffer.byteLength(meta)).padStart(10, "0")}${meta}x`,
+      headers: { [INTERNAL_SIGNATURE_HEADER]: signInternalRequest(TEST_GATEWAY_SECRET, { method: "PUT", path: objPath, body: meta }, Date.now() / 1000) },
     });
     expect(res.status).toBe(400);
     expect((await deSql`select count(*)::int as n from customers where customer_id = 'mover'`)[0]!.n).toBe(0);

@@ -39,9 +39,10 @@ function version(key: string, content: string, over: Record<string, unknown> = {
 async function putObject(meta: Record<string, unknown>, bytes: string | Buffer) {
   const path = "/internal/moves/incoming/object";
   const text = JSON.stringify(meta);
+  const frame = Buffer.from(text);
   const res = await fetch(`${de.url}${path}`, {
-    method: "PUT", body: bytes,
-    headers: { "x-s3gw-move-object": Buffer.from(text).toString("base64"), [INTERNAL_SIGNATURE_HEADER]: signInternalRequest(TEST_GATEWAY_SECRET, { method: "PUT", path, body: text }, Date.now() / 1000) },
+    method: "PUT", body: Buffer.concat([Buffer.from(String(frame.length).padStart(10, "0")), frame, Buffer.from(bytes)]),
+    headers: { [INTERNAL_SIGNATURE_HEADER]: signInternalRequest(TEST_GATEWAY_SECRET, { method: "PUT", path, body: text }, Date.now() / 1000) },
   });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
@@ -111,6 +112,12 @@ describe("receiving a customer", () => {
     const composite = compositeSha256(parts.map((p) => ({ sha256Hex: p.sha256 })));
     expect((await putObject(version("p.bin", "abcdefg", { parts, sha256: composite, parts_count: 2, etag: "e-2" }), "abcdefgh")).status).toBe(400);
     expect((await putObject(version("p.bin", "abcdefg", { parts, sha256: composite, parts_count: 2, etag: "e-2" }), "abcdXfg")).status).toBe(422);
+    // A frame that lies about its metadata's length, or none at all.
+    const path = "/internal/moves/incoming/object";
+    const raw = (body: string) => fetch(`${de.url}${path}`, { method: "PUT", body, headers: { [INTERNAL_SIGNATURE_HEADER]: signInternalRequest(TEST_GATEWAY_SECRET, { method: "PUT", path, body: "" }, Date.now() / 1000) } });
+    expect((await raw("not a frame")).status).toBe(400);
+    expect((await raw("9999999999{}")).status).toBe(400);
+    expect((await raw("0000000100{}")).status).toBe(400);
     expect(await rows()).toBe(0);
     expect(await tenantFiles()).toBe(0);
   });
@@ -123,17 +130,23 @@ describe("receiving a customer", () => {
     const parts = [{ part_number: 1, size: 3, md5: md5("abc"), sha256: sha("abc") }, { part_number: 2, size: 4, md5: md5("defg"), sha256: sha("defg") }];
     const composite = compositeSha256(parts.map((p) => ({ sha256Hex: p.sha256 })));
     expect((await putObject(version("p.bin", "abcdefg", { parts, sha256: composite, parts_count: 2, etag: "e-2" }), "abcdefg")).status).toBe(201);
-    expect(await rows()).toBe(2);
+    // A part list far longer than any request header could carry.
+    const many = Array.from({ length: 400 }, (_, i) => `part-${String(i).padStart(4, "0")}`);
+    const manyParts = many.map((p, i) => ({ part_number: i + 1, size: p.length, md5: md5(p), sha256: sha(p) }));
+    const manyComposite = compositeSha256(manyParts.map((p) => ({ sha256Hex: p.sha256 })));
+    const all = many.join("");
+    expect((await putObject(version("many.bin", all, { parts: manyParts, sha256: manyComposite, parts_count: 400, etag: "m-400" }), all)).status).toBe(201);
+    expect(await rows()).toBe(3);
     const missing = await post("missing", { ...route(), versions: [{ bucket: "docs", key: "a.txt", version_id: "v-a.txt", sha256: sha("the real bytes") }, { bucket: "docs", key: "b.txt", version_id: "v-b.txt", sha256: sha("b") }] });
     expect(missing.body).toEqual({ missing: [1] });
-    const verify = await post("verify", { ...route(), versions: 3, markers: 0, digest: "0".repeat(64) });
-    expect(verify.body).toMatchObject({ versions: 2, markers: 0, match: false });
+    const verify = await post("verify", { ...route(), versions: 2, markers: 0, digest: "0".repeat(64) });
+    expect(verify.body).toMatchObject({ versions: 3, markers: 0, match: false });
   });
 
   it("drops what it received when the source asks (the manifests differed), and takes the copy anew", async () => {
     expect((await post("reset", route("US-EAST"))).status).toBe(409);
     const reset = await post("reset", route());
-    expect(reset.body).toEqual({ versions_dropped: 2, markers_dropped: 0 });
+    expect(reset.body).toEqual({ versions_dropped: 3, markers_dropped: 0 });
     expect(await rows()).toBe(0);
     expect(await tenantFiles()).toBe(0);
     expect((await putObject(version("a.txt", "the real bytes"), "the real bytes")).status).toBe(201);

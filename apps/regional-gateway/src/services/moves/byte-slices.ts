@@ -1,11 +1,14 @@
 import { Readable } from "node:stream";
 import { AppError } from "@s3gw/core";
 
+const incomplete = (message: string) => new AppError("MOVE_BODY_INCOMPLETE", 400, message);
+
 /**
- * Reads one stream as consecutive pieces of known sizes (a multipart object's parts sent as one
- * body): each piece is a stream of exactly its size, to be read to its end before the next is
- * asked for. A body shorter than the sizes fails the piece that runs out; `assertEnded` fails
- * on any byte past the last piece.
+ * Reads one request body as consecutive pieces of known sizes: an object's framed metadata
+ * (readExactly), then its bytes, or a multipart object's parts one after another (next). Each
+ * piece from `next` is a stream of exactly its size, read to its end before the next is asked
+ * for. A body shorter than the sizes fails the piece that runs out; `assertEnded` fails on any
+ * byte past the last piece.
  */
 export class ByteSlices {
   private readonly it: AsyncIterator<Buffer>;
@@ -26,6 +29,19 @@ export class ByteSlices {
     return out;
   }
 
+  /** The next `size` bytes in one buffer (small pieces only: the framed metadata). */
+  async readExactly(size: number): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    let left = size;
+    while (left > 0) {
+      const chunk = await this.read(left);
+      if (!chunk) throw incomplete(`the body ended ${left} bytes early`);
+      chunks.push(chunk);
+      left -= chunk.length;
+    }
+    return Buffer.concat(chunks);
+  }
+
   next(size: number): Readable {
     const self = this;
     return Readable.from(
@@ -33,7 +49,7 @@ export class ByteSlices {
         let left = size;
         while (left > 0) {
           const chunk = await self.read(left);
-          if (!chunk) throw new Error(`the body ended ${left} bytes before the end of a ${size}-byte part`);
+          if (!chunk) throw incomplete(`the body ended ${left} bytes before the end of a ${size}-byte piece`);
           left -= chunk.length;
           yield chunk;
         }
@@ -43,6 +59,12 @@ export class ByteSlices {
   }
 
   async assertEnded(): Promise<void> {
-    if (await this.read(1)) throw new AppError("MOVE_BODY_INCOMPLETE", 400, "the body is longer than its parts");
+    if (await this.read(1)) throw incomplete("the body is longer than its parts");
+  }
+
+  /** Reads and discards the rest (bytes of a version already stored). */
+  async drain(): Promise<void> {
+    this.rest = undefined;
+    for (;;) if ((await this.it.next()).done) return;
   }
 }

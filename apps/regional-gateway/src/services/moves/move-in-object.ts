@@ -1,14 +1,13 @@
 import { createHash } from "node:crypto";
-import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { AppError, apiError } from "@s3gw/core";
+import { AppError, apiError, isAppError } from "@s3gw/core";
 import { buckets, objectMetadata } from "@s3gw/schema-regional";
 import { compositeSha256, type StoredBlob, type TenantStorage } from "@s3gw/storage";
 import { and, eq } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
 import { newBlobKey, type WriteSealing } from "../encryption/object-sealing.ts";
 import { recordManifest, type ManifestEntry } from "../objects/multipart-manifest.ts";
-import { ByteSlices } from "./byte-slices.ts";
+import type { ByteSlices } from "./byte-slices.ts";
 import type { ObjectWire } from "./move-wire.ts";
 
 type Ctx = Pick<Deps, "db" | "config" | "clock" | "keys" | "targets">;
@@ -23,11 +22,11 @@ const digestMismatch = (what: string) => new AppError("SHA256_MISMATCH", 422, wh
  * Idempotent: a version already here with the same digest is answered `stored: false` and the
  * bytes sent are discarded; with another digest it is a 409.
  */
-export async function receiveObject(deps: Ctx, customerId: string, meta: ObjectWire, body: Readable): Promise<{ stored: boolean }> {
+export async function receiveObject(deps: Ctx, customerId: string, meta: ObjectWire, body: ByteSlices): Promise<{ stored: boolean }> {
   const [bucket] = await deps.db.select({ id: buckets.bucketId }).from(buckets).where(and(eq(buckets.customerId, customerId), eq(buckets.bucketName, meta.bucket))).limit(1);
   if (!bucket) throw apiError.conflict(`bucket ${meta.bucket} of customer ${customerId} is not here: the snapshot comes first`);
   if (await alreadyHere(deps, bucket.id, meta)) {
-    body.resume();
+    await body.drain();
     return { stored: false };
   }
   const tenant = await deps.targets.recorded(customerId, deps.targets.hosted.location.providerId);
@@ -82,14 +81,16 @@ async function sealingFor(deps: Ctx, customerId: string, meta: ObjectWire): Prom
   return { selection: { mode: "AES256", keyId: await deps.keys.defaultKeyId(customerId) } };
 }
 
-/** Stores one blob, checks the digest of what arrived, then of what storage gives back. */
-async function storeBlob(deps: Ctx, tenant: TenantStorage, customerId: string, body: Readable, size: number, sha256: string, sealing: WriteSealing, label: string) {
+/** Stores the next `size` bytes of the body as one blob, checks the digest of what arrived, then of what storage gives back. */
+async function storeBlob(deps: Ctx, tenant: TenantStorage, customerId: string, body: ByteSlices, size: number, sha256: string, sealing: WriteSealing, label: string) {
   const sealed = await newBlobKey(deps, customerId, sealing);
   let blob: StoredBlob;
   try {
-    blob = await tenant.put(body, { expectedSize: size }, sealed.dataKey);
+    blob = await tenant.put(body.next(size), { expectedSize: size }, sealed.dataKey);
   } catch (err) {
-    throw new AppError("MOVE_BODY_INCOMPLETE", 400, `${label}: ${(err as Error).message}`.slice(0, 300));
+    // A body shorter or longer than announced is the sender's fault; storage that fails is ours (5xx as it is).
+    if (isAppError(err) && err.status < 500) throw new AppError("MOVE_BODY_INCOMPLETE", 400, `${label}: ${err.message}`.slice(0, 300));
+    throw err;
   }
   try {
     if (blob.sha256Hex !== sha256 || blob.size !== size) throw digestMismatch(`${label}: received ${blob.size} bytes with SHA-256 ${blob.sha256Hex}; the source recorded ${size} bytes with ${sha256}`);
@@ -104,27 +105,30 @@ async function storeBlob(deps: Ctx, tenant: TenantStorage, customerId: string, b
   return { blob, encryption: sealed.encryption };
 }
 
-async function storeWhole(deps: Ctx, tenant: TenantStorage, customerId: string, meta: ObjectWire, body: Readable, sealing: WriteSealing) {
+async function storeWhole(deps: Ctx, tenant: TenantStorage, customerId: string, meta: ObjectWire, body: ByteSlices, sealing: WriteSealing) {
   const { blob, encryption } = await storeBlob(deps, tenant, customerId, body, meta.size, meta.sha256, sealing, `${meta.bucket}/${meta.key}`);
+  await body.assertEnded().catch(async (err: unknown) => {
+    await tenant.delete(blob.storageKey).catch(() => {});
+    throw err;
+  });
   return { storageKey: blob.storageKey, encryption, parts: undefined };
 }
 
-async function storeParts(deps: Ctx, tenant: TenantStorage, customerId: string, meta: ObjectWire, body: Readable, sealing: WriteSealing) {
+async function storeParts(deps: Ctx, tenant: TenantStorage, customerId: string, meta: ObjectWire, slices: ByteSlices, sealing: WriteSealing) {
   const parts = meta.parts!;
   if (compositeSha256(parts.map((p) => ({ sha256Hex: p.sha256 }))) !== meta.sha256) throw digestMismatch(`${meta.bucket}/${meta.key}: the parts' digests do not make the object's SHA-256 ${meta.sha256}`);
   if (parts.reduce((n, p) => n + p.size, 0) !== meta.size) throw apiError.badRequest(`${meta.bucket}/${meta.key}: the parts' sizes do not add up to ${meta.size}`);
   const storageKey = tenant.newCompositeKey();
   const entries: ManifestEntry[] = [];
-  const slices = new ByteSlices(body);
   try {
     for (const p of parts) {
-      const { blob, encryption } = await storeBlob(deps, tenant, customerId, slices.next(p.size), p.size, p.sha256, sealing, `${meta.bucket}/${meta.key} part ${p.part_number}`);
+      const { blob, encryption } = await storeBlob(deps, tenant, customerId, slices, p.size, p.sha256, sealing, `${meta.bucket}/${meta.key} part ${p.part_number}`);
       entries.push({ partNumber: p.part_number, storageKey: blob.storageKey, size: p.size, md5Hex: p.md5, sha256Hex: p.sha256, encryption });
     }
     await slices.assertEnded();
   } catch (err) {
     // No manifest yet: the stored parts are removed one by one.
-    for (const e of entries) await deps.targets.hosted.delete(e.storageKey).catch(() => {});
+    for (const e of entries) await tenant.delete(e.storageKey).catch(() => {});
     throw err;
   }
   const selection = sealing ? { ...sealing.selection } : null;

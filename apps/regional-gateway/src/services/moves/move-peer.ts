@@ -3,12 +3,11 @@ import { Readable } from "node:stream";
 import { AppError, apiError, INTERNAL_SIGNATURE_HEADER, REGION_ID_RE, signInternalRequest } from "@s3gw/core";
 import { z } from "zod";
 import type { Deps } from "../../env.ts";
+import { framed } from "./move-framing.ts";
 
 /** A control call (snapshot, batch, verify, switch) answers within this; an object's bytes get OBJECT_TIMEOUT_MS. */
 const CONTROL_TIMEOUT_MS = 15_000;
 const OBJECT_TIMEOUT_MS = 10 * 60_000;
-/** Header carrying an object's metadata (base64 JSON) beside its bytes; it is what the signature covers. */
-export const MOVE_OBJECT_HEADER = "x-s3gw-move-object";
 
 type PeerDeps = Pick<Deps, "config" | "clock">;
 
@@ -99,15 +98,12 @@ export async function callTarget(deps: PeerDeps, peer: PeerRegion, customerId: s
   return answerOf(what, status, json);
 }
 
-/** Streams one object version's plaintext to the target with its metadata (signed) in a header. */
+/** Streams one object version's plaintext to the target, its metadata (what is signed) framed before the bytes. */
 export async function sendObject(deps: PeerDeps, peer: PeerRegion, customerId: string, meta: Record<string, unknown>, body: Readable): Promise<unknown> {
   const what = `region ${peer.regionId} did not take object ${String(meta.bucket)}/${String(meta.key)} (version ${String(meta.version_id)})`;
   const url = new URL(`${peer.endpoints[0]}/internal/moves/${encodeURIComponent(customerId)}/object`);
   const text = JSON.stringify({ from_region: deps.config.region.region_id, to_region: peer.regionId, nonce: randomUUID(), ...meta });
-  const { status, json } = await signedCall(deps, what, url, {
-    method: "PUT", signedText: text, body, timeoutMs: OBJECT_TIMEOUT_MS,
-    headers: { [MOVE_OBJECT_HEADER]: Buffer.from(text, "utf8").toString("base64") },
-  });
+  const { status, json } = await signedCall(deps, what, url, { method: "PUT", signedText: text, body: framed(text, body), timeoutMs: OBJECT_TIMEOUT_MS });
   return answerOf(what, status, json);
 }
 
