@@ -33,6 +33,8 @@ let relayUrl: string;
 /** While set, object uploads to DE-FRA beyond this many are cut (the socket destroyed). */
 let cutAfterObjects: number | undefined;
 let objectsRelayed = 0;
+/** Run (and awaited) when the source asks DE-FRA to take over: the routing has switched, the target is not active yet. */
+let beforeActivate: (() => Promise<void>) | undefined;
 
 const json = { "content-type": "application/json" };
 const api = (base: string, method: string, path: string, body?: unknown, auth: Record<string, string> = adminAuth) =>
@@ -50,12 +52,17 @@ function startRelay(target: string): Promise<void> {
         return;
       }
     }
-    const up = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    up.on("error", () => res.destroy());
-    req.pipe(up);
+    const forward = () => {
+      const up = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on("error", () => res.destroy());
+      req.pipe(up);
+    };
+    const hook = req.url?.endsWith("/activate") ? beforeActivate : undefined;
+    if (hook) void hook().finally(forward);
+    else forward();
   });
   return new Promise((resolve) => relay.listen(0, "127.0.0.1", () => {
     relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
@@ -207,10 +214,18 @@ describe("moving FI-HEL → DE-FRA", () => {
     expect((await api(fi.url, "POST", "/customers/mover/move", { to_region: "FI-HEL" })).status).toBe(409);
   }, 60_000);
 
-  it("resumes where it stopped and completes without copying anything twice", async () => {
+  it("resumes where it stopped and completes without copying anything twice; reads keep working across the switch", async () => {
     cutAfterObjects = undefined;
     objectsRelayed = 0;
+    const between: string[] = [];
+    beforeActivate = async () => {
+      between.push(await text(client.send(new GetObjectCommand({ Bucket: "docs", Key: "report.txt" }))));
+      between.push(await s3Outcome(client.send(new PutObjectCommand({ Bucket: "docs", Key: "between.txt", Body: "x" }))));
+    };
     const res = await move("DE-FRA");
+    beforeActivate = undefined;
+    // Routed to DE-FRA already, not yet activated there: it reads, it does not write yet.
+    expect(between).toEqual(["v3", "403 AccessDenied"]);
     expect(res.status).toBe(200);
     const job = (await res.json()) as { status: string; step: string; resumed: boolean; result: { objects: { versions_sent: number; versions_already_there: number } } };
     expect(job).toMatchObject({ status: "completed", step: "done", resumed: true });

@@ -14,8 +14,8 @@ export const customers = pgTable("customers", {
   /**
    * active, suspended (S3 writes refused, reads per suspended_reads) or offboarded (a tombstone);
    * in a region move (customer_moves): moving_out at the source (writes fenced, reads per
-   * suspended_reads), moving_in at the target (nothing served until the switch), moved at the
-   * source afterwards (a tombstone naming moved_to_region).
+   * suspended_reads), moving_in at the target (no writes; reads per suspended_reads once the
+   * copy is verified), moved at the source afterwards (a tombstone naming moved_to_region).
    */
   status: text("status").$type<"active" | "suspended" | "offboarded" | "moving_out" | "moving_in" | "moved">().notNull().default("active"),
   suspendedReason: text("suspended_reason"),

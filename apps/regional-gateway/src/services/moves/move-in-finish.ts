@@ -22,10 +22,18 @@ export async function receiveMarkers(deps: Ctx, customerId: string, batch: z.inf
   return { received: rows.length, added: added.length };
 }
 
-/** This region's manifest of the customer, compared with the source's. */
+/**
+ * This region's manifest of the customer, compared with the source's. Equal, the copy is complete
+ * and verified: from then on reads are served here (as the customer's standing allows), so they
+ * keep working between the router's switch and the activation; writes wait for the activation.
+ */
 export async function verifyHere(deps: Ctx, customerId: string, source: z.infer<typeof verifyWire>) {
   const mine = await customerManifest(deps.db, customerId);
-  return { ...mine, match: mine.versions === source.versions && mine.markers === source.markers && mine.digest === source.digest };
+  const match = mine.versions === source.versions && mine.markers === source.markers && mine.digest === source.digest;
+  const [moveIn] = await deps.db.select({ prior: customerMoveIns.prior }).from(customerMoveIns).where(eq(customerMoveIns.customerId, customerId));
+  const reads = match && moveIn && !(moveIn.prior.status === "suspended" && moveIn.prior.suspendedReads !== "allowed") ? "allowed" : "refused";
+  await deps.db.update(customers).set({ suspendedReads: reads, updatedAt: deps.clock.now() }).where(and(eq(customers.customerId, customerId), eq(customers.status, "moving_in")));
+  return { ...mine, match };
 }
 
 /**

@@ -64,6 +64,11 @@ export async function saveCursor(deps: Ctx, customerId: string, cursor: MoveJob[
     .where(eq(customerMoves.customerId, customerId));
 }
 
+/** The runner's heartbeat, so a long object copy is not mistaken for a dead runner (STALE_RUNNER_MS). */
+export async function touchMove(deps: Ctx, customerId: string): Promise<void> {
+  await deps.db.update(customerMoves).set({ updatedAt: deps.clock.now() }).where(and(eq(customerMoves.customerId, customerId), eq(customerMoves.status, "running")));
+}
+
 export async function failMove(deps: Ctx, customerId: string, message: string): Promise<MoveJob | undefined> {
   const [row] = await deps.db
     .update(customerMoves)

@@ -6,7 +6,7 @@ import type { Deps } from "../../env.ts";
 import { findHomedCustomer } from "../access/customers.ts";
 import { copyMarkers, copyObjects } from "./move-copy.ts";
 import { eraseSource } from "./move-erase.ts";
-import { advanceMove, claimMove, createMove, failMove, findMove, type MoveJob } from "./move-job.ts";
+import { advanceMove, claimMove, createMove, failMove, findMove, STALE_RUNNER_MS, touchMove, type MoveJob } from "./move-job.ts";
 import { customerManifest } from "./move-manifest.ts";
 import { callTarget, lookupRegion, switchRouting, type PeerRegion } from "./move-peer.ts";
 import { preflightMove } from "./move-preflight.ts";
@@ -63,6 +63,9 @@ export async function runMove(deps: Deps, job: MoveJob, caller: MoveCaller): Pro
     if (!peer) throw apiError.conflict(`region ${job.toRegion} is no longer known to the global router`);
     return peer;
   };
+  // While this run lives its job stays claimed, however long one object takes.
+  const heartbeat = setInterval(() => void touchMove(deps, id).catch(() => {}), STALE_RUNNER_MS / 4);
+  heartbeat.unref();
   try {
     while (current.step !== "done") {
       const step = current.step;
@@ -78,6 +81,8 @@ export async function runMove(deps: Deps, job: MoveJob, caller: MoveCaller): Pro
     await audit(deps, caller, current, current.step, { result: "error", detail: { error: message.slice(0, 500) } }).catch(() => {});
     deps.logger.warn({ customerId: id, step: current.step, err: message }, "move stopped; it resumes from this step when started again");
     throw err;
+  } finally {
+    clearInterval(heartbeat);
   }
 }
 
