@@ -7,7 +7,8 @@
 //
 // Environment: BENCH_OBJECTS (200), BENCH_DURATION_S (6), BENCH_CONNECTIONS ("1,4,16,64"),
 // BENCH_WARMUP_S (2), BENCH_LOG_LEVEL (warn, for every gateway process),
-// BENCH_SYSTEMS ("reference,rgw,postgres,postgres-plain,embedded"; postgres-plain: ENCRYPT_OBJECTS=false), BENCH_RGW_KEEP (keep RGW's state),
+// BENCH_SYSTEMS ("reference,rgw,postgres,postgres-2,postgres-plain,embedded"; postgres-plain: ENCRYPT_OBJECTS=false;
+// postgres-2: two FI-HEL gateway processes on the one database, the region's endpoints behind the router), BENCH_RGW_KEEP (keep RGW's state),
 // BENCH_CPU_PROF_DIR (gateway processes write V8 CPU profiles there, for `--cpu-prof` summaries).
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -27,7 +28,7 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 6);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 2);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,4,16,64").split(",").map(Number);
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "warn";
-const SYSTEMS = (process.env.BENCH_SYSTEMS ?? "reference,rgw,postgres,postgres-plain,embedded").split(",");
+const SYSTEMS = (process.env.BENCH_SYSTEMS ?? "reference,rgw,postgres,postgres-2,postgres-plain,embedded").split(",");
 const OBJECT_SIZE = 4096;
 const BUCKET = "bench-small";
 if (!(DURATION_S > 0 && DURATION_S <= 10)) throw new Error("BENCH_DURATION_S must be within 1..10 (every load is bounded)");

@@ -16,54 +16,80 @@ export async function startPostgresGateway(opts: {
   workDir: string; logLevel: string; cleanup: (fn: () => Promise<void>) => void; extraCustomers?: string[]; bypassGovernance?: boolean;
   /** false: ENCRYPT_OBJECTS=false, the same stack storing plaintext, to measure what encryption at rest costs. */
   encrypt?: boolean;
+  /**
+   * FI-HEL's gateway processes (default 1): more than one share its database and storage and are
+   * the region's `endpoints`, balanced by the router, as a region scales out. One Node process is
+   * one event loop, so on a machine with a core to spare that is how a region uses it.
+   */
+  regionProcesses?: number;
 }): Promise<RunningSystem & { customers: Onboarded[]; management: { regionUrl: string; adminToken: string } }> {
   const plain = opts.encrypt === false;
+  const processes = opts.regionProcesses ?? 1;
+  if (!(Number.isInteger(processes) && processes >= 1 && processes <= 4)) throw new Error("regionProcesses: 1..4");
   const regionalDb = await createTestDatabase("bench_region");
   opts.cleanup(() => regionalDb.drop());
   const globalDb = await createTestDatabase("bench_global");
   opts.cleanup(() => globalDb.drop());
-  const [gPort, rPort] = [await freePort(), await freePort()];
+  const gPort = await freePort();
+  const rPorts: number[] = [];
+  for (let i = 0; i < processes; i++) rPorts.push(await freePort());
   const adminToken = `bench-admin-${randomBytes(16).toString("hex")}`;
   const shared = { ADMIN_TOKEN: adminToken, GATEWAY_SHARED_SECRET: randomBytes(32).toString("base64url"), LOG_LEVEL: opts.logLevel, ...cpuProfileEnv() };
   const globalUrl = `http://127.0.0.1:${gPort}`;
-  const regionUrl = `http://127.0.0.1:${rPort}`;
+  const regionUrls = rPorts.map((p) => `http://127.0.0.1:${p}`);
+  const regionUrl = regionUrls[0]!;
+  const served = processes === 1 ? { endpoint: regionUrl } : { endpoints: regionUrls };
   const topology = JSON.stringify({
-    regions: [{ region_id: "FI-HEL", name: "Helsinki", country: "FI", endpoint: regionUrl, provider: { provider_id: "fi-hel-fs", type: "fs", country: "FI" } }],
+    regions: [{ region_id: "FI-HEL", name: "Helsinki", country: "FI", ...served, provider: { provider_id: "fi-hel-fs", type: "fs", country: "FI" } }],
   });
-  const region = spawnNode("apps/regional-gateway/src/server.ts", {
-    ...shared, REGION_ID: "FI-HEL", PORT: String(rPort), DATABASE_URL: viaSocket(regionalDb.url), STORAGE_DIR: join(opts.workDir, "pg-objects"),
-    TOPOLOGY_JSON: topology, MASTER_KEYS: `k1:${randomBytes(32).toString("base64")}`, GLOBAL_ROUTER_URL: globalUrl, PUBLIC_S3_ENDPOINT: globalUrl,
+  const masterKeys = `k1:${randomBytes(32).toString("base64")}`;
+  const regionEnv = (port: number) => ({
+    ...shared, REGION_ID: "FI-HEL", PORT: String(port), DATABASE_URL: viaSocket(regionalDb.url), STORAGE_DIR: join(opts.workDir, "pg-objects"),
+    TOPOLOGY_JSON: topology, MASTER_KEYS: masterKeys, GLOBAL_ROUTER_URL: globalUrl, PUBLIC_S3_ENDPOINT: globalUrl,
     ...(plain ? { ENCRYPT_OBJECTS: "false" } : {}),
   });
-  opts.cleanup(() => stopChild(region.child));
+  // The first one alone, so it runs the migrations before the others open the database.
+  const regions = [spawnNode("apps/regional-gateway/src/server.ts", regionEnv(rPorts[0]!))];
+  opts.cleanup(() => stopChild(regions[0]!.child));
   const global = spawnNode("apps/global-router/src/server.ts", { ...shared, PORT: String(gPort), DATABASE_URL: viaSocket(globalDb.url), TOPOLOGY_JSON: topology });
   opts.cleanup(() => stopChild(global.child));
+  const outputs = () => `${regions.map((r, i) => `\n--- regional gateway ${i + 1}:\n${r.output().slice(-6000)}`).join("")}\n--- global router:\n${global.output().slice(-4000)}`;
   try {
     await waitForHealth(regionUrl, 60_000);
+    for (const port of rPorts.slice(1)) {
+      const more = spawnNode("apps/regional-gateway/src/server.ts", regionEnv(port));
+      regions.push(more);
+      opts.cleanup(() => stopChild(more.child));
+      await waitForHealth(`http://127.0.0.1:${port}`, 60_000);
+    }
     await waitForHealth(globalUrl, 60_000);
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n--- regional gateway:\n${region.output()}\n--- global router:\n${global.output()}`);
+    throw new Error(`${(err as Error).message}${outputs()}`);
   }
   const bypassGovernance = opts.bypassGovernance ?? false;
   const key = await onboardCustomer({ globalUrl, regionUrl, adminToken, customerId: "bench-pg", bypassGovernance });
   const customers = [key];
   for (const customerId of opts.extraCustomers ?? []) customers.push(await onboardCustomer({ globalUrl, regionUrl, adminToken, customerId, bypassGovernance }));
   const t = targetsOf(key, globalUrl, regionUrl);
+  const regionPids = () => regions.map((r) => r.child.pid!);
   return {
-    name: plain ? "gateway, Postgres server, no encryption" : "gateway, Postgres server",
+    name: plain ? "gateway, Postgres server, no encryption" : processes > 1 ? `gateway, Postgres server, ${processes} FI-HEL processes` : "gateway, Postgres server",
     customers,
     management: { regionUrl, adminToken },
     endpoints: plain
       ? [{ label: "gateway, Postgres server, no encryption at rest, via global", id: "pgplain-global", target: t.global }]
-      : [
-        { label: "gateway, Postgres server, via global", id: "pg-global", target: t.global },
-        { label: "gateway, Postgres server, FI-HEL directly", id: "pg-direct", target: t.direct },
-      ],
-    logs: () => `--- FI-HEL regional gateway:\n${region.output().slice(-6000)}\n--- global router:\n${global.output().slice(-4000)}`,
-    pids: async () => ({ "global-router": global.child.pid!, "FI-HEL": region.child.pid! }),
-    cpuPids: async () => ({ "global-router": [global.child.pid!], "FI-HEL": [region.child.pid!], postgres: await backendPids([regionalDb.url, globalDb.url]) }),
+      : processes > 1
+        // Directly, a client would reach one of the processes only: measured via global alone.
+        ? [{ label: `gateway, Postgres server, ${processes} FI-HEL processes, via global`, id: `pg${processes}-global`, target: t.global }]
+        : [
+          { label: "gateway, Postgres server, via global", id: "pg-global", target: t.global },
+          { label: "gateway, Postgres server, FI-HEL directly", id: "pg-direct", target: t.direct },
+        ],
+    logs: outputs,
+    pids: async () => ({ "global-router": global.child.pid!, ...Object.fromEntries(regionPids().map((pid, i) => [processes > 1 ? `FI-HEL-${i + 1}` : "FI-HEL", pid])) }),
+    cpuPids: async () => ({ "global-router": [global.child.pid!], "FI-HEL": regionPids(), postgres: await backendPids([regionalDb.url, globalDb.url]) }),
     stop: async () => {
-      await Promise.all([stopChild(global.child), stopChild(region.child)]);
+      await Promise.all([stopChild(global.child), ...regions.map((r) => stopChild(r.child))]);
     },
   };
 }

@@ -96,7 +96,12 @@ export function targetsTable(systems: SystemResult[], c: number): string {
   const rgwWhy = systems.find((s) => s.endpoints.length === 0 && s.unavailable && /RGW/.test(s.name))?.unavailable;
   ratio("Postgres-backed GET ÷ RGW GET (via global)", pg?.get, rgw?.get, 0.5, "gateway", "RGW");
   ratio("Postgres-backed PUT ÷ RGW PUT (via global)", pg?.put, rgw?.put, 1.0, "gateway", "RGW");
-  if (!rgw && rgwWhy) rows.slice(-2).forEach((r) => (r.value = `RGW not available (${rgwWhy})`));
+  const pg2 = at("pg2-global");
+  if (pg2) {
+    ratio("Postgres-backed GET ÷ RGW GET, 2 FI-HEL processes (via global)", pg2.get, rgw?.get, 0.5, "gateway", "RGW");
+    ratio("Postgres-backed PUT ÷ RGW PUT, 2 FI-HEL processes (via global)", pg2.put, rgw?.put, 1.0, "gateway", "RGW");
+  }
+  if (!rgw && rgwWhy) rows.slice(pg2 ? -4 : -2).forEach((r) => (r.value = `RGW not available (${rgwWhy})`));
   ratio("routing hop GET, Postgres (via global ÷ FI-HEL directly)", pg?.get, pgDirect?.get, 0.8, "global", "direct");
   ratio("routing hop PUT, Postgres (via global ÷ FI-HEL directly)", pg?.put, pgDirect?.put, 0.8, "global", "direct");
   ratio("routing hop GET, embedded (via global ÷ FI-HEL directly)", emb?.get, embDirect?.get, 0.8, "global", "direct");

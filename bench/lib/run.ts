@@ -38,6 +38,7 @@ export function starters(opts: { workDir: string; logLevel: string; cleanups: Cl
     rgw: () => startRgw({ cleanup }),
     postgres: () => startPostgresGateway({ workDir: opts.workDir, logLevel: opts.logLevel, cleanup }),
     "postgres-plain": () => startPostgresGateway({ workDir: opts.workDir, logLevel: opts.logLevel, cleanup, encrypt: false }),
+    "postgres-2": () => startPostgresGateway({ workDir: opts.workDir, logLevel: opts.logLevel, cleanup, regionProcesses: 2 }),
     embedded: () => startEmbeddedStack({ workDir: opts.workDir, logLevel: opts.logLevel, cleanup }),
   };
 }
