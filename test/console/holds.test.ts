@@ -93,6 +93,42 @@ describe("legal holds in the console", () => {
     await signOut(tab);
   });
 
+  it("an officer holds one noncurrent version by its id and lifts exactly that version's hold", async () => {
+    const acme = s3(base, "acme-corp");
+    const versionOf = async (body: string) => {
+      const res = await acme("/evidence/draft.doc", { method: "PUT", body });
+      expect(res.status).toBe(200);
+      return res.headers.get("x-amz-version-id")!;
+    };
+    const old = await versionOf("draft 1");
+    const current = await versionOf("draft 2");
+    const tab = await browser.signIn(base, officer);
+    await tab.goto(`${base}/console/holds`);
+    await tab.locator("#hold-customer_id").fill("acme-corp");
+    await tab.locator("#hold-bucket").fill("evidence");
+    await tab.locator("#hold-key").fill("draft.doc");
+    await tab.locator("#hold-version_id").fill("A".repeat(32));
+    await tab.locator("#hold-reason").fill("Case 2026-18");
+    await tab.getByRole("button", { name: "Place hold" }).click();
+    await expect.poll(() => tab.locator("#hold-version_id").getAttribute("aria-invalid")).toBe("true");
+    expect(await tab.locator("#hold-version_id-error").textContent()).toContain(`no version ${"A".repeat(32)}`);
+
+    await tab.locator("#hold-version_id").fill(old);
+    await Promise.all([tab.waitForURL(`${base}/console/holds?customer_id=acme-corp&bucket=evidence`), tab.getByRole("button", { name: "Place hold" }).click()]);
+    expect(await tab.locator(".flash-ok").textContent()).toContain(`Legal hold placed on evidence/draft.doc (version ${old})`);
+    expect(await rowOf(tab, old).textContent()).toContain("Case 2026-18");
+    expect(await rowOf(tab, current).count()).toBe(0);
+    const held = await sql`select version_id from object_metadata where customer_id = 'acme-corp' and object_key = 'draft.doc' and legal_hold`;
+    expect(held.map((r) => r.version_id)).toEqual([old]);
+
+    const row = rowOf(tab, old);
+    await row.getByLabel(/Reason for lifting/).fill("Case 2026-18 closed");
+    await Promise.all([tab.waitForURL(`${base}/console/holds?customer_id=acme-corp&bucket=evidence`), row.getByRole("button", { name: "Lift hold" }).click()]);
+    expect(await tab.locator(".flash-ok").textContent()).toContain(`Legal hold lifted from evidence/draft.doc (version ${old})`);
+    expect((await sql`select count(*)::int as n from object_metadata where object_key = 'draft.doc' and legal_hold`)[0]!.n).toBe(0);
+    await signOut(tab);
+  });
+
   it("lists held and retained objects page by page", async () => {
     const tab = await browser.signIn(base, officer);
     await tab.goto(`${base}/console/holds?customer_id=acme-corp&bucket=archive`);

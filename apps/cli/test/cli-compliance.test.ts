@@ -43,10 +43,37 @@ it("replaces rules from a file or standard input and shows them", async () => {
 it("places, lists and lifts a legal hold; a hold on a missing object is refused", async () => {
   const placed = await runCli(["holds", "place", "--customer", C, "--bucket", "docs", "--key", "cv.pdf", "--reason", "case 17"], env);
   expect(placed.code, placed.err).toBe(0);
-  expect((await runCli(["holds", "list", "--customer", C], env)).out).toMatch(/^nordic-co\s+docs\s+cv\.pdf\s+yes\s+case 17\s/m);
+  expect((await runCli(["holds", "list", "--customer", C], env)).out).toMatch(/^nordic-co\s+docs\s+cv\.pdf\s+null\s+yes\s+case 17\s/m);
   expect((await runCli(["holds", "place", "--customer", C, "--bucket", "docs", "--key", "nope", "--reason", "x"], env)).code).toBe(1);
   expect((await runCli(["holds", "lift", "--customer", C, "--bucket", "docs", "--key", "cv.pdf", "--reason", "closed"], env)).code).toBe(0);
   expect((await runCli(["holds", "list", "--customer", C], env)).out).toBe("(none)\n");
+});
+
+it("places and lifts a hold on one noncurrent version with --version-id, leaving the current one free", async () => {
+  const put = s3(stack.fi.url, C);
+  expect((await put("/vdocs", { method: "PUT" })).status).toBe(200);
+  expect((await put("/vdocs?versioning", { method: "PUT", body: "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>" })).status).toBe(200);
+  // The customer's rules (the first test) allow PDFs only.
+  const version = async (body: string) => {
+    const res = await put("/vdocs/memo.pdf", { method: "PUT", body, headers: { "content-type": "application/pdf" } });
+    expect(res.status).toBe(200);
+    return res.headers.get("x-amz-version-id")!;
+  };
+  const old = await version("v1");
+  const current = await version("v2");
+  const placed = await runCli(["holds", "place", "--customer", C, "--bucket", "vdocs", "--key", "memo.pdf", "--version-id", old, "--reason", "case 18"], env);
+  expect(placed.code, placed.err).toBe(0);
+  expect(placed.out).toContain(`version ${old}`);
+  const listed = (await runCli(["holds", "list", "--customer", C, "--bucket", "vdocs"], env)).out;
+  expect(listed).toContain(old);
+  expect(listed).not.toContain(current);
+  // The current version is not held: deleting it by id works, the held one's delete is refused.
+  expect((await put(`/vdocs/memo.pdf?versionId=${current}`, { method: "DELETE" })).status).toBe(204);
+  expect((await put(`/vdocs/memo.pdf?versionId=${old}`, { method: "DELETE" })).status).toBe(403);
+  const bad = await runCli(["holds", "place", "--customer", C, "--bucket", "vdocs", "--key", "memo.pdf", "--version-id", "../etc", "--reason", "x"], env);
+  expect([bad.code, bad.err]).toEqual([1, expect.stringMatching(/400 BAD_REQUEST.*version_id/)]);
+  expect((await runCli(["holds", "lift", "--customer", C, "--bucket", "vdocs", "--key", "memo.pdf", "--version-id", old, "--reason", "closed"], env)).code).toBe(0);
+  expect((await put(`/vdocs/memo.pdf?versionId=${old}`, { method: "DELETE" })).status).toBe(204);
 });
 
 it("creates, lists, executes and exports a GDPR access request", async () => {

@@ -7,6 +7,7 @@ interface Hold {
   customer_id: string;
   bucket: string;
   key: string;
+  version_id: string;
   legal_hold: boolean;
   reason: string | null;
   set_by: string | null;
@@ -52,12 +53,13 @@ export function holdCommands(program: Command): void {
       .requiredOption("--customer <id>", "customer id")
       .requiredOption("--bucket <bucket>", "bucket")
       .requiredOption("--key <key>", "object key")
+      .option("--version-id <id>", "one version of the key (a noncurrent one too); without it, the current version")
       .requiredOption("--reason <text>", "why (recorded)")
       .action(
         act(async (ctx, o) => {
-          const body = { customer_id: o.customer, bucket: o.bucket, key: o.key, reason: o.reason };
-          const r = await call<Record<string, unknown>>(await ctx.settings.region(), method, "/api/holds", { body });
-          ctx.emit(r, () => `hold ${verb} on ${String(o.bucket)}/${String(o.key)}`);
+          const body = { customer_id: o.customer, bucket: o.bucket, key: o.key, ...(o.versionId === undefined ? {} : { version_id: o.versionId }), reason: o.reason };
+          const r = await call<{ version_id: string }>(await ctx.settings.region(), method, "/api/holds", { body });
+          ctx.emit(r, () => `hold ${verb} on ${String(o.bucket)}/${String(o.key)} version ${r.version_id}`);
         }),
       );
   }
@@ -78,6 +80,7 @@ export function holdCommands(program: Command): void {
             ["customer", (h) => h.customer_id],
             ["bucket", (h) => h.bucket],
             ["key", (h) => h.key],
+            ["version", (h) => h.version_id],
             ["legal hold", (h) => (h.legal_hold ? "yes" : "no")],
             ["reason", (h) => h.reason],
             ["set by", (h) => h.set_by],

@@ -29,8 +29,8 @@ export function registerCompliancePaths(reg: OpenAPIRegistry): void {
   registerRoute(reg, tag, { method: "delete", path: "/api/compliance/subscriptions/{id}", summary: "Delete a subscription", request: { params: uuidPath }, responses: { 200: ok(r.subscriptionSchema), ...errors(404) } });
 
   const holds = "legal holds";
-  registerRoute(reg, holds, { method: "put", path: "/api/holds", summary: "Place a legal hold on an object", request: jsonRequestBody(holdSchema), responses: { 200: ok(r.holdSchema), ...errors(404) } });
-  registerRoute(reg, holds, { method: "delete", path: "/api/holds", summary: "Lift a legal hold", request: jsonRequestBody(holdSchema), responses: { 200: ok(r.holdSchema), ...errors(404) } });
+  registerRoute(reg, holds, { method: "put", path: "/api/holds", summary: "Place a legal hold on an object version", description: "S3 legal-hold semantics: the hold is the version's own. With `version_id` (a noncurrent version too, `null` for the null version) that version is held; without it, the key's current version, as before version ids were accepted. Later versions of the key are not held.", request: jsonRequestBody(holdSchema), responses: { 200: ok(r.holdSchema), ...errors(404) } });
+  registerRoute(reg, holds, { method: "delete", path: "/api/holds", summary: "Lift a legal hold", description: "Lifts the hold of the version named by `version_id`, or of the key's current version without it. 409 when that version has no legal hold.", request: jsonRequestBody(holdSchema), responses: { 200: ok(r.holdSchema), ...errors(404, 409) } });
   registerRoute(reg, holds, { method: "get", path: "/api/holds", summary: "List holds and retentions", request: { query: holdsQuery }, responses: { 200: ok(page(r.holdSchema)), ...errors() } });
   registerRoute(reg, holds, { method: "post", path: "/api/objects/verify", summary: "Re-hash stored bytes against their recorded SHA-256", request: jsonRequestBody(verifySchema), responses: { 200: ok(r.verifyReportSchema), ...errors(404) } });
 

@@ -37,8 +37,8 @@ export interface HoldsViewInput {
 function placeForm(input: HoldsViewInput) {
   const v = input.place?.values ?? {};
   const e = input.place?.errors ?? {};
-  const field = (name: string, label: string, hint?: string) =>
-    textInput({ name, id: `hold-${name}`, label, value: v[name], required: true, hint, error: e[name] });
+  const field = (name: string, label: string, hint?: string, required = true) =>
+    textInput({ name, id: `hold-${name}`, label, value: v[name], required, hint, error: e[name] });
   return html`<section aria-labelledby="hold-new-h" class="card"><h2 id="hold-new-h">Place a legal hold</h2>
     <form method="post" action="/console/holds/place">
       ${input.csrf}
@@ -46,7 +46,8 @@ function placeForm(input: HoldsViewInput) {
         ? html`<input type="hidden" name="customer_id" value="${input.scopedCustomer}"><p>Customer: <strong>${input.scopedCustomer}</strong></p>`
         : field("customer_id", "Customer")}
       ${field("bucket", "Bucket")}
-      ${field("key", "Object key", "The key's current version is held: it cannot be deleted or overwritten away until the hold is lifted.")}
+      ${field("key", "Object key", "Without a version id the key's current version is held: it cannot be deleted or overwritten away until the hold is lifted.")}
+      ${field("version_id", "Version id (optional)", "To hold one version of a versioned key, a noncurrent one too; each version's hold is its own.", false)}
       ${field("reason", "Reason", "For example the case or matter number; kept with the hold and in the audit log.")}
       ${formError(e[""])}
       ${submit("Place hold")}
@@ -60,6 +61,7 @@ function liftForm(h: HoldItem, input: HoldsViewInput) {
     <input type="hidden" name="customer_id" value="${h.customer_id}">
     <input type="hidden" name="bucket" value="${h.bucket}">
     <input type="hidden" name="key" value="${h.key}">
+    <input type="hidden" name="version_id" value="${h.version_id}">
     <input type="hidden" name="object_id" value="${h.object_id}">
     ${textInput({ name: "reason", id: `lift-${h.object_id}`, label: `Reason for lifting the hold on ${h.key}`, value: err?.reason, required: true, error: err?.message })}
     ${submit("Lift hold", { kind: "plain" })}

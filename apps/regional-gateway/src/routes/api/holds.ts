@@ -37,7 +37,7 @@ export function holdRoutes(): Hono<AppEnv> {
     const { deps, op, principal } = c.var;
     const body = await holdBody(c);
     const { before, hold } = await placeHold(deps.db, body, describePrincipal(principal), deps.clock.now());
-    op.info = { reason: body.reason, previously_held: before.legalHold, previous_reason: before.legalHold ? before.legalHoldReason : null };
+    op.info = { version_id: hold.version_id, by_version_id: body.version_id !== undefined, reason: body.reason, previously_held: before.legalHold, previous_reason: before.legalHold ? before.legalHoldReason : null };
     return c.json(hold);
   });
 
@@ -45,7 +45,7 @@ export function holdRoutes(): Hono<AppEnv> {
     const { deps, op, principal } = c.var;
     const body = await holdBody(c);
     const { before, hold } = await liftHold(deps.db, body, describePrincipal(principal), deps.clock.now());
-    op.info = { reason: body.reason, hold_reason: before.legalHoldReason, hold_set_by: before.legalHoldSetBy };
+    op.info = { version_id: hold.version_id, by_version_id: body.version_id !== undefined, reason: body.reason, hold_reason: before.legalHoldReason, hold_set_by: before.legalHoldSetBy };
     return c.json(hold);
   });
 

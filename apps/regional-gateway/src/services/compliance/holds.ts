@@ -8,6 +8,7 @@ import type { Bucket } from "../objects/buckets.ts";
 import { findCustomer, type Customer } from "../access/customers.ts";
 import { setLegalHold } from "../objects/object-lock.ts";
 import type { ObjectRow } from "../objects/objects.ts";
+import { isVersionId } from "../objects/versions.ts";
 
 export const customerIdField = z.string().regex(CUSTOMER_ID_RE, "malformed customer id");
 export const bucketField = z.string().min(3).max(63);
@@ -17,11 +18,13 @@ export const holdSchema = z.strictObject({
   customer_id: customerIdField,
   bucket: bucketField,
   key: keyField,
+  /** One version of the key (noncurrent ones too, `null` for the null version); without it, the current version. */
+  version_id: z.string().max(64).refine(isVersionId, "not a version id").optional(),
   reason: z.string().trim().min(1).max(500),
 });
 
 /** The customer, bucket and object a management request names, as JSON 404s rather than S3 errors. */
-export async function locate(db: RegionalDb, sel: { customerId: string; bucket?: string; key?: string }) {
+export async function locate(db: RegionalDb, sel: { customerId: string; bucket?: string; key?: string; versionId?: string | undefined }) {
   const customer: Customer | undefined = await findCustomer(db, sel.customerId);
   if (!customer) throw apiError.notFound(`customer ${sel.customerId} is not registered in this region`);
   let bucket: Bucket | undefined;
@@ -31,24 +34,31 @@ export async function locate(db: RegionalDb, sel: { customerId: string; bucket?:
     if (!bucket) throw apiError.notFound(`customer ${customer.customerId} has no bucket ${sel.bucket}`);
   }
   if (bucket && sel.key !== undefined) {
-    // The key's current version: a hold placed by key protects what the key serves now.
-    [object] = await db.select().from(objectMetadata).where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, sel.key), eq(objectMetadata.isLatest, true))).limit(1);
-    if (!object) throw apiError.notFound(`no object ${sel.key} in bucket ${sel.bucket}`);
+    // Without a version id, the key's current version: a hold placed by key protects what the key serves now.
+    const which = sel.versionId === undefined ? eq(objectMetadata.isLatest, true) : eq(objectMetadata.versionId, sel.versionId);
+    [object] = await db.select().from(objectMetadata).where(and(eq(objectMetadata.bucketId, bucket.bucketId), eq(objectMetadata.objectKey, sel.key), which)).limit(1);
+    if (!object) throw apiError.notFound(sel.versionId === undefined ? `no object ${sel.key} in bucket ${sel.bucket}` : `no version ${sel.versionId} of ${sel.key} in bucket ${sel.bucket}`);
   }
   return { customer, bucket, object };
 }
 
-/** Places a legal hold with a reason through the compliance API; placing it again restates the reason. */
+/**
+ * Places a legal hold with a reason through the compliance API; placing it again restates the
+ * reason. As S3's legal hold, it is the version's own: a hold on one version leaves the others
+ * (and the versions written later) as they are.
+ */
 export async function placeHold(db: RegionalDb, input: z.infer<typeof holdSchema>, by: string, now: Date) {
-  const { bucket } = await locate(db, { customerId: input.customer_id, bucket: input.bucket, key: input.key });
-  const { before, after } = await mapS3Errors(setLegalHold(db, bucket!, input.key, { on: true, reason: input.reason, by, now, mayLiftManagedHold: true, inTransaction: publishHold("hold.placed", by, now) }));
+  const { bucket, object } = await locate(db, { customerId: input.customer_id, bucket: input.bucket, key: input.key, versionId: input.version_id });
+  // The version found, by id: a write between the look-up and the lock must not move the hold to the newer version.
+  const { before, after } = await mapS3Errors(setLegalHold(db, bucket!, input.key, { on: true, reason: input.reason, by, now, mayLiftManagedHold: true, versionId: object!.versionId, inTransaction: publishHold("hold.placed", by, now) }));
   return { before, hold: holdView(after, now) };
 }
 
 export async function liftHold(db: RegionalDb, input: z.infer<typeof holdSchema>, by: string, now: Date) {
-  const { bucket, object } = await locate(db, { customerId: input.customer_id, bucket: input.bucket, key: input.key });
-  if (!object!.legalHold) throw apiError.conflict(`${input.bucket}/${input.key} has no legal hold`);
-  const { before, after } = await mapS3Errors(setLegalHold(db, bucket!, input.key, { on: false, reason: null, by, now, mayLiftManagedHold: true, inTransaction: publishHold("hold.lifted", by, now) }));
+  const { bucket, object } = await locate(db, { customerId: input.customer_id, bucket: input.bucket, key: input.key, versionId: input.version_id });
+  const named = `${input.bucket}/${input.key}${input.version_id === undefined ? "" : ` version ${input.version_id}`}`;
+  if (!object!.legalHold) throw apiError.conflict(`${named} has no legal hold`);
+  const { before, after } = await mapS3Errors(setLegalHold(db, bucket!, input.key, { on: false, reason: null, by, now, mayLiftManagedHold: true, versionId: object!.versionId, inTransaction: publishHold("hold.lifted", by, now) }));
   return { before, hold: holdView(after, now) };
 }
 
@@ -73,7 +83,7 @@ async function mapS3Errors<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (err) {
-    if (isAppError(err) && err.code === "NoSuchKey") throw apiError.notFound("the object no longer exists");
+    if (isAppError(err) && (err.code === "NoSuchKey" || err.code === "NoSuchVersion")) throw apiError.notFound("the object version no longer exists");
     throw err;
   }
 }

@@ -18,13 +18,16 @@ export function newVersionId(): string {
   return randomBytes(24).toString("base64url");
 }
 
+/** Whether a string is a version id this gateway could have issued (or `null`, the null version's). */
+export const isVersionId = (raw: string): boolean => raw === NULL_VERSION || VERSION_ID.test(raw);
+
 /**
  * A `versionId` from the client, or undefined when absent. Anything that is neither `null` nor
  * shaped like an id this gateway issues is S3's 400 InvalidArgument, before any lookup.
  */
 export function parseVersionId(raw: string | null | undefined): string | undefined {
   if (raw === null || raw === undefined) return undefined;
-  if (raw === NULL_VERSION || VERSION_ID.test(raw)) return raw;
+  if (isVersionId(raw)) return raw;
   throw s3Error("InvalidArgument", "Invalid version id specified", { resource: "versionId" });
 }
 
