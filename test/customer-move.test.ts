@@ -306,6 +306,23 @@ describe("moving FI-HEL → DE-FRA", () => {
   });
 });
 
+describe("moving back", () => {
+  it("moves the customer back to FI-HEL, where its tombstone gives way, with everything written meanwhile", async () => {
+    const back = await api(de.url, "POST", "/customers/mover/move", { to_region: "FI-HEL" });
+    expect(back.status).toBe(200);
+    expect((await back.json()) as Record<string, unknown>).toMatchObject({ status: "completed", to_region: "FI-HEL", resumed: false });
+    const routed = (await (await fetch(`${router.url}/routing/customers/mover`, { headers: adminAuth })).json()) as { primary_region: string };
+    expect(routed.primary_region).toBe("FI-HEL");
+    expect(await text(client.send(new GetObjectCommand({ Bucket: "docs", Key: "after-move.txt" })))).toBe("in frankfurt");
+    expect(await text(client.send(new GetObjectCommand({ Bucket: "docs", Key: "report.txt", VersionId: versions["report.txt"]![1] })))).toBe("v2");
+    expect(await text(client.send(new GetObjectCommand({ Bucket: "plain", Key: "kms.txt" })))).toBe("sealed under contracts");
+    expect((await fiSql`select status from customers where customer_id = 'mover'`)[0]!.status).toBe("active");
+    expect((await deSql`select status, moved_to_region from customers where customer_id = 'mover'`)[0]).toEqual({ status: "moved", moved_to_region: "FI-HEL" });
+    expect((await deSql`select count(*)::int as n from object_metadata where customer_id = 'mover'`)[0]!.n).toBe(0);
+    await client.send(new PutObjectCommand({ Bucket: "docs", Key: "home-again.txt", Body: "helsinki" }));
+  }, 60_000);
+});
+
 describe("a source that changed behind the copy", () => {
   it("is caught by the manifest comparison: the target drops its copy, and the next run copies anew and completes", async () => {
     expect((await fetch(`${router.url}/routing/customers/changer?region_id=FI-HEL`, { method: "POST", headers: adminAuth })).status).toBe(201);

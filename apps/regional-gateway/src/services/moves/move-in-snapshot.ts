@@ -1,5 +1,5 @@
 import { AppError, apiError, checkResidency } from "@s3gw/core";
-import { accessKeys, bucketLifecycle, buckets, bucketSettings, complianceRules, customerKeys, customerMoveIns, customerMoves, customers, dataSubjectRequests, type LifecycleRule } from "@s3gw/schema-regional";
+import { accessKeys, bucketLifecycle, buckets, bucketSettings, complianceRules, customerKeys, customerKeyVersions, customerMoveIns, customerMoves, customers, dataSubjectRequests, type LifecycleRule } from "@s3gw/schema-regional";
 import { eq, inArray } from "drizzle-orm";
 import type { Deps, RegionalTx } from "../../env.ts";
 import { insertVersion, masterRing } from "../keys/key-store.ts";
@@ -98,8 +98,11 @@ async function claimCustomer(tx: RegionalTx, customerId: string, s: SnapshotWire
     const [mine] = await tx.select({ from: customerMoveIns.fromRegion }).from(customerMoveIns).where(eq(customerMoveIns.customerId, customerId));
     if (mine?.from !== s.from_region) throw apiError.conflict(`customer ${customerId} is being moved here from ${mine?.from ?? "another region"}, not from ${s.from_region}`);
   } else if (existing.status === "moved") {
-    // It left this region once (its data erased, the tombstone kept); its old move job gives way to this one.
+    // It left this region once (its data erased, its keys destroyed, the tombstone kept): its old
+    // move job and destroyed keys give way to this move's (the same key ids come back with new material).
     await tx.delete(customerMoves).where(eq(customerMoves.customerId, customerId));
+    await tx.delete(customerKeyVersions).where(eq(customerKeyVersions.customerId, customerId));
+    await tx.delete(customerKeys).where(eq(customerKeys.customerId, customerId));
   } else {
     throw apiError.conflict(`customer ${customerId} is already ${existing.status} in region ${regionId}`);
   }
