@@ -26,3 +26,4 @@ export * from "./compliance-subscriptions.ts";
 export * from "./console-sessions.ts";
 export * from "./customer-offboarding.ts";
 export * from "./customer-moves.ts";
+export * from "./bucket-log-deliveries.ts";
