@@ -294,6 +294,9 @@ describe("moving FI-HEL → DE-FRA", () => {
     expect(steps.map((s) => s.step)).toEqual(["fence", "snapshot", "objects", "markers", "verify", "switch", "activate", "erase"]);
     const failed = await fiSql`select compliance_info->>'step' as step from operations_log where customer_id = 'mover' and operation_type = 'CustomerMoveStep' and result = 'error'`;
     expect(failed.map((s) => s.step)).toEqual(["objects"]);
+    // FI → DE: the steps that sent the customer's data are cross-border transfers; the others are not.
+    const crossing = await fiSql`select compliance_info->>'step' as step from operations_log where customer_id = 'mover' and operation_type = 'CustomerMoveStep' and result = 'success' and cross_border_transfer order by id`;
+    expect(crossing.map((s) => s.step)).toEqual(["snapshot", "objects", "markers"]);
     const ins = await deSql`select distinct operation_type, principal from operations_log where customer_id = 'mover' and operation_type like 'MoveIn%' and result = 'success'`;
     expect([...new Set(ins.map((r) => r.operation_type))].sort()).toEqual(["MoveInActivate", "MoveInCompare", "MoveInDeleteMarkers", "MoveInObject", "MoveInSnapshot", "MoveInVerify"]);
     expect(new Set(ins.map((r) => r.principal))).toEqual(new Set(["region:FI-HEL"]));

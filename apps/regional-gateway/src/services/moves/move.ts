@@ -70,7 +70,7 @@ export async function runMove(deps: Deps, job: MoveJob, caller: MoveCaller): Pro
     while (current.step !== "done") {
       const step = current.step;
       const result = await runStep(deps, current, step, target);
-      await audit(deps, caller, current, step, { result: "success", detail: result });
+      await audit(deps, caller, current, step, { result: "success", detail: result, crossBorder: sendsData(step) && crossesBorder(deps, peer) });
       current = await advanceMove(deps, id, step, NEXT[step], result);
     }
     deps.logger.info({ customerId: id, to: job.toRegion }, "customer moved");
@@ -78,7 +78,7 @@ export async function runMove(deps: Deps, job: MoveJob, caller: MoveCaller): Pro
   } catch (err) {
     const message = (err as Error).message;
     await failMove(deps, id, message).catch(() => {});
-    await audit(deps, caller, current, current.step, { result: "error", detail: { error: message.slice(0, 500) } }).catch(() => {});
+    await audit(deps, caller, current, current.step, { result: "error", detail: { error: message.slice(0, 500) }, crossBorder: sendsData(current.step) && crossesBorder(deps, peer) }).catch(() => {});
     deps.logger.warn({ customerId: id, step: current.step, err: message }, "move stopped; it resumes from this step when started again");
     throw err;
   } finally {
@@ -141,11 +141,17 @@ async function verify(deps: Deps, job: MoveJob, peer: PeerRegion) {
   );
 }
 
-async function audit(deps: Deps, caller: MoveCaller, job: MoveJob, step: MoveStep, o: { result: "success" | "error"; detail: unknown }): Promise<void> {
+/** The steps that send the customer's data (profile, objects, markers) to the target. */
+const sendsData = (step: MoveStep) => step === "snapshot" || step === "objects" || step === "markers";
+
+/** A move between regions of two countries is a cross-border transfer of the customer's data, and its rows say so (the jurisdiction report counts them). */
+const crossesBorder = (deps: Deps, peer: PeerRegion | undefined) => peer !== undefined && peer.country !== deps.config.region.country;
+
+async function audit(deps: Deps, caller: MoveCaller, job: MoveJob, step: MoveStep, o: { result: "success" | "error"; detail: unknown; crossBorder: boolean }): Promise<void> {
   await deps.audit.record({
     requestId: caller.requestId, customerId: job.customerId, operationType: "CustomerMoveStep", bucketName: null, objectKey: null, result: o.result,
     statusCode: o.result === "success" ? 200 : 503, errorCode: o.result === "success" ? null : "MoveStepFailed", bytesTransferred: 0,
-    sourceIp: null, sourceCountry: null, crossBorderTransfer: false,
+    sourceIp: null, sourceCountry: null, crossBorderTransfer: o.crossBorder,
     complianceInfo: { step, to_region: job.toRegion, detail: o.detail },
     durationMs: 0, principal: caller.principal, createdAt: deps.clock.now(),
   });
