@@ -27,3 +27,4 @@ export * from "./console-sessions.ts";
 export * from "./customer-offboarding.ts";
 export * from "./customer-moves.ts";
 export * from "./bucket-log-deliveries.ts";
+export * from "./audit-intents.ts";
