@@ -199,7 +199,7 @@ describe("requests that must be refused", () => {
         expect([method, base, ...answer(await curl(method, `${base}${path}`, ["X-Customer-ID: beta"]))]).toEqual([method, base, 405, "MethodNotAllowed"]);
       }
     }
-    for (const path of ["/private?logging", "/private?website", "/private/secret.txt?restore", "/?session"]) {
+    for (const path of ["/private?accelerate", "/private?website", "/private/secret.txt?restore", "/?session"]) {
       expect([path, ...answer(await signedSend({ method: "GET", path, creds: keys.beta! }))]).toEqual([path, 501, "NotImplemented"]);
       expect([path, ...answer(await curl("GET", `${stack.global.url}${path}`, ["X-Customer-ID: beta"]))]).toEqual([path, 501, "NotImplemented"]);
     }

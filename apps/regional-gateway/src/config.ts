@@ -51,6 +51,7 @@ const envSchema = z
     SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
     GDPR_DEADLINE_CHECK_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
     LIFECYCLE_INTERVAL_MS: z.coerce.number().int().min(1000).default(60 * 60_000),
+    ACCESS_LOG_INTERVAL_MS: z.coerce.number().int().min(1000).default(5 * 60_000),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     MASTER_KEYS: z.string().trim().min(1).optional(),
     MASTER_KEY_ID: z.string().trim().min(1).optional(),
@@ -135,6 +136,8 @@ export interface RegionalConfig {
   gdprDeadlineCheckMs: number;
   /** How often the bucket lifecycle worker runs (expiry, aborting stale uploads). */
   lifecycleIntervalMs: number;
+  /** Pause between server access log deliveries (PutBucketLogging); unset: 5 minutes. */
+  accessLogIntervalMs?: number | undefined;
   logLevel: string;
   /** Seals access-key secrets at rest; without it access keys cannot be created. */
   masterKeys?: MasterKeyRing | undefined;
@@ -253,6 +256,7 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,
     gdprDeadlineCheckMs: e.GDPR_DEADLINE_CHECK_MS,
     lifecycleIntervalMs: e.LIFECYCLE_INTERVAL_MS,
+    accessLogIntervalMs: e.ACCESS_LOG_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,
     masterKeys,
     globalRouterUrl: e.GLOBAL_ROUTER_URL?.replace(/\/+$/, ""),

@@ -10,6 +10,7 @@ import { startIntegrityScrub } from "./services/objects/integrity-scrub.ts";
 import { startCustomerStorageMonitor } from "./services/storage/customer-storage.ts";
 import { startGdprDeadlineTimer } from "./services/gdpr/gdpr.ts";
 import { runLifecycle } from "./services/objects/lifecycle-worker.ts";
+import { deliverAccessLogs } from "./services/objects/access-log-delivery.ts";
 import { WorkerLease } from "./services/events/dispatch/lease.ts";
 import { startPeriodic } from "./services/ops/periodic.ts";
 import { startKeyMaintenance } from "./services/keys/key-maintenance.ts";
@@ -59,6 +60,7 @@ export async function startRegionalGateway(
   const stopStorageMonitor = startCustomerStorageMonitor(deps, config.sweepIntervalMs, leaseFor("customer-storage-check"));
   const lifecycleLease = leaseFor("lifecycle");
   const stopLifecycle = startLeasedLifecycleWorker(deps, config.lifecycleIntervalMs, lifecycleLease);
+  const stopAccessLogs = startAccessLogWorker(deps, config.accessLogIntervalMs ?? 5 * 60_000, leaseFor("access-logs"));
   const stopCheckpoints = startCheckpointWorker(deps, config.auditCheckpointIntervalMs, leaseFor("audit-checkpoints"));
   const stopScrub = startIntegrityScrub(deps);
   const stopKeys = startKeyMaintenance(deps, undefined, leaseFor("key-maintenance"));
@@ -103,6 +105,7 @@ export async function startRegionalGateway(
       stopGdprTimer();
       stopStorageMonitor();
       stopLifecycle();
+      stopAccessLogs();
       await Promise.all(leases.map((l) => l.release().catch(() => {})));
       stopCheckpoints();
       stopKeys();
@@ -121,6 +124,20 @@ export async function startRegionalGateway(
       await closeDeps();
     },
   };
+}
+
+/** Server access log delivery, on the instance holding the region's `access-logs` lease only. */
+function startAccessLogWorker(deps: Deps, intervalMs: number, lease: WorkerLease): () => void {
+  return startPeriodic(
+    "access log delivery",
+    async () => {
+      const report = await deliverAccessLogs(deps, deps.clock.now());
+      if (report.delivered > 0 || report.failed > 0) deps.logger.info({ worker: "access-log", holder: lease.holder, ...report }, "access logs delivered");
+    },
+    intervalMs,
+    deps.logger,
+    { lease },
+  );
 }
 
 /** The lifecycle run on the instance holding the region's `lifecycle` lease only; each run is logged with the holder. */

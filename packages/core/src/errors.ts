@@ -91,6 +91,8 @@ const S3_CODES = {
   InvalidLocationConstraint: [400, "The specified location-constraint is not valid"],
   NoSuchTagSet: [404, "The TagSet does not exist"],
   // A CreateBucket that kept meeting a concurrent DeleteBucket of the same name.
+  // PutBucketLogging: a target bucket that is not the caller's (or does not exist).
+  InvalidTargetBucketForLogging: [400, "The target bucket for logging does not exist, is not owned by you, or does not have the appropriate grants for the log-delivery group."],
   OperationAborted: [409, "A conflicting conditional operation is currently in progress against this resource. Please try again."],
 } as const satisfies Record<string, readonly [number, string]>;
 

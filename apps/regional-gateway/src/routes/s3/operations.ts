@@ -9,6 +9,7 @@ import { deleteBucketLifecycleHandler, getBucketLifecycleHandler, putBucketLifec
 import { deleteBucketTaggingHandler, getBucketTaggingHandler, putBucketTaggingHandler } from "./bucket-tagging.ts";
 import { deleteBucketCorsHandler, getBucketCorsHandler, putBucketCorsHandler } from "./bucket-cors.ts";
 import { getBucketNotificationHandler, putBucketNotificationHandler } from "./bucket-notification.ts";
+import { getBucketLoggingHandler, putBucketLoggingHandler } from "./bucket-logging.ts";
 import { deleteBucketEncryptionHandler, getBucketEncryptionHandler, putBucketEncryptionHandler, updateObjectEncryptionHandler } from "./bucket-encryption.ts";
 import { postObjectHandler } from "./post-object.ts";
 import { completeMultipartUploadHandler } from "./complete-multipart.ts";
@@ -101,6 +102,8 @@ export const S3_OPERATIONS: readonly S3Operation[] = [
   { name: "DeleteBucketCors", action: "s3:PutBucketCORS", method: "DELETE", scope: "bucket", sub: "cors", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketCorsHandler(c, b) },
   { name: "PutBucketNotificationConfiguration", action: "s3:PutBucketNotification", method: "PUT", scope: "bucket", sub: "notification", permission: "write", body: xmlBody(64 * 1024), reads: [], handler: (c, b) => putBucketNotificationHandler(c, b) },
   { name: "GetBucketNotificationConfiguration", action: "s3:GetBucketNotification", method: "GET", scope: "bucket", sub: "notification", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketNotificationHandler(c, b) },
+  { name: "PutBucketLogging", method: "PUT", scope: "bucket", sub: "logging", permission: "write", body: xmlBody(64 * 1024), reads: [], handler: (c, b) => putBucketLoggingHandler(c, b) },
+  { name: "GetBucketLogging", method: "GET", scope: "bucket", sub: "logging", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketLoggingHandler(c, b) },
   { name: "PutBucketEncryption", action: "s3:PutEncryptionConfiguration", method: "PUT", scope: "bucket", sub: "encryption", permission: "write", body: xmlBody(16 * 1024), reads: [], handler: (c, b) => putBucketEncryptionHandler(c, b) },
   { name: "GetBucketEncryption", action: "s3:GetEncryptionConfiguration", method: "GET", scope: "bucket", sub: "encryption", permission: "read", body: NONE, reads: [], handler: (c, b) => getBucketEncryptionHandler(c, b) },
   { name: "DeleteBucketEncryption", action: "s3:PutEncryptionConfiguration", method: "DELETE", scope: "bucket", sub: "encryption", permission: "write", body: NONE, reads: [], handler: (c, b) => deleteBucketEncryptionHandler(c, b) },
@@ -156,7 +159,7 @@ export const S3_OPERATIONS: readonly S3Operation[] = [
 
 /** Sub-resources S3 defines that this gateway does not serve: refused explicitly, never mistaken for a plain GET/PUT. */
 export const UNSUPPORTED_SUBRESOURCES = [
-  "website", "logging",
+  "website",
   "replication", "restore", "select", "requestPayment", "accelerate",
   "analytics", "inventory", "metrics", "intelligent-tiering",
   "session", "metadataTable", "metadataConfiguration", "renameObject",
