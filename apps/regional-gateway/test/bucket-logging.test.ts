@@ -162,6 +162,18 @@ describe("log delivery", () => {
     expect(all.filter((r) => r.operation === "REST.PUT.OBJECT").map((r) => r.key)).toEqual(expect.arrayContaining(["second.txt", "third.txt"]));
   });
 
+  it("a configuration without its cursor (a bucket moved in) is logged from then on, not from the start of the log", async () => {
+    await sdk.send(new PutBucketLoggingCommand({ Bucket: "plain", BucketLoggingStatus: { LoggingEnabled: { TargetBucket: "logs", TargetPrefix: "moved/" } } }));
+    await sql`delete from bucket_log_deliveries where bucket_id = (select bucket_id from buckets where customer_id = 'acme-corp' and bucket_name = 'plain')`;
+    await sdk.send(new PutObjectCommand({ Bucket: "plain", Key: "before.txt", Body: "b" }));
+    expect(await deliver()).toMatchObject({ delivered: 0, failed: 0 });
+    await sdk.send(new PutObjectCommand({ Bucket: "plain", Key: "after.txt", Body: "a" }));
+    expect(await deliver()).toMatchObject({ delivered: 1, records: 1 });
+    const [key] = await logKeys("moved/");
+    expect((await readLog(key!)).map(parse).map((r) => r.key)).toEqual(["after.txt"]);
+    await sdk.send(new PutBucketLoggingCommand({ Bucket: "plain", BucketLoggingStatus: {} }));
+  });
+
   it("turned off, nothing more is delivered; boto3 reads the configuration and parses a log object", async () => {
     await sdk.send(new PutBucketLoggingCommand({ Bucket: "src", BucketLoggingStatus: {} }));
     await sdk.send(new PutObjectCommand({ Bucket: "src", Key: "unlogged.txt", Body: "u" }));

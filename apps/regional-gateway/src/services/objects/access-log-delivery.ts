@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
-import { and, asc, eq, gt, inArray, isNull, lte } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import { bucketLogDeliveries, bucketSettings, buckets, operationsLog } from "@s3gw/schema-regional";
 import type { Deps } from "../../env.ts";
 import { findCustomer } from "../access/customers.ts";
@@ -53,7 +53,13 @@ const recordsOf = (bucket: Bucket) => and(eq(operationsLog.customerId, bucket.cu
 /** Writes one batch; returns its record count (0: nothing to deliver). */
 async function deliverBatch(deps: Deps, bucket: Bucket, logging: LoggingDocument, now: Date): Promise<number> {
   const [cursor] = await deps.db.select().from(bucketLogDeliveries).where(eq(bucketLogDeliveries.bucketId, bucket.bucketId)).limit(1);
-  if (!cursor) return 0;
+  if (!cursor) {
+    // A configuration without its cursor (a bucket moved in from another region, whose operations
+    // log stayed there): logged from now on.
+    const [head] = await deps.db.select({ id: sql<number | null>`max(${operationsLog.id})` }).from(operationsLog);
+    await deps.db.insert(bucketLogDeliveries).values({ bucketId: bucket.bucketId, deliveredThrough: Number(head?.id ?? 0), updatedAt: now }).onConflictDoNothing();
+    return 0;
+  }
   let through = cursor.pendingThrough;
   if (through === null) {
     const settled = new Date(now.getTime() - SETTLE_MS);
