@@ -63,6 +63,7 @@ const envSchema = z
     AUDIT_SIGNING_KEY: z.string().trim().min(1).optional(),
     AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
     AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1000).default(15 * 60_000),
+    AUDIT_INTENT_RECOVERY_AFTER_MS: z.coerce.number().int().min(1000).default(2 * 60_000),
     AUDIT_CHECKPOINT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(3650),
     CREDENTIAL_FINGERPRINT_KEY: z.string().min(32, "CREDENTIAL_FINGERPRINT_KEY must be at least 32 characters").optional(),
     CRYPTO_SHRED_DELAY_SECONDS: z.coerce.number().int().min(0).max(366 * 86_400).optional(),
@@ -162,6 +163,11 @@ export interface RegionalConfig {
   auditSigner: AuditSigner | undefined;
   /** How often the chain head is checkpointed (only when it moved). */
   auditCheckpointIntervalMs: number;
+  /**
+   * How old an audit intent must be before its row is taken as lost and recovered (it must
+   * exceed any request's time from commit to audit row); unset: 2 minutes. Checked as often.
+   */
+  auditIntentRecoveryAfterMs?: number | undefined;
   /** COMPLIANCE retention of each checkpoint's WORM copy. */
   auditCheckpointRetentionDays: number;
   /** Keys the HMAC fingerprints of customer-bucket credentials (CREDENTIAL_FINGERPRINT_KEY, else the master keys). */
@@ -268,6 +274,7 @@ export function loadConfig(env: Record<string, string | undefined>): RegionalCon
     staleUploadDays: e.STALE_UPLOAD_DAYS,
     auditSigner,
     auditCheckpointIntervalMs: e.AUDIT_CHECKPOINT_INTERVAL_MS,
+    auditIntentRecoveryAfterMs: e.AUDIT_INTENT_RECOVERY_AFTER_MS,
     auditCheckpointRetentionDays: e.AUDIT_CHECKPOINT_RETENTION_DAYS,
     cryptoShredDelaySeconds: e.CRYPTO_SHRED_DELAY_SECONDS,
     encryptObjects: e.ENCRYPT_OBJECTS,

@@ -50,6 +50,10 @@ export interface Deps {
 /** What a handler records about its operation; the audit middleware turns it into an operations_log row. */
 export interface OperationRecord {
   operation: string;
+  /** The request's id, which the audit intent of a change it commits carries. */
+  requestId: string;
+  /** Set once a change of the request wrote its audit intent (requestIntent): the request's row fulfils it. */
+  intentId?: string;
   customerId?: string;
   bucket?: string;
   key?: string;

@@ -13,6 +13,7 @@ import { runLifecycle } from "./services/objects/lifecycle-worker.ts";
 import { deliverAccessLogs } from "./services/objects/access-log-delivery.ts";
 import { WorkerLease } from "./services/events/dispatch/lease.ts";
 import { startPeriodic } from "./services/ops/periodic.ts";
+import { recoverAuditIntents } from "./services/audit/audit-recovery.ts";
 import { startKeyMaintenance } from "./services/keys/key-maintenance.ts";
 import { EventDispatcher } from "./services/events/dispatch/event-dispatcher.ts";
 import { CommandConsumerSupervisor } from "./services/events/commands/consumer-supervisor.ts";
@@ -62,6 +63,7 @@ export async function startRegionalGateway(
   const stopLifecycle = startLeasedLifecycleWorker(deps, config.lifecycleIntervalMs, lifecycleLease);
   const stopAccessLogs = startAccessLogWorker(deps, config.accessLogIntervalMs ?? 5 * 60_000, leaseFor("access-logs"));
   const stopCheckpoints = startCheckpointWorker(deps, config.auditCheckpointIntervalMs, leaseFor("audit-checkpoints"));
+  const stopIntentRecovery = startIntentRecovery(deps, config.auditIntentRecoveryAfterMs ?? 2 * 60_000, leaseFor("audit-intents"));
   const stopScrub = startIntegrityScrub(deps);
   const stopKeys = startKeyMaintenance(deps, undefined, leaseFor("key-maintenance"));
   // Every instance runs one; the lease in the database lets only one of them work at a time.
@@ -105,6 +107,7 @@ export async function startRegionalGateway(
       stopGdprTimer();
       stopStorageMonitor();
       stopLifecycle();
+      stopIntentRecovery();
       stopAccessLogs();
       await Promise.all(leases.map((l) => l.release().catch(() => {})));
       stopCheckpoints();
@@ -135,6 +138,22 @@ function startAccessLogWorker(deps: Deps, intervalMs: number, lease: WorkerLease
       if (report.delivered > 0 || report.failed > 0) deps.logger.info({ worker: "access-log", holder: lease.holder, ...report }, "access logs delivered");
     },
     intervalMs,
+    deps.logger,
+    { lease },
+  );
+}
+
+/**
+ * Audit rows of object changes that committed without them (audit-recovery.ts), at start-up
+ * (what a crash left) and then as often as the age bound, on the lease holder only.
+ */
+function startIntentRecovery(deps: Deps, afterMs: number, lease: WorkerLease): () => void {
+  return startPeriodic(
+    "audit intent recovery",
+    async () => {
+      await recoverAuditIntents(deps, afterMs);
+    },
+    afterMs,
     deps.logger,
     { lease },
   );

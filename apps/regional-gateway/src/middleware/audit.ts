@@ -8,7 +8,9 @@ import { observeRequest } from "../services/ops/metrics.ts";
 
 /**
  * Writes one operations_log row for every request that reaches it, allowed or denied,
- * before the answer leaves: an acknowledged operation always has its audit row.
+ * before the answer leaves: an acknowledged operation always has its audit row. An object
+ * change that committed but whose row fails here (then answered 5xx) left its audit intent,
+ * from which the recovery step appends the row (audit-recovery.ts).
  */
 export const audit = createMiddleware<AppEnv>(async (c, next) => {
   await next();
@@ -34,6 +36,8 @@ export const audit = createMiddleware<AppEnv>(async (c, next) => {
       durationMs: Math.round(performance.now() - startedAt),
       principal: op.principal ?? (op.customerId ? `customer:${op.customerId}` : null),
       createdAt: deps.clock.now(),
+      // The intent a change of this request wrote in its transaction goes with this row.
+      intentId: op.intentId,
     });
     await observeOperation(deps, op.customerId);
   } catch (err) {

@@ -23,7 +23,7 @@ export function init(deps: Deps) {
     c.set("requestId", requestId);
     c.set("logger", deps.logger.child({ requestId }));
     c.set("startedAt", performance.now());
-    c.set("op", { operation: "Unknown" });
+    c.set("op", { operation: "Unknown", requestId });
     await next();
     c.header("x-amz-request-id", requestId);
     c.header("x-request-id", requestId);

@@ -7,6 +7,7 @@ import { findBucket } from "../../services/objects/buckets.ts";
 import { allParts, findUpload } from "../../services/objects/multipart.ts";
 import { checkExpectedChecksum, checkListedChecksums, checksumResultElements, listedPartChecksums } from "../../services/objects/multipart-checksums.ts";
 import { completeUpload, type RequestedPart } from "../../services/objects/multipart-complete.ts";
+import { requestIntent } from "../../services/audit/audit-intents.ts";
 import { renderEtag, type ObjectRow } from "../../services/objects/objects.ts";
 import { findRetriedCompletion } from "../../services/objects/completed-uploads.ts";
 import { writtenVersionHeader } from "../../services/objects/versions.ts";
@@ -66,6 +67,7 @@ export async function completeMultipartUploadHandler(c: Context<AppEnv>, bucketN
     condition,
     bypassGovernance: await governanceBypass(c),
     origin: eventOrigin(c),
+    intent: requestIntent(op, 200),
   });
   // The bytes arrived with the parts (and were counted there); this request only assembles them.
   op.info = { ...op.info, parts: parts.length, size: row.sizeBytes, storage_provider: row.storageProviderId, storage_country: row.storageCountry, sha256: row.sha256 };

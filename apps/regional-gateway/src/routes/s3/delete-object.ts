@@ -8,6 +8,7 @@ import { objectEventContext } from "../../services/events/object-events.ts";
 import { parseVersionId } from "../../services/objects/versions.ts";
 import { governanceBypass } from "./object-lock.ts";
 import { eventOrigin } from "./event-origin.ts";
+import { requestIntent } from "../../services/audit/audit-intents.ts";
 
 /** S3 answers 204 whether or not the key (or version) existed; the version touched is in the headers. */
 export async function deleteObjectHandler(c: Context<AppEnv>, bucketName: string, key: string): Promise<Response> {
@@ -17,7 +18,7 @@ export async function deleteObjectHandler(c: Context<AppEnv>, bucketName: string
   const bucket = await findBucket(deps, customer.customerId, bucketName);
   const bypassGovernance = await governanceBypass(c);
   const event = { ctx: await objectEventContext(deps, bucket, eventOrigin(c)), family: "s3:ObjectRemoved" as const };
-  const done = await deleteObject(deps.db, deps.targets, bucket, key, deps.clock.now(), { bypassGovernance, versionId, event });
+  const done = await deleteObject(deps.db, deps.targets, bucket, key, deps.clock.now(), { intent: requestIntent(op, 204), bypassGovernance, versionId, event });
   op.info = { ...op.info, existed: done.changed, ...(done.versionId ? { version_id: done.versionId } : {}), ...(done.deleteMarker ? { delete_marker: true } : {}) };
   const headers: Record<string, string> = {};
   if (done.versionId !== undefined) headers["x-amz-version-id"] = done.versionId;

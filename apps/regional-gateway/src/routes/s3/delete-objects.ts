@@ -10,6 +10,7 @@ import { elements, readXmlDocument, text } from "./xml-body.ts";
 import { xml } from "./xml-response.ts";
 import { eventOrigin } from "./event-origin.ts";
 import { objectEventContext } from "../../services/events/object-events.ts";
+import { requestIntent } from "../../services/audit/audit-intents.ts";
 
 /** S3's batch limit. */
 const MAX_KEYS = 1000;
@@ -44,6 +45,8 @@ export async function deleteObjectsHandler(c: Context<AppEnv>, bucketName: strin
   const bucket = await findBucket(deps.db, customer.customerId, bucketName);
   const bypassGovernance = await governanceBypass(c);
   const event = { ctx: await objectEventContext(deps, bucket, eventOrigin(c)), family: "s3:ObjectRemoved" as const };
+  // One intent for the request: its one row covers every key it deletes.
+  const intent = requestIntent(op, 200);
   const deleted: Deleted[] = [];
   const failed: Failure[] = [];
   for (const { key, versionId: rawVersionId } of keys) {
@@ -52,7 +55,7 @@ export async function deleteObjectsHandler(c: Context<AppEnv>, bucketName: strin
       const versionId = parseVersionId(rawVersionId);
       // Each key is a DeleteObject of its own for the bucket policy (the request named none).
       await assertBucketPolicyAllows(c, { bucket: bucketName, key, action: "s3:DeleteObject", versioned: versionId !== undefined, accessKeyId: c.var.s3Auth?.key.accessKeyId });
-      const done = await deleteObject(deps.db, deps.targets, bucket, key, deps.clock.now(), { bypassGovernance, versionId, event });
+      const done = await deleteObject(deps.db, deps.targets, bucket, key, deps.clock.now(), { intent, bypassGovernance, versionId, event });
       deleted.push({ key, versionId, marker: done.deleteMarker ? done.versionId : undefined });
     } catch (err) {
       if (!isAppError(err)) throw err;

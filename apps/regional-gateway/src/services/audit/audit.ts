@@ -23,6 +23,11 @@ export interface OperationRow {
   durationMs: number;
   principal: string | null;
   createdAt: Date;
+  /**
+   * The audit intent the row fulfils (an object change wrote it in its transaction): deleted in
+   * the statement that appends the row. Not a column: the row is the record, the intent only its promise.
+   */
+  intentId?: string | undefined;
 }
 
 export function resultOf(status: number): OperationRow["result"] {
@@ -166,7 +171,7 @@ export class AuditLog {
       // Hashed exactly as it will be stored and read back (see audit-content.ts).
       const row = storableRow(raw);
       const rowHash = chainHash(prev, hashedContent(row));
-      const v: ChainedRow = { ...row, prevHash: prev, rowHash };
+      const v: ChainedRow = { ...row, prevHash: prev, rowHash, intentId: raw.intentId };
       prev = rowHash;
       return v;
     });

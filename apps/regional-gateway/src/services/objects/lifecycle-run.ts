@@ -2,6 +2,7 @@ import { like } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Deps } from "../../env.ts";
 import type { OperationRow } from "../audit/audit.ts";
+import type { AuditIntent } from "../audit/audit-intents.ts";
 import type { Bucket } from "./buckets.ts";
 import type { ObjectEventContext } from "../events/object-events.ts";
 
@@ -41,8 +42,10 @@ export function cutoff(now: Date, days: number): Date | undefined {
   return Number.isNaN(at.getTime()) ? undefined : at;
 }
 
-export function auditRow(run: Run, bucket: Bucket, operationType: string, key: string, info: Record<string, unknown>): OperationRow {
+/** A change's row; `intent`: the audit intent the change wrote, which the row fulfils. */
+export function auditRow(run: Run, bucket: Bucket, operationType: string, key: string, info: Record<string, unknown>, intent?: AuditIntent): OperationRow {
   return {
+    intentId: intent?.id,
     requestId: run.requestId, customerId: bucket.customerId, operationType, bucketName: bucket.bucketName, objectKey: key,
     result: "success", statusCode: 204, errorCode: null, bytesTransferred: 0, sourceIp: null, sourceCountry: null,
     crossBorderTransfer: false, complianceInfo: info, durationMs: 0, principal: "lifecycle-worker", createdAt: run.now,

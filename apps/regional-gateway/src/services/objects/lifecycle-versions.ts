@@ -6,6 +6,7 @@ import type { LifecycleRule } from "./lifecycle.ts";
 import { auditRow, cutoff, keep, likePrefix, type Run, type WorkerDeps } from "./lifecycle-run.ts";
 import { deleteObject, type DeleteOutcome } from "./object-delete.ts";
 import type { ObjectRow } from "./objects.ts";
+import { workerIntent } from "../audit/audit-intents.ts";
 
 const KEY_PAGE = 500;
 
@@ -34,10 +35,11 @@ async function deleteOrKeep(deps: WorkerDeps, run: Run, bucket: Bucket, key: str
  */
 export async function expireCurrentVersion(deps: WorkerDeps, run: Run, bucket: Bucket, rule: LifecycleRule, key: string, before: Date): Promise<void> {
   const due = (latest: ObjectRow | undefined) => latest !== undefined && latest.lastModified < before && tagsMatch(rule, latest.tags);
-  const done = await deleteOrKeep(deps, run, bucket, key, { onlyIf: due });
+  const intent = workerIntent(run.requestId, "LifecycleExpiration");
+  const done = await deleteOrKeep(deps, run, bucket, key, { intent, onlyIf: due });
   if (!done?.changed) return;
   run.report.expired++;
-  await deps.audit.record(auditRow(run, bucket, "LifecycleExpiration", key, { rule_id: rule.id, expiration_days: rule.expirationDays, ...(rule.expirationDate ? { expiration_date: rule.expirationDate } : {}), delete_marker_version_id: done.versionId }));
+  await deps.audit.record(auditRow(run, bucket, "LifecycleExpiration", key, { rule_id: rule.id, expiration_days: rule.expirationDays, ...(rule.expirationDate ? { expiration_date: rule.expirationDate } : {}), delete_marker_version_id: done.versionId }, intent));
 }
 
 /** NoncurrentVersionExpiration and ExpiredObjectDeleteMarker; a bucket never versioned has neither noncurrent versions nor markers. */
@@ -83,12 +85,13 @@ async function expireNoncurrentOf(deps: WorkerDeps, run: Run, bucket: Bucket, ru
     noncurrent++;
     const since = history[i - 1]!.lastModified;
     if (noncurrent <= (rule.newerNoncurrentVersions ?? 0) || since >= before || !tagsMatch(rule, v.tags)) continue;
-    const done = await deleteOrKeep(deps, run, bucket, key, { versionId: v.versionId });
+    const intent = workerIntent(run.requestId, "LifecycleNoncurrentExpiration");
+    const done = await deleteOrKeep(deps, run, bucket, key, { intent, versionId: v.versionId });
     if (!done?.changed) continue;
     run.report.noncurrentExpired++;
     await deps.audit.record(auditRow(run, bucket, "LifecycleNoncurrentExpiration", key, {
       rule_id: rule.id, version_id: v.versionId, noncurrent_since: since.toISOString(), noncurrent_days: rule.noncurrentDays,
-    }));
+    }, intent));
   }
 }
 
@@ -110,10 +113,11 @@ async function removeExpiredMarkers(deps: WorkerDeps, run: Run, bucket: Bucket, 
       .orderBy(asc(dm.objectKey))
       .limit(KEY_PAGE);
     for (const m of page) {
-      const done = await deleteObject(deps.db, deps.targets, bucket, m.key, run.now, { versionId: m.versionId, event: lifecycleEvent(run) });
+      const intent = workerIntent(run.requestId, "LifecycleDeleteMarkerExpiration");
+      const done = await deleteObject(deps.db, deps.targets, bucket, m.key, run.now, { intent, versionId: m.versionId, event: lifecycleEvent(run) });
       if (!done.changed) continue;
       run.report.markersRemoved++;
-      await deps.audit.record(auditRow(run, bucket, "LifecycleDeleteMarkerExpiration", m.key, { rule_id: rule.id, version_id: m.versionId }));
+      await deps.audit.record(auditRow(run, bucket, "LifecycleDeleteMarkerExpiration", m.key, { rule_id: rule.id, version_id: m.versionId }, intent));
     }
     if (page.length < KEY_PAGE) return;
     after = page.at(-1)!.key;

@@ -12,6 +12,7 @@ import { abortUpload } from "./multipart.ts";
 import { protectionOf } from "./object-lock.ts";
 import { removeBlob, type ObjectRow } from "./objects.ts";
 import { objectEventContext, recordObjectEvent, systemOrigin } from "../events/object-events.ts";
+import { recordIntent, workerIntent } from "../audit/audit-intents.ts";
 
 const BUCKET_PAGE = 20;
 const OBJECT_PAGE = 500;
@@ -29,6 +30,7 @@ type Expiry = { row: ObjectRow; reason?: undefined } | { row?: undefined; reason
 async function expireOne(deps: WorkerDeps, run: Run, bucket: Bucket, rule: LifecycleRule, key: string, before: Date): Promise<void> {
   // In a versioned bucket the current version becomes noncurrent behind a delete marker, as in S3.
   if (bucket.versioning !== null) return expireCurrentVersion(deps, run, bucket, rule, key, before);
+  const intent = workerIntent(run.requestId, "LifecycleExpiration");
   const outcome = await deps.db.transaction(async (tx): Promise<Expiry | undefined> => {
     const [row] = await tx
       .select()
@@ -38,7 +40,10 @@ async function expireOne(deps: WorkerDeps, run: Run, bucket: Bucket, rule: Lifec
     if (!row || row.lastModified >= before || Object.entries(rule.tags).some(([k, v]) => row.tags[k] !== v)) return undefined;
     const reason = protectionOf(row, run.now);
     if (reason) return { reason };
-    await tx.delete(objectMetadata).where(eq(objectMetadata.objectId, row.objectId));
+    await Promise.all([
+      tx.delete(objectMetadata).where(eq(objectMetadata.objectId, row.objectId)),
+      recordIntent(tx, intent, { customerId: bucket.customerId, bucketName: bucket.bucketName, key, versionId: undefined, now: run.now }),
+    ]);
     await recordObjectEvent(tx, run.events, "s3:LifecycleExpiration:Delete", { key }, run.now);
     return { row };
   });
@@ -49,7 +54,7 @@ async function expireOne(deps: WorkerDeps, run: Run, bucket: Bucket, rule: Lifec
   run.report.expired++;
   await deps.audit.record(auditRow(run, bucket, "LifecycleExpiration", key, {
     rule_id: rule.id, expiration_days: rule.expirationDays, ...(rule.expirationDate ? { expiration_date: rule.expirationDate } : {}), last_modified: row.lastModified.toISOString(), size_bytes: row.sizeBytes,
-  }));
+  }, intent));
 }
 
 async function expireObjects(deps: WorkerDeps, run: Run, bucket: Bucket, rule: LifecycleRule, before: Date): Promise<void> {

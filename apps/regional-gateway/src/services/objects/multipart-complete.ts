@@ -7,6 +7,7 @@ import type { Deps } from "../../env.ts";
 import { checkContent, type RequestFacts } from "../compliance/access-policy.ts";
 import type { Bucket } from "./buckets.ts";
 import type { Customer } from "../access/customers.ts";
+import type { AuditIntent } from "../audit/audit-intents.ts";
 import { allParts, MAX_PARTS, MIN_PART_SIZE, type PartRow, type UploadRow } from "./multipart.ts";
 import { recordManifest, type ManifestEntry } from "./multipart-manifest.ts";
 import { commitObject, type ObjectRow, type WriteCondition } from "./objects.ts";
@@ -67,7 +68,7 @@ export async function completeUpload(
   bucket: Bucket,
   upload: UploadRow,
   requested: RequestedPart[],
-  opts: { facts: RequestFacts; condition: WriteCondition | undefined; bypassGovernance: boolean; origin?: EventOrigin },
+  opts: { facts: RequestFacts; condition: WriteCondition | undefined; bypassGovernance: boolean; origin?: EventOrigin; intent: AuditIntent },
 ): Promise<ObjectRow> {
   const parts = selectParts(requested, await allParts(deps.db, upload.uploadId));
   const size = parts.reduce((n, p) => n + p.sizeBytes, 0);
@@ -86,6 +87,7 @@ export async function completeUpload(
   const now = deps.clock.now();
   const event = { ctx: await objectEventContext(deps, bucket, opts.origin), name: "s3:ObjectCreated:CompleteMultipartUpload" as const };
   const row = await commitObject(deps.db, deps.targets, { provider, tenant }, bucket, upload.objectKey, blob, meta, now, {
+    intent: opts.intent,
     event,
     bypassGovernance: opts.bypassGovernance,
     condition: opts.condition,

@@ -6,6 +6,7 @@ import { lockBucketForCommit, type Bucket } from "./buckets.ts";
 import { assertMutable } from "./object-lock.ts";
 import { removeBlob, type ObjectRow, type RegionalTx } from "./objects.ts";
 import { recordObjectEvent, type ObjectEventContext } from "../events/object-events.ts";
+import { recordIntent, type AuditIntent } from "../audit/audit-intents.ts";
 import { demoteLatest, insertDeleteMarker, keepsVersions, lockedVersion, lockKey, newVersionId, NULL_VERSION, promoteNewest } from "./versions.ts";
 
 /** What a DeleteObject did, for its response headers and audit row. */
@@ -32,22 +33,27 @@ export async function deleteObject(
   key: string,
   now: Date,
   opts: {
+    /** The audit row a change promises, written as an intent in its transaction (nothing changed: none). */
+    intent: AuditIntent;
     bypassGovernance?: boolean;
     versionId?: string | undefined;
     /** Without versionId: judged under the key's lock on its latest version; false leaves the key as it is (lifecycle's re-check). */
     onlyIf?: (latest: ObjectRow | undefined) => boolean;
     /** The event a change publishes, in the same transaction: S3's `ObjectRemoved:*`, or lifecycle's `LifecycleExpiration:*`. */
     event?: { ctx: ObjectEventContext | undefined; family: "s3:ObjectRemoved" | "s3:LifecycleExpiration" };
-  } = {},
+  },
 ): Promise<DeleteOutcome> {
   let removed: ObjectRow | undefined;
   const outcome = await db.transaction(async (tx): Promise<DeleteOutcome> => {
     const done = await deleteInTransaction(tx);
-    if (done.changed && opts.event) {
-      // A marker created is `DeleteMarkerCreated`; anything removed for good (an object, a version, a marker) is `Delete`.
-      const created = opts.versionId === undefined && done.deleteMarker;
-      await recordObjectEvent(tx, opts.event.ctx, `${opts.event.family}:${created ? "DeleteMarkerCreated" : "Delete"}`, { key, versionId: done.versionId }, now);
-    }
+    if (!done.changed) return done;
+    // A marker created is `DeleteMarkerCreated`; anything removed for good (an object, a version, a marker) is `Delete`.
+    const created = opts.versionId === undefined && done.deleteMarker;
+    const facts = { key, versionId: done.versionId };
+    await Promise.all([
+      recordIntent(tx, opts.intent, { customerId: bucket.customerId, bucketName: bucket.bucketName, key, versionId: done.versionId, now }),
+      opts.event && recordObjectEvent(tx, opts.event.ctx, `${opts.event.family}:${created ? "DeleteMarkerCreated" : "Delete"}`, facts, now),
+    ]);
     return done;
   });
   if (removed) await removeBlob(targets, removed.customerId, removed.storageProviderId, removed.storageKey);

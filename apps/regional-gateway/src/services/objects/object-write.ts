@@ -12,6 +12,7 @@ import { sseError, type S3EventName, type SseRequest } from "@s3gw/core";
 import { objectEventContext, type EventOrigin, type ObjectEventContext } from "../events/object-events.ts";
 import { bucketDefaultEncryption } from "./bucket-encryption.ts";
 import { newBlobKey, resolveWriteSealing, type WriteSealing } from "../encryption/object-sealing.ts";
+import { requestIntent } from "../audit/audit-intents.ts";
 
 /** What a write of one object (PutObject, CopyObject, CreateMultipartUpload) asks for. */
 export interface ObjectWriteInput {
@@ -115,7 +116,8 @@ export async function storeObject({ ctx, prepared, input }: {
     throw err;
   }
   const meta = { ...input.meta, encryption: sealed.encryption, ...(prepared.objectLock ? { lock: prepared.objectLock } : {}) };
-  const row = await commitObject(deps.db, deps.targets, write, bucket, input.key, blob, meta, deps.clock.now(), { ...prepared.lock, condition: prepared.condition, ...(prepared.event ? { event: prepared.event } : {}) });
+  const intent = requestIntent(op, 200);
+  const row = await commitObject(deps.db, deps.targets, write, bucket, input.key, blob, meta, deps.clock.now(), { intent, ...prepared.lock, condition: prepared.condition, ...(prepared.event ? { event: prepared.event } : {}) });
   const target = write.provider.location;
   op.bytes = blob.size;
   op.info = { ...op.info, residency: "ok", storage_provider: target.providerId, storage_country: target.country, sha256: row.sha256 };

@@ -11,6 +11,7 @@ import type { StorageTargets } from "../storage/storage-targets.ts";
 import { objectBytes, objectWhole, type BlobKeys } from "../encryption/object-bytes.ts";
 import { recordObjectEvent, type ObjectEventContext } from "../events/object-events.ts";
 import { latestObject, lockedLatestObject, objectVersion, upsertNullVersion } from "./object-statements.ts";
+import { recordIntent, type AuditIntent } from "../audit/audit-intents.ts";
 
 export type ObjectRow = typeof objectMetadata.$inferSelect;
 
@@ -35,6 +36,8 @@ export interface NewObject {
 export interface WriteCondition { ifNoneMatch?: string; ifMatch?: string }
 
 export interface CommitOptions {
+  /** The audit row the change promises, written as an intent in the commit transaction. */
+  intent: AuditIntent;
   bypassGovernance?: boolean;
   condition?: WriteCondition;
   /** Multipart objects: the hex MD5 of the parts' MD5s and the part count (ETag `<hex>-N`). */
@@ -87,11 +90,14 @@ export async function commitObject(
   blob: StoredBlob,
   meta: NewObject,
   now: Date,
-  opts: CommitOptions = {},
+  opts: CommitOptions,
 ): Promise<ObjectRow> {
   const { provider, tenant } = write;
   let replaced: { storageKey: string; providerId: string } | undefined;
   let row: ObjectRow;
+  // Sent with the row's own write (no round trip of its own): the intent commits exactly when the version does.
+  const intended = (tx: RegionalTx, versionId: string) =>
+    recordIntent(tx, opts.intent, { customerId: bucket.customerId, bucketName: bucket.bucketName, key, versionId, now });
   const announced = async (tx: RegionalTx, written: ObjectRow): Promise<ObjectRow> => {
     if (opts.event) await recordObjectEvent(tx, opts.event.ctx, opts.event.name, { key, size: written.sizeBytes, etag: written.etag, partsCount: written.partsCount, versionId: written.versionId }, now);
     return written;
@@ -138,7 +144,10 @@ export async function commitObject(
         // A bucket never versioned holds one null version per key at most: replaced in place, as before versioning existed.
         if (latest) assertMutable(latest, now, key, opts);
         replaced = latest && { storageKey: latest.storageKey, providerId: latest.storageProviderId };
-        const [written] = await upsertNullVersion.run(tx, { ...values, versionId: NULL_VERSION, versionStamp: now.getTime() * 1000, createdAt: now });
+        const [[written]] = await Promise.all([
+          upsertNullVersion.run(tx, { ...values, versionId: NULL_VERSION, versionStamp: now.getTime() * 1000, createdAt: now }),
+          intended(tx, NULL_VERSION),
+        ]);
         return announced(tx, written!);
       }
       const versionId = keepsVersions(state.versioning) ? newVersionId() : NULL_VERSION;
@@ -150,10 +159,11 @@ export async function commitObject(
         await tx.delete(objectDeleteMarkers).where(and(eq(objectDeleteMarkers.bucketId, bucket.bucketId), eq(objectDeleteMarkers.objectKey, key), eq(objectDeleteMarkers.versionId, NULL_VERSION)));
       }
       await demoteLatest(tx, bucket, key);
-      const [written] = await tx
-        .insert(objectMetadata)
-        .values({ ...values, versionId, versionStamp: await nextStamp(tx, bucket, key, now), createdAt: now })
-        .returning();
+      const versionStamp = await nextStamp(tx, bucket, key, now);
+      const [[written]] = await Promise.all([
+        tx.insert(objectMetadata).values({ ...values, versionId, versionStamp, createdAt: now }).returning(),
+        intended(tx, versionId),
+      ]);
       return announced(tx, written!);
     });
   } catch (err) {

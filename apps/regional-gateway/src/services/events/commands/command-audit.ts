@@ -1,5 +1,6 @@
 import type { Deps } from "../../../env.ts";
 import type { OperationRow } from "../../audit/audit.ts";
+import type { AuditIntent } from "../../audit/audit-intents.ts";
 
 /** Who and what one consumed command's audit rows name. */
 export interface CommandRun {
@@ -20,6 +21,8 @@ export interface CommandAuditEntry {
   bucket?: string | null;
   key?: string | null;
   info: Record<string, unknown>;
+  /** The audit intent the entry's change wrote in its transaction, which the row fulfils. */
+  intent?: AuditIntent;
 }
 
 /**
@@ -44,5 +47,6 @@ export function recordCommandAudit(deps: Pick<Deps, "audit" | "clock">, run: Com
     durationMs: Math.round(performance.now() - run.startedAt),
     principal: run.principal,
     createdAt: deps.clock.now(),
+    intentId: e.intent?.id,
   });
 }

@@ -6,6 +6,7 @@ import { deleteObject } from "../../objects/object-delete.ts";
 import { NULL_VERSION } from "../../objects/versions.ts";
 import { objectEventContext, systemOrigin } from "../object-events.ts";
 import { recordCommandAudit, type CommandRun } from "./command-audit.ts";
+import { workerIntent } from "../../audit/audit-intents.ts";
 import { bucketsById, cursorOf, ENTITY_TAG, orphanMarkers, taggedVersionPage, type TaggedVersion, type VersionCursor } from "./entity-objects.ts";
 import type { EntityDeletedCommand } from "./message.ts";
 import { claimProcessed } from "./processed.ts";
@@ -83,20 +84,23 @@ async function archive(deps: Deps, run: Run, cmd: EntityDeletedCommand, bucket: 
     return;
   }
   // Judged again under the key's lock: an overwrite or a tag change since the page was read saves the object.
+  const intent = workerIntent(run.requestId, "DeleteObject");
   const done = await deleteObject(deps.db, deps.targets, bucket, v.key, deps.clock.now(), {
+    intent,
     onlyIf: (cur) => cur !== undefined && cur.tags[ENTITY_TAG] === cmd.data.entity_id && (bucket.versioning === "Enabled" || cur.versionId !== NULL_VERSION),
     event: await eventOf(deps, run, bucket),
   });
   if (!done.changed) return;
   note(report, { ...item, version_id: done.versionId!, action: "archived" });
-  await recordCommandAudit(deps, run, { operation: "DeleteObject", result: "success", statusCode: 204, bucket: item.bucket, key: v.key, info: { action: "archive", version_id: done.versionId, delete_marker: true } });
+  await recordCommandAudit(deps, run, { operation: "DeleteObject", result: "success", statusCode: 204, bucket: item.bucket, key: v.key, info: { action: "archive", version_id: done.versionId, delete_marker: true }, intent });
 }
 
 async function erase(deps: Deps, run: Run, bucket: Bucket, v: TaggedVersion, report: Report): Promise<void> {
   const item = { bucket: bucket.bucketName, key: v.key, version_id: v.versionId };
   const event = await eventOf(deps, run, bucket);
+  const intent = workerIntent(run.requestId, "DeleteObject");
   try {
-    const done = await deleteObject(deps.db, deps.targets, bucket, v.key, deps.clock.now(), { versionId: v.versionId, event });
+    const done = await deleteObject(deps.db, deps.targets, bucket, v.key, deps.clock.now(), { intent, versionId: v.versionId, event });
     if (!done.changed) return;
   } catch (err) {
     // The delete service's refusal of a version a legal hold or retention protects.
@@ -106,11 +110,12 @@ async function erase(deps: Deps, run: Run, bucket: Bucket, v: TaggedVersion, rep
     return;
   }
   note(report, { ...item, action: "erased" });
-  await recordCommandAudit(deps, run, { operation: "DeleteObject", result: "success", statusCode: 204, bucket: item.bucket, key: v.key, info: { action: "erase", version_id: v.versionId } });
+  await recordCommandAudit(deps, run, { operation: "DeleteObject", result: "success", statusCode: 204, bucket: item.bucket, key: v.key, info: { action: "erase", version_id: v.versionId }, intent });
   for (const versionId of await orphanMarkers(deps.db, bucket, v.key)) {
-    const done = await deleteObject(deps.db, deps.targets, bucket, v.key, deps.clock.now(), { versionId, event });
+    const markerIntent = workerIntent(run.requestId, "DeleteObject");
+    const done = await deleteObject(deps.db, deps.targets, bucket, v.key, deps.clock.now(), { intent: markerIntent, versionId, event });
     if (!done.changed) continue;
     note(report, { bucket: item.bucket, key: v.key, version_id: versionId, action: "marker_removed" });
-    await recordCommandAudit(deps, run, { operation: "DeleteObject", result: "success", statusCode: 204, bucket: item.bucket, key: v.key, info: { action: "erase", version_id: versionId, delete_marker: true } });
+    await recordCommandAudit(deps, run, { operation: "DeleteObject", result: "success", statusCode: 204, bucket: item.bucket, key: v.key, info: { action: "erase", version_id: versionId, delete_marker: true }, intent: markerIntent });
   }
 }
