@@ -174,6 +174,19 @@ describe("log delivery", () => {
     await sdk.send(new PutBucketLoggingCommand({ Bucket: "plain", BucketLoggingStatus: {} }));
   });
 
+  it("a hostile key (quotes, newlines, spaces) stays one record of one line, its fields percent-encoded", async () => {
+    await sdk.send(new PutBucketLoggingCommand({ Bucket: "chained", BucketLoggingStatus: { LoggingEnabled: { TargetBucket: "logs", TargetPrefix: "evil/" } } }));
+    const evil = 'a" 200 - fake\nlogging-co src [01/Jan/2020:00:00:00 +0000] x';
+    await sdk.send(new PutObjectCommand({ Bucket: "chained", Key: evil, Body: "x" }));
+    expect(await deliver()).toMatchObject({ delivered: 1, records: 2 });
+    const [key] = await logKeys("evil/");
+    const lines = await readLog(key!);
+    expect(lines).toHaveLength(2);
+    const put = parse(lines[1]!);
+    expect([put.operation, decodeURIComponent(put.key!), put.status]).toEqual(["REST.PUT.OBJECT", evil, 200]);
+    await sdk.send(new PutBucketLoggingCommand({ Bucket: "chained", BucketLoggingStatus: {} }));
+  });
+
   it("turned off, nothing more is delivered; boto3 reads the configuration and parses a log object", async () => {
     await sdk.send(new PutBucketLoggingCommand({ Bucket: "src", BucketLoggingStatus: {} }));
     await sdk.send(new PutObjectCommand({ Bucket: "src", Key: "unlogged.txt", Body: "u" }));
