@@ -3,12 +3,13 @@ import { postgresClient } from "@s3gw/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminAuth, registerWithBuckets, startTestRegion, type TestRegion } from "./harness.ts";
 import { recoverAuditIntents } from "../src/services/audit/audit-recovery.ts";
+import { runLifecycle } from "../src/services/objects/lifecycle-worker.ts";
 import { xmlValue } from "./s3-write-helpers.ts";
 
 // An object change whose audit row cannot be written: the change commits, the request is
 // answered 5xx, and only its audit intent says it happened until recovery appends the row.
 // The database refuses the row deterministically: a test trigger on operations_log rejects the
-// PutObject and DeleteObject rows of keys starting `gap-` (a constraint-class error, so the
+// PutObject, DeleteObject and LifecycleExpiration rows of keys starting `gap-` (a constraint-class error, so the
 // writer refuses that row alone and the other rows of its batch are written).
 
 let fi: TestRegion;
@@ -19,7 +20,7 @@ let bank: Awaited<ReturnType<typeof registerWithBuckets>>;
 const REFUSE_GAP_ROWS = `
   create or replace function test_refuse_gap_rows() returns trigger language plpgsql as $$
   begin
-    if new.object_key like 'gap-%' and new.operation_type in ('PutObject', 'DeleteObject') then
+    if new.object_key like 'gap-%' and new.operation_type in ('PutObject', 'DeleteObject', 'LifecycleExpiration') then
       raise exception 'test: this audit row is refused' using errcode = '23514';
     end if;
     return new;
@@ -44,10 +45,11 @@ const verify = async () => (await (await fetch(`${fi.url}/api/audit/verify`, { h
 beforeAll(async () => {
   fi = await startTestRegion("FI-HEL");
   sql = postgresClient(fi.databaseUrl, { max: 1, onnotice: () => {} });
-  acme = await registerWithBuckets(fi.url, "acme-corp", ["docs", "history"]);
+  acme = await registerWithBuckets(fi.url, "acme-corp", ["docs", "history", "aging", "aging-v"]);
   bank = await registerWithBuckets(fi.url, "nordic-bank", ["ledger"]);
   const versioning = `<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>`;
   expect((await acme("/history?versioning", { method: "PUT", body: versioning })).status).toBe(200);
+  expect((await acme("/aging-v?versioning", { method: "PUT", body: versioning })).status).toBe(200);
 });
 afterAll(async () => {
   await sql?.end();
@@ -164,6 +166,39 @@ describe("audit intents of object changes", () => {
     const recovered = await sql<{ request_id: string; customer_id: string; bucket_name: string }[]>`
       select request_id, customer_id, bucket_name from operations_log where compliance_info->>'recovered' = 'true' and request_id in (${acmeId}, ${bankId}) order by id`;
     expect(recovered.map((r) => [r.request_id, r.customer_id, r.bucket_name])).toEqual([[acmeId, "acme-corp", "docs"], [bankId, "nordic-bank", "ledger"]]);
+    expect(await intents()).toEqual([]);
+    expect((await verify()).intact).toBe(true);
+  });
+});
+
+describe("audit intents of lifecycle expiry (a worker, its own rows)", () => {
+  it("leaves none behind when its rows are written, and one per lost row, recovered under the run's request id", async () => {
+    const rules = `<LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule><ID>age</ID><Filter></Filter><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>`;
+    for (const bucket of ["aging", "aging-v"]) {
+      expect((await acme(`/${bucket}?lifecycle`, { method: "PUT", body: rules })).status).toBe(200);
+      for (const key of ["a-ok.txt", "gap-life.txt"]) expect((await acme(`/${bucket}/${key}`, { method: "PUT", body: key })).status).toBe(200);
+    }
+    await refuseGapRows();
+    try {
+      // Two days on, everything is due: the `gap-` rows are refused, the run goes on or fails the bucket.
+      await runLifecycle(fi.deps, new Date(Date.now() + 2 * 86_400_000));
+    } finally {
+      await allowGapRows();
+    }
+    for (const bucket of ["aging", "aging-v"]) expect((await acme(`/${bucket}/a-ok.txt`)).status).toBe(404);
+    const pending = await intents();
+    expect(pending.map((i) => [i.bucket_name, i.object_key, i.operation_type, i.customer_id, i.status_code]).sort()).toEqual([
+      ["aging", "gap-life.txt", "LifecycleExpiration", "acme-corp", 204],
+      ["aging-v", "gap-life.txt", "LifecycleExpiration", "acme-corp", 204],
+    ]);
+    expect(pending.every((i) => i.request_id.startsWith("lifecycle-"))).toBe(true);
+    // The versioned bucket's expiry wrote a delete marker: the intent names it.
+    expect(pending.find((i) => i.bucket_name === "aging-v")!.version_id).toMatch(/\S/);
+    expect(await recoverAuditIntents(fi.deps, 0)).toEqual({ recovered: 2 });
+    const recovered = await sql<{ bucket_name: string; request_id: string }[]>`
+      select bucket_name, request_id from operations_log where operation_type = 'LifecycleExpiration' and object_key = 'gap-life.txt' and compliance_info->>'recovered' = 'true'`;
+    expect(recovered.map((r) => r.bucket_name).sort()).toEqual(["aging", "aging-v"]);
+    expect(recovered.map((r) => r.request_id).sort()).toEqual(pending.map((i) => i.request_id).sort());
     expect(await intents()).toEqual([]);
     expect((await verify()).intact).toBe(true);
   });

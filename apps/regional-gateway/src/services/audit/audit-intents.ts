@@ -35,7 +35,7 @@ export function workerIntent(requestId: string, operation: string, statusCode = 
 }
 
 // The second change of a DeleteObjects request finds the request's intent written: one is enough.
-const insertIntent = Statement.of<{ intentId: string; requestId: string; customerId: string; operationType: string; bucketName: string; objectKey: string; versionId: string | null; statusCode: number; createdAt: Date }, unknown>((db) =>
+const insertIntent = Statement.of<{ intentId: string; requestId: string; customerId: string; operationType: string; bucketName: string; objectKey: string; versionId: string | null; statusCode: number }, unknown>((db) =>
   db.insert(auditIntents).values({
     intentId: sql.placeholder("intentId"),
     requestId: sql.placeholder("requestId"),
@@ -45,7 +45,8 @@ const insertIntent = Statement.of<{ intentId: string; requestId: string; custome
     objectKey: sql.placeholder("objectKey"),
     versionId: sql.placeholder("versionId"),
     statusCode: sql.placeholder("statusCode"),
-    createdAt: sql.placeholder("createdAt"),
+    // The database's clock, as recovery's bound: gateway instances' clocks may disagree.
+    createdAt: sql`now()`,
   }).onConflictDoNothing(),
 );
 
@@ -53,7 +54,7 @@ const insertIntent = Statement.of<{ intentId: string; requestId: string; custome
 export function recordIntent(
   tx: RegionalTx,
   intent: AuditIntent,
-  change: { customerId: string; bucketName: string; key: string; versionId: string | undefined; now: Date },
+  change: { customerId: string; bucketName: string; key: string; versionId: string | undefined },
 ): Promise<unknown> {
   return insertIntent.run(tx, {
     intentId: intent.id,
@@ -64,6 +65,5 @@ export function recordIntent(
     objectKey: change.key,
     versionId: change.versionId ?? null,
     statusCode: intent.statusCode,
-    createdAt: change.now,
   });
 }

@@ -1,5 +1,5 @@
 import { auditIntents } from "@s3gw/schema-regional";
-import { asc, lt } from "drizzle-orm";
+import { asc, lt, sql } from "drizzle-orm";
 import type { Deps } from "../../env.ts";
 import type { OperationRow } from "./audit.ts";
 
@@ -19,12 +19,13 @@ export interface RecoveryReport { recovered: number }
  * instance per region): two recoverers reading the same intent would both append a row.
  */
 export async function recoverAuditIntents(deps: Pick<Deps, "db" | "audit" | "clock" | "logger">, afterMs: number): Promise<RecoveryReport> {
-  const now = deps.clock.now();
+  // Aged by the database's clock, which wrote created_at: gateway instances' clocks may disagree.
   const due = await deps.db.select().from(auditIntents)
-    .where(lt(auditIntents.createdAt, new Date(now.getTime() - afterMs)))
+    .where(lt(auditIntents.createdAt, sql`now() - ${afterMs} * interval '1 millisecond'`))
     .orderBy(asc(auditIntents.createdAt))
     .limit(RECOVERY_PAGE);
   // Recorded together, so the writer appends them in one or a few batches.
+  const now = deps.clock.now();
   await Promise.all(due.map((intent) => deps.audit.record(recoveredRow(intent, now))));
   if (due.length > 0) deps.logger.warn({ recovered: due.length, requestIds: due.slice(0, 20).map((i) => i.requestId) }, "audit rows recovered from intents: changes had committed without their row");
   return { recovered: due.length };

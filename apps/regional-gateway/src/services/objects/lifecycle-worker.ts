@@ -42,7 +42,7 @@ async function expireOne(deps: WorkerDeps, run: Run, bucket: Bucket, rule: Lifec
     if (reason) return { reason };
     await Promise.all([
       tx.delete(objectMetadata).where(eq(objectMetadata.objectId, row.objectId)),
-      recordIntent(tx, intent, { customerId: bucket.customerId, bucketName: bucket.bucketName, key, versionId: undefined, now: run.now }),
+      recordIntent(tx, intent, { customerId: bucket.customerId, bucketName: bucket.bucketName, key, versionId: undefined }),
     ]);
     await recordObjectEvent(tx, run.events, "s3:LifecycleExpiration:Delete", { key }, run.now);
     return { row };

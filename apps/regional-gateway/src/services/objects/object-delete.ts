@@ -51,7 +51,7 @@ export async function deleteObject(
     const created = opts.versionId === undefined && done.deleteMarker;
     const facts = { key, versionId: done.versionId };
     await Promise.all([
-      recordIntent(tx, opts.intent, { customerId: bucket.customerId, bucketName: bucket.bucketName, key, versionId: done.versionId, now }),
+      recordIntent(tx, opts.intent, { customerId: bucket.customerId, bucketName: bucket.bucketName, key, versionId: done.versionId }),
       opts.event && recordObjectEvent(tx, opts.event.ctx, `${opts.event.family}:${created ? "DeleteMarkerCreated" : "Delete"}`, facts, now),
     ]);
     return done;

@@ -97,7 +97,7 @@ export async function commitObject(
   let row: ObjectRow;
   // Sent with the row's own write (no round trip of its own): the intent commits exactly when the version does.
   const intended = (tx: RegionalTx, versionId: string) =>
-    recordIntent(tx, opts.intent, { customerId: bucket.customerId, bucketName: bucket.bucketName, key, versionId, now });
+    recordIntent(tx, opts.intent, { customerId: bucket.customerId, bucketName: bucket.bucketName, key, versionId });
   const announced = async (tx: RegionalTx, written: ObjectRow): Promise<ObjectRow> => {
     if (opts.event) await recordObjectEvent(tx, opts.event.ctx, opts.event.name, { key, size: written.sizeBytes, etag: written.etag, partsCount: written.partsCount, versionId: written.versionId }, now);
     return written;
