@@ -201,7 +201,7 @@ describe("S3 pass-through", () => {
     expect(received.digest("hex")).toBe(sent.digest("hex"));
     // Store-and-forward anywhere on the path would let the whole body be sent before any came back.
     expect(receivedBeforeUploadEnded).toBeGreaterThan(16 * MiB);
-    // Process memory while streaming is measured by bench/stream-memory.ts, not asserted here.
+    // Process memory while streaming is measured by bench/large-objects.ts (bench:large), not asserted here.
     expect(maxInFlight).toBeLessThan(32 * MiB);
   });
 
