@@ -70,21 +70,22 @@ export function intOption(min: number, max: number) {
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-/** A JSON request body from a file, or from standard input for "-". */
-export async function readJsonFile(path: string): Promise<unknown> {
+/** A file's text, or standard input's for "-". */
+export async function readTextFile(path: string): Promise<string> {
   const { readFile } = await import("node:fs/promises");
-  let text: string;
   try {
-    if (path === "-") {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      text = Buffer.concat(chunks).toString("utf8");
-    } else {
-      text = await readFile(path, "utf8");
-    }
+    if (path !== "-") return await readFile(path, "utf8");
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
   } catch (err) {
     throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+}
+
+/** A JSON request body from a file, or from standard input for "-". */
+export async function readJsonFile(path: string): Promise<unknown> {
+  const text = await readTextFile(path);
   try {
     return JSON.parse(text);
   } catch (err) {

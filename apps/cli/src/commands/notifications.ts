@@ -2,7 +2,7 @@
 // signing secret is shown once, at creation; secrets the operator supplies (a webhook secret,
 // NATS credentials) are read from a file or standard input, never from a flag.
 import type { Command } from "commander";
-import { act, collect, type Ctx, intOption, readJsonFile, record, table } from "../context.ts";
+import { act, collect, type Ctx, intOption, readJsonFile, readTextFile, record, table } from "../context.ts";
 import { call, seg, UsageError } from "../http.ts";
 
 interface Target {
@@ -33,20 +33,7 @@ const shown = ["target_id", "arn", "name", "kind", "country", "compliance_events
 
 /** The first line of a file (or standard input for "-"), for a secret. */
 async function readSecret(path: string): Promise<string> {
-  const { readFile } = await import("node:fs/promises");
-  let text: string;
-  try {
-    if (path === "-") {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      text = Buffer.concat(chunks).toString("utf8");
-    } else {
-      text = await readFile(path, "utf8");
-    }
-  } catch (err) {
-    throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  const secret = text.split(/\r?\n/)[0]!;
+  const secret = (await readTextFile(path)).split(/\r?\n/)[0]!;
   if (!secret) throw new UsageError(`${path} holds no secret on its first line`);
   return secret;
 }
