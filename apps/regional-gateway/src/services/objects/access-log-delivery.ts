@@ -109,14 +109,15 @@ async function writeLogObject(deps: Deps, bucket: Bucket, logging: LoggingDocume
   const body = Buffer.from(rows.map((r) => `${formatAccessLogRecord(r)}\n`).join(""), "utf8");
   const key = logObjectKey(bucket, logging, rows, range);
   const requestId = randomUUID();
-  const op = { operation: "DeliverAccessLog", requestId, customerId: bucket.customerId, bucket: logging.targetBucket, key, principal: PRINCIPAL } as { operation: string; requestId: string; customerId: string; bucket: string; key: string; principal: string; info?: Record<string, unknown> };
+  const op = { operation: "DeliverAccessLog", requestId, customerId: bucket.customerId, bucket: logging.targetBucket, key, principal: PRINCIPAL } as { operation: string; requestId: string; customerId: string; bucket: string; key: string; principal: string; info?: Record<string, unknown>; intentId?: string };
   const ctx = { deps, customer, op };
   const started = performance.now();
   const prepared = await prepareObjectWrite({ ctx, input: { bucketName: logging.targetBucket, key, sourceCountry: null, contentType: "text/plain", declaredSize: body.length, bypassGovernance: async () => false } });
   const row = await storeObject({ ctx, prepared, input: { key, sourceCountry: null, meta: { contentType: "text/plain", userMetadata: {}, systemMetadata: {} }, bytes: (tenant, dataKey) => tenant.put(Readable.from([body]), { expectedSize: body.length, maxSize: body.length }, dataKey) } });
-  // The write's audit row, before the cursor moves on: no delivered log object without one.
+  // The write's audit row, before the cursor moves on: no delivered log object without one. It
+  // fulfils the audit intent the commit wrote (storeObject set op.intentId).
   const auditRow = {
-    requestId, intentId: intentOf(op), customerId: bucket.customerId, operationType: "DeliverAccessLog", bucketName: logging.targetBucket, objectKey: key,
+    requestId, intentId: op.intentId, customerId: bucket.customerId, operationType: "DeliverAccessLog", bucketName: logging.targetBucket, objectKey: key,
     result: "success" as const, statusCode: 200, errorCode: null, bytesTransferred: body.length, sourceIp: null, sourceCountry: null, crossBorderTransfer: false,
     complianceInfo: { ...op.info, source_bucket: bucket.bucketName, records: rows.length, from_id: range.from, through_id: range.through, version_id: row.versionId },
     durationMs: Math.round(performance.now() - started), principal: PRINCIPAL, createdAt: now,
@@ -124,7 +125,3 @@ async function writeLogObject(deps: Deps, bucket: Bucket, logging: LoggingDocume
   await deps.audit.record(auditRow);
 }
 
-/** The audit intent the write promised, if the commit wrote one: the delivery's row fulfils it. */
-function intentOf(op: object): string | undefined {
-  return "intentId" in op && typeof op.intentId === "string" ? op.intentId : undefined;
-}
