@@ -8,15 +8,14 @@
 // direct: the regional gateway's own profile), PROFILE_CONNECTIONS (16), PROFILE_DURATION_S (8),
 // PROFILE_DIR (kept; default a temporary directory), PROFILE_TOP (25), ENCRYPT_OBJECTS (as the stack).
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "../test/support/processes.ts";
 import { startPostgresGateway } from "./lib/gateway-postgres.ts";
-import { objectKey, presign, seedObjects } from "./lib/presign.ts";
 import { Cleanups } from "./lib/run.ts";
-import { runWrk, writeRequestFile } from "./lib/wrk.ts";
+import { prepareSmallLoad } from "./lib/small-load.ts";
+import { runWrk } from "./lib/wrk.ts";
 
 const OP = (process.env.PROFILE_OP ?? "get") as "get" | "put";
 const ENDPOINT = process.env.PROFILE_ENDPOINT ?? "direct";
@@ -29,8 +28,6 @@ const N = 200;
 const work = await mkdtemp(join(tmpdir(), "s3gw-profile-"));
 const profDir = process.env.PROFILE_DIR ?? join(work, "profiles");
 process.env.BENCH_CPU_PROF_DIR = profDir;
-const body = randomBytes(4096);
-await writeFile(join(work, "body.bin"), body);
 const cleanups = new Cleanups();
 cleanups.onSignals(() => rm(work, { recursive: true, force: true }));
 let result;
@@ -39,12 +36,7 @@ try {
   const system = await startPostgresGateway({ workDir: work, logLevel: "warn", cleanup: cleanups.add, encrypt: process.env.ENCRYPT_OBJECTS !== "false" });
   pids = await system.pids();
   const target = system.endpoints.find((e) => e.id === (ENDPOINT === "direct" ? "pg-direct" : "pg-global"))!.target;
-  await seedObjects(target, "bench-small", "get", N, body);
-  const urls = await Promise.all(Array.from({ length: N }, (_, i) => presign(target, OP === "get" ? "GET" : "PUT", `/bench-small/${objectKey(OP, i)}`)));
-  const requestFile = join(work, "requests.txt");
-  await writeRequestFile(requestFile, OP === "get" ? "GET" : "PUT", urls);
-  const load = { endpoint: target.endpoint, requestFile, ...(OP === "put" ? { bodyFile: join(work, "body.bin") } : {}) };
-  await runWrk({ ...load, connections: 4, durationS: 2 });
+  const load = await prepareSmallLoad(target, OP, work, N);
   result = await runWrk({ ...load, connections: CONNECTIONS, durationS: DURATION_S });
 } finally {
   await cleanups.run();

@@ -7,14 +7,13 @@
 // Environment: SYSCALLS_OP (get | put, default put), SYSCALLS_ENDPOINT (direct | global, default
 // direct; via global the router is traced, else FI-HEL), SYSCALLS_CONNECTIONS (16), SYSCALLS_DURATION_S (3).
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startPostgresGateway } from "./lib/gateway-postgres.ts";
-import { objectKey, presign, seedObjects } from "./lib/presign.ts";
 import { Cleanups } from "./lib/run.ts";
-import { runWrk, writeRequestFile } from "./lib/wrk.ts";
+import { prepareSmallLoad } from "./lib/small-load.ts";
+import { runWrk } from "./lib/wrk.ts";
 
 const OP = (process.env.SYSCALLS_OP ?? "put") as "get" | "put";
 const ENDPOINT = process.env.SYSCALLS_ENDPOINT ?? "direct";
@@ -41,18 +40,11 @@ async function traced(pid: number, straceArgs: string[], load: Parameters<typeof
 }
 
 try {
-  const body = randomBytes(4096);
-  await writeFile(join(work, "body.bin"), body);
   const system = await startPostgresGateway({ workDir: work, logLevel: "warn", cleanup: cleanups.add, encrypt: process.env.ENCRYPT_OBJECTS !== "false" });
   const tracedProcess = ENDPOINT === "direct" ? "FI-HEL" : "global-router";
   const pid = (await system.pids())[tracedProcess]!;
   const target = system.endpoints.find((e) => e.id === (ENDPOINT === "direct" ? "pg-direct" : "pg-global"))!.target;
-  await seedObjects(target, "bench-small", "get", N, body);
-  const urls = await Promise.all(Array.from({ length: N }, (_, i) => presign(target, OP === "get" ? "GET" : "PUT", `/bench-small/${objectKey(OP, i)}`)));
-  const requestFile = join(work, "requests.txt");
-  await writeRequestFile(requestFile, OP === "get" ? "GET" : "PUT", urls);
-  const load = { endpoint: target.endpoint, requestFile, connections: CONNECTIONS, durationS: DURATION_S, ...(OP === "put" ? { bodyFile: join(work, "body.bin") } : {}) };
-  await runWrk({ ...load, connections: 4, durationS: 2 });
+  const load = { ...(await prepareSmallLoad(target, OP, work, N)), connections: CONNECTIONS, durationS: DURATION_S };
 
   const counted = await traced(pid, ["-c"], load);
   console.log(`${OP.toUpperCase()} ${ENDPOINT === "direct" ? "FI-HEL directly" : "via global"}, ${tracedProcess} traced, ${CONNECTIONS} connections, ${DURATION_S} s under strace: ~${counted.requests.toFixed(0)} requests\n`);
